@@ -1,0 +1,727 @@
+import {
+  CallAbortedError,
+  DeadlockError,
+  DestroyedError,
+  INVALID_SELECTOR,
+  InvalidCapabilityError,
+  MAX_CAPS_PER_MESSAGE,
+  Message,
+  MessageTooLargeError,
+  NotOwnerError,
+  QuotaExceededError,
+  ServerFaultError,
+  ThreadStateError,
+  TooManyCapabilitiesError,
+  WrongObjectKindError,
+  pageRound,
+  type TraceEvent,
+  type TraceHook,
+} from '@os/kernel';
+import { IDENTITY_KIND_NAMES, IdentityKind, ObjectIdentity, type ObjectIdentityReference } from './object-identity.js';
+import { HwPd } from './pd.js';
+import { type HwEntry, HwThread, PendingCall } from './thread.js';
+
+/** Sizes of a hw kernel instance. */
+export interface HwKernelOptions {
+  /** Bytes of each thread's UTCB, the largest message. Default 4096 (one page, as on base-hw). */
+  readonly utcbSize?: number;
+  /** Capability ids per PD. Default 65 536. */
+  readonly capSpaceSize?: number;
+}
+
+/** What `signal_pending` returns: one delivery taken without blocking. */
+export interface HwSignalData {
+  /** Capability id (in the caller's PD) of the delivering context. */
+  readonly context: number;
+  /** The context's imprint. */
+  readonly imprint: number;
+  /** Submits since its last delivery. */
+  readonly count: number;
+}
+
+/**
+ * A model of Genode's base-hw kernel. Core-only calls (`new_pd`, `new_thread`, `new_obj`, ...) take
+ * the objects they act on; the calls any thread may make (`rpc_call`, `signal_submit`, `cap_delete`, ...)
+ * take the calling thread first, where the real kernel knows it implicitly.
+ *
+ * Single-threaded execution: a request to an idle, waiting thread runs its entry inside the caller's
+ * `rpc_call` (the direct switch); a busy thread's requests and signals queue and are delivered from a
+ * microtask once it is idle again.
+ */
+export class HwKernel {
+  readonly utcbSize: number;
+  readonly capSpaceSize: number;
+  readonly #pds = new Map<number, HwPd>();
+  #nextPdId = 1;
+  #nextIdentityId = 1;
+  #trace: TraceHook | null = null;
+
+  /** Creates an empty kernel. */
+  constructor(options: HwKernelOptions = {}) {
+    this.utcbSize = options.utcbSize ?? 4096;
+    this.capSpaceSize = options.capSpaceSize ?? 65_536;
+  }
+
+  /** Installs or removes the trace hook. */
+  setTrace(hook: TraceHook | null): void {
+    this.#trace = hook;
+  }
+
+  /** Reports `event` if tracing is on; callers check `tracing` first so nothing is built otherwise. */
+  emit(event: TraceEvent): void {
+    this.#trace?.(event);
+  }
+
+  /** Whether a trace hook is installed. */
+  get tracing(): boolean {
+    return this.#trace !== null;
+  }
+
+  // ---------------------------------------------------------------- core-only calls
+
+  /** Creates a PD (core's `Kernel::new_pd`). */
+  new_pd(label: string): HwPd {
+    const pd = new HwPd(this.#nextPdId++, label, this.capSpaceSize);
+    this.#pds.set(pd.id, pd);
+    if (this.#trace) this.emit({ operation: 'create-pd', pd: label, detail: 'new_pd' });
+    return pd;
+  }
+
+  /** The PD with `id`, or throws `DestroyedError`. */
+  pd(id: number): HwPd {
+    const pd = this.#pds.get(id);
+    if (pd === undefined || !pd.alive) throw new DestroyedError(`PD ${id}`);
+    return pd;
+  }
+
+  /** Every live PD. */
+  pds(): IterableIterator<HwPd> {
+    return this.#pds.values();
+  }
+
+  /**
+   * Destroys a PD (`Kernel::delete_pd`): its threads end, every identity it owns is destroyed, every
+   * reference it holds is dropped. Returns the quota it held.
+   */
+  delete_pd(pd: HwPd): { ram: number; caps: number } {
+    for (const thread of [...pd.threads]) this.delete_thread(thread);
+    for (const identity of [...pd.owned]) this.#destroyIdentity(identity);
+    for (const reference of pd.table) if (reference !== undefined) pd.remove(reference);
+    pd.alive = false;
+    this.#pds.delete(pd.id);
+    if (this.#trace) this.emit({ operation: 'destroy-pd', pd: pd.label, detail: 'delete_pd' });
+    return { ram: pd.ramLimit, caps: pd.capLimit };
+  }
+
+  /** Creates a thread in `pd` (`Kernel::new_thread`); it receives nothing until it calls `rpc_wait`. */
+  new_thread(pd: HwPd, label: string): HwThread {
+    this.#checkPd(pd);
+    const thread = new HwThread(pd, label, this.utcbSize);
+    pd.threads.add(thread);
+    if (this.#trace) this.emit({ operation: 'create-thread', pd: pd.label, thread: label, detail: 'new_thread' });
+    return thread;
+  }
+
+  /** Destroys a thread (`Kernel::delete_thread`): calls queued at it or served by it abort. */
+  delete_thread(thread: HwThread): void {
+    if (!thread.alive) return;
+    thread.alive = false;
+    thread.entry = null;
+    thread.pd.threads.delete(thread);
+    const reason = `thread "${thread.label}" was destroyed`;
+    if (thread.current !== null) this.#abort(thread.current, reason);
+    for (const work of thread.queue) if (work instanceof PendingCall) this.#abort(work, reason);
+    thread.queue.length = 0;
+    for (const call of thread.outgoing) call.done = true;
+    thread.outgoing.clear();
+    if (this.#trace) this.emit({ operation: 'destroy-thread', pd: thread.pd.label, thread: thread.label, detail: 'delete_thread' });
+  }
+
+  /**
+   * Creates an IPC object identity served by `thread` and gives its PD a capability to it (core's
+   * `Kernel::new_obj`). Charges one capability of the PD's quota.
+   */
+  new_obj(thread: HwThread): number {
+    this.#checkThread(thread);
+    return this.#newIdentity(thread.pd, IdentityKind.IpcNode, thread, 'create-object', 'new_obj');
+  }
+
+  /** Destroys the object identity behind `capId` of `pd` (`Kernel::delete_obj`): every reference, in every PD, goes. */
+  delete_obj(pd: HwPd, capId: number): void {
+    this.#destroyOwned(pd, capId, 'delete_obj');
+  }
+
+  /** Creates a signal receiver delivering to `thread` (`Kernel::new_signal_receiver`); returns its capability id. */
+  new_signal_receiver(thread: HwThread): number {
+    this.#checkThread(thread);
+    const capId = this.#newIdentity(thread.pd, IdentityKind.SignalReceiver, null, 'native', 'new_signal_receiver');
+    const identity = this.#lookup(thread.pd, capId, 'new_signal_receiver');
+    identity.receiverThread = thread;
+    return capId;
+  }
+
+  /** Creates a signal context of receiver `receiverCap` with `imprint` (`Kernel::new_signal_context`). */
+  new_signal_context(pd: HwPd, receiverCap: number, imprint: number): number {
+    const receiver = this.#lookupKind(pd, receiverCap, IdentityKind.SignalReceiver, 'new_signal_context');
+    const capId = this.#newIdentity(pd, IdentityKind.SignalContext, null, 'create-signal-context', 'new_signal_context');
+    const identity = this.#lookup(pd, capId, 'new_signal_context');
+    identity.signal = { receiver, imprint, count: 0, queued: false, awaitingAck: false, killed: false };
+    return capId;
+  }
+
+  /** Destroys a signal context (`Kernel::delete_signal_context`). */
+  delete_signal_context(pd: HwPd, capId: number): void {
+    this.#destroyOwned(pd, capId, 'delete_signal_context');
+  }
+
+  /** Allocates a zeroed RAM dataspace charged (page-rounded) to `pd`'s RAM quota; returns its capability id. */
+  ram_alloc(pd: HwPd, size: number): number {
+    this.#checkPd(pd);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`dataspace size must be a positive integer, got ${size}`);
+    const charged = pageRound(size);
+    if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+    const capId = this.#newIdentity(pd, IdentityKind.Dataspace, null, 'create-dataspace', 'ram_alloc');
+    pd.ramUsed += charged;
+    const identity = this.#lookup(pd, capId, 'ram_alloc');
+    identity.memory = new ArrayBuffer(size, { maxByteLength: size });
+    return capId;
+  }
+
+  /** The memory of the dataspace behind `capId`, as a view that empties when the dataspace is freed. */
+  ram_attach(pd: HwPd, capId: number): Uint8Array {
+    const identity = this.#lookupKind(pd, capId, IdentityKind.Dataspace, 'attach');
+    if (this.#trace) this.emit({ operation: 'attach', pd: pd.label, selector: capId, bytes: identity.memory?.byteLength ?? 0 });
+    return new Uint8Array(identity.memory as ArrayBuffer);
+  }
+
+  /** Size in bytes of the dataspace behind `capId`. */
+  ram_size(pd: HwPd, capId: number): number {
+    return (this.#lookupKind(pd, capId, IdentityKind.Dataspace, 'dataspace size').memory as ArrayBuffer).byteLength;
+  }
+
+  /** Gives `pd` quota out of nothing: the machine's resources, at boot. */
+  grant(pd: HwPd, ram: number, caps: number): void {
+    this.#checkPd(pd);
+    pd.ramLimit += ram;
+    pd.capLimit += caps;
+  }
+
+  /** Moves unused quota from `from` to `to`. */
+  transfer(from: HwPd, to: HwPd, ram: number, caps: number): void {
+    this.#checkPd(from);
+    this.#checkPd(to);
+    if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
+      throw new RangeError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
+    }
+    if (from.ramLimit - from.ramUsed < ram) throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
+    if (from.capLimit - from.capUsed < caps) throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
+    from.ramLimit -= ram;
+    from.capLimit -= caps;
+    to.ramLimit += ram;
+    to.capLimit += caps;
+    if (this.#trace) this.emit({ operation: 'transfer-quota', pd: from.label, target: to.label, detail: `ram=${ram} caps=${caps}` });
+  }
+
+  /**
+   * Copies `from`'s capability `capId` into `to` (the translation IPC performs, offered to core so it
+   * can hand a new PD its first capability). The reception is acknowledged at once.
+   */
+  cap_copy(from: HwPd, capId: number, to: HwPd): number {
+    this.#checkPd(to);
+    const identity = this.#lookup(from, capId, 'delegate');
+    const received = to.insert(identity);
+    const reference = to.table[received] as ObjectIdentityReference;
+    reference.inUtcb--;
+    if (this.#trace) this.emit({ operation: 'delegate', pd: from.label, selector: capId, target: to.label, caps: [received] });
+    return received;
+  }
+
+  // ---------------------------------------------------------------- calls of any thread
+
+  /**
+   * Sends the request in `caller`'s utcb to the object behind `capId` and blocks for the reply
+   * (`Kernel::rpc_call`). Returns the caller's utcb holding the reply when the server was waiting and
+   * replied at once, else a promise of a private buffer holding it. Capabilities in the reply arrive
+   * unacknowledged (see `cap_ack`).
+   */
+  rpc_call(caller: HwThread, capId: number): Message | Promise<Message> {
+    const request = caller.utcb;
+    const reference = caller.pd.table[capId];
+    if (reference === undefined || !reference.identity.alive || !caller.alive) {
+      if (!caller.alive) throw new DestroyedError(`thread "${caller.label}"`);
+      throw new InvalidCapabilityError(capId, 'rpc_call', caller.pd.label);
+    }
+    const object = reference.identity;
+    if (object.kind !== IdentityKind.IpcNode) {
+      throw new WrongObjectKindError(capId, 'rpc_call', 'rpc-object', IDENTITY_KIND_NAMES[object.kind]);
+    }
+    if (!(request.length >= 0 && request.length <= request.capacity)) throw new MessageTooLargeError(request.length, request.capacity);
+    if (!(request.capCount >= 0 && request.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(request.capCount, MAX_CAPS_PER_MESSAGE);
+    const server = object.thread as HwThread;
+    if (server === caller) throw new DeadlockError([caller.label, caller.label]);
+    if (this.#trace) this.#traceMessage('call', caller, capId, server, request, 'rpc_call');
+    if (server.idle) return this.#callDirect(caller, server, object, request);
+    return this.#callQueued(caller, server, object, request);
+  }
+
+  /**
+   * Makes `thread` wait for requests and signals (`Kernel::rpc_wait`): each runs `entry` on it, one at a
+   * time. The entry returning, or its promise settling, is `rpc_reply_and_wait`.
+   */
+  rpc_wait(thread: HwThread, entry: HwEntry): void {
+    this.#checkThread(thread);
+    if (thread.entry !== null) throw new ThreadStateError(`thread "${thread.label}" already waits for requests`);
+    thread.entry = entry;
+    if (thread.queue.length > 0) this.#scheduleDrain(thread);
+  }
+
+  /**
+   * Sends the reply in `thread`'s utcb to the caller of the request it is handling (`Kernel::rpc_reply`),
+   * before the entry returns. Used by entries that go on working (or await) after answering.
+   */
+  rpc_reply(thread: HwThread): void {
+    let call = thread.current;
+    if (call === null) {
+      const caller = thread.syncCaller;
+      if (caller === null) throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
+      call = new PendingCall(caller, thread, thread.syncObject as ObjectIdentity);
+      caller.syncTarget = null;
+      caller.outgoing.add(call);
+      thread.syncCaller = null;
+      thread.current = call;
+    }
+    if (call.done) throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
+    this.#deliverReply(call, thread.utcb);
+  }
+
+  /** Stops `thread` waiting for requests (undoes `rpc_wait`); queued work stays queued. */
+  rpc_stop(thread: HwThread): void {
+    thread.entry = null;
+  }
+
+  /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
+  signal_submit(thread: HwThread, capId: number, count: number): void {
+    const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_submit');
+    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`signal_submit: count must be a positive integer, got ${count}`);
+    const signal = context.signal!;
+    if (signal.killed) throw new InvalidCapabilityError(capId, 'signal_submit (context killed)', thread.pd.label);
+    signal.count += count;
+    if (this.#trace) {
+      const target = signal.receiver.receiverThread?.label ?? '?';
+      this.emit({ operation: 'signal-submit', pd: thread.pd.label, thread: thread.label, selector: capId, target, detail: `count=${count}` });
+    }
+    this.#queueSignal(context);
+  }
+
+  /**
+   * Makes `thread` the receiver of signals of the receiver `receiverCap` (`Kernel::signal_wait`):
+   * deliveries run the thread's entry when it is idle.
+   */
+  signal_wait(thread: HwThread, receiverCap: number): void {
+    const receiver = this.#lookupKind(thread.pd, receiverCap, IdentityKind.SignalReceiver, 'signal_wait');
+    receiver.receiverThread = thread;
+  }
+
+  /** Takes one pending delivery of receiver `receiverCap` without blocking (`Kernel::signal_pending`), or null. */
+  signal_pending(thread: HwThread, receiverCap: number): HwSignalData | null {
+    const receiver = this.#lookupKind(thread.pd, receiverCap, IdentityKind.SignalReceiver, 'signal_pending');
+    const target = receiver.receiverThread;
+    if (target === null) return null;
+    const index = target.queue.findIndex((work) => work instanceof ObjectIdentity && work.signal?.receiver === receiver);
+    if (index < 0) return null;
+    const context = target.queue.splice(index, 1)[0] as ObjectIdentity;
+    return this.#takeSignal(context, thread.pd);
+  }
+
+  /** Acknowledges the last delivery of context `capId` (`Kernel::signal_ack`): it may deliver again. */
+  signal_ack(thread: HwThread, capId: number): void {
+    const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_ack');
+    const signal = context.signal!;
+    signal.awaitingAck = false;
+    if (signal.count > 0) this.#queueSignal(context);
+  }
+
+  /** Halts a signal context (`Kernel::signal_kill`): pending submits are dropped, later ones refused. */
+  signal_kill(thread: HwThread, capId: number): void {
+    const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_kill');
+    const signal = context.signal!;
+    signal.killed = true;
+    signal.count = 0;
+    this.#unqueue(context);
+  }
+
+  /** Acknowledges the reception of capability `capId` (`Kernel::cap_ack`), so `cap_delete` may drop it. */
+  cap_ack(thread: HwThread, capId: number): void {
+    const reference = thread.pd.table[capId];
+    if (reference !== undefined && reference.inUtcb > 0) reference.inUtcb--;
+  }
+
+  /**
+   * Deletes `thread`'s PD's capability `capId` (`Kernel::cap_delete`). As on base-hw, a reference with
+   * unacknowledged receptions stays (the capability may still sit in a utcb); returns whether it went.
+   */
+  cap_delete(thread: HwThread, capId: number): boolean {
+    const reference = thread.pd.table[capId];
+    if (reference === undefined) throw new InvalidCapabilityError(capId, 'cap_delete', thread.pd.label);
+    if (reference.inUtcb > 0) return false;
+    thread.pd.remove(reference);
+    if (this.#trace) this.emit({ operation: 'free', pd: thread.pd.label, thread: thread.label, selector: capId, detail: 'cap_delete' });
+    return true;
+  }
+
+  /** The identity behind `capId` of `pd` if live (for the adapter and inspection). */
+  identity(pd: HwPd, capId: number): ObjectIdentity | undefined {
+    return pd.lookup(capId)?.identity;
+  }
+
+  // ---------------------------------------------------------------- IPC internals
+
+  #callDirect(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message): Message | Promise<Message> {
+    const utcb = server.utcb;
+    this.#copyMessage(request, caller.pd, utcb, server.pd);
+    server.serving = true;
+    server.syncCaller = caller;
+    server.syncObject = object;
+    caller.syncTarget = server;
+    let result: void | Promise<void>;
+    try {
+      result = (server.entry as HwEntry).request(object.badge, utcb);
+    } catch (fault) {
+      return this.#directFault(caller, server, fault);
+    }
+    if (result === undefined) {
+      const early = server.current;
+      server.serving = false;
+      server.syncCaller = null;
+      if (early !== null) {
+        server.current = null;
+        if (server.queue.length > 0) this.#scheduleDrain(server);
+        return early.reply as Message;
+      }
+      caller.syncTarget = null;
+      this.#copyMessage(utcb, server.pd, request, caller.pd);
+      if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
+      if (server.queue.length > 0) this.#scheduleDrain(server);
+      return request;
+    }
+    let call = server.current;
+    if (call === null) {
+      call = new PendingCall(caller, server, object);
+      server.current = call;
+      caller.syncTarget = null;
+      caller.outgoing.add(call);
+    }
+    server.syncCaller = null;
+    this.#awaitEntry(server, call, result);
+    return call.done ? (call.reply as Message) : call.awaitable();
+  }
+
+  #directFault(caller: HwThread, server: HwThread, fault: unknown): never {
+    const early = server.current;
+    server.serving = false;
+    server.syncCaller = null;
+    server.current = null;
+    caller.syncTarget = null;
+    if (server.queue.length > 0) this.#scheduleDrain(server);
+    if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
+    if (early !== null) caller.outgoing.delete(early);
+    throw new ServerFaultError(server.label, describe(fault));
+  }
+
+  #callQueued(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message): Promise<Message> {
+    if (server.alive && server.blocked) {
+      const cycle = this.#findCycle(caller, server);
+      if (cycle !== null) throw new DeadlockError(cycle);
+    }
+    if (!server.alive) throw new CallAbortedError(server.label, 'its thread was destroyed');
+    const call = new PendingCall(caller, server, object);
+    const copy = new Message(request.capacity);
+    copy.bytes.set(request.bytes.subarray(0, request.length));
+    copy.length = request.length;
+    const caps: (ObjectIdentity | null)[] = [];
+    for (let i = 0; i < request.capCount; i++) caps.push(caller.pd.lookup(request.caps[i] as number)?.identity ?? null);
+    call.request = copy;
+    call.requestCaps = caps;
+    caller.outgoing.add(call);
+    server.queue.push(call);
+    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, target: server.label, bytes: request.length });
+    if (server.idle) this.#scheduleDrain(server);
+    return call.awaitable();
+  }
+
+  /** Walks the wait-for graph from `server`; returns the cycle back to `caller`, if any. */
+  #findCycle(caller: HwThread, server: HwThread): string[] | null {
+    const parent = new Map<HwThread, HwThread>();
+    const stack: HwThread[] = [server];
+    parent.set(server, caller);
+    while (stack.length > 0) {
+      const thread = stack.pop() as HwThread;
+      if (!thread.blocked) continue;
+      const next: HwThread[] = [];
+      if (thread.syncTarget !== null) next.push(thread.syncTarget);
+      for (const call of thread.outgoing) next.push(call.server);
+      for (const target of next) {
+        if (target === caller) {
+          const path = [caller.label];
+          for (let at: HwThread | undefined = thread; at !== undefined && at !== caller; at = parent.get(at)) path.unshift(at.label);
+          path.unshift(caller.label);
+          return path;
+        }
+        if (!parent.has(target)) {
+          parent.set(target, thread);
+          stack.push(target);
+        }
+      }
+    }
+    return null;
+  }
+
+  #awaitEntry(server: HwThread, call: PendingCall | null, result: Promise<void>): void {
+    result.then(
+      () => this.#entryDone(server, call, null),
+      (fault: unknown) => this.#entryDone(server, call, fault),
+    );
+  }
+
+  #entryDone(server: HwThread, call: PendingCall | null, fault: unknown): void {
+    if (call !== null && !call.done) {
+      const reason = fault === null ? 'its handler finished without replying' : describe(fault);
+      if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: reason });
+      this.#fail(call, new ServerFaultError(server.label, reason));
+    } else if (fault !== null && this.#trace) {
+      this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
+    }
+    if (server.current === call) server.current = null;
+    server.serving = false;
+    if (server.queue.length > 0) this.#scheduleDrain(server);
+  }
+
+  #deliverReply(call: PendingCall, reply: Message): void {
+    const caller = call.caller;
+    call.done = true;
+    caller.outgoing.delete(call);
+    if (!caller.alive) return;
+    const copy = new Message(reply.capacity);
+    this.#copyMessage(reply, call.server.pd, copy, caller.pd);
+    call.reply = copy;
+    if (this.#trace) this.#traceMessage('reply', call.server, call.object.badge, caller, copy, 'rpc_reply');
+    call.resolve?.(copy);
+    if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
+  }
+
+  #fail(call: PendingCall, error: Error): void {
+    const caller = call.caller;
+    call.done = true;
+    caller.outgoing.delete(call);
+    if (!caller.alive) return;
+    call.awaitable();
+    (call.reject as (error: Error) => void)(error);
+    if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
+  }
+
+  #abort(call: PendingCall, reason: string): void {
+    if (call.done) return;
+    if (this.#trace) this.emit({ operation: 'abort', pd: call.caller.pd.label, thread: call.caller.label, target: call.server.label, detail: reason });
+    this.#fail(call, new CallAbortedError(call.server.label, reason));
+  }
+
+  #scheduleDrain(thread: HwThread): void {
+    if (thread.drainScheduled) return;
+    thread.drainScheduled = true;
+    queueMicrotask(() => this.#drain(thread));
+  }
+
+  /** Delivers queued requests and signals to `thread` while it stays idle. */
+  #drain(thread: HwThread): void {
+    thread.drainScheduled = false;
+    while (thread.idle && thread.queue.length > 0) {
+      const work = thread.queue.shift() as PendingCall | ObjectIdentity;
+      if (work instanceof PendingCall) this.#dispatchQueued(thread, work);
+      else this.#dispatchSignal(thread, work);
+    }
+  }
+
+  #dispatchQueued(server: HwThread, call: PendingCall): void {
+    if (call.done) return;
+    if (!call.object.alive) {
+      this.#abort(call, 'the object was dissolved before the call was served');
+      return;
+    }
+    const utcb = server.utcb;
+    const request = call.request as Message;
+    utcb.bytes.set(request.bytes.subarray(0, request.length));
+    utcb.length = request.length;
+    const caps = call.requestCaps as (ObjectIdentity | null)[];
+    for (let i = 0; i < caps.length; i++) {
+      const identity = caps[i];
+      utcb.caps[i] = identity === null || identity === undefined ? INVALID_SELECTOR : server.pd.insert(identity);
+    }
+    utcb.capCount = caps.length;
+    call.request = null;
+    call.requestCaps = null;
+    server.serving = true;
+    server.current = call;
+    let result: void | Promise<void>;
+    try {
+      result = (server.entry as HwEntry).request(call.object.badge, utcb);
+    } catch (fault) {
+      this.#entryDone(server, call, fault);
+      return;
+    }
+    if (result === undefined) {
+      if (!call.done) this.#deliverReply(call, utcb);
+      server.current = null;
+      server.serving = false;
+      return;
+    }
+    this.#awaitEntry(server, call, result);
+  }
+
+  #queueSignal(context: ObjectIdentity): void {
+    const signal = context.signal!;
+    if (signal.queued || signal.awaitingAck || signal.count === 0) return;
+    const thread = signal.receiver.receiverThread;
+    if (thread === null || !thread.alive) return;
+    signal.queued = true;
+    thread.queue.push(context);
+    if (thread.idle) this.#scheduleDrain(thread);
+  }
+
+  #unqueue(context: ObjectIdentity): void {
+    const thread = context.signal?.receiver.receiverThread;
+    if (thread === null || thread === undefined) return;
+    const index = thread.queue.indexOf(context);
+    if (index >= 0) thread.queue.splice(index, 1);
+    if (context.signal) context.signal.queued = false;
+  }
+
+  #takeSignal(context: ObjectIdentity, pd: HwPd): HwSignalData {
+    const signal = context.signal!;
+    const count = signal.count;
+    signal.count = 0;
+    signal.queued = false;
+    signal.awaitingAck = true;
+    const reference = pd.byIdentity.get(context);
+    return { context: reference?.capId ?? INVALID_SELECTOR, imprint: signal.imprint, count };
+  }
+
+  #dispatchSignal(thread: HwThread, context: ObjectIdentity): void {
+    if (!context.alive || context.signal === null || context.signal.killed) return;
+    const data = this.#takeSignal(context, thread.pd);
+    if (this.#trace) this.emit({ operation: 'signal-deliver', pd: thread.pd.label, thread: thread.label, selector: data.context, detail: `imprint=${data.imprint} count=${data.count}` });
+    thread.serving = true;
+    let result: void | Promise<void>;
+    try {
+      result = (thread.entry as HwEntry).signal(data.context, data.imprint, data.count);
+    } catch (fault) {
+      this.#entryDone(thread, null, fault);
+      return;
+    }
+    if (result === undefined) {
+      thread.serving = false;
+      return;
+    }
+    this.#awaitEntry(thread, null, result);
+  }
+
+  /** Copies bytes and translates carried capability ids from `fromPd`'s space into `toPd`'s. */
+  #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd): void {
+    const length = from.length;
+    if (length > to.capacity) throw new MessageTooLargeError(length, to.capacity);
+    if (length <= 16) {
+      const source = from.bytes;
+      const target = to.bytes;
+      for (let i = 0; i < length; i++) target[i] = source[i] as number;
+    } else {
+      to.bytes.set(from.bytes.subarray(0, length));
+    }
+    to.length = length;
+    const capCount = from.capCount;
+    if (capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+    for (let i = 0; i < capCount; i++) {
+      const identity = fromPd.lookup(from.caps[i] as number)?.identity;
+      to.caps[i] = identity === undefined ? INVALID_SELECTOR : toPd.insert(identity);
+    }
+    to.capCount = capCount;
+  }
+
+  #traceMessage(operation: 'call' | 'reply', actor: HwThread, selector: number, peer: HwThread, message: Message, native: string): void {
+    this.emit({
+      operation,
+      pd: actor.pd.label,
+      thread: actor.label,
+      selector,
+      target: peer.label,
+      bytes: message.length,
+      caps: message.capList(),
+      detail: native,
+    });
+  }
+
+  // ---------------------------------------------------------------- object bookkeeping
+
+  #newIdentity(pd: HwPd, kind: IdentityKind, thread: HwThread | null, operation: TraceEvent['operation'], native: string): number {
+    if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
+    const identity = new ObjectIdentity(this.#nextIdentityId++, kind, pd, thread, INVALID_SELECTOR);
+    const capId = pd.insert(identity);
+    (pd.table[capId] as ObjectIdentityReference).inUtcb = 0;
+    identity.badge = capId;
+    pd.owned.add(identity);
+    pd.capUsed++;
+    if (this.#trace) this.emit({ operation, pd: pd.label, thread: thread?.label, selector: capId, detail: native });
+    return capId;
+  }
+
+  #destroyOwned(pd: HwPd, capId: number, native: string): void {
+    const identity = this.#lookup(pd, capId, native);
+    if (identity.owner !== pd) throw new NotOwnerError(capId, native, pd.label);
+    this.#destroyIdentity(identity);
+    if (this.#trace) this.emit({ operation: 'dissolve', pd: pd.label, selector: capId, detail: native });
+  }
+
+  #destroyIdentity(identity: ObjectIdentity): void {
+    if (!identity.alive) return;
+    identity.alive = false;
+    for (const reference of [...identity.references]) reference.pd.remove(reference);
+    const owner = identity.owner;
+    owner.owned.delete(identity);
+    owner.capUsed--;
+    if (identity.memory !== null) {
+      owner.ramUsed -= pageRound(identity.memory.byteLength);
+      identity.memory.resize(0);
+    }
+    if (identity.signal !== null) this.#unqueue(identity);
+    if (identity.kind === IdentityKind.IpcNode) {
+      const server = identity.thread as HwThread;
+      for (const work of server.queue) {
+        if (work instanceof PendingCall && work.object === identity) this.#abort(work, 'the object was dissolved');
+      }
+    }
+  }
+
+  #lookup(pd: HwPd, capId: number, operation: string): ObjectIdentity {
+    this.#checkPd(pd);
+    const reference = pd.lookup(capId);
+    if (reference === undefined) throw new InvalidCapabilityError(capId, operation, pd.label);
+    return reference.identity;
+  }
+
+  #lookupKind(pd: HwPd, capId: number, kind: IdentityKind, operation: string): ObjectIdentity {
+    const identity = this.#lookup(pd, capId, operation);
+    if (identity.kind !== kind) throw new WrongObjectKindError(capId, operation, IDENTITY_KIND_NAMES[kind], IDENTITY_KIND_NAMES[identity.kind]);
+    return identity;
+  }
+
+  #checkPd(pd: HwPd): void {
+    if (!pd.alive) throw new DestroyedError(`PD "${pd.label}"`);
+  }
+
+  #checkThread(thread: HwThread): void {
+    if (!thread.alive) throw new DestroyedError(`thread "${thread.label}"`);
+  }
+}
+
+function describe(fault: unknown): string {
+  if (fault instanceof Error) return `${fault.name}: ${fault.message}`;
+  return String(fault);
+}

@@ -1,0 +1,251 @@
+import {
+  DestroyedError,
+  type CapSpaceEntry,
+  type EntrypointHandler,
+  type Kernel,
+  type KernelThread,
+  type Message,
+  type ObjectKind,
+  type PdId,
+  type QuotaAmount,
+  type QuotaState,
+  type Selector,
+  type TraceHook,
+  ThreadStateError,
+  WrongObjectKindError,
+} from '@os/kernel';
+import { HwKernel, type HwKernelOptions } from './hw-kernel.js';
+import { IDENTITY_KIND_NAMES, IdentityKind } from './object-identity.js';
+import type { HwPd } from './pd.js';
+import type { HwEntry, HwThread } from './thread.js';
+
+const SEAM_KINDS: Record<IdentityKind, ObjectKind | null> = {
+  [IdentityKind.IpcNode]: 'rpc-object',
+  [IdentityKind.SignalContext]: 'signal-context',
+  [IdentityKind.SignalReceiver]: null,
+  [IdentityKind.Dataspace]: 'dataspace',
+};
+
+/** Acknowledges every capability a message brought in, as base-hw's IPC library does on receipt. */
+function ackCaps(kernel: HwKernel, thread: HwThread, message: Message): void {
+  for (let i = 0; i < message.capCount; i++) kernel.cap_ack(thread, message.caps[i] as number);
+}
+
+/**
+ * One thread's system-call interface on the hw kernel: the seam's operations mapped onto base-hw's
+ * calls, the way Genode's base library for hw does (received capabilities are acknowledged at once).
+ */
+class HwKernelThread implements KernelThread {
+  readonly #kernel: HwKernel;
+  readonly #thread: HwThread;
+  #receiver = 0;
+  readonly #ackReply = (reply: Message): Message => {
+    ackCaps(this.#kernel, this.#thread, reply);
+    return reply;
+  };
+
+  constructor(kernel: HwKernel, thread: HwThread) {
+    this.#kernel = kernel;
+    this.#thread = thread;
+  }
+
+  get pd(): PdId {
+    return this.#thread.pd.id;
+  }
+
+  get label(): string {
+    return this.#thread.label;
+  }
+
+  get utcb(): Message {
+    return this.#thread.utcb;
+  }
+
+  /** The native thread, for the kernel adapter only. */
+  get native(): HwThread {
+    return this.#thread;
+  }
+
+  call(object: Selector): Message | Promise<Message> {
+    const reply = this.#kernel.rpc_call(this.#thread, object);
+    if (reply instanceof Promise) return reply.then(this.#ackReply);
+    if (reply.capCount !== 0) ackCaps(this.#kernel, this.#thread, reply);
+    return reply;
+  }
+
+  serve(handler: EntrypointHandler): void {
+    const kernel = this.#kernel;
+    const thread = this.#thread;
+    const entry: HwEntry = {
+      request(badge, utcb) {
+        if (utcb.capCount !== 0) ackCaps(kernel, thread, utcb);
+        return handler.onCall(badge, utcb);
+      },
+      signal(context, imprint, count) {
+        let result: void | Promise<void>;
+        try {
+          result = handler.onSignal(imprint, count);
+        } catch (fault) {
+          kernel.signal_ack(thread, context);
+          throw fault;
+        }
+        if (result === undefined) {
+          kernel.signal_ack(thread, context);
+          return;
+        }
+        const ack = (): void => {
+          if (kernel.identity(thread.pd, context) !== undefined) kernel.signal_ack(thread, context);
+        };
+        return result.then(ack, (fault: unknown) => {
+          ack();
+          throw fault;
+        });
+      },
+    };
+    this.#kernel.rpc_wait(thread, entry);
+    if (this.#receiver !== 0) this.#kernel.signal_wait(thread, this.#receiver);
+  }
+
+  reply(): void {
+    this.#kernel.rpc_reply(this.#thread);
+  }
+
+  createRpcObject(): Selector {
+    return this.#kernel.new_obj(this.#thread);
+  }
+
+  createSignalContext(imprint: number): Selector {
+    if (!Number.isSafeInteger(imprint)) throw new RangeError(`signal imprint must be an integer, got ${imprint}`);
+    if (this.#receiver === 0) {
+      this.#receiver = this.#kernel.new_signal_receiver(this.#thread);
+      this.#kernel.signal_wait(this.#thread, this.#receiver);
+    }
+    return this.#kernel.new_signal_context(this.#thread.pd, this.#receiver, imprint);
+  }
+
+  submitSignal(context: Selector, count = 1): void {
+    this.#kernel.signal_submit(this.#thread, context, count);
+  }
+
+  allocDataspace(size: number): Selector {
+    return this.#kernel.ram_alloc(this.#thread.pd, size);
+  }
+
+  attach(dataspace: Selector): Uint8Array {
+    return this.#kernel.ram_attach(this.#thread.pd, dataspace);
+  }
+
+  dataspaceSize(dataspace: Selector): number {
+    return this.#kernel.ram_size(this.#thread.pd, dataspace);
+  }
+
+  free(capability: Selector): void {
+    if (!this.#thread.alive) throw new DestroyedError(`thread "${this.#thread.label}"`);
+    if (!this.#kernel.cap_delete(this.#thread, capability)) {
+      throw new ThreadStateError(`capability ${capability} is still being received; acknowledge it before freeing`);
+    }
+  }
+
+  dissolve(capability: Selector): void {
+    const pd = this.#thread.pd;
+    const identity = this.#kernel.identity(pd, capability);
+    if (identity?.kind === IdentityKind.SignalContext) this.#kernel.delete_signal_context(pd, capability);
+    else if (identity?.kind === IdentityKind.SignalReceiver) {
+      throw new WrongObjectKindError(capability, 'dissolve', 'rpc-object, signal-context or dataspace', IDENTITY_KIND_NAMES[identity.kind]);
+    } else this.#kernel.delete_obj(pd, capability);
+  }
+
+  valid(capability: Selector): boolean {
+    return this.#thread.alive && this.#kernel.identity(this.#thread.pd, capability) !== undefined;
+  }
+
+  kindOf(capability: Selector): ObjectKind {
+    const identity = this.#kernel.identity(this.#thread.pd, capability);
+    const kind = identity === undefined ? null : SEAM_KINDS[identity.kind];
+    if (kind === null || kind === undefined) {
+      throw new WrongObjectKindError(capability, 'kindOf', 'capability to a seam object', identity === undefined ? 'nothing' : IDENTITY_KIND_NAMES[identity.kind]);
+    }
+    return kind;
+  }
+}
+
+/**
+ * The hw kernel behind the `@os/kernel` seam. `native` exposes the base-hw model itself for tools and
+ * tests that speak its own calls.
+ */
+export class HwSeamKernel implements Kernel {
+  readonly name = 'hw';
+  /** The base-hw model underneath. */
+  readonly native: HwKernel;
+
+  /** Creates a hw kernel instance. */
+  constructor(options: HwKernelOptions = {}) {
+    this.native = new HwKernel(options);
+  }
+
+  get ipcBufferSize(): number {
+    return this.native.utcbSize;
+  }
+
+  get capSpaceSize(): number {
+    return this.native.capSpaceSize;
+  }
+
+  createPd(label: string): PdId {
+    return this.native.new_pd(label).id;
+  }
+
+  destroyPd(pd: PdId): { ram: number; caps: number } {
+    return this.native.delete_pd(this.native.pd(pd));
+  }
+
+  createThread(pd: PdId, label: string): KernelThread {
+    return new HwKernelThread(this.native, this.native.new_thread(this.native.pd(pd), label));
+  }
+
+  destroyThread(thread: KernelThread): void {
+    if (!(thread instanceof HwKernelThread)) throw new ThreadStateError(`thread "${thread.label}" does not belong to this hw kernel`);
+    this.native.delete_thread(thread.native);
+  }
+
+  grantQuota(pd: PdId, amount: QuotaAmount): void {
+    this.native.grant(this.native.pd(pd), amount.ram ?? 0, amount.caps ?? 0);
+  }
+
+  transferQuota(from: PdId, to: PdId, amount: QuotaAmount): void {
+    this.native.transfer(this.native.pd(from), this.native.pd(to), amount.ram ?? 0, amount.caps ?? 0);
+  }
+
+  quota(pd: PdId): QuotaState {
+    const { ramLimit, ramUsed, capLimit, capUsed } = this.native.pd(pd);
+    return { ramLimit, ramUsed, capLimit, capUsed };
+  }
+
+  delegate(from: PdId, selector: Selector, to: PdId): Selector {
+    return this.native.cap_copy(this.native.pd(from), selector, this.native.pd(to));
+  }
+
+  capSpace(pd: PdId): CapSpaceEntry[] {
+    const entries: CapSpaceEntry[] = [];
+    const native: HwPd = this.native.pd(pd);
+    for (const reference of native.table) {
+      if (reference === undefined || !reference.identity.alive) continue;
+      const kind = SEAM_KINDS[reference.identity.kind];
+      if (kind !== null) entries.push({ selector: reference.capId, object: reference.identity.id, kind });
+    }
+    return entries;
+  }
+
+  setTrace(hook: TraceHook | null): void {
+    this.native.setTrace(hook);
+  }
+
+  async settle(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Creates a hw kernel behind the seam: the factory the conformance suite and `boot` take. */
+export function createHwKernel(options: HwKernelOptions = {}): Kernel {
+  return new HwSeamKernel(options);
+}

@@ -1,0 +1,71 @@
+import { CapSpaceExhaustedError, INVALID_SELECTOR } from '@os/kernel';
+import { type ObjectIdentity, ObjectIdentityReference } from './object-identity.js';
+import type { HwThread } from './thread.js';
+
+/**
+ * A protection domain of the hw kernel: its capability table (capability id to reference), the one
+ * reference it holds per object identity, its quota and threads.
+ */
+export class HwPd {
+  /** Capability id to reference; index 0 is the invalid capability and never used. */
+  readonly table: (ObjectIdentityReference | undefined)[] = [undefined];
+  /** The reference per identity, so a capability received twice lands in the same slot. */
+  readonly byIdentity = new Map<ObjectIdentity, ObjectIdentityReference>();
+  /** Freed capability ids, reused last-freed first. */
+  readonly freeIds: number[] = [];
+  /** Identities this PD created and pays for. */
+  readonly owned = new Set<ObjectIdentity>();
+  /** Its threads. */
+  readonly threads = new Set<HwThread>();
+  ramLimit = 0;
+  ramUsed = 0;
+  capLimit = 0;
+  capUsed = 0;
+  alive = true;
+
+  /** Creates PD `id` named `label` with `capSpaceSize` capability slots. */
+  constructor(
+    readonly id: number,
+    readonly label: string,
+    readonly capSpaceSize: number,
+  ) {}
+
+  /** The live reference under `capId`, or undefined. */
+  lookup(capId: number): ObjectIdentityReference | undefined {
+    const reference = this.table[capId];
+    return reference !== undefined && reference.identity.alive ? reference : undefined;
+  }
+
+  /**
+   * This PD's capability id for `identity`, inserting a reference if it has none: the kernel's
+   * capability translation. Counts the reception for `cap_ack`.
+   */
+  insert(identity: ObjectIdentity): number {
+    if (!identity.alive) return INVALID_SELECTOR;
+    const existing = this.byIdentity.get(identity);
+    if (existing !== undefined) {
+      existing.inUtcb++;
+      return existing.capId;
+    }
+    let capId = this.freeIds.pop();
+    if (capId === undefined) {
+      if (this.table.length > this.capSpaceSize) throw new CapSpaceExhaustedError(this.label, this.capSpaceSize);
+      capId = this.table.length;
+      this.table.push(undefined);
+    }
+    const reference = new ObjectIdentityReference(identity, this, capId);
+    reference.inUtcb = 1;
+    this.table[capId] = reference;
+    this.byIdentity.set(identity, reference);
+    identity.references.add(reference);
+    return capId;
+  }
+
+  /** Drops `reference` from this PD and frees its slot. */
+  remove(reference: ObjectIdentityReference): void {
+    this.table[reference.capId] = undefined;
+    this.byIdentity.delete(reference.identity);
+    reference.identity.references.delete(reference);
+    this.freeIds.push(reference.capId);
+  }
+}

@@ -1,0 +1,95 @@
+import { Message } from '@os/kernel';
+import type { ObjectIdentity } from './object-identity.js';
+import type { HwPd } from './pd.js';
+
+/**
+ * What a waiting thread runs when a request or signal arrives: the continuation of its
+ * `rpc_wait` / `signal_wait`. Returning (or settling the returned promise) is `rpc_reply_and_wait`.
+ */
+export interface HwEntry {
+  /** A request to the object the server knows as `badge` is in `utcb`; leave the reply there. */
+  request(badge: number, utcb: Message): void | Promise<void>;
+  /** Signal context `context` (capability id in this PD) with `imprint` fired `count` times. */
+  signal(context: number, imprint: number, count: number): void | Promise<void>;
+}
+
+/** A call that could not complete within the caller's kernel entry: queued, or served asynchronously. */
+export class PendingCall {
+  /** The request, copied out of the caller's utcb when the call had to queue. */
+  request: Message | null = null;
+  /** Identities of the capabilities the request carries, translated when it is delivered. */
+  requestCaps: (ObjectIdentity | null)[] | null = null;
+  /** The reply, in a buffer of its own (the caller may have other activities using its utcb). */
+  reply: Message | null = null;
+  /** Settled: replied or aborted. */
+  done = false;
+  promise: Promise<Message> | null = null;
+  resolve: ((reply: Message) => void) | null = null;
+  reject: ((error: Error) => void) | null = null;
+
+  /** Creates the pending call of `caller` to `object`, served by `server`. */
+  constructor(
+    readonly caller: HwThread,
+    readonly server: HwThread,
+    readonly object: ObjectIdentity,
+  ) {}
+
+  /** The promise the caller awaits, made on first use. */
+  awaitable(): Promise<Message> {
+    if (this.promise === null) {
+      this.promise = new Promise<Message>((resolve, reject) => {
+        this.resolve = resolve;
+        this.reject = reject;
+      });
+    }
+    return this.promise;
+  }
+}
+
+/** Marks a signal delivery in a thread's queue. */
+export type QueuedWork = PendingCall | ObjectIdentity;
+
+/**
+ * A thread of the hw kernel with its UTCB and IPC state. A thread is busy while it serves a
+ * request or signal, or while it has a call outstanding; calls and signals to a busy thread queue.
+ */
+export class HwThread {
+  readonly utcb: Message;
+  /** Set by `rpc_wait`: requests and signals are delivered only to a waiting thread. */
+  entry: HwEntry | null = null;
+  /** Handling a request or signal (synchronously or suspended in an await). */
+  serving = false;
+  /** The caller of the request being handled synchronously, until replied. */
+  syncCaller: HwThread | null = null;
+  /** The object that request was sent to. */
+  syncObject: ObjectIdentity | null = null;
+  /** The pending call being handled asynchronously (or replied early). */
+  current: PendingCall | null = null;
+  /** The server this thread is inside a synchronous call to. */
+  syncTarget: HwThread | null = null;
+  /** Calls this thread made that are queued or served asynchronously. */
+  readonly outgoing = new Set<PendingCall>();
+  /** Requests and signals waiting for this thread to become idle. */
+  readonly queue: QueuedWork[] = [];
+  drainScheduled = false;
+  alive = true;
+
+  /** Creates thread `label` in `pd` with a utcb of `utcbSize` bytes. */
+  constructor(
+    readonly pd: HwPd,
+    readonly label: string,
+    utcbSize: number,
+  ) {
+    this.utcb = new Message(utcbSize);
+  }
+
+  /** Ready to take a request or signal now. */
+  get idle(): boolean {
+    return this.entry !== null && !this.serving && this.syncTarget === null && this.outgoing.size === 0 && this.alive;
+  }
+
+  /** Busy in a way that waits on others: serving, or inside a call. */
+  get blocked(): boolean {
+    return this.serving || this.syncTarget !== null || this.outgoing.size > 0;
+  }
+}

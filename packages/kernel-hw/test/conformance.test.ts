@@ -1,0 +1,5 @@
+import { defineConformanceSuite } from '@os/kernel';
+import { createHwKernel } from '@os/kernel-hw';
+import { describe, it } from 'vitest';
+
+defineConformanceSuite('hw', () => createHwKernel({ capSpaceSize: 256 }), { describe, it });

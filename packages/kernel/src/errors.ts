@@ -1,0 +1,154 @@
+/**
+ * Every error the kernel seam raises. Catch this to handle any kernel refusal; each subclass
+ * names one failure a caller can act on.
+ */
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
+
+/**
+ * The selector does not name a live capability in the caller's space: never handed to this PD,
+ * freed, or its object was dissolved.
+ */
+export class InvalidCapabilityError extends KernelError {
+  override name = 'InvalidCapabilityError';
+  /** Creates the error for `selector`, used by `operation` in PD `pd`. */
+  constructor(
+    readonly selector: number,
+    readonly operation: string,
+    readonly pd: string,
+  ) {
+    super(`${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or its object was dissolved)`);
+  }
+}
+
+/** The capability is valid but names an object of the wrong kind for the operation. */
+export class WrongObjectKindError extends KernelError {
+  override name = 'WrongObjectKindError';
+  /** Creates the error: `operation` wanted `expected` but `selector` names `actual`. */
+  constructor(
+    readonly selector: number,
+    readonly operation: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`${operation}: selector ${selector} names a ${actual}, not a ${expected}`);
+  }
+}
+
+/** The message does not fit the IPC buffer. */
+export class MessageTooLargeError extends KernelError {
+  override name = 'MessageTooLargeError';
+  /** Creates the error for a message of `size` bytes against a buffer of `limit`. */
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`message of ${size} bytes exceeds the IPC buffer of ${limit} bytes; pass bulk data in a dataspace`);
+  }
+}
+
+/** More capabilities were put into one message than the kernel carries. */
+export class TooManyCapabilitiesError extends KernelError {
+  override name = 'TooManyCapabilitiesError';
+  /** Creates the error for `count` caps against a limit of `limit`. */
+  constructor(
+    readonly count: number,
+    readonly limit: number,
+  ) {
+    super(`message carries ${count} capabilities; at most ${limit} fit in one message`);
+  }
+}
+
+/** A call would wait forever: into the caller's own entrypoint, or around a cycle of entrypoints. */
+export class DeadlockError extends KernelError {
+  override name = 'DeadlockError';
+  /** Creates the error; `cycle` lists thread labels, starting and ending with the caller. */
+  constructor(readonly cycle: readonly string[]) {
+    super(
+      cycle.length === 2
+        ? `deadlock: "${cycle[0]}" calls an object served by its own entrypoint; serve it from another entrypoint`
+        : `deadlock: call cycle ${cycle.map((label) => `"${label}"`).join(' -> ')}; every entrypoint in it waits on the next`,
+    );
+  }
+}
+
+/** The server went away (its object was dissolved, its thread or PD destroyed) before replying. */
+export class CallAbortedError extends KernelError {
+  override name = 'CallAbortedError';
+  /** Creates the error naming the server thread and why the call ended. */
+  constructor(
+    readonly server: string,
+    readonly reason: string,
+  ) {
+    super(`call to "${server}" aborted: ${reason}`);
+  }
+}
+
+/** The server's handler threw inside the kernel dispatch instead of replying. */
+export class ServerFaultError extends KernelError {
+  override name = 'ServerFaultError';
+  /** Creates the error naming the server thread and the fault. */
+  constructor(
+    readonly server: string,
+    readonly fault: string,
+  ) {
+    super(`server "${server}" faulted while handling the call: ${fault}`);
+  }
+}
+
+/** Which quota ran out. */
+export type QuotaKind = 'ram' | 'caps';
+
+/** An allocation or transfer would overdraw a PD's RAM or capability quota. */
+export class QuotaExceededError extends KernelError {
+  override name = 'QuotaExceededError';
+  /** Creates the error: PD `pd` needed `needed` of `kind` but had `available` left. */
+  constructor(
+    readonly pd: string,
+    readonly kind: QuotaKind,
+    readonly needed: number,
+    readonly available: number,
+  ) {
+    super(`PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; upgrade its quota`);
+  }
+}
+
+/** The receiver's capability space has no free slot for a capability being delegated to it. */
+export class CapSpaceExhaustedError extends KernelError {
+  override name = 'CapSpaceExhaustedError';
+  /** Creates the error for PD `pd` whose space holds `size` slots. */
+  constructor(
+    readonly pd: string,
+    readonly size: number,
+  ) {
+    super(`capability space of PD "${pd}" is full (${size} slots); free capabilities it no longer needs`);
+  }
+}
+
+/** The operation needs the object's owner (the PD that created it). */
+export class NotOwnerError extends KernelError {
+  override name = 'NotOwnerError';
+  /** Creates the error: `operation` on `selector` tried from a PD that does not own it. */
+  constructor(
+    readonly selector: number,
+    readonly operation: string,
+    readonly pd: string,
+  ) {
+    super(`${operation}: PD "${pd}" does not own the object behind selector ${selector}; only its creator may do this`);
+  }
+}
+
+/** A thread or PD handle was used after it was destroyed. */
+export class DestroyedError extends KernelError {
+  override name = 'DestroyedError';
+  /** Creates the error naming what was destroyed. */
+  constructor(readonly what: string) {
+    super(`${what} was destroyed and can no longer be used`);
+  }
+}
+
+/** A thread was asked to do something its state forbids (reply without a caller, serve twice). */
+export class ThreadStateError extends KernelError {
+  override name = 'ThreadStateError';
+}

@@ -1,0 +1,33 @@
+export { Message, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR } from './message.js';
+export {
+  KernelError,
+  InvalidCapabilityError,
+  WrongObjectKindError,
+  MessageTooLargeError,
+  TooManyCapabilitiesError,
+  DeadlockError,
+  CallAbortedError,
+  ServerFaultError,
+  QuotaExceededError,
+  CapSpaceExhaustedError,
+  NotOwnerError,
+  DestroyedError,
+  ThreadStateError,
+  type QuotaKind,
+} from './errors.js';
+export type {
+  Selector,
+  PdId,
+  QuotaAmount,
+  QuotaState,
+  CapSpaceEntry,
+  ObjectKind,
+  EntrypointHandler,
+  KernelThread,
+  Kernel,
+  KernelFactory,
+} from './kernel.js';
+export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
+export { PAGE_SIZE, pageRound } from './pages.js';
+export { defineConformanceSuite, conformanceCases, type ConformanceCase, type TestRegistrar } from './conformance/suite.js';
+export { ConformanceFailure } from './conformance/assert.js';

@@ -1,0 +1,70 @@
+/** How many capabilities one IPC message carries at most, as in Genode's `Msgbuf`. */
+export const MAX_CAPS_PER_MESSAGE = 4;
+
+/** The capability selector that names nothing; a slot that held a revoked cap reads as this. */
+export const INVALID_SELECTOR = 0;
+
+/**
+ * An IPC buffer: the bytes of one message plus the capability selectors it carries.
+ *
+ * Each thread owns one (its UTCB). The sender writes its message here and the kernel copies
+ * it into the receiver's buffer, translating each selector into the receiver's capability space.
+ * Nothing but bytes and integers ever crosses a protection-domain boundary.
+ */
+export class Message {
+  /** The payload; only the first {@link Message.length} bytes belong to the message. */
+  readonly bytes: Uint8Array;
+  /** A view on {@link Message.bytes} for typed reads and writes. */
+  readonly view: DataView;
+  /** Number of payload bytes in use. */
+  length = 0;
+  /** Capability selectors, in the holder's own capability space. */
+  readonly caps: Int32Array = new Int32Array(MAX_CAPS_PER_MESSAGE);
+  /** Number of entries of {@link Message.caps} in use. */
+  capCount = 0;
+
+  /** Creates an empty buffer of `capacity` bytes. */
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** The buffer's size: the largest message it can hold. */
+  get capacity(): number {
+    return this.bytes.length;
+  }
+
+  /** Empties the message (no bytes, no caps). */
+  clear(): void {
+    this.length = 0;
+    this.capCount = 0;
+  }
+
+  /** The bytes in use, as a fresh copy. */
+  payload(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+
+  /** Replaces the payload with `data`; throws a `RangeError` if it does not fit. */
+  setPayload(data: Uint8Array): void {
+    if (data.length > this.bytes.length) {
+      throw new RangeError(`message of ${data.length} bytes exceeds the IPC buffer of ${this.bytes.length} bytes`);
+    }
+    this.bytes.set(data);
+    this.length = data.length;
+  }
+
+  /** Replaces the carried selectors; throws a `RangeError` past {@link MAX_CAPS_PER_MESSAGE}. */
+  setCaps(selectors: readonly number[]): void {
+    if (selectors.length > MAX_CAPS_PER_MESSAGE) {
+      throw new RangeError(`a message carries at most ${MAX_CAPS_PER_MESSAGE} capabilities, got ${selectors.length}`);
+    }
+    for (let i = 0; i < selectors.length; i++) this.caps[i] = selectors[i] ?? INVALID_SELECTOR;
+    this.capCount = selectors.length;
+  }
+
+  /** The carried selectors as an array. */
+  capList(): number[] {
+    return Array.from(this.caps.subarray(0, this.capCount));
+  }
+}
