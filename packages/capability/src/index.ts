@@ -1,0 +1,1 @@
+export { Capability, InvalidatedCapabilityError, type InterfaceOf } from './capability.js';

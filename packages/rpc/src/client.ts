@@ -1,0 +1,120 @@
+import type { Capability } from '@os/capability';
+import type { KernelThread, Message } from '@os/kernel';
+import type { ClientOf, MethodEntry, RpcInterface } from './define-interface.js';
+import { decodeReply } from './reply.js';
+import { MessageReader, MessageWriter } from './wire.js';
+
+/** The state every generated client carries; methods live on a prototype made once per interface. */
+export class RpcClient<I extends RpcInterface = RpcInterface> {
+  /** The capability invoked. */
+  readonly capability: Capability<I>;
+  /** The interface spoken. */
+  readonly rpcInterface: I;
+  /** The calling thread, whose utcb carries the requests. */
+  readonly thread: KernelThread;
+  /** Encoder reused by every call. */
+  readonly writer = new MessageWriter();
+  /** Decoder reused by every call. */
+  readonly reader = new MessageReader();
+
+  /** Creates a client; use {@link connect} to get the typed methods. */
+  constructor(rpcInterface: I, thread: KernelThread, capability: Capability<I>) {
+    this.rpcInterface = rpcInterface;
+    this.thread = thread;
+    this.capability = capability;
+  }
+}
+
+function begin(client: RpcClient, entry: MethodEntry): MessageWriter {
+  const writer = client.writer;
+  writer.reset(client.thread.utcb, entry.qualifiedName);
+  writer.u32(entry.opcode);
+  writer.u32(client.rpcInterface.id);
+  return writer;
+}
+
+function encodeArg(writer: MessageWriter, entry: MethodEntry, index: number, value: unknown): void {
+  writer.path = entry.argPaths[index] as string;
+  (entry.args[index] as MethodEntry['result']).encode(writer, value);
+}
+
+async function finish(client: RpcClient, entry: MethodEntry): Promise<unknown> {
+  client.writer.finish();
+  let reply: Message | Promise<Message> = client.thread.call(client.capability.selector);
+  if (reply instanceof Promise) reply = await reply;
+  return decodeReply(client.reader, entry, reply, String(client.capability));
+}
+
+async function invoke0(client: RpcClient, entry: MethodEntry): Promise<unknown> {
+  begin(client, entry);
+  return finish(client, entry);
+}
+
+async function invoke1(client: RpcClient, entry: MethodEntry, a: unknown): Promise<unknown> {
+  encodeArg(begin(client, entry), entry, 0, a);
+  return finish(client, entry);
+}
+
+async function invoke2(client: RpcClient, entry: MethodEntry, a: unknown, b: unknown): Promise<unknown> {
+  const writer = begin(client, entry);
+  encodeArg(writer, entry, 0, a);
+  encodeArg(writer, entry, 1, b);
+  return finish(client, entry);
+}
+
+async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): Promise<unknown> {
+  const writer = begin(client, entry);
+  for (let i = 0; i < entry.args.length; i++) encodeArg(writer, entry, i, args[i]);
+  return finish(client, entry);
+}
+
+type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;
+
+function makeMethod(entry: MethodEntry): Method {
+  switch (entry.args.length) {
+    case 0:
+      return function (this: RpcClient) {
+        return invoke0(this, entry);
+      };
+    case 1:
+      return function (this: RpcClient, a: unknown) {
+        return invoke1(this, entry, a);
+      } as Method;
+    case 2:
+      return function (this: RpcClient, a: unknown, b: unknown) {
+        return invoke2(this, entry, a, b);
+      } as Method;
+    default:
+      return function (this: RpcClient, ...args: unknown[]) {
+        return invokeN(this, entry, args);
+      };
+  }
+}
+
+type ClientClass = new (rpcInterface: RpcInterface, thread: KernelThread, capability: Capability<RpcInterface>) => RpcClient;
+
+const clientClasses = new WeakMap<RpcInterface, ClientClass>();
+
+/** One client class per interface, its methods on the prototype: no closure is made per client or call. */
+function clientClassFor(rpcInterface: RpcInterface): ClientClass {
+  let clientClass = clientClasses.get(rpcInterface);
+  if (clientClass === undefined) {
+    clientClass = class extends RpcClient {};
+    for (const entry of rpcInterface.entries) {
+      Object.defineProperty(clientClass.prototype, entry.name, { value: makeMethod(entry), enumerable: false });
+    }
+    clientClasses.set(rpcInterface, clientClass);
+  }
+  return clientClass;
+}
+
+/**
+ * The typed client of `rpcInterface` for the object behind `capability`, calling from `thread`. Every
+ * method encodes its arguments (refusing what does not fit the declaration before anything is sent),
+ * calls through the kernel, and resolves with the decoded result or rejects with the declared
+ * exception the server threw.
+ */
+export function connect<I extends RpcInterface>(rpcInterface: I, thread: KernelThread, capability: Capability<I>): ClientOf<I> & RpcClient<I> {
+  const ClientClass = clientClassFor(rpcInterface);
+  return new ClientClass(rpcInterface, thread, capability as Capability<RpcInterface>) as unknown as ClientOf<I> & RpcClient<I>;
+}

@@ -1,0 +1,10 @@
+/**
+ * Base of the exceptions an interface declares. A server that throws a declared exception makes
+ * the client's call reject with an instance of the same class, carrying the same message.
+ */
+export class RpcException extends Error {
+  override name = 'RpcException';
+}
+
+/** A declared exception class: constructible from the message alone. */
+export type RpcExceptionClass = new (message?: string) => RpcException;

@@ -1,0 +1,37 @@
+import type { Message } from '@os/kernel';
+import type { MethodEntry } from './define-interface.js';
+import { RpcBadRequestError, RpcDecodeError, RpcInterfaceError, RpcServerError } from './errors.js';
+import { ReplyStatus } from './status.js';
+import type { MessageReader } from './wire.js';
+
+/** Turns a reply message into the method's result, or throws what the server answered. */
+export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Message, target: string): unknown {
+  reader.reset(reply, 0, entry.resultPath);
+  const status = reader.u32();
+  if (status === ReplyStatus.Ok) {
+    const result = entry.result.decode(reader);
+    if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes after the result`);
+    return result;
+  }
+  switch (status) {
+    case ReplyStatus.Exception: {
+      const index = reader.u16();
+      const message = reader.string();
+      const exception = entry.throws[index];
+      if (exception === undefined) throw new RpcDecodeError(entry.resultPath, `exception ${index} is not declared by ${entry.qualifiedName}`);
+      throw new exception(message);
+    }
+    case ReplyStatus.ServerError:
+      throw new RpcServerError(entry.qualifiedName);
+    case ReplyStatus.BadRequest:
+      throw new RpcBadRequestError(entry.qualifiedName, reader.string());
+    case ReplyStatus.WrongInterface:
+      throw new RpcInterfaceError(`${target} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`);
+    case ReplyStatus.UnknownMethod:
+      throw new RpcInterfaceError(`${target} does not know ${entry.qualifiedName}: client and server were built from different declarations`);
+    case ReplyStatus.NoSuchObject:
+      throw new RpcInterfaceError(`${target} names no object of its entrypoint any more`);
+    default:
+      throw new RpcDecodeError(entry.resultPath, `unknown reply status ${status}`);
+  }
+}

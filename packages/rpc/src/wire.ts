@@ -1,0 +1,206 @@
+import { MAX_CAPS_PER_MESSAGE, type Message } from '@os/kernel';
+import { RpcDecodeError, RpcEncodeError } from './errors.js';
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Writes values into a message, little-endian, with bounds checks. One writer is reused for every
+ * call of a client or entrypoint, so encoding allocates nothing for numbers.
+ */
+export class MessageWriter {
+  #message: Message | null = null;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  /** Next byte to write. */
+  offset = 0;
+  /** Where in the value is being written, for error messages. */
+  path = '';
+
+  /** Starts writing `message` from the beginning, dropping its caps. */
+  reset(message: Message, path: string): void {
+    this.#message = message;
+    this.#bytes = message.bytes;
+    this.#view = message.view;
+    this.offset = 0;
+    this.path = path;
+    message.capCount = 0;
+  }
+
+  /** Ends writing: the message's length becomes what was written. */
+  finish(): void {
+    (this.#message as Message).length = this.offset;
+  }
+
+  #reserve(size: number): number {
+    const at = this.offset;
+    if (at + size > this.#bytes.length) {
+      throw new RpcEncodeError(this.path, `message exceeds the IPC buffer of ${this.#bytes.length} bytes; pass bulk data in a dataspace`);
+    }
+    this.offset = at + size;
+    return at;
+  }
+
+  /** Writes one unsigned byte. */
+  u8(value: number): void {
+    this.#bytes[this.#reserve(1)] = value;
+  }
+
+  /** Writes an unsigned 16-bit integer. */
+  u16(value: number): void {
+    this.#view.setUint16(this.#reserve(2), value, true);
+  }
+
+  /** Writes an unsigned 32-bit integer. */
+  u32(value: number): void {
+    this.#view.setUint32(this.#reserve(4), value, true);
+  }
+
+  /** Writes a signed 32-bit integer. */
+  i32(value: number): void {
+    this.#view.setInt32(this.#reserve(4), value, true);
+  }
+
+  /** Writes a 64-bit float. */
+  f64(value: number): void {
+    this.#view.setFloat64(this.#reserve(8), value, true);
+  }
+
+  /** Writes a signed 64-bit integer. */
+  i64(value: bigint): void {
+    this.#view.setBigInt64(this.#reserve(8), value, true);
+  }
+
+  /** Writes an unsigned 64-bit integer. */
+  u64(value: bigint): void {
+    this.#view.setBigUint64(this.#reserve(8), value, true);
+  }
+
+  /** Writes a length-prefixed byte string. */
+  bytes(value: Uint8Array): void {
+    this.u32(value.length);
+    this.#bytes.set(value, this.#reserve(value.length));
+  }
+
+  /** Writes a length-prefixed UTF-8 string, encoded straight into the message. */
+  string(value: string): void {
+    const lengthAt = this.#reserve(4);
+    const room = this.#bytes.subarray(this.offset);
+    const { read, written } = textEncoder.encodeInto(value, room);
+    if (read < value.length) {
+      throw new RpcEncodeError(this.path, `string of ${value.length} characters exceeds the IPC buffer of ${this.#bytes.length} bytes`);
+    }
+    this.#view.setUint32(lengthAt, written, true);
+    this.offset += written;
+  }
+
+  /** Puts a selector into the next cap slot and writes the slot's index. */
+  cap(selector: number): void {
+    const message = this.#message as Message;
+    if (message.capCount >= MAX_CAPS_PER_MESSAGE) {
+      throw new RpcEncodeError(this.path, `a message carries at most ${MAX_CAPS_PER_MESSAGE} capabilities`);
+    }
+    message.caps[message.capCount] = selector;
+    this.u8(message.capCount++);
+  }
+}
+
+/** Reads values from a message with bounds checks; every failure is an {@link RpcDecodeError}. */
+export class MessageReader {
+  #message: Message | null = null;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  #end = 0;
+  /** Next byte to read. */
+  offset = 0;
+  /** Where in the value is being read, for error messages. */
+  path = '';
+
+  /** Starts reading `message` at `offset`. */
+  reset(message: Message, offset: number, path: string): void {
+    this.#message = message;
+    this.#bytes = message.bytes;
+    this.#view = message.view;
+    this.#end = message.length;
+    this.offset = offset;
+    this.path = path;
+  }
+
+  /** Bytes left unread. */
+  get remaining(): number {
+    return this.#end - this.offset;
+  }
+
+  /** Fails with a decode error at the current path. */
+  fail(reason: string): never {
+    throw new RpcDecodeError(this.path, reason);
+  }
+
+  #take(size: number): number {
+    const at = this.offset;
+    if (at + size > this.#end) this.fail(`truncated: needs ${size} more bytes at offset ${at}, message has ${this.#end}`);
+    this.offset = at + size;
+    return at;
+  }
+
+  /** Reads one unsigned byte. */
+  u8(): number {
+    return this.#bytes[this.#take(1)] as number;
+  }
+
+  /** Reads an unsigned 16-bit integer. */
+  u16(): number {
+    return this.#view.getUint16(this.#take(2), true);
+  }
+
+  /** Reads an unsigned 32-bit integer. */
+  u32(): number {
+    return this.#view.getUint32(this.#take(4), true);
+  }
+
+  /** Reads a signed 32-bit integer. */
+  i32(): number {
+    return this.#view.getInt32(this.#take(4), true);
+  }
+
+  /** Reads a 64-bit float. */
+  f64(): number {
+    return this.#view.getFloat64(this.#take(8), true);
+  }
+
+  /** Reads a signed 64-bit integer. */
+  i64(): bigint {
+    return this.#view.getBigInt64(this.#take(8), true);
+  }
+
+  /** Reads an unsigned 64-bit integer. */
+  u64(): bigint {
+    return this.#view.getBigUint64(this.#take(8), true);
+  }
+
+  /** Reads a length-prefixed byte string into a fresh copy. */
+  bytes(): Uint8Array {
+    const length = this.u32();
+    const at = this.#take(length);
+    return this.#bytes.slice(at, at + length);
+  }
+
+  /** Reads a length-prefixed UTF-8 string; invalid UTF-8 is a decode error. */
+  string(): string {
+    const length = this.u32();
+    const at = this.#take(length);
+    try {
+      return textDecoder.decode(this.#bytes.subarray(at, at + length));
+    } catch {
+      return this.fail('string is not valid UTF-8');
+    }
+  }
+
+  /** Reads a cap-slot index and returns the selector in that slot. */
+  cap(): number {
+    const slot = this.u8();
+    const message = this.#message as Message;
+    if (slot >= message.capCount) this.fail(`refers to capability slot ${slot}, but the message carries ${message.capCount}`);
+    return message.caps[slot] as number;
+  }
+}
