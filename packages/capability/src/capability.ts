@@ -4,10 +4,13 @@ declare const interfaceType: unique symbol;
 
 /** Thrown when an invalidated capability's selector is used. */
 export class InvalidatedCapabilityError extends Error {
-  override name = 'InvalidatedCapabilityError';
   /** Creates the error naming the selector the capability had. */
-  constructor(readonly selector: Selector) {
+  constructor(
+    /** The selector the capability had. */
+    readonly selector: Selector,
+  ) {
     super(`capability ${selector} was invalidated (freed or dissolved by its holder); request a new one`);
+    this.name = 'InvalidatedCapabilityError';
   }
 }
 

@@ -104,6 +104,7 @@ export class HwKernel {
    * reference it holds is dropped. Returns the quota it held.
    */
   delete_pd(pd: HwPd): { ram: number; caps: number } {
+    this.#checkPd(pd);
     for (const thread of [...pd.threads]) this.delete_thread(thread);
     for (const identity of [...pd.owned]) this.#destroyIdentity(identity);
     for (const reference of pd.table) if (reference !== undefined) pd.remove(reference);
@@ -202,6 +203,9 @@ export class HwKernel {
   /** Gives `pd` quota out of nothing: the machine's resources, at boot. */
   grant(pd: HwPd, ram: number, caps: number): void {
     this.#checkPd(pd);
+    if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
+      throw new RangeError(`quota grant needs non-negative integers, got ram=${ram} caps=${caps}`);
+    }
     pd.ramLimit += ram;
     pd.capLimit += caps;
   }
@@ -290,7 +294,11 @@ export class HwKernel {
       thread.syncCaller = null;
       thread.current = call;
     }
-    if (call.done) throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
+    if (call.done) {
+      // The caller was destroyed mid-call: as on base-hw, the reply has no one to go to and is dropped.
+      if (!call.caller.alive) return;
+      throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
+    }
     this.#deliverReply(call, thread.utcb);
   }
 
@@ -399,6 +407,7 @@ export class HwKernel {
         return early.reply as Message;
       }
       caller.syncTarget = null;
+      if (!caller.alive) throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
       this.#copyMessage(utcb, server.pd, request, caller.pd);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
@@ -416,7 +425,7 @@ export class HwKernel {
     return call.done ? (call.reply as Message) : call.awaitable();
   }
 
-  #directFault(caller: HwThread, server: HwThread, fault: unknown): never {
+  #directFault(caller: HwThread, server: HwThread, fault: unknown): Message {
     const early = server.current;
     server.serving = false;
     server.syncCaller = null;
@@ -425,6 +434,8 @@ export class HwKernel {
     if (server.queue.length > 0) this.#scheduleDrain(server);
     if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
     if (early !== null) caller.outgoing.delete(early);
+    // An entry that replied before faulting has answered: the caller keeps that reply, as when queued.
+    if (early?.reply) return early.reply;
     throw new ServerFaultError(server.label, describe(fault));
   }
 
@@ -684,6 +695,7 @@ export class HwKernel {
     identity.alive = false;
     for (const reference of [...identity.references]) reference.pd.remove(reference);
     const owner = identity.owner;
+    owner.releaseBadge(identity);
     owner.owned.delete(identity);
     owner.capUsed--;
     if (identity.memory !== null) {

@@ -13,6 +13,11 @@ export class HwPd {
   readonly byIdentity = new Map<ObjectIdentity, ObjectIdentityReference>();
   /** Freed capability ids, reused last-freed first. */
   readonly freeIds: number[] = [];
+  /**
+   * Ids of objects this PD owns but no longer holds a capability to: kept free of other entries
+   * while the object lives, because the id is the object's badge, how its server recognises it.
+   */
+  readonly reservedIds = new Set<number>();
   /** Identities this PD created and pays for. */
   readonly owned = new Set<ObjectIdentity>();
   /** Its threads. */
@@ -47,7 +52,9 @@ export class HwPd {
       existing.inUtcb++;
       return existing.capId;
     }
-    let capId = this.freeIds.pop();
+    let capId: number | undefined;
+    if (identity.owner === this && this.reservedIds.delete(identity.badge)) capId = identity.badge;
+    else capId = this.freeIds.pop();
     if (capId === undefined) {
       if (this.table.length > this.capSpaceSize) throw new CapSpaceExhaustedError(this.label, this.capSpaceSize);
       capId = this.table.length;
@@ -61,11 +68,18 @@ export class HwPd {
     return capId;
   }
 
-  /** Drops `reference` from this PD and frees its slot. */
+  /** Drops `reference` from this PD and frees its slot (or reserves it, for an owned live object's badge). */
   remove(reference: ObjectIdentityReference): void {
+    const identity = reference.identity;
     this.table[reference.capId] = undefined;
-    this.byIdentity.delete(reference.identity);
-    reference.identity.references.delete(reference);
-    this.freeIds.push(reference.capId);
+    this.byIdentity.delete(identity);
+    identity.references.delete(reference);
+    if (identity.owner === this && identity.alive && reference.capId === identity.badge) this.reservedIds.add(reference.capId);
+    else this.freeIds.push(reference.capId);
+  }
+
+  /** Releases the badge id an owned object kept reserved, once the object is gone. */
+  releaseBadge(identity: ObjectIdentity): void {
+    if (this.reservedIds.delete(identity.badge)) this.freeIds.push(identity.badge);
   }
 }

@@ -3,7 +3,11 @@
  * names one failure a caller can act on.
  */
 export class KernelError extends Error {
-  override name = 'KernelError';
+  /** Creates the error; its `name` is the class name, so logs say which failure it was. */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
 }
 
 /**
@@ -11,7 +15,6 @@ export class KernelError extends Error {
  * freed, or its object was dissolved.
  */
 export class InvalidCapabilityError extends KernelError {
-  override name = 'InvalidCapabilityError';
   /** Creates the error for `selector`, used by `operation` in PD `pd`. */
   constructor(
     readonly selector: number,
@@ -24,7 +27,6 @@ export class InvalidCapabilityError extends KernelError {
 
 /** The capability is valid but names an object of the wrong kind for the operation. */
 export class WrongObjectKindError extends KernelError {
-  override name = 'WrongObjectKindError';
   /** Creates the error: `operation` wanted `expected` but `selector` names `actual`. */
   constructor(
     readonly selector: number,
@@ -38,7 +40,6 @@ export class WrongObjectKindError extends KernelError {
 
 /** The message does not fit the IPC buffer. */
 export class MessageTooLargeError extends KernelError {
-  override name = 'MessageTooLargeError';
   /** Creates the error for a message of `size` bytes against a buffer of `limit`. */
   constructor(
     readonly size: number,
@@ -50,7 +51,6 @@ export class MessageTooLargeError extends KernelError {
 
 /** More capabilities were put into one message than the kernel carries. */
 export class TooManyCapabilitiesError extends KernelError {
-  override name = 'TooManyCapabilitiesError';
   /** Creates the error for `count` caps against a limit of `limit`. */
   constructor(
     readonly count: number,
@@ -62,7 +62,6 @@ export class TooManyCapabilitiesError extends KernelError {
 
 /** A call would wait forever: into the caller's own entrypoint, or around a cycle of entrypoints. */
 export class DeadlockError extends KernelError {
-  override name = 'DeadlockError';
   /** Creates the error; `cycle` lists thread labels, starting and ending with the caller. */
   constructor(readonly cycle: readonly string[]) {
     super(
@@ -75,7 +74,6 @@ export class DeadlockError extends KernelError {
 
 /** The server went away (its object was dissolved, its thread or PD destroyed) before replying. */
 export class CallAbortedError extends KernelError {
-  override name = 'CallAbortedError';
   /** Creates the error naming the server thread and why the call ended. */
   constructor(
     readonly server: string,
@@ -87,7 +85,6 @@ export class CallAbortedError extends KernelError {
 
 /** The server's handler threw inside the kernel dispatch instead of replying. */
 export class ServerFaultError extends KernelError {
-  override name = 'ServerFaultError';
   /** Creates the error naming the server thread and the fault. */
   constructor(
     readonly server: string,
@@ -102,7 +99,6 @@ export type QuotaKind = 'ram' | 'caps';
 
 /** An allocation or transfer would overdraw a PD's RAM or capability quota. */
 export class QuotaExceededError extends KernelError {
-  override name = 'QuotaExceededError';
   /** Creates the error: PD `pd` needed `needed` of `kind` but had `available` left. */
   constructor(
     readonly pd: string,
@@ -116,7 +112,6 @@ export class QuotaExceededError extends KernelError {
 
 /** The receiver's capability space has no free slot for a capability being delegated to it. */
 export class CapSpaceExhaustedError extends KernelError {
-  override name = 'CapSpaceExhaustedError';
   /** Creates the error for PD `pd` whose space holds `size` slots. */
   constructor(
     readonly pd: string,
@@ -128,7 +123,6 @@ export class CapSpaceExhaustedError extends KernelError {
 
 /** The operation needs the object's owner (the PD that created it). */
 export class NotOwnerError extends KernelError {
-  override name = 'NotOwnerError';
   /** Creates the error: `operation` on `selector` tried from a PD that does not own it. */
   constructor(
     readonly selector: number,
@@ -141,7 +135,6 @@ export class NotOwnerError extends KernelError {
 
 /** A thread or PD handle was used after it was destroyed. */
 export class DestroyedError extends KernelError {
-  override name = 'DestroyedError';
   /** Creates the error naming what was destroyed. */
   constructor(readonly what: string) {
     super(`${what} was destroyed and can no longer be used`);
@@ -150,5 +143,4 @@ export class DestroyedError extends KernelError {
 
 /** A thread was asked to do something its state forbids (reply without a caller, serve twice). */
 export class ThreadStateError extends KernelError {
-  override name = 'ThreadStateError';
 }

@@ -16,6 +16,8 @@ export class Message {
   readonly bytes: Uint8Array;
   /** A view on {@link Message.bytes} for typed reads and writes. */
   readonly view: DataView;
+  /** The same bytes as 32-bit words, so kernels copy messages a word at a time. */
+  readonly words: Int32Array;
   /** Number of payload bytes in use. */
   length = 0;
   /** Capability selectors, in the holder's own capability space. */
@@ -25,8 +27,10 @@ export class Message {
 
   /** Creates an empty buffer of `capacity` bytes. */
   constructor(capacity: number) {
-    this.bytes = new Uint8Array(capacity);
-    this.view = new DataView(this.bytes.buffer);
+    const buffer = new ArrayBuffer(Math.ceil(capacity / 4) * 4);
+    this.bytes = new Uint8Array(buffer, 0, capacity);
+    this.view = new DataView(buffer, 0, capacity);
+    this.words = new Int32Array(buffer);
   }
 
   /** The buffer's size: the largest message it can hold. */
@@ -38,6 +42,22 @@ export class Message {
   clear(): void {
     this.length = 0;
     this.capCount = 0;
+  }
+
+  /**
+   * Copies the first `length` bytes of `source` into this buffer, whole words first. Bytes of
+   * `source` past `length` are never copied, so no stale data of the sender leaks.
+   */
+  copyBytesFrom(source: Message, length: number): void {
+    const words = length >>> 2;
+    const from = source.words;
+    const to = this.words;
+    for (let i = 0; i < words; i++) to[i] = from[i] as number;
+    const tail = words << 2;
+    const fromBytes = source.bytes;
+    const toBytes = this.bytes;
+    for (let i = tail; i < length; i++) toBytes[i] = fromBytes[i] as number;
+    this.length = length;
   }
 
   /** The bytes in use, as a fresh copy. */

@@ -38,34 +38,44 @@ function encodeArg(writer: MessageWriter, entry: MethodEntry, index: number, val
   (entry.args[index] as MethodEntry['result']).encode(writer, value);
 }
 
-async function finish(client: RpcClient, entry: MethodEntry): Promise<unknown> {
+/** Sends the encoded request and returns the reply buffer: the utcb itself when the server answered at once. */
+function send(client: RpcClient): Message | Promise<Message> {
   client.writer.finish();
-  let reply: Message | Promise<Message> = client.thread.call(client.capability.selector);
-  if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, String(client.capability));
+  return client.thread.call(client.capability.selector);
 }
+
+// Each invoke is one async function with the reply decoded inline: returning another promise from an
+// async function would cost extra microtask turns on every call.
 
 async function invoke0(client: RpcClient, entry: MethodEntry): Promise<unknown> {
   begin(client, entry);
-  return finish(client, entry);
+  let reply = send(client);
+  if (reply instanceof Promise) reply = await reply;
+  return decodeReply(client.reader, entry, reply, client.capability);
 }
 
 async function invoke1(client: RpcClient, entry: MethodEntry, a: unknown): Promise<unknown> {
   encodeArg(begin(client, entry), entry, 0, a);
-  return finish(client, entry);
+  let reply = send(client);
+  if (reply instanceof Promise) reply = await reply;
+  return decodeReply(client.reader, entry, reply, client.capability);
 }
 
 async function invoke2(client: RpcClient, entry: MethodEntry, a: unknown, b: unknown): Promise<unknown> {
   const writer = begin(client, entry);
   encodeArg(writer, entry, 0, a);
   encodeArg(writer, entry, 1, b);
-  return finish(client, entry);
+  let reply = send(client);
+  if (reply instanceof Promise) reply = await reply;
+  return decodeReply(client.reader, entry, reply, client.capability);
 }
 
 async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): Promise<unknown> {
   const writer = begin(client, entry);
   for (let i = 0; i < entry.args.length; i++) encodeArg(writer, entry, i, args[i]);
-  return finish(client, entry);
+  let reply = send(client);
+  if (reply instanceof Promise) reply = await reply;
+  return decodeReply(client.reader, entry, reply, client.capability);
 }
 
 type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;

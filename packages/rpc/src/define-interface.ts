@@ -21,13 +21,13 @@ export function method<const A extends readonly Codec<unknown>[], R>(
 }
 
 /** The methods of an interface by name. */
-export type MethodMap = Record<string, MethodSpec<readonly Codec<never>[], unknown>>;
+export type MethodMap = Record<string, MethodSpec<readonly Codec<unknown>[], unknown>>;
 
 /** Argument types of a method spec. */
 export type ArgsOf<M> = M extends MethodSpec<infer A, unknown> ? InferTuple<A> : never;
 
 /** Result type of a method spec. */
-export type ResultOf<M> = M extends MethodSpec<readonly Codec<never>[], infer R> ? R : never;
+export type ResultOf<M> = M extends MethodSpec<readonly Codec<unknown>[], infer R> ? R : never;
 
 /** What a server object implements for interface `I`: each method may answer directly or with a promise. */
 export type ServerOf<I extends RpcInterface> = {

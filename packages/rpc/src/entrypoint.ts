@@ -31,6 +31,13 @@ export type SignalFunction = (count: number) => void | Promise<void>;
 
 type Implementation = (...args: unknown[]) => unknown;
 
+/** A served object with its methods looked up once, so dispatch indexes by opcode instead of by name. */
+interface ManagedObject {
+  readonly object: RpcObject;
+  readonly rpcInterface: RpcInterface;
+  readonly implementations: readonly Implementation[];
+}
+
 function defaultReport(report: ServerErrorReport): void {
   const sink = (globalThis as { console?: { error(...args: unknown[]): void } }).console;
   sink?.error(`[rpc] ${report.method} threw an undeclared error:`, report.error);
@@ -45,7 +52,7 @@ function defaultReport(report: ServerErrorReport): void {
 export class RpcEntrypoint {
   /** The kernel thread this entrypoint serves on. */
   readonly thread: KernelThread;
-  readonly #objects: (RpcObject | undefined)[] = [];
+  readonly #objects: (ManagedObject | undefined)[] = [];
   readonly #selectors = new Map<RpcObject, Selector>();
   readonly #signals = new Map<number, SignalFunction>();
   readonly #signalSelectors = new Map<Selector, number>();
@@ -72,7 +79,12 @@ export class RpcEntrypoint {
       throw new RpcInterfaceError(`${object.constructor.name} does not implement ${missing.map((entry) => entry.qualifiedName).join(', ')}`);
     }
     const selector = this.thread.createRpcObject();
-    this.#objects[selector] = object;
+    const methods = object as unknown as Record<string, Implementation>;
+    this.#objects[selector] = {
+      object,
+      rpcInterface: object.rpcInterface,
+      implementations: object.rpcInterface.entries.map((entry) => methods[entry.name] as Implementation),
+    };
     this.#selectors.set(object, selector);
     return new Capability<I>(selector);
   }
@@ -106,34 +118,40 @@ export class RpcEntrypoint {
   }
 
   #dispatch(selector: Selector, request: Message): void | Promise<void> {
-    const object = this.#objects[selector];
-    if (object === undefined) return this.#status(request, ReplyStatus.NoSuchObject);
-    if (request.length < REQUEST_HEADER_SIZE) return this.#badRequest(request, `request of ${request.length} bytes is shorter than the ${REQUEST_HEADER_SIZE}-byte header`);
+    const managed = this.#objects[selector];
+    if (managed === undefined) return this.#status(request, ReplyStatus.NoSuchObject);
+    const length = request.length;
+    if (length < REQUEST_HEADER_SIZE) return this.#badRequest(request, `request of ${length} bytes is shorter than the ${REQUEST_HEADER_SIZE}-byte header`);
     const view = request.view;
     const opcode = view.getUint32(0, true);
-    const rpcInterface = object.rpcInterface;
+    const rpcInterface = managed.rpcInterface;
     if (view.getUint32(4, true) !== rpcInterface.id) return this.#status(request, ReplyStatus.WrongInterface);
     const entry = rpcInterface.entries[opcode];
     if (entry === undefined) return this.#status(request, ReplyStatus.UnknownMethod);
-    const implementation = (object as unknown as Record<string, Implementation>)[entry.name] as Implementation;
-    const reader = this.#reader;
-    reader.reset(request, REQUEST_HEADER_SIZE, entry.qualifiedName);
+    const implementation = managed.implementations[opcode] as Implementation;
+    const object = managed.object;
     const argCount = entry.args.length;
     let a: unknown;
     let b: unknown;
     let rest: unknown[] | null = null;
-    try {
-      if (argCount > 2) {
-        rest = [];
-        for (let i = 0; i < argCount; i++) rest.push(this.#decodeArg(entry, i));
-      } else {
-        if (argCount > 0) a = this.#decodeArg(entry, 0);
-        if (argCount > 1) b = this.#decodeArg(entry, 1);
+    if (argCount === 0) {
+      if (length !== REQUEST_HEADER_SIZE) return this.#badRequest(request, `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without arguments`);
+    } else {
+      const reader = this.#reader;
+      reader.reset(request, REQUEST_HEADER_SIZE, entry.qualifiedName);
+      try {
+        if (argCount > 2) {
+          rest = [];
+          for (let i = 0; i < argCount; i++) rest.push(this.#decodeArg(entry, i));
+        } else {
+          a = this.#decodeArg(entry, 0);
+          if (argCount > 1) b = this.#decodeArg(entry, 1);
+        }
+        if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes after the last argument`);
+      } catch (error) {
+        if (error instanceof RpcDecodeError) return this.#badRequest(request, error.message);
+        throw error;
       }
-      if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes after the last argument`);
-    } catch (error) {
-      if (error instanceof RpcDecodeError) return this.#badRequest(request, error.message);
-      throw error;
     }
     let result: unknown;
     try {

@@ -1,11 +1,14 @@
 /** Every failure of the RPC layer itself (not a declared exception of an interface). */
 export class RpcError extends Error {
-  override name = 'RpcError';
+  /** Creates the error; its `name` is the class name. */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
 }
 
 /** An argument or result cannot be encoded: the client refuses before anything is sent. */
 export class RpcEncodeError extends RpcError {
-  override name = 'RpcEncodeError';
   /** Creates the error; `path` says where in the value, e.g. `add(arg 1).items[3]`. */
   constructor(
     readonly path: string,
@@ -17,7 +20,6 @@ export class RpcEncodeError extends RpcError {
 
 /** Bytes that do not decode as the declared type: truncated, trailing, or of another shape. */
 export class RpcDecodeError extends RpcError {
-  override name = 'RpcDecodeError';
   /** Creates the error naming what was being decoded and why it failed. */
   constructor(
     readonly path: string,
@@ -29,7 +31,6 @@ export class RpcDecodeError extends RpcError {
 
 /** The server refused the request as malformed; it keeps serving. */
 export class RpcBadRequestError extends RpcError {
-  override name = 'RpcBadRequestError';
   /** Creates the error with the server's reason. */
   constructor(
     readonly method: string,
@@ -41,7 +42,6 @@ export class RpcBadRequestError extends RpcError {
 
 /** The server failed with an error its interface does not declare; the server reported it and keeps serving. */
 export class RpcServerError extends RpcError {
-  override name = 'RpcServerError';
   /** Creates the error for `method`. */
   constructor(readonly method: string) {
     super(`${method} failed in the server with an undeclared error (reported at the server); the server keeps serving`);
@@ -50,5 +50,4 @@ export class RpcServerError extends RpcError {
 
 /** Client and server disagree about the interface: another interface, an unknown method, or no such object. */
 export class RpcInterfaceError extends RpcError {
-  override name = 'RpcInterfaceError';
 }

@@ -3,7 +3,11 @@
  * the client's call reject with an instance of the same class, carrying the same message.
  */
 export class RpcException extends Error {
-  override name = 'RpcException';
+  /** Creates the exception; its `name` is the class name, on the server and at the client alike. */
+  constructor(message?: string) {
+    super(message);
+    this.name = new.target.name;
+  }
 }
 
 /** A declared exception class: constructible from the message alone. */

@@ -5,7 +5,11 @@ import { ReplyStatus } from './status.js';
 import type { MessageReader } from './wire.js';
 
 /** Turns a reply message into the method's result, or throws what the server answered. */
-export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Message, target: string): unknown {
+export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Message, target: { toString(): string }): unknown {
+  const length = reply.length;
+  if (length >= 4 && reply.view.getUint32(0, true) === ReplyStatus.Ok && entry.result.minSize === 0 && length === 4) {
+    return entry.result.decode(reader);
+  }
   reader.reset(reply, 0, entry.resultPath);
   const status = reader.u32();
   if (status === ReplyStatus.Ok) {
@@ -26,11 +30,11 @@ export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Me
     case ReplyStatus.BadRequest:
       throw new RpcBadRequestError(entry.qualifiedName, reader.string());
     case ReplyStatus.WrongInterface:
-      throw new RpcInterfaceError(`${target} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`);
+      throw new RpcInterfaceError(`${String(target)} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`);
     case ReplyStatus.UnknownMethod:
-      throw new RpcInterfaceError(`${target} does not know ${entry.qualifiedName}: client and server were built from different declarations`);
+      throw new RpcInterfaceError(`${String(target)} does not know ${entry.qualifiedName}: client and server were built from different declarations`);
     case ReplyStatus.NoSuchObject:
-      throw new RpcInterfaceError(`${target} names no object of its entrypoint any more`);
+      throw new RpcInterfaceError(`${String(target)} names no object of its entrypoint any more`);
     default:
       throw new RpcDecodeError(entry.resultPath, `unknown reply status ${status}`);
   }

@@ -1,6 +1,10 @@
 /** A conformance expectation that did not hold. */
 export class ConformanceFailure extends Error {
-  override name = 'ConformanceFailure';
+  /** Creates the failure describing what did not hold. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConformanceFailure';
+  }
 }
 
 /** Fails unless `condition` holds. */

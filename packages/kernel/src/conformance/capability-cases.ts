@@ -156,37 +156,23 @@ export const capabilityCases: ConformanceCase[] = [
   {
     name: 'a full capability space refuses another entry with CapSpaceExhaustedError',
     run(kernel) {
-      const owner = domain(kernel, 'owner', 1 << 20, kernel.capSpaceSize + 8);
       const receiver = domain(kernel, 'receiver');
-      let filled = 0;
-      const error = throws(
-        () => {
-          for (;;) {
-            const object = owner.thread.createRpcObject();
-            kernel.delegate(owner.pd, object, receiver.pd);
-            owner.thread.free(object);
-            filled++;
-          }
-        },
-        CapSpaceExhaustedError,
-        'delegating past the space',
-      );
+      const filled = fillCapSpace(kernel, receiver.pd);
       check(filled <= kernel.capSpaceSize, `at most ${kernel.capSpaceSize} entries, got ${filled}`);
-      check(error.message.includes('receiver'), 'names the PD');
+      const owner = domain(kernel, 'last-owner');
+      const object = owner.thread.createRpcObject();
+      const error = throws(() => kernel.delegate(owner.pd, object, receiver.pd), CapSpaceExhaustedError, 'delegating past the space');
+      check(error.message.includes('"receiver"'), 'names the full PD');
+      equal(kernel.capSpace(receiver.pd).length, filled, 'the refused delegation added nothing');
     },
   },
   {
     name: 'a call carrying a capability into a full space fails without delivering',
     async run(kernel) {
       const server = capEchoServer(kernel);
-      const client = domain(kernel, 'client', 1 << 20, kernel.capSpaceSize + 8);
+      const client = domain(kernel, 'client');
       const selector = kernel.delegate(server.pd, server.object, client.pd);
-      // fill the server space
-      for (let i = kernel.capSpace(server.pd).length; i < kernel.capSpaceSize; i++) {
-        const object = client.thread.createRpcObject();
-        kernel.delegate(client.pd, object, server.pd);
-        client.thread.free(object);
-      }
+      fillCapSpace(kernel, server.pd);
       const extra = client.thread.createRpcObject();
       writeWord(client.thread.utcb, 0);
       client.thread.utcb.setCaps([extra]);
@@ -197,3 +183,23 @@ export const capabilityCases: ConformanceCase[] = [
     },
   },
 ];
+
+/** Delegates fresh objects into `pd` until its space is full, from as many owner PDs as that takes; returns its entry count. */
+function fillCapSpace(kernel: Kernel, pd: number): number {
+  let owner = domain(kernel, 'filler-0', 1 << 20, kernel.capSpaceSize);
+  let owned = 0;
+  for (let filler = 1; ; ) {
+    if (owned === kernel.capSpaceSize - 1) {
+      owner = domain(kernel, `filler-${filler++}`, 1 << 20, kernel.capSpaceSize);
+      owned = 0;
+    }
+    const object = owner.thread.createRpcObject();
+    owned++;
+    try {
+      kernel.delegate(owner.pd, object, pd);
+    } catch (error) {
+      if (error instanceof CapSpaceExhaustedError) return kernel.capSpace(pd).length;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import { runHelloRpc } from './system.js';
+
+await runHelloRpc((line) => console.log(line));
