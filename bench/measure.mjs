@@ -9,8 +9,13 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
+/** How long each case runs before it is timed, so the JIT has compiled and settled its path. */
+const WARMUP_MS = 150;
+
 /** Median ns per call of a synchronous `fn` over `samples` batches of at least `minMs` each. */
 export function measureSync(fn, { samples = 15, minMs = 40 } = {}) {
+  const warmupEnd = now() + BigInt(WARMUP_MS * 1e6);
+  while (now() < warmupEnd) for (let i = 0; i < 10_000; i++) fn();
   let batch = 1000;
   for (;;) {
     const start = now();
@@ -30,6 +35,8 @@ export function measureSync(fn, { samples = 15, minMs = 40 } = {}) {
 
 /** Median ns per awaited call of an asynchronous `fn`, measured like {@link measureSync}. */
 export async function measureAsync(fn, { samples = 15, minMs = 40 } = {}) {
+  const warmupEnd = now() + BigInt(WARMUP_MS * 1e6);
+  while (now() < warmupEnd) for (let i = 0; i < 1000; i++) await fn();
   let batch = 100;
   for (;;) {
     const start = now();

@@ -49,7 +49,9 @@ export interface HwSignalData {
  * microtask once it is idle again.
  */
 export class HwKernel {
+  /** Bytes of each thread's UTCB: the largest message it can send or receive. */
   readonly utcbSize: number;
+  /** Capability slots in each PD's capability space. */
   readonly capSpaceSize: number;
   readonly #pds = new Map<number, HwPd>();
   #nextPdId = 1;
@@ -447,8 +449,7 @@ export class HwKernel {
     if (!server.alive) throw new CallAbortedError(server.label, 'its thread was destroyed');
     const call = new PendingCall(caller, server, object);
     const copy = new Message(request.capacity);
-    copy.bytes.set(request.bytes.subarray(0, request.length));
-    copy.length = request.length;
+    copy.copyBytesFrom(request, request.length);
     const caps: (ObjectIdentity | null)[] = [];
     for (let i = 0; i < request.capCount; i++) caps.push(caller.pd.lookup(request.caps[i] as number)?.identity ?? null);
     call.request = copy;
@@ -560,8 +561,7 @@ export class HwKernel {
     }
     const utcb = server.utcb;
     const request = call.request as Message;
-    utcb.bytes.set(request.bytes.subarray(0, request.length));
-    utcb.length = request.length;
+    utcb.copyBytesFrom(request, request.length);
     const caps = call.requestCaps as (ObjectIdentity | null)[];
     for (let i = 0; i < caps.length; i++) {
       const identity = caps[i];
@@ -639,14 +639,7 @@ export class HwKernel {
   #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd): void {
     const length = from.length;
     if (length > to.capacity) throw new MessageTooLargeError(length, to.capacity);
-    if (length <= 16) {
-      const source = from.bytes;
-      const target = to.bytes;
-      for (let i = 0; i < length; i++) target[i] = source[i] as number;
-    } else {
-      to.bytes.set(from.bytes.subarray(0, length));
-    }
-    to.length = length;
+    to.copyBytesFrom(from, length);
     const capCount = from.capCount;
     if (capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
     for (let i = 0; i < capCount; i++) {

@@ -174,6 +174,7 @@ class HwKernelThread implements KernelThread {
  * tests that speak its own calls.
  */
 export class HwSeamKernel implements Kernel {
+  /** The backend name, always `hw`. */
   readonly name = 'hw';
   /** The base-hw model underneath. */
   readonly native: HwKernel;
@@ -183,48 +184,59 @@ export class HwSeamKernel implements Kernel {
     this.native = new HwKernel(options);
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.ipcBufferSize} */
   get ipcBufferSize(): number {
     return this.native.utcbSize;
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.capSpaceSize} */
   get capSpaceSize(): number {
     return this.native.capSpaceSize;
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.createPd} */
   createPd(label: string): PdId {
     return this.native.new_pd(label).id;
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.destroyPd} */
   destroyPd(pd: PdId): { ram: number; caps: number } {
     return this.native.delete_pd(this.native.pd(pd));
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.createThread} */
   createThread(pd: PdId, label: string): KernelThread {
     return new HwKernelThread(this.native, this.native.new_thread(this.native.pd(pd), label));
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.destroyThread} */
   destroyThread(thread: KernelThread): void {
     if (!(thread instanceof HwKernelThread)) throw new ThreadStateError(`thread "${thread.label}" does not belong to this hw kernel`);
     this.native.delete_thread(thread.native);
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.grantQuota} */
   grantQuota(pd: PdId, amount: QuotaAmount): void {
     this.native.grant(this.native.pd(pd), amount.ram ?? 0, amount.caps ?? 0);
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.transferQuota} */
   transferQuota(from: PdId, to: PdId, amount: QuotaAmount): void {
     this.native.transfer(this.native.pd(from), this.native.pd(to), amount.ram ?? 0, amount.caps ?? 0);
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.quota} */
   quota(pd: PdId): QuotaState {
     const { ramLimit, ramUsed, capLimit, capUsed } = this.native.pd(pd);
     return { ramLimit, ramUsed, capLimit, capUsed };
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.delegate} */
   delegate(from: PdId, selector: Selector, to: PdId): Selector {
     return this.native.cap_copy(this.native.pd(from), selector, this.native.pd(to));
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.capSpace} */
   capSpace(pd: PdId): CapSpaceEntry[] {
     const entries: CapSpaceEntry[] = [];
     const native: HwPd = this.native.pd(pd);
@@ -236,10 +248,12 @@ export class HwSeamKernel implements Kernel {
     return entries;
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.setTrace} */
   setTrace(hook: TraceHook | null): void {
     this.native.setTrace(hook);
   }
 
+  /** {@inheritDoc @os/kernel#Kernel.settle} */
   async settle(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

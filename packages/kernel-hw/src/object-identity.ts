@@ -9,10 +9,10 @@ export const IdentityKind = {
   Dataspace: 3,
 } as const;
 
-/** One of the {@link IdentityKind} values. */
+/** One of the {@link (IdentityKind:variable)} values. */
 export type IdentityKind = (typeof IdentityKind)[keyof typeof IdentityKind];
 
-/** Names of {@link IdentityKind} for errors and inspection. */
+/** Names of {@link (IdentityKind:variable)} for errors and inspection. */
 export const IDENTITY_KIND_NAMES = ['rpc-object', 'signal-context', 'signal-receiver', 'dataspace'] as const;
 
 /** Per-context signal state (base-hw `Signal_context`): counted, delivered once until acknowledged. */
@@ -49,9 +49,13 @@ export class ObjectIdentity {
 
   /** Creates the identity `id` of `kind`, owned by `owner`, served by `thread` (IPC nodes). */
   constructor(
+    /** Unique per kernel instance: the object identity the seam reports for every capability to it. */
     readonly id: number,
+    /** What the identity stands for. */
     readonly kind: IdentityKind,
+    /** The PD that created it and pays for it in quota. */
     readonly owner: HwPd,
+    /** For IPC nodes: the thread that serves calls to it; null for other kinds. */
     readonly thread: HwThread | null,
     /** The owner's capability id at creation: how its server recognises it in a request. */
     public badge: number,
@@ -65,8 +69,11 @@ export class ObjectIdentityReference {
 
   /** Creates the reference of `pd` to `identity` under capability id `capId`. */
   constructor(
+    /** The object identity it refers to. */
     readonly identity: ObjectIdentity,
+    /** The PD holding the reference. */
     readonly pd: HwPd,
+    /** Its capability id in that PD's capability space. */
     readonly capId: number,
   ) {}
 }

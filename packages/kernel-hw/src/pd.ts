@@ -22,16 +22,24 @@ export class HwPd {
   readonly owned = new Set<ObjectIdentity>();
   /** Its threads. */
   readonly threads = new Set<HwThread>();
+  /** RAM quota this PD may use, in bytes. */
   ramLimit = 0;
+  /** RAM in use by dataspaces this PD allocated, in bytes. */
   ramUsed = 0;
+  /** Capability quota: how many kernel objects this PD may create. */
   capLimit = 0;
+  /** Capability quota in use: one per object this PD created that still lives. */
   capUsed = 0;
+  /** False once `delete_pd` destroyed it; kernel calls on it then throw `DestroyedError`. */
   alive = true;
 
   /** Creates PD `id` named `label` with `capSpaceSize` capability slots. */
   constructor(
+    /** Unique per kernel instance: the `PdId` the seam hands out. */
     readonly id: number,
+    /** Name for errors and traces. */
     readonly label: string,
+    /** Capability slots in its capability space (id 0, the invalid capability, not counted). */
     readonly capSpaceSize: number,
   ) {}
 

@@ -23,14 +23,20 @@ export class PendingCall {
   reply: Message | null = null;
   /** Settled: replied or aborted. */
   done = false;
+  /** The promise the caller awaits, once `awaitable` made it. */
   promise: Promise<Message> | null = null;
+  /** Settles {@link PendingCall.promise} with the reply. */
   resolve: ((reply: Message) => void) | null = null;
+  /** Settles {@link PendingCall.promise} with the error that ended the call. */
   reject: ((error: Error) => void) | null = null;
 
   /** Creates the pending call of `caller` to `object`, served by `server`. */
   constructor(
+    /** The thread that made the call and waits for the reply. */
     readonly caller: HwThread,
+    /** The thread that serves the object. */
     readonly server: HwThread,
+    /** The object identity the call was sent to. */
     readonly object: ObjectIdentity,
   ) {}
 
@@ -54,6 +60,7 @@ export type QueuedWork = PendingCall | ObjectIdentity;
  * request or signal, or while it has a call outstanding; calls and signals to a busy thread queue.
  */
 export class HwThread {
+  /** The thread's UTCB: the message it sends, and where requests and replies to it land. */
   readonly utcb: Message;
   /** Set by `rpc_wait`: requests and signals are delivered only to a waiting thread. */
   entry: HwEntry | null = null;
@@ -71,12 +78,16 @@ export class HwThread {
   readonly outgoing = new Set<PendingCall>();
   /** Requests and signals waiting for this thread to become idle. */
   readonly queue: QueuedWork[] = [];
+  /** A microtask to deliver its queue is already scheduled. */
   drainScheduled = false;
+  /** False once `delete_thread` destroyed it. */
   alive = true;
 
   /** Creates thread `label` in `pd` with a utcb of `utcbSize` bytes. */
   constructor(
+    /** The PD the thread runs in: its capability ids are looked up there. */
     readonly pd: HwPd,
+    /** Name for errors and traces. */
     readonly label: string,
     utcbSize: number,
   ) {

@@ -17,8 +17,11 @@ export class KernelError extends Error {
 export class InvalidCapabilityError extends KernelError {
   /** Creates the error for `selector`, used by `operation` in PD `pd`. */
   constructor(
+    /** The selector that failed. */
     readonly selector: number,
+    /** The kernel call that used it, e.g. `rpc_call` or `cap_delete`. */
     readonly operation: string,
+    /** Label of the PD whose capability space was searched. */
     readonly pd: string,
   ) {
     super(`${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or its object was dissolved)`);
@@ -29,9 +32,13 @@ export class InvalidCapabilityError extends KernelError {
 export class WrongObjectKindError extends KernelError {
   /** Creates the error: `operation` wanted `expected` but `selector` names `actual`. */
   constructor(
+    /** The selector that failed. */
     readonly selector: number,
+    /** The kernel call that used it. */
     readonly operation: string,
+    /** The kind of object the operation needs. */
     readonly expected: string,
+    /** The kind of object the selector names. */
     readonly actual: string,
   ) {
     super(`${operation}: selector ${selector} names a ${actual}, not a ${expected}`);
@@ -42,7 +49,9 @@ export class WrongObjectKindError extends KernelError {
 export class MessageTooLargeError extends KernelError {
   /** Creates the error for a message of `size` bytes against a buffer of `limit`. */
   constructor(
+    /** Length of the message, in bytes. */
     readonly size: number,
+    /** Size of the IPC buffer (the UTCB), in bytes. */
     readonly limit: number,
   ) {
     super(`message of ${size} bytes exceeds the IPC buffer of ${limit} bytes; pass bulk data in a dataspace`);
@@ -53,7 +62,9 @@ export class MessageTooLargeError extends KernelError {
 export class TooManyCapabilitiesError extends KernelError {
   /** Creates the error for `count` caps against a limit of `limit`. */
   constructor(
+    /** Capabilities the message carries. */
     readonly count: number,
+    /** Most capabilities one message can carry. */
     readonly limit: number,
   ) {
     super(`message carries ${count} capabilities; at most ${limit} fit in one message`);
@@ -63,7 +74,10 @@ export class TooManyCapabilitiesError extends KernelError {
 /** A call would wait forever: into the caller's own entrypoint, or around a cycle of entrypoints. */
 export class DeadlockError extends KernelError {
   /** Creates the error; `cycle` lists thread labels, starting and ending with the caller. */
-  constructor(readonly cycle: readonly string[]) {
+  constructor(
+    /** Labels of the threads in the cycle, starting and ending with the caller. */
+    readonly cycle: readonly string[],
+  ) {
     super(
       cycle.length === 2
         ? `deadlock: "${cycle[0]}" calls an object served by its own entrypoint; serve it from another entrypoint`
@@ -76,7 +90,9 @@ export class DeadlockError extends KernelError {
 export class CallAbortedError extends KernelError {
   /** Creates the error naming the server thread and why the call ended. */
   constructor(
+    /** Label of the server thread the call went to. */
     readonly server: string,
+    /** Why the call ended, e.g. `its thread was destroyed`. */
     readonly reason: string,
   ) {
     super(`call to "${server}" aborted: ${reason}`);
@@ -87,7 +103,9 @@ export class CallAbortedError extends KernelError {
 export class ServerFaultError extends KernelError {
   /** Creates the error naming the server thread and the fault. */
   constructor(
+    /** Label of the server thread whose handler threw. */
     readonly server: string,
+    /** What the handler threw, as text. */
     readonly fault: string,
   ) {
     super(`server "${server}" faulted while handling the call: ${fault}`);
@@ -101,9 +119,13 @@ export type QuotaKind = 'ram' | 'caps';
 export class QuotaExceededError extends KernelError {
   /** Creates the error: PD `pd` needed `needed` of `kind` but had `available` left. */
   constructor(
+    /** Label of the PD whose quota ran out. */
     readonly pd: string,
+    /** Which quota ran out. */
     readonly kind: QuotaKind,
+    /** Amount the allocation or transfer needed: bytes of RAM or capability slots. */
     readonly needed: number,
+    /** Amount of that quota the PD had left. */
     readonly available: number,
   ) {
     super(`PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; upgrade its quota`);
@@ -114,7 +136,9 @@ export class QuotaExceededError extends KernelError {
 export class CapSpaceExhaustedError extends KernelError {
   /** Creates the error for PD `pd` whose space holds `size` slots. */
   constructor(
+    /** Label of the PD whose capability space is full. */
     readonly pd: string,
+    /** Slots in its capability space. */
     readonly size: number,
   ) {
     super(`capability space of PD "${pd}" is full (${size} slots); free capabilities it no longer needs`);
@@ -125,8 +149,11 @@ export class CapSpaceExhaustedError extends KernelError {
 export class NotOwnerError extends KernelError {
   /** Creates the error: `operation` on `selector` tried from a PD that does not own it. */
   constructor(
+    /** The selector naming the object. */
     readonly selector: number,
+    /** The operation only the owner may do, e.g. `delete_obj`. */
     readonly operation: string,
+    /** Label of the PD that tried it. */
     readonly pd: string,
   ) {
     super(`${operation}: PD "${pd}" does not own the object behind selector ${selector}; only its creator may do this`);
@@ -136,7 +163,10 @@ export class NotOwnerError extends KernelError {
 /** A thread or PD handle was used after it was destroyed. */
 export class DestroyedError extends KernelError {
   /** Creates the error naming what was destroyed. */
-  constructor(readonly what: string) {
+  constructor(
+    /** What was destroyed, e.g. `thread "worker"`. */
+    readonly what: string,
+  ) {
     super(`${what} was destroyed and can no longer be used`);
   }
 }

@@ -11,7 +11,9 @@ export class RpcError extends Error {
 export class RpcEncodeError extends RpcError {
   /** Creates the error; `path` says where in the value, e.g. `add(arg 1).items[3]`. */
   constructor(
+    /** Where in the arguments or result the value sits, e.g. `add(arg 1).items[3]`. */
     readonly path: string,
+    /** Why the value cannot be encoded. */
     readonly reason: string,
   ) {
     super(`cannot encode ${path}: ${reason}`);
@@ -22,7 +24,9 @@ export class RpcEncodeError extends RpcError {
 export class RpcDecodeError extends RpcError {
   /** Creates the error naming what was being decoded and why it failed. */
   constructor(
+    /** Where in the arguments or result decoding failed. */
     readonly path: string,
+    /** Why the bytes do not decode. */
     readonly reason: string,
   ) {
     super(`malformed message at ${path}: ${reason}`);
@@ -33,7 +37,9 @@ export class RpcDecodeError extends RpcError {
 export class RpcBadRequestError extends RpcError {
   /** Creates the error with the server's reason. */
   constructor(
+    /** The method called, qualified by its interface name. */
     readonly method: string,
+    /** Why the server refused the request, as it reported it. */
     readonly reason: string,
   ) {
     super(`server refused ${method}: ${reason}`);
@@ -43,7 +49,10 @@ export class RpcBadRequestError extends RpcError {
 /** The server failed with an error its interface does not declare; the server reported it and keeps serving. */
 export class RpcServerError extends RpcError {
   /** Creates the error for `method`. */
-  constructor(readonly method: string) {
+  constructor(
+    /** The method that failed, qualified by its interface name. */
+    readonly method: string,
+  ) {
     super(`${method} failed in the server with an undeclared error (reported at the server); the server keeps serving`);
   }
 }

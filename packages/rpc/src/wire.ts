@@ -2,6 +2,56 @@ import { MAX_CAPS_PER_MESSAGE, type Message } from '@os/kernel';
 import { RpcDecodeError, RpcEncodeError } from './errors.js';
 
 const textEncoder = new TextEncoder();
+
+/** Below this many bytes a loop beats `set`, whose setup costs more than the copy. */
+const LOOP_COPY_LIMIT = 16;
+
+/** Size of the slabs decoded byte arrays are cut from, and the largest array cut from one. */
+const SLAB_SIZE = 16 * 1024;
+const SLAB_LIMIT = 1024;
+
+/**
+ * Decoded byte arrays are views cut from a slab owned by one reader, so decoding 64 bytes does not
+ * pay for a fresh ArrayBuffer (as Node's Buffer pool). A slab only ever holds bytes its own reader
+ * received, so sharing it never shows one component another's data.
+ */
+class ByteSlab {
+  #buffer = new ArrayBuffer(SLAB_SIZE);
+  #words = new Int32Array(this.#buffer);
+  #bytes = new Uint8Array(this.#buffer);
+  #used = 0;
+
+  /** A fresh view holding a copy of `length` bytes of `message` from `at`. */
+  copyOut(message: Message, at: number, length: number): Uint8Array {
+    if (length > SLAB_LIMIT) {
+      const copy = new Uint8Array(length);
+      copy.set(message.bytes.subarray(at, at + length));
+      return copy;
+    }
+    let start = this.#used;
+    if (start + length > SLAB_SIZE) {
+      this.#buffer = new ArrayBuffer(SLAB_SIZE);
+      this.#words = new Int32Array(this.#buffer);
+      this.#bytes = new Uint8Array(this.#buffer);
+      start = 0;
+    }
+    this.#used = (start + length + 7) & ~7;
+    let copied = 0;
+    if ((at & 3) === 0) {
+      const words = length >>> 2;
+      const from = message.words;
+      const to = this.#words;
+      const fromWord = at >>> 2;
+      const toWord = start >>> 2;
+      for (let i = 0; i < words; i++) to[toWord + i] = from[fromWord + i] as number;
+      copied = words << 2;
+    }
+    const source = message.bytes;
+    const target = this.#bytes;
+    for (let i = copied; i < length; i++) target[start + i] = source[at + i] as number;
+    return new Uint8Array(this.#buffer, start, length);
+  }
+}
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -78,8 +128,15 @@ export class MessageWriter {
 
   /** Writes a length-prefixed byte string. */
   bytes(value: Uint8Array): void {
-    this.u32(value.length);
-    this.#bytes.set(value, this.#reserve(value.length));
+    const length = value.length;
+    this.u32(length);
+    const at = this.#reserve(length);
+    if (length < LOOP_COPY_LIMIT) {
+      const target = this.#bytes;
+      for (let i = 0; i < length; i++) target[at + i] = value[i] as number;
+    } else {
+      this.#bytes.set(value, at);
+    }
   }
 
   /** Writes a length-prefixed UTF-8 string, encoded straight into the message. */
@@ -108,6 +165,7 @@ export class MessageWriter {
 /** Reads values from a message with bounds checks; every failure is an {@link RpcDecodeError}. */
 export class MessageReader {
   #message: Message | null = null;
+  readonly #slab = new ByteSlab();
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   #end = 0;
@@ -178,11 +236,10 @@ export class MessageReader {
     return this.#view.getBigUint64(this.#take(8), true);
   }
 
-  /** Reads a length-prefixed byte string into a fresh copy. */
+  /** Reads a length-prefixed byte string into a fresh copy (a view that shares no bytes with the message). */
   bytes(): Uint8Array {
     const length = this.u32();
-    const at = this.#take(length);
-    return this.#bytes.slice(at, at + length);
+    return this.#slab.copyOut(this.#message as Message, this.#take(length), length);
   }
 
   /** Reads a length-prefixed UTF-8 string; invalid UTF-8 is a decode error. */

@@ -4,7 +4,7 @@ import type { MessageReader, MessageWriter } from '../wire.js';
 import { type Codec, describeValue } from './codec.js';
 import { defineField, isPlainRecord } from './structured.js';
 
-/** What the dynamic {@link value} codec carries: JSON-like data plus bigints, bytes and capabilities. */
+/** What the dynamic `codec.value` codec carries: JSON-like data plus bigints, bytes and capabilities. */
 export type RpcValue =
   | undefined
   | null
