@@ -304,11 +304,6 @@ export class HwKernel {
     this.#deliverReply(call, thread.utcb);
   }
 
-  /** Stops `thread` waiting for requests (undoes `rpc_wait`); queued work stays queued. */
-  rpc_stop(thread: HwThread): void {
-    thread.entry = null;
-  }
-
   /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
   signal_submit(thread: HwThread, capId: number, count: number): void {
     const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_submit');

@@ -28,8 +28,7 @@ export class RpcClient<I extends RpcInterface = RpcInterface> {
 function begin(client: RpcClient, entry: MethodEntry): MessageWriter {
   const writer = client.writer;
   writer.reset(client.thread.utcb, entry.qualifiedName);
-  writer.u32(entry.opcode);
-  writer.u32(client.rpcInterface.id);
+  writer.header(entry.opcode, client.rpcInterface.id);
   return writer;
 }
 

@@ -1,6 +1,7 @@
 import { Capability } from '@os/capability';
 import type { KernelThread, Message, Selector } from '@os/kernel';
 import type { MethodEntry, RpcInterface } from './define-interface.js';
+import { voidCodec } from './codec/primitives.js';
 import { RpcDecodeError, RpcInterfaceError } from './errors.js';
 import type { RpcObject } from './rpc-object.js';
 import { REQUEST_HEADER_SIZE, ReplyStatus } from './status.js';
@@ -182,6 +183,13 @@ export class RpcEntrypoint {
   }
 
   #result(reply: Message, entry: MethodEntry, result: unknown): void {
+    if (result === undefined && entry.result === voidCodec) {
+      // void: the reply is the status word alone
+      reply.view.setUint32(0, ReplyStatus.Ok, true);
+      reply.length = 4;
+      reply.capCount = 0;
+      return;
+    }
     const writer = this.#writer;
     writer.reset(reply, entry.resultPath);
     writer.u32(ReplyStatus.Ok);

@@ -91,6 +91,13 @@ export class MessageWriter {
     return at;
   }
 
+  /** Writes a request header: opcode and interface fingerprint, one bounds check for both. */
+  header(opcode: number, interfaceId: number): void {
+    const at = this.#reserve(8);
+    this.#view.setUint32(at, opcode, true);
+    this.#view.setUint32(at + 4, interfaceId, true);
+  }
+
   /** Writes one unsigned byte. */
   u8(value: number): void {
     this.#bytes[this.#reserve(1)] = value;
