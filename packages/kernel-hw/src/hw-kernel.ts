@@ -408,6 +408,8 @@ export class HwKernel {
       this.#copyMessage(utcb, server.pd, request, caller.pd);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
+      // what arrived for the caller while it was inside the call is delivered once it is idle again
+      if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
       return request;
     }
     let call = server.current;
@@ -431,6 +433,7 @@ export class HwKernel {
     if (server.queue.length > 0) this.#scheduleDrain(server);
     if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
     if (early !== null) caller.outgoing.delete(early);
+    if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
     // An entry that replied before faulting has answered: the caller keeps that reply, as when queued.
     if (early?.reply) return early.reply;
     throw new ServerFaultError(server.label, describe(fault));

@@ -86,6 +86,33 @@ export const signalCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'a signal that arrives while its entrypoint is inside a call is delivered once the call returned',
+    async run(kernel) {
+      const client = domain(kernel, 'client');
+      const counts: number[] = [];
+      client.thread.serve({
+        onCall() {},
+        onSignal(_imprint, count) {
+          counts.push(count);
+        },
+      });
+      const context = client.thread.createSignalContext(9);
+      const server = domain(kernel, 'server');
+      const contextInServer = kernel.delegate(client.pd, context, server.pd);
+      server.thread.serve({
+        onCall(_object, request) {
+          server.thread.submitSignal(contextInServer, 2);
+          writeWord(request, 0);
+        },
+        onSignal() {},
+      });
+      const object = kernel.delegate(server.pd, server.thread.createRpcObject(), client.pd);
+      await callWord(client.thread, object, 1);
+      await kernel.settle();
+      equalList(counts, [2], 'delivered after the call');
+    },
+  },
+  {
     name: 'a dissolved signal context neither delivers nor accepts submits',
     async run(kernel) {
       const receiver = domain(kernel, 'receiver');

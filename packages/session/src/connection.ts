@@ -1,0 +1,174 @@
+import type { Capability } from '@os/capability';
+import type { KernelThread } from '@os/kernel';
+import { type ClientOf, type RpcInterface, connect } from '@os/rpc';
+import type { Parent } from './parent.js';
+import { SessionArgs } from './session-args.js';
+import { InsufficientCapQuota, InsufficientRamQuota, OutOfCaps, OutOfRam } from './session-error.js';
+
+/** What a connection needs of its component's environment; the runtime's `Env` provides it. */
+export interface SessionEnv {
+  /** The component's parent. */
+  readonly parent: ClientOf<typeof Parent>;
+  /** The thread whose IPC buffer carries the session's calls. */
+  readonly thread: KernelThread;
+  /** A fresh id for a session to the parent (Genode's `Parent::Client::Id`). */
+  allocSessionId(): number;
+  /** Returns an id after its session closed. */
+  freeSessionId(id: number): void;
+  /** Resolves once the parent signals `resource_avail` after a `resourceRequest`. */
+  waitForResources(): Promise<void>;
+}
+
+/** What a connection asks for. */
+export interface SessionRequest {
+  /** The service's name, e.g. `Timer`. */
+  readonly service: string;
+  /** The label the requester gives the session; parents put their child names in front. */
+  readonly label?: string;
+  /** RAM donated to the server for the session, in bytes. */
+  readonly ram: number;
+  /** Capabilities donated to the server for the session. */
+  readonly caps: number;
+  /** Further session arguments. */
+  readonly args?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** How many times a request is retried with more quota before it is given up. */
+export const SESSION_REQUEST_ATTEMPTS = 64;
+
+/** A session request that kept failing for lack of quota; names the service and what was offered last. */
+export class SessionRequestError extends Error {
+  /** Creates the error for `service` with the last arguments tried. */
+  constructor(
+    /** The service requested. */
+    readonly service: string,
+    /** The arguments of the last attempt. */
+    readonly args: string,
+  ) {
+    super(`session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts (last: ${args}); the server asks for more than it can be given`);
+    this.name = 'SessionRequestError';
+  }
+}
+
+/** RAM added to a donation after `InsufficientRamQuota`, as Genode's `Env::session`. */
+export const RAM_UPGRADE_STEP = 4096;
+/** Capabilities added after `InsufficientCapQuota`. */
+export const CAP_UPGRADE_STEP = 4;
+
+/** Asks the parent for the resources an attempt lacked and waits until they are there. */
+async function requestResources(env: SessionEnv, amount: string): Promise<void> {
+  await env.parent.resourceRequest(amount);
+  await env.waitForResources();
+}
+
+/**
+ * Opens a session through the parent, as Genode's `Env::session` does: donating `ram` and `caps`, adding
+ * 4096 bytes or 4 capabilities when the server says the donation is insufficient, and asking the
+ * component's own parent for resources (then waiting for `resource_avail`) when the component cannot
+ * afford the donation. Returns the session id, its capability and the arguments that succeeded.
+ */
+export async function requestSession(env: SessionEnv, request: SessionRequest): Promise<{ id: number; capability: Capability; args: SessionArgs }> {
+  const args = SessionArgs.from({ ...request.args, label: request.label ?? '', ram_quota: request.ram, cap_quota: request.caps });
+  const id = env.allocSessionId();
+  try {
+    for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
+      try {
+        const capability = await env.parent.session(id, request.service, args.toString());
+        return { id, capability, args };
+      } catch (error) {
+        if (error instanceof InsufficientRamQuota) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);
+        else if (error instanceof InsufficientCapQuota) args.set('cap_quota', args.number('cap_quota') + CAP_UPGRADE_STEP);
+        else if (error instanceof OutOfRam) await requestResources(env, `ram_quota=${args.number('ram_quota')}`);
+        else if (error instanceof OutOfCaps) await requestResources(env, `cap_quota=${args.number('cap_quota')}`);
+        else throw error;
+      }
+    }
+  } catch (error) {
+    env.freeSessionId(id);
+    throw error;
+  }
+  env.freeSessionId(id);
+  throw new SessionRequestError(request.service, args.toString());
+}
+
+/**
+ * An open session to a service of interface `I`: the base of every `Xyz.Connection`. It holds the
+ * session's id and capability, the typed client, and what was donated; `upgrade` donates more,
+ * `close` (or `await using`) ends the session and the parent returns the donation.
+ */
+export class Connection<I extends RpcInterface> {
+  /** The session's id at the parent. */
+  readonly id: number;
+  /** The session capability. */
+  readonly capability: Capability<I>;
+  /** The typed client of the session. */
+  readonly session: ClientOf<I>;
+  readonly #env: SessionEnv;
+  #ram: number;
+  #caps: number;
+  #closed = false;
+
+  /** Wraps an open session; use {@link Connection.open}. */
+  protected constructor(env: SessionEnv, rpcInterface: I, id: number, capability: Capability, args: SessionArgs) {
+    this.#env = env;
+    this.id = id;
+    this.capability = capability.cast<I>();
+    this.session = connect(rpcInterface, env.thread, this.capability);
+    this.#ram = args.number('ram_quota');
+    this.#caps = args.number('cap_quota');
+  }
+
+  /** Opens a session of `rpcInterface` as `request` describes. */
+  static async open<I extends RpcInterface>(env: SessionEnv, rpcInterface: I, request: SessionRequest): Promise<Connection<I>> {
+    const { id, capability, args } = await requestSession(env, request);
+    return new Connection(env, rpcInterface, id, capability, args);
+  }
+
+  /** RAM donated for this session so far. */
+  get ram(): number {
+    return this.#ram;
+  }
+
+  /** Capabilities donated for this session so far. */
+  get caps(): number {
+    return this.#caps;
+  }
+
+  /** Whether the session was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Donates more quota to the server for this session, asking the own parent for it if needed. */
+  async upgrade(amount: { readonly ram?: number; readonly caps?: number }): Promise<void> {
+    const ram = amount.ram ?? 0;
+    const caps = amount.caps ?? 0;
+    const args = SessionArgs.from({ ram_quota: ram, cap_quota: caps }).toString();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#env.parent.upgrade(this.id, args);
+        break;
+      } catch (error) {
+        if (attempt >= SESSION_REQUEST_ATTEMPTS) throw error;
+        if (error instanceof OutOfRam) await requestResources(this.#env, `ram_quota=${ram}`);
+        else if (error instanceof OutOfCaps) await requestResources(this.#env, `cap_quota=${caps}`);
+        else throw error;
+      }
+    }
+    this.#ram += ram;
+    this.#caps += caps;
+  }
+
+  /** Closes the session; the parent returns the donation. Closing twice does nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#env.parent.close(this.id);
+    this.#env.freeSessionId(this.id);
+  }
+
+  /** Closes the session at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

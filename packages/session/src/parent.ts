@@ -1,0 +1,32 @@
+import { codec, defineInterface, method } from '@os/rpc';
+import { InsufficientCapQuota, InsufficientRamQuota, OutOfCaps, OutOfRam, ServiceDenied } from './session-error.js';
+
+/** What `upgrade` and `close` answer, as Genode's `Upgrade_result` and `Close_result`. */
+export const SessionResult = {
+  /** Done. */
+  Done: 0,
+  /** The server has yet to act; the parent finishes it later. */
+  Pending: 1,
+} as const;
+
+/**
+ * Genode's `Parent` interface: the one capability a child starts with. Sessions are named by ids the
+ * child chooses (Genode's `Parent::Client::Id`). `session` resolves once the server answered. The
+ * resource, yield and heartbeat methods are Genode's dynamic resource balancing and liveness protocol.
+ */
+export const Parent = defineInterface('Parent', {
+  exit: method([codec.i32], codec.void),
+  announce: method([codec.string, codec.capability()], codec.void),
+  session: method([codec.u32, codec.string, codec.string], codec.capability(), {
+    throws: [ServiceDenied, OutOfCaps, OutOfRam, InsufficientCapQuota, InsufficientRamQuota],
+  }),
+  upgrade: method([codec.u32, codec.string], codec.u8, { throws: [OutOfRam, OutOfCaps] }),
+  close: method([codec.u32], codec.u8),
+  resourceAvailSigh: method([codec.capability()], codec.void),
+  resourceRequest: method([codec.string], codec.void),
+  yieldSigh: method([codec.capability()], codec.void),
+  yieldRequest: method([], codec.string),
+  yieldResponse: method([], codec.void),
+  heartbeatSigh: method([codec.capability()], codec.void),
+  heartbeatResponse: method([], codec.void),
+});
