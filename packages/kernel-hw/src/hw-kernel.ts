@@ -14,6 +14,8 @@ import {
   TooManyCapabilitiesError,
   WrongObjectKindError,
   pageRound,
+  type Clock,
+  RealClock,
   type TraceEvent,
   type TraceHook,
 } from '@os/kernel';
@@ -27,7 +29,12 @@ export interface HwKernelOptions {
   readonly utcbSize?: number;
   /** Capability ids per PD. Default 65 536. */
   readonly capSpaceSize?: number;
+  /** The clock timeouts run on. Default: a `RealClock`. */
+  readonly clock?: Clock;
 }
+
+/** The longest timeout one `timeout` call arms, in microseconds (base-hw's `timeout_max_us`). */
+export const TIMEOUT_MAX_US = 2 ** 32 - 1;
 
 /** What `signal_pending` returns: one delivery taken without blocking. */
 export interface HwSignalData {
@@ -53,6 +60,8 @@ export class HwKernel {
   readonly utcbSize: number;
   /** Capability slots in each PD's capability space. */
   readonly capSpaceSize: number;
+  /** The time source of `time` and `timeout`. */
+  readonly clock: Clock;
   readonly #pds = new Map<number, HwPd>();
   #nextPdId = 1;
   #nextIdentityId = 1;
@@ -62,6 +71,7 @@ export class HwKernel {
   constructor(options: HwKernelOptions = {}) {
     this.utcbSize = options.utcbSize ?? 4096;
     this.capSpaceSize = options.capSpaceSize ?? 65_536;
+    this.clock = options.clock ?? new RealClock();
   }
 
   /** Installs or removes the trace hook. */
@@ -130,6 +140,8 @@ export class HwKernel {
     if (!thread.alive) return;
     thread.alive = false;
     thread.entry = null;
+    if (thread.timeout !== null) this.clock.cancel(thread.timeout);
+    thread.timeout = null;
     thread.pd.threads.delete(thread);
     const reason = `thread "${thread.label}" was destroyed`;
     if (thread.current !== null) this.#abort(thread.current, reason);
@@ -353,6 +365,38 @@ export class HwKernel {
     signal.killed = true;
     signal.count = 0;
     this.#unqueue(context);
+  }
+
+  /** The free-running time in microseconds (`Kernel::time`). */
+  time(): number {
+    return this.clock.now();
+  }
+
+  /** The longest timeout `timeout` arms (`Kernel::timeout_max_us`). */
+  timeout_max_us(): number {
+    return TIMEOUT_MAX_US;
+  }
+
+  /**
+   * Arms `thread`'s timeout (`Kernel::timeout`): after `durationUs` the kernel submits the signal
+   * context `capId` once. Replaces the thread's previous timeout, as on base-hw.
+   */
+  timeout(thread: HwThread, durationUs: number, capId: number): void {
+    this.#checkThread(thread);
+    const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'timeout');
+    if (!Number.isSafeInteger(durationUs) || durationUs < 0 || durationUs > TIMEOUT_MAX_US) {
+      throw new RangeError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
+    }
+    if (thread.timeout !== null) this.clock.cancel(thread.timeout);
+    thread.timeout = this.clock.schedule(this.clock.now() + durationUs, () => {
+      thread.timeout = null;
+      const signal = context.signal;
+      if (!context.alive || signal === null || signal.killed) return;
+      signal.count++;
+      if (this.#trace) this.emit({ operation: 'signal-submit', pd: thread.pd.label, thread: thread.label, selector: capId, detail: 'timeout' });
+      this.#queueSignal(context);
+    });
+    if (this.#trace) this.emit({ operation: 'native', pd: thread.pd.label, thread: thread.label, selector: capId, detail: `timeout ${durationUs}us` });
   }
 
   /** Acknowledges the reception of capability `capId` (`Kernel::cap_ack`), so `cap_delete` may drop it. */

@@ -1,6 +1,7 @@
 import {
   DestroyedError,
   type CapSpaceEntry,
+  type Clock,
   type EntrypointHandler,
   type Kernel,
   type KernelThread,
@@ -139,6 +140,14 @@ class HwKernelThread implements KernelThread {
     return this.#kernel.ram_size(this.#thread.pd, dataspace);
   }
 
+  time(): number {
+    return this.#kernel.time();
+  }
+
+  timeout(durationUs: number, context: Selector): void {
+    this.#kernel.timeout(this.#thread, durationUs, context);
+  }
+
   free(capability: Selector): void {
     if (!this.#thread.alive) throw new DestroyedError(`thread "${this.#thread.label}"`);
     if (!this.#kernel.cap_delete(this.#thread, capability)) {
@@ -192,6 +201,11 @@ export class HwSeamKernel implements Kernel {
   /** {@inheritDoc @os/kernel#Kernel.capSpaceSize} */
   get capSpaceSize(): number {
     return this.native.capSpaceSize;
+  }
+
+  /** {@inheritDoc @os/kernel#Kernel.clock} */
+  get clock(): Clock {
+    return this.native.clock;
   }
 
   /** {@inheritDoc @os/kernel#Kernel.createPd} */

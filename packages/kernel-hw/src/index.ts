@@ -1,4 +1,4 @@
-export { HwKernel, type HwKernelOptions, type HwSignalData } from './hw-kernel.js';
+export { HwKernel, TIMEOUT_MAX_US, type HwKernelOptions, type HwSignalData } from './hw-kernel.js';
 export { HwSeamKernel, createHwKernel } from './hw-seam.js';
 export { HwPd } from './pd.js';
 export { HwThread, PendingCall, type HwEntry, type QueuedWork } from './thread.js';

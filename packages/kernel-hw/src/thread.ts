@@ -1,4 +1,4 @@
-import { Message } from '@os/kernel';
+import { type ClockTimer, Message } from '@os/kernel';
 import type { ObjectIdentity } from './object-identity.js';
 import type { HwPd } from './pd.js';
 
@@ -80,6 +80,8 @@ export class HwThread {
   readonly queue: QueuedWork[] = [];
   /** A microtask to deliver its queue is already scheduled. */
   drainScheduled = false;
+  /** The armed `timeout`, if any. */
+  timeout: ClockTimer | null = null;
   /** False once `delete_thread` destroyed it. */
   alive = true;
 

@@ -26,8 +26,12 @@ export type {
   KernelThread,
   Kernel,
   KernelFactory,
+  KernelOptions,
 } from './kernel.js';
 export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
 export { PAGE_SIZE, pageRound } from './pages.js';
 export { defineConformanceSuite, conformanceCases, type ConformanceCase, type TestRegistrar } from './conformance/suite.js';
 export { ConformanceFailure } from './conformance/assert.js';
+export type { Clock, ClockTimer } from './clock.js';
+export { RealClock } from './real-clock.js';
+export { VirtualClock, seededRandom } from './virtual-clock.js';

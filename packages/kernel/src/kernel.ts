@@ -1,4 +1,5 @@
 import type { Message } from './message.js';
+import type { Clock } from './clock.js';
 import type { TraceHook } from './trace.js';
 
 /** A capability selector: a plain integer indexing the holder's own capability space. */
@@ -93,6 +94,14 @@ export interface KernelThread {
   /** Size of a dataspace in bytes. */
   dataspaceSize(dataspace: Selector): number;
 
+  /** Microseconds on the system's clock: the kernel's time source, as base-hw's `Kernel::time`. */
+  time(): number;
+  /**
+   * Arms this thread's one timeout: `durationUs` from now the kernel submits signal context `context`
+   * once. A new timeout replaces the thread's previous one (base-hw's `Kernel::timeout`). For drivers.
+   */
+  timeout(durationUs: number, context: Selector): void;
+
   /** Drops this PD's own capability; other holders keep theirs. */
   free(capability: Selector): void;
   /** Destroys an object this PD created: every capability to it, in every PD, becomes invalid. */
@@ -114,6 +123,8 @@ export interface Kernel {
   readonly ipcBufferSize: number;
   /** Capability slots in each PD's space. */
   readonly capSpaceSize: number;
+  /** The clock the kernel's timeouts run on. */
+  readonly clock: Clock;
 
   /** Creates an empty PD with no quota and an empty capability space. */
   createPd(label: string): PdId;
@@ -142,5 +153,11 @@ export interface Kernel {
   settle(): Promise<void>;
 }
 
+/** What every kernel factory accepts. */
+export interface KernelOptions {
+  /** The clock timeouts run on; a `VirtualClock` makes runs deterministic. */
+  readonly clock?: Clock;
+}
+
 /** Makes a fresh kernel; what the conformance suite and `boot` take. */
-export type KernelFactory = () => Kernel;
+export type KernelFactory = (options?: KernelOptions) => Kernel;

@@ -39,7 +39,7 @@ console.log(await greeter.greet('packed world'));
 let passed = 0;
 for (const conformanceCase of conformanceCases()) {
   const fresh = createHwKernel({ capSpaceSize: 64 });
-  await conformanceCase.run(fresh);
+  await conformanceCase.run(fresh, (options) => createHwKernel({ ...options, capSpaceSize: 64 }));
   await fresh.settle();
   passed++;
 }

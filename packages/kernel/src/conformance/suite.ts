@@ -3,14 +3,15 @@ import { capabilityCases } from './capability-cases.js';
 import { ipcCases } from './ipc-cases.js';
 import { memoryCases } from './memory-cases.js';
 import { signalCases } from './signal-cases.js';
+import { timeCases } from './time-cases.js';
 import { traceCases } from './trace-cases.js';
 
 /** One conformance test: a promise the seam makes, checked on a fresh kernel. */
 export interface ConformanceCase {
   /** What the case promises, as a sentence. */
   readonly name: string;
-  /** Runs the check; throws on failure. */
-  run(kernel: Kernel): void | Promise<void>;
+  /** Runs the check on `kernel` (made by `factory`, which cases use for kernels of their own); throws on failure. */
+  run(kernel: Kernel, factory: KernelFactory): void | Promise<void>;
 }
 
 /** The part of a test runner the suite needs (vitest, node:test and mocha all fit). */
@@ -27,6 +28,7 @@ const GROUPS: readonly [string, readonly ConformanceCase[]][] = [
   ['capabilities', capabilityCases],
   ['signals', signalCases],
   ['memory and quota', memoryCases],
+  ['time', timeCases],
   ['trace', traceCases],
 ];
 
@@ -42,7 +44,7 @@ export function defineConformanceSuite(label: string, factory: KernelFactory, ru
         for (const conformanceCase of cases) {
           runner.it(conformanceCase.name, async () => {
             const kernel = factory();
-            await conformanceCase.run(kernel);
+            await conformanceCase.run(kernel, factory);
             await kernel.settle();
           });
         }
