@@ -140,6 +140,11 @@ class HwKernelThread implements KernelThread {
     return this.#kernel.ram_size(this.#thread.pd, dataspace);
   }
 
+  quota(): QuotaState {
+    const { ramLimit, ramUsed, capLimit, capUsed } = this.#thread.pd;
+    return { ramLimit, ramUsed, capLimit, capUsed };
+  }
+
   time(): number {
     return this.#kernel.time();
   }

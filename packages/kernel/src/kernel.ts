@@ -94,6 +94,8 @@ export interface KernelThread {
   /** Size of a dataspace in bytes. */
   dataspaceSize(dataspace: Selector): number;
 
+  /** This thread's PD's quota and usage: a component may always read its own accounting. */
+  quota(): QuotaState;
   /** Microseconds on the system's clock: the kernel's time source, as base-hw's `Kernel::time`. */
   time(): number;
   /**

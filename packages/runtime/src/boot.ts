@@ -1,0 +1,113 @@
+import type { Clock, Kernel, KernelFactory, TraceHook } from '@os/kernel';
+import { VirtualClock } from '@os/kernel';
+import type { ComponentModule } from './component.js';
+import { type BinaryResolver, Core } from './core.js';
+
+/** A system: its first component and what core serves. */
+export interface SystemDescription {
+  /** The binary core starts first (Genode: `init`). */
+  readonly init: string;
+  /** Name of that first component, its label element. Default: the binary's name. */
+  readonly name?: string;
+  /** Resolves binary names to component modules. */
+  readonly binaries: BinaryResolver;
+  /** Boot modules core serves as ROMs, by name. */
+  readonly roms?: ReadonlyMap<string, Uint8Array>;
+  /** RAM of the machine, in bytes. Default 256 MiB. */
+  readonly ram?: number;
+  /** Capabilities of the machine. Default 100 000. */
+  readonly caps?: number;
+}
+
+/** How to boot. */
+export interface BootOptions {
+  /** The kernel factory (`createHwKernel`, ...). */
+  readonly kernel: KernelFactory;
+  /** The clock; a `VirtualClock` runs the system on virtual time. Default: the kernel's own. */
+  readonly clock?: Clock;
+  /** Where LOG lines go. Default: collected in `SystemHandle.lines` only. */
+  readonly log?: (line: string) => void;
+  /** Receives every kernel operation. */
+  readonly trace?: TraceHook;
+}
+
+/** Why a run ended without an exit value. */
+export class SystemStalledError extends Error {
+  /** Creates the error at virtual time `at` (microseconds). */
+  constructor(readonly at: number) {
+    super(`nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and no component has exited`);
+    this.name = 'SystemStalledError';
+  }
+}
+
+/** A booted system. */
+export interface SystemHandle {
+  /** The kernel it runs on. */
+  readonly kernel: Kernel;
+  /** core. */
+  readonly core: Core;
+  /** Every LOG line so far. */
+  readonly lines: readonly string[];
+  /**
+   * Resolves with the first component's exit value. On virtual time this also drives the clock:
+   * whenever nothing else can run it jumps to the next timer; if none is armed it rejects with
+   * `SystemStalledError`.
+   */
+  readonly exit: Promise<number>;
+}
+
+const DEFAULT_RAM = 256 * 1024 * 1024;
+const DEFAULT_CAPS = 100_000;
+
+async function quiescent(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** Boots `system`: core on a fresh kernel, then the first component with all quota core can spare. */
+export async function boot(system: SystemDescription, options: BootOptions): Promise<SystemHandle> {
+  const kernel = options.kernel(options.clock === undefined ? {} : { clock: options.clock });
+  if (options.trace !== undefined) kernel.setTrace(options.trace);
+  const lines: string[] = [];
+  const sink = (line: string): void => {
+    lines.push(line);
+    options.log?.(line);
+  };
+  const ram = system.ram ?? DEFAULT_RAM;
+  const caps = system.caps ?? DEFAULT_CAPS;
+  const core = new Core({ kernel, ram, caps, binaries: system.binaries, roms: system.roms ?? new Map(), log: sink });
+  let exitValue: number | null = null;
+  let exited: (value: number) => void = () => undefined;
+  const exitPromise = new Promise<number>((resolve) => {
+    exited = (value) => {
+      if (exitValue !== null) return;
+      exitValue = value;
+      resolve(value);
+    };
+  });
+  const name = system.name ?? system.init;
+  const spare = kernel.quota(core.pd);
+  await core.startInit(system.init, name, Math.floor((spare.ramLimit - spare.ramUsed) / 2), Math.floor((spare.capLimit - spare.capUsed) / 2), exited);
+  const clock = kernel.clock;
+  let exit = exitPromise;
+  if (clock instanceof VirtualClock) {
+    exit = (async () => {
+      for (;;) {
+        await quiescent();
+        await core.loaded();
+        await quiescent();
+        if (exitValue !== null) return exitValue;
+        if (!clock.advance()) throw new SystemStalledError(clock.now());
+      }
+    })();
+  }
+  return { kernel, core, lines, exit };
+}
+
+/** Resolves binary names from a fixed table of component modules. */
+export function binaryTable(table: Readonly<Record<string, ComponentModule>>): BinaryResolver {
+  return async (name) => {
+    const module = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+    if (module === undefined) throw new Error(`no binary "${name}" (known: ${Object.keys(table).join(', ')})`);
+    return module;
+  };
+}

@@ -1,0 +1,196 @@
+import type { Capability } from '@os/capability';
+import type { KernelThread } from '@os/kernel';
+import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
+import {
+  OutOfCaps,
+  OutOfRam,
+  Parent,
+  type Root,
+  ServiceDenied,
+  SessionArgs,
+  SessionLabel,
+  SessionResult,
+} from '@os/session';
+import { Pd } from './services.js';
+import type { SignalContextCapability } from './signal.js';
+
+/** Where a session request goes: the server's root, and the PD its donation moves to. */
+export interface Route {
+  /** The server's root interface. */
+  readonly root: ClientOf<typeof Root>;
+  /** The server's PD session: the donation is transferred there, and back on close. */
+  readonly serverPd: ClientOf<typeof Pd>;
+  /** The same PD session as a capability, the target of the child's transfer. */
+  readonly serverPdCapability: Capability<typeof Pd>;
+}
+
+/** What a parent decides for one child: where its sessions go, and what happens when it exits or announces. */
+export interface ChildPolicy {
+  /** Routes a session request (label already prefixed with the child's name); throws `ServiceDenied` if none. */
+  resolve(service: string, label: string): Promise<Route>;
+  /** The child announced a service. */
+  announce(service: string, root: Capability<typeof Root>): void;
+  /** The child asked to exit with `value`. */
+  exited(value: number): void;
+  /** The child asked for more resources (`ram_quota=...`); answer by transferring and calling `child.resourcesAvailable()`. */
+  resourceRequest(args: SessionArgs): void;
+}
+
+/** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
+export const ENV_PD_SESSION_ID = 1;
+
+interface OpenSession {
+  readonly route: Route;
+  readonly capability: Capability;
+  ram: number;
+  caps: number;
+}
+
+/**
+ * The parent side of one child (Genode's `Child`): the RPC object behind the child's parent capability.
+ * Every session request gets the child's name put in front of its label, is routed by the policy, and
+ * the donation moves from the child's PD to the server's before the server sees the request; closing
+ * moves it back.
+ */
+export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof Parent> {
+  /** The child's name: the label element this parent adds. */
+  readonly name: string;
+  readonly #policy: ChildPolicy;
+  readonly #thread: KernelThread;
+  readonly #pd: ClientOf<typeof Pd>;
+  readonly #pdCapability: Capability<typeof Pd>;
+  readonly #sessions = new Map<number, OpenSession>();
+  #resourceAvail: SignalContextCapability | null = null;
+  #yield: SignalContextCapability | null = null;
+  #heartbeat: SignalContextCapability | null = null;
+  #heartbeatResponses = 0;
+
+  /** Creates the parent side of child `name`, whose PD session (`pd`) this parent holds. */
+  constructor(name: string, policy: ChildPolicy, thread: KernelThread, pd: Capability<typeof Pd>) {
+    super(Parent);
+    this.name = name;
+    this.#policy = policy;
+    this.#thread = thread;
+    this.#pdCapability = pd;
+    this.#pd = connect(Pd, thread, pd);
+  }
+
+  /** The child's PD session. */
+  get pd(): ClientOf<typeof Pd> {
+    return this.#pd;
+  }
+
+  /** Sessions the child holds, by id. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Heartbeat responses received so far. */
+  get heartbeatResponses(): number {
+    return this.#heartbeatResponses;
+  }
+
+  exit(value: number): void {
+    this.#policy.exited(value);
+  }
+
+  announce(service: string, root: Capability): void {
+    this.#policy.announce(service, root.cast<typeof Root>());
+  }
+
+  async session(id: number, service: string, argsText: string): Promise<Capability> {
+    if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
+    if (this.#sessions.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    const args = SessionArgs.parse(argsText);
+    const label = SessionLabel.prefixed(this.name, args.string('label')).text;
+    args.set('label', label);
+    const ram = args.number('ram_quota');
+    const caps = args.number('cap_quota');
+    const route = await this.#policy.resolve(service, label);
+    const quota = await this.#pd.quota();
+    if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
+    if (caps > quota.capLimit - quota.capUsed) throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
+    await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
+    let capability: Capability;
+    try {
+      capability = await route.root.session(args.toString());
+    } catch (error) {
+      await route.serverPd.transferQuota(this.#pdCapability, ram, caps);
+      throw error;
+    }
+    this.#sessions.set(id, { route, capability, ram, caps });
+    return capability;
+  }
+
+  async upgrade(id: number, argsText: string): Promise<number> {
+    const session = this.#sessions.get(id);
+    if (session === undefined) throw new ServiceDenied(`"${this.name}" has no session ${id}`);
+    const args = SessionArgs.parse(argsText);
+    const ram = args.number('ram_quota');
+    const caps = args.number('cap_quota');
+    await this.#pd.transferQuota(session.route.serverPdCapability, ram, caps);
+    await session.route.root.upgrade(session.capability, args.toString());
+    session.ram += ram;
+    session.caps += caps;
+    return SessionResult.Done;
+  }
+
+  async close(id: number): Promise<number> {
+    const session = this.#sessions.get(id);
+    if (session === undefined) return SessionResult.Done;
+    this.#sessions.delete(id);
+    await session.route.root.close(session.capability);
+    await session.route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps);
+    return SessionResult.Done;
+  }
+
+  /** Closes every session of the child, returning their donations; used when the child is destroyed. */
+  async closeAll(): Promise<void> {
+    for (const id of [...this.#sessions.keys()]) await this.close(id);
+  }
+
+  resourceAvailSigh(context: Capability): void {
+    this.#resourceAvail = context.cast();
+  }
+
+  resourceRequest(argsText: string): void {
+    this.#policy.resourceRequest(SessionArgs.parse(argsText));
+  }
+
+  /** Tells the child that the resources it asked for are there. */
+  resourcesAvailable(): void {
+    if (this.#resourceAvail !== null) this.#thread.submitSignal(this.#resourceAvail.selector);
+  }
+
+  yieldSigh(context: Capability): void {
+    this.#yield = context.cast();
+  }
+
+  yieldRequest(): string {
+    return '';
+  }
+
+  yieldResponse(): void {}
+
+  heartbeatSigh(context: Capability): void {
+    this.#heartbeat = context.cast();
+  }
+
+  heartbeatResponse(): void {
+    this.#heartbeatResponses++;
+  }
+
+  /** Sends the child a heartbeat signal, if it registered for them. */
+  heartbeat(): boolean {
+    if (this.#heartbeat === null) return false;
+    this.#thread.submitSignal(this.#heartbeat.selector);
+    return true;
+  }
+
+  /** Asks the child to yield resources, if it registered for yield requests. */
+  requestYield(): boolean {
+    if (this.#yield === null) return false;
+    this.#thread.submitSignal(this.#yield.selector);
+    return true;
+  }
+}

@@ -1,0 +1,303 @@
+import { Capability } from '@os/capability';
+import { type Kernel, type KernelThread, type PdId, QuotaExceededError, pageRound } from '@os/kernel';
+import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
+import {
+  InsufficientCapQuota,
+  InsufficientRamQuota,
+  OutOfCaps,
+  OutOfRam,
+  Root,
+  ServiceDenied,
+  SessionArgs,
+  SessionLabel,
+} from '@os/session';
+import { Child, type ChildPolicy, type Route } from './child.js';
+import { type ComponentModule, startComponent } from './component.js';
+import { Log, Pd, Rom, StartFailed } from './services.js';
+
+/** Finds the component module for a binary name. */
+export type BinaryResolver = (name: string) => Promise<ComponentModule>;
+
+class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
+  constructor(
+    private readonly label: string,
+    private readonly sink: (line: string) => void,
+  ) {
+    super(Log);
+  }
+  write(text: string): void {
+    this.sink(`[${this.label}] ${text}`);
+  }
+}
+
+class RomSession extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
+  constructor(readonly dataspace_: number) {
+    super(Rom);
+  }
+  dataspace(): Capability {
+    return new Capability(this.dataspace_);
+  }
+  sigh(): void {}
+}
+
+/** core's PD session: one protection domain, its quota, and the component started in it. */
+class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof Pd> {
+  started = false;
+  constructor(
+    private readonly core: Core,
+    readonly pd: PdId,
+    readonly label: string,
+  ) {
+    super(Pd);
+  }
+  async start(binary: string, name: string, parent: Capability): Promise<void> {
+    if (this.started) throw new StartFailed(`PD "${this.label}" already runs a component`);
+    this.started = true;
+    await this.core.start(this, binary, name, parent);
+  }
+  transferQuota(target: Capability, ram: number, caps: number): void {
+    const to = this.core.pdSession(target);
+    if (to === undefined) throw new OutOfRam(`the transfer target is not a PD session of core`);
+    try {
+      this.core.kernel.transferQuota(this.pd, to.pd, { ram, caps });
+    } catch (error) {
+      if (error instanceof QuotaExceededError) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
+      if (error instanceof RangeError) throw new OutOfRam(error.message);
+      throw error;
+    }
+  }
+  quota() {
+    return this.core.kernel.quota(this.pd);
+  }
+}
+
+/**
+ * core: the root component. It owns all RAM and capabilities of the machine and serves the base
+ * services — PD (protection domains, and starting components in them), LOG (lines printed as
+ * `[label] text`) and ROM (the boot modules) — and is the parent of the first component, init.
+ */
+export class Core {
+  /** The kernel; only core holds it. */
+  readonly kernel: Kernel;
+  /** core's own PD. */
+  readonly pd: PdId;
+  readonly #thread: KernelThread;
+  readonly #parentThread: KernelThread;
+  readonly #entrypoint: RpcEntrypoint;
+  readonly #parentEntrypoint: RpcEntrypoint;
+  readonly #pdSessions = new Map<number, PdSession>();
+  readonly #roots = new Map<string, ClientOf<typeof Root>>();
+  readonly #corePdCapability: Capability<typeof Pd>;
+  readonly #corePd: ClientOf<typeof Pd>;
+  readonly #resolveBinary: BinaryResolver;
+  readonly #roms: ReadonlyMap<string, Uint8Array>;
+  readonly #log: (line: string) => void;
+  #pending = 0;
+  #idle: (() => void) | null = null;
+
+  /** Sets up core on `kernel` with the machine's `ram` and `caps`. */
+  constructor(options: {
+    readonly kernel: Kernel;
+    readonly ram: number;
+    readonly caps: number;
+    readonly binaries: BinaryResolver;
+    readonly roms: ReadonlyMap<string, Uint8Array>;
+    readonly log: (line: string) => void;
+  }) {
+    this.kernel = options.kernel;
+    this.#resolveBinary = options.binaries;
+    this.#roms = options.roms;
+    this.#log = options.log;
+    this.pd = this.kernel.createPd('core');
+    this.kernel.grantQuota(this.pd, { ram: options.ram, caps: options.caps });
+    this.#thread = this.kernel.createThread(this.pd, 'core.ep');
+    this.#parentThread = this.kernel.createThread(this.pd, 'core.parent');
+    this.#entrypoint = new RpcEntrypoint(this.#thread, { onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`) });
+    this.#parentEntrypoint = new RpcEntrypoint(this.#parentThread, { onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`) });
+    const corePd = new PdSession(this, this.pd, 'core');
+    corePd.started = true;
+    this.#corePdCapability = this.#manage(corePd);
+    this.#corePd = connect(Pd, this.#parentThread, this.#corePdCapability);
+    this.#announceLocal('PD', new PdRoot(this));
+    this.#announceLocal('LOG', new LogRoot(this, this.#log));
+    this.#announceLocal('ROM', new RomRoot(this));
+  }
+
+  /** The PD session a capability (in core's space) names, if it is one. */
+  pdSession(capability: Capability): PdSession | undefined {
+    return this.#pdSessions.get(capability.rawSelector);
+  }
+
+  /** Creates a PD session for `label` with the given quota, from core's own. */
+  createPdSession(label: string, ram: number, caps: number): Capability<typeof Pd> {
+    const pd = this.kernel.createPd(label);
+    this.kernel.transferQuota(this.pd, pd, { ram, caps });
+    return this.#manage(new PdSession(this, pd, label));
+  }
+
+  /** Destroys the PD behind a PD session; its quota comes back to core. */
+  destroyPdSession(capability: Capability): void {
+    const session = this.pdSession(capability);
+    if (session === undefined || session.pd === this.pd) return;
+    this.#pdSessions.delete(capability.rawSelector);
+    const returned = this.kernel.destroyPd(session.pd);
+    this.kernel.grantQuota(this.pd, returned);
+    this.#entrypoint.dissolve(session);
+  }
+
+  /** Allocates a dataspace in core's PD holding `content`. */
+  romDataspace(content: Uint8Array): number {
+    const dataspace = this.#thread.allocDataspace(Math.max(1, content.length));
+    this.#thread.attach(dataspace).set(content);
+    return dataspace;
+  }
+
+  /** The content of boot module `name`, if there is one. */
+  rom(name: string): Uint8Array | undefined {
+    return this.#roms.get(name);
+  }
+
+  /** Serves `object` on core's entrypoint. */
+  manageSession(object: RpcObject): Capability {
+    return this.#entrypoint.manage(object);
+  }
+
+  /** Stops serving a session object. */
+  dissolveSession(object: RpcObject): void {
+    this.#entrypoint.dissolve(object);
+  }
+
+  /** Dissolves a dataspace of core's. */
+  freeDataspace(selector: number): void {
+    this.#thread.dissolve(selector);
+  }
+
+  /** Starts `binary` as component `name` in the PD of `session`, with `parent` as its only capability. */
+  async start(session: PdSession, binary: string, name: string, parent: Capability): Promise<void> {
+    let module: ComponentModule;
+    this.#pending++;
+    try {
+      module = await this.#resolveBinary(binary);
+    } catch (error) {
+      throw new StartFailed(`cannot start "${name}": ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.#pending--;
+      if (this.#pending === 0) this.#idle?.();
+    }
+    const thread = this.kernel.createThread(session.pd, `${name}.ep`);
+    const io = this.kernel.createThread(session.pd, `${name}.io`);
+    const parentSelector = this.kernel.delegate(this.pd, parent.selector, session.pd);
+    // The component runs on its own threads from here; `start` returns without waiting on it, as
+    // core's CPU session starts a thread and returns.
+    startComponent({ name, thread, io, parent: parentSelector }, module).catch((error: unknown) => {
+      this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /** Resolves once no binary is being loaded (virtual time must not move while one is). */
+  async loaded(): Promise<void> {
+    while (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+  }
+
+  /**
+   * Starts the first component (init, by default) with `ram` and `caps` of core's quota; `exited`
+   * receives its exit value.
+   */
+  async startInit(binary: string, name: string, ram: number, caps: number, exited: (value: number) => void): Promise<Child> {
+    const pdCapability = this.createPdSession(name, ram, caps);
+    const policy: ChildPolicy = {
+      resolve: async (service) => this.#route(service),
+      announce: () => undefined,
+      exited,
+      resourceRequest: () => undefined,
+    };
+    const child = new Child(name, policy, this.#parentThread, pdCapability);
+    const parent = this.#parentEntrypoint.manage(child);
+    await connect(Pd, this.#parentThread, pdCapability).start(binary, name, parent);
+    return child;
+  }
+
+  #route(service: string): Route {
+    const root = this.#roots.get(service);
+    if (root === undefined) throw new ServiceDenied(`core provides no service "${service}" (it has ${[...this.#roots.keys()].join(', ')})`);
+    return { root, serverPd: this.#corePd, serverPdCapability: this.#corePdCapability };
+  }
+
+  #manage(session: PdSession): Capability<typeof Pd> {
+    const capability = this.#entrypoint.manage(session);
+    this.#pdSessions.set(capability.selector, session);
+    return capability;
+  }
+
+  #announceLocal(service: string, root: RpcObject<typeof Root>): void {
+    const capability = this.#entrypoint.manage(root);
+    this.#roots.set(service, connect(Root, this.#parentThread, capability));
+  }
+}
+
+class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  constructor(private readonly core: Core) {
+    super(Root);
+  }
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    return this.core.createPdSession(args.string('label'), args.number('ram_quota'), args.number('cap_quota'));
+  }
+  upgrade(): void {}
+  close(session: Capability): void {
+    this.core.destroyPdSession(session);
+  }
+}
+
+class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions = new Map<number, LogSession>();
+  constructor(
+    private readonly core: Core,
+    private readonly sink: (line: string) => void,
+  ) {
+    super(Root);
+  }
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('a LOG session needs 1 capability');
+    const session = new LogSession(args.string('label'), this.sink);
+    const capability = this.core.manageSession(session);
+    this.#sessions.set(capability.selector, session);
+    return capability;
+  }
+  upgrade(): void {}
+  close(session: Capability): void {
+    const object = this.#sessions.get(session.rawSelector);
+    if (object === undefined) return;
+    this.#sessions.delete(session.rawSelector);
+    this.core.dissolveSession(object);
+  }
+}
+
+class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions = new Map<number, RomSession>();
+  constructor(private readonly core: Core) {
+    super(Root);
+  }
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    const name = new SessionLabel(args.string('label')).last();
+    const content = this.core.rom(name);
+    if (content === undefined) throw new ServiceDenied(`no ROM module "${name}"`);
+    const needed = pageRound(Math.max(1, content.length));
+    if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`ROM "${name}" needs ${needed} bytes`);
+    if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
+    const session = new RomSession(this.core.romDataspace(content));
+    const capability = this.core.manageSession(session);
+    this.#sessions.set(capability.selector, session);
+    return capability;
+  }
+  upgrade(): void {}
+  close(session: Capability): void {
+    const object = this.#sessions.get(session.rawSelector);
+    if (object === undefined) return;
+    this.#sessions.delete(session.rawSelector);
+    this.core.freeDataspace(object.dataspace_);
+    this.core.dissolveSession(object);
+  }
+}

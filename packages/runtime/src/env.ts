@@ -1,0 +1,149 @@
+import { Capability } from '@os/capability';
+import type { KernelThread, QuotaState } from '@os/kernel';
+import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
+import { Connection, Parent, type SessionEnv } from '@os/session';
+import { Entrypoint } from './entrypoint.js';
+import { Log } from './services.js';
+import { BlockingSignal } from './signal.js';
+
+/** Marks dataspace capabilities. */
+export interface DataspaceInterface {
+  /** Brand only. */
+  readonly dataspace: true;
+}
+
+/** A capability to a RAM or ROM dataspace. */
+export type DataspaceCapability = Capability<DataspaceInterface>;
+
+/** Allocates RAM dataspaces charged to the component's own RAM quota (Genode's `env.ram()`). */
+export interface RamAllocator {
+  /** A zeroed dataspace of `size` bytes; past the quota a `QuotaExceededError`, never an overdraft. */
+  alloc(size: number): DataspaceCapability;
+  /** Frees a dataspace this component allocated; the quota comes back. */
+  free(dataspace: DataspaceCapability): void;
+}
+
+/** Makes dataspaces' bytes reachable (Genode's `env.rm()`). */
+export interface RegionMap {
+  /** The bytes of `dataspace`, shared with every PD that attaches it. */
+  attach(dataspace: DataspaceCapability): Uint8Array;
+}
+
+/** The I/O thread of a component: receives the signals the component waits for while its entrypoint is blocked. */
+class IoThread {
+  readonly #handlers = new Map<number, (count: number) => void>();
+  #nextImprint = 1;
+
+  constructor(readonly thread: KernelThread) {
+    thread.serve({
+      onCall() {
+        // the I/O thread serves no objects: requests end as faults at the caller
+        throw new Error('the I/O thread serves no RPC objects');
+      },
+      onSignal: (imprint, count) => this.#handlers.get(imprint)?.(count),
+    });
+  }
+
+  blockingSignal(): BlockingSignal {
+    return new BlockingSignal(this.thread, this.#nextImprint++, (imprint, handler) => this.#handlers.set(imprint, handler));
+  }
+}
+
+/** Everything a component gets: the one capability to its parent, and what its own PD offers. */
+export interface EnvParts {
+  /** The component's name, for messages. */
+  readonly name: string;
+  /** Its entrypoint thread. */
+  readonly thread: KernelThread;
+  /** Its I/O thread. */
+  readonly io: KernelThread;
+  /** The selector of its parent capability: the only capability it starts with. */
+  readonly parent: number;
+}
+
+/**
+ * A component's environment (Genode's `Env`): its entrypoint, its parent, its own PD's accounting, RAM
+ * and region map, and the session factory (an `Env` is the `SessionEnv` every `Connection` takes).
+ * Nothing else: a component reaches the rest of the system only through sessions its parent routes.
+ */
+export class Env implements SessionEnv {
+  /** The component's entrypoint. */
+  readonly ep: Entrypoint;
+  /** The component's parent. */
+  readonly parent: ClientOf<typeof Parent>;
+  /** RAM dataspaces charged to this component. */
+  readonly ram: RamAllocator;
+  /** Attaching dataspaces. */
+  readonly rm: RegionMap;
+  /** The component's own PD: its quota and usage. */
+  readonly pd: { quota(): QuotaState };
+  readonly #io: IoThread;
+  readonly #name: string;
+  readonly #freeIds: number[] = [];
+  #nextId = 1;
+  #log: Connection<typeof Log> | null = null;
+  #resourceAvail: BlockingSignal | null = null;
+
+  /** Builds the environment from a started component's threads and parent selector. */
+  constructor(parts: EnvParts) {
+    this.#name = parts.name;
+    this.ep = new Entrypoint(parts.thread, (report) => this.#reportError(report));
+    this.#io = new IoThread(parts.io);
+    this.parent = connect(Parent, parts.thread, new Capability<typeof Parent>(parts.parent));
+    const thread = parts.thread;
+    this.ram = {
+      alloc: (size) => new Capability<DataspaceInterface>(thread.allocDataspace(size)),
+      free: (dataspace) => thread.dissolve(dataspace.selector),
+    };
+    this.rm = { attach: (dataspace) => thread.attach(dataspace.selector) };
+    this.pd = { quota: () => thread.quota() };
+  }
+
+  /** The entrypoint's thread: sessions' calls go from here. */
+  get thread(): KernelThread {
+    return this.ep.thread;
+  }
+
+  /** Writes one line to the component's LOG session (`[label] text`). */
+  async log(text: string): Promise<void> {
+    if (this.#log === null) this.#log = await Connection.open(this, Log, { service: 'LOG', ram: 0, caps: 1 });
+    for (const line of text.split('\n')) await this.#log.session.write(line);
+  }
+
+  /** A signal to wait on while the entrypoint stays blocked (see {@link BlockingSignal}). */
+  blockingSignal(): BlockingSignal {
+    return this.#io.blockingSignal();
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.allocSessionId} */
+  allocSessionId(): number {
+    return this.#freeIds.pop() ?? this.#nextId++;
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.freeSessionId} */
+  freeSessionId(id: number): void {
+    this.#freeIds.push(id);
+  }
+
+  /** Registers for the parent's `resource_avail` signal; called once before `construct`. */
+  async registerResourceAvail(): Promise<void> {
+    this.#resourceAvail = this.blockingSignal();
+    await this.parent.resourceAvailSigh(this.#resourceAvail.capability);
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.waitForResources} */
+  async waitForResources(): Promise<void> {
+    if (this.#resourceAvail === null) await this.registerResourceAvail();
+    await (this.#resourceAvail as BlockingSignal).wait();
+  }
+
+  #reportError(report: ServerErrorReport): void {
+    const detail = report.error instanceof Error ? `${report.error.name}: ${report.error.message}` : String(report.error);
+    void this.log(`Error: ${report.method} threw ${detail}`).catch(() => undefined);
+  }
+
+  /** The component's name. */
+  get name(): string {
+    return this.#name;
+  }
+}

@@ -1,0 +1,57 @@
+import { VirtualClock } from '@os/kernel';
+import { createHwKernel } from '@os/kernel-hw';
+import { type Env, SystemStalledError, binaryTable, boot } from '@os/runtime';
+import { describe, expect, it } from 'vitest';
+
+describe('boot', () => {
+  it('starts the first component, prints its LOG lines labelled, and resolves with its exit value', async () => {
+    const hello = {
+      async construct(env: Env) {
+        await env.log('Hello world');
+        await env.log(`my PD pays for ${env.thread.quota().capUsed} kernel objects`);
+        await env.parent.exit(7);
+      },
+    };
+    const system = await boot({ init: 'hello', binaries: binaryTable({ hello }) }, { kernel: createHwKernel, clock: new VirtualClock() });
+    expect(await system.exit).toBe(7);
+    expect(system.lines).toEqual(['[hello] Hello world', '[hello] my PD pays for 3 kernel objects']);
+  });
+
+  it('a component starts with exactly one capability it did not make itself: its parent', async () => {
+    let held: string[] = [];
+    let system: Awaited<ReturnType<typeof boot>> | null = null;
+    const probe = {
+      construct(env: Env) {
+        held = (system as NonNullable<typeof system>).kernel.capSpace(env.thread.pd).map((entry) => entry.kind);
+        void env.parent.exit(0);
+      },
+    };
+    system = await boot({ init: 'probe', binaries: binaryTable({ probe }) }, { kernel: createHwKernel, clock: new VirtualClock() });
+    await system.exit;
+    // the parent, plus the signal context the runtime made for resource_avail
+    expect(held.sort()).toEqual(['rpc-object', 'signal-context']);
+  });
+
+  it('a construct that throws is logged with the component name and reported to the parent as exit 1', async () => {
+    const broken = {
+      construct() {
+        throw new TypeError('missing config');
+      },
+    };
+    const system = await boot({ init: 'broken', binaries: binaryTable({ broken }) }, { kernel: createHwKernel, clock: new VirtualClock() });
+    expect(await system.exit).toBe(1);
+    expect(system.lines).toEqual(['[broken] Error: broken: construct failed: TypeError: missing config']);
+  });
+
+  it('on virtual time a system that can never make progress ends with SystemStalledError', async () => {
+    const idle = { construct() {} };
+    const system = await boot({ init: 'idle', binaries: binaryTable({ idle }) }, { kernel: createHwKernel, clock: new VirtualClock() });
+    await expect(system.exit).rejects.toBeInstanceOf(SystemStalledError);
+  });
+
+  it('an unknown binary is a boot error naming it', async () => {
+    await expect(boot({ init: 'nope', binaries: binaryTable({}) }, { kernel: createHwKernel, clock: new VirtualClock() })).rejects.toThrow(
+      /cannot start "nope": no binary "nope"/,
+    );
+  });
+});
