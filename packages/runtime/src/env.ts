@@ -80,7 +80,8 @@ export class Env implements SessionEnv {
   readonly #io: IoThread;
   readonly #name: string;
   readonly #freeIds: number[] = [];
-  #nextId = 1;
+  // ids 1 to 7 are kept for environment sessions, as Genode keeps 1 to 5 (`Parent::Env`)
+  #nextId = 8;
   #log: Connection<typeof Log> | null = null;
   #resourceAvail: BlockingSignal | null = null;
 
@@ -106,7 +107,7 @@ export class Env implements SessionEnv {
 
   /** Writes one line to the component's LOG session (`[label] text`). */
   async log(text: string): Promise<void> {
-    if (this.#log === null) this.#log = await Connection.open(this, Log, { service: 'LOG', ram: 0, caps: 1 });
+    if (this.#log === null) this.#log = await Connection.openSession(this, Log, { service: 'LOG', ram: 0, caps: 1 });
     for (const line of text.split('\n')) await this.#log.session.write(line);
   }
 

@@ -6,3 +6,4 @@ export { startComponent, isComponentModule, type ComponentModule } from './compo
 export { Child, ENV_PD_SESSION_ID, type ChildPolicy, type Route } from './child.js';
 export { Core, type BinaryResolver } from './core.js';
 export { boot, binaryTable, SystemStalledError, type SystemDescription, type BootOptions, type SystemHandle } from './boot.js';
+export { AttachedRomDataspace, ROM_SESSION_RAM } from './attached-rom.js';

@@ -108,7 +108,7 @@ export class Connection<I extends RpcInterface> {
   #caps: number;
   #closed = false;
 
-  /** Wraps an open session; use {@link Connection.open}. */
+  /** Wraps an open session; use {@link Connection.openSession}. */
   protected constructor(env: SessionEnv, rpcInterface: I, id: number, capability: Capability, args: SessionArgs) {
     this.#env = env;
     this.id = id;
@@ -119,7 +119,7 @@ export class Connection<I extends RpcInterface> {
   }
 
   /** Opens a session of `rpcInterface` as `request` describes. */
-  static async open<I extends RpcInterface>(env: SessionEnv, rpcInterface: I, request: SessionRequest): Promise<Connection<I>> {
+  static async openSession<I extends RpcInterface>(env: SessionEnv, rpcInterface: I, request: SessionRequest): Promise<Connection<I>> {
     const { id, capability, args } = await requestSession(env, request);
     return new Connection(env, rpcInterface, id, capability, args);
   }

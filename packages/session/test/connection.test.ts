@@ -153,7 +153,7 @@ describe('Connection', () => {
     const { kernel, parentPd, childPd, parent, env } = await family(64 * 1024);
     const before = kernel.quota(childPd);
     const parentBefore = kernel.quota(parentPd);
-    const echo = await Connection.open(env, Echo, { service: 'Echo', label: 'greeter', ram: 4096, caps: 2 });
+    const echo = await Connection.openSession(env, Echo, { service: 'Echo', label: 'greeter', ram: 4096, caps: 2 });
     expect(parent.requests).toEqual([
       'label="greeter", ram_quota=4096, cap_quota=2',
       'label="greeter", cap_quota=2, ram_quota=8192',
@@ -180,7 +180,7 @@ describe('Connection', () => {
 
   it('asks its own parent for resources when it cannot afford the donation, waits for resource_avail, then succeeds', async () => {
     const { kernel, childPd, parent, env } = await family(8192);
-    const echo = await Connection.open(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
+    const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
     expect(parent.resourceRequests).toEqual(['ram_quota=12288']);
     expect(parent.requests).toHaveLength(2);
     expect(kernel.quota(childPd).ramLimit).toBe(8192 + 12288 - 12288);
@@ -192,7 +192,7 @@ describe('Connection', () => {
     const { kernel, childPd, parent, env } = await family(64 * 1024);
     const before = kernel.quota(childPd);
     {
-      await using echo = await Connection.open(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
+      await using echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
       expect(parent.sessions.size).toBe(1);
       expect(await echo.session.echo('x')).toBe('hello: x');
     }
@@ -203,7 +203,7 @@ describe('Connection', () => {
   it('a denied request rejects with ServiceDenied and takes nothing', async () => {
     const { kernel, childPd, env } = await family(64 * 1024);
     const before = kernel.quota(childPd);
-    const error = await Connection.open(env, Echo, { service: 'Nope', ram: 4096, caps: 2 }).catch((caught: unknown) => caught);
+    const error = await Connection.openSession(env, Echo, { service: 'Nope', ram: 4096, caps: 2 }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ServiceDenied);
     expect((error as ServiceDenied).kind).toBe('DENIED');
     expect((error as Error).message).toBe('no service "Nope"');
@@ -212,6 +212,6 @@ describe('Connection', () => {
 
   it('gives up with SessionRequestError when the server is never satisfied', async () => {
     const { env } = await family(1 << 20, 1 << 30);
-    await expect(Connection.open(env, Echo, { service: 'Echo', ram: 4096, caps: 6 })).rejects.toThrow(SessionRequestError);
+    await expect(Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 })).rejects.toThrow(SessionRequestError);
   });
 });

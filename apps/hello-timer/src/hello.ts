@@ -1,0 +1,34 @@
+import { type Env, SignalHandler } from '@os/runtime';
+import { Timer } from '@os/timer';
+
+/** Logs a tick a second, `ticks` times, then asks its parent to end it with 0. */
+class Main {
+  #count = 0;
+
+  constructor(
+    private readonly env: Env,
+    private readonly timer: Timer.Connection,
+    private readonly ticks: number,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.timer.sigh(new SignalHandler(this.env.ep, () => this.#tick()));
+    await this.timer.triggerPeriodic(1_000_000);
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#count >= this.ticks) return;
+    await this.env.log(`timer tick ${++this.#count}`);
+    if (this.#count === this.ticks) await this.env.parent.exit(0);
+  }
+}
+
+/** The component: five ticks unless built with another count. */
+export function helloTimer(ticks = 5) {
+  return {
+    async construct(env: Env): Promise<void> {
+      const main = new Main(env, await Timer.Connection.open(env), ticks);
+      await main.start();
+    },
+  };
+}

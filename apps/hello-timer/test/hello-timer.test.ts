@@ -1,0 +1,14 @@
+import { VirtualClock } from '@os/kernel';
+import { createHwKernel } from '@os/kernel-hw';
+import { describe, expect, it } from 'vitest';
+import { bootHelloTimer } from '../src/system.js';
+
+describe('hello-timer', () => {
+  it('prints timer tick 1 to 5 labelled by the parent chain and exits 0, on virtual time', async () => {
+    const clock = new VirtualClock(1);
+    const system = await bootHelloTimer({ kernel: createHwKernel, clock });
+    expect(await system.exit).toBe(0);
+    expect(system.lines).toEqual([1, 2, 3, 4, 5].map((tick) => `[init -> hello] timer tick ${tick}`));
+    expect(clock.now()).toBe(5_000_000);
+  });
+});

@@ -1,0 +1,58 @@
+import type { Capability } from '@os/capability';
+import { Connection } from '@os/session';
+import type { Env } from './env.js';
+import { Rom } from './services.js';
+
+/** RAM donated for a ROM session: room for the module's dataspace. */
+export const ROM_SESSION_RAM = 64 * 1024;
+
+/**
+ * A ROM module attached to the component (Genode's `Attached_rom_dataspace`): open it by name,
+ * read its bytes, text or JSON, and `update()` to pick up a new version.
+ */
+export class AttachedRomDataspace {
+  readonly #connection: Connection<typeof Rom>;
+  readonly #env: Env;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #valid = false;
+
+  private constructor(env: Env, connection: Connection<typeof Rom>) {
+    this.#env = env;
+    this.#connection = connection;
+  }
+
+  /** Opens the ROM module `name` (the session label's last element, as Genode routes ROMs). */
+  static async open(env: Env, name: string, ram = ROM_SESSION_RAM): Promise<AttachedRomDataspace> {
+    const connection = await Connection.openSession(env, Rom, { service: 'ROM', label: name, ram, caps: 2 });
+    const rom = new AttachedRomDataspace(env, connection);
+    await rom.update();
+    return rom;
+  }
+
+  /** Fetches the current version of the module. */
+  async update(): Promise<void> {
+    const dataspace: Capability = await this.#connection.session.dataspace();
+    this.#bytes = dataspace.valid() ? this.#env.rm.attach(dataspace.cast()) : new Uint8Array(0);
+    this.#valid = dataspace.valid();
+  }
+
+  /** Whether the module has content. */
+  valid(): boolean {
+    return this.#valid;
+  }
+
+  /** The module's bytes (shared with the server: read, do not keep). */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** The module as UTF-8 text. */
+  text(): string {
+    return new TextDecoder().decode(this.#bytes);
+  }
+
+  /** Closes the ROM session. */
+  async close(): Promise<void> {
+    await this.#connection.close();
+  }
+}

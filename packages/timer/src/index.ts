@@ -1,0 +1,16 @@
+import { TimerConnection } from './timer-connection.js';
+import { TimerSession } from './timer-session.js';
+
+export { TimerSession } from './timer-session.js';
+export { TimerConnection, TimerModeError, TIMER_SESSION_RAM, TIMER_SESSION_CAPS, type TimerEnv } from './timer-connection.js';
+export { timerDriver } from './timer-driver.js';
+
+/** Genode's Timer: `Timer.Connection` for clients, `Timer.Session` the interface. */
+export namespace Timer {
+  /** A connection to a Timer service. */
+  export type Connection = TimerConnection;
+  /** A connection to a Timer service. */
+  export const Connection = TimerConnection;
+  /** The Timer session interface. */
+  export const Session = TimerSession;
+}

@@ -1,0 +1,125 @@
+import { Capability } from '@os/capability';
+import { RpcObject, type ServerOf } from '@os/rpc';
+import { type Env, SignalHandler, type SignalContextCapability } from '@os/runtime';
+import { InsufficientCapQuota, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
+import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from './timer-connection.js';
+import { TimerSession } from './timer-session.js';
+
+/** A trigger deadline of one session. */
+interface Deadline {
+  at: number;
+  period: number;
+}
+
+/** One client's timer: its handler, its trigger, its start time. */
+class TimerSessionObject extends RpcObject<typeof TimerSession> implements ServerOf<typeof TimerSession> {
+  handler: SignalContextCapability | null = null;
+  deadline: Deadline | null = null;
+  readonly #start: number;
+
+  constructor(private readonly driver: TimerDriver) {
+    super(TimerSession);
+    this.#start = driver.now();
+  }
+
+  triggerOnce(us: number): void {
+    this.deadline = { at: this.driver.now() + TimerDriver.checkDuration(us), period: 0 };
+    this.driver.reprogram();
+  }
+
+  triggerPeriodic(us: number): void {
+    const period = TimerDriver.checkDuration(us);
+    this.deadline = period === 0 ? null : { at: this.driver.now() + period, period };
+    this.driver.reprogram();
+  }
+
+  sigh(handler: Capability): void {
+    this.handler = handler.valid() ? handler.cast() : null;
+  }
+
+  elapsedMs(): number {
+    return Math.floor((this.driver.now() - this.#start) / 1000);
+  }
+
+  elapsedUs(): number {
+    return this.driver.now() - this.#start;
+  }
+}
+
+/**
+ * The timer driver: multiplexes every session's trigger onto the kernel's one timeout per thread
+ * (base-hw's `Kernel::timeout`), and signals each session's handler when its deadline passes.
+ */
+class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions = new Map<number, TimerSessionObject>();
+  readonly #tick: SignalHandler;
+  #armedFor: number | null = null;
+
+  constructor(private readonly env: Env) {
+    super(Root);
+    this.#tick = new SignalHandler(env.ep, () => this.#expired());
+  }
+
+  /** A duration in microseconds, checked: a client may not make the driver compute garbage. */
+  static checkDuration(us: number): number {
+    if (!Number.isFinite(us) || us < 0 || us > 2 ** 32 - 1) throw new RangeError(`timer duration must be 0 to ${2 ** 32 - 1} us, got ${us}`);
+    return Math.floor(us);
+  }
+
+  now(): number {
+    return this.env.thread.time();
+  }
+
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    if (args.number('ram_quota') < TIMER_SESSION_RAM) throw new InsufficientRamQuota(`a Timer session needs ${TIMER_SESSION_RAM} bytes`);
+    if (args.number('cap_quota') < TIMER_SESSION_CAPS) throw new InsufficientCapQuota(`a Timer session needs ${TIMER_SESSION_CAPS} capabilities`);
+    const session = new TimerSessionObject(this);
+    const capability = this.env.ep.manage(session);
+    this.#sessions.set(capability.selector, session);
+    return capability;
+  }
+
+  upgrade(): void {}
+
+  close(capability: Capability): void {
+    const session = this.#sessions.get(capability.rawSelector);
+    if (session === undefined) return;
+    this.#sessions.delete(capability.rawSelector);
+    this.env.ep.dissolve(session);
+    this.reprogram();
+  }
+
+  /** Arms the kernel timeout for the earliest deadline of any session. */
+  reprogram(): void {
+    let earliest: number | null = null;
+    for (const session of this.#sessions.values()) {
+      const at = session.deadline?.at;
+      if (at !== undefined && (earliest === null || at < earliest)) earliest = at;
+    }
+    if (earliest === null || earliest === this.#armedFor) return;
+    this.#armedFor = earliest;
+    this.env.thread.timeout(Math.max(0, earliest - this.now()), this.#tick.capability.selector);
+  }
+
+  #expired(): void {
+    this.#armedFor = null;
+    const now = this.now();
+    for (const session of this.#sessions.values()) {
+      const deadline = session.deadline;
+      if (deadline === null || deadline.at > now) continue;
+      if (session.handler !== null) this.env.thread.submitSignal(session.handler.selector);
+      session.deadline = deadline.period > 0 ? { at: deadline.at + deadline.period, period: deadline.period } : null;
+    }
+    this.reprogram();
+  }
+}
+
+/** The timer driver component (binary `timer`): announces the Timer service to its parent. */
+export async function construct(env: Env): Promise<void> {
+  const driver = new TimerDriver(env);
+  await env.parent.announce('Timer', env.ep.manage(driver));
+}
+
+/** The timer driver as a component module, for binary tables. */
+export const timerDriver = { construct };
