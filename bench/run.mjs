@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { awaitedCall, messageChannel, mediatedMinimal, plainCall, sinkValue } from './floors.mjs';
 import { measureAsync, measureSync } from './measure.mjs';
 import { rpcBenchSystem } from './rpc-fixture.mjs';
+import { signalBench, virtualHour } from './system-cases.mjs';
 
 const quick = process.argv.includes('--quick');
 const options = quick ? { samples: 5, minMs: 10 } : {};
@@ -21,6 +22,8 @@ const payload = new Uint8Array(64).fill(1);
 results.set('rpc.null.hw', await measureAsync(() => client.nothing(), options));
 results.set('rpc.payload64.hw', await measureAsync(() => client.exchange(payload), options));
 results.set('rpc.cap.hw', await measureAsync(() => client.pass(passed), options));
+results.set('signal.hw', await measureAsync(signalBench(), options));
+results.set('virtual.hour', await virtualHour(quick ? 1 : 3));
 if (sinkValue() === 0.5) console.log('unreachable');
 
 const plain = results.get('floor.plain-call');
@@ -29,6 +32,7 @@ const targets = {
   'rpc.null.hw': { limit: 20, of: 'floor.plain-call', text: '<= 20x plain call' },
   'rpc.payload64.hw': { limit: 2, of: 'rpc.null.hw', text: '<= 2x rpc.null.hw' },
   'rpc.cap.hw': { limit: 4, of: 'rpc.null.hw', text: '<= 4x rpc.null.hw' },
+  'virtual.hour': { limit: 1e9, of: null, text: '< 1 s' },
 };
 
 const cases = [...results].map(([name, ns]) => ({
@@ -38,16 +42,20 @@ const cases = [...results].map(([name, ns]) => ({
 }));
 
 console.log(`node ${process.version}${quick ? ' (quick run: fewer samples)' : ''}`);
-console.log('case                      ns/op   x plain   x channel  target');
+console.log('case                            ns/op     x plain   x channel  target');
 for (const entry of cases) {
   const target = targets[entry.name];
   let mark = '';
   if (target !== undefined) {
-    const ratio = results.get(entry.name) / results.get(target.of);
-    mark = `${target.text}: ${ratio.toFixed(2)}x ${ratio <= target.limit ? 'pass' : 'MISS'}`;
+    if (target.of === null) {
+      mark = `${target.text}: ${(results.get(entry.name) / 1e6).toFixed(1)} ms ${results.get(entry.name) <= target.limit ? 'pass' : 'MISS'}`;
+    } else {
+      const ratio = results.get(entry.name) / results.get(target.of);
+      mark = `${target.text}: ${ratio.toFixed(2)}x ${ratio <= target.limit ? 'pass' : 'MISS'}`;
+    }
   }
   console.log(
-    `${entry.name.padEnd(24)}${entry.ns.toFixed(1).padStart(8)}${entry.vs['plain-call'].toFixed(1).padStart(10)}${entry.vs['message-channel'].toFixed(3).padStart(12)}  ${mark}`,
+    `${entry.name.padEnd(24)}${entry.ns.toFixed(1).padStart(14)}${entry.vs['plain-call'].toFixed(1).padStart(12)}${entry.vs['message-channel'].toFixed(3).padStart(12)}  ${mark}`,
   );
 }
 

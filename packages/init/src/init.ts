@@ -6,9 +6,13 @@ import { type InitConfig, type StartEntry, parseInitConfig } from './config.js';
 
 /** A started child as init keeps it. */
 interface RunningChild {
+  /** Its start entry. */
   readonly entry: StartEntry;
+  /** Its PD session, which init holds. */
   readonly pd: Connection<typeof Pd>;
+  /** The services it announced, with their roots. */
   readonly announced: Map<string, Capability<typeof Root>>;
+  /** Siblings' session requests waiting for it to announce a service, by service. */
   readonly waiting: Map<string, ((root: Capability<typeof Root>) => void)[]>;
 }
 

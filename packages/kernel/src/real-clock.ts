@@ -6,6 +6,7 @@ interface RealTimer extends ClockTimer {
 
 /** The host's monotonic clock: a second of the system is a second of wall time. */
 export class RealClock implements Clock {
+  /** Always false: this clock follows the host. */
   readonly virtual = false;
   readonly #start = performance.now();
 

@@ -32,6 +32,7 @@ function earlier(a: VirtualTimer, b: VirtualTimer): boolean {
  * milliseconds. Timers due at the same instant fire in an order drawn from `seed`: one seed, one run.
  */
 export class VirtualClock implements Clock {
+  /** Always true: time moves only when told to. */
   readonly virtual = true;
   /** The generator every random choice of the system draws from. */
   readonly random: () => number;

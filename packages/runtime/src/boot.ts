@@ -34,7 +34,10 @@ export interface BootOptions {
 /** Why a run ended without an exit value. */
 export class SystemStalledError extends Error {
   /** Creates the error at virtual time `at` (microseconds). */
-  constructor(readonly at: number) {
+  constructor(
+    /** The virtual time, in microseconds, at which the system stalled. */
+    readonly at: number,
+  ) {
     super(`nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and no component has exited`);
     this.name = 'SystemStalledError';
   }

@@ -90,14 +90,17 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return this.#heartbeatResponses;
   }
 
+  /** Passes the child's exit value to the policy (Parent::exit). */
   exit(value: number): void {
     this.#policy.exited(value);
   }
 
+  /** Hands a service the child announces, with its root, to the policy (Parent::announce). */
   announce(service: string, root: Capability): void {
     this.#policy.announce(service, root.cast<typeof Root>());
   }
 
+  /** Routes a session request of the child, moving its donation to the server (Parent::session). */
   async session(id: number, service: string, argsText: string): Promise<Capability> {
     if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
     if (this.#sessions.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
@@ -122,6 +125,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return capability;
   }
 
+  /** Moves more of the child's quota to the server of session `id` (Parent::upgrade). */
   async upgrade(id: number, argsText: string): Promise<number> {
     const session = this.#sessions.get(id);
     if (session === undefined) throw new ServiceDenied(`"${this.name}" has no session ${id}`);
@@ -135,6 +139,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return SessionResult.Done;
   }
 
+  /** Closes session `id` at its server and returns the donation to the child (Parent::close). */
   async close(id: number): Promise<number> {
     const session = this.#sessions.get(id);
     if (session === undefined) return SessionResult.Done;
@@ -149,10 +154,12 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     for (const id of [...this.#sessions.keys()]) await this.close(id);
   }
 
+  /** Sets the signal the child gets once resources it asked for are there (Parent::resource_avail_sigh). */
   resourceAvailSigh(context: Capability): void {
     this.#resourceAvail = context.cast();
   }
 
+  /** Passes the child's request for more resources to the policy (Parent::resource_request). */
   resourceRequest(argsText: string): void {
     this.#policy.resourceRequest(SessionArgs.parse(argsText));
   }
@@ -162,20 +169,25 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     if (this.#resourceAvail !== null) this.#thread.submitSignal(this.#resourceAvail.selector);
   }
 
+  /** Sets the signal that asks the child to yield resources (Parent::yield_sigh). */
   yieldSigh(context: Capability): void {
     this.#yield = context.cast();
   }
 
+  /** What the child should yield; empty, as this parent asks for nothing in particular (Parent::yield_request). */
   yieldRequest(): string {
     return '';
   }
 
+  /** The child's word that it yielded; nothing to do here (Parent::yield_response). */
   yieldResponse(): void {}
 
+  /** Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh). */
   heartbeatSigh(context: Capability): void {
     this.#heartbeat = context.cast();
   }
 
+  /** Counts the child's answer to a heartbeat: it is alive (Parent::heartbeat_response). */
   heartbeatResponse(): void {
     this.#heartbeatResponses++;
   }

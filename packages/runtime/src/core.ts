@@ -18,43 +18,60 @@ import { Log, Pd, Rom, StartFailed } from './services.js';
 /** Finds the component module for a binary name. */
 export type BinaryResolver = (name: string) => Promise<ComponentModule>;
 
+/** core's LOG session: prints each line with the session's label. */
 class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
   constructor(
+    /** The session's label, put in front of every line. */
     private readonly label: string,
+    /** Where the lines go. */
     private readonly sink: (line: string) => void,
   ) {
     super(Log);
   }
+  /** Prints one line of the client as `[label] text` (Log::write). */
   write(text: string): void {
     this.sink(`[${this.label}] ${text}`);
   }
 }
 
+/** core's ROM session: one boot module in a dataspace of core's. */
 class RomSession extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
-  constructor(readonly dataspace_: number) {
+  constructor(
+    /** The selector of the dataspace holding the module. */
+    readonly dataspace_: number,
+  ) {
     super(Rom);
   }
+  /** Hands the client the module's dataspace (Rom::dataspace). */
   dataspace(): Capability {
     return new Capability(this.dataspace_);
   }
+  /** Ignored: boot modules never change, so there is nothing to signal (Rom::sigh). */
   sigh(): void {}
 }
 
 /** core's PD session: one protection domain, its quota, and the component started in it. */
-class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof Pd> {
+export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof Pd> {
+  /** Whether a component runs in the PD; a PD runs one at most. */
   started = false;
+  /** Creates the session of PD `pd`, labelled `label`, served by `core`. */
   constructor(
+    /** The core that serves the session and starts components. */
     private readonly core: Core,
+    /** The kernel's PD behind the session. */
     readonly pd: PdId,
+    /** The session's label: whom the PD is for. */
     readonly label: string,
   ) {
     super(Pd);
   }
+  /** Starts `binary` as component `name` in the PD, with `parent` its only capability (Pd::start). */
   async start(binary: string, name: string, parent: Capability): Promise<void> {
     if (this.started) throw new StartFailed(`PD "${this.label}" already runs a component`);
     this.started = true;
     await this.core.start(this, binary, name, parent);
   }
+  /** Moves `ram` bytes and `caps` capabilities of the PD's quota to the PD of session `target` (Pd::transfer_quota). */
   transferQuota(target: Capability, ram: number, caps: number): void {
     const to = this.core.pdSession(target);
     if (to === undefined) throw new OutOfRam(`the transfer target is not a PD session of core`);
@@ -66,6 +83,7 @@ class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof Pd> {
       throw error;
     }
   }
+  /** The PD's quota and how much of it is in use (Pd::quota). */
   quota() {
     return this.core.kernel.quota(this.pd);
   }
@@ -235,28 +253,39 @@ export class Core {
   }
 }
 
+/** core's PD service: each session is a new PD holding the session's donation. */
 class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  constructor(private readonly core: Core) {
+  constructor(
+    /** The core that creates the PDs. */
+    private readonly core: Core,
+  ) {
     super(Root);
   }
+  /** Creates a PD with the donated quota as its own (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     return this.core.createPdSession(args.string('label'), args.number('ram_quota'), args.number('cap_quota'));
   }
+  /** Accepts the donation; a PD session needs no more than it has (Root::upgrade). */
   upgrade(): void {}
+  /** Destroys the PD; its quota goes back to core (Root::close). */
   close(session: Capability): void {
     this.core.destroyPdSession(session);
   }
 }
 
+/** core's LOG service. */
 class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   readonly #sessions = new Map<number, LogSession>();
   constructor(
+    /** The core that serves the sessions. */
     private readonly core: Core,
+    /** Where every session's lines go. */
     private readonly sink: (line: string) => void,
   ) {
     super(Root);
   }
+  /** Opens a LOG session that prints with the client's label (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('a LOG session needs 1 capability');
@@ -265,7 +294,9 @@ class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     this.#sessions.set(capability.selector, session);
     return capability;
   }
+  /** Accepts the donation; a LOG session needs no more (Root::upgrade). */
   upgrade(): void {}
+  /** Closes the LOG session (Root::close). */
   close(session: Capability): void {
     const object = this.#sessions.get(session.rawSelector);
     if (object === undefined) return;
@@ -274,11 +305,16 @@ class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   }
 }
 
+/** core's ROM service: the boot modules, by the label's last element. */
 class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   readonly #sessions = new Map<number, RomSession>();
-  constructor(private readonly core: Core) {
+  constructor(
+    /** The core whose boot modules are served. */
+    private readonly core: Core,
+  ) {
     super(Root);
   }
+  /** Opens the boot module the label names, copied into a dataspace the donation pays for (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     const name = new SessionLabel(args.string('label')).last();
@@ -292,7 +328,9 @@ class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     this.#sessions.set(capability.selector, session);
     return capability;
   }
+  /** Accepts the donation; a ROM session needs no more (Root::upgrade). */
   upgrade(): void {}
+  /** Closes the ROM session and frees its dataspace (Root::close). */
   close(session: Capability): void {
     const object = this.#sessions.get(session.rawSelector);
     if (object === undefined) return;

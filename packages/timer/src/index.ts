@@ -3,7 +3,7 @@ import { TimerSession } from './timer-session.js';
 
 export { TimerSession } from './timer-session.js';
 export { TimerConnection, TimerModeError, TIMER_SESSION_RAM, TIMER_SESSION_CAPS, type TimerEnv } from './timer-connection.js';
-export { timerDriver } from './timer-driver.js';
+export { timerDriver, construct } from './timer-driver.js';
 
 /** Genode's Timer: `Timer.Connection` for clients, `Timer.Session` the interface. */
 export namespace Timer {

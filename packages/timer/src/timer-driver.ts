@@ -7,40 +7,52 @@ import { TimerSession } from './timer-session.js';
 
 /** A trigger deadline of one session. */
 interface Deadline {
+  /** When it passes, in the thread's time (microseconds). */
   at: number;
+  /** The period in microseconds; 0 for a one-shot trigger. */
   period: number;
 }
 
 /** One client's timer: its handler, its trigger, its start time. */
 class TimerSessionObject extends RpcObject<typeof TimerSession> implements ServerOf<typeof TimerSession> {
+  /** The signal context triggers go to; none until the client calls `sigh`. */
   handler: SignalContextCapability | null = null;
+  /** The pending trigger, if any. */
   deadline: Deadline | null = null;
   readonly #start: number;
 
-  constructor(private readonly driver: TimerDriver) {
+  constructor(
+    /** The driver that multiplexes this session's trigger. */
+    private readonly driver: TimerDriver,
+  ) {
     super(TimerSession);
     this.#start = driver.now();
   }
 
+  /** Signals the client's handler once, `us` microseconds from now, replacing any pending trigger (Timer::Session::trigger_once). */
   triggerOnce(us: number): void {
     this.deadline = { at: this.driver.now() + TimerDriver.checkDuration(us), period: 0 };
     this.driver.reprogram();
   }
 
+  /** Signals the client's handler every `us` microseconds; 0 stops it (Timer::Session::trigger_periodic). */
   triggerPeriodic(us: number): void {
     const period = TimerDriver.checkDuration(us);
     this.deadline = period === 0 ? null : { at: this.driver.now() + period, period };
     this.driver.reprogram();
   }
 
+  /** Sets the signal context triggers go to; an invalid capability unsets it (Timer::Session::sigh). */
   sigh(handler: Capability): void {
     this.handler = handler.valid() ? handler.cast() : null;
   }
 
+  /** Milliseconds since the client opened the session (Timer::Session::elapsed_ms). */
   elapsedMs(): number {
     return Math.floor((this.driver.now() - this.#start) / 1000);
   }
 
+  /** Microseconds since the client opened the session (Timer::Session::elapsed_us). */
   elapsedUs(): number {
     return this.driver.now() - this.#start;
   }
@@ -55,7 +67,10 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
   readonly #tick: SignalHandler;
   #armedFor: number | null = null;
 
-  constructor(private readonly env: Env) {
+  constructor(
+    /** The driver component's environment: its entrypoint serves the sessions. */
+    private readonly env: Env,
+  ) {
     super(Root);
     this.#tick = new SignalHandler(env.ep, () => this.#expired());
   }
@@ -66,10 +81,12 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
     return Math.floor(us);
   }
 
+  /** The current time of the driver's thread, in microseconds. */
   now(): number {
     return this.env.thread.time();
   }
 
+  /** Opens a Timer session for a client whose donation covers its cost (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     if (args.number('ram_quota') < TIMER_SESSION_RAM) throw new InsufficientRamQuota(`a Timer session needs ${TIMER_SESSION_RAM} bytes`);
@@ -80,8 +97,10 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
     return capability;
   }
 
+  /** Accepts the donation; a Timer session needs no more (Root::upgrade). */
   upgrade(): void {}
 
+  /** Closes a Timer session and drops its pending trigger (Root::close). */
   close(capability: Capability): void {
     const session = this.#sessions.get(capability.rawSelector);
     if (session === undefined) return;

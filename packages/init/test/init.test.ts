@@ -1,0 +1,110 @@
+import { init } from '@os/init';
+import { VirtualClock } from '@os/kernel';
+import { createHwKernel } from '@os/kernel-hw';
+import { type ComponentModule, type Env, binaryTable, boot } from '@os/runtime';
+import { Connection } from '@os/session';
+import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
+import { describe, expect, it } from 'vitest';
+
+/** Boots init with `children` and the given extra binaries beside the timer driver, on virtual time. */
+async function system(children: unknown[], binaries: Record<string, ComponentModule>) {
+  const config = new TextEncoder().encode(JSON.stringify({ children }));
+  return boot(
+    { init: 'init', binaries: binaryTable({ init, timer: timerDriver, ...binaries }), roms: new Map([['config', config]]) },
+    { kernel: createHwKernel, clock: new VirtualClock(3) },
+  );
+}
+
+const timerChild = { name: 'timer', ram: 1 << 20, caps: 50, provides: ['Timer'] };
+const quotaLine = (env: Env, when: string) => {
+  const quota = env.pd.quota();
+  return env.log(`${when}: ram ${quota.ramLimit} caps ${quota.capLimit}`);
+};
+
+describe('init, first form', () => {
+  it('lends each child its RAM and caps; a session donation leaves the client and comes back on close, to the byte', async () => {
+    const client: ComponentModule = {
+      async construct(env) {
+        await env.log('start');
+        await quotaLine(env, 'before');
+        const timer = await Timer.Connection.open(env);
+        await quotaLine(env, 'during');
+        await timer.close();
+        await quotaLine(env, 'after');
+        await env.parent.exit(0);
+      },
+    };
+    const booted = await system([timerChild, { name: 'client', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }], { client });
+    expect(await booted.exit).toBe(0);
+    const logSession = { ram: 0, caps: 1 };
+    expect(booted.lines).toEqual([
+      '[init -> client] start',
+      `[init -> client] before: ram ${100_000 - logSession.ram} caps ${20 - logSession.caps}`,
+      `[init -> client] during: ram ${100_000 - TIMER_SESSION_RAM} caps ${20 - logSession.caps - TIMER_SESSION_CAPS}`,
+      `[init -> client] after: ram ${100_000} caps ${20 - logSession.caps}`,
+    ]);
+  });
+
+  it('a donation below what the server needs is raised by 4096 bytes until it suffices', async () => {
+    const client: ComponentModule = {
+      async construct(env) {
+        const session = await Connection.openSession(env, TimerSession, { service: 'Timer', ram: 0, caps: TIMER_SESSION_CAPS });
+        await env.log(`donated ${session.ram} bytes`);
+        await env.parent.exit(0);
+      },
+    };
+    const booted = await system([timerChild, { name: 'client', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }], { client });
+    expect(await booted.exit).toBe(0);
+    expect(booted.lines).toEqual([`[init -> client] donated ${TIMER_SESSION_RAM} bytes`]);
+  });
+
+  it('a child that throws in construct is reported and the others keep running', async () => {
+    const broken: ComponentModule = {
+      construct() {
+        throw new Error('no config');
+      },
+    };
+    const ticker: ComponentModule = {
+      async construct(env) {
+        const timer = await Timer.Connection.open(env);
+        await timer.msleep(2000);
+        await env.log(`still here after ${await timer.elapsedMs()} ms`);
+        await env.parent.exit(0);
+      },
+    };
+    const booted = await system(
+      [timerChild, { name: 'broken', ram: 100_000, caps: 20 }, { name: 'ticker', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }],
+      { broken, ticker },
+    );
+    expect(await booted.exit).toBe(0);
+    expect(booted.lines).toEqual([
+      '[init -> broken] Error: broken: construct failed: Error: no config',
+      '[init] child "broken" exited with exit value 1',
+      '[init -> ticker] still here after 2000 ms',
+    ]);
+  });
+
+  it('a route to a child that is not in the config fails init with a message naming the child and the fix', async () => {
+    const booted = await system([{ name: 'hello', ram: 100_000, caps: 20, routes: { Timer: { child: 'nowhere' } } }], {});
+    expect(await booted.exit).toBe(1);
+    expect(booted.lines).toEqual([
+      '[init] Error: init: construct failed: InitConfigError: init config: child "hello": service "Timer" routes to child "nowhere", which is not in this config',
+    ]);
+  });
+
+  it('a request for a service nobody provides is denied with the service named', async () => {
+    const client: ComponentModule = {
+      async construct(env) {
+        try {
+          await Timer.Connection.open(env);
+        } catch (error) {
+          await env.log(`${(error as Error).name}: ${(error as Error).message}`);
+        }
+        await env.parent.exit(3);
+      },
+    };
+    const booted = await system([{ name: 'client', ram: 100_000, caps: 20, exit: { propagate: true } }], { client });
+    expect(await booted.exit).toBe(3);
+    expect(booted.lines[0]).toMatch(/^\[init -> client\] ServiceDenied: core provides no service "Timer"/);
+  });
+});
