@@ -1,6 +1,6 @@
 import { init } from '@os/init';
 import type { KernelFactory, Clock } from '@os/kernel';
-import { type SystemHandle, binaryTable, boot } from '@os/runtime';
+import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@os/runtime';
 import { timerDriver } from '@os/timer';
 import { helloTimer } from './hello.js';
 
@@ -14,15 +14,23 @@ export function helloTimerConfig() {
   };
 }
 
+/** The hello-timer system with `ticks` ticks: what `os run apps/hello-timer` boots. */
+export function helloTimerSystem(ticks = 5): SystemDescription {
+  return {
+    init: 'init',
+    binaries: binaryTable({ init, timer: timerDriver, hello: helloTimer(ticks) }),
+    roms: new Map([['config', new TextEncoder().encode(JSON.stringify(helloTimerConfig()))]]),
+  };
+}
+
+/** The system `os run` finds in this directory. */
+export const system = helloTimerSystem();
+
 /** Boots the hello-timer system with `ticks` ticks. */
 export async function bootHelloTimer(options: { kernel: KernelFactory; clock?: Clock; ticks?: number; log?: (line: string) => void }): Promise<SystemHandle> {
-  const config = new TextEncoder().encode(JSON.stringify(helloTimerConfig()));
-  return boot(
-    {
-      init: 'init',
-      binaries: binaryTable({ init, timer: timerDriver, hello: helloTimer(options.ticks ?? 5) }),
-      roms: new Map([['config', config]]),
-    },
-    { kernel: options.kernel, ...(options.clock ? { clock: options.clock } : {}), ...(options.log ? { log: options.log } : {}) },
-  );
+  return boot(helloTimerSystem(options.ticks), {
+    kernel: options.kernel,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
 }

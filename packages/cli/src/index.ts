@@ -1,0 +1,3 @@
+export { run, KERNELS, EXIT_TIMEOUT, EXIT_STALLED, EXIT_BOOT_ERROR, type RunOptions, type RunOutput } from './run.js';
+export { loadSystem, systemModulePath, TargetError, SYSTEM_MODULE_FILES } from './target.js';
+export { traceToFile } from './trace-file.js';

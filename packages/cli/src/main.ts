@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { cac } from 'cac';
+import { run } from './run.js';
+
+const cli = cac('os');
+
+cli
+  .command('run <target>', 'Boot a system and print its LOG lines; exit with the exit value its init propagates')
+  .option('--kernel <name>', 'Kernel backend: hw', { default: 'hw' })
+  .option('--virtual-time', 'Run on virtual time: seconds of the system pass in microseconds, deterministically')
+  .option('--seed <n>', 'Order of events due at the same virtual instant, and every random choice', { default: 1 })
+  .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
+  .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124)')
+  .example('os run apps/hello-timer --virtual-time')
+  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string }) => {
+    process.exitCode = await run(
+      target,
+      {
+        kernel: String(flags.kernel),
+        virtualTime: flags.virtualTime === true,
+        seed: Number(flags.seed),
+        trace: flags.trace,
+        timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
+      },
+      { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
+    );
+    // a system on real time keeps its timers armed; the run is over
+    process.exit(process.exitCode);
+  });
+
+cli.help((sections) => [
+  ...sections,
+  {
+    title: 'Exit codes',
+    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more\n  124  --timeout reached',
+  },
+  {
+    title: 'Targets',
+    body: '  a system module file, or a directory whose package.json names one ("os": { "system": "dist/system.js" })\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
+  },
+]);
+cli.version('0.1.0');
+
+try {
+  cli.parse(process.argv, { run: false });
+  if (cli.matchedCommand === undefined && !cli.options['help'] && !cli.options['version']) {
+    if (cli.args.length > 0) process.stderr.write(`os: unknown command "${cli.args[0]}"; try os --help\n`);
+    cli.outputHelp();
+    process.exitCode = cli.args.length > 0 ? 1 : 0;
+  } else {
+    await cli.runMatchedCommand();
+  }
+} catch (error) {
+  process.stderr.write(`os: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,83 @@
+import { type Clock, type Kernel, type KernelFactory, RealClock, VirtualClock } from '@os/kernel';
+import { createHwKernel } from '@os/kernel-hw';
+import { SystemStalledError, boot } from '@os/runtime';
+import { TargetError, loadSystem } from './target.js';
+import { traceToFile } from './trace-file.js';
+
+/** The kernels `--kernel` accepts. */
+export const KERNELS: Readonly<Record<string, KernelFactory>> = { hw: createHwKernel };
+
+/** Exit code when `--timeout` ends a run (as `timeout(1)`). */
+export const EXIT_TIMEOUT = 124;
+/** Exit code when, on virtual time, nothing can happen any more. */
+export const EXIT_STALLED = 2;
+/** Exit code for a boot or configuration error. */
+export const EXIT_BOOT_ERROR = 1;
+
+/** What `os run` was told. */
+export interface RunOptions {
+  /** Kernel name. */
+  readonly kernel: string;
+  /** Run on virtual time. */
+  readonly virtualTime: boolean;
+  /** Orders same-instant events and seeds random choices (virtual time). */
+  readonly seed: number;
+  /** Write the kernel trace (JSON Lines) here. */
+  readonly trace?: string | undefined;
+  /** End the run after this many wall-clock seconds. */
+  readonly timeout?: number | undefined;
+}
+
+/** Where `os run` writes. */
+export interface RunOutput {
+  /** LOG lines. */
+  stdout(line: string): void;
+  /** Errors. */
+  stderr(line: string): void;
+}
+
+/** Boots `target` and resolves with the exit code `os run` ends with. */
+export async function run(target: string, options: RunOptions, output: RunOutput): Promise<number> {
+  const factory = KERNELS[options.kernel];
+  if (factory === undefined) {
+    output.stderr(`os run: unknown kernel "${options.kernel}"; available: ${Object.keys(KERNELS).join(', ')}`);
+    return EXIT_BOOT_ERROR;
+  }
+  if (!Number.isSafeInteger(options.seed)) {
+    output.stderr(`os run: --seed must be an integer, got ${options.seed}`);
+    return EXIT_BOOT_ERROR;
+  }
+  if (options.timeout !== undefined && !(options.timeout > 0)) {
+    output.stderr(`os run: --timeout must be a positive number of seconds, got ${options.timeout}`);
+    return EXIT_BOOT_ERROR;
+  }
+  const clock: Clock = options.virtualTime ? new VirtualClock(options.seed) : new RealClock();
+  let kernel: Kernel | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const system = await loadSystem(target);
+    const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);
+    const timedOut = new Promise<number>((resolve) => {
+      if (options.timeout !== undefined) timer = setTimeout(() => resolve(EXIT_TIMEOUT), options.timeout * 1000);
+    });
+    const booted = await boot(system, { kernel: factory, clock, log: output.stdout, ...(trace ? { trace } : {}) });
+    kernel = booted.kernel;
+    const code = await Promise.race([booted.exit, timedOut]);
+    if (code === EXIT_TIMEOUT && options.timeout !== undefined) output.stderr(`os run: --timeout of ${options.timeout} s reached`);
+    return code;
+  } catch (error) {
+    if (error instanceof SystemStalledError) {
+      output.stderr(`os run: ${error.message}`);
+      return EXIT_STALLED;
+    }
+    if (error instanceof TargetError || error instanceof Error) {
+      output.stderr(`os run: ${error.message}`);
+      return EXIT_BOOT_ERROR;
+    }
+    output.stderr(`os run: ${String(error)}`);
+    return EXIT_BOOT_ERROR;
+  } finally {
+    clearTimeout(timer);
+    kernel?.setTrace(null);
+  }
+}

@@ -1,0 +1,41 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { SystemDescription } from '@os/runtime';
+
+/** A target that is not a system: names the path and what was looked for. */
+export class TargetError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetError';
+  }
+}
+
+/** Files a system directory may keep its system module in, in the order they are tried. */
+export const SYSTEM_MODULE_FILES = ['system.mjs', 'system.js', 'dist/system.js'];
+
+/** The module file a target names: the file itself, the directory's `os.system` in package.json, or a known file. */
+export function systemModulePath(target: string): string {
+  const path = resolve(target);
+  if (!existsSync(path)) throw new TargetError(`target "${target}" does not exist`);
+  if (statSync(path).isFile()) return path;
+  const manifest = join(path, 'package.json');
+  if (existsSync(manifest)) {
+    const declared = (JSON.parse(readFileSync(manifest, 'utf8')) as { os?: { system?: unknown } }).os?.system;
+    if (typeof declared === 'string') return join(path, declared);
+  }
+  for (const file of SYSTEM_MODULE_FILES) if (existsSync(join(path, file))) return join(path, file);
+  throw new TargetError(`target "${target}" is a directory without a system module: add "os": { "system": "<file>" } to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`);
+}
+
+/** Loads a target's system: its module must export `system`, a `SystemDescription`. */
+export async function loadSystem(target: string): Promise<SystemDescription> {
+  const file = systemModulePath(target);
+  const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
+  const system = module.system;
+  if (typeof system !== 'object' || system === null || typeof (system as { init?: unknown }).init !== 'string' || typeof (system as { binaries?: unknown }).binaries !== 'function') {
+    throw new TargetError(`${file} does not export a system: expected "export const system = { init: 'init', binaries, roms }"`);
+  }
+  return system as SystemDescription;
+}
