@@ -36,7 +36,7 @@ cli.help((sections) => [
   },
   {
     title: 'Targets',
-    body: '  a system module file, or a directory whose package.json names one ("os": { "system": "dist/system.js" })\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
+    body: '  a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
   },
 ]);
 cli.version('0.1.0');

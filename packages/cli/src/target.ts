@@ -15,18 +15,19 @@ export class TargetError extends Error {
 /** Files a system directory may keep its system module in, in the order they are tried. */
 export const SYSTEM_MODULE_FILES = ['system.mjs', 'system.js', 'dist/system.js'];
 
-/** The module file a target names: the file itself, the directory's `os.system` in package.json, or a known file. */
+/** The module file a target names: the file itself, the directory's `osSystem` in package.json, or a known file. */
 export function systemModulePath(target: string): string {
   const path = resolve(target);
   if (!existsSync(path)) throw new TargetError(`target "${target}" does not exist`);
   if (statSync(path).isFile()) return path;
   const manifest = join(path, 'package.json');
   if (existsSync(manifest)) {
-    const declared = (JSON.parse(readFileSync(manifest, 'utf8')) as { os?: { system?: unknown } }).os?.system;
+    // not "os": package managers read that field as the platforms a package installs on
+    const declared = (JSON.parse(readFileSync(manifest, 'utf8')) as { osSystem?: unknown }).osSystem;
     if (typeof declared === 'string') return join(path, declared);
   }
   for (const file of SYSTEM_MODULE_FILES) if (existsSync(join(path, file))) return join(path, file);
-  throw new TargetError(`target "${target}" is a directory without a system module: add "os": { "system": "<file>" } to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`);
+  throw new TargetError(`target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`);
 }
 
 /** Loads a target's system: its module must export `system`, a `SystemDescription`. */
