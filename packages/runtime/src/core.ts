@@ -274,45 +274,61 @@ class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   }
 }
 
+/** The sessions one of core's roots serves, by the session capability's selector in core's space. */
+class ServedSessions<S extends RpcObject> {
+  readonly #bySelector = new Map<number, S>();
+  constructor(private readonly core: Core) {}
+  /** Serves `session` and returns its capability. */
+  add(session: S): Capability {
+    const capability = this.core.manageSession(session);
+    this.#bySelector.set(capability.selector, session);
+    return capability;
+  }
+  /** Stops serving the session behind `capability`; returns it, or undefined if it is not one of these. */
+  remove(capability: Capability): S | undefined {
+    const session = this.#bySelector.get(capability.rawSelector);
+    if (session === undefined) return undefined;
+    this.#bySelector.delete(capability.rawSelector);
+    this.core.dissolveSession(session);
+    return session;
+  }
+}
+
 /** core's LOG service. */
 class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions = new Map<number, LogSession>();
+  readonly #sessions: ServedSessions<LogSession>;
   constructor(
     /** The core that serves the sessions. */
-    private readonly core: Core,
+    core: Core,
     /** Where every session's lines go. */
     private readonly sink: (line: string) => void,
   ) {
     super(Root);
+    this.#sessions = new ServedSessions(core);
   }
   /** Opens a LOG session that prints with the client's label (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('a LOG session needs 1 capability');
-    const session = new LogSession(args.string('label'), this.sink);
-    const capability = this.core.manageSession(session);
-    this.#sessions.set(capability.selector, session);
-    return capability;
+    return this.#sessions.add(new LogSession(args.string('label'), this.sink));
   }
   /** Accepts the donation; a LOG session needs no more (Root::upgrade). */
   upgrade(): void {}
   /** Closes the LOG session (Root::close). */
   close(session: Capability): void {
-    const object = this.#sessions.get(session.rawSelector);
-    if (object === undefined) return;
-    this.#sessions.delete(session.rawSelector);
-    this.core.dissolveSession(object);
+    this.#sessions.remove(session);
   }
 }
 
 /** core's ROM service: the boot modules, by the label's last element. */
 class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions = new Map<number, RomSession>();
+  readonly #sessions: ServedSessions<RomSession>;
   constructor(
     /** The core whose boot modules are served. */
     private readonly core: Core,
   ) {
     super(Root);
+    this.#sessions = new ServedSessions(core);
   }
   /** Opens the boot module the label names, copied into a dataspace the donation pays for (Root::session). */
   session(argsText: string): Capability {
@@ -323,19 +339,13 @@ class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     const needed = pageRound(Math.max(1, content.length));
     if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`ROM "${name}" needs ${needed} bytes`);
     if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
-    const session = new RomSession(this.core.romDataspace(content));
-    const capability = this.core.manageSession(session);
-    this.#sessions.set(capability.selector, session);
-    return capability;
+    return this.#sessions.add(new RomSession(this.core.romDataspace(content)));
   }
   /** Accepts the donation; a ROM session needs no more (Root::upgrade). */
   upgrade(): void {}
   /** Closes the ROM session and frees its dataspace (Root::close). */
   close(session: Capability): void {
-    const object = this.#sessions.get(session.rawSelector);
-    if (object === undefined) return;
-    this.#sessions.delete(session.rawSelector);
-    this.core.freeDataspace(object.dataspace_);
-    this.core.dissolveSession(object);
+    const closed = this.#sessions.remove(session);
+    if (closed !== undefined) this.core.freeDataspace(closed.dataspace_);
   }
 }
