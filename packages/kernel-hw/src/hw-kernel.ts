@@ -442,6 +442,7 @@ export class HwKernel {
       const early = server.current;
       server.serving = false;
       server.syncCaller = null;
+      server.syncObject = null;
       if (early !== null) {
         server.current = null;
         if (server.queue.length > 0) this.#scheduleDrain(server);

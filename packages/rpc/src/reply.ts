@@ -7,7 +7,7 @@ import type { MessageReader } from './wire.js';
 /** Turns a reply message into the method's result, or throws what the server answered. */
 export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Message, target: { toString(): string }): unknown {
   const length = reply.length;
-  if (length >= 4 && reply.view.getUint32(0, true) === ReplyStatus.Ok && entry.result.minSize === 0 && length === 4) {
+  if (length === 4 && entry.result.minSize === 0 && reply.view.getUint32(0, true) === ReplyStatus.Ok) {
     return entry.result.decode(reader);
   }
   reader.reset(reply, 0, entry.resultPath);

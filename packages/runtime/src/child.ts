@@ -149,11 +149,6 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return SessionResult.Done;
   }
 
-  /** Closes every session of the child, returning their donations; used when the child is destroyed. */
-  async closeAll(): Promise<void> {
-    for (const id of [...this.#sessions.keys()]) await this.close(id);
-  }
-
   /** Sets the signal the child gets once resources it asked for are there (Parent::resource_avail_sigh). */
   resourceAvailSigh(context: Capability): void {
     this.#resourceAvail = context.cast();

@@ -1,5 +1,5 @@
 import { codec, defineInterface, method } from '@os/rpc';
-import { InsufficientCapQuota, InsufficientRamQuota, OutOfCaps, OutOfRam, ServiceDenied } from './session-error.js';
+import { OutOfCaps, OutOfRam, SESSION_ERRORS } from './session-error.js';
 
 /** What `upgrade` and `close` answer, as Genode's `Upgrade_result` and `Close_result`. */
 export const SessionResult = {
@@ -18,7 +18,7 @@ export const Parent = defineInterface('Parent', {
   exit: method([codec.i32], codec.void),
   announce: method([codec.string, codec.capability()], codec.void),
   session: method([codec.u32, codec.string, codec.string], codec.capability(), {
-    throws: [ServiceDenied, OutOfCaps, OutOfRam, InsufficientCapQuota, InsufficientRamQuota],
+    throws: SESSION_ERRORS,
   }),
   upgrade: method([codec.u32, codec.string], codec.u8, { throws: [OutOfRam, OutOfCaps] }),
   close: method([codec.u32], codec.u8),
