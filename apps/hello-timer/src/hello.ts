@@ -1,4 +1,4 @@
-import { type Env, SignalHandler } from '@os/runtime';
+import { AttachedRomDataspace, type Env, SignalHandler } from '@os/runtime';
 import { Timer } from '@os/timer';
 
 /** Logs a tick a second, `ticks` times, then asks its parent to end it with 0. */
@@ -23,12 +23,20 @@ class Main {
   }
 }
 
-/** The component: five ticks unless built with another count. */
-export function helloTimer(ticks = 5) {
-  return {
-    async construct(env: Env): Promise<void> {
-      const main = new Main(env, await Timer.Connection.open(env), ticks);
-      await main.start();
-    },
-  };
+/** Ticks when the config says nothing else. */
+export const DEFAULT_TICKS = 5;
+
+/**
+ * The component, as the seed writes it. Its "config" ROM may raise the count:
+ * `<config ticks="3600"/>`; five by default.
+ */
+export async function construct(env: Env): Promise<void> {
+  const config = await AttachedRomDataspace.open(env, 'config');
+  const ticks = config.xml().numberAttribute('ticks', DEFAULT_TICKS);
+  await config.close();
+  const main = new Main(env, await Timer.Connection.open(env), ticks);
+  await main.start();
 }
+
+/** The component as a module, for binary tables. */
+export const helloTimer = { construct };

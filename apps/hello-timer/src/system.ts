@@ -2,24 +2,24 @@ import { init } from '@os/init';
 import type { KernelFactory, Clock } from '@os/kernel';
 import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@os/runtime';
 import { timerDriver } from '@os/timer';
-import { helloTimer } from './hello.js';
+import { DEFAULT_TICKS, helloTimer } from './hello.js';
 
-/** init's configuration: the timer driver and hello, whose Timer sessions go to the driver. */
-export function helloTimerConfig() {
+/** init's configuration: the timer driver and hello (ticking `ticks` times), whose Timer sessions go to the driver. */
+export function helloTimerConfig(ticks = DEFAULT_TICKS) {
   return {
     children: [
       { name: 'timer', ram: 1 << 20, caps: 100, provides: ['Timer'] },
-      { name: 'hello', ram: 1 << 20, caps: 100, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } },
+      { name: 'hello', ram: 1 << 20, caps: 100, routes: { Timer: { child: 'timer' } }, config: `<config ticks="${ticks}"/>`, exit: { propagate: true } },
     ],
   };
 }
 
 /** The hello-timer system with `ticks` ticks: what `os run apps/hello-timer` boots. */
-export function helloTimerSystem(ticks = 5): SystemDescription {
+export function helloTimerSystem(ticks = DEFAULT_TICKS): SystemDescription {
   return {
     init: 'init',
-    binaries: binaryTable({ init, timer: timerDriver, hello: helloTimer(ticks) }),
-    roms: new Map([['config', new TextEncoder().encode(JSON.stringify(helloTimerConfig()))]]),
+    binaries: binaryTable({ init, timer: timerDriver, hello: helloTimer }),
+    roms: new Map([['config', new TextEncoder().encode(JSON.stringify(helloTimerConfig(ticks)))]]),
   };
 }
 

@@ -12,3 +12,14 @@ describe('hello-timer', () => {
     expect(clock.now()).toBe(5_000_000);
   });
 });
+
+describe('hello-timer configured', () => {
+  it('ticks as often as <config ticks="N"/> says', async () => {
+    const clock = new VirtualClock(1);
+    const system = await bootHelloTimer({ kernel: createHwKernel, clock, ticks: 12 });
+    expect(await system.exit).toBe(0);
+    expect(system.lines.length).toBe(12);
+    expect(system.lines.at(-1)).toBe('[init -> hello] timer tick 12');
+    expect(clock.now()).toBe(12_000_000);
+  });
+});

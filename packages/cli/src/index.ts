@@ -1,3 +1,4 @@
 export { run, KERNELS, EXIT_TIMEOUT, EXIT_STALLED, EXIT_BOOT_ERROR, type RunOptions, type RunOutput } from './run.js';
-export { loadSystem, systemModulePath, TargetError, SYSTEM_MODULE_FILES } from './target.js';
+export { loadSystem, systemModulePath, systemDirectory, TargetError, SYSTEM_MODULE_FILES } from './target.js';
 export { traceToFile } from './trace-file.js';
+export { withBootModules, directoryRoms, binaryFile, importComponent, BINARY_EXTENSIONS } from './boot-modules.js';

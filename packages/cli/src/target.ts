@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SystemDescription } from '@os/runtime';
+import { withBootModules } from './boot-modules.js';
 
 /** A target that is not a system: names the path and what was looked for. */
 export class TargetError extends Error {
@@ -30,7 +31,16 @@ export function systemModulePath(target: string): string {
   throw new TargetError(`target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`);
 }
 
-/** Loads a target's system: its module must export `system`, a `SystemDescription`. */
+/** The directory whose files are the system's boot modules: the target directory, or the system module's. */
+export function systemDirectory(target: string): string {
+  const path = resolve(target);
+  return statSync(path).isDirectory() ? path : dirname(path);
+}
+
+/**
+ * Loads a target's system: its module must export `system`, a `SystemDescription`. The files of
+ * the system's directory are added as boot modules (ROMs, and binaries by file name).
+ */
 export async function loadSystem(target: string): Promise<SystemDescription> {
   const file = systemModulePath(target);
   const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
@@ -38,5 +48,5 @@ export async function loadSystem(target: string): Promise<SystemDescription> {
   if (typeof system !== 'object' || system === null || typeof (system as { init?: unknown }).init !== 'string' || typeof (system as { binaries?: unknown }).binaries !== 'function') {
     throw new TargetError(`${file} does not export a system: expected "export const system = { init: 'init', binaries, roms }"`);
   }
-  return system as SystemDescription;
+  return withBootModules(system as SystemDescription, systemDirectory(target));
 }

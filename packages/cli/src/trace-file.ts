@@ -3,8 +3,9 @@ import type { Clock, TraceEvent, TraceHook } from '@os/kernel';
 
 /** The operation's name as the kernel itself calls it, where the backend says (`rpc_call`), else the seam's. */
 function nativeName(event: TraceEvent): string {
+  if (event.operation === 'fault' || event.operation === 'abort') return event.operation;
   const first = event.detail?.split(' ')[0];
-  return first !== undefined && /^[a-z_]+$/.test(first) ? first : event.operation;
+  return first !== undefined && /^[A-Za-z][A-Za-z0-9_]*$/.test(first) ? first : event.operation;
 }
 
 /**

@@ -38,6 +38,27 @@ describe('os run', () => {
     expect(result.code).toBe(2);
   });
 
+  it('lists who waits on what when a session request can never be answered', () => {
+    const result = os('run', join(fixtures, 'stall-route.mjs'), '--virtual-time');
+    expect(result.stdout).toBe('[init -> client] asking for Echo\n');
+    expect(result.stderr).toBe(
+      [
+        'os run: nothing can happen any more at virtual time 0 us: no timer is armed, no call or signal is pending, and no component has exited',
+        '  init waits for child "lazy" to announce "Echo" (requested by "client")',
+        '  client waits for a "Echo" session (label "") from its parent',
+        '',
+      ].join('\n'),
+    );
+    expect(result.code).toBe(2);
+  });
+
+  it('serves the files of a system directory as boot modules: ROMs by name, binaries by module file', () => {
+    const result = os('run', join(fixtures, 'modules'), '--virtual-time');
+    expect(result.stdout).toBe('[init -> greeter] hello from a boot module (1)\n[init -> greeter] hello from a boot module (2)\n');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(7);
+  });
+
   it('ends with 1 and a message naming the problem for bad targets, kernels and flags', () => {
     expect(os('run', 'apps/nope')).toMatchObject({ code: 1, stderr: 'os run: target "apps/nope" does not exist\n' });
     expect(os('run', 'packages')).toMatchObject({ code: 1 });

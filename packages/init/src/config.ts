@@ -1,3 +1,5 @@
+import { XmlNode } from '@os/runtime';
+
 /** Where a child's session requests for one service go. */
 export type RouteTarget = 'parent' | { readonly child: string };
 
@@ -15,6 +17,12 @@ export interface StartEntry {
   readonly provides?: readonly string[];
   /** Routes by service name; a service not listed goes to the parent. */
   readonly routes?: Readonly<Record<string, RouteTarget>>;
+  /**
+   * The child's configuration, an XML `<config>` element as text: init serves it as the child's
+   * "config" ROM (Genode's `<config>` inside `<start>`). Without it, the child's "config" ROM
+   * request is routed like any other ROM request.
+   */
+  readonly config?: string;
   /** When the child exits, init exits with the same value (Genode's `<exit propagate="yes"/>`). */
   readonly exit?: { readonly propagate: boolean };
 }
@@ -62,6 +70,17 @@ export function parseInitConfig(value: unknown): InitConfig {
     const routes = entry['routes'];
     if (routes !== undefined && !isRecord(routes)) throw new InitConfigError(`${where} ("${name}"): "routes" must map service names to "parent" or { child }`);
     const exit = entry['exit'];
+    const config = entry['config'];
+    if (config !== undefined) {
+      if (typeof config !== 'string') throw new InitConfigError(`${where} ("${name}"): "config" must be XML text such as '<config ticks="5"/>'`);
+      let node: XmlNode;
+      try {
+        node = XmlNode.parse(config, `init config: child "${name}": config`);
+      } catch (error) {
+        throw new InitConfigError(error instanceof Error ? error.message : String(error));
+      }
+      if (node.type !== 'config') throw new InitConfigError(`${where} ("${name}"): "config" must be a <config> element, not <${node.type}>`);
+    }
     return {
       name,
       ram: entry['ram'] as number,
@@ -69,6 +88,7 @@ export function parseInitConfig(value: unknown): InitConfig {
       ...(binary === undefined ? {} : { binary }),
       ...(provides === undefined ? {} : { provides: provides as string[] }),
       ...(routes === undefined ? {} : { routes: routes as Record<string, RouteTarget> }),
+      ...(config === undefined ? {} : { config: config as string }),
       ...(isRecord(exit) ? { exit: { propagate: exit['propagate'] === true } } : {}),
     };
   });

@@ -1,7 +1,8 @@
 import { Capability } from '@os/capability';
 import { type ClientOf, connect } from '@os/rpc';
 import { AttachedRomDataspace, Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, type Route } from '@os/runtime';
-import { Connection, Root } from '@os/session';
+import { Connection, Root, SessionLabel } from '@os/session';
+import { ConfigRomService } from './config-rom.js';
 import { type InitConfig, type StartEntry, parseInitConfig } from './config.js';
 
 /** A started child as init keeps it. */
@@ -64,8 +65,12 @@ export async function startChildren(env: Env, config: InitConfig): Promise<void>
   };
 
   for (const entry of config.children) {
+    const configRom = entry.config === undefined ? null : new ConfigRomService(env, entry.config);
     const policy: ChildPolicy = {
-      async resolve(service): Promise<Route> {
+      async resolve(service, label): Promise<Route> {
+        if (configRom !== null && service === 'ROM' && new SessionLabel(label).withoutPrefix(entry.name).toString() === 'config') {
+          return { root: configRom, serverPd: own.client, serverPdCapability: own.capability };
+        }
         const target = entry.routes?.[service] ?? 'parent';
         if (target === 'parent') {
           let root = parentRoots.get(service);
@@ -76,7 +81,7 @@ export async function startChildren(env: Env, config: InitConfig): Promise<void>
           return { root, serverPd: own.client, serverPdCapability: own.capability };
         }
         const provider = running.get(target.child) as RunningChild;
-        const rootCapability = await providerRoot(provider, service);
+        const rootCapability = await env.waitFor(`child "${target.child}" to announce "${service}" (requested by "${label}")`, providerRoot(provider, service));
         return { root: connect(Root, env.thread, rootCapability), serverPd: provider.pd.session, serverPdCapability: provider.pd.capability };
       },
       announce(service, root) {

@@ -1,7 +1,7 @@
-import { init } from '@os/init';
+import { InitConfigError, init, parseInitConfig } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
-import { type ComponentModule, type Env, binaryTable, boot } from '@os/runtime';
+import { AttachedRomDataspace, type ComponentModule, type Env, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
 import { Connection } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
@@ -106,5 +106,46 @@ describe('init, first form', () => {
     const booted = await system([{ name: 'client', ram: 100_000, caps: 20, exit: { propagate: true } }], { client });
     expect(await booted.exit).toBe(3);
     expect(booted.lines[0]).toMatch(/^\[init -> client\] ServiceDenied: core provides no service "Timer"/);
+  });
+});
+
+describe('init, a child\'s <config>', () => {
+  it('serves the start entry\'s config as the child\'s "config" ROM, paid from the donation and returned on close', async () => {
+    const reader: ComponentModule = {
+      async construct(env) {
+        await env.log('reading');
+        const before = env.pd.quota();
+        const rom = await AttachedRomDataspace.open(env, 'config');
+        const during = env.pd.quota();
+        const node = rom.xml();
+        await env.log(`${node.type} greeting="${node.stringAttribute('greeting', '?')}" source=${rom.text()}`);
+        await env.log(`donated ${before.ramLimit - during.ramLimit} bytes, ${before.capLimit - during.capLimit} caps`);
+        await rom.close();
+        const after = env.pd.quota();
+        await env.log(`after close: ram ${after.ramLimit === before.ramLimit} caps ${after.capLimit === before.capLimit}`);
+        await env.parent.exit(0);
+      },
+    };
+    const config = '<config greeting="hi &amp; bye">\n  <sub/>\n</config>';
+    const booted = await system([{ name: 'reader', ram: 1 << 20, caps: 20, config, exit: { propagate: true } }], { reader });
+    expect(await booted.exit).toBe(0);
+    expect(booted.lines).toEqual([
+      '[init -> reader] reading',
+      `[init -> reader] config greeting="hi & bye" source=${config.split('\n')[0]}`,
+      `[init -> reader]   <sub/>`,
+      `[init -> reader] </config>`,
+      `[init -> reader] donated ${ROM_SESSION_RAM} bytes, 2 caps`,
+      '[init -> reader] after close: ram true caps true',
+    ]);
+  });
+
+  it('rejects a config that is not a <config> element, naming the child and the line', () => {
+    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<config>\n<x></config>' }] })).toThrow(
+      new InitConfigError('init config: child "a": config:2: Expected closing tag \'x\' (opened in line 2, col 1) instead of closing tag \'config\'.'),
+    );
+    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<settings/>' }] })).toThrow(
+      'init config: children[0] ("a"): "config" must be a <config> element, not <settings>',
+    );
+    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: 5 }] })).toThrow(/"config" must be XML text/);
   });
 });

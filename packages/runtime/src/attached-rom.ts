@@ -2,29 +2,34 @@ import type { Capability } from '@os/capability';
 import { Connection } from '@os/session';
 import type { Env } from './env.js';
 import { Rom } from './services.js';
+import type { SignalHandler } from './signal.js';
+import { XmlNode } from './xml-node.js';
 
 /** RAM donated for a ROM session: room for the module's dataspace. */
 export const ROM_SESSION_RAM = 64 * 1024;
 
 /**
  * A ROM module attached to the component (Genode's `Attached_rom_dataspace`): open it by name,
- * read its bytes, text or JSON, and `update()` to pick up a new version.
+ * read its bytes, text or XML node, register a handler for new versions with `sigh`, and
+ * `update()` to pick one up.
  */
 export class AttachedRomDataspace {
   readonly #connection: Connection<typeof Rom>;
   readonly #env: Env;
+  readonly #name: string;
   #bytes: Uint8Array = new Uint8Array(0);
   #valid = false;
 
-  private constructor(env: Env, connection: Connection<typeof Rom>) {
+  private constructor(env: Env, name: string, connection: Connection<typeof Rom>) {
     this.#env = env;
+    this.#name = name;
     this.#connection = connection;
   }
 
   /** Opens the ROM module `name` (the session label's last element, as Genode routes ROMs). */
   static async open(env: Env, name: string, ram = ROM_SESSION_RAM): Promise<AttachedRomDataspace> {
     const connection = await Connection.openSession(env, Rom, { service: 'ROM', label: name, ram, caps: 2 });
-    const rom = new AttachedRomDataspace(env, connection);
+    const rom = new AttachedRomDataspace(env, name, connection);
     await rom.update();
     return rom;
   }
@@ -49,6 +54,19 @@ export class AttachedRomDataspace {
   /** The module as UTF-8 text. */
   text(): string {
     return new TextDecoder().decode(this.#bytes);
+  }
+
+  /**
+   * The module parsed as XML (Genode's `Attached_rom_dataspace::xml`), e.g. a component's
+   * `<config>`; throws `XmlError` naming the ROM and the line when it is not well-formed.
+   */
+  xml(): XmlNode {
+    return XmlNode.parse(this.text(), `ROM "${this.#name}"`);
+  }
+
+  /** Asks the server to signal `handler` whenever a new version of the module is there (Rom::sigh). */
+  async sigh(handler: SignalHandler): Promise<void> {
+    await this.#connection.session.sigh(handler.capability);
   }
 
   /** Closes the ROM session. */

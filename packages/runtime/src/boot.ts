@@ -33,12 +33,17 @@ export interface BootOptions {
 
 /** Why a run ended without an exit value. */
 export class SystemStalledError extends Error {
-  /** Creates the error at virtual time `at` (microseconds). */
+  /** Creates the error at virtual time `at` (microseconds), with what the components were waiting for. */
   constructor(
     /** The virtual time, in microseconds, at which the system stalled. */
     readonly at: number,
+    /** Who waits on what, one line each (`hello waits for a "Timer" session ...`). */
+    readonly waits: readonly string[] = [],
   ) {
-    super(`nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and no component has exited`);
+    super(
+      `nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and no component has exited` +
+        (waits.length === 0 ? '' : `\n${waits.map((line) => `  ${line}`).join('\n')}`),
+    );
     this.name = 'SystemStalledError';
   }
 }
@@ -99,7 +104,7 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
         await core.loaded();
         await quiescent();
         if (exitValue !== null) return exitValue;
-        if (!clock.advance()) throw new SystemStalledError(clock.now());
+        if (!clock.advance()) throw new SystemStalledError(clock.now(), core.waits.describe());
       }
     })();
   }

@@ -13,7 +13,9 @@ import {
 } from '@os/session';
 import { Child, type ChildPolicy, type Route } from './child.js';
 import { type ComponentModule, startComponent } from './component.js';
-import { Log, Pd, Rom, StartFailed } from './services.js';
+import { RomSessionComponent } from './rom-session.js';
+import { WaitList } from './wait-list.js';
+import { Log, Pd, StartFailed } from './services.js';
 
 /** Finds the component module for a binary name. */
 export type BinaryResolver = (name: string) => Promise<ComponentModule>;
@@ -32,22 +34,6 @@ class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
   write(text: string): void {
     this.sink(`[${this.label}] ${text}`);
   }
-}
-
-/** core's ROM session: one boot module in a dataspace of core's. */
-class RomSession extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
-  constructor(
-    /** The selector of the dataspace holding the module. */
-    readonly dataspace_: number,
-  ) {
-    super(Rom);
-  }
-  /** Hands the client the module's dataspace (Rom::dataspace). */
-  dataspace(): Capability {
-    return new Capability(this.dataspace_);
-  }
-  /** Ignored: boot modules never change, so there is nothing to signal (Rom::sigh). */
-  sigh(): void {}
 }
 
 /** core's PD session: one protection domain, its quota, and the component started in it. */
@@ -110,6 +96,8 @@ export class Core {
   readonly #resolveBinary: BinaryResolver;
   readonly #roms: ReadonlyMap<string, Uint8Array>;
   readonly #log: (line: string) => void;
+  /** What the system's components wait for, noted while they wait. */
+  readonly waits = new WaitList();
   #pending = 0;
   #idle: (() => void) | null = null;
 
@@ -139,6 +127,11 @@ export class Core {
     this.#announceLocal('PD', new PdRoot(this));
     this.#announceLocal('LOG', new LogRoot(this, this.#log));
     this.#announceLocal('ROM', new RomRoot(this));
+  }
+
+  /** core's entrypoint thread, which serves its sessions. */
+  get thread(): KernelThread {
+    return this.#thread;
   }
 
   /** The PD session a capability (in core's space) names, if it is one. */
@@ -207,7 +200,7 @@ export class Core {
     const parentSelector = this.kernel.delegate(this.pd, parent.selector, session.pd);
     // The component runs on its own threads from here; `start` returns without waiting on it, as
     // core's CPU session starts a thread and returns.
-    startComponent({ name, thread, io, parent: parentSelector }, module).catch((error: unknown) => {
+    startComponent({ name, thread, io, parent: parentSelector, waits: this.waits }, module).catch((error: unknown) => {
       this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
   }
@@ -322,7 +315,7 @@ class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
 
 /** core's ROM service: the boot modules, by the label's last element. */
 class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<RomSession>;
+  readonly #sessions: ServedSessions<RomSessionComponent>;
   constructor(
     /** The core whose boot modules are served. */
     private readonly core: Core,
@@ -339,13 +332,13 @@ class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     const needed = pageRound(Math.max(1, content.length));
     if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`ROM "${name}" needs ${needed} bytes`);
     if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
-    return this.#sessions.add(new RomSession(this.core.romDataspace(content)));
+    return this.#sessions.add(new RomSessionComponent(this.core.thread, this.core.romDataspace(content)));
   }
   /** Accepts the donation; a ROM session needs no more (Root::upgrade). */
   upgrade(): void {}
   /** Closes the ROM session and frees its dataspace (Root::close). */
   close(session: Capability): void {
     const closed = this.#sessions.remove(session);
-    if (closed !== undefined) this.core.freeDataspace(closed.dataspace_);
+    if (closed !== undefined) this.core.freeDataspace(closed.dataspaceSelector);
   }
 }

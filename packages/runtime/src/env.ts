@@ -5,6 +5,7 @@ import { Connection, Parent, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
 import { Log } from './services.js';
 import { BlockingSignal } from './signal.js';
+import type { WaitList } from './wait-list.js';
 
 /** Marks dataspace capabilities. */
 export interface DataspaceInterface {
@@ -59,6 +60,8 @@ export interface EnvParts {
   readonly io: KernelThread;
   /** The selector of its parent capability: the only capability it starts with. */
   readonly parent: number;
+  /** Where the system notes what its components wait for (core's); none: waits are not noted. */
+  readonly waits?: WaitList;
 }
 
 /**
@@ -79,6 +82,7 @@ export class Env implements SessionEnv {
   readonly pd: { quota(): QuotaState };
   readonly #io: IoThread;
   readonly #name: string;
+  readonly #waits: WaitList | undefined;
   readonly #freeIds: number[] = [];
   // ids 1 to 7 are kept for environment sessions, as Genode keeps 1 to 5 (`Parent::Env`)
   #nextId = 8;
@@ -88,6 +92,7 @@ export class Env implements SessionEnv {
   /** Builds the environment from a started component's threads and parent selector. */
   constructor(parts: EnvParts) {
     this.#name = parts.name;
+    this.#waits = parts.waits;
     this.ep = new Entrypoint(parts.thread, (report) => this.#reportError(report));
     this.#io = new IoThread(parts.io);
     this.parent = connect(Parent, parts.thread, new Capability<typeof Parent>(parts.parent));
@@ -136,6 +141,11 @@ export class Env implements SessionEnv {
   async waitForResources(): Promise<void> {
     if (this.#resourceAvail === null) await this.registerResourceAvail();
     await (this.#resourceAvail as BlockingSignal).wait();
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.waitFor} */
+  waitFor<T>(what: string, work: Promise<T>): Promise<T> {
+    return this.#waits === undefined ? work : this.#waits.note(this.#name, what, work);
   }
 
   #reportError(report: ServerErrorReport): void {

@@ -17,6 +17,15 @@ export interface SessionEnv {
   freeSessionId(id: number): void;
   /** Resolves once the parent signals `resource_avail` after a `resourceRequest`. */
   waitForResources(): Promise<void>;
+  /**
+   * Awaits `work`, noting meanwhile that the component waits for `what`, so a system that can go on
+   * no more can say who waits on what. Optional: an environment without it just awaits.
+   */
+  waitFor?<T>(what: string, work: Promise<T>): Promise<T>;
+}
+
+function waiting<T>(env: SessionEnv, what: string, work: Promise<T>): Promise<T> {
+  return env.waitFor === undefined ? work : env.waitFor(what, work);
 }
 
 /** What a connection asks for. */
@@ -58,7 +67,7 @@ export const CAP_UPGRADE_STEP = 4;
 /** Asks the parent for the resources an attempt lacked and waits until they are there. */
 async function requestResources(env: SessionEnv, amount: string): Promise<void> {
   await env.parent.resourceRequest(amount);
-  await env.waitForResources();
+  await waiting(env, `resources from its parent (${amount})`, env.waitForResources());
 }
 
 /**
@@ -73,7 +82,7 @@ export async function requestSession(env: SessionEnv, request: SessionRequest): 
   try {
     for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
       try {
-        const capability = await env.parent.session(id, request.service, args.toString());
+        const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, env.parent.session(id, request.service, args.toString()));
         return { id, capability, args };
       } catch (error) {
         if (error instanceof InsufficientRamQuota) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);

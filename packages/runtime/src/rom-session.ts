@@ -1,0 +1,45 @@
+import { Capability } from '@os/capability';
+import type { KernelThread, Selector } from '@os/kernel';
+import { RpcObject, type ServerOf } from '@os/rpc';
+import { Rom } from './services.js';
+
+/**
+ * The server side of one ROM session (Genode's `Rom_session_component`): hands out the dataspace
+ * holding the module's current version and signals the client when a new version replaces it.
+ * core serves its boot modules with it, init a child's `config`.
+ */
+export class RomSessionComponent extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
+  readonly #thread: KernelThread;
+  #dataspace: Selector;
+  #sigh: Capability | null = null;
+
+  /** Serves the dataspace `dataspace` (in the server's space) from the server thread `thread`. */
+  constructor(thread: KernelThread, dataspace: Selector) {
+    super(Rom);
+    this.#thread = thread;
+    this.#dataspace = dataspace;
+  }
+
+  /** The selector of the dataspace the session currently hands out, in the server's space. */
+  get dataspaceSelector(): Selector {
+    return this.#dataspace;
+  }
+
+  /** Hands the client the current version's dataspace (Rom::dataspace). */
+  dataspace(): Capability {
+    return new Capability(this.#dataspace);
+  }
+
+  /** Registers the signal the client gets when the module changes (Rom::sigh). */
+  sigh(context: Capability): void {
+    this.#sigh = context.valid() ? context : null;
+  }
+
+  /** Puts a new version in place and signals the client; returns the replaced dataspace for the server to free. */
+  replace(dataspace: Selector): Selector {
+    const previous = this.#dataspace;
+    this.#dataspace = dataspace;
+    if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector)) this.#thread.submitSignal(this.#sigh.rawSelector);
+    return previous;
+  }
+}

@@ -1,0 +1,173 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/** An XML text that is not well-formed, or a node lacking what its reader needs; names the place. */
+export class XmlError extends Error {
+  /** Creates the error for `origin` (a ROM or file name) at `line` (1-based; 0 when unknown). */
+  constructor(
+    message: string,
+    /** Where the text came from: a ROM module's or a file's name. */
+    readonly origin: string,
+    /** The line the problem is on, 1-based; 0 when it is not about one place. */
+    readonly line: number,
+  ) {
+    super(line > 0 ? `${origin}:${line}: ${message}` : `${origin}: ${message}`);
+    this.name = 'XmlError';
+  }
+}
+
+type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+const PARSER = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  captureMetaData: true,
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { yes: true, true: true, on: true, '1': true, no: false, false: false, off: false, '0': false };
+const SIZE_SUFFIX: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 };
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * One element of an XML text, after Genode's `Xml_node`: how components read their "config" ROM
+ * and init reads its configuration. Attribute readers check the value and name the node, the
+ * attribute and the line when it is wrong.
+ */
+export class XmlNode {
+  /** The element's name (`config`, `start`, ...). */
+  readonly type: string;
+  /** The line the element starts on, 1-based, in {@link XmlNode.origin}. */
+  readonly line: number;
+  /** Where the text came from. */
+  readonly origin: string;
+  readonly #attributes: ReadonlyMap<string, string>;
+  readonly #children: readonly XmlNode[];
+  readonly #text: string;
+  readonly #source: string;
+
+  private constructor(type: string, origin: string, line: number, attributes: ReadonlyMap<string, string>, children: readonly XmlNode[], text: string, source: string) {
+    this.type = type;
+    this.origin = origin;
+    this.line = line;
+    this.#attributes = attributes;
+    this.#children = children;
+    this.#text = text;
+    this.#source = source;
+  }
+
+  /**
+   * Parses `text`, which must hold exactly one top-level element (comments and an XML declaration
+   * around it are fine). `origin` names the text in errors.
+   */
+  static parse(text: string, origin = 'xml'): XmlNode {
+    const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
+    if (valid !== true) throw new XmlError(valid.err.msg, origin, valid.err.line);
+    const top = (PARSER.parse(text) as OrderedNode[]).filter((node) => elementName(node) !== undefined);
+    if (top.length !== 1) throw new XmlError(`expected exactly one top-level element, found ${top.length}`, origin, 0);
+    return XmlNode.#build(top[0] as OrderedNode, text, origin);
+  }
+
+  static #build(node: OrderedNode, text: string, origin: string): XmlNode {
+    const type = elementName(node) as string;
+    const meta = (node as Record<symbol, { startIndex?: number; endIndex?: number } | undefined>)[META];
+    const start = meta?.startIndex ?? 0;
+    const end = meta?.endIndex ?? text.length;
+    const attributes = new Map(Object.entries(node[':@'] ?? {}));
+    const children: XmlNode[] = [];
+    let content = '';
+    for (const child of (node[type] as OrderedNode[] | undefined) ?? []) {
+      if (typeof child['#text'] === 'string') content += child['#text'];
+      else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin));
+    }
+    return new XmlNode(type, origin, lineAt(text, start), attributes, children, content, text.slice(start, end));
+  }
+
+  /** The node's text as written, from `<type` to its end: what init hands a child as its config. */
+  get source(): string {
+    return this.#source;
+  }
+
+  /** The text directly inside the element (entities decoded, whitespace trimmed). */
+  get text(): string {
+    return this.#text;
+  }
+
+  /** The names of the attributes, in order. */
+  attributeNames(): string[] {
+    return [...this.#attributes.keys()];
+  }
+
+  /** Whether the element has attribute `name`. */
+  hasAttribute(name: string): boolean {
+    return this.#attributes.has(name);
+  }
+
+  /** The raw value of attribute `name`, if present. */
+  attribute(name: string): string | undefined {
+    return this.#attributes.get(name);
+  }
+
+  /** Attribute `name` as a string, or `fallback` when absent. */
+  stringAttribute(name: string, fallback: string): string {
+    return this.#attributes.get(name) ?? fallback;
+  }
+
+  /**
+   * Attribute `name` as a non-negative integer (decimal or `0x` hex, with Genode's K/M/G size
+   * suffixes), or `fallback` when absent; throws `XmlError` when present but not a number.
+   */
+  numberAttribute(name: string, fallback: number): number {
+    const value = this.#attributes.get(name);
+    if (value === undefined) return fallback;
+    const match = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/.exec(value);
+    const number = match === null ? Number.NaN : Number(match[1]) * (SIZE_SUFFIX[match[2] as string] as number);
+    if (!Number.isSafeInteger(number)) throw this.error(`attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`);
+    return number;
+  }
+
+  /** Attribute `name` as a boolean (`yes`/`no`, `true`/`false`, `on`/`off`, `1`/`0`), or `fallback` when absent. */
+  booleanAttribute(name: string, fallback: boolean): boolean {
+    const value = this.#attributes.get(name);
+    if (value === undefined) return fallback;
+    const flag = BOOLEAN_WORDS[value];
+    if (flag === undefined) throw this.error(`attribute ${name}="${value}" is not a boolean (write ${name}="yes" or ${name}="no")`);
+    return flag;
+  }
+
+  /** The sub-elements, all or those of `type`, in order. */
+  subNodes(type?: string): XmlNode[] {
+    return type === undefined ? [...this.#children] : this.#children.filter((child) => child.type === type);
+  }
+
+  /** Whether there is a sub-element of `type`. */
+  hasSubNode(type: string): boolean {
+    return this.#children.some((child) => child.type === type);
+  }
+
+  /** The first sub-element of `type`; throws `XmlError` naming this node when there is none. */
+  subNode(type: string): XmlNode {
+    const found = this.#children.find((child) => child.type === type);
+    if (found === undefined) throw this.error(`<${this.type}> has no <${type}> sub-node`);
+    return found;
+  }
+
+  /** An `XmlError` about this node: its origin and line go in front of `message`. */
+  error(message: string): XmlError {
+    return new XmlError(message, this.origin, this.line);
+  }
+}
+
+function elementName(node: OrderedNode): string | undefined {
+  for (const key of Object.keys(node)) if (key !== ':@' && key !== '#text' && !key.startsWith('?')) return key;
+  return undefined;
+}
