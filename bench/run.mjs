@@ -3,7 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { awaitedCall, messageChannel, mediatedMinimal, plainCall, sinkValue } from './floors.mjs';
 import { measureAsync, measureSync } from './measure.mjs';
 import { rpcBenchSystem } from './rpc-fixture.mjs';
-import { signalBench, virtualHour } from './system-cases.mjs';
+import { createHwKernel } from '@os/kernel-hw';
+import { sessionBench, signalBench, virtualHour } from './system-cases.mjs';
 
 const quick = process.argv.includes('--quick');
 const options = quick ? { samples: 5, minMs: 10 } : {};
@@ -23,6 +24,7 @@ results.set('rpc.null.hw', await measureAsync(() => client.nothing(), options));
 results.set('rpc.payload64.hw', await measureAsync(() => client.exchange(payload), options));
 results.set('rpc.cap.hw', await measureAsync(() => client.pass(passed), options));
 results.set('signal.hw', await measureAsync(signalBench(), options));
+results.set('session.hw', await measureAsync(await sessionBench(createHwKernel), options));
 results.set('virtual.hour', await virtualHour(quick ? 1 : 3));
 if (sinkValue() === 0.5) console.log('unreachable');
 
@@ -32,6 +34,7 @@ const targets = {
   'rpc.null.hw': { limit: 20, of: 'floor.plain-call', text: '<= 20x plain call' },
   'rpc.payload64.hw': { limit: 2, of: 'rpc.null.hw', text: '<= 2x rpc.null.hw' },
   'rpc.cap.hw': { limit: 4, of: 'rpc.null.hw', text: '<= 4x rpc.null.hw' },
+  'session.hw': { limit: 20_000, of: null, text: '< 20 us' },
   'virtual.hour': { limit: 1e9, of: null, text: '< 1 s' },
 };
 
@@ -48,7 +51,9 @@ for (const entry of cases) {
   let mark = '';
   if (target !== undefined) {
     if (target.of === null) {
-      mark = `${target.text}: ${(results.get(entry.name) / 1e6).toFixed(1)} ms ${results.get(entry.name) <= target.limit ? 'pass' : 'MISS'}`;
+      const ns = results.get(entry.name);
+      const shown = ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`;
+      mark = `${target.text}: ${shown} ${ns <= target.limit ? 'pass' : 'MISS'}`;
     } else {
       const ratio = results.get(entry.name) / results.get(target.of);
       mark = `${target.text}: ${ratio.toFixed(2)}x ${ratio <= target.limit ? 'pass' : 'MISS'}`;

@@ -1,6 +1,10 @@
 // Cases that need more than a client and a server: signal delivery, and a whole system on virtual time.
 import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
+import { init } from '@os/init';
+import { RpcObject, codec, defineInterface, method } from '@os/rpc';
+import { binaryTable, boot } from '@os/runtime';
+import { Connection, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { bootHelloTimer } from '../apps/hello-timer/dist/system.js';
 
 /** `signal.hw`: submit from one PD to a signal handler in another, until the handler ran. */
@@ -32,4 +36,61 @@ export async function virtualHour(runs) {
     times.push(Number(process.hrtime.bigint() - start));
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+/**
+ * `session.K`: a client child of init opens a session to a sibling server and closes it again; init
+ * routes the request, moves the donation from the client's PD to the server's and back. Returns the
+ * open+close function, bound to the client component once the system is up.
+ */
+export async function sessionBench(kernel) {
+  const Echo = defineInterface('Echo', { ping: method([], codec.void) });
+  class EchoSession extends RpcObject {
+    constructor() {
+      super(Echo);
+    }
+    ping() {}
+  }
+  class EchoRoot extends RpcObject {
+    #sessions = new Map();
+    constructor(env) {
+      super(Root);
+      this.env = env;
+    }
+    session(args) {
+      if (SessionArgs.parse(args).number('ram_quota') < 4096) throw new InsufficientRamQuota('an Echo session needs 4096 bytes');
+      const session = new EchoSession();
+      const capability = this.env.ep.manage(session);
+      this.#sessions.set(capability.rawSelector, session);
+      return capability;
+    }
+    upgrade() {}
+    close(capability) {
+      const session = this.#sessions.get(capability.rawSelector);
+      this.#sessions.delete(capability.rawSelector);
+      if (session !== undefined) this.env.ep.dissolve(session);
+    }
+  }
+  let ready;
+  const openClose = new Promise((resolve) => (ready = resolve));
+  const server = { async construct(env) { await env.parent.announce('Echo', env.ep.manage(new EchoRoot(env))); } };
+  const client = {
+    construct(env) {
+      ready(async () => {
+        const connection = await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 2 });
+        await connection.close();
+      });
+    },
+  };
+  const config = {
+    children: [
+      { name: 'server', ram: 1 << 20, caps: 100, provides: ['Echo'] },
+      { name: 'client', ram: 1 << 20, caps: 100, routes: { Echo: { child: 'server' } } },
+    ],
+  };
+  await boot(
+    { init: 'init', binaries: binaryTable({ init, server, client }), roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]) },
+    { kernel },
+  );
+  return openClose;
 }
