@@ -83,9 +83,11 @@ export async function sessionBench(kernel) {
     },
   };
   const config = {
+    parentProvides: ['LOG', 'PD'],
+    defaultRoute: [{ service: 'Echo', to: { child: 'server' } }, { service: '*', to: 'parent' }],
     children: [
       { name: 'server', ram: 1 << 20, caps: 100, provides: ['Echo'] },
-      { name: 'client', ram: 1 << 20, caps: 100, routes: { Echo: { child: 'server' } } },
+      { name: 'client', ram: 1 << 20, caps: 100 },
     ],
   };
   await boot(

@@ -4,14 +4,28 @@ import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@o
 import { timerDriver } from '@os/timer';
 import { DEFAULT_TICKS, helloTimer } from './hello.js';
 
-/** init's configuration: the timer driver and hello (ticking `ticks` times), whose Timer sessions go to the driver. */
-export function helloTimerConfig(ticks = DEFAULT_TICKS) {
-  return {
-    children: [
-      { name: 'timer', ram: 1 << 20, caps: 100, provides: ['Timer'] },
-      { name: 'hello', ram: 1 << 20, caps: 100, routes: { Timer: { child: 'timer' } }, config: `<config ticks="${ticks}"/>`, exit: { propagate: true } },
-    ],
-  };
+/** init's configuration, in Genode's XML: the timer driver and hello (ticking `ticks` times), whose Timer session goes to the driver. */
+export function helloTimerConfig(ticks = DEFAULT_TICKS): string {
+  return `<config>
+  <parent-provides>
+    <service name="LOG"/>
+    <service name="ROM"/>
+    <service name="PD"/>
+  </parent-provides>
+  <default-route>
+    <service name="Timer"><child name="timer"/></service>
+    <any-service><parent/></any-service>
+  </default-route>
+  <default caps="100" ram="1M"/>
+  <start name="timer">
+    <provides><service name="Timer"/></provides>
+  </start>
+  <start name="hello">
+    <config ticks="${ticks}"/>
+    <exit propagate="yes"/>
+  </start>
+</config>
+`;
 }
 
 /** The hello-timer system with `ticks` ticks: what `os run apps/hello-timer` boots. */
@@ -19,7 +33,7 @@ export function helloTimerSystem(ticks = DEFAULT_TICKS): SystemDescription {
   return {
     init: 'init',
     binaries: binaryTable({ init, timer: timerDriver, hello: helloTimer }),
-    roms: new Map([['config', new TextEncoder().encode(JSON.stringify(helloTimerConfig(ticks)))]]),
+    roms: new Map([['config', new TextEncoder().encode(helloTimerConfig(ticks))]]),
   };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BinaryResolver, ComponentModule, SystemDescription } from '@os/runtime';
 
@@ -20,12 +20,14 @@ export function directoryRoms(directory: string): Map<string, Uint8Array> {
   return roms;
 }
 
-/** The file in `directory` a binary name denotes (`app`, `app.mjs`, `./app.mjs`), if there is one. */
+/**
+ * The module file a binary name denotes, relative to `directory`: `app`, `app.mjs`, `./app.mjs`,
+ * `../lib/app.js`, or an absolute path; `.mjs` and `.js` files only.
+ */
 export function binaryFile(directory: string, name: string): string | undefined {
-  const plain = name.startsWith('./') ? name.slice(2) : name;
-  if (plain.length === 0 || plain.includes('/') || plain.includes('\\') || plain.startsWith('.')) return undefined;
+  if (name.length === 0) return undefined;
   for (const extension of BINARY_EXTENSIONS) {
-    const path = join(directory, plain + extension);
+    const path = resolve(directory, name + extension);
     if (existsSync(path) && statSync(path).isFile() && /\.(mjs|js)$/.test(path)) return path;
   }
   return undefined;

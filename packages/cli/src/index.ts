@@ -2,3 +2,4 @@ export { run, KERNELS, EXIT_TIMEOUT, EXIT_STALLED, EXIT_BOOT_ERROR, type RunOpti
 export { loadSystem, systemModulePath, systemDirectory, TargetError, SYSTEM_MODULE_FILES } from './target.js';
 export { traceToFile } from './trace-file.js';
 export { withBootModules, directoryRoms, binaryFile, importComponent, BINARY_EXTENSIONS } from './boot-modules.js';
+export { xmlSystem, BUILTIN_BINARIES } from './xml-system.js';

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SystemDescription } from '@os/runtime';
 import { withBootModules } from './boot-modules.js';
+import { xmlSystem } from './xml-system.js';
 
 /** A target that is not a system: names the path and what was looked for. */
 export class TargetError extends Error {
@@ -38,11 +39,13 @@ export function systemDirectory(target: string): string {
 }
 
 /**
- * Loads a target's system: its module must export `system`, a `SystemDescription`. The files of
- * the system's directory are added as boot modules (ROMs, and binaries by file name).
+ * Loads a target's system: an init config (`.xml`), or a module exporting `system`, a
+ * `SystemDescription`. The files of the system's directory are added as boot modules (ROMs, and
+ * binaries by module file).
  */
 export async function loadSystem(target: string): Promise<SystemDescription> {
   const file = systemModulePath(target);
+  if (file.endsWith('.xml')) return xmlSystem(file);
   const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
   const system = module.system;
   if (typeof system !== 'object' || system === null || typeof (system as { init?: unknown }).init !== 'string' || typeof (system as { binaries?: unknown }).binaries !== 'function') {

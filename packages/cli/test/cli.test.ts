@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,32 @@ describe('os run', () => {
     expect(result.stdout).toBe([1, 2, 3, 4, 5].map((tick) => `[init -> hello] timer tick ${tick}\n`).join(''));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('runs an init config in Genode XML, with a binary given as a module path relative to it', () => {
+    const result = os('run', 'apps/hello-timer/system.xml', '--virtual-time');
+    expect(result.stdout).toBe([1, 2, 3, 4, 5].map((tick) => `[init -> hello] timer tick ${tick}\n`).join(''));
+    expect(result.code).toBe(0);
+  });
+
+  it('rejects a config before boot with file, line, element and fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-xml-'));
+    const good = readFileSync(join(root, 'apps/hello-timer/system.xml'), 'utf8');
+    writeFileSync(join(dir, 'typo.xml'), good.replace('<default caps', '<defualt caps'));
+    writeFileSync(join(dir, 'binary.xml'), good.replace('dist/hello.js', 'dist/nope.js'));
+    writeFileSync(join(dir, 'route.xml'), good.replace('<child name="timer"/>', '<child name="timers"/>'));
+    expect(os('run', join(dir, 'typo.xml'))).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `os run: ${join(dir, 'typo.xml')}:12: <defualt>: unknown element inside <config> (known: <parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)\n`,
+    });
+    expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
+      code: 1,
+      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
+    });
+    expect(os('run', join(dir, 'route.xml')).stderr).toBe(
+      `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", which is not in this config (known: timer, hello)\n`,
+    );
   });
 
   it('gives the same output for the same seed', () => {

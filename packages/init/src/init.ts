@@ -1,9 +1,12 @@
-import { Capability } from '@os/capability';
+import type { Capability } from '@os/capability';
 import { type ClientOf, connect } from '@os/rpc';
 import { AttachedRomDataspace, Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, type Route } from '@os/runtime';
-import { Connection, Root, SessionLabel } from '@os/session';
+import { Connection, Root, ServiceDenied, SessionLabel } from '@os/session';
+import { InitConfigError } from './config-error.js';
 import { ConfigRomService } from './config-rom.js';
-import { type InitConfig, type StartEntry, parseInitConfig } from './config.js';
+import { parseInitConfigText } from './config-text.js';
+import type { InitConfig, StartEntry } from './model.js';
+import { resolveRoute } from './routing.js';
 
 /** A started child as init keeps it. */
 interface RunningChild {
@@ -52,11 +55,29 @@ function parentRoot(env: Env, service: string): ClientOf<typeof Root> {
   };
 }
 
+/** Checks that init's own quota covers every start entry plus what it preserves; names the first child it cannot afford. */
+function checkQuota(env: Env, config: InitConfig): void {
+  const quota = env.pd.quota();
+  let ram = quota.ramLimit - quota.ramUsed - config.preserve.ram;
+  let caps = quota.capLimit - quota.capUsed - config.preserve.caps;
+  for (const child of config.children) {
+    ram -= child.ram;
+    caps -= child.caps;
+    const where = child.line > 0 ? `line ${child.line}: ` : '';
+    if (ram < 0) throw new InitConfigError(`init config: ${where}<start name="${child.name}">: not enough RAM: init has ${ram + child.ram} bytes left for it, it asks ${child.ram} (lower its ram or give init more)`);
+    if (caps < 0) throw new InitConfigError(`init config: ${where}<start name="${child.name}">: not enough capabilities: init has ${caps + child.caps} left for it, it asks ${child.caps} (lower its caps or give init more)`);
+  }
+}
+
 /** Starts the children of `config` in order; resolves once all are started. */
 export async function startChildren(env: Env, config: InitConfig): Promise<void> {
+  checkQuota(env, config);
   const own = await ownPd(env);
   const running = new Map<string, RunningChild>();
   const parentRoots = new Map<string, ClientOf<typeof Root>>();
+  const providers = {
+    providers: (service: string): string[] => config.children.filter((child) => child.provides.includes(service)).map((child) => child.name),
+  };
 
   const providerRoot = (provider: RunningChild, service: string): Promise<Capability<typeof Root>> => {
     const announced = provider.announced.get(service);
@@ -64,29 +85,37 @@ export async function startChildren(env: Env, config: InitConfig): Promise<void>
     return new Promise((resolve) => provider.waiting.set(service, [...(provider.waiting.get(service) ?? []), resolve]));
   };
 
+  const childRoute = async (name: string, service: string, label: string): Promise<Route> => {
+    const provider = running.get(name);
+    if (provider === undefined) throw new ServiceDenied(`child "${name}" is not running`);
+    const rootCapability = await env.waitFor(`child "${name}" to announce "${service}" (requested by "${label}")`, providerRoot(provider, service));
+    return { root: connect(Root, env.thread, rootCapability), serverPd: provider.pd.session, serverPdCapability: provider.pd.capability };
+  };
+
   for (const entry of config.children) {
-    const configRom = entry.config === undefined ? null : new ConfigRomService(env, entry.config);
+    const configRom = entry.config === null ? null : new ConfigRomService(env, entry.config);
     const policy: ChildPolicy = {
       async resolve(service, label): Promise<Route> {
-        if (configRom !== null && service === 'ROM' && new SessionLabel(label).withoutPrefix(entry.name).toString() === 'config') {
+        if (configRom !== null && service === 'ROM' && new SessionLabel(label).last() === 'config') {
           return { root: configRom, serverPd: own.client, serverPdCapability: own.capability };
         }
-        const target = entry.routes?.[service] ?? 'parent';
-        if (target === 'parent') {
-          let root = parentRoots.get(service);
-          if (root === undefined) {
-            root = parentRoot(env, service);
-            parentRoots.set(service, root);
-          }
-          return { root, serverPd: own.client, serverPdCapability: own.capability };
+        const decision = resolveRoute(config, entry, service, label, providers);
+        if (decision.kind === 'denied') {
+          void env.log(`Warning: ${decision.reason}`);
+          throw new ServiceDenied(decision.reason);
         }
-        const provider = running.get(target.child) as RunningChild;
-        const rootCapability = await env.waitFor(`child "${target.child}" to announce "${service}" (requested by "${label}")`, providerRoot(provider, service));
-        return { root: connect(Root, env.thread, rootCapability), serverPd: provider.pd.session, serverPdCapability: provider.pd.capability };
+        const rewritten = decision.label === label ? {} : { label: decision.label };
+        if (decision.kind === 'child') return { ...(await childRoute(decision.name, service, label)), ...rewritten };
+        let root = parentRoots.get(service);
+        if (root === undefined) {
+          root = parentRoot(env, service);
+          parentRoots.set(service, root);
+        }
+        return { root, serverPd: own.client, serverPdCapability: own.capability, ...rewritten };
       },
       announce(service, root) {
         const child = running.get(entry.name);
-        if (child === undefined || !(entry.provides ?? []).includes(service)) {
+        if (child === undefined || !entry.provides.includes(service)) {
           void env.log(`Warning: "${entry.name}" announced "${service}", which its start entry does not provide`);
           return;
         }
@@ -95,31 +124,24 @@ export async function startChildren(env: Env, config: InitConfig): Promise<void>
         child.waiting.delete(service);
       },
       exited(value) {
-        if (entry.exit?.propagate === true) void env.parent.exit(value);
+        if (entry.exitPropagate) void env.parent.exit(value);
         else void env.log(`child "${entry.name}" exited with exit value ${value}`);
       },
       resourceRequest(args) {
-        void env.log(`Warning: "${entry.name}" requests resources (${args.toString()}); init grants none in this form`);
+        void env.log(`child "${entry.name}" requests resources: ${args.toString()}`);
       },
     };
     const pd = await Connection.openSession(env, Pd, { service: 'PD', label: entry.name, ram: entry.ram, caps: entry.caps });
     running.set(entry.name, { entry, pd, announced: new Map(), waiting: new Map() });
     const child = new Child(entry.name, policy, env.thread, pd.capability);
-    await pd.session.start(entry.binary ?? entry.name, entry.name, env.ep.manage(child));
+    await pd.session.start(entry.binary, entry.name, env.ep.manage(child));
   }
 }
 
-/** init (binary `init`): reads its "config" ROM (JSON, first form) and starts the children. */
+/** init (binary `init`): reads its "config" ROM (Genode's XML, or JSON of the typed value) and starts the children. */
 export async function construct(env: Env): Promise<void> {
   const rom = await AttachedRomDataspace.open(env, 'config');
-  let config: InitConfig;
-  try {
-    config = parseInitConfig(JSON.parse(rom.text()));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`init config: not valid JSON: ${error.message}`);
-    throw error;
-  }
-  await startChildren(env, config);
+  await startChildren(env, parseInitConfigText(rom.text(), 'init config'));
 }
 
 /** init as a component module, for binary tables. */

@@ -1,4 +1,4 @@
-import { InitConfigError, init, parseInitConfig } from '@os/init';
+import { InitConfigError, init, initConfig } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import { AttachedRomDataspace, type ComponentModule, type Env, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
@@ -6,22 +6,32 @@ import { Connection } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 
-/** Boots init with `children` and the given extra binaries beside the timer driver, on virtual time. */
-async function system(children: unknown[], binaries: Record<string, ComponentModule>) {
-  const config = new TextEncoder().encode(JSON.stringify({ children }));
+/** The routing every test system shares: LOG, ROM and PD from the parent, Timer from the sibling "timer". */
+const common = `
+  <parent-provides><service name="LOG"/><service name="ROM"/><service name="PD"/></parent-provides>
+  <default-route>
+    <service name="Timer"><child name="timer"/></service>
+    <any-service><parent/></any-service>
+  </default-route>
+  <start name="timer" ram="1M" caps="50"><provides><service name="Timer"/></provides></start>`;
+
+/** Boots init with `<config>` holding `common` and `starts`, and the given binaries beside the timer driver, on virtual time. */
+async function system(starts: string, binaries: Record<string, ComponentModule>) {
+  const config = new TextEncoder().encode(`<config>${common}
+${starts}
+</config>`);
   return boot(
     { init: 'init', binaries: binaryTable({ init, timer: timerDriver, ...binaries }), roms: new Map([['config', config]]) },
     { kernel: createHwKernel, clock: new VirtualClock(3) },
   );
 }
 
-const timerChild = { name: 'timer', ram: 1 << 20, caps: 50, provides: ['Timer'] };
 const quotaLine = (env: Env, when: string) => {
   const quota = env.pd.quota();
   return env.log(`${when}: ram ${quota.ramLimit} caps ${quota.capLimit}`);
 };
 
-describe('init, first form', () => {
+describe('init', () => {
   it('lends each child its RAM and caps; a session donation leaves the client and comes back on close, to the byte', async () => {
     const client: ComponentModule = {
       async construct(env) {
@@ -34,7 +44,7 @@ describe('init, first form', () => {
         await env.parent.exit(0);
       },
     };
-    const booted = await system([timerChild, { name: 'client', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }], { client });
+    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', { client });
     expect(await booted.exit).toBe(0);
     const logSession = { ram: 0, caps: 1 };
     expect(booted.lines).toEqual([
@@ -53,7 +63,7 @@ describe('init, first form', () => {
         await env.parent.exit(0);
       },
     };
-    const booted = await system([timerChild, { name: 'client', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }], { client });
+    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', { client });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([`[init -> client] donated ${TIMER_SESSION_RAM} bytes`]);
   });
@@ -72,10 +82,7 @@ describe('init, first form', () => {
         await env.parent.exit(0);
       },
     };
-    const booted = await system(
-      [timerChild, { name: 'broken', ram: 100_000, caps: 20 }, { name: 'ticker', ram: 100_000, caps: 20, routes: { Timer: { child: 'timer' } }, exit: { propagate: true } }],
-      { broken, ticker },
-    );
+    const booted = await system('<start name="broken" ram="100000" caps="20"/><start name="ticker" ram="100000" caps="20"><exit propagate="yes"/></start>', { broken, ticker });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([
       '[init -> broken] Error: broken: construct failed: Error: no config',
@@ -85,10 +92,10 @@ describe('init, first form', () => {
   });
 
   it('a route to a child that is not in the config fails init with a message naming the child and the fix', async () => {
-    const booted = await system([{ name: 'hello', ram: 100_000, caps: 20, routes: { Timer: { child: 'nowhere' } } }], {});
+    const booted = await system('<start name="hello" ram="100000" caps="20">\n<route><service name="Timer"><child name="nowhere"/></service></route></start>', {});
     expect(await booted.exit).toBe(1);
     expect(booted.lines).toEqual([
-      '[init] Error: init: construct failed: InitConfigError: init config: child "hello": service "Timer" routes to child "nowhere", which is not in this config',
+      '[init] Error: init: construct failed: InitConfigError: init config:9: <start name="hello">: <service name="Timer">: routes to child "nowhere", which is not in this config (known: timer, hello)',
     ]);
   });
 
@@ -103,9 +110,9 @@ describe('init, first form', () => {
         await env.parent.exit(3);
       },
     };
-    const booted = await system([{ name: 'client', ram: 100_000, caps: 20, exit: { propagate: true } }], { client });
+    const booted = await system('<start name="client" ram="100000" caps="20"><route><any-service><parent/></any-service></route><exit propagate="yes"/></start>', { client });
     expect(await booted.exit).toBe(3);
-    expect(booted.lines[0]).toMatch(/^\[init -> client\] ServiceDenied: core provides no service "Timer"/);
+    expect(booted.lines).toEqual(['[init] Warning: client: no route to service "Timer" (label="client")', '[init -> client] ServiceDenied: client: no route to service "Timer" (label="client")']);
   });
 });
 
@@ -127,7 +134,7 @@ describe('init, a child\'s <config>', () => {
       },
     };
     const config = '<config greeting="hi &amp; bye">\n  <sub/>\n</config>';
-    const booted = await system([{ name: 'reader', ram: 1 << 20, caps: 20, config, exit: { propagate: true } }], { reader });
+    const booted = await system(`<start name="reader" ram="1M" caps="20">${config}<exit propagate="yes"/></start>`, { reader });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([
       '[init -> reader] reading',
@@ -140,12 +147,12 @@ describe('init, a child\'s <config>', () => {
   });
 
   it('rejects a config that is not a <config> element, naming the child and the line', () => {
-    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<config>\n<x></config>' }] })).toThrow(
-      new InitConfigError('init config: child "a": config:2: Expected closing tag \'x\' (opened in line 2, col 1) instead of closing tag \'config\'.'),
+    expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<config>\n<x></config>' }] })).toThrow(
+      new InitConfigError('init config: children[0] ("a").config:2: Expected closing tag \'x\' (opened in line 2, col 1) instead of closing tag \'config\'.'),
     );
-    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<settings/>' }] })).toThrow(
-      'init config: children[0] ("a"): "config" must be a <config> element, not <settings>',
+    expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<settings/>' }] })).toThrow(
+      'init config: children[0] ("a").config: must be a <config> element, not <settings>',
     );
-    expect(() => parseInitConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: 5 }] })).toThrow(/"config" must be XML text/);
+    expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: 5 }] })).toThrow(/config: must be XML text/);
   });
 });

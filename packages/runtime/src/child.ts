@@ -22,6 +22,8 @@ export interface Route {
   readonly serverPd: ClientOf<typeof Pd>;
   /** The same PD session as a capability, the target of the child's transfer. */
   readonly serverPdCapability: Capability<typeof Pd>;
+  /** The label the server sees, when the route rewrites it (Genode's `label` on a route target). */
+  readonly label?: string;
 }
 
 /** What a parent decides for one child: where its sessions go, and what happens when it exits or announces. */
@@ -110,6 +112,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
     const route = await this.#policy.resolve(service, label);
+    if (route.label !== undefined) args.set('label', route.label);
     const quota = await this.#pd.quota();
     if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
     if (caps > quota.capLimit - quota.capUsed) throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
