@@ -1,3 +1,4 @@
+export { watchConfig, WATCH_INTERVAL_MS } from './watch.js';
 export { run, KERNELS, EXIT_TIMEOUT, EXIT_STALLED, EXIT_BOOT_ERROR, type RunOptions, type RunOutput } from './run.js';
 export { loadSystem, systemModulePath, systemDirectory, TargetError, SYSTEM_MODULE_FILES } from './target.js';
 export { traceToFile } from './trace-file.js';

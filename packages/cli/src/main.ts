@@ -11,8 +11,9 @@ cli
   .option('--seed <n>', 'Order of events due at the same virtual instant, and every random choice', { default: 1 })
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
   .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124)')
+  .option('--watch', 'With an init config (.xml) as target: apply each saved edit to the running system (a stall then waits for edits)')
   .example('os run apps/hello-timer --virtual-time')
-  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string }) => {
+  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string; watch?: boolean }) => {
     process.exitCode = await run(
       target,
       {
@@ -21,6 +22,7 @@ cli
         seed: Number(flags.seed),
         trace: flags.trace,
         timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
+        watch: flags.watch === true,
       },
       { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
     );
@@ -32,11 +34,11 @@ cli.help((sections) => [
   ...sections,
   {
     title: 'Exit codes',
-    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more\n  124  --timeout reached',
+    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached',
   },
   {
     title: 'Targets',
-    body: '  a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
+    body: '  an init config in Genode XML (system.xml), a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
   },
 ]);
 cli.version('0.1.0');

@@ -2,6 +2,7 @@ import { type Clock, type Kernel, type KernelFactory, RealClock, VirtualClock } 
 import { createHwKernel } from '@os/kernel-hw';
 import { SystemStalledError, boot } from '@os/runtime';
 import { TargetError, loadSystem } from './target.js';
+import { watchConfig } from './watch.js';
 import { traceToFile } from './trace-file.js';
 
 /** The kernels `--kernel` accepts. */
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly trace?: string | undefined;
   /** End the run after this many wall-clock seconds. */
   readonly timeout?: number | undefined;
+  /** Apply each saved edit of the init config target to the running system; a stall waits for edits. */
+  readonly watch?: boolean | undefined;
 }
 
 /** Where `os run` writes. */
@@ -54,14 +57,27 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   const clock: Clock = options.virtualTime ? new VirtualClock(options.seed) : new RealClock();
   let kernel: Kernel | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopWatching = (): void => undefined;
   try {
     const system = await loadSystem(target);
     const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);
     const timedOut = new Promise<number>((resolve) => {
       if (options.timeout !== undefined) timer = setTimeout(() => resolve(EXIT_TIMEOUT), options.timeout * 1000);
     });
-    const booted = await boot(system, { kernel: factory, clock, log: output.stdout, ...(trace ? { trace } : {}) });
+    if (options.watch === true && !target.endsWith('.xml')) {
+      output.stderr('os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file');
+      return EXIT_BOOT_ERROR;
+    }
+    const watching = options.watch === true;
+    const booted = await boot(system, {
+      kernel: factory,
+      clock,
+      log: output.stdout,
+      ...(trace ? { trace } : {}),
+      ...(watching ? { whenStalled: 'wait' as const, onStall: (stalled: SystemStalledError) => output.stderr(`os run: ${stalled.message}\nos run: waiting for an edit of ${target}`) } : {}),
+    });
     kernel = booted.kernel;
+    if (watching) stopWatching = watchConfig(target, booted.core, output);
     const code = await Promise.race([booted.exit, timedOut]);
     if (code === EXIT_TIMEOUT && options.timeout !== undefined) output.stderr(`os run: --timeout of ${options.timeout} s reached`);
     return code;
@@ -78,6 +94,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     return EXIT_BOOT_ERROR;
   } finally {
     clearTimeout(timer);
+    stopWatching();
     kernel?.setTrace(null);
   }
 }

@@ -3,10 +3,11 @@ import { dirname } from 'node:path';
 import { InitConfigError, init, readInitConfig } from '@os/init';
 import { type BinaryResolver, type ComponentModule, type SystemDescription } from '@os/runtime';
 import { timerDriver } from '@os/timer';
+import { dummy } from '@os/dummy';
 import { binaryFile, directoryRoms, importComponent } from './boot-modules.js';
 
 /** The components `os run system.xml` knows by their Genode names. */
-export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver };
+export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy };
 
 /**
  * The system an init config file describes: core starts the built-in init with the file as its

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,11 +40,43 @@ describe('os run', () => {
     });
     expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
       code: 1,
-      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
+      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer, dummy) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
     });
     expect(os('run', join(dir, 'route.xml')).stderr).toBe(
       `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", which is not in this config (known: timer, hello)\n`,
     );
+  });
+
+  it('--watch applies each saved edit of the config to the running system, refuses a bad one, and waits on a stall', async () => {
+    const dir = mkdtempSync(join(fixtures, '.watch-'));
+    try {
+      for (const file of ['system.xml', 'watcher.mjs']) writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
+      const xml = join(dir, 'system.xml');
+      const child = spawn('node', [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20'], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+      const until = async (done: () => boolean) => {
+        for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(done()).toBe(true);
+      };
+      await until(() => stderr.includes('waiting for an edit'));
+      writeFileSync(xml, readFileSync(xml, 'utf8').replace('value="1"', 'value="2"'));
+      await until(() => stdout.includes('value 2'));
+      writeFileSync(xml, readFileSync(xml, 'utf8').replace('<config value="2"/>', '<config value="3"/><bogus/>'));
+      await until(() => stderr.includes('the edit is not applied'));
+      child.kill();
+      expect(stdout).toBe('[init -> watcher] value 1\n[init -> watcher] value 2\n');
+      expect(stderr).toContain(`os run: applying the edit of ${xml}\n`);
+      expect(stderr).toContain(`os run: the edit is not applied: ${xml}:6: <bogus>: unknown element inside <start>`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--watch needs an init config as target', () => {
+    expect(os('run', 'apps/hello-timer', '--watch')).toMatchObject({ code: 1, stderr: 'os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file\n' });
   });
 
   it('gives the same output for the same seed', () => {

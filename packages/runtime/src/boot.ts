@@ -29,6 +29,14 @@ export interface BootOptions {
   readonly log?: (line: string) => void;
   /** Receives every kernel operation. */
   readonly trace?: TraceHook;
+  /**
+   * On virtual time, what a system that can go on no more does: `'fail'` (default) rejects `exit`
+   * with `SystemStalledError`; `'wait'` reports the error to `onStall` and waits for a boot module to
+   * change (`core.updateRom`), then goes on.
+   */
+  readonly whenStalled?: 'fail' | 'wait';
+  /** Told each time the system stalls under `whenStalled: 'wait'`. */
+  readonly onStall?: (error: SystemStalledError) => void;
 }
 
 /** Why a run ended without an exit value. */
@@ -104,7 +112,11 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
         await core.loaded();
         await quiescent();
         if (exitValue !== null) return exitValue;
-        if (!clock.advance()) throw new SystemStalledError(clock.now(), core.waits.describe());
+        if (clock.advance()) continue;
+        const stalled = new SystemStalledError(clock.now(), core.waits.describe());
+        if (options.whenStalled !== 'wait') throw stalled;
+        options.onStall?.(stalled);
+        await core.nextRomUpdate();
       }
     })();
   }

@@ -1,4 +1,4 @@
-import type { Capability } from '@os/capability';
+import { Capability } from '@os/capability';
 import type { KernelThread } from '@os/kernel';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
@@ -24,12 +24,18 @@ export interface Route {
   readonly serverPdCapability: Capability<typeof Pd>;
   /** The label the server sees, when the route rewrites it (Genode's `label` on a route target). */
   readonly label?: string;
+  /** The serving sibling's name, when the server is a child of the same parent (so the parent knows who depends on whom). */
+  readonly server?: string;
 }
 
 /** What a parent decides for one child: where its sessions go, and what happens when it exits or announces. */
 export interface ChildPolicy {
-  /** Routes a session request (label already prefixed with the child's name); throws `ServiceDenied` if none. */
-  resolve(service: string, label: string): Promise<Route>;
+  /**
+   * Routes a session request (label already prefixed with the child's name); throws `ServiceDenied`
+   * if none. A policy that must wait for its server (a sibling yet to announce) calls `waiting()`
+   * first: the request then becomes pending and the parent's entrypoint is free meanwhile.
+   */
+  resolve(service: string, label: string, waiting: () => void): Promise<Route>;
   /** The child announced a service. */
   announce(service: string, root: Capability<typeof Root>): void;
   /** The child asked to exit with `value`. */
@@ -66,6 +72,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   #yield: SignalContextCapability | null = null;
   #heartbeat: SignalContextCapability | null = null;
   #heartbeatResponses = 0;
+  #sessionSigh: SignalContextCapability | null = null;
+  readonly #requests = new Map<number, { state: 'pending' } | { state: 'ready'; capability: Capability } | { state: 'failed'; error: unknown }>();
 
   /** Creates the parent side of child `name`, whose PD session (`pd`) this parent holds. */
   constructor(name: string, policy: ChildPolicy, thread: KernelThread, pd: Capability<typeof Pd>) {
@@ -102,16 +110,55 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#policy.announce(service, root.cast<typeof Root>());
   }
 
-  /** Routes a session request of the child, moving its donation to the server (Parent::session). */
+  /**
+   * Routes a session request of the child, moving its donation to the server (Parent::session). When
+   * the route has to wait for its server, answers with an invalid capability at once and finishes the
+   * request in the background, then signals the child (see `sessionCap`).
+   */
   async session(id: number, service: string, argsText: string): Promise<Capability> {
     if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
-    if (this.#sessions.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    if (this.#sessions.has(id) || this.#requests.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    let markWaiting = (): void => undefined;
+    const waiting = new Promise<null>((resolve) => (markWaiting = () => resolve(null)));
+    const work = this.#open(id, service, argsText, markWaiting);
+    const first = await Promise.race([work, waiting]);
+    if (first !== null) return first;
+    this.#requests.set(id, { state: 'pending' });
+    work.then(
+      (capability) => this.#settled(id, { state: 'ready', capability }),
+      (error: unknown) => this.#settled(id, { state: 'failed', error }),
+    );
+    return Capability.invalid();
+  }
+
+  /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
+  sessionSigh(context: Capability): void {
+    this.#sessionSigh = context.valid() ? context.cast() : null;
+  }
+
+  /** The capability of a request that was pending, once it is there; invalid while it still is; throws its error (Parent::session_cap). */
+  sessionCap(id: number): Capability {
+    const request = this.#requests.get(id);
+    if (request === undefined) throw new ServiceDenied(`"${this.name}" has no session request ${id}`);
+    if (request.state === 'pending') return Capability.invalid();
+    this.#requests.delete(id);
+    if (request.state === 'failed') throw request.error;
+    return request.capability;
+  }
+
+  #settled(id: number, outcome: { state: 'ready'; capability: Capability } | { state: 'failed'; error: unknown }): void {
+    if (!this.#requests.has(id)) return;
+    this.#requests.set(id, outcome);
+    if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector)) this.#thread.submitSignal(this.#sessionSigh.rawSelector);
+  }
+
+  async #open(id: number, service: string, argsText: string, waiting: () => void): Promise<Capability> {
     const args = SessionArgs.parse(argsText);
     const label = SessionLabel.prefixed(this.name, args.string('label')).text;
     args.set('label', label);
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
-    const route = await this.#policy.resolve(service, label);
+    const route = await this.#policy.resolve(service, label, waiting);
     if (route.label !== undefined) args.set('label', route.label);
     const quota = await this.#pd.quota();
     if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
@@ -126,6 +173,30 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     }
     this.#sessions.set(id, { route, capability, ram, caps });
     return capability;
+  }
+
+  /** The names of the siblings serving the child's open sessions: who the child depends on. */
+  servers(): Set<string> {
+    const names = new Set<string>();
+    for (const session of this.#sessions.values()) if (session.route.server !== undefined) names.add(session.route.server);
+    return names;
+  }
+
+  /**
+   * Closes every session the child holds, each at its server, returning the donations to the
+   * child's PD: what a parent does before it destroys the child. Errors of single servers are
+   * collected, not thrown, so one broken server does not keep the others' sessions open.
+   */
+  async closeAll(): Promise<unknown[]> {
+    const failures: unknown[] = [];
+    for (const id of [...this.#sessions.keys()]) {
+      try {
+        await this.close(id);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    return failures;
   }
 
   /** Moves more of the child's quota to the server of session `id` (Parent::upgrade). */

@@ -94,7 +94,9 @@ export class Core {
   readonly #corePdCapability: Capability<typeof Pd>;
   readonly #corePd: ClientOf<typeof Pd>;
   readonly #resolveBinary: BinaryResolver;
-  readonly #roms: ReadonlyMap<string, Uint8Array>;
+  readonly #roms: Map<string, Uint8Array>;
+  readonly #romRoot: RomRoot;
+  readonly #romWaiters: (() => void)[] = [];
   readonly #log: (line: string) => void;
   /** What the system's components wait for, noted while they wait. */
   readonly waits = new WaitList();
@@ -112,7 +114,7 @@ export class Core {
   }) {
     this.kernel = options.kernel;
     this.#resolveBinary = options.binaries;
-    this.#roms = options.roms;
+    this.#roms = new Map(options.roms);
     this.#log = options.log;
     this.pd = this.kernel.createPd('core');
     this.kernel.grantQuota(this.pd, { ram: options.ram, caps: options.caps });
@@ -126,7 +128,8 @@ export class Core {
     this.#corePd = connect(Pd, this.#parentThread, this.#corePdCapability);
     this.#announceLocal('PD', new PdRoot(this));
     this.#announceLocal('LOG', new LogRoot(this, this.#log));
-    this.#announceLocal('ROM', new RomRoot(this));
+    this.#romRoot = new RomRoot(this);
+    this.#announceLocal('ROM', this.#romRoot);
   }
 
   /** core's entrypoint thread, which serves its sessions. */
@@ -166,6 +169,22 @@ export class Core {
   /** The content of boot module `name`, if there is one. */
   rom(name: string): Uint8Array | undefined {
     return this.#roms.get(name);
+  }
+
+  /**
+   * Replaces boot module `name` (or adds it): every open ROM session on it gets the new content and
+   * its client's `sigh` signal, as a dynamic ROM does in Genode. What `os run --watch` uses to hand
+   * init an edited config.
+   */
+  updateRom(name: string, content: Uint8Array): void {
+    this.#roms.set(name, content);
+    this.#romRoot.update(name, content);
+    for (const wake of this.#romWaiters.splice(0)) wake();
+  }
+
+  /** Resolves at the next `updateRom`: what a stalled system waits for under `os run --watch`. */
+  nextRomUpdate(): Promise<void> {
+    return new Promise((resolve) => this.#romWaiters.push(resolve));
   }
 
   /** Serves `object` on core's entrypoint. */
@@ -316,6 +335,7 @@ class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
 /** core's ROM service: the boot modules, by the label's last element. */
 class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   readonly #sessions: ServedSessions<RomSessionComponent>;
+  readonly #modules = new Map<RomSessionComponent, string>();
   constructor(
     /** The core whose boot modules are served. */
     private readonly core: Core,
@@ -332,13 +352,23 @@ class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     const needed = pageRound(Math.max(1, content.length));
     if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`ROM "${name}" needs ${needed} bytes`);
     if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
-    return this.#sessions.add(new RomSessionComponent(this.core.thread, this.core.romDataspace(content)));
+    const session = new RomSessionComponent(this.core.thread, this.core.romDataspace(content));
+    this.#modules.set(session, name);
+    return this.#sessions.add(session);
+  }
+  /** Hands every session on module `name` its new content. */
+  update(name: string, content: Uint8Array): void {
+    for (const [session, module] of this.#modules) {
+      if (module === name) this.core.freeDataspace(session.replace(this.core.romDataspace(content)));
+    }
   }
   /** Accepts the donation; a ROM session needs no more (Root::upgrade). */
   upgrade(): void {}
   /** Closes the ROM session and frees its dataspace (Root::close). */
   close(session: Capability): void {
     const closed = this.#sessions.remove(session);
-    if (closed !== undefined) this.core.freeDataspace(closed.dataspaceSelector);
+    if (closed === undefined) return;
+    this.#modules.delete(closed);
+    this.core.freeDataspace(closed.dataspaceSelector);
   }
 }

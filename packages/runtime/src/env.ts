@@ -48,6 +48,13 @@ class IoThread {
   blockingSignal(): BlockingSignal {
     return new BlockingSignal(this.thread, this.#nextImprint++, (imprint, handler) => this.#handlers.set(imprint, handler));
   }
+
+  /** A signal context on this thread whose deliveries go to `handler`. */
+  context(handler: (count: number) => void): Capability {
+    const imprint = this.#nextImprint++;
+    this.#handlers.set(imprint, handler);
+    return new Capability(this.thread.createSignalContext(imprint));
+  }
 }
 
 /** Everything a component gets: the one capability to its parent, and what its own PD offers. */
@@ -88,6 +95,8 @@ export class Env implements SessionEnv {
   #nextId = 8;
   #log: Connection<typeof Log> | null = null;
   #resourceAvail: BlockingSignal | null = null;
+  #sessionSignals = 0;
+  readonly #sessionWaiters: (() => void)[] = [];
 
   /** Builds the environment from a started component's threads and parent selector. */
   constructor(parts: EnvParts) {
@@ -131,10 +140,25 @@ export class Env implements SessionEnv {
     this.#freeIds.push(id);
   }
 
-  /** Registers for the parent's `resource_avail` signal; called once before `construct`. */
+  /** Registers for the parent's `resource_avail` and session signals; called once before `construct`. */
   async registerResourceAvail(): Promise<void> {
     this.#resourceAvail = this.blockingSignal();
     await this.parent.resourceAvailSigh(this.#resourceAvail.capability);
+    const sessions = this.#io.context(() => {
+      this.#sessionSignals++;
+      for (const wake of this.#sessionWaiters.splice(0)) wake();
+    });
+    await this.parent.sessionSigh(sessions);
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.sessionSignals} */
+  get sessionSignals(): number {
+    return this.#sessionSignals;
+  }
+
+  /** {@inheritDoc @os/session#SessionEnv.waitForSessionSignal} */
+  async waitForSessionSignal(seen: number): Promise<void> {
+    while (this.#sessionSignals <= seen) await new Promise<void>((resolve) => this.#sessionWaiters.push(resolve));
   }
 
   /** {@inheritDoc @os/session#SessionEnv.waitForResources} */

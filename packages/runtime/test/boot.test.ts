@@ -14,7 +14,7 @@ describe('boot', () => {
     };
     const system = await boot({ init: 'hello', binaries: binaryTable({ hello }) }, { kernel: createHwKernel, clock: new VirtualClock() });
     expect(await system.exit).toBe(7);
-    expect(system.lines).toEqual(['[hello] Hello world', '[hello] my PD pays for 3 kernel objects']);
+    expect(system.lines).toEqual(['[hello] Hello world', '[hello] my PD pays for 4 kernel objects']);
   });
 
   it('a component starts with exactly one capability it did not make itself: its parent', async () => {
@@ -28,8 +28,8 @@ describe('boot', () => {
     };
     system = await boot({ init: 'probe', binaries: binaryTable({ probe }) }, { kernel: createHwKernel, clock: new VirtualClock() });
     await system.exit;
-    // the parent, plus the signal context the runtime made for resource_avail
-    expect(held.sort()).toEqual(['rpc-object', 'signal-context']);
+    // the parent, plus the signal contexts the runtime made for resource_avail and for pending sessions
+    expect(held.sort()).toEqual(['rpc-object', 'signal-context', 'signal-context']);
   });
 
   it('a construct that throws is logged with the component name and reported to the parent as exit 1', async () => {

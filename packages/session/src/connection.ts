@@ -17,6 +17,10 @@ export interface SessionEnv {
   freeSessionId(id: number): void;
   /** Resolves once the parent signals `resource_avail` after a `resourceRequest`. */
   waitForResources(): Promise<void>;
+  /** How many session signals the parent has sent so far (see {@link SessionEnv.waitForSessionSignal}). */
+  readonly sessionSignals: number;
+  /** Resolves once the parent has sent more than `seen` session signals (Genode's `session_sigh`). */
+  waitForSessionSignal(seen: number): Promise<void>;
   /**
    * Awaits `work`, noting meanwhile that the component waits for `what`, so a system that can go on
    * no more can say who waits on what. Optional: an environment without it just awaits.
@@ -71,6 +75,21 @@ async function requestResources(env: SessionEnv, amount: string): Promise<void> 
 }
 
 /**
+ * Asks the parent for session `id` and, while the request is pending, waits for the parent's session
+ * signal and asks again (`sessionCap`), as Genode's `Env::session` does. Throws the request's error.
+ */
+export async function sessionAtParent(env: SessionEnv, id: number, service: string, args: string): Promise<Capability> {
+  const capability = await env.parent.session(id, service, args);
+  if (capability.valid()) return capability;
+  for (;;) {
+    const seen = env.sessionSignals;
+    const answer = await env.parent.sessionCap(id);
+    if (answer.valid()) return answer;
+    await env.waitForSessionSignal(seen);
+  }
+}
+
+/**
  * Opens a session through the parent, as Genode's `Env::session` does: donating `ram` and `caps`, adding
  * 4096 bytes or 4 capabilities when the server says the donation is insufficient, and asking the
  * component's own parent for resources (then waiting for `resource_avail`) when the component cannot
@@ -82,7 +101,7 @@ export async function requestSession(env: SessionEnv, request: SessionRequest): 
   try {
     for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
       try {
-        const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, env.parent.session(id, request.service, args.toString()));
+        const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, sessionAtParent(env, id, request.service, args.toString()));
         return { id, capability, args };
       } catch (error) {
         if (error instanceof InsufficientRamQuota) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);

@@ -15,6 +15,7 @@ export { Parent, SessionResult } from './parent.js';
 export {
   Connection,
   requestSession,
+  sessionAtParent,
   SessionRequestError,
   SESSION_REQUEST_ATTEMPTS,
   RAM_UPGRADE_STEP,

@@ -11,8 +11,11 @@ export const SessionResult = {
 
 /**
  * Genode's `Parent` interface: the one capability a child starts with. Sessions are named by ids the
- * child chooses (Genode's `Parent::Client::Id`). `session` resolves once the server answered. The
- * resource, yield and heartbeat methods are Genode's dynamic resource balancing and liveness protocol.
+ * child chooses (Genode's `Parent::Client::Id`). `session` answers with the session capability, or with
+ * an invalid one while the request is pending (its server has yet to appear); the parent then submits
+ * the context given to `sessionSigh`, and `sessionCap(id)` hands out the capability or throws the
+ * request's error. The parent's entrypoint never waits on a server. The resource, yield and heartbeat
+ * methods are Genode's dynamic resource balancing and liveness protocol.
  */
 export const Parent = defineInterface('Parent', {
   exit: method([codec.i32], codec.void),
@@ -20,6 +23,8 @@ export const Parent = defineInterface('Parent', {
   session: method([codec.u32, codec.string, codec.string], codec.capability(), {
     throws: SESSION_ERRORS,
   }),
+  sessionSigh: method([codec.capability()], codec.void),
+  sessionCap: method([codec.u32], codec.capability(), { throws: SESSION_ERRORS }),
   upgrade: method([codec.u32, codec.string], codec.u8, { throws: [OutOfRam, OutOfCaps] }),
   close: method([codec.u32], codec.u8),
   resourceAvailSigh: method([codec.capability()], codec.void),

@@ -99,6 +99,11 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
     this.kernel.transferQuota(this.parentPd, this.childPd, { ram: args.number('ram_quota'), caps: args.number('cap_quota') });
     if (this.#resourceAvail !== null) this.entrypoint.thread.submitSignal(this.#resourceAvail);
   }
+  sessionSigh() {}
+  sessionCap(id: number): Capability {
+    // this parent answers every request at once, so none is ever pending
+    throw new ServiceDenied(`no pending request ${id}`);
+  }
   yieldSigh() {}
   yieldRequest() {
     return '';
@@ -144,6 +149,8 @@ async function family(childRam: number, needRam = 10_000, needCaps = 6) {
       arrived = 0;
       waiting = null;
     },
+    sessionSignals: 0,
+    waitForSessionSignal: () => Promise.reject(new Error('this parent never leaves a request pending')),
   };
   return { kernel, parentPd, childPd, parent, env };
 }

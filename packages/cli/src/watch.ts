@@ -1,0 +1,37 @@
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readInitConfig } from '@os/init';
+import type { Core } from '@os/runtime';
+import type { RunOutput } from './run.js';
+
+/** How often `--watch` looks at the config file, in milliseconds. */
+export const WATCH_INTERVAL_MS = 100;
+
+/**
+ * Applies each saved edit of the init config `file` to the running system: the new text is checked
+ * first (an error is printed and the system keeps its config), then handed to init as a new version
+ * of its "config" ROM. Returns the function that stops watching.
+ */
+export function watchConfig(file: string, core: Core, output: RunOutput): () => void {
+  let last = readFileSync(file, 'utf8');
+  const changed = (): void => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      output.stderr(`os run: cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    if (text === last) return;
+    last = text;
+    try {
+      readInitConfig(text, file);
+    } catch (error) {
+      output.stderr(`os run: the edit is not applied: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    output.stderr(`os run: applying the edit of ${file}`);
+    core.updateRom('config', new TextEncoder().encode(text));
+  };
+  watchFile(file, { interval: WATCH_INTERVAL_MS }, changed);
+  return () => unwatchFile(file, changed);
+}

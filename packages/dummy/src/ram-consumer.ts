@@ -1,0 +1,34 @@
+import type { DataspaceCapability, Env } from '@os/runtime';
+import { ConsumeError } from './consume-error.js';
+import { numberOfBytes } from './genode-text.js';
+
+/** Holds one RAM dataspace of the size `<consume_ram amount>` asks for (Genode's `Dummy::Ram_consumer`). */
+export class RamConsumer {
+  readonly #env: Env;
+  #held: { readonly dataspace: DataspaceCapability; readonly bytes: number } | null = null;
+
+  /** A consumer charging `env`'s RAM quota. */
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  /** Frees the dataspace held, if any (`release <n> bytes of memory`). */
+  async release(): Promise<void> {
+    const held = this.#held;
+    if (held === null) return;
+    this.#held = null;
+    await this.#env.log(`release ${numberOfBytes(held.bytes)} bytes of memory`);
+    this.#env.ram.free(held.dataspace);
+  }
+
+  /** Releases what is held, then allocates `bytes` (`consume <n> bytes of memory`); past the quota a {@link ConsumeError}. */
+  async consume(bytes: number): Promise<void> {
+    await this.release();
+    await this.#env.log(`consume ${numberOfBytes(bytes)} bytes of memory`);
+    try {
+      this.#held = { dataspace: this.#env.ram.alloc(bytes), bytes };
+    } catch (error) {
+      throw new ConsumeError('ram', bytes, 0, error);
+    }
+  }
+}
