@@ -1,10 +1,30 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests of whole systems: each runs once per kernel, the kernel named by OS_KERNEL (see @os/test-kernels). */
+const systemTests = [
+  'apps/*/test/**/*.test.ts',
+  'packages/init/test/**/*.test.ts',
+  'packages/dummy/test/**/*.test.ts',
+  'packages/runtime/test/**/*.test.ts',
+  'packages/cli/test/**/*.test.ts',
+];
+
+const shared = { testTimeout: 30_000, hookTimeout: 120_000, pool: 'threads' as const };
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
-    pool: 'threads',
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', ...systemTests],
+        },
+      },
+      ...['hw', 'nova', 'sel4'].map((kernel) => ({
+        test: { ...shared, name: `system:${kernel}`, include: systemTests, env: { OS_KERNEL: kernel } },
+      })),
+    ],
   },
 });

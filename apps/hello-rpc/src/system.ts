@@ -18,9 +18,9 @@ function createDomain(kernel: Kernel, core: PdId, label: string): PdId {
 /**
  * Boots two protection domains on a fresh hw kernel, a key-value server and its client, and runs the
  * client's session: typed calls, a declared exception, a capability passed for a callback, a shared
- * dataspace, and what is left after the server dissolves its object.
+ * dataspace, and what is left after the server dissolves its object. Returns the two PDs.
  */
-export async function runHelloRpc(log: LogLine, kernel: Kernel = createHwKernel()): Promise<void> {
+export async function runHelloRpc(log: LogLine, kernel: Kernel = createHwKernel()): Promise<{ serverPd: PdId; clientPd: PdId }> {
   const core = kernel.createPd('core');
   kernel.grantQuota(core, { ram: 1 << 20, caps: 64 });
   const serverPd = createDomain(kernel, core, 'store');
@@ -72,4 +72,5 @@ export async function runHelloRpc(log: LogLine, kernel: Kernel = createHwKernel(
   } catch (error) {
     log(`[client] after dissolve -> ${(error as Error).name}`);
   }
+  return { serverPd, clientPd };
 }

@@ -6,7 +6,7 @@ const cli = cac('os');
 
 cli
   .command('run <target>', 'Boot a system and print its LOG lines; exit with the exit value its init propagates')
-  .option('--kernel <name>', 'Kernel backend: hw', { default: 'hw' })
+  .option('--kernel <name>', 'Kernel backend: hw, nova or sel4', { default: 'hw' })
   .option('--virtual-time', 'Run on virtual time: seconds of the system pass in microseconds, deterministically')
   .option('--seed <n>', 'Order of events due at the same virtual instant, and every random choice', { default: 1 })
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')

@@ -1,12 +1,14 @@
 import { type Clock, type Kernel, type KernelFactory, RealClock, VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
+import { createNovaKernel } from '@os/kernel-nova';
+import { createSel4Kernel } from '@os/kernel-sel4';
 import { SystemStalledError, boot } from '@os/runtime';
 import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
 import { traceToFile } from './trace-file.js';
 
 /** The kernels `--kernel` accepts. */
-export const KERNELS: Readonly<Record<string, KernelFactory>> = { hw: createHwKernel };
+export const KERNELS: Readonly<Record<string, KernelFactory>> = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
 
 /** Exit code when `--timeout` ends a run (as `timeout(1)`). */
 export const EXIT_TIMEOUT = 124;

@@ -2,14 +2,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { kernelUnderTest } from '@os/test-kernels';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const main = join(root, 'packages/cli/dist/main.js');
 const fixtures = join(root, 'packages/cli/test/fixtures');
 
+/** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
+const kernel = kernelUnderTest().name;
+
+/** Runs `os` with `args`; `os run` gets `--kernel <the kernel under test>` unless the arguments name one. */
 function os(...args: string[]) {
-  const result = spawnSync('node', [main, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const withKernel = args[0] === 'run' && !args.includes('--kernel') ? [...args, '--kernel', kernel] : args;
+  const result = spawnSync('node', [main, ...withKernel], { cwd: root, encoding: 'utf8', timeout: 60_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -52,7 +58,7 @@ describe('os run', () => {
     try {
       for (const file of ['system.xml', 'watcher.mjs']) writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
       const xml = join(dir, 'system.xml');
-      const child = spawn('node', [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20'], { cwd: root });
+      const child = spawn('node', [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20', '--kernel', kernel], { cwd: root });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -122,7 +128,7 @@ describe('os run', () => {
     expect(os('run', 'packages')).toMatchObject({ code: 1 });
     expect(os('run', 'packages').stderr).toMatch(/is a directory without a system module/);
     expect(os('run', join(fixtures, 'broken-module.mjs')).stderr).toMatch(/does not export a system/);
-    expect(os('run', 'apps/hello-timer', '--kernel', 'sel4')).toMatchObject({ code: 1, stderr: 'os run: unknown kernel "sel4"; available: hw\n' });
+    expect(os('run', 'apps/hello-timer', '--kernel', 'l4ka')).toMatchObject({ code: 1, stderr: 'os run: unknown kernel "l4ka"; available: hw, nova, sel4\n' });
     expect(os('run', 'apps/hello-timer', '--seed', 'x').stderr).toBe('os run: --seed must be an integer, got NaN\n');
     expect(os('frobnicate').code).toBe(1);
   });
@@ -132,9 +138,16 @@ describe('os run', () => {
     expect(os('run', 'apps/hello-timer', '--virtual-time', '--trace', file).code).toBe(0);
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { t: number; kernel: string; op: string; pd: string });
     expect(lines.length).toBeGreaterThan(100);
-    expect(lines.every((line) => line.kernel === 'hw' && typeof line.t === 'number' && typeof line.pd === 'string')).toBe(true);
+    expect(lines.every((line) => line.kernel === kernel && typeof line.t === 'number' && typeof line.pd === 'string')).toBe(true);
     const ops = new Set(lines.map((line) => line.op));
-    for (const op of ['new_pd', 'new_thread', 'new_obj', 'rpc_call', 'rpc_reply_and_wait', 'timeout']) expect(ops).toContain(op);
+    // each kernel's own names for the same system's operations
+    const native: Record<string, string[]> = {
+      hw: ['new_pd', 'new_thread', 'new_obj', 'rpc_call', 'rpc_reply_and_wait', 'timeout'],
+      nova: ['create_pd', 'create_ec', 'create_sc', 'create_pt', 'pt_ctrl', 'call', 'reply', 'create_sm', 'sm_ctrl'],
+      sel4: ['Untyped_Retype', 'TCB_Configure', 'CNode_Mint', 'seL4_Call', 'seL4_ReplyRecv', 'seL4_Signal'],
+    };
+    for (const op of native[kernel] ?? []) expect(ops).toContain(op);
+    for (const [other, names] of Object.entries(native)) if (other !== kernel) expect(names.filter((name) => ops.has(name) && !(native[kernel] ?? []).includes(name))).toEqual([]);
     expect(lines.at(-1)?.t).toBe(5_000_000);
   });
 

@@ -1,7 +1,7 @@
 import type { Capability } from '@os/capability';
 import { type InitConfigValue, type RouteRuleValue, type StartEntryValue, init } from '@os/init';
 import { VirtualClock } from '@os/kernel';
-import { createHwKernel } from '@os/kernel-hw';
+import { kernelUnderTest } from '@os/test-kernels';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   Child,
@@ -18,6 +18,9 @@ import {
 import { Connection, Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { dummy } from '../src/index.js';
+
+/** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
+const createKernel = kernelUnderTest().factory;
 
 /** A booted system on virtual time, with every LOG line also stamped with the virtual microsecond it was printed at. */
 export interface TestSystem extends SystemHandle {
@@ -47,7 +50,7 @@ export async function bootInit(children: readonly StartEntryValue[], binaries: R
   const config = new TextEncoder().encode(JSON.stringify(value));
   const system = await boot(
     { init: 'init', binaries: binaryTable({ init, timer: timerDriver, dummy, ...binaries }), roms: new Map([['config', config]]) },
-    { kernel: createHwKernel, clock, log: (line) => stamped.push(`${clock.now()} ${line}`) },
+    { kernel: createKernel, clock, log: (line) => stamped.push(`${clock.now()} ${line}`) },
   );
   return { ...system, clock, stamped };
 }

@@ -4,6 +4,7 @@ import { AttachedRomDataspace, Child, type ChildPolicy, ENV_PD_SESSION_ID, type 
 import { Connection, Root, ServiceDenied, SessionLabel, sessionAtParent } from '@os/session';
 import { InitConfigError } from './config-error.js';
 import { ConfigRomService } from './config-rom.js';
+import { DeferredWork } from './deferred-work.js';
 import { parseInitConfigText } from './config-text.js';
 import type { InitConfig, StartEntry } from './model.js';
 import { resolveRoute } from './routing.js';
@@ -97,10 +98,12 @@ export class Sandbox {
   readonly #running = new Map<string, RunningChild>();
   readonly #parentRoots = new Map<string, ClientOf<typeof Root>>();
   #config: InitConfig | null = null;
+  readonly #later: DeferredWork;
 
   private constructor(env: Env, own: { client: ClientOf<typeof Pd>; capability: Capability<typeof Pd> }) {
     this.#env = env;
     this.#own = own;
+    this.#later = new DeferredWork(env);
   }
 
   /** Creates init's sandbox in `env`. */
@@ -143,7 +146,7 @@ export class Sandbox {
       }
       if (entry.config !== running.entry.config) {
         if (entry.config !== null && running.configRom !== null) running.configRom.update(entry.config);
-        else void this.#env.log(`Warning: "${entry.name}": a <config> that appears or vanishes takes effect at its next restart`);
+        else this.#later.log(`Warning: "${entry.name}": a <config> that appears or vanishes takes effect at its next restart`);
       }
       running.entry = entry;
     }
@@ -183,7 +186,7 @@ export class Sandbox {
         const config = this.#config as InitConfig;
         const decision = resolveRoute(config, current(), service, label, { providers: (wanted) => this.#providers(wanted) });
         if (decision.kind === 'denied') {
-          void env.log(`Warning: ${decision.reason}`);
+          this.#later.log(`Warning: ${decision.reason}`);
           throw new ServiceDenied(decision.reason);
         }
         const rewritten = decision.label === label ? {} : { label: decision.label };
@@ -193,7 +196,7 @@ export class Sandbox {
       announce: (service, root) => {
         const child = this.#running.get(name);
         if (child === undefined || !child.entry.provides.includes(service)) {
-          void env.log(`Warning: "${name}" announced "${service}", which its start entry does not provide`);
+          this.#later.log(`Warning: "${name}" announced "${service}", which its start entry does not provide`);
           return;
         }
         child.announced.set(service, root);
@@ -201,11 +204,11 @@ export class Sandbox {
         child.waiting.delete(service);
       },
       exited: (value) => {
-        if (current().exitPropagate) void env.parent.exit(value);
-        else void env.log(`child "${name}" exited with exit value ${value}`);
+        if (current().exitPropagate) this.#later.defer(() => env.parent.exit(value));
+        else this.#later.log(`child "${name}" exited with exit value ${value}`);
       },
       resourceRequest: (args) => {
-        void env.log(`child "${name}" requests resources: ${args.toString()}`);
+        this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
       },
     };
     const pd = await Connection.openSession(env, Pd, { service: 'PD', label: name, ram: entry.ram, caps: entry.caps });
@@ -230,7 +233,7 @@ export class Sandbox {
     this.#running.delete(name);
     if (running.waiting.size > 0) this.#orphans.set(name, running.waiting);
     for (const failure of await running.child.closeAll()) {
-      void this.#env.log(`Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+      this.#later.log(`Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`);
     }
     await running.pd.close();
     this.#env.ep.dissolve(running.child);

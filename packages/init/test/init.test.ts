@@ -1,10 +1,13 @@
 import { InitConfigError, init, initConfig } from '@os/init';
 import { VirtualClock } from '@os/kernel';
-import { createHwKernel } from '@os/kernel-hw';
+import { kernelUnderTest } from '@os/test-kernels';
 import { AttachedRomDataspace, type ComponentModule, type Env, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
 import { Connection } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
+
+/** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
+const createKernel = kernelUnderTest().factory;
 
 /** The routing every test system shares: LOG, ROM and PD from the parent, Timer from the sibling "timer". */
 const common = `
@@ -22,7 +25,7 @@ ${starts}
 </config>`);
   return boot(
     { init: 'init', binaries: binaryTable({ init, timer: timerDriver, ...binaries }), roms: new Map([['config', config]]) },
-    { kernel: createHwKernel, clock: new VirtualClock(3) },
+    { kernel: createKernel, clock: new VirtualClock(3) },
   );
 }
 

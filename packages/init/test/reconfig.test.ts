@@ -1,11 +1,14 @@
 import { init } from '@os/init';
 import { VirtualClock } from '@os/kernel';
-import { createHwKernel } from '@os/kernel-hw';
+import { kernelUnderTest } from '@os/test-kernels';
 import { defineInterface, RpcObject } from '@os/rpc';
 import { AttachedRomDataspace, type ComponentModule, type SystemHandle, SignalHandler, binaryTable, boot } from '@os/runtime';
 import { Connection, Root } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
+
+/** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
+const createKernel = kernelUnderTest().factory;
 
 const Echo = defineInterface('Echo', {});
 
@@ -92,7 +95,7 @@ describe('init, live reconfiguration', () => {
         binaries: binaryTable({ init, timer: timerDriver, driver, watcher, store, user, extra }),
         roms: new Map([['config', new TextEncoder().encode(config('<config value="1"/>', '1'))]]),
       },
-      { kernel: createHwKernel, clock: new VirtualClock(5) },
+      { kernel: createKernel, clock: new VirtualClock(5) },
     );
     expect(await handle.exit).toBe(0);
     expect(handle.lines).toEqual([

@@ -72,7 +72,14 @@ export class XmlNode {
   static parse(text: string, origin = 'xml'): XmlNode {
     const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
     if (valid !== true) throw new XmlError(valid.err.msg, origin, valid.err.line);
-    const top = (PARSER.parse(text) as OrderedNode[]).filter((node) => elementName(node) !== undefined);
+    let parsed: OrderedNode[];
+    try {
+      parsed = PARSER.parse(text) as OrderedNode[];
+    } catch (error) {
+      // the validator lets a few malformed texts through (e.g. "<A/"); the parser then gives up
+      throw new XmlError(`not well-formed: ${error instanceof Error ? error.message : String(error)}`, origin, 0);
+    }
+    const top = parsed.filter((node) => elementName(node) !== undefined);
     if (top.length !== 1) throw new XmlError(`expected exactly one top-level element, found ${top.length}`, origin, 0);
     return XmlNode.#build(top[0] as OrderedNode, text, origin);
   }

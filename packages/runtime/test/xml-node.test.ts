@@ -38,6 +38,8 @@ describe('XmlNode', () => {
     expect(() => XmlNode.parse('<a>\n<b></a>', 'f.xml')).toThrow(new XmlError("Expected closing tag 'b' (opened in line 2, col 1) instead of closing tag 'a'.", 'f.xml', 2));
     expect(() => XmlNode.parse('<a/><b/>', 'f.xml')).toThrow('f.xml: expected exactly one top-level element, found 2');
     expect(() => XmlNode.parse('', 'f.xml')).toThrow(XmlError);
+    // found by the fuzz test below: the validator passes it, the parser fails
+    expect(() => XmlNode.parse('<A/', 'f.xml')).toThrow(/^f\.xml: not well-formed: /);
     expect(() => node.subNode('start').numberAttribute('name', 0)).toThrow('config:4: attribute name="a" is not a number');
     expect(() => node.subNode('start').booleanAttribute('name', false)).toThrow('config:4: attribute name="a" is not a boolean (write name="yes" or name="no")');
     expect(() => node.subNode('missing')).toThrow('config:3: <config> has no <missing> sub-node');

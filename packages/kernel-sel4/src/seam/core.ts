@@ -1,0 +1,415 @@
+import {
+  CapSpaceExhaustedError,
+  type Clock,
+  InvalidCapabilityError,
+  KernelError,
+  NotOwnerError,
+  PAGE_SIZE,
+  QuotaExceededError,
+  RealClock,
+  type TraceEvent,
+  type TraceHook,
+  pageRound,
+} from '@os/kernel';
+import { InitialCaps, ObjectType, SEL4_ERROR_NAMES, Sel4Constants, Sel4Error } from '../native/constants.js';
+import { Rights, seL4_CNode_CapData_new } from '../native/message-info.js';
+import { Sel4Kernel } from '../native/sel4-kernel.js';
+import type { Tcb } from '../native/tcb.js';
+import { bit } from '../native/words.js';
+import { type DataspacePage, type PoolUntyped, SeamObject, SeamPd } from './records.js';
+import { rpcBadge } from './protocol.js';
+import type { SeamThread } from './seam-thread.js';
+
+const CNODE = InitialCaps.seL4_CapInitThreadCNode;
+const WORD = Sel4Constants.seL4_WordBits;
+const PAGE_BITS = Sel4Constants.seL4_PageBits;
+
+/** Sizes of the seL4 kernel behind the seam. */
+export interface Sel4SeamOptions {
+  /** Selectors per PD (the selector CNode has the next power of two of slots). Default 16 384. */
+  readonly capSpaceSize?: number;
+  /** The clock timeouts run on. Default: a `RealClock`. */
+  readonly clock?: Clock;
+  /** log2 slots of core's CNode, where every kernel object's original cap lives. Default 20. */
+  readonly coreCNodeSizeBits?: number;
+}
+
+/**
+ * Core, as Genode's core on seL4 is: the root task holding the original of every capability, every
+ * PD's CNodes and all untyped memory, doing the seam's privileged operations as seL4 invocations.
+ */
+export class SeamCore {
+  /** The kernel. */
+  readonly kernel: Sel4Kernel;
+  /** Core's thread: every invocation below is made by it. */
+  readonly tcb: Tcb;
+  /** Selectors per PD. */
+  readonly capSpaceSize: number;
+  /** Bits of a PD's selector CNode. */
+  readonly selectorBits: number;
+  /** The clock. */
+  readonly clock: Clock;
+  /** Every seam object by key. */
+  readonly objects = new Map<number, SeamObject>();
+  /** Every live PD by id. */
+  readonly pds = new Map<number, SeamPd>();
+  /** The seam thread driving each TCB. */
+  readonly threads = new Map<Tcb, SeamThread>();
+  /** The trace hook, or null. */
+  trace: TraceHook | null = null;
+  /** Core's own endpoint: dataspace capabilities are badged caps to it (core's dataspace RPC objects). */
+  readonly coreEndpoint: number;
+  readonly #untyped: number;
+  readonly #slotLimit: number;
+  #nextSlot: number;
+  readonly #freeSlots: number[] = [];
+  #nextKey = 1;
+  #nextPd = 1;
+
+  /** Boots the kernel and sets core up. */
+  constructor(options: Sel4SeamOptions = {}) {
+    const capSpaceSize = options.capSpaceSize ?? 16_384;
+    if (!Number.isSafeInteger(capSpaceSize) || capSpaceSize < 2 || capSpaceSize > 2 ** 24) {
+      throw new RangeError(`capSpaceSize must be an integer from 2 to 2^24, got ${capSpaceSize}`);
+    }
+    this.capSpaceSize = capSpaceSize;
+    this.selectorBits = Math.ceil(Math.log2(capSpaceSize));
+    this.clock = options.clock ?? new RealClock();
+    const coreBits = options.coreCNodeSizeBits ?? 20;
+    this.kernel = new Sel4Kernel({ rootCNodeSizeBits: coreBits });
+    const boot = this.kernel.bootstrap();
+    this.kernel.seL4_DebugNameThread(boot.tcb, InitialCaps.seL4_CapInitThreadTCB, 'core');
+    this.tcb = boot.tcb;
+    this.#untyped = boot.untyped;
+    this.#nextSlot = boot.empty.start;
+    this.#slotLimit = boot.empty.end;
+    this.coreEndpoint = this.retype(ObjectType.seL4_EndpointObject, 0);
+  }
+
+  /** Reports a trace event if a hook is installed. */
+  emit(event: TraceEvent): void {
+    this.trace?.(event);
+  }
+
+  /** A fresh key (Genode's `unique_id_cnt`). */
+  nextKey(): number {
+    return this.#nextKey++;
+  }
+
+  /** A fresh PD id. */
+  nextPdId(): number {
+    return this.#nextPd++;
+  }
+
+  // ------------------------------------------------------------------ core's slots and invocations
+
+  /** A free slot of core's CNode. */
+  allocSlot(): number {
+    const slot = this.#freeSlots.pop();
+    if (slot !== undefined) return slot;
+    if (this.#nextSlot >= this.#slotLimit) throw new CapSpaceExhaustedError('core', this.#slotLimit);
+    return this.#nextSlot++;
+  }
+
+  /** Two adjacent free slots of core's CNode (a retype window of two). */
+  #allocPair(): number {
+    if (this.#nextSlot + 2 > this.#slotLimit) throw new CapSpaceExhaustedError('core', this.#slotLimit);
+    const first = this.#nextSlot;
+    this.#nextSlot += 2;
+    return first;
+  }
+
+  /** Returns a slot of core's CNode, emptied by the caller. */
+  freeSlot(slot: number): void {
+    this.#freeSlots.push(slot);
+  }
+
+  /** Fails loudly if core's own invocation went wrong: an inconsistency of the adapter, never the user's fault. */
+  check(code: number, what: string): void {
+    if (code !== Sel4Error.seL4_NoError) throw new KernelError(`core: ${what} failed with ${SEL4_ERROR_NAMES[code] ?? code}`);
+  }
+
+  /** `Untyped_Retype` of one object from untyped `from` (default: the boot untyped) into a fresh core slot. */
+  retype(type: number, sizeBits: number, from = this.#untyped): number {
+    const slot = this.allocSlot();
+    const code = this.kernel.seL4_Untyped_Retype(this.tcb, from, type, sizeBits, CNODE, 0, 0, slot, 1);
+    if (code !== Sel4Error.seL4_NoError) this.freeSlot(slot);
+    this.check(code, `Untyped_Retype of object type ${type}`);
+    return slot;
+  }
+
+  /** `CNode_Mint` within core's CNode: a badged child of `source`. */
+  mint(source: number, badge: number): number {
+    const slot = this.allocSlot();
+    this.check(this.kernel.seL4_CNode_Mint(this.tcb, CNODE, slot, WORD, CNODE, source, WORD, Rights.seL4_AllRights, badge), 'CNode_Mint');
+    return slot;
+  }
+
+  /** `CNode_Delete` of a core slot. */
+  delete(slot: number): void {
+    this.check(this.kernel.seL4_CNode_Delete(this.tcb, CNODE, slot, WORD), 'CNode_Delete');
+    this.freeSlot(slot);
+  }
+
+  /** `CNode_Revoke` of a core slot: every cap derived from it, in every CSpace, goes. */
+  revoke(slot: number): void {
+    this.check(this.kernel.seL4_CNode_Revoke(this.tcb, CNODE, slot, WORD), 'CNode_Revoke');
+  }
+
+  /** `CNode_CancelBadgedSends` on a badged endpoint original in core. */
+  cancelBadgedSends(slot: number): void {
+    this.check(this.kernel.seL4_CNode_CancelBadgedSends(this.tcb, CNODE, slot, WORD), 'CNode_CancelBadgedSends');
+  }
+
+  // ------------------------------------------------------------------ PD CSpaces
+
+  /** Creates a PD's CNodes: a top CNode of two slots over a selector CNode and a kernel-caps CNode. */
+  createPd(label: string): SeamPd {
+    const bits = this.selectorBits;
+    const top = this.retype(ObjectType.seL4_CapTableObject, 1);
+    const selectors = this.retype(ObjectType.seL4_CapTableObject, bits);
+    const infra = this.retype(ObjectType.seL4_CapTableObject, bits);
+    this.check(this.kernel.seL4_CNode_Copy(this.tcb, top, 0, 1, CNODE, selectors, WORD, Rights.seL4_AllRights), 'CNode_Copy');
+    this.check(this.kernel.seL4_CNode_Copy(this.tcb, top, 1, 1, CNODE, infra, WORD, Rights.seL4_AllRights), 'CNode_Copy');
+    const pd = new SeamPd(this.nextPdId(), label, top, [selectors, infra]);
+    // the PD's own CNode cap, guarded as its threads' root, at kernel-caps slot 0 (its receive path root)
+    this.check(this.kernel.seL4_CNode_Mint(this.tcb, top, this.infraPath(0), bits + 1, CNODE, top, WORD, Rights.seL4_AllRights, this.rootGuard()), 'CNode_Mint');
+    this.pds.set(pd.id, pd);
+    return pd;
+  }
+
+  /** The cap data that guards a PD's top CNode so its CPtrs resolve with all 64 bits. */
+  rootGuard(): number {
+    return seL4_CNode_CapData_new(0, WORD - 1 - this.selectorBits);
+  }
+
+  /** The CPtr (in the PD's own CSpace, and as index below its top CNode) of kernel-caps slot `index`. */
+  infraPath(index: number): number {
+    return bit(this.selectorBits) + index;
+  }
+
+  /** Allocates a kernel-caps slot of `pd`; returns its CPtr in the PD's CSpace. */
+  allocInfra(pd: SeamPd): number {
+    if (pd.nextInfra >= bit(this.selectorBits)) throw new CapSpaceExhaustedError(`${pd.label} (kernel caps)`, bit(this.selectorBits));
+    return this.infraPath(pd.nextInfra++);
+  }
+
+  /** `CNode_Copy` of core's cap `source` into `pd` at `path` (a selector, or an infra path). */
+  copyToPd(pd: SeamPd, path: number, source: number, rights: number = Rights.seL4_AllRights): void {
+    this.check(this.kernel.seL4_CNode_Copy(this.tcb, pd.top, path, this.selectorBits + 1, CNODE, source, WORD, rights), 'CNode_Copy');
+  }
+
+  /** A free selector of `pd` (for an object it owns, its reserved selector first). */
+  allocSelector(pd: SeamPd, object?: SeamObject): number {
+    if (object !== undefined && object.owner === pd && pd.reserved.delete(object.ownerSelector)) return object.ownerSelector;
+    const free = pd.freeSelectors.pop();
+    if (free !== undefined) return free;
+    if (pd.nextSelector >= this.capSpaceSize) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
+    return pd.nextSelector++;
+  }
+
+  /** Selectors `pd` can still take. */
+  freeSelectorCount(pd: SeamPd): number {
+    return pd.freeSelectors.length + (this.capSpaceSize - pd.nextSelector);
+  }
+
+  /** Records that `pd` holds `object` at `selector`. */
+  bind(pd: SeamPd, selector: number, object: SeamObject): void {
+    while (pd.keyBySelector.length <= selector) pd.keyBySelector.push(0);
+    pd.keyBySelector[selector] = object.key;
+    pd.selectorByKey.set(object.key, selector);
+    object.holders.set(pd, selector);
+  }
+
+  /** Forgets `pd`'s selector for `object`, freeing (or, for an owned live object, reserving) it. */
+  unbind(pd: SeamPd, object: SeamObject): void {
+    const selector = pd.selectorByKey.get(object.key);
+    if (selector === undefined) return;
+    pd.keyBySelector[selector] = 0;
+    pd.selectorByKey.delete(object.key);
+    object.holders.delete(pd);
+    if (object.owner === pd && object.alive && selector === object.ownerSelector) pd.reserved.add(selector);
+    else pd.freeSelectors.push(selector);
+  }
+
+  /** The live object behind `pd`'s `selector`, if any. */
+  objectAt(pd: SeamPd, selector: number): SeamObject | undefined {
+    if (!Number.isSafeInteger(selector) || selector <= 0 || selector >= this.capSpaceSize) return undefined;
+    const key = pd.keyBySelector[selector];
+    if (key === undefined || key === 0) return undefined;
+    const object = this.objects.get(key);
+    return object !== undefined && object.alive ? object : undefined;
+  }
+
+  // ------------------------------------------------------------------ RAM: untyped pools
+
+  /** Adds `pages` pages of untyped memory to `pd`'s pool, as power-of-two untypeds retyped from the boot untyped. */
+  grantPages(pd: SeamPd, pages: number): void {
+    for (let bitIndex = 0; pages > 0; bitIndex++, pages = Math.floor(pages / 2)) {
+      if (pages % 2 === 0) continue;
+      const sizeBits = PAGE_BITS + bitIndex;
+      pd.pool.push({ cptr: this.retype(ObjectType.seL4_UntypedObject, sizeBits), sizeBits });
+    }
+  }
+
+  /** Free pages in `pd`'s pool. */
+  poolPages(pd: SeamPd): number {
+    let pages = 0;
+    for (const untyped of pd.pool) pages += bit(untyped.sizeBits - PAGE_BITS);
+    return pages;
+  }
+
+  /** Splits a free untyped of the pool in two halves (`Untyped_Retype` of two untypeds); returns them. */
+  #split(pd: SeamPd, untyped: PoolUntyped): [PoolUntyped, PoolUntyped] {
+    const first = this.#allocPair();
+    const sizeBits = untyped.sizeBits - 1;
+    this.check(this.kernel.seL4_Untyped_Retype(this.tcb, untyped.cptr, ObjectType.seL4_UntypedObject, sizeBits, CNODE, 0, 0, first, 2), 'Untyped_Retype (split)');
+    pd.pool.splice(pd.pool.indexOf(untyped), 1);
+    const halves: [PoolUntyped, PoolUntyped] = [
+      { cptr: first, sizeBits },
+      { cptr: first + 1, sizeBits },
+    ];
+    pd.pool.push(...halves);
+    return halves;
+  }
+
+  /** Takes untypeds of exactly `pages` pages out of `pd`'s pool, splitting as needed. */
+  takePages(pd: SeamPd, pages: number): PoolUntyped[] {
+    if (this.poolPages(pd) < pages) throw new QuotaExceededError(pd.label, 'ram', pages * bit(PAGE_BITS), this.poolPages(pd) * bit(PAGE_BITS));
+    const taken: PoolUntyped[] = [];
+    let need = pages;
+    while (need > 0) {
+      let fit: PoolUntyped | undefined;
+      let larger: PoolUntyped | undefined;
+      for (const untyped of pd.pool) {
+        const size = bit(untyped.sizeBits - PAGE_BITS);
+        if (size <= need && (fit === undefined || untyped.sizeBits > fit.sizeBits)) fit = untyped;
+        if (size > need && (larger === undefined || untyped.sizeBits < larger.sizeBits)) larger = untyped;
+      }
+      if (fit !== undefined) {
+        pd.pool.splice(pd.pool.indexOf(fit), 1);
+        taken.push(fit);
+        need -= bit(fit.sizeBits - PAGE_BITS);
+      } else {
+        this.#split(pd, larger as PoolUntyped);
+      }
+    }
+    return taken;
+  }
+
+  /** Takes one page-sized untyped out of `pd`'s pool. */
+  takePage(pd: SeamPd): PoolUntyped {
+    return this.takePages(pd, 1)[0] as PoolUntyped;
+  }
+
+  // ------------------------------------------------------------------ seam objects
+
+  /** Retypes a dataspace's frames from `pd`'s pool and gives `pd` a capability to it (a badged cap to core's endpoint). */
+  allocDataspace(pd: SeamPd, size: number, actor: string): number {
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`dataspace size must be a positive integer, got ${size}`);
+    const charged = pageRound(size);
+    if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+    if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
+    if (this.freeSelectorCount(pd) < 1) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
+    const pages: DataspacePage[] = [];
+    try {
+      for (let i = 0; i < charged / PAGE_SIZE; i++) {
+        const untyped = this.takePage(pd);
+        const frame = this.allocSlot();
+        const code = this.kernel.seL4_Untyped_Retype(this.tcb, untyped.cptr, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, frame, 1);
+        if (code !== Sel4Error.seL4_NoError) {
+          this.freeSlot(frame);
+          pd.pool.push(untyped);
+          throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+        }
+        pages.push({ frame, untyped: untyped.cptr });
+      }
+    } catch (error) {
+      this.#freePages(pd, pages);
+      throw error;
+    }
+    const selector = this.allocSelector(pd);
+    const key = this.nextKey();
+    const original = this.mint(this.coreEndpoint, rpcBadge(key));
+    this.copyToPd(pd, selector, original);
+    const object = new SeamObject(key, 'dataspace', pd, original, selector, null, 0);
+    object.memory = new ArrayBuffer(size, { maxByteLength: size });
+    object.pages = pages;
+    this.objects.set(key, object);
+    this.bind(pd, selector, object);
+    pd.owned.add(object);
+    pd.capUsed++;
+    pd.ramUsed += charged;
+    if (this.trace !== null) this.emit({ operation: 'create-dataspace', pd: pd.label, thread: actor, selector, bytes: size, detail: `Untyped_Retype (${pages.length} x seL4_FrameObject)` });
+    return selector;
+  }
+
+  #freePages(pd: SeamPd, pages: readonly DataspacePage[]): void {
+    for (const page of pages) {
+      this.delete(page.frame);
+      if (pd.alive) pd.pool.push({ cptr: page.untyped, sizeBits: PAGE_BITS });
+    }
+  }
+
+  /** Copies `from`'s capability into `to` (`CNode_Copy`); a PD already holding the object keeps its selector. */
+  delegate(from: SeamPd, selector: number, to: SeamPd): number {
+    const object = this.objectAt(from, selector);
+    if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Copy', from.label);
+    const held = to.selectorByKey.get(object.key);
+    if (held !== undefined) return held;
+    const target = this.allocSelector(to, object);
+    const bits = this.selectorBits + 1;
+    this.check(this.kernel.seL4_CNode_Copy(this.tcb, to.top, target, bits, from.top, selector, bits, Rights.seL4_AllRights), 'CNode_Copy');
+    this.bind(to, target, object);
+    if (this.trace !== null) this.emit({ operation: 'delegate', pd: from.label, selector, target: to.label, caps: [target], detail: 'CNode_Copy' });
+    return target;
+  }
+
+  /** Deletes `pd`'s capability (`CNode_Delete`); other holders keep theirs. */
+  freeSelector(pd: SeamPd, selector: number, actor: string): void {
+    const object = this.objectAt(pd, selector);
+    if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Delete', pd.label);
+    this.check(this.kernel.seL4_CNode_Delete(this.tcb, pd.top, selector, this.selectorBits + 1), 'CNode_Delete');
+    this.unbind(pd, object);
+    if (this.trace !== null) this.emit({ operation: 'free', pd: pd.label, thread: actor, selector, detail: 'CNode_Delete' });
+  }
+
+  /** Destroys an object `pd` owns: `CNode_Revoke` of its original removes every copy in every CSpace. */
+  dissolve(pd: SeamPd, selector: number, actor: string): void {
+    const object = this.objectAt(pd, selector);
+    if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Revoke', pd.label);
+    if (object.owner !== pd) throw new NotOwnerError(selector, 'CNode_Revoke', pd.label);
+    this.destroyObject(object);
+    if (this.trace !== null) this.emit({ operation: 'dissolve', pd: pd.label, thread: actor, selector, detail: 'CNode_Revoke' });
+  }
+
+  /** Revokes and deletes the object's original; queued calls to it restart and fail; its quota returns. */
+  destroyObject(object: SeamObject): void {
+    if (!object.alive) return;
+    object.alive = false;
+    this.revoke(object.original);
+    if (object.kind === 'rpc-object') this.cancelBadgedSends(object.original);
+    this.delete(object.original);
+    for (const holder of [...object.holders.keys()]) this.unbind(holder, object);
+    const owner = object.owner;
+    if (owner.reserved.delete(object.ownerSelector)) owner.freeSelectors.push(object.ownerSelector);
+    owner.owned.delete(object);
+    owner.capUsed--;
+    if (object.kind === 'signal-context') {
+      const receiver = object.thread;
+      if (receiver !== null) {
+        const index = receiver.signals.indexOf(object);
+        if (index >= 0) receiver.signals.splice(index, 1);
+      }
+      object.queued = false;
+      object.count = 0;
+    }
+    if (object.memory !== null) {
+      this.#freePages(owner, object.pages);
+      owner.ramUsed -= pageRound(object.memory.byteLength);
+      object.memory.resize(0);
+      object.pages = [];
+    }
+    this.objects.delete(object.key);
+  }
+}

@@ -1,0 +1,80 @@
+import { type Message, MessageTooLargeError, type TraceEvent } from '@os/kernel';
+import { Protocol, SEAM_IPC_BUFFER_SIZE, Sel4SeamKernel } from '@os/kernel-sel4';
+import { describe, expect, it } from 'vitest';
+
+function setup() {
+  const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
+  const events: TraceEvent[] = [];
+  const server = kernel.createPd('server');
+  const client = kernel.createPd('client');
+  kernel.grantQuota(server, { ram: 1 << 16, caps: 16 });
+  kernel.grantQuota(client, { ram: 1 << 16, caps: 16 });
+  const serverThread = kernel.createThread(server, 'server.ep');
+  const clientThread = kernel.createThread(client, 'client.ep');
+  const received: number[][] = [];
+  serverThread.serve({
+    onCall(_object, request) {
+      received.push(request.capList());
+      request.length = 0;
+      request.capCount = 0;
+    },
+    onSignal() {},
+  });
+  const serverObject = serverThread.createRpcObject();
+  const object = kernel.delegate(server, serverObject, client);
+  kernel.setTrace((event) => events.push(event));
+  return { kernel, events, server, client, serverThread, clientThread, object, serverObject, received };
+}
+
+describe('the seam adapter on seL4', () => {
+  it('a call is seL4_Call on a badged endpoint cap and the server answers from seL4_ReplyRecv', () => {
+    const { clientThread, object, events } = setup();
+    clientThread.utcb.length = 3;
+    clientThread.call(object);
+    expect(events.filter((event) => event.operation === 'call' || event.operation === 'reply').map((event) => event.detail)).toEqual(['seL4_Call', 'seL4_ReplyRecv']);
+  });
+
+  it('carries four caps: the first new one through the kernel receive slot, the rest by core CNode_Copy, all named by key', () => {
+    const { kernel, server, client, clientThread, object, events, received } = setup();
+    const caps = [clientThread.createRpcObject(), clientThread.createSignalContext(1), clientThread.allocDataspace(10), object];
+    clientThread.utcb.length = 0;
+    clientThread.utcb.setCaps(caps);
+    clientThread.call(object);
+    const [first, second, third, own] = received[0] ?? [];
+    const objectOf = (pd: number, selector: number | undefined) => kernel.capSpace(pd).find((entry) => entry.selector === selector)?.object;
+    for (const [i, selector] of [first, second, third].entries()) expect(objectOf(server, selector)).toBe(objectOf(client, caps[i]));
+    expect(objectOf(server, own)).toBe(objectOf(client, object));
+    const details = events.map((event) => event.detail ?? '');
+    expect(details.filter((detail) => detail.startsWith('CNode_Move (receive slot'))).toHaveLength(1);
+    expect(details.filter((detail) => detail.startsWith('CNode_Copy (cap carry'))).toHaveLength(2);
+    // sent again, every cap is already held: nothing travels, nothing is carried
+    events.length = 0;
+    clientThread.utcb.length = 0;
+    clientThread.utcb.setCaps(caps);
+    clientThread.call(object);
+    expect(received[1]).toEqual(received[0]);
+    expect(events.filter((event) => event.operation === 'native')).toEqual([]);
+  });
+
+  it('dissolving an object revokes its original: every copy in every PD is gone', () => {
+    const { kernel, server, client, serverThread, clientThread, object, serverObject, events } = setup();
+    const other = kernel.createPd('other');
+    const inOther = kernel.delegate(client, object, other);
+    serverThread.dissolve(serverObject);
+    expect(kernel.capSpace(other).some((entry) => entry.selector === inOther)).toBe(false);
+    expect(kernel.capSpace(server)).toEqual([]);
+    expect(clientThread.valid(object)).toBe(false);
+    expect(events.map((event) => event.detail)).toContain('CNode_Revoke');
+  });
+
+  it('the IPC buffer holds 115 payload words after the five header registers; a longer message is refused', () => {
+    const { kernel, clientThread, object } = setup();
+    expect(kernel.ipcBufferSize).toBe(SEAM_IPC_BUFFER_SIZE);
+    expect(SEAM_IPC_BUFFER_SIZE).toBe((120 - Protocol.MR_DATA) * 8);
+    clientThread.utcb.bytes.fill(7);
+    clientThread.utcb.length = SEAM_IPC_BUFFER_SIZE;
+    expect((clientThread.call(object) as Message).length).toBe(0);
+    clientThread.utcb.length = SEAM_IPC_BUFFER_SIZE + 1;
+    expect(() => clientThread.call(object)).toThrow(MessageTooLargeError);
+  });
+});
