@@ -4,6 +4,8 @@ import { awaitedCall, messageChannel, mediatedMinimal, plainCall, sinkValue } fr
 import { measureAsync, measureSync } from './measure.mjs';
 import { rpcBenchSystem } from './rpc-fixture.mjs';
 import { createHwKernel } from '@os/kernel-hw';
+import { createNovaKernel } from '@os/kernel-nova';
+import { createSel4Kernel } from '@os/kernel-sel4';
 import { sessionBench, signalBench, virtualHour } from './system-cases.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -18,25 +20,28 @@ const channel = messageChannel();
 results.set('floor.message-channel', await measureAsync(channel.run, options));
 channel.close();
 
-const { client, passed } = rpcBenchSystem();
+const kernels = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
 const payload = new Uint8Array(64).fill(1);
-results.set('rpc.null.hw', await measureAsync(() => client.nothing(), options));
-results.set('rpc.payload64.hw', await measureAsync(() => client.exchange(payload), options));
-results.set('rpc.cap.hw', await measureAsync(() => client.pass(passed), options));
-results.set('signal.hw', await measureAsync(signalBench(), options));
-results.set('session.hw', await measureAsync(await sessionBench(createHwKernel), options));
+for (const [name, factory] of Object.entries(kernels)) {
+  const { client, passed } = rpcBenchSystem(factory);
+  results.set(`rpc.null.${name}`, await measureAsync(() => client.nothing(), options));
+  results.set(`rpc.payload64.${name}`, await measureAsync(() => client.exchange(payload), options));
+  results.set(`rpc.cap.${name}`, await measureAsync(() => client.pass(passed), options));
+  results.set(`signal.${name}`, await measureAsync(signalBench(factory), options));
+  results.set(`session.${name}`, await measureAsync(await sessionBench(factory), options));
+}
 results.set('virtual.hour', await virtualHour(quick ? 1 : 3));
 if (sinkValue() === 0.5) console.log('unreachable');
 
 const plain = results.get('floor.plain-call');
 const channelNs = results.get('floor.message-channel');
-const targets = {
-  'rpc.null.hw': { limit: 20, of: 'floor.plain-call', text: '<= 20x plain call' },
-  'rpc.payload64.hw': { limit: 2, of: 'rpc.null.hw', text: '<= 2x rpc.null.hw' },
-  'rpc.cap.hw': { limit: 4, of: 'rpc.null.hw', text: '<= 4x rpc.null.hw' },
-  'session.hw': { limit: 20_000, of: null, text: '< 20 us' },
-  'virtual.hour': { limit: 1e9, of: null, text: '< 1 s' },
-};
+const targets = { 'virtual.hour': { limit: 1e9, of: null, text: '< 1 s' } };
+for (const name of Object.keys(kernels)) {
+  targets[`rpc.null.${name}`] = { limit: 20, of: 'floor.plain-call', text: '<= 20x plain call' };
+  targets[`rpc.payload64.${name}`] = { limit: 2, of: `rpc.null.${name}`, text: `<= 2x rpc.null.${name}` };
+  targets[`rpc.cap.${name}`] = { limit: 4, of: `rpc.null.${name}`, text: `<= 4x rpc.null.${name}` };
+  targets[`session.${name}`] = { limit: 20_000, of: null, text: '< 20 us' };
+}
 
 const cases = [...results].map(([name, ns]) => ({
   name,

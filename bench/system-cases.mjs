@@ -7,9 +7,9 @@ import { binaryTable, boot } from '@os/runtime';
 import { Connection, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { bootHelloTimer } from '../apps/hello-timer/dist/system.js';
 
-/** `signal.hw`: submit from one PD to a signal handler in another, until the handler ran. */
-export function signalBench() {
-  const kernel = createHwKernel();
+/** `signal.K`: submit from one PD to a signal handler in another, until the handler ran. */
+export function signalBench(factory = createHwKernel) {
+  const kernel = factory();
   const receiverPd = kernel.createPd('receiver');
   const senderPd = kernel.createPd('sender');
   kernel.grantQuota(receiverPd, { caps: 4 });
@@ -26,11 +26,11 @@ export function signalBench() {
 }
 
 /** `virtual.hour`: the hello-timer system configured for 3600 ticks on virtual time, booted to exit; median ns of `runs`. */
-export async function virtualHour(runs) {
+export async function virtualHour(runs, factory = createHwKernel) {
   const times = [];
   for (let run = 0; run < runs; run++) {
     const start = process.hrtime.bigint();
-    const system = await bootHelloTimer({ kernel: createHwKernel, clock: new VirtualClock(1), ticks: 3600 });
+    const system = await bootHelloTimer({ kernel: factory, clock: new VirtualClock(1), ticks: 3600 });
     const value = await system.exit;
     if (value !== 0 || system.lines.length !== 3600) throw new Error(`virtual.hour: exit ${value}, ${system.lines.length} lines`);
     times.push(Number(process.hrtime.bigint() - start));
