@@ -5,7 +5,7 @@ const systemTests = [
   'apps/*/test/**/*.test.ts',
   'packages/init/test/**/*.test.ts',
   'packages/dummy/test/**/*.test.ts',
-  'packages/runtime/test/**/*.test.ts',
+  'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
 ];
 

@@ -14,6 +14,7 @@ import {
   type SystemHandle,
   binaryTable,
   boot,
+  parentRoot,
 } from '@os/runtime';
 import { Connection, Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
@@ -155,30 +156,6 @@ export interface HostStep {
   readonly at: number;
   /** `quota`: log `dummy quota: ...`; `yield`: send a yield request; `exit`: exit with 0. */
   readonly action: 'quota' | 'yield' | 'exit';
-}
-
-/** A root forwarding sessions to the host's own parent, as init does for routes to "parent". */
-function parentRoot(env: Env, service: string): ClientOf<typeof Root> {
-  const ids = new Map<number, number>();
-  return {
-    async session(args) {
-      const id = env.allocSessionId();
-      const capability = await env.parent.session(id, service, args);
-      ids.set(capability.rawSelector, id);
-      return capability;
-    },
-    async upgrade(capability, args) {
-      const id = ids.get(capability.rawSelector);
-      if (id !== undefined) await env.parent.upgrade(id, args);
-    },
-    async close(capability) {
-      const id = ids.get(capability.rawSelector);
-      if (id === undefined) return;
-      ids.delete(capability.rawSelector);
-      await env.parent.close(id);
-      env.freeSessionId(id);
-    },
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Capability } from '@os/capability';
 import { type ClientOf, connect } from '@os/rpc';
-import { AttachedRomDataspace, Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, type Route, SignalHandler } from '@os/runtime';
-import { Connection, Root, ServiceDenied, SessionLabel, sessionAtParent } from '@os/session';
+import { AttachedRomDataspace, Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, type Route, SignalHandler, parentRoot } from '@os/runtime';
+import { Connection, Root, ServiceDenied, SessionLabel } from '@os/session';
 import { InitConfigError } from './config-error.js';
 import { ConfigRomService } from './config-rom.js';
 import { DeferredWork } from './deferred-work.js';
@@ -31,40 +31,16 @@ async function ownPd(env: Env): Promise<{ client: ClientOf<typeof Pd>; capabilit
   return { client: connect(Pd, env.thread, capability), capability };
 }
 
-/** A root that forwards sessions to init's own parent: how a child's request routed to "parent" travels on. */
-function parentRoot(env: Env, service: string): ClientOf<typeof Root> {
-  const ids = new Map<number, number>();
-  return {
-    async session(args) {
-      const id = env.allocSessionId();
-      try {
-        const capability = await sessionAtParent(env, id, service, args);
-        ids.set(capability.rawSelector, id);
-        return capability;
-      } catch (error) {
-        env.freeSessionId(id);
-        throw error;
-      }
-    },
-    async upgrade(capability, args) {
-      const id = ids.get(capability.rawSelector);
-      if (id !== undefined) await env.parent.upgrade(id, args);
-    },
-    async close(capability) {
-      const id = ids.get(capability.rawSelector);
-      if (id === undefined) return;
-      ids.delete(capability.rawSelector);
-      await env.parent.close(id);
-      env.freeSessionId(id);
-    },
-  };
-}
-
 /** The root of a service `provider` announced, or a promise of it until it does. */
 function providerRoot(provider: RunningChild, service: string): Promise<Capability<typeof Root>> {
   const announced = provider.announced.get(service);
   if (announced !== undefined) return Promise.resolve(announced);
   return new Promise((resolve) => provider.waiting.set(service, [...(provider.waiting.get(service) ?? []), resolve]));
+}
+
+/** Whether `entry` keeps the child started from `running` alive: a child's identity is its name, version and binary. */
+function keeps(running: StartEntry, entry: StartEntry | undefined): boolean {
+  return entry !== undefined && entry.name === running.name && entry.version === running.version && entry.binary === running.binary;
 }
 
 /** Checks that init's own quota covers every new start entry plus what it preserves; names the first child it cannot afford. */
@@ -73,13 +49,14 @@ function checkQuota(env: Env, config: InitConfig, running: ReadonlyMap<string, R
   let ram = quota.ramLimit - quota.ramUsed - config.preserve.ram;
   let caps = quota.capLimit - quota.capUsed - config.preserve.caps;
   for (const lent of running.values()) {
-    if (config.children.some((child) => child.name === lent.entry.name && child.version === lent.entry.version && child.binary === lent.entry.binary)) continue;
+    if (config.children.some((child) => keeps(lent.entry, child))) continue;
     // a child about to be destroyed gives its quota back
     ram += lent.entry.ram;
     caps += lent.entry.caps;
   }
   for (const child of config.children) {
-    if (running.has(child.name) && running.get(child.name)?.entry.version === child.version && running.get(child.name)?.entry.binary === child.binary) continue;
+    const lent = running.get(child.name);
+    if (lent !== undefined && keeps(lent.entry, child)) continue;
     ram -= child.ram;
     caps -= child.caps;
     const where = child.line > 0 ? `line ${child.line}: ` : '';
@@ -99,6 +76,8 @@ export class Sandbox {
   readonly #parentRoots = new Map<string, ClientOf<typeof Root>>();
   #config: InitConfig | null = null;
   readonly #later: DeferredWork;
+  /** Requests that waited for a child that was destroyed keep waiting for its successor. */
+  readonly #orphans = new Map<string, Map<string, ((root: Capability<typeof Root>) => void)[]>>();
 
   private constructor(env: Env, own: { client: ClientOf<typeof Pd>; capability: Capability<typeof Pd> }) {
     this.#env = env;
@@ -127,10 +106,7 @@ export class Sandbox {
     this.#config = config;
     const next = new Map(config.children.map((entry) => [entry.name, entry]));
     const doomed: string[] = [];
-    for (const [name, running] of this.#running) {
-      const entry = next.get(name);
-      if (entry === undefined || entry.version !== running.entry.version || entry.binary !== running.entry.binary) doomed.push(name);
-    }
+    for (const [name, running] of this.#running) if (!keeps(running.entry, next.get(name))) doomed.push(name);
     for (let i = 0; i < doomed.length; i++) {
       for (const [name, running] of this.#running) {
         if (doomed.includes(name)) continue;
@@ -217,9 +193,6 @@ export class Sandbox {
     this.#running.set(name, { entry, pd, child, configRom, announced: new Map(), waiting });
     await pd.session.start(entry.binary, name, env.ep.manage(child));
   }
-
-  /** Requests that waited for a child that was destroyed keep waiting for its successor. */
-  #orphans = new Map<string, Map<string, ((root: Capability<typeof Root>) => void)[]>>();
 
   #waitingFor(name: string): Map<string, ((root: Capability<typeof Root>) => void)[]> {
     const waiting = this.#orphans.get(name) ?? new Map<string, ((root: Capability<typeof Root>) => void)[]>();

@@ -1,4 +1,4 @@
-import { XmlError, XmlNode } from '@os/runtime';
+import { XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import { checkInitConfig } from './check.js';
 import { InitConfigError } from './config-error.js';
 import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, StartEntry } from './model.js';
@@ -101,13 +101,8 @@ function text(value: unknown, path: string, fallback?: string): string {
 function size(value: unknown, path: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    try {
-      return XmlNode.parse(`<v n="${value.replace(/[<&"]/g, '')}"/>`, path).numberAttribute('n', 0);
-    } catch (error) {
-      if (!(error instanceof XmlError)) throw error;
-    }
-  }
+  const parsed = typeof value === 'string' ? parseGenodeNumber(value) : undefined;
+  if (parsed !== undefined) return parsed;
   return fail(path, `must be a non-negative integer or a size such as "16M", got ${JSON.stringify(value)}`);
 }
 

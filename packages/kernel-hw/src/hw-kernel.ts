@@ -18,6 +18,7 @@ import {
   RealClock,
   type TraceEvent,
   type TraceHook,
+  findWaitCycle,
 } from '@os/kernel';
 import { IDENTITY_KIND_NAMES, IdentityKind, ObjectIdentity, type ObjectIdentityReference } from './object-identity.js';
 import { HwPd } from './pd.js';
@@ -44,6 +45,12 @@ export interface HwSignalData {
   readonly imprint: number;
   /** Submits since its last delivery. */
   readonly count: number;
+}
+
+/** Whom a blocked hw thread waits for: the thread it calls synchronously, and the servers of its queued calls. */
+function* hwWaitsOn(thread: HwThread): Iterable<HwThread> {
+  if (thread.syncTarget !== null) yield thread.syncTarget;
+  for (const call of thread.outgoing) yield call.server;
 }
 
 /**
@@ -506,29 +513,7 @@ export class HwKernel {
 
   /** Walks the wait-for graph from `server`; returns the cycle back to `caller`, if any. */
   #findCycle(caller: HwThread, server: HwThread): string[] | null {
-    const parent = new Map<HwThread, HwThread>();
-    const stack: HwThread[] = [server];
-    parent.set(server, caller);
-    while (stack.length > 0) {
-      const thread = stack.pop() as HwThread;
-      if (!thread.blocked) continue;
-      const next: HwThread[] = [];
-      if (thread.syncTarget !== null) next.push(thread.syncTarget);
-      for (const call of thread.outgoing) next.push(call.server);
-      for (const target of next) {
-        if (target === caller) {
-          const path = [caller.label];
-          for (let at: HwThread | undefined = thread; at !== undefined && at !== caller; at = parent.get(at)) path.unshift(at.label);
-          path.unshift(caller.label);
-          return path;
-        }
-        if (!parent.has(target)) {
-          parent.set(target, thread);
-          stack.push(target);
-        }
-      }
-    }
-    return null;
+    return findWaitCycle(caller, server, hwWaitsOn);
   }
 
   #awaitEntry(server: HwThread, call: PendingCall | null, result: Promise<void>): void {

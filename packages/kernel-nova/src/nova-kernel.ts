@@ -1,4 +1,4 @@
-import { type Clock, RealClock, type TraceEvent, type TraceHook } from '@os/kernel';
+import { type Clock, RealClock, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
 import { Crd, CrdType, Rights } from './crd.js';
 import { type CallFailure, NovaEc, type NovaReply, NovaSc, PendingCall } from './ec.js';
 import { type Kobject, KobjectType, type Mapping } from './kobject.js';
@@ -93,6 +93,12 @@ export const ROOT_EC_SEL = 33;
 export const ROOT_SC_SEL = 34;
 
 const PRIORITIES = 128;
+
+/** Whom a blocked EC waits for: the EC it calls, and the servers of its queued calls. */
+function* novaWaitsOn(ec: NovaEc): Iterable<NovaEc> {
+  if (ec.waitingOn !== null) yield ec.waitingOn;
+  for (const call of ec.outgoing) yield call.server;
+}
 
 /**
  * A model of the classic NOVA microhypervisor API as Genode's base-nova uses it. Each hypercall
@@ -604,29 +610,7 @@ export class NovaKernel {
 
   /** Walks the wait-for graph from `server`; returns the cycle back to `caller`, if any. */
   #findCycle(caller: NovaEc, server: NovaEc): string[] | null {
-    const parent = new Map<NovaEc, NovaEc>();
-    const stack: NovaEc[] = [server];
-    parent.set(server, caller);
-    while (stack.length > 0) {
-      const ec = stack.pop() as NovaEc;
-      if (!ec.blocked) continue;
-      const next: NovaEc[] = [];
-      if (ec.waitingOn !== null) next.push(ec.waitingOn);
-      for (const call of ec.outgoing) next.push(call.server);
-      for (const target of next) {
-        if (target === caller) {
-          const path = [caller.label];
-          for (let at: NovaEc | undefined = ec; at !== undefined && at !== caller; at = parent.get(at)) path.unshift(at.label);
-          path.unshift(caller.label);
-          return path;
-        }
-        if (!parent.has(target)) {
-          parent.set(target, ec);
-          stack.push(target);
-        }
-      }
-    }
-    return null;
+    return findWaitCycle(caller, server, novaWaitsOn);
   }
 
   #awaitEntry(server: NovaEc, call: PendingCall, result: Promise<void>): void {

@@ -35,3 +35,4 @@ export { ConformanceFailure } from './conformance/assert.js';
 export type { Clock, ClockTimer } from './clock.js';
 export { RealClock } from './real-clock.js';
 export { VirtualClock, seededRandom } from './virtual-clock.js';
+export { findWaitCycle, type WaitingThread } from './wait-cycle.js';

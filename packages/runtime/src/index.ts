@@ -7,6 +7,7 @@ export { Child, ENV_PD_SESSION_ID, type ChildPolicy, type Route } from './child.
 export { Core, PdSession, type BinaryResolver } from './core.js';
 export { boot, binaryTable, SystemStalledError, type SystemDescription, type BootOptions, type SystemHandle } from './boot.js';
 export { AttachedRomDataspace, ROM_SESSION_RAM } from './attached-rom.js';
-export { XmlNode, XmlError } from './xml-node.js';
+export { XmlNode, XmlError, parseGenodeNumber } from './xml-node.js';
 export { RomSessionComponent } from './rom-session.js';
 export { WaitList } from './wait-list.js';
+export { parentRoot } from './parent-root.js';

@@ -32,6 +32,16 @@ const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { yes: true, true: true, on: true, '1': true, no: false, false: false, off: false, '0': false };
 const SIZE_SUFFIX: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 };
 
+/**
+ * A number as Genode writes it in configs and session arguments: decimal or `0x` hex, with an
+ * optional `K`, `M` or `G` size suffix; `undefined` when `text` is not one (or not a safe integer).
+ */
+export function parseGenodeNumber(text: string): number | undefined {
+  const match = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/.exec(text);
+  const number = match === null ? Number.NaN : Number(match[1]) * (SIZE_SUFFIX[match[2] as string] as number);
+  return Number.isSafeInteger(number) ? number : undefined;
+}
+
 function lineAt(text: string, index: number): number {
   let line = 1;
   for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
@@ -136,9 +146,8 @@ export class XmlNode {
   numberAttribute(name: string, fallback: number): number {
     const value = this.#attributes.get(name);
     if (value === undefined) return fallback;
-    const match = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/.exec(value);
-    const number = match === null ? Number.NaN : Number(match[1]) * (SIZE_SUFFIX[match[2] as string] as number);
-    if (!Number.isSafeInteger(number)) throw this.error(`attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`);
+    const number = parseGenodeNumber(value);
+    if (number === undefined) throw this.error(`attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`);
     return number;
   }
 

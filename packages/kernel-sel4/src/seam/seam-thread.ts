@@ -20,6 +20,7 @@ import {
   ThreadStateError,
   TooManyCapabilitiesError,
   WrongObjectKindError,
+  findWaitCycle,
 } from '@os/kernel';
 import { CapType } from '../native/cap.js';
 import { ObjectType, Sel4Constants, ThreadState } from '../native/constants.js';
@@ -34,6 +35,12 @@ const TIMEOUT_MAX_US = 2 ** 32 - 1;
 
 function describe(fault: unknown): string {
   return fault instanceof Error ? `${fault.name}: ${fault.message}` : String(fault);
+}
+
+/** Whom a blocked seam thread waits for: the thread it calls, and the servers of its queued calls. */
+function* seamWaitsOn(thread: SeamThread): Iterable<SeamThread> {
+  if (thread.syncTarget !== null) yield thread.syncTarget;
+  for (const call of thread.outgoing) yield call.server;
 }
 
 /**
@@ -206,28 +213,7 @@ export class SeamThread implements KernelThread {
 
   /** Walks the wait-for graph from `server`; returns the cycle back to this thread, if any. */
   #findCycle(server: SeamThread): string[] | null {
-    const parent = new Map<SeamThread, SeamThread>([[server, this]]);
-    const stack: SeamThread[] = [server];
-    while (stack.length > 0) {
-      const thread = stack.pop() as SeamThread;
-      if (!thread.blocked) continue;
-      const next: SeamThread[] = [];
-      if (thread.syncTarget !== null) next.push(thread.syncTarget);
-      for (const call of thread.outgoing) next.push(call.server);
-      for (const target of next) {
-        if (target === this) {
-          const path = [this.label];
-          for (let at: SeamThread | undefined = thread; at !== undefined && at !== this; at = parent.get(at)) path.unshift(at.label);
-          path.unshift(this.label);
-          return path;
-        }
-        if (!parent.has(target)) {
-          parent.set(target, thread);
-          stack.push(target);
-        }
-      }
-    }
-    return null;
+    return findWaitCycle<SeamThread>(this, server, seamWaitsOn);
   }
 
   // ------------------------------------------------------------------ the message protocol
