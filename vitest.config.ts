@@ -7,6 +7,7 @@ const systemTests = [
   'packages/dummy/test/**/*.test.ts',
   'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
+  'packages/rom/test/**/*.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 120_000, pool: 'threads' as const };

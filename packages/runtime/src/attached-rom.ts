@@ -30,12 +30,17 @@ export class AttachedRomDataspace {
   static async open(env: Env, name: string, ram = ROM_SESSION_RAM): Promise<AttachedRomDataspace> {
     const connection = await Connection.openSession(env, Rom, { service: 'ROM', label: name, ram, caps: 2 });
     const rom = new AttachedRomDataspace(env, name, connection);
-    await rom.update();
+    await rom.#fetch();
     return rom;
   }
 
-  /** Fetches the current version of the module. */
+  /** Picks up the current version of the module, fetching its dataspace only when the server says the one held is outdated (Rom::update). */
   async update(): Promise<void> {
+    if (await this.#connection.session.update()) return;
+    await this.#fetch();
+  }
+
+  async #fetch(): Promise<void> {
     const dataspace: Capability = await this.#connection.session.dataspace();
     this.#bytes = dataspace.valid() ? this.#env.rm.attach(dataspace.cast()) : new Uint8Array(0);
     this.#valid = dataspace.valid();

@@ -37,6 +37,8 @@ export interface BootOptions {
   readonly whenStalled?: 'fail' | 'wait';
   /** Told each time the system stalls under `whenStalled: 'wait'`. */
   readonly onStall?: (error: SystemStalledError) => void;
+  /** Told each report submitted to core's Report service, with its session label (the top init's state report: `init -> state`). */
+  readonly onReport?: (label: string, report: Uint8Array) => void;
 }
 
 /** Why a run ended without an exit value. */
@@ -90,7 +92,7 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
   };
   const ram = system.ram ?? DEFAULT_RAM;
   const caps = system.caps ?? DEFAULT_CAPS;
-  const core = new Core({ kernel, ram, caps, binaries: system.binaries, roms: system.roms ?? new Map(), log: sink });
+  const core = new Core({ kernel, ram, caps, binaries: system.binaries, roms: system.roms ?? new Map(), log: sink, ...(options.onReport === undefined ? {} : { onReport: options.onReport }) });
   let exitValue: number | null = null;
   let exited: (value: number) => void = () => undefined;
   const exitPromise = new Promise<number>((resolve) => {

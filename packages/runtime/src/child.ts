@@ -71,7 +71,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   #resourceAvail: SignalContextCapability | null = null;
   #yield: SignalContextCapability | null = null;
   #heartbeat: SignalContextCapability | null = null;
-  #heartbeatResponses = 0;
+  #outstandingHeartbeats = 0;
   #sessionSigh: SignalContextCapability | null = null;
   readonly #requests = new Map<number, { state: 'pending' } | { state: 'ready'; capability: Capability } | { state: 'failed'; error: unknown }>();
 
@@ -95,9 +95,12 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return this.#sessions.size;
   }
 
-  /** Heartbeat responses received so far. */
-  get heartbeatResponses(): number {
-    return this.#heartbeatResponses;
+  /**
+   * Heartbeats the child left unanswered since its last response (Genode's `skipped_heartbeats`):
+   * one outstanding heartbeat is fine, as the child needs time to answer; each further one counts.
+   */
+  get skippedHeartbeats(): number {
+    return this.#outstandingHeartbeats > 1 ? this.#outstandingHeartbeats - 1 : 0;
   }
 
   /** Passes the child's exit value to the policy (Parent::exit). */
@@ -256,15 +259,16 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#heartbeat = context.cast();
   }
 
-  /** Counts the child's answer to a heartbeat: it is alive (Parent::heartbeat_response). */
+  /** The child answered: it is alive, nothing is outstanding any more (Parent::heartbeat_response). */
   heartbeatResponse(): void {
-    this.#heartbeatResponses++;
+    this.#outstandingHeartbeats = 0;
   }
 
-  /** Sends the child a heartbeat signal, if it registered for them. */
+  /** Sends the child a heartbeat signal, once it registered for them; returns whether it did. */
   heartbeat(): boolean {
-    if (this.#heartbeat === null) return false;
-    this.#thread.submitSignal(this.#heartbeat.selector);
+    if (this.#heartbeat === null || !this.#thread.valid(this.#heartbeat.rawSelector)) return false;
+    this.#outstandingHeartbeats++;
+    this.#thread.submitSignal(this.#heartbeat.rawSelector);
     return true;
   }
 

@@ -23,7 +23,7 @@ function describe(error: unknown): string {
  */
 export async function startComponent(parts: EnvParts, module: ComponentModule): Promise<Env> {
   const env = new Env(parts);
-  await env.registerResourceAvail();
+  await env.registerWithParent();
   let starter: ReturnType<Env['ep']['rpc']['createSignalHandler']> | null = null;
   starter = env.ep.rpc.createSignalHandler(async () => {
     if (starter !== null) env.ep.rpc.dissolveSignalHandler(starter);

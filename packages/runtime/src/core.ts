@@ -13,6 +13,7 @@ import {
 } from '@os/session';
 import { Child, type ChildPolicy, type Route } from './child.js';
 import { type ComponentModule, startComponent } from './component.js';
+import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS, ReportSessionComponent } from './report-session.js';
 import { RomSessionComponent } from './rom-session.js';
 import { WaitList } from './wait-list.js';
 import { Log, Pd, StartFailed } from './services.js';
@@ -98,6 +99,8 @@ export class Core {
   readonly #romRoot: RomRoot;
   readonly #romWaiters: (() => void)[] = [];
   readonly #log: (line: string) => void;
+  readonly #reports = new Map<string, Uint8Array>();
+  readonly #onReport: ((label: string, report: Uint8Array) => void) | undefined;
   /** What the system's components wait for, noted while they wait. */
   readonly waits = new WaitList();
   #pending = 0;
@@ -111,11 +114,14 @@ export class Core {
     readonly binaries: BinaryResolver;
     readonly roms: ReadonlyMap<string, Uint8Array>;
     readonly log: (line: string) => void;
+    /** Told each report a component submits to core's Report service. */
+    readonly onReport?: (label: string, report: Uint8Array) => void;
   }) {
     this.kernel = options.kernel;
     this.#resolveBinary = options.binaries;
     this.#roms = new Map(options.roms);
     this.#log = options.log;
+    this.#onReport = options.onReport;
     this.pd = this.kernel.createPd('core');
     this.kernel.grantQuota(this.pd, { ram: options.ram, caps: options.caps });
     this.#thread = this.kernel.createThread(this.pd, 'core.ep');
@@ -130,6 +136,18 @@ export class Core {
     this.#announceLocal('LOG', new LogRoot(this, this.#log));
     this.#romRoot = new RomRoot(this);
     this.#announceLocal('ROM', this.#romRoot);
+    this.#announceLocal('Report', new ReportRoot(this));
+  }
+
+  /** The latest report submitted to core's Report service under session label `label`, if any. */
+  report(label: string): Uint8Array | undefined {
+    return this.#reports.get(label);
+  }
+
+  /** Keeps `report` as the latest under `label` and passes it on to the boot's `onReport`. */
+  receiveReport(label: string, report: Uint8Array): void {
+    this.#reports.set(label, report);
+    this.#onReport?.(label, report);
   }
 
   /** core's entrypoint thread, which serves its sessions. */
@@ -329,6 +347,37 @@ class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   /** Closes the LOG session (Root::close). */
   close(session: Capability): void {
     this.#sessions.remove(session);
+  }
+}
+
+/**
+ * core's Report service: keeps each session's latest report by its label (`core.report(label)`) and
+ * hands it to the boot's `onReport`, which is how `os run --state` sees the top init's state report.
+ */
+class ReportRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions: ServedSessions<ReportSessionComponent>;
+  constructor(
+    /** The core that keeps the reports. */
+    private readonly core: Core,
+  ) {
+    super(Root);
+    this.#sessions = new ServedSessions(core);
+  }
+  /** Opens a Report session with a buffer of `buffer_size` bytes, which the donation must cover (Root::session). */
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    const label = args.string('label');
+    const size = args.has('buffer_size') ? args.number('buffer_size') : DEFAULT_REPORT_BUFFER;
+    if (args.number('ram_quota') < size) throw new InsufficientRamQuota(`a Report session with a buffer of ${size} bytes needs ${size} bytes of RAM`);
+    if (args.number('cap_quota') < REPORT_SESSION_CAPS) throw new InsufficientCapQuota(`a Report session needs ${REPORT_SESSION_CAPS} capabilities`);
+    return this.#sessions.add(new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label, report)));
+  }
+  /** Accepts the donation; a Report session needs no more (Root::upgrade). */
+  upgrade(): void {}
+  /** Closes the Report session and frees its buffer (Root::close). */
+  close(session: Capability): void {
+    const closed = this.#sessions.remove(session);
+    if (closed !== undefined) this.core.freeDataspace(closed.buffer);
   }
 }
 

@@ -140,10 +140,18 @@ export class Env implements SessionEnv {
     this.#freeIds.push(id);
   }
 
-  /** Registers for the parent's `resource_avail` and session signals; called once before `construct`. */
-  async registerResourceAvail(): Promise<void> {
+  /**
+   * Registers with the parent for `resource_avail`, session and heartbeat signals; called once before
+   * `construct`. Heartbeats are answered from the entrypoint, so a component whose entrypoint is blocked
+   * for good stops answering and its parent sees it skip them.
+   */
+  async registerWithParent(): Promise<void> {
     this.#resourceAvail = this.blockingSignal();
     await this.parent.resourceAvailSigh(this.#resourceAvail.capability);
+    const heartbeat = this.ep.rpc.createSignalHandler(async () => {
+      await this.parent.heartbeatResponse();
+    });
+    await this.parent.heartbeatSigh(heartbeat);
     const sessions = this.#io.context(() => {
       this.#sessionSignals++;
       for (const wake of this.#sessionWaiters.splice(0)) wake();
@@ -163,7 +171,7 @@ export class Env implements SessionEnv {
 
   /** {@inheritDoc @os/session#SessionEnv.waitForResources} */
   async waitForResources(): Promise<void> {
-    if (this.#resourceAvail === null) await this.registerResourceAvail();
+    if (this.#resourceAvail === null) await this.registerWithParent();
     await (this.#resourceAvail as BlockingSignal).wait();
   }
 

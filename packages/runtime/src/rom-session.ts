@@ -11,6 +11,7 @@ import { Rom } from './services.js';
 export class RomSessionComponent extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
   readonly #thread: KernelThread;
   #dataspace: Selector;
+  #handedOut: Selector | null = null;
   #sigh: Capability | null = null;
 
   /** Serves the dataspace `dataspace` (in the server's space) from the server thread `thread`. */
@@ -27,7 +28,13 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
 
   /** Hands the client the current version's dataspace (Rom::dataspace). */
   dataspace(): Capability {
+    this.#handedOut = this.#dataspace;
     return new Capability(this.#dataspace);
+  }
+
+  /** Whether the dataspace the client was handed last is the current version (Rom::update); if not, it fetches `dataspace` again. */
+  update(): boolean {
+    return this.#handedOut === this.#dataspace;
   }
 
   /** Registers the signal the client gets when the module changes (Rom::sigh). */

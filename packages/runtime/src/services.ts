@@ -8,11 +8,28 @@ export const Log = defineInterface('Log', {
 
 /**
  * Genode's ROM session: a read-only module as a dataspace. `dataspace` hands out the current version;
- * `sigh` registers a signal handler told about new versions.
+ * `update` answers whether the dataspace the client holds already is the current version (if not, it
+ * asks for `dataspace` again); `sigh` registers a signal handler told about new versions.
  */
 export const Rom = defineInterface('Rom', {
   dataspace: method([], codec.capability()),
+  update: method([], codec.bool),
   sigh: method([codec.capability()], codec.void),
+});
+
+/** A report's length exceeds the session's buffer: open the session with a larger `buffer_size`. */
+export class ReportTooLarge extends RpcException {}
+
+/**
+ * Genode's Report session: the client writes a report into the session's dataspace and `submit`s its
+ * length; the server takes the bytes from there. `responseSigh`/`obtainResponse` carry an answer
+ * back (the server writes it into the same dataspace), as Genode's clipboard does.
+ */
+export const Report = defineInterface('Report', {
+  dataspace: method([], codec.capability()),
+  submit: method([codec.u32], codec.void, { throws: [ReportTooLarge] }),
+  responseSigh: method([codec.capability()], codec.void),
+  obtainResponse: method([], codec.u32),
 });
 
 /** core refused to start a component: the binary cannot be resolved, or the PD already runs one. */

@@ -18,7 +18,7 @@ describe('boot', () => {
     const system = await boot({ init: 'hello', binaries: binaryTable({ hello }) }, { kernel: createKernel, clock: new VirtualClock() });
     expect(await system.exit).toBe(7);
     // the kernels charge differently: hw also charges each thread's signal receiver (base-hw's new_signal_receiver)
-    const objects: Record<string, number> = { hw: 4, nova: 2, sel4: 2 };
+    const objects: Record<string, number> = { hw: 5, nova: 3, sel4: 3 };
     expect(system.lines).toEqual(['[hello] Hello world', `[hello] my PD pays for ${objects[kernelUnderTest().name]} kernel objects`]);
   });
 
@@ -33,8 +33,8 @@ describe('boot', () => {
     };
     system = await boot({ init: 'probe', binaries: binaryTable({ probe }) }, { kernel: createKernel, clock: new VirtualClock() });
     await system.exit;
-    // the parent, plus the signal contexts the runtime made for resource_avail and for pending sessions
-    expect(held.sort()).toEqual(['rpc-object', 'signal-context', 'signal-context']);
+    // the parent, plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
+    expect(held.sort()).toEqual(['rpc-object', 'signal-context', 'signal-context', 'signal-context']);
   });
 
   it('a construct that throws is logged with the component name and reported to the parent as exit 1', async () => {
