@@ -202,7 +202,7 @@ export function host(options: { readonly ram: number; readonly caps: number; rea
             const quota = await child.pd.quota();
             await env.log(`dummy quota: ram ${quota.ramLimit} used ${quota.ramUsed}, caps ${quota.capLimit} used ${quota.capUsed}`);
           } else if (step.action === 'yield') {
-            await env.log(child.requestYield() ? 'asking dummy to yield' : 'dummy does not take yield requests');
+            await env.log(child.requestYield('ram_quota=0') ? 'asking dummy to yield' : 'dummy does not take yield requests');
           } else {
             await env.parent.exit(0);
           }

@@ -1,4 +1,7 @@
 export { init, construct, startChildren } from './init.js';
+export { Sandbox } from './sandbox.js';
+export { renderStateReport, type StateSnapshot, type ChildState, type ChildResources, type ResourceFigures, type ProvidedSession } from './state-report.js';
+export { selectPolicy } from './exported-service.js';
 export { InitConfigError } from './config-error.js';
 export type { InitConfig, StartEntry, RouteRule, RouteTarget, LabelMatch, ChildHeartbeat, ServicePolicy, ExportedService, ReportOptions, PreservedResources } from './model.js';
 export { readInitConfig } from './xml-config.js';

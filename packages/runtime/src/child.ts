@@ -42,17 +42,54 @@ export interface ChildPolicy {
   exited(value: number): void;
   /** The child asked for more resources (`ram_quota=...`); answer by transferring and calling `child.resourcesAvailable()`. */
   resourceRequest(args: SessionArgs): void;
+  /** The child answered a yield request (`child.requestYield`): what it gave up can be taken back now. */
+  yielded?(): void;
+}
+
+/** Genode's session states as a state report shows them: `CREATING` while pending, `OK` once handed out. */
+export type ChildSessionState = 'CREATING' | 'OK';
+
+/** One session a child requested, as its parent sees it (Genode's `Session_state`, client side). */
+export interface ChildSession {
+  /** The child's id for it. */
+  readonly id: number;
+  /** The service. */
+  readonly service: string;
+  /** The label with the child's name in front, before any rewriting by the route. */
+  readonly label: string;
+  /** The label the server sees. */
+  readonly serverLabel: string;
+  /** Pending or handed out. */
+  readonly state: ChildSessionState;
+  /** RAM donated so far. */
+  readonly ram: number;
+  /** Capabilities donated so far. */
+  readonly caps: number;
+  /** The session arguments as the server got them. */
+  readonly args: string;
+  /** The serving sibling, if the server is one (see {@link Route.server}). */
+  readonly server?: string;
 }
 
 /** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
 export const ENV_PD_SESSION_ID = 1;
 
 interface OpenSession {
+  readonly service: string;
+  readonly label: string;
   readonly route: Route;
   readonly capability: Capability;
+  args: string;
   ram: number;
   caps: number;
 }
+
+/** A request that is pending or settled but not yet collected by `sessionCap`. */
+type Request = { readonly service: string; readonly label: string; readonly ram: number; readonly caps: number } & (
+  | { readonly state: 'pending' }
+  | { readonly state: 'ready'; readonly capability: Capability }
+  | { readonly state: 'failed'; readonly error: unknown }
+);
 
 /**
  * The parent side of one child (Genode's `Child`): the RPC object behind the child's parent capability.
@@ -72,8 +109,9 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   #yield: SignalContextCapability | null = null;
   #heartbeat: SignalContextCapability | null = null;
   #outstandingHeartbeats = 0;
+  #yieldArgs = '';
   #sessionSigh: SignalContextCapability | null = null;
-  readonly #requests = new Map<number, { state: 'pending' } | { state: 'ready'; capability: Capability } | { state: 'failed'; error: unknown }>();
+  readonly #requests = new Map<number, Request>();
 
   /** Creates the parent side of child `name`, whose PD session (`pd`) this parent holds. */
   constructor(name: string, policy: ChildPolicy, thread: KernelThread, pd: Capability<typeof Pd>) {
@@ -126,12 +164,43 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     const work = this.#open(id, service, argsText, markWaiting);
     const first = await Promise.race([work, waiting]);
     if (first !== null) return first;
-    this.#requests.set(id, { state: 'pending' });
+    const args = SessionArgs.parse(argsText);
+    const request = { service, label: SessionLabel.prefixed(this.name, args.string('label')).text, ram: args.number('ram_quota'), caps: args.number('cap_quota') };
+    this.#requests.set(id, { ...request, state: 'pending' });
     work.then(
-      (capability) => this.#settled(id, { state: 'ready', capability }),
-      (error: unknown) => this.#settled(id, { state: 'failed', error }),
+      (capability) => this.#settled(id, { ...request, state: 'ready', capability }),
+      (error: unknown) => this.#settled(id, { ...request, state: 'failed', error }),
     );
     return Capability.invalid();
+  }
+
+  /** The child's sessions, pending ones included, in id order: what a state report lists as `<requested>`. */
+  sessions(): ChildSession[] {
+    const all: ChildSession[] = [];
+    for (const [id, session] of this.#sessions) {
+      all.push({
+        id,
+        service: session.service,
+        label: session.label,
+        serverLabel: session.route.label ?? session.label,
+        state: 'OK',
+        ram: session.ram,
+        caps: session.caps,
+        args: session.args,
+        ...(session.route.server === undefined ? {} : { server: session.route.server }),
+      });
+    }
+    for (const [id, request] of this.#requests) {
+      if (request.state !== 'pending') continue;
+      all.push({ id, service: request.service, label: request.label, serverLabel: request.label, state: 'CREATING', ram: request.ram, caps: request.caps, args: '' });
+    }
+    return all.sort((a, b) => a.id - b.id);
+  }
+
+  /** Whether a session request of the child waits for its server: the child is incomplete. */
+  get waiting(): boolean {
+    for (const request of this.#requests.values()) if (request.state === 'pending') return true;
+    return false;
   }
 
   /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
@@ -149,7 +218,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return request.capability;
   }
 
-  #settled(id: number, outcome: { state: 'ready'; capability: Capability } | { state: 'failed'; error: unknown }): void {
+  #settled(id: number, outcome: Request): void {
     if (!this.#requests.has(id)) return;
     this.#requests.set(id, outcome);
     if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector)) this.#thread.submitSignal(this.#sessionSigh.rawSelector);
@@ -174,7 +243,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       await route.serverPd.transferQuota(this.#pdCapability, ram, caps);
       throw error;
     }
-    this.#sessions.set(id, { route, capability, ram, caps });
+    this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
     return capability;
   }
 
@@ -213,6 +282,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     await session.route.root.upgrade(session.capability, args.toString());
     session.ram += ram;
     session.caps += caps;
+    session.args = SessionArgs.parse(session.args).set('ram_quota', session.ram).set('cap_quota', session.caps).toString();
     return SessionResult.Done;
   }
 
@@ -246,13 +316,16 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#yield = context.cast();
   }
 
-  /** What the child should yield; empty, as this parent asks for nothing in particular (Parent::yield_request). */
+  /** What the child is asked to yield, e.g. `ram_quota=65536`; empty when nothing is asked (Parent::yield_request). */
   yieldRequest(): string {
-    return '';
+    return this.#yieldArgs;
   }
 
-  /** The child's word that it yielded; nothing to do here (Parent::yield_response). */
-  yieldResponse(): void {}
+  /** The child's word that it yielded what it could: the policy takes it back (Parent::yield_response). */
+  yieldResponse(): void {
+    this.#yieldArgs = '';
+    this.#policy.yielded?.();
+  }
 
   /** Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh). */
   heartbeatSigh(context: Capability): void {
@@ -272,10 +345,11 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return true;
   }
 
-  /** Asks the child to yield resources, if it registered for yield requests. */
-  requestYield(): boolean {
-    if (this.#yield === null) return false;
-    this.#thread.submitSignal(this.#yield.selector);
+  /** Asks the child to yield `args` (e.g. `ram_quota=65536`), if it registered for yield requests; returns whether it could ask. */
+  requestYield(args: string): boolean {
+    this.#yieldArgs = args;
+    if (this.#yield === null || !this.#thread.valid(this.#yield.rawSelector)) return false;
+    this.#thread.submitSignal(this.#yield.rawSelector);
     return true;
   }
 }

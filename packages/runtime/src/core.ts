@@ -41,6 +41,14 @@ class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
 export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof Pd> {
   /** Whether a component runs in the PD; a PD runs one at most. */
   started = false;
+  /** Whether the PD was destroyed. */
+  destroyed = false;
+  /**
+   * Quota moved into this PD from each other PD session, minus what moved back (Genode's reference
+   * accounts): when the PD is destroyed, each peer gets back what it put in beyond the session's
+   * donation, so a parent that raised a child's quota does not lose the raise.
+   */
+  readonly net = new Map<PdSession, { ram: number; caps: number }>();
   /** Creates the session of PD `pd`, labelled `label`, served by `core`. */
   constructor(
     /** The core that serves the session and starts components. */
@@ -64,6 +72,8 @@ export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof P
     if (to === undefined) throw new OutOfRam(`the transfer target is not a PD session of core`);
     try {
       this.core.kernel.transferQuota(this.pd, to.pd, { ram, caps });
+      to.#note(this, ram, caps);
+      this.#note(to, -ram, -caps);
     } catch (error) {
       if (error instanceof QuotaExceededError) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
       if (error instanceof RangeError) throw new OutOfRam(error.message);
@@ -73,6 +83,13 @@ export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof P
   /** The PD's quota and how much of it is in use (Pd::quota). */
   quota() {
     return this.core.kernel.quota(this.pd);
+  }
+  #note(peer: PdSession, ram: number, caps: number): void {
+    const net = this.net.get(peer) ?? { ram: 0, caps: 0 };
+    net.ram += ram;
+    net.caps += caps;
+    if (net.ram === 0 && net.caps === 0) this.net.delete(peer);
+    else this.net.set(peer, net);
   }
 }
 
@@ -172,9 +189,27 @@ export class Core {
     const session = this.pdSession(capability);
     if (session === undefined || session.pd === this.pd) return;
     this.#pdSessions.delete(capability.rawSelector);
+    session.destroyed = true;
     const returned = this.kernel.destroyPd(session.pd);
     this.kernel.grantQuota(this.pd, returned);
     this.#entrypoint.dissolve(session);
+    // settle what other PDs moved in or took out, so the session's donation is all that is left to return
+    for (const [peer, net] of session.net) {
+      peer.net.delete(session);
+      if (peer.destroyed) continue;
+      const ram = Math.max(0, net.ram);
+      const caps = Math.max(0, net.caps);
+      if (ram > 0 || caps > 0) this.kernel.transferQuota(this.pd, peer.pd, { ram, caps });
+      const owedRam = Math.max(0, -net.ram);
+      const owedCaps = Math.max(0, -net.caps);
+      if (owedRam === 0 && owedCaps === 0) continue;
+      try {
+        this.kernel.transferQuota(peer.pd, this.pd, { ram: owedRam, caps: owedCaps });
+      } catch (error) {
+        if (!(error instanceof QuotaExceededError)) throw error;
+        this.#log(`[core] Warning: PD "${peer.label}" took ${owedRam} bytes and ${owedCaps} capabilities out of the destroyed PD "${session.label}" and cannot give them back`);
+      }
+    }
   }
 
   /** Allocates a dataspace in core's PD holding `content`. */
