@@ -8,6 +8,7 @@ const systemTests = [
   'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
   'packages/rom/test/**/*.test.ts',
+  'tooling/scenarios/test/**/*.test.ts',
 ];
 
 const shared = { testTimeout: 30_000, hookTimeout: 120_000, pool: 'threads' as const };

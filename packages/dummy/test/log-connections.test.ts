@@ -20,10 +20,10 @@ describe('dummy: <create_log_connections> and <destroy_log_connections>', () => 
       { at: 250, action: 'quota' },
     ]);
     expect(await system.exit).toBe(0);
-    // held throughout: the config ROM and the Timer session of <sleep>; from the first line on, the LOG session of the env
-    const ram = HOSTED.ram - ROM_SESSION_RAM - TIMER_SESSION_RAM;
-    const caps = HOSTED.caps - 2 - TIMER_SESSION_CAPS;
+    // held throughout: the env's LOG session (opened before construct), the config ROM and the Timer session of <sleep>
     const envLogCaps = 1;
+    const ram = HOSTED.ram - ROM_SESSION_RAM - TIMER_SESSION_RAM;
+    const caps = HOSTED.caps - envLogCaps - 2 - TIMER_SESSION_CAPS;
     const quotaLine = (line: string | undefined) => line?.replace(/ used \d+/g, '');
     expect(system.stamped.map(quotaLine)).toEqual([
       `50000 [init -> host] dummy quota: ram ${ram}, caps ${caps}`,
@@ -31,9 +31,9 @@ describe('dummy: <create_log_connections> and <destroy_log_connections>', () => 
       '100000 [init -> host -> dummy] upgrade connection 0',
       '100000 [init -> host -> dummy] upgrade connection 1',
       '100000 [init -> host -> dummy] created all LOG connections',
-      `150000 [init -> host] dummy quota: ram ${ram - 2 * (LOG_SESSION_RAM + 4096)}, caps ${caps - envLogCaps - 2 * LOG_SESSION_CAPS}`,
+      `150000 [init -> host] dummy quota: ram ${ram - 2 * (LOG_SESSION_RAM + 4096)}, caps ${caps - 2 * LOG_SESSION_CAPS}`,
       '200000 [init -> host -> dummy] destroyed all LOG connections',
-      `250000 [init -> host] dummy quota: ram ${ram}, caps ${caps - envLogCaps}`,
+      `250000 [init -> host] dummy quota: ram ${ram}, caps ${caps}`,
     ]);
   });
 

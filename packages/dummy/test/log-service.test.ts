@@ -25,7 +25,7 @@ describe('dummy: <log_service>', () => {
     expect(await system.exit).toBe(0);
     expect(system.stamped).toEqual([
       '0 [init -> s] created LOG service',
-      '10000 [init -> s] opening session with label c',
+      '0 [init -> s] opening session with label c',
       '10000 [init -> s] [c] going to create 1 LOG connections',
       '10000 [init -> s] opening session with label c -> 0',
       '10000 [init -> s] [c] upgrade connection 0',

@@ -68,6 +68,7 @@ export class Sandbox {
   #reporter: Reporter | null = null;
   #reportedAt = Number.NEGATIVE_INFINITY;
   #heartbeatRate = 0;
+  #retries = 0;
 
   private constructor(env: Env, own: OwnPd) {
     this.#env = env;
@@ -251,6 +252,8 @@ export class Sandbox {
         this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
         this.#stateChanged(true);
       },
+      later: () => new Promise<void>((resolve) => this.#alarms.set(`retry ${this.#retries++}`, 0, resolve)),
+      resume: <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
       yielded: () => {
         const running = this.#running.get(name);
         if (running !== undefined) this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));

@@ -74,7 +74,7 @@ export interface StateSnapshot {
 }
 
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
 function element(name: string, attributes: readonly (readonly [string, string | number])[], body: readonly string[] = [], indent = ''): string[] {

@@ -37,6 +37,8 @@ export interface BootOptions {
   readonly whenStalled?: 'fail' | 'wait';
   /** Told each time the system stalls under `whenStalled: 'wait'`. */
   readonly onStall?: (error: SystemStalledError) => void;
+  /** Stops driving the virtual clock when aborted: `exit` then rejects with the signal's reason (for runs that never end by themselves, such as heartbeat-monitored systems). */
+  readonly signal?: AbortSignal;
   /** Told each report submitted to core's Report service, with its session label (the top init's state report: `init -> state`). */
   readonly onReport?: (label: string, report: Uint8Array) => void;
 }
@@ -114,6 +116,7 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
         await core.loaded();
         await quiescent();
         if (exitValue !== null) return exitValue;
+        options.signal?.throwIfAborted();
         if (clock.advance()) continue;
         const stalled = new SystemStalledError(clock.now(), core.waits.describe());
         if (options.whenStalled !== 'wait') throw stalled;

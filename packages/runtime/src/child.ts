@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import type { KernelThread } from '@os/kernel';
+import { DeadlockError, type KernelThread } from '@os/kernel';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   OutOfCaps,
@@ -44,6 +44,16 @@ export interface ChildPolicy {
   resourceRequest(args: SessionArgs): void;
   /** The child answered a yield request (`child.requestYield`): what it gave up can be taken back now. */
   yielded?(): void;
+  /**
+   * Resolves once the calls queued at the parent's entrypoint were served (a timeout does; a signal to
+   * the entrypoint may come first). A session request to a server that is itself blocked calling the
+   * parent fails with `DeadlockError` (the parent calls its children synchronously); with `later` and
+   * `resume` the request turns pending, the parent serves the server, and tries again, up to
+   * {@link SERVER_CALL_ATTEMPTS} times. Without them such a request fails.
+   */
+  later?(): Promise<void>;
+  /** Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned. */
+  resume?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Genode's session states as a state report shows them: `CREATING` while pending, `OK` once handed out. */
@@ -70,6 +80,9 @@ export interface ChildSession {
   /** The serving sibling, if the server is one (see {@link Route.server}). */
   readonly server?: string;
 }
+
+/** How often a parent tries a call to a server that is blocked calling it before it gives up with the `DeadlockError`. */
+export const SERVER_CALL_ATTEMPTS = 100;
 
 /** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
 export const ENV_PD_SESSION_ID = 1;
@@ -230,21 +243,45 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     args.set('label', label);
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
-    const route = await this.#policy.resolve(service, label, waiting);
+    let pending = false;
+    const becomePending = (): void => {
+      if (pending) return;
+      pending = true;
+      waiting();
+    };
+    const route = await this.#policy.resolve(service, label, becomePending);
     if (route.label !== undefined) args.set('label', route.label);
+    // Once the request is pending, the session handler has returned: the rest runs as an activity of
+    // the parent's entrypoint (a thread back in its receive loop must not call), one attempt each.
+    const resume = this.#policy.resume;
+    const run = (work: () => Promise<Capability>): Promise<Capability> => (pending && resume !== undefined ? resume(work) : work());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const capability = await run(() => this.#create(route, args, ram, caps));
+        this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
+        return capability;
+      } catch (error) {
+        const later = this.#policy.later;
+        if (!(error instanceof DeadlockError) || later === undefined || resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
+        // the server is blocked calling this parent: answer the child "pending", serve the server, try again
+        becomePending();
+        await later();
+      }
+    }
+  }
+
+  /** Moves the donation to the server and opens the session there; moves it back if that fails. */
+  async #create(route: Route, args: SessionArgs, ram: number, caps: number): Promise<Capability> {
     const quota = await this.#pd.quota();
     if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
     if (caps > quota.capLimit - quota.capUsed) throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
     await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
-    let capability: Capability;
     try {
-      capability = await route.root.session(args.toString());
+      return await route.root.session(args.toString());
     } catch (error) {
       await route.serverPd.transferQuota(this.#pdCapability, ram, caps);
       throw error;
     }
-    this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
-    return capability;
   }
 
   /** The names of the siblings serving the child's open sessions: who the child depends on. */

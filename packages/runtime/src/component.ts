@@ -24,6 +24,7 @@ function describe(error: unknown): string {
 export async function startComponent(parts: EnvParts, module: ComponentModule): Promise<Env> {
   const env = new Env(parts);
   await env.registerWithParent();
+  await env.openLog().catch(() => undefined);
   let starter: ReturnType<Env['ep']['rpc']['createSignalHandler']> | null = null;
   starter = env.ep.rpc.createSignalHandler(async () => {
     if (starter !== null) env.ep.rpc.dissolveSignalHandler(starter);

@@ -121,8 +121,17 @@ export class Env implements SessionEnv {
 
   /** Writes one line to the component's LOG session (`[label] text`). */
   async log(text: string): Promise<void> {
-    if (this.#log === null) this.#log = await Connection.openSession(this, Log, { service: 'LOG', ram: 0, caps: 1 });
-    for (const line of text.split('\n')) await this.#log.session.write(line);
+    const log = this.#log ?? (await this.openLog());
+    for (const line of text.split('\n')) await log.session.write(line);
+  }
+
+  /**
+   * Opens the component's LOG session, one of its environment sessions (Genode's `Parent::Env::log`):
+   * done before `construct`, so a server never asks its parent for it while it serves its own clients.
+   */
+  async openLog(): Promise<Connection<typeof Log>> {
+    this.#log ??= await Connection.openSession(this, Log, { service: 'LOG', ram: 0, caps: 1 });
+    return this.#log;
   }
 
   /** A signal to wait on while the entrypoint stays blocked (see {@link BlockingSignal}). */

@@ -22,7 +22,7 @@ describe('boot', () => {
     expect(system.lines).toEqual(['[hello] Hello world', `[hello] my PD pays for ${objects[kernelUnderTest().name]} kernel objects`]);
   });
 
-  it('a component starts with exactly one capability it did not make itself: its parent', async () => {
+  it('a component starts with no capability it did not make itself but its parent and its env LOG session', async () => {
     let held: string[] = [];
     let system: Awaited<ReturnType<typeof boot>> | null = null;
     const probe = {
@@ -33,8 +33,9 @@ describe('boot', () => {
     };
     system = await boot({ init: 'probe', binaries: binaryTable({ probe }) }, { kernel: createKernel, clock: new VirtualClock() });
     await system.exit;
-    // the parent, plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
-    expect(held.sort()).toEqual(['rpc-object', 'signal-context', 'signal-context', 'signal-context']);
+    // the parent and the LOG session (an env session, opened before construct, as Genode's Parent::Env::log),
+    // plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
+    expect(held.sort()).toEqual(['rpc-object', 'rpc-object', 'signal-context', 'signal-context', 'signal-context']);
   });
 
   it('a construct that throws is logged with the component name and reported to the parent as exit 1', async () => {
