@@ -12,8 +12,9 @@ cli
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
   .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124)')
   .option('--watch', 'With an init config (.xml) as target: apply each saved edit to the running system (a stall then waits for edits)')
+  .option('--state <file>', "Keep <file> holding the top init's latest state report (the config needs a <report .../> node)")
   .example('os run apps/hello-timer --virtual-time')
-  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string; watch?: boolean }) => {
+  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string; watch?: boolean; state?: string }) => {
     process.exitCode = await run(
       target,
       {
@@ -23,6 +24,7 @@ cli
         trace: flags.trace,
         timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
         watch: flags.watch === true,
+        state: flags.state === undefined ? undefined : String(flags.state),
       },
       { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
     );

@@ -5,6 +5,7 @@ import { createSel4Kernel } from '@os/kernel-sel4';
 import { SystemStalledError, boot } from '@os/runtime';
 import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
+import { stateFile } from './state-file.js';
 import { traceToFile } from './trace-file.js';
 
 /** The kernels `--kernel` accepts. */
@@ -31,6 +32,8 @@ export interface RunOptions {
   readonly timeout?: number | undefined;
   /** Apply each saved edit of the init config target to the running system; a stall waits for edits. */
   readonly watch?: boolean | undefined;
+  /** Keep this file holding the top init's latest state report (init needs a `<report>` node to make one). */
+  readonly state?: string | undefined;
 }
 
 /** Where `os run` writes. */
@@ -76,6 +79,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
       clock,
       log: output.stdout,
       ...(trace ? { trace } : {}),
+      ...(options.state === undefined ? {} : { onReport: stateFile(options.state, system.name ?? system.init) }),
       ...(watching ? { whenStalled: 'wait' as const, onStall: (stalled: SystemStalledError) => output.stderr(`os run: ${stalled.message}\nos run: waiting for an edit of ${target}`) } : {}),
     });
     kernel = booted.kernel;

@@ -4,10 +4,11 @@ import { InitConfigError, init, readInitConfig } from '@os/init';
 import { type BinaryResolver, type ComponentModule, type SystemDescription } from '@os/runtime';
 import { timerDriver } from '@os/timer';
 import { dummy } from '@os/dummy';
+import { reportRom } from '@os/rom';
 import { binaryFile, directoryRoms, importComponent } from './boot-modules.js';
 
 /** The components `os run system.xml` knows by their Genode names. */
-export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy };
+export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy, report_rom: reportRom };
 
 /**
  * The system an init config file describes: core starts the built-in init with the file as its

@@ -33,6 +33,35 @@ describe('os run', () => {
     expect(result.code).toBe(0);
   });
 
+  it('drives a nested init live from report_rom and keeps --state FILE holding the top init state report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'os-state-'));
+    const state = join(dir, 'state.xml');
+    try {
+      const result = os('run', join(fixtures, 'nested/system.xml'), '--virtual-time', '--state', state);
+      // sub's config is publisher's report, passed on by report_rom; its second version reaches sub live
+      expect(result.stdout.split('\n').filter((line) => line.includes('greeter'))).toEqual([
+        '[init -> sub -> greeter] config 1: 1',
+        '[init -> sub -> greeter] hello from the first config',
+        '[init -> sub -> greeter] config 2: 2',
+        '[init -> sub -> greeter] hello from the second config',
+      ]);
+      expect(result.stdout).toContain('[init -> publisher] published both configs\n');
+      // nothing ends the system: it stalls once the publisher is done
+      expect(result.code).toBe(2);
+      const report = readFileSync(state, 'utf8');
+      expect(report.startsWith('<state>\n')).toBe(true);
+      expect([...report.matchAll(/<child name="([^"]+)" binary="([^"]+)"/g)].map((match) => `${match[1]}=${match[2]}`)).toEqual([
+        'timer=timer',
+        'report_rom=report_rom',
+        'publisher=publisher.mjs',
+        'sub=init',
+      ]);
+      expect(report).toMatch(/<caps assigned="300" quota="\d+" used="\d+" avail="\d+"\/>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects a config before boot with file, line, element and fix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'os-xml-'));
     const good = readFileSync(join(root, 'apps/hello-timer/system.xml'), 'utf8');
@@ -46,7 +75,7 @@ describe('os run', () => {
     });
     expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
       code: 1,
-      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer, dummy) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
+      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer, dummy, report_rom) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
     });
     expect(os('run', join(dir, 'route.xml')).stderr).toBe(
       `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", which is not in this config (known: timer, hello)\n`,

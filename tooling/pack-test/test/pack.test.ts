@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
-const published = ['kernel', 'kernel-hw', 'capability', 'rpc', 'session', 'runtime', 'timer', 'init', 'dummy', 'kernel-nova', 'kernel-sel4'];
+const published = ['kernel', 'kernel-hw', 'capability', 'rpc', 'session', 'runtime', 'timer', 'init', 'dummy', 'kernel-nova', 'kernel-sel4', 'rom'];
 const scratch = mkdtempSync(join(tmpdir(), 'os-pack-'));
 const tarballs: string[] = [];
 
@@ -81,7 +81,7 @@ describe('the published packages, installed with plain npm into an empty project
 
   it('installs and runs: a typed call, the whole conformance suite, a typed kernel error', () => {
     const project = join(scratch, 'project');
-    expect(readdirSync(join(project, 'node_modules', '@os')).sort()).toEqual(['capability', 'dummy', 'init', 'kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'rpc', 'runtime', 'session', 'timer']);
+    expect(readdirSync(join(project, 'node_modules', '@os')).sort()).toEqual(['capability', 'dummy', 'init', 'kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'rom', 'rpc', 'runtime', 'session', 'timer']);
     const output = run('node', ['main.mjs'], project).trim().split('\n');
     expect(output[0]).toBe('hello packed world');
     expect(output[1]).toMatch(/^conformance (\d+)\/\1$/);
