@@ -85,7 +85,7 @@ export interface ExportedService {
 
 /** What the state report includes (Genode's `<report>` attributes). */
 export interface ReportOptions {
-  /** Session ids in `<requested>`/`<provided>` (`ids`). */
+  /** Each child's `id` attribute (`ids`): init's id for it, new at every start. */
   readonly ids: boolean;
   /** Each child's `<requested>` sessions (`requested`). */
   readonly requested: boolean;

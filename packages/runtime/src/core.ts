@@ -403,7 +403,8 @@ class ReportRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root>
     const args = SessionArgs.parse(argsText);
     const label = args.string('label');
     const size = args.has('buffer_size') ? args.number('buffer_size') : DEFAULT_REPORT_BUFFER;
-    if (args.number('ram_quota') < size) throw new InsufficientRamQuota(`a Report session with a buffer of ${size} bytes needs ${size} bytes of RAM`);
+    const needed = pageRound(Math.max(1, size));
+    if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`a Report session with a buffer of ${size} bytes needs ${needed} bytes of RAM (whole pages)`);
     if (args.number('cap_quota') < REPORT_SESSION_CAPS) throw new InsufficientCapQuota(`a Report session needs ${REPORT_SESSION_CAPS} capabilities`);
     return this.#sessions.add(new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label, report)));
   }

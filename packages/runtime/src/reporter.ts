@@ -1,4 +1,5 @@
 import type { Capability } from '@os/capability';
+import { pageRound } from '@os/kernel';
 import { Connection } from '@os/session';
 import type { Env } from './env.js';
 import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS } from './report-session.js';
@@ -31,7 +32,8 @@ export class Reporter {
   }
 
   static async #session(env: Env, label: string, bufferSize: number): Promise<{ connection: Connection<typeof Report>; buffer: Uint8Array }> {
-    const connection = await Connection.openSession(env, Report, { service: 'Report', label, ram: bufferSize, caps: REPORT_SESSION_CAPS, args: { buffer_size: bufferSize } });
+    // servers allocate the buffer in whole pages: donate that much
+    const connection = await Connection.openSession(env, Report, { service: 'Report', label, ram: pageRound(Math.max(1, bufferSize)), caps: REPORT_SESSION_CAPS, args: { buffer_size: bufferSize } });
     const dataspace: Capability = await connection.session.dataspace();
     return { connection, buffer: env.rm.attach(dataspace.cast()) };
   }

@@ -11,7 +11,8 @@ import { Rom } from './services.js';
 export class RomSessionComponent extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
   readonly #thread: KernelThread;
   #dataspace: Selector;
-  #handedOut: Selector | null = null;
+  #version = 1;
+  #handedOut = 0;
   #sigh: Capability | null = null;
 
   /** Serves the dataspace `dataspace` (in the server's space) from the server thread `thread`. */
@@ -28,13 +29,13 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
 
   /** Hands the client the current version's dataspace (Rom::dataspace). */
   dataspace(): Capability {
-    this.#handedOut = this.#dataspace;
+    this.#handedOut = this.#version;
     return new Capability(this.#dataspace);
   }
 
   /** Whether the dataspace the client was handed last is the current version (Rom::update); if not, it fetches `dataspace` again. */
   update(): boolean {
-    return this.#handedOut === this.#dataspace;
+    return this.#handedOut === this.#version;
   }
 
   /** Registers the signal the client gets when the module changes (Rom::sigh). */
@@ -46,6 +47,7 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
   replace(dataspace: Selector): Selector {
     const previous = this.#dataspace;
     this.#dataspace = dataspace;
+    this.#version++;
     if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector)) this.#thread.submitSignal(this.#sigh.rawSelector);
     return previous;
   }

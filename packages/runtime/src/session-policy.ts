@@ -27,7 +27,9 @@ function score(policy: XmlNode, label: string): Score | null {
 /** Whether `a` beats `b`: an exact label first, then the longer prefix, then the longer suffix. */
 function stronger(a: Score, b: Score | null): boolean {
   if (b === null) return true;
-  if (a.label !== b.label) return a.label;
+  // as Genode: once an exact label matched, no later policy is stronger
+  if (b.label) return false;
+  if (a.label) return true;
   if (a.prefix !== b.prefix) return a.prefix > b.prefix;
   return a.suffix > b.suffix;
 }

@@ -118,11 +118,10 @@ describe('SessionPolicy.find', () => {
     expect(picked('anything', serverConfig('<policy id="empty" label_prefix=""/>', '<policy id="a" label_prefix="a"/>'))).toBe('a');
   });
 
-  // Deviation from Genode's Node_label_score::stronger: once the best so far has a `label`
-  // attribute, no later policy is stronger (`if (other.label_present) return false;`), so of two
-  // policies with the same matching exact label the first wins. SessionPolicy instead goes on to
-  // compare label_prefix and label_suffix between them and picks the second.
-  it.fails('keeps the first of two policies that both match by exact label, as Genode does', () => {
+  // Genode's Node_label_score::stronger: once the best so far has a `label` attribute, no later
+  // policy is stronger (`if (other.label_present) return false;`), so of two policies with the same
+  // matching exact label the first wins.
+  it('keeps the first of two policies that both match by exact label, as Genode does', () => {
     const config = serverConfig('<policy id="first" label="app -> log"/>', '<policy id="second" label="app -> log" label_suffix="log"/>');
     expect(picked('app -> log', config)).toBe('first');
   });
