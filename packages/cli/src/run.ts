@@ -5,7 +5,7 @@ import { createSel4Kernel } from '@os/kernel-sel4';
 import { SystemStalledError, boot } from '@os/runtime';
 import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
-import { stateFile } from './state-file.js';
+import { stateFile, stateFileProblem } from './state-file.js';
 import { traceToFile } from './trace-file.js';
 
 /** The kernels `--kernel` accepts. */
@@ -59,6 +59,11 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     output.stderr(`os run: --timeout must be a positive number of seconds, got ${options.timeout}`);
     return EXIT_BOOT_ERROR;
   }
+  const stateProblem = options.state === undefined ? null : stateFileProblem(options.state);
+  if (stateProblem !== null) {
+    output.stderr(`os run: --state ${options.state}: cannot write there: ${stateProblem}`);
+    return EXIT_BOOT_ERROR;
+  }
   const clock: Clock = options.virtualTime ? new VirtualClock(options.seed) : new RealClock();
   let kernel: Kernel | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -79,7 +84,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
       clock,
       log: output.stdout,
       ...(trace ? { trace } : {}),
-      ...(options.state === undefined ? {} : { onReport: stateFile(options.state, system.name ?? system.init) }),
+      ...(options.state === undefined ? {} : { onReport: stateFile(options.state, system.name ?? system.init, output.stderr) }),
       ...(watching ? { whenStalled: 'wait' as const, onStall: (stalled: SystemStalledError) => output.stderr(`os run: ${stalled.message}\nos run: waiting for an edit of ${target}`) } : {}),
     });
     kernel = booted.kernel;

@@ -159,6 +159,10 @@ describe('os run', () => {
     expect(os('run', join(fixtures, 'broken-module.mjs')).stderr).toMatch(/does not export a system/);
     expect(os('run', 'apps/hello-timer', '--kernel', 'l4ka')).toMatchObject({ code: 1, stderr: 'os run: unknown kernel "l4ka"; available: hw, nova, sel4\n' });
     expect(os('run', 'apps/hello-timer', '--seed', 'x').stderr).toBe('os run: --seed must be an integer, got NaN\n');
+    const unwritable = os('run', 'apps/guide/system.xml', '--virtual-time', '--state', '/nonexistent/dir/state.xml');
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stdout).toBe('');
+    expect(unwritable.stderr).toMatch(/^os run: --state \/nonexistent\/dir\/state.xml: cannot write there: ENOENT/);
     expect(os('frobnicate').code).toBe(1);
   });
 
