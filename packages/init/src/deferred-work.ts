@@ -4,6 +4,7 @@ import { type Env, SignalHandler } from '@os/runtime';
  * Work a handler leaves for later, run on the entrypoint as a signal activity once the handler has
  * returned (as Genode components defer work to a signal handler). A handler must not leave an
  * unawaited call running: on a real kernel its thread is back in its receive loop and cannot call.
+ * Work that fails is logged (`[init] Error: ...`), and the work after it still runs.
  */
 export class DeferredWork {
   readonly #env: Env;
@@ -15,7 +16,7 @@ export class DeferredWork {
     this.#env = env;
     this.#handler = new SignalHandler(env.ep, async () => {
       for (let work = this.#queue.shift(); work !== undefined; work = this.#queue.shift()) {
-        await work().catch(() => undefined);
+        await work().catch((error: unknown) => env.log(`Error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`).catch(() => undefined));
       }
     });
   }
