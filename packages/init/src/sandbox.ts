@@ -393,7 +393,10 @@ export class Sandbox {
         provided.set(session.child, [...(provided.get(session.child) ?? []), { service: session.service, label: session.label, state: 'OK', ram: session.ram, caps: session.caps, args: session.args }]);
       }
     }
-    for (const [name, running] of this.#running) {
+    // in config order, as Genode's report lists them (a restarted child is not moved to the end)
+    const order = new Map((this.#config?.children ?? []).map((entry, index) => [entry.name, index]));
+    const ordered = [...this.#running].sort(([a], [b]) => (order.get(a) ?? Number.MAX_SAFE_INTEGER) - (order.get(b) ?? Number.MAX_SAFE_INTEGER));
+    for (const [name, running] of ordered) {
       const quota = await running.pd.session.quota();
       children.push({
         name,
