@@ -9,7 +9,7 @@ import { type ExportTarget, ExportedServiceRoot, type OwnPd } from './exported-s
 import type { InitConfig, StartEntry } from './model.js';
 import { checkQuota, keeps } from './quota.js';
 import { type RouteDecision, resolveRoute } from './routing.js';
-import { type ChildState, type ProvidedSession, renderStateReport } from './state-report.js';
+import { type ChildState, type ProvidedSession, type StateSnapshot, renderStateReport } from './state-report.js';
 
 /** A started child as init keeps it. */
 interface RunningChild {
@@ -378,7 +378,7 @@ export class Sandbox {
   }
 
   /** What the state report shows, now. */
-  async snapshot(): Promise<Parameters<typeof renderStateReport>[0]> {
+  async snapshot(): Promise<StateSnapshot> {
     const own = this.#env.pd.quota();
     const children: ChildState[] = [];
     const provided = new Map<string, ProvidedSession[]>();

@@ -1,9 +1,7 @@
-import { Report as ReportSession, Rom as RomSession } from '@os/runtime';
-import { ReportConnection } from './report-connection.js';
+import { ReportConnection, Report as ReportSession, Rom as RomSession } from '@os/runtime';
 import { RomConnection } from './rom-connection.js';
 
 export { RomConnection } from './rom-connection.js';
-export { ReportConnection } from './report-connection.js';
 export { ROM_SESSION_CAPS, romSessionRam } from './rom-sessions.js';
 export { RomModules, type RomContent, type RomModuleListener } from './rom-modules.js';
 export { RomModuleNameError } from './rom-module-name-error.js';
@@ -11,7 +9,7 @@ export type { WatchOptions } from './module-files.js';
 export { RomService } from './rom-service.js';
 export { romServer } from './rom-server.js';
 export { construct, reportRom } from './report-rom/report-rom.js';
-export { Reporter, ReportTooLarge } from '@os/runtime';
+export { Reporter, ReportConnection, ReportTooLarge } from '@os/runtime';
 
 /** Genode's ROM session: `Rom.Connection` for clients, `Rom.Session` the interface. */
 export namespace Rom {

@@ -1,8 +1,7 @@
 import type { Capability } from '@os/capability';
 import { INVALID_SELECTOR, QuotaExceededError, type Selector, pageRound } from '@os/kernel';
-import type { Env } from '@os/runtime';
+import { type Env, RomSessionComponent } from '@os/runtime';
 import { InsufficientCapQuota, InsufficientRamQuota } from '@os/session';
-import { DynamicRomSession } from './dynamic-rom-session.js';
 
 /** Capabilities a ROM session costs its server: the session object and its dataspace (as core's ROM). */
 export const ROM_SESSION_CAPS = 2;
@@ -21,7 +20,7 @@ export interface Donation {
 }
 
 interface Served {
-  readonly session: DynamicRomSession;
+  readonly session: RomSessionComponent;
   /** The module (or report) the session shows. */
   readonly key: string;
 }
@@ -51,7 +50,7 @@ export class RomSessions {
     let dataspace: Selector = INVALID_SELECTOR;
     try {
       dataspace = this.#copy(content);
-      const session = new DynamicRomSession(this.#env.thread, dataspace);
+      const session = new RomSessionComponent(this.#env.thread, dataspace);
       const capability = this.#env.ep.manage(session);
       this.#served.set(capability.rawSelector, { session, key });
       return capability;

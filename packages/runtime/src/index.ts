@@ -1,6 +1,7 @@
 export { Log, Rom, Pd, Report, ReportTooLarge, StartFailed } from './services.js';
 export { ReportSessionComponent, DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS } from './report-session.js';
 export { Reporter } from './reporter.js';
+export { ReportConnection } from './report-connection.js';
 export { SessionPolicy, NoPolicyDefined } from './session-policy.js';
 export { Entrypoint } from './entrypoint.js';
 export { SignalHandler, SignalTransmitter, BlockingSignal, type SignalContextCapability } from './signal.js';

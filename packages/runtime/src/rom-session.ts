@@ -6,6 +6,7 @@ import { Rom } from './services.js';
 /**
  * The server side of one ROM session (Genode's `Rom_session_component`): hands out the dataspace
  * holding the module's current version and signals the client when a new version replaces it.
+ * Versions are counted, not compared by dataspace selector (a freed selector may come back).
  * core serves its boot modules with it, init a child's `config`.
  */
 export class RomSessionComponent extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
@@ -38,9 +39,14 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
     return this.#handedOut === this.#version;
   }
 
-  /** Registers the signal the client gets when the module changes (Rom::sigh). */
+  /**
+   * Registers the signal the client gets when the module changes (Rom::sigh); signals at once if a
+   * version arrived that the client has not fetched, so one that came before `sigh` is not missed.
+   */
   sigh(context: Capability): void {
     this.#sigh = context.valid() ? context : null;
+    // a client that has not fetched yet counts as holding the version the session opened with
+    if (this.#sigh !== null && Math.max(this.#handedOut, 1) !== this.#version) this.#signal();
   }
 
   /** Puts a new version in place and signals the client; returns the replaced dataspace for the server to free. */
@@ -48,7 +54,11 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
     const previous = this.#dataspace;
     this.#dataspace = dataspace;
     this.#version++;
-    if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector)) this.#thread.submitSignal(this.#sigh.rawSelector);
+    this.#signal();
     return previous;
+  }
+
+  #signal(): void {
+    if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector)) this.#thread.submitSignal(this.#sigh.rawSelector);
   }
 }

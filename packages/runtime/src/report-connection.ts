@@ -1,14 +1,17 @@
 import type { Capability } from '@os/capability';
 import { pageRound } from '@os/kernel';
-import { DEFAULT_REPORT_BUFFER, type Env, REPORT_SESSION_CAPS, Report, ReportTooLarge, type SignalHandler } from '@os/runtime';
 import { Connection, type SessionArgs, type SessionEnv, requestSession } from '@os/session';
+import type { Env } from './env.js';
+import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS } from './report-session.js';
+import { Report, ReportTooLarge } from './services.js';
+import type { SignalHandler } from './signal.js';
 
 const encoder = new TextEncoder();
 
 /**
  * A connection to a Report service (Genode's `Report::Connection`) with its buffer attached: `submit`
  * copies a report into the buffer and hands the server its length. The buffer's size is fixed; for
- * reports of any size, `Reporter` (re-exported here) reopens with a larger one as needed.
+ * reports of any size, `Reporter` reopens with a larger one as needed.
  */
 export class ReportConnection extends Connection<typeof Report> {
   #buffer: Uint8Array = new Uint8Array(0);
