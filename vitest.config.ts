@@ -8,8 +8,13 @@ const systemTests = [
   'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
   'packages/rom/test/**/*.test.ts',
+  'packages/loader/test/confinement.test.ts',
+  'packages/loader/test/libc-program.test.ts',
   'tooling/scenarios/test/**/*.test.ts',
 ];
+
+/** Tests that pack and install with npm: run once, in the unit project; they run every kernel themselves. */
+const packedApps = ['apps/*/install/**/*.test.ts'];
 
 const shared = { testTimeout: 30_000, hookTimeout: 120_000, pool: 'threads' as const };
 
@@ -20,7 +25,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts', ...packedApps],
           exclude: ['**/node_modules/**', ...systemTests],
         },
       },

@@ -1,9 +1,17 @@
-import { INVALID_SELECTOR, type Selector } from '@os/kernel';
+import { INVALID_SELECTOR, type Selector, errorCode } from '@os/kernel';
 
 declare const interfaceType: unique symbol;
 
 /** Thrown when an invalidated capability's selector is used. */
 export class InvalidatedCapabilityError extends Error {
+  /** Stable code of this failure, `ERR_OS_INVALIDATED_CAPABILITY`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`InvalidatedCapabilityError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error naming the selector the capability had. */
   constructor(
     /** The selector the capability had. */
@@ -11,6 +19,7 @@ export class InvalidatedCapabilityError extends Error {
   ) {
     super(`capability ${selector} was invalidated (freed or dissolved by its holder); request a new one`);
     this.name = 'InvalidatedCapabilityError';
+    this.code = errorCode(new.target.name);
   }
 }
 

@@ -2,6 +2,7 @@ import { type Clock, type Kernel, type KernelFactory, RealClock, VirtualClock } 
 import { createHwKernel } from '@os/kernel-hw';
 import { createNovaKernel } from '@os/kernel-nova';
 import { createSel4Kernel } from '@os/kernel-sel4';
+import { hardenRealm } from '@os/loader';
 import { SystemStalledError, boot } from '@os/runtime';
 import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
@@ -69,6 +70,8 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopWatching = (): void => undefined;
   try {
+    // os run owns its process: component code is confined, which needs the realm hardened first
+    await hardenRealm();
     const system = await loadSystem(target);
     const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);
     const timedOut = new Promise<number>((resolve) => {

@@ -1,16 +1,26 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorCode } from '@os/kernel';
 import type { SystemDescription } from '@os/runtime';
 import { withBootModules } from './boot-modules.js';
 import { xmlSystem } from './xml-system.js';
 
 /** A target that is not a system: names the path and what was looked for. */
 export class TargetError extends Error {
+  /** Stable code of this failure, `ERR_OS_TARGET`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`TargetError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error. */
   constructor(message: string) {
     super(message);
     this.name = 'TargetError';
+    this.code = errorCode(new.target.name);
   }
 }
 

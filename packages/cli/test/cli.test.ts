@@ -75,7 +75,7 @@ describe('os run', () => {
     });
     expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
       code: 1,
-      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js" cannot be resolved: it is not built in (init, timer, dummy, report_rom) and there is no module file "dist/nope.js" (or with .mjs, .js) relative to ${dir}\n`,
+      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js": there is no module file ${join(dir, 'dist/nope.js')} (nor with .mjs or .js); nor is it built in (init, timer, dummy, report_rom)\n`,
     });
     expect(os('run', join(dir, 'route.xml')).stderr).toBe(
       `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", which is not in this config (known: timer, hello)\n`,

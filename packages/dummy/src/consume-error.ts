@@ -1,3 +1,4 @@
+import { errorCode } from '@os/kernel';
 import { numberOfBytes } from './genode-text.js';
 
 /** What a consumer ran out of. */
@@ -12,6 +13,14 @@ function describe(error: unknown): string {
  * consumed before the quota ran out stays consumed until the next consume or a yield request.
  */
 export class ConsumeError extends Error {
+  /** Stable code of this failure, `ERR_OS_CONSUME`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`ConsumeError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error: `consumed` of `requested` (bytes or caps) were taken when `cause` was thrown. */
   constructor(
     /** Which quota ran out. */
@@ -29,5 +38,6 @@ export class ConsumeError extends Error {
       { cause },
     );
     this.name = 'ConsumeError';
+    this.code = errorCode(new.target.name);
   }
 }

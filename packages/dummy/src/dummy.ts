@@ -1,3 +1,4 @@
+import { hasErrorCode } from '@os/kernel';
 import { AttachedRomDataspace, type ComponentModule, type Env, SignalHandler, XmlError, type XmlNode } from '@os/runtime';
 import { Timer } from '@os/timer';
 import { CapConsumer } from './cap-consumer.js';
@@ -61,7 +62,7 @@ class Main {
       config = this.#config.xml();
     } catch (error) {
       // Genode reads a malformed config as an empty node: it counts as a version without one
-      if (!(error instanceof XmlError)) throw error;
+      if (!hasErrorCode<XmlError>(error, XmlError.code)) throw error;
       await this.#env.log(`Error: ${error.message}`);
     }
     const version = boundedString(config?.stringAttribute('version', '') ?? '', CONFIG_STRING_CAPACITY);
@@ -73,7 +74,7 @@ class Main {
       try {
         await this.#execute(node);
       } catch (error) {
-        const message = error instanceof XmlError ? error.message : node.error(`<${node.type}> failed: ${describe(error)}`).message;
+        const message = hasErrorCode<XmlError>(error, XmlError.code) ? error.message : node.error(`<${node.type}> failed: ${describe(error)}`).message;
         await this.#env.log(`Error: ${message}`);
       }
     }

@@ -1,5 +1,5 @@
 import type { Capability } from '@os/capability';
-import { QuotaExceededError } from '@os/kernel';
+import { QuotaExceededError, hasErrorCode } from '@os/kernel';
 import type { ServerOf } from '@os/rpc';
 import { RpcObject } from '@os/rpc';
 import type { Env } from '@os/runtime';
@@ -59,7 +59,7 @@ export class LogServiceRoot extends RpcObject<typeof Root> implements ServerOf<t
     try {
       capability = this.#env.ep.manage(session);
     } catch (error) {
-      if (error instanceof QuotaExceededError) throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability: ${error.message}`);
+      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability: ${error.message}`);
       throw error;
     }
     this.#sessions.set(capability.rawSelector, session);

@@ -1,6 +1,6 @@
 import { XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import { checkInitConfig } from './check.js';
-import { InitConfigError } from './config-error.js';
+import { InitConfigError, hasErrorCode } from './config-error.js';
 import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, StartEntry } from './model.js';
 
 /** A route target written as a value: `'parent'`, `'any-child'`, `{ child }`, or those with a label rewrite. */
@@ -180,7 +180,7 @@ function startEntry(value: unknown, index: number, defaults: { caps: number; ram
     try {
       node = XmlNode.parse(config, `init config: ${at}.config`);
     } catch (error) {
-      if (error instanceof XmlError) throw new InitConfigError(error.message);
+      if (hasErrorCode<XmlError>(error, XmlError.code)) throw new InitConfigError(error.message);
       throw error;
     }
     if (node.type !== 'config') fail(`${at}.config`, `must be a <config> element, not <${node.type}>`);

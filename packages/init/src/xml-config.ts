@@ -1,5 +1,5 @@
 import { XmlError, XmlNode } from '@os/runtime';
-import { InitConfigError } from './config-error.js';
+import { InitConfigError, hasErrorCode } from './config-error.js';
 import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, ServicePolicy, StartEntry } from './model.js';
 import { checkInitConfig } from './check.js';
 
@@ -37,7 +37,7 @@ function number(node: XmlNode, attribute: string, fallback: number): number {
   try {
     return node.numberAttribute(attribute, fallback);
   } catch (error) {
-    if (error instanceof XmlError) fail(node, error.message.replace(/^[^:]*:\d+: /, ''));
+    if (hasErrorCode<XmlError>(error, XmlError.code)) fail(node, error.message.replace(/^[^:]*:\d+: /, ''));
     throw error;
   }
 }
@@ -46,7 +46,7 @@ function flag(node: XmlNode, attribute: string, fallback: boolean): boolean {
   try {
     return node.booleanAttribute(attribute, fallback);
   } catch (error) {
-    if (error instanceof XmlError) fail(node, error.message.replace(/^[^:]*:\d+: /, ''));
+    if (hasErrorCode<XmlError>(error, XmlError.code)) fail(node, error.message.replace(/^[^:]*:\d+: /, ''));
     throw error;
   }
 }
@@ -113,7 +113,7 @@ function startEntry(node: XmlNode, defaults: { caps: number; ram: number }): Sta
   const name = required(node, 'name', '<start name="hello">');
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(node, `name "${name}" must be a word of letters, digits, "_", "." and "-"`);
   const binaryNode = node.subNodes('binary')[0];
-  if (binaryNode !== undefined) checkAttributes(binaryNode, ['name']);
+  if (binaryNode !== undefined) checkAttributes(binaryNode, ['name', 'confined']);
   const provides = node.subNodes('provides')[0];
   const services = provides?.subNodes() ?? [];
   for (const service of services) {
@@ -191,7 +191,7 @@ export function readInitConfig(text: string, origin = 'init config'): InitConfig
   try {
     root = XmlNode.parse(text, origin);
   } catch (error) {
-    if (error instanceof XmlError) throw new InitConfigError(error.message);
+    if (hasErrorCode<XmlError>(error, XmlError.code)) throw new InitConfigError(error.message);
     throw error;
   }
   if (root.type !== 'config') fail(root, 'init\'s configuration must be a <config> element');

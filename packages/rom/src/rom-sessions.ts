@@ -1,5 +1,5 @@
 import type { Capability } from '@os/capability';
-import { INVALID_SELECTOR, QuotaExceededError, type Selector, pageRound } from '@os/kernel';
+import { INVALID_SELECTOR, QuotaExceededError, type Selector, hasErrorCode, pageRound } from '@os/kernel';
 import { type Env, RomSessionComponent } from '@os/runtime';
 import { InsufficientCapQuota, InsufficientRamQuota } from '@os/session';
 
@@ -56,7 +56,7 @@ export class RomSessions {
       return capability;
     } catch (error) {
       this.#free(dataspace);
-      if (error instanceof QuotaExceededError) {
+      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) {
         throw error.kind === 'ram' ? new InsufficientRamQuota(`${what}: ${error.message}`) : new InsufficientCapQuota(`${what}: ${error.message}`);
       }
       throw error;

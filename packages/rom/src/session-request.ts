@@ -1,3 +1,4 @@
+import { hasErrorCode } from '@os/kernel';
 import { ServiceDenied, SessionArgs, SessionArgsError } from '@os/session';
 
 /**
@@ -8,7 +9,7 @@ export function readSessionArgs<T>(service: string, argsText: string, read: (arg
   try {
     return read(SessionArgs.parse(argsText));
   } catch (error) {
-    if (error instanceof SessionArgsError) throw new ServiceDenied(`${service}: ${error.message}`);
+    if (hasErrorCode<SessionArgsError>(error, SessionArgsError.code)) throw new ServiceDenied(`${service}: ${error.message}`);
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { Capability } from '@os/capability';
 import type { KernelThread, Message, Selector } from '@os/kernel';
+import { errorCode, hasErrorCode } from '@os/kernel';
 import type { MethodEntry, RpcInterface } from './define-interface.js';
 import { voidCodec } from './codec/primitives.js';
 import { RpcDecodeError, RpcInterfaceError } from './errors.js';
@@ -207,12 +208,13 @@ export class RpcEntrypoint {
     const declared = entry.throws;
     for (let index = 0; index < declared.length; index++) {
       const exception = declared[index];
-      if (exception !== undefined && error instanceof exception) {
+      // by code too: the server may throw the exception class of another copy of the declaring package
+      if (exception !== undefined && (error instanceof exception || hasErrorCode<Partial<Error>>(error, errorCode(exception.name)))) {
         const writer = this.#writer;
         writer.reset(reply, entry.qualifiedName);
         writer.u32(ReplyStatus.Exception);
         writer.u16(index);
-        const message = error.message;
+        const message = typeof error.message === 'string' ? error.message : '';
         writer.string(message.length > 1024 ? `${message.slice(0, 1024)}…` : message);
         writer.finish();
         return;

@@ -1,9 +1,20 @@
+import { errorCode } from '@os/kernel';
+
 /** Every failure of the RPC layer itself (not a declared exception of an interface). */
 export class RpcError extends Error {
-  /** Creates the error; its `name` is the class name. */
+  /** Stable code of this failure, e.g. `ERR_OS_RPC_DECODE`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors, e.g. `RpcDecodeError.code`; see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
+  /** Creates the error; its `name` is the class name and its `code` derives from it. */
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
+    this.code = errorCode(new.target.name);
   }
 }
 

@@ -24,3 +24,4 @@ export {
 export { RpcClient, connect } from './client.js';
 export { MessageReader, MessageWriter } from './wire.js';
 export { ReplyStatus, REQUEST_HEADER_SIZE } from './status.js';
+export { WIRE_VERSION } from './wire-version.js';

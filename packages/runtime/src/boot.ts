@@ -1,5 +1,5 @@
 import type { Clock, Kernel, KernelFactory, TraceHook } from '@os/kernel';
-import { VirtualClock } from '@os/kernel';
+import { VirtualClock, errorCode } from '@os/kernel';
 import type { ComponentModule } from './component.js';
 import { type BinaryResolver, Core } from './core.js';
 
@@ -45,6 +45,14 @@ export interface BootOptions {
 
 /** Why a run ended without an exit value. */
 export class SystemStalledError extends Error {
+  /** Stable code of this failure, `ERR_OS_SYSTEM_STALLED`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`SystemStalledError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error at virtual time `at` (microseconds), with what the components were waiting for. */
   constructor(
     /** The virtual time, in microseconds, at which the system stalled. */
@@ -57,6 +65,7 @@ export class SystemStalledError extends Error {
         (waits.length === 0 ? '' : `\n${waits.map((line) => `  ${line}`).join('\n')}`),
     );
     this.name = 'SystemStalledError';
+    this.code = errorCode(new.target.name);
   }
 }
 
@@ -116,6 +125,8 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
         await core.loaded();
         await quiescent();
         if (exitValue !== null) return exitValue;
+        // a binary that began loading after the check (an import takes macrotasks) holds the clock too
+        if (core.loading) continue;
         options.signal?.throwIfAborted();
         if (clock.advance()) continue;
         const stalled = new SystemStalledError(clock.now(), core.waits.describe());

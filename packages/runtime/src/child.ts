@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import { DeadlockError, type KernelThread } from '@os/kernel';
+import { DeadlockError, type KernelThread, hasErrorCode } from '@os/kernel';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   OutOfCaps,
@@ -262,7 +262,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
         return capability;
       } catch (error) {
         const later = this.#policy.later;
-        if (!(error instanceof DeadlockError) || later === undefined || resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
+        if (!hasErrorCode(error, DeadlockError.code) || later === undefined || resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
         // the server is blocked calling this parent: answer the child "pending", serve the server, try again
         becomePending();
         await later();

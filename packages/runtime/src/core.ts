@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import { type Kernel, type KernelThread, type PdId, QuotaExceededError, pageRound } from '@os/kernel';
+import { type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode, pageRound } from '@os/kernel';
 import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   InsufficientCapQuota,
@@ -15,6 +15,8 @@ import { Child, type ChildPolicy, type Route } from './child.js';
 import { type ComponentModule, startComponent } from './component.js';
 import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS, ReportSessionComponent } from './report-session.js';
 import { RomSessionComponent } from './rom-session.js';
+import { RtcSessionComponent } from './rtc.js';
+import { ComponentThread } from './component-thread.js';
 import { WaitList } from './wait-list.js';
 import { Log, Pd, StartFailed } from './services.js';
 
@@ -75,7 +77,7 @@ export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof P
       to.#note(this, ram, caps);
       this.#note(to, -ram, -caps);
     } catch (error) {
-      if (error instanceof QuotaExceededError) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
+      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
       if (error instanceof RangeError) throw new OutOfRam(error.message);
       throw error;
     }
@@ -154,6 +156,7 @@ export class Core {
     this.#romRoot = new RomRoot(this);
     this.#announceLocal('ROM', this.#romRoot);
     this.#announceLocal('Report', new ReportRoot(this));
+    this.#announceLocal('Rtc', new RtcRoot(this));
   }
 
   /** The latest report submitted to core's Report service under session label `label`, if any. */
@@ -206,7 +209,7 @@ export class Core {
       try {
         this.kernel.transferQuota(peer.pd, this.pd, { ram: owedRam, caps: owedCaps });
       } catch (error) {
-        if (!(error instanceof QuotaExceededError)) throw error;
+        if (!hasErrorCode(error, QuotaExceededError.code)) throw error;
         this.#log(`[core] Warning: PD "${peer.label}" took ${owedRam} bytes and ${owedCaps} capabilities out of the destroyed PD "${session.label}" and cannot give them back`);
       }
     }
@@ -272,9 +275,14 @@ export class Core {
     const parentSelector = this.kernel.delegate(this.pd, parent.selector, session.pd);
     // The component runs on its own threads from here; `start` returns without waiting on it, as
     // core's CPU session starts a thread and returns.
-    startComponent({ name, thread, io, parent: parentSelector, waits: this.waits }, module).catch((error: unknown) => {
+    startComponent({ name, thread: new ComponentThread(thread), io: new ComponentThread(io), parent: parentSelector, waits: this.waits }, module).catch((error: unknown) => {
       this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
+  }
+
+  /** Whether a binary is being loaded right now. */
+  get loading(): boolean {
+    return this.#pending > 0;
   }
 
   /** Resolves once no binary is being loaded (virtual time must not move while one is). */
@@ -356,6 +364,30 @@ class ServedSessions<S extends RpcObject> {
     this.#bySelector.delete(capability.rawSelector);
     this.core.dissolveSession(session);
     return session;
+  }
+}
+
+/** core's Rtc service: the wall time off the system's clock (on virtual time from `VIRTUAL_RTC_EPOCH`). */
+class RtcRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions: ServedSessions<RtcSessionComponent>;
+  constructor(
+    /** The core that serves the sessions. */
+    private readonly core: Core,
+  ) {
+    super(Root);
+    this.#sessions = new ServedSessions(core);
+  }
+  /** Opens an Rtc session; it needs one capability (Root::session). */
+  session(argsText: string): Capability {
+    const args = SessionArgs.parse(argsText);
+    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('an Rtc session needs 1 capability');
+    return this.#sessions.add(new RtcSessionComponent(this.core.kernel.clock));
+  }
+  /** Accepts the donation; an Rtc session needs no more (Root::upgrade). */
+  upgrade(): void {}
+  /** Closes the Rtc session (Root::close). */
+  close(session: Capability): void {
+    this.#sessions.remove(session);
   }
 }
 

@@ -16,3 +16,5 @@ export { numberOfBytes } from './number-of-bytes.js';
 export { RomSessionComponent } from './rom-session.js';
 export { WaitList } from './wait-list.js';
 export { parentRoot } from './parent-root.js';
+export { Rtc, RtcSessionComponent, VIRTUAL_RTC_EPOCH, wallTime } from './rtc.js';
+export { ComponentThread } from './component-thread.js';

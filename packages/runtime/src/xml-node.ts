@@ -1,7 +1,16 @@
+import { errorCode } from '@os/kernel';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** An XML text that is not well-formed, or a node lacking what its reader needs; names the place. */
 export class XmlError extends Error {
+  /** Stable code of this failure, `ERR_OS_XML`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`XmlError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error for `origin` (a ROM or file name) at `line` (1-based; 0 when unknown). */
   constructor(
     message: string,
@@ -12,6 +21,7 @@ export class XmlError extends Error {
   ) {
     super(line > 0 ? `${origin}:${line}: ${message}` : `${origin}: ${message}`);
     this.name = 'XmlError';
+    this.code = errorCode(new.target.name);
   }
 }
 

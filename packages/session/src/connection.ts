@@ -1,5 +1,6 @@
 import type { Capability } from '@os/capability';
 import type { KernelThread } from '@os/kernel';
+import { errorCode, hasErrorCode } from '@os/kernel';
 import { type ClientOf, type RpcInterface, connect } from '@os/rpc';
 import type { Parent } from './parent.js';
 import { SessionArgs } from './session-args.js';
@@ -51,6 +52,14 @@ export const SESSION_REQUEST_ATTEMPTS = 64;
 
 /** A session request that kept failing for lack of quota; names the service and what was offered last. */
 export class SessionRequestError extends Error {
+  /** Stable code of this failure, `ERR_OS_SESSION_REQUEST`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`SessionRequestError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error for `service` with the last arguments tried. */
   constructor(
     /** The service requested. */
@@ -60,6 +69,7 @@ export class SessionRequestError extends Error {
   ) {
     super(`session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts (last: ${args}); the server asks for more than it can be given`);
     this.name = 'SessionRequestError';
+    this.code = errorCode(new.target.name);
   }
 }
 
@@ -104,10 +114,10 @@ export async function requestSession(env: SessionEnv, request: SessionRequest): 
         const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, sessionAtParent(env, id, request.service, args.toString()));
         return { id, capability, args };
       } catch (error) {
-        if (error instanceof InsufficientRamQuota) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);
-        else if (error instanceof InsufficientCapQuota) args.set('cap_quota', args.number('cap_quota') + CAP_UPGRADE_STEP);
-        else if (error instanceof OutOfRam) await requestResources(env, `ram_quota=${args.number('ram_quota')}`);
-        else if (error instanceof OutOfCaps) await requestResources(env, `cap_quota=${args.number('cap_quota')}`);
+        if (hasErrorCode(error, InsufficientRamQuota.code)) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);
+        else if (hasErrorCode(error, InsufficientCapQuota.code)) args.set('cap_quota', args.number('cap_quota') + CAP_UPGRADE_STEP);
+        else if (hasErrorCode(error, OutOfRam.code)) await requestResources(env, `ram_quota=${args.number('ram_quota')}`);
+        else if (hasErrorCode(error, OutOfCaps.code)) await requestResources(env, `cap_quota=${args.number('cap_quota')}`);
         else throw error;
       }
     }
@@ -178,8 +188,8 @@ export class Connection<I extends RpcInterface> {
         break;
       } catch (error) {
         if (attempt >= SESSION_REQUEST_ATTEMPTS) throw error;
-        if (error instanceof OutOfRam) await requestResources(this.#env, `ram_quota=${ram}`);
-        else if (error instanceof OutOfCaps) await requestResources(this.#env, `cap_quota=${caps}`);
+        if (hasErrorCode(error, OutOfRam.code)) await requestResources(this.#env, `ram_quota=${ram}`);
+        else if (hasErrorCode(error, OutOfCaps.code)) await requestResources(this.#env, `cap_quota=${caps}`);
         else throw error;
       }
     }

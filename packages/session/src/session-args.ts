@@ -1,8 +1,18 @@
+import { errorCode } from '@os/kernel';
+
 /** The longest argument string a session request carries, as Genode's `Parent::Session_args` (`Rpc_in_buffer<160>`). */
 export const SESSION_ARGS_MAX = 160;
 
 /** An argument string that is not in Genode's `key=value, key="value"` syntax, or too long. */
 export class SessionArgsError extends Error {
+  /** Stable code of this failure, `ERR_OS_SESSION_ARGS`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`SessionArgsError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error; `position` is the character offset where parsing failed. */
   constructor(
     /** The argument string. */
@@ -14,6 +24,7 @@ export class SessionArgsError extends Error {
   ) {
     super(`session arguments ${JSON.stringify(args)}, at character ${position}: ${reason}`);
     this.name = 'SessionArgsError';
+    this.code = errorCode(new.target.name);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Capability } from '@os/capability';
+import { errorCode } from '@os/kernel';
 import { Connection, type SessionArgs, type SessionEnv, requestSession } from '@os/session';
 import type { BlockingSignal, SignalHandler } from '@os/runtime';
 import { TimerSession } from './timer-session.js';
@@ -10,10 +11,19 @@ export const TIMER_SESSION_CAPS = 2;
 
 /** `msleep` was used on a connection whose signals go to a handler of the component. */
 export class TimerModeError extends Error {
+  /** Stable code of this failure, `ERR_OS_TIMER_MODE`: compare it, not the class, to recognise an error from another copy of this package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`TimerModeError.code`); see `errorCode` in `@os/kernel`. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
   /** Creates the error. */
   constructor() {
     super('msleep/usleep on a Timer.Connection whose sigh() is set: use a second Timer.Connection for sleeping');
     this.name = 'TimerModeError';
+    this.code = errorCode(new.target.name);
   }
 }
 

@@ -1,0 +1,190 @@
+import { QuotaExceededError, hasErrorCode } from '@os/kernel';
+import { type Env, AttachedRomDataspace, Rtc, XmlNode } from '@os/runtime';
+import { Connection } from '@os/session';
+import { Timer } from '@os/timer';
+import { componentConsole } from './console.js';
+import { readLibcConfig } from './libc-config.js';
+import { nodeTimerPromises, nodeTimers } from './node-timers.js';
+import { ProgramClock } from './program-clock.js';
+import { programDate } from './program-date.js';
+import { ProgramExit } from './program-exit.js';
+import { programProcess } from './program-process.js';
+import { parseRtcText } from './rtc-text.js';
+import { TimerQueue } from './timer-queue.js';
+import { RamExhausted, Vfs, parseVfsConfig, vfsRomLabels } from './vfs/index.js';
+
+/** What the shim grants a program's compartment: its globals and the Node built-ins it offers. */
+export interface LibcGrant {
+  /** `console`, the timer functions, `performance`, `Date`, `process`, ... */
+  readonly globals: Readonly<Record<string, unknown>>;
+  /** `fs`, `node:fs`, `fs/promises`, `node:fs/promises`, `timers`, `node:timers`, `timers/promises`, `process`, `node:process`. */
+  readonly modules: ReadonlyMap<string, object>;
+}
+
+/** A program to run: its config and how to evaluate its module with the shim's grant. */
+export interface LibcProgram {
+  /** The binary's name: the program's `process.argv[1]`. */
+  readonly binary: string;
+  /** The component's `<config>`, with its `<libc>`, `<vfs>`, `<arg>` and `<env>` nodes. */
+  readonly config: XmlNode;
+  /** Evaluates the program's module in a compartment holding `grant`; resolves once evaluation ends. */
+  evaluate(grant: LibcGrant): Promise<void>;
+}
+
+/** The Node built-ins the shim offers, for errors about the others. */
+export const LIBC_BUILTINS = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'timers', 'node:timers', 'timers/promises', 'node:timers/promises', 'process', 'node:process'] as const;
+
+/** Said when a program imports a Node built-in the shim does not offer. */
+export const LIBC_BUILTINS_HINT = `the libc shim offers ${LIBC_BUILTINS.join(', ')}; other Node built-ins (net, child_process, ...) are not there: a component reaches the rest of the system through sessions`;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function namespace(value: object): object {
+  return { ...value, default: value };
+}
+
+/**
+ * Runs a Node-style program as the component `env` belongs to, with its environment built from
+ * sessions, as Genode's libc does: console to the VFS paths of `<libc stdout stderr>` (a `<log/>`
+ * file is the LOG session), timers and `performance.now()` on a Timer session, `Date` from the RTC
+ * file `<libc rtc>` names plus the timer's elapsed time, `fs` over the `<vfs>` (ROM, RAM, LOG, RTC
+ * files), `process.argv`/`env` from `<arg>`/`<env>`. The program ends as a Node process does: with
+ * `process.exit(n)`, when nothing is pending any more (exit value `process.exitCode`, default 0),
+ * or with an uncaught exception (a LOG line naming it, exit value 1).
+ */
+export async function runLibcProgram(env: Env, program: LibcProgram): Promise<void> {
+  const libc = readLibcConfig(program.config);
+  let logQueue: Promise<void> = Promise.resolve();
+  const log = (text: string): void => {
+    logQueue = logQueue.then(() => env.log(text)).catch(() => undefined);
+  };
+  const vfsConfig = parseVfsConfig(libc.vfs ?? XmlNode.parse('<vfs/>', 'the empty default <vfs>'));
+  const roms = new Map<string, AttachedRomDataspace>();
+  for (const label of vfsRomLabels(vfsConfig)) {
+    try {
+      roms.set(label, await AttachedRomDataspace.open(env, label));
+    } catch (error) {
+      log(`Warning: ROM "${label}" of the <vfs> is not available: ${describe(error)}`);
+    }
+  }
+  const timer = await Timer.Connection.open(env);
+  const clock = await ProgramClock.start(env.thread, timer);
+  const needsRtc = libc.rtc !== undefined || (libc.vfs?.source.includes('<rtc') ?? false);
+  const rtcAtStart = needsRtc ? await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 }).then((rtc) => rtc.session.currentTime()) : 0;
+  const wallNow = (): number => rtcAtStart + clock.sinceStartUs() / 1000;
+
+  let exited = false;
+  let exitCode: number | undefined;
+  const finish = async (value: number): Promise<void> => {
+    if (exited) return;
+    exited = true;
+    queue.stop();
+    await logQueue;
+    await env.parent.exit(value);
+  };
+  const uncaught = (error: unknown): void => {
+    if (error instanceof ProgramExit || exited) return;
+    log(`Error: uncaught exception: ${describe(error)}`);
+    void finish(1);
+  };
+  const idle = (): void => {
+    if (exited) return;
+    // let the program's pending promise reactions run first: the probe fires after the next timer signal
+    queue.add(
+      () => {
+        if (queue.active === 0) void finish(exitCode ?? 0);
+      },
+      0,
+      [],
+      false,
+      false,
+    );
+  };
+  const queue: TimerQueue = await TimerQueue.create(env.ep, timer, clock, uncaught, idle);
+
+  const vfs = new Vfs(
+    vfsConfig,
+    {
+      rom: (label) => roms.get(label)?.bytes,
+      ram: {
+        alloc: (size) => {
+          try {
+            const dataspace = env.ram.alloc(Math.max(1, size));
+            return { bytes: env.rm.attach(dataspace).subarray(0, size), free: () => env.ram.free(dataspace) };
+          } catch (error) {
+            if (hasErrorCode(error, QuotaExceededError.code)) throw new RamExhausted(describe(error));
+            throw error;
+          }
+        },
+      },
+      log: (text) => {
+        for (const line of text.replace(/\n$/, '').split('\n')) log(line);
+      },
+      now: wallNow,
+    },
+    { cwd: libc.cwd },
+  );
+  const startWall = libc.rtc === undefined ? 0 : parseRtcText(new TextDecoder().decode(vfs.fs.readFileSync(libc.rtc) as Uint8Array), libc.rtc);
+  const dateNow = (): number => startWall + Math.floor(clock.sinceStartUs() / 1000);
+  const write = (path: string | undefined, text: string): void => {
+    if (path === undefined || exited) return;
+    try {
+      vfs.fs.appendFileSync(path, `${text}\n`);
+    } catch (error) {
+      log(`Warning: cannot write to ${path}: ${describe(error)}`);
+    }
+  };
+  const timers = nodeTimers(queue);
+  const process = programProcess({
+    argv: [libc.args[0] ?? program.binary, program.binary, ...libc.args.slice(1)],
+    env: libc.env,
+    cwd: libc.cwd,
+    exit: (value) => {
+      void finish(value ?? exitCode ?? 0);
+      throw new ProgramExit(value ?? exitCode ?? 0);
+    },
+    exitCode: { get: () => exitCode, set: (value) => (exitCode = value) },
+    write: (stream, text) => {
+      const path = stream === 'stdout' ? libc.stdout : libc.stderr;
+      if (path !== undefined && !exited) vfs.fs.appendFileSync(path, text);
+    },
+    nowUs: () => clock.sinceStartUs(),
+    nextTick: (callback) => queueMicrotask(() => {
+      try {
+        callback();
+      } catch (error) {
+        uncaught(error);
+      }
+    }),
+  });
+  const performance = { now: () => clock.sinceStartUs() / 1000, timeOrigin: dateNow() };
+  const console = componentConsole((stream, text) => write(stream === 'stdout' ? libc.stdout : libc.stderr, text));
+  const fsModule = namespace({ ...vfs.fs, promises: vfs.promises });
+  const timersModule = namespace(timers);
+  const processModule = namespace(process);
+  const grant: LibcGrant = {
+    globals: { console, ...timers, performance, Date: programDate(dateNow), process },
+    modules: new Map<string, object>([
+      ['fs', fsModule],
+      ['node:fs', fsModule],
+      ['fs/promises', namespace(vfs.promises)],
+      ['node:fs/promises', namespace(vfs.promises)],
+      ['timers', timersModule],
+      ['node:timers', timersModule],
+      ['timers/promises', namespace(nodeTimerPromises(timers))],
+      ['node:timers/promises', namespace(nodeTimerPromises(timers))],
+      ['process', processModule],
+      ['node:process', processModule],
+    ]),
+  };
+  try {
+    await program.evaluate(grant);
+  } catch (error) {
+    if (error instanceof ProgramExit) return;
+    uncaught(error);
+    return;
+  }
+  if (!exited && queue.active === 0) idle();
+}

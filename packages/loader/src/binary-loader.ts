@@ -1,0 +1,137 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WIRE_VERSION } from '@os/rpc';
+import type { BinaryResolver, ComponentModule, XmlNode } from '@os/runtime';
+import { type BinaryLocation, findPackageDirectory, locateBinary } from './binary-location.js';
+import { type ComponentManifest, readComponentManifest } from './component-manifest.js';
+import { exportsConstruct } from './confined-import.js';
+import { BinaryNotFound, NotAComponent, WireVersionMismatch } from './errors.js';
+import { requireHardenedRealm } from './harden-realm.js';
+import { moduleBinary } from './module-binary.js';
+import { ModuleSources } from './module-sources.js';
+import { systemModules } from './system-modules.js';
+
+/** How a system's binaries are found and loaded. */
+export interface BinaryLoaderOptions {
+  /** The directory binary names resolve from: the init config's. */
+  readonly directory: string;
+  /** Binaries known by name (`init`, `timer`, ...); they run in the host realm as part of the system. */
+  readonly builtins?: Readonly<Record<string, ComponentModule>>;
+  /** Binary names the integrator trusts to run unconfined (`<binary name="..." confined="no"/>` in the top config). */
+  readonly unconfined?: Iterable<string>;
+  /** Modules compartments may import besides the default `@os/*` set, by specifier. */
+  readonly modules?: Readonly<Record<string, object>>;
+}
+
+/** A binary found for a name: a built-in, or a module file with its package's manifest. */
+export type LocatedBinary = { readonly kind: 'builtin'; readonly module: ComponentModule } | { readonly kind: 'module'; readonly location: BinaryLocation; readonly manifest?: ComponentManifest };
+
+const hostRpcDirectory = dirname(createRequire(import.meta.url).resolve('@os/rpc/package.json'));
+
+/** The wire version of the `@os/rpc` copy a package would load itself, when it brings its own. */
+function ownRpcWire(packageDirectory: string): { readonly directory: string; readonly wire: unknown } | undefined {
+  const own = findPackageDirectory(packageDirectory, '@os/rpc');
+  if (own === undefined || own === realpathSync(hostRpcDirectory)) return undefined;
+  const manifest = JSON.parse(readFileSync(join(own, 'package.json'), 'utf8')) as { osWire?: unknown };
+  return { directory: own, wire: manifest.osWire };
+}
+
+/**
+ * Finds, checks and loads a system's binaries: built-ins by name, module files by path, component
+ * packages by Node's resolution from the config's directory, each package checked against its
+ * manifest and the RPC wire version. `resolve` is the system's `BinaryResolver`.
+ */
+export class BinaryLoader {
+  /** The parsed module sources, shared by every component loaded from here. */
+  readonly sources = new ModuleSources();
+  readonly #options: BinaryLoaderOptions;
+  readonly #unconfined: ReadonlySet<string>;
+  readonly #located = new Map<string, LocatedBinary>();
+  #modules: Promise<ReadonlyMap<string, object>> | null = null;
+
+  /** Creates the loader. */
+  constructor(options: BinaryLoaderOptions) {
+    this.#options = options;
+    this.#unconfined = new Set(options.unconfined ?? []);
+  }
+
+  /** Whether binary `name` runs unconfined. */
+  unconfined(name: string): boolean {
+    return this.#unconfined.has(name);
+  }
+
+  /**
+   * Finds binary `name`: a built-in, a module file, or a package (whose manifest is read and whose wire
+   * version is checked). Throws `BinaryNotFound`, `ManifestError` or `WireVersionMismatch`, naming it.
+   */
+  locate(name: string): LocatedBinary {
+    const known = this.#located.get(name);
+    if (known !== undefined) return known;
+    const builtins = this.#options.builtins ?? {};
+    let located: LocatedBinary;
+    if (Object.hasOwn(builtins, name)) {
+      located = { kind: 'builtin', module: builtins[name] as ComponentModule };
+    } else {
+      let location: BinaryLocation;
+      try {
+        location = locateBinary(name, this.#options.directory);
+      } catch (error) {
+        const known = Object.keys(builtins);
+        if (error instanceof BinaryNotFound && known.length > 0) throw new BinaryNotFound(`${error.message}; nor is it built in (${known.join(', ')})`);
+        throw error;
+      }
+      if (location.packageDirectory === undefined || location.packageJson === undefined) {
+        located = { kind: 'module', location };
+      } else {
+        const source = join(location.packageDirectory, 'package.json');
+        const manifest = readComponentManifest(location.packageJson, source);
+        if (manifest.wire !== WIRE_VERSION) {
+          throw new WireVersionMismatch(`package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire version ${WIRE_VERSION}`);
+        }
+        const own = ownRpcWire(location.packageDirectory);
+        if (own !== undefined && own.wire !== WIRE_VERSION) {
+          throw new WireVersionMismatch(`package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`);
+        }
+        located = { kind: 'module', location, manifest };
+      }
+    }
+    this.#located.set(name, located);
+    return located;
+  }
+
+  /**
+   * The check before boot: binary `name` exists and looks like a component for a start entry with
+   * `config`: it exports `construct` (read without evaluating it), or it is a libc program (its config
+   * has `<libc>`, or its package says `"type": "libc"`). Throws naming the binary.
+   */
+  check(name: string, config?: XmlNode): LocatedBinary {
+    const located = this.locate(name);
+    if (located.kind === 'builtin') return located;
+    const libc = located.manifest?.type === 'libc' || config?.hasSubNode('libc') === true;
+    const described = located.location.packageDirectory === undefined ? `binary "${name}" (${located.location.file})` : `package "${name}" (${located.location.packageDirectory})`;
+    if (libc) {
+      if (this.unconfined(name)) throw new NotAComponent(`${described} is a libc program, which runs only confined (the shim's fs, timers and process are given to a compartment): remove confined="no"`);
+      this.sources.get(pathToFileURL(located.location.file).href);
+      return located;
+    }
+    if (this.unconfined(name)) return located;
+    const found = exportsConstruct(located.location.file, this.sources);
+    if (found === false) {
+      throw new NotAComponent(`${described} does not look like a component: its module does not export construct(env), and its start entry's <config> has no <libc> node (add <libc/> to run it as a plain Node program)`);
+    }
+    return located;
+  }
+
+  /** The `BinaryResolver` of the system: built-ins as they are, module binaries loaded per component. */
+  readonly resolve: BinaryResolver = async (name) => {
+    const located = this.locate(name);
+    if (located.kind === 'builtin') return located.module;
+    const confined = !this.unconfined(name);
+    if (confined) requireHardenedRealm(`binary "${name}"`);
+    const modules = confined ? await (this.#modules ??= systemModules(this.#options.modules)) : new Map<string, object>();
+    const imported = confined || located.manifest?.type === 'libc' ? undefined : ((await import(pathToFileURL(located.location.file).href)) as Record<string, unknown>);
+    return moduleBinary({ location: located.location, ...(located.manifest === undefined ? {} : { manifest: located.manifest }), confined, sources: this.sources, modules, ...(imported === undefined ? {} : { imported }) });
+  };
+}

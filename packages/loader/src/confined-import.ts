@@ -1,0 +1,97 @@
+import { builtinModules } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolvePackageImport } from './binary-location.js';
+import { ConfinementError } from './errors.js';
+import { requireHardenedRealm } from './harden-realm.js';
+import type { ModuleSources } from './module-sources.js';
+
+/** What a compartment grants the code in it, beyond ECMAScript's own (frozen, shared) intrinsics. */
+export interface CompartmentGrant {
+  /** Its globals, besides the intrinsics: for a native component `console`, `TextEncoder`, ...; for a libc program also timers, `Date`, `process`. */
+  readonly globals: Readonly<Record<string, unknown>>;
+  /** Modules it may import by name: the system's `@os/*` packages and, for a libc program, the shim's `fs`, `process`, `timers`. Hardened. */
+  readonly modules: ReadonlyMap<string, object>;
+  /** Said when its code imports a Node built-in it was not granted. */
+  readonly builtinHint: string;
+}
+
+const NODE_BUILTINS = new Set(builtinModules);
+
+/** Whether `specifier` names a Node built-in (`fs`, `node:net`, `fs/promises`). */
+export function isNodeBuiltin(specifier: string): boolean {
+  return specifier.startsWith('node:') || NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0] ?? '');
+}
+
+function isRelative(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier.startsWith('file:');
+}
+
+/**
+ * Evaluates the ES module `file` in a fresh SES compartment and returns its namespace. Its own imports
+ * (relative files and npm packages) load into the same compartment, each component getting its own
+ * instances; `@os/*` imports get the system's one copy; Node built-ins and everything else not in
+ * `grant` are refused with a `ConfinementError`. Needs a hardened realm (`hardenRealm`).
+ */
+export async function importConfined(file: string, grant: CompartmentGrant, sources: ModuleSources, label: string): Promise<Record<string, unknown>> {
+  requireHardenedRealm(`binary of "${label}"`);
+  const entry = pathToFileURL(file).href;
+  // SES wraps a hook's error in a TypeError listing "underlying failures"; the first refusal is the one to report
+  let refusal: Error | undefined;
+  const refuse = (error: Error): never => {
+    refusal ??= error;
+    throw error;
+  };
+  const compartment = new Compartment({
+    __options__: true,
+    name: label,
+    globals: grant.globals as never,
+    resolveHook: (specifier: string, referrer: string): string => {
+      if (grant.modules.has(specifier) || isNodeBuiltin(specifier)) return specifier;
+      if (isRelative(specifier)) return new URL(specifier, referrer).href;
+      if (specifier.startsWith('@os/')) {
+        refuse(new ConfinementError(`${fileURLToPath(referrer)} imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`));
+      }
+      return pathToFileURL(resolvePackageImport(specifier, dirname(fileURLToPath(referrer)))).href;
+    },
+    importHook: async (specifier: string) => {
+      const granted = grant.modules.get(specifier);
+      if (granted !== undefined) return { namespace: granted as never };
+      if (isNodeBuiltin(specifier)) {
+        refuse(new ConfinementError(`"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only through its sessions; ${grant.builtinHint}`));
+      }
+      if (!specifier.startsWith('file:')) refuse(new ConfinementError(`"${label}" imports "${specifier}", which is neither a file nor a package`));
+      try {
+        return { source: sources.get(specifier) as never, specifier, importMeta: { url: specifier } };
+      } catch (error) {
+        return refuse(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+  });
+  try {
+    const { namespace } = (await compartment.import(entry)) as { namespace: Record<string, unknown> };
+    return namespace;
+  } catch (error) {
+    throw refusal ?? error;
+  }
+}
+
+/** Whether the module at `file` exports `construct`, following its relative `export * from` lines; read without evaluating it. */
+export function exportsConstruct(file: string, sources: ModuleSources, seen = new Set<string>()): boolean | 'unknown' {
+  const url = pathToFileURL(file).href;
+  if (seen.has(url)) return false;
+  seen.add(url);
+  const source = sources.get(url);
+  if (source.exports.includes('construct')) return true;
+  let unknown = false;
+  for (const reexport of source.reexports) {
+    if (!isRelative(reexport)) {
+      unknown = true;
+      continue;
+    }
+    const found = exportsConstruct(fileURLToPath(new URL(reexport, url)), sources, seen);
+    if (found === true) return true;
+    if (found === 'unknown') unknown = true;
+  }
+  return unknown ? 'unknown' : false;
+}

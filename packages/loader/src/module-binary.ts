@@ -1,0 +1,98 @@
+import { pathToFileURL } from 'node:url';
+import { type ComponentModule, type Env, AttachedRomDataspace, XmlNode } from '@os/runtime';
+import { LIBC_BUILTINS_HINT, componentConsole, runLibcProgram } from '@os/libc-shim';
+import type { BinaryLocation } from './binary-location.js';
+import type { ComponentManifest } from './component-manifest.js';
+import { orderedLog } from './component-log.js';
+import { type CompartmentGrant, importConfined } from './confined-import.js';
+import { NotAComponent } from './errors.js';
+import type { ModuleSources } from './module-sources.js';
+
+/** How a module binary is loaded into each component started from it. */
+export interface ModuleBinaryOptions {
+  /** Where the binary name led. */
+  readonly location: BinaryLocation;
+  /** The package's manifest, for a package binary. */
+  readonly manifest?: ComponentManifest;
+  /** Load into a compartment (default), or import into the host realm as trusted code. */
+  readonly confined: boolean;
+  /** The parsed sources, shared by every component of the system. */
+  readonly sources: ModuleSources;
+  /** The system modules compartments may import (`systemModules()`). */
+  readonly modules: ReadonlyMap<string, object>;
+  /** For an unconfined binary: its namespace, imported while core loads the binary (so virtual time waits for the import). */
+  readonly imported?: Record<string, unknown>;
+}
+
+/** The component's "config" ROM, when it has one routed; `undefined` when the request is denied or the ROM is empty or malformed. */
+async function readConfig(env: Env): Promise<XmlNode | undefined> {
+  let rom: AttachedRomDataspace;
+  try {
+    rom = await AttachedRomDataspace.open(env, 'config');
+  } catch {
+    return undefined;
+  }
+  try {
+    return rom.valid() ? rom.xml() : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await rom.close().catch(() => undefined);
+  }
+}
+
+const HARDENED_HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams'] as const;
+
+/** Host constructors every compartment may use; hardened, as they are shared. */
+function hostGlobals(): Record<string, unknown> {
+  const globals: Record<string, unknown> = {};
+  for (const name of HARDENED_HOST_GLOBALS) globals[name] = harden(globalThis[name]);
+  globals.queueMicrotask = harden((callback: () => void) => queueMicrotask(callback));
+  return globals;
+}
+
+/** The grant of a native component: its console writes to its LOG; no timers, no clock, no process. */
+function nativeGrant(env: Env, modules: ReadonlyMap<string, object>): CompartmentGrant {
+  const log = orderedLog(env);
+  return {
+    globals: { ...hostGlobals(), console: componentConsole((_stream, text) => log(text)) },
+    modules,
+    builtinHint: 'a program that needs fs, timers or process runs under the libc shim (a <libc/> node in its config)',
+  };
+}
+
+/**
+ * The component module for a module file: what `construct(env)` does is Genode's dynamic linker's job.
+ * It reads the component's "config" ROM, and runs the module under the libc shim when the config has a
+ * `<libc>` node (or the package declares `"type": "libc"`); otherwise the module must export
+ * `construct`, which is called with `env`. Each component gets its own compartment, hence its own
+ * module instances; the decision is made before the module is evaluated.
+ */
+export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
+  const { location, manifest, confined, sources, modules } = options;
+  const described = location.packageDirectory === undefined ? `"${location.name}" (${location.file})` : `"${location.name}" (package ${location.packageDirectory})`;
+  return {
+    async construct(env: Env): Promise<void> {
+      const config = await readConfig(env);
+      const libc = manifest?.type === 'libc' || config?.hasSubNode('libc') === true;
+      if (libc) {
+        if (!confined) throw new NotAComponent(`binary ${described} is a libc program, which runs only confined: the shim's fs, timers and process are given to a compartment; remove confined="no"`);
+        await runLibcProgram(env, {
+          binary: location.name,
+          config: config ?? XmlNode.parse('<config/>', 'config'),
+          evaluate: async (grant) => {
+            const granted = new Map([...modules, ...grant.modules]);
+            await importConfined(location.file, { globals: { ...hostGlobals(), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT }, sources, env.name);
+          },
+        });
+        return;
+      }
+      const namespace = confined ? await importConfined(location.file, nativeGrant(env, modules), sources, env.name) : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
+      const construct = namespace.construct;
+      if (typeof construct !== 'function') {
+        throw new NotAComponent(`binary ${described} does not export construct(env), and its config has no <libc> node: export construct, or add <libc/> to its start entry's <config> to run it as a plain Node program`);
+      }
+      await (construct as (env: Env) => unknown)(env);
+    },
+  };
+}
