@@ -24,7 +24,7 @@ export interface ModuleBinaryOptions {
   readonly imported?: Record<string, unknown>;
 }
 
-/** The component's "config" ROM, when it has one routed; `undefined` when the request is denied or the ROM is empty or malformed. */
+/** The component's "config" ROM when it may make it a libc program; `undefined` when the request is denied, or the ROM is empty, malformed or without `<libc`. */
 async function readConfig(env: Env): Promise<XmlNode | undefined> {
   let rom: AttachedRomDataspace;
   try {
@@ -33,7 +33,9 @@ async function readConfig(env: Env): Promise<XmlNode | undefined> {
     return undefined;
   }
   try {
-    return rom.valid() ? rom.xml() : undefined;
+    // most components are native: skip parsing a config that cannot hold a <libc> node (a child without
+    // a <config> of its own reads its parent's, which can be large)
+    return rom.valid() && rom.text().includes('<libc') ? rom.xml() : undefined;
   } catch {
     return undefined;
   } finally {

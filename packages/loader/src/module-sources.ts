@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModuleSource } from '@endo/module-source';
-import { ConfinementError, NotAComponent } from './errors.js';
+import { NotAComponent } from './errors.js';
 
 /** The type of module Node would load a `.js` file as: the nearest package.json's `"type"`. */
 function isCommonJs(file: string): boolean {
@@ -70,11 +70,6 @@ function parse(text: string, url: string, file: string): ModuleSource {
     return new ModuleSource(text, url);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/await is only valid|top-level await|topLevelAwait/i.test(message)) {
-      throw new ConfinementError(
-        `module ${file} uses top-level await, which a confined compartment cannot run (the SES module transform does not support it): move the await into construct() or an async function, or load the binary unconfined (<binary name="..." confined="no"/>)`,
-      );
-    }
     throw new NotAComponent(`module ${file} cannot be parsed as an ES module: ${message}`);
   }
 }

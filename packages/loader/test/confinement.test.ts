@@ -46,3 +46,17 @@ describe('a confined component', () => {
     expect(counts.sort()).toEqual(['1', '2']);
   });
 });
+
+describe('a confined module with top-level await', () => {
+  it('fails to start with an error that says confinement cannot run it', async () => {
+    const { lines } = await bootDirectory(escapes, 'tla.xml');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\[init -> tla\] Error: tla: construct failed: ConfinementError: "tla": a module of .*top-level-await\.mjs uses top-level await, which a confined compartment cannot run/),
+    );
+  });
+
+  it('runs unconfined', async () => {
+    const { lines } = await bootDirectory(escapes, 'tla.xml', ['./top-level-await.mjs']);
+    expect(lines).toContain('[init -> tla] hello');
+  });
+});
