@@ -1,6 +1,7 @@
 import { XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import { checkInitConfig } from './check.js';
-import { InitConfigError, hasErrorCode } from './config-error.js';
+import { hasErrorCode } from '@os/kernel';
+import { InitConfigError } from './config-error.js';
 import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, StartEntry } from './model.js';
 
 /** A route target written as a value: `'parent'`, `'any-child'`, `{ child }`, or those with a label rewrite. */

@@ -1,5 +1,6 @@
 import { XmlError, XmlNode } from '@os/runtime';
-import { InitConfigError, hasErrorCode } from './config-error.js';
+import { hasErrorCode } from '@os/kernel';
+import { InitConfigError } from './config-error.js';
 import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, ServicePolicy, StartEntry } from './model.js';
 import { checkInitConfig } from './check.js';
 

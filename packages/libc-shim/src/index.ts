@@ -4,3 +4,4 @@ export { componentConsole, type ComponentConsole, type ConsoleStream } from './c
 export { ProgramExit } from './program-exit.js';
 export { parseRtcText } from './rtc-text.js';
 export * from './vfs/index.js';
+export { OrderedLog } from './ordered-log.js';

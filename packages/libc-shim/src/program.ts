@@ -10,8 +10,9 @@ import { programDate } from './program-date.js';
 import { ProgramExit } from './program-exit.js';
 import { programProcess } from './program-process.js';
 import { parseRtcText } from './rtc-text.js';
+import { OrderedLog } from './ordered-log.js';
 import { TimerQueue } from './timer-queue.js';
-import { RamExhausted, Vfs, parseVfsConfig, vfsRomLabels } from './vfs/index.js';
+import { RamExhausted, Vfs, type VfsEntryConfig, parseVfsConfig, vfsRomLabels } from './vfs/index.js';
 
 /** What the shim grants a program's compartment: its globals and the Node built-ins it offers. */
 export interface LibcGrant {
@@ -41,6 +42,11 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** Whether the VFS has an `<rtc/>` file anywhere: then the program needs an Rtc session. */
+function hasRtc(entries: readonly VfsEntryConfig[]): boolean {
+  return entries.some((entry) => entry.type === 'rtc' || (entry.type === 'dir' && hasRtc(entry.entries)));
+}
+
 function namespace(value: object): object {
   return { ...value, default: value };
 }
@@ -56,10 +62,8 @@ function namespace(value: object): object {
  */
 export async function runLibcProgram(env: Env, program: LibcProgram): Promise<void> {
   const libc = readLibcConfig(program.config);
-  let logQueue: Promise<void> = Promise.resolve();
-  const log = (text: string): void => {
-    logQueue = logQueue.then(() => env.log(text)).catch(() => undefined);
-  };
+  const logger = new OrderedLog(env);
+  const log = (text: string): void => logger.write(text);
   const vfsConfig = parseVfsConfig(libc.vfs ?? XmlNode.parse('<vfs/>', 'the empty default <vfs>'));
   const roms = new Map<string, AttachedRomDataspace>();
   for (const label of vfsRomLabels(vfsConfig)) {
@@ -71,7 +75,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
   }
   const timer = await Timer.Connection.open(env);
   const clock = await ProgramClock.start(env.thread, timer);
-  const needsRtc = libc.rtc !== undefined || (libc.vfs?.source.includes('<rtc') ?? false);
+  const needsRtc = libc.rtc !== undefined || hasRtc(vfsConfig.entries);
   const rtcAtStart = needsRtc ? await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 }).then((rtc) => rtc.session.currentTime()) : 0;
   const wallNow = (): number => rtcAtStart + clock.sinceStartUs() / 1000;
 
@@ -81,7 +85,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     if (exited) return;
     exited = true;
     queue.stop();
-    await logQueue;
+    await logger.flushed();
     await env.parent.exit(value);
   };
   const uncaught = (error: unknown): void => {

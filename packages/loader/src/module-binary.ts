@@ -1,9 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { type ComponentModule, type Env, AttachedRomDataspace, XmlNode } from '@os/runtime';
-import { LIBC_BUILTINS_HINT, componentConsole, runLibcProgram } from '@os/libc-shim';
+import { LIBC_BUILTINS_HINT, OrderedLog, componentConsole, runLibcProgram } from '@os/libc-shim';
 import type { BinaryLocation } from './binary-location.js';
 import type { ComponentManifest } from './component-manifest.js';
-import { orderedLog } from './component-log.js';
 import { type CompartmentGrant, importConfined } from './confined-import.js';
 import { NotAComponent } from './errors.js';
 import type { ModuleSources } from './module-sources.js';
@@ -55,9 +54,9 @@ function hostGlobals(): Record<string, unknown> {
 
 /** The grant of a native component: its console writes to its LOG; no timers, no clock, no process. */
 function nativeGrant(env: Env, modules: ReadonlyMap<string, object>): CompartmentGrant {
-  const log = orderedLog(env);
+  const log = new OrderedLog(env);
   return {
-    globals: { ...hostGlobals(), console: componentConsole((_stream, text) => log(text)) },
+    globals: { ...hostGlobals(), console: componentConsole((_stream, text) => log.write(text)) },
     modules,
     builtinHint: 'a program that needs fs, timers or process runs under the libc shim (a <libc/> node in its config)',
   };

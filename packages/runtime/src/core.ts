@@ -152,11 +152,11 @@ export class Core {
     this.#corePdCapability = this.#manage(corePd);
     this.#corePd = connect(Pd, this.#parentThread, this.#corePdCapability);
     this.#announceLocal('PD', new PdRoot(this));
-    this.#announceLocal('LOG', new LogRoot(this, this.#log));
+    this.#announceLocal('LOG', new OneCapRoot(this, 'a LOG session', (args) => new LogSession(args.string('label'), this.#log)));
     this.#romRoot = new RomRoot(this);
     this.#announceLocal('ROM', this.#romRoot);
     this.#announceLocal('Report', new ReportRoot(this));
-    this.#announceLocal('Rtc', new RtcRoot(this));
+    this.#announceLocal('Rtc', new OneCapRoot(this, 'an Rtc session', () => new RtcSessionComponent(this.kernel.clock)));
   }
 
   /** The latest report submitted to core's Report service under session label `label`, if any. */
@@ -367,51 +367,32 @@ class ServedSessions<S extends RpcObject> {
   }
 }
 
-/** core's Rtc service: the wall time off the system's clock (on virtual time from `VIRTUAL_RTC_EPOCH`). */
-class RtcRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<RtcSessionComponent>;
-  constructor(
-    /** The core that serves the sessions. */
-    private readonly core: Core,
-  ) {
-    super(Root);
-    this.#sessions = new ServedSessions(core);
-  }
-  /** Opens an Rtc session; it needs one capability (Root::session). */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('an Rtc session needs 1 capability');
-    return this.#sessions.add(new RtcSessionComponent(this.core.kernel.clock));
-  }
-  /** Accepts the donation; an Rtc session needs no more (Root::upgrade). */
-  upgrade(): void {}
-  /** Closes the Rtc session (Root::close). */
-  close(session: Capability): void {
-    this.#sessions.remove(session);
-  }
-}
-
-/** core's LOG service. */
-class LogRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<LogSession>;
+/**
+ * A core service whose sessions cost one capability and no RAM (LOG, Rtc): each session request
+ * gets a fresh session object from `create`.
+ */
+class OneCapRoot<S extends RpcObject> extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+  readonly #sessions: ServedSessions<S>;
   constructor(
     /** The core that serves the sessions. */
     core: Core,
-    /** Where every session's lines go. */
-    private readonly sink: (line: string) => void,
+    /** The session in words, for the quota error (`a LOG session`). */
+    private readonly what: string,
+    /** Makes the session for a request's arguments. */
+    private readonly create: (args: SessionArgs) => S,
   ) {
     super(Root);
     this.#sessions = new ServedSessions(core);
   }
-  /** Opens a LOG session that prints with the client's label (Root::session). */
+  /** Opens a session; it needs one capability (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
-    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota('a LOG session needs 1 capability');
-    return this.#sessions.add(new LogSession(args.string('label'), this.sink));
+    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota(`${this.what} needs 1 capability`);
+    return this.#sessions.add(this.create(args));
   }
-  /** Accepts the donation; a LOG session needs no more (Root::upgrade). */
+  /** Accepts the donation; the session needs no more (Root::upgrade). */
   upgrade(): void {}
-  /** Closes the LOG session (Root::close). */
+  /** Closes the session (Root::close). */
   close(session: Capability): void {
     this.#sessions.remove(session);
   }

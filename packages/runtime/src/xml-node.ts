@@ -20,7 +20,7 @@ export class XmlError extends Error {
     readonly line: number,
   ) {
     super(line > 0 ? `${origin}:${line}: ${message}` : `${origin}: ${message}`);
-    this.name = 'XmlError';
+    this.name = new.target.name;
     this.code = errorCode(new.target.name);
   }
 }
