@@ -10,6 +10,7 @@ const systemTests = [
   'packages/rom/test/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
+  'packages/testing/test/**/*.test.ts',
   'tooling/scenarios/test/**/*.test.ts',
 ];
 

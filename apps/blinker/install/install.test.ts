@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 // the @os packages a system needs to run `os run`, published, and the component package itself
-const osPackages = ['kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'capability', 'rpc', 'session', 'runtime', 'timer', 'rom', 'init', 'dummy', 'libc-shim', 'loader', 'cli'];
+const osPackages = ['kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'capability', 'rpc', 'session', 'runtime', 'timer', 'rom', 'init', 'dummy', 'libc-shim', 'loader', 'cli', 'testing'];
 const scratch = mkdtempSync(join(tmpdir(), 'os-blinker-'));
 const system = join(scratch, 'system');
 
@@ -41,7 +41,7 @@ beforeAll(() => {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const blinker = '<start name="blinker" caps="50"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" count="4"/> </start>';
+const blinker = '<start name="blinker"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" count="4"/> </start>';
 
 describe('@acme/blinker, packed and installed with plain npm into a separate system', () => {
   it.each(['hw', 'nova', 'sel4'])('starts from the system\'s init config by its package name (%s)', (kernel) => {
@@ -52,7 +52,7 @@ describe('@acme/blinker, packed and installed with plain npm into a separate sys
   });
 
   it('is checked against its manifest before boot: too little quota is an error naming the package', () => {
-    const result = osRun(config(blinker.replace('caps="50"', 'caps="20"')));
+    const result = osRun(config(blinker.replace('<start name="blinker">', '<start name="blinker" caps="20">')));
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/system\.xml:6: <start name="blinker">: package "@acme\/blinker" needs at least caps="50", but the start entry gives 20/);
     expect(result.status).toBe(1);
@@ -63,6 +63,29 @@ describe('@acme/blinker, packed and installed with plain npm into a separate sys
     const result = osRun(withoutTimer);
     expect(result.stderr).toMatch(/<start name="blinker">: package "@acme\/blinker" requires a "Timer" session, but it has no route/);
     expect(result.status).toBe(1);
+  });
+
+  it("is tested there with the published @os/testing, as the package's own tests would", () => {
+    const script = `import { runComponent } from '@os/testing';
+for (const kernel of ['hw', 'nova', 'sel4']) {
+  const run = await runComponent({ binary: '@acme/blinker', directory: process.cwd(), kernel, config: '<config led="led2" period_ms="100" count="3"/>' });
+  console.log(kernel, JSON.stringify(run.end), run.virtualUs, run.output.join(','));
+}
+`;
+    writeFileSync(join(system, 'check.mjs'), script);
+    const result = spawnSync(process.execPath, ['check.mjs'], { cwd: system, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    const expected = (kernel: string) => `${kernel} {"kind":"exit","value":0} 300000 led2 on,led2 off,led2 on`;
+    expect(result.stdout.trim().split('\n')).toEqual(['hw', 'nova', 'sel4'].map(expected));
+  });
+
+  it("runs @os/testing's README example as printed", () => {
+    const readme = readFileSync(join(system, 'node_modules/@os/testing/README.md'), 'utf8');
+    const [, code, expected] = /```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/.exec(readme) as RegExpExecArray;
+    writeFileSync(join(system, 'readme-testing.mjs'), code as string);
+    const result = spawnSync(process.execPath, ['readme-testing.mjs'], { cwd: system, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(expected);
   });
 
   it('names a package that is not installed', () => {

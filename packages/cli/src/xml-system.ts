@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { InitConfigError, init, readInitConfig } from '@os/init';
-import { BinaryLoader, LoaderError } from '@os/loader';
+import { init } from '@os/init';
+import { BinaryLoader } from '@os/loader';
 import { type ComponentModule, type SystemDescription, XmlNode } from '@os/runtime';
 import { timerDriver } from '@os/timer';
 import { dummy } from '@os/dummy';
 import { reportRom } from '@os/rom';
 import { directoryRoms } from './boot-modules.js';
-import { checkAgainstManifest } from './manifest-check.js';
+import { prepareInitConfig } from './prepare-config.js';
 
 /** The components `os run system.xml` knows by their Genode names. */
 export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy, report_rom: reportRom };
@@ -22,30 +22,39 @@ export function unconfinedBinaries(config: XmlNode): Set<string> {
   return names;
 }
 
+/** What {@link initConfigSystem} needs besides the config text. */
+export interface InitConfigSystemOptions {
+  /** The directory binary names resolve from; its regular files become boot modules (ROMs). */
+  readonly directory: string;
+  /** Names the text in errors (the file's path). */
+  readonly origin: string;
+  /** Binaries known by name, in place of {@link BUILTIN_BINARIES}. */
+  readonly builtins?: Readonly<Record<string, ComponentModule>>;
+  /** ROMs besides the directory's files; they win on a name clash. */
+  readonly roms?: ReadonlyMap<string, Uint8Array>;
+}
+
+/** The loader for an init config: built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
+export function initConfigLoader(text: string, options: InitConfigSystemOptions): BinaryLoader {
+  return new BinaryLoader({ directory: options.directory, builtins: options.builtins ?? BUILTIN_BINARIES, unconfined: unconfinedBinaries(XmlNode.parse(text, options.origin)), modules: {} });
+}
+
 /**
- * The system an init config file describes: core starts the built-in init with the file as its
- * "config" ROM; every file beside it is a boot module; binaries are the built-ins, module files
- * relative to the config's directory, or component packages installed there. Before anything boots,
- * each start entry's binary is found and checked: it looks like a component, and a package's
- * manifest agrees with its start entry (quota, provided services, a route for each required session).
+ * The system an init config describes: core starts the built-in init with the config (after
+ * {@link prepareInitConfig}: checked, and packages' default quotas filled in) as its "config" ROM;
+ * every file in the directory is a boot module; binaries are the built-ins, module files relative
+ * to the directory, or component packages installed there.
  */
-export function xmlSystem(file: string): SystemDescription {
-  const text = readFileSync(file, 'utf8');
-  const directory = dirname(file);
-  const config = readInitConfig(text, file);
-  const node = XmlNode.parse(text, file);
-  const loader = new BinaryLoader({ directory, builtins: BUILTIN_BINARIES, unconfined: unconfinedBinaries(node), modules: {} });
-  const startNodes = new Map(node.subNodes('start').map((start) => [start.stringAttribute('name', ''), start]));
-  for (const child of config.children) {
-    try {
-      const located = loader.check(child.binary, startNodes.get(child.name)?.subNodes('config')[0]);
-      if (located.kind === 'module' && located.manifest !== undefined) checkAgainstManifest(config, child, located.manifest, file);
-    } catch (error) {
-      if (error instanceof LoaderError) throw new InitConfigError(`${file}:${child.line}: <start name="${child.name}">: ${error.message}`);
-      throw error;
-    }
-  }
-  const roms = directoryRoms(directory);
-  roms.set('config', new TextEncoder().encode(text));
+export function initConfigSystem(text: string, options: InitConfigSystemOptions): SystemDescription {
+  const loader = initConfigLoader(text, options);
+  const prepared = prepareInitConfig(text, options.origin, loader);
+  const roms = directoryRoms(options.directory);
+  for (const [name, content] of options.roms ?? []) roms.set(name, content);
+  roms.set('config', new TextEncoder().encode(prepared));
   return { init: 'init', binaries: loader.resolve, roms };
+}
+
+/** The system of an init config file (see {@link initConfigSystem}); the file's directory holds its boot modules. */
+export function xmlSystem(file: string): SystemDescription {
+  return initConfigSystem(readFileSync(file, 'utf8'), { directory: dirname(file), origin: file });
 }

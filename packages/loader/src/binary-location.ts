@@ -53,6 +53,26 @@ export function findPackageDirectory(directory: string, packageName: string): st
   }
 }
 
+/**
+ * The package `packageName` by Node's self-reference: when the nearest package.json up from
+ * `directory` is that package's and has an `exports` map, a package finds itself by its own name
+ * (so a component package's tests boot it as `@acme/blinker` before it is installed anywhere).
+ */
+export function selfReferencedPackage(directory: string, packageName: string): string | undefined {
+  for (let at = resolve(directory); ; at = dirname(at)) {
+    if (existsSync(join(at, 'package.json'))) {
+      const packageJson = readPackageJson(at);
+      return packageJson.name === packageName && packageJson.exports !== undefined ? realpathSync(at) : undefined;
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+/** The directory of package `packageName` as Node resolves it from `directory`: itself by self-reference, else the nearest `node_modules` up the tree. */
+function resolvePackageDirectory(directory: string, packageName: string): string | undefined {
+  return selfReferencedPackage(directory, packageName) ?? findPackageDirectory(directory, packageName);
+}
+
 function readPackageJson(directory: string): Record<string, unknown> {
   const file = join(directory, 'package.json');
   try {
@@ -86,7 +106,8 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
 /**
  * Finds the module a binary name denotes, from the directory of the config that names it: a path
  * (`./app.mjs`) or a module file in that directory (`app` for `app.mjs`), else a package by Node's
- * resolution (`@acme/blinker`, `@acme/blinker/extra`) through its `exports` map.
+ * resolution (`@acme/blinker`, `@acme/blinker/extra`; the enclosing package by its own name, then
+ * `node_modules`) through its `exports` map.
  */
 export function locateBinary(name: string, directory: string): BinaryLocation {
   const file = moduleFile(directory, name);
@@ -94,7 +115,7 @@ export function locateBinary(name: string, directory: string): BinaryLocation {
   if (isPathName(name)) throw new BinaryNotFound(`binary "${name}": there is no module file ${resolve(directory, name)} (nor with .mjs or .js)`);
   const bare = splitPackageName(name);
   if (bare === undefined) throw new BinaryNotFound(`binary "${name}" is neither a module file in ${directory} nor a valid package name`);
-  const packageDirectory = findPackageDirectory(directory, bare.packageName);
+  const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined) {
     throw new BinaryNotFound(`binary "${name}": no module file "${name}" in ${directory}, and package "${bare.packageName}" is not installed there (looked in node_modules from ${directory} up): install it ("npm install ${bare.packageName}")`);
   }
@@ -106,7 +127,7 @@ export function locateBinary(name: string, directory: string): BinaryLocation {
 export function resolvePackageImport(specifier: string, directory: string): string {
   const bare = splitPackageName(specifier);
   if (bare === undefined) throw new BinaryNotFound(`import "${specifier}" is not a valid package name`);
-  const packageDirectory = findPackageDirectory(directory, bare.packageName);
+  const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined) throw new BinaryNotFound(`import "${specifier}": package "${bare.packageName}" is not installed (looked in node_modules from ${directory} up)`);
   return packageEntry(specifier, packageDirectory, readPackageJson(packageDirectory), bare.subpath);
 }

@@ -33,6 +33,11 @@ beforeAll(() => {
   write('node_modules/@acme/noexport/index.js', 'export const hello = 1;\n');
   write('node_modules/@acme/cjs/package.json', JSON.stringify({ name: '@acme/cjs', osComponent: { wire: 1 } }));
   write('node_modules/@acme/cjs/index.js', 'exports.construct = () => {};\n');
+  write('own/package.json', manifest('@acme/own', { exports: './main.js' }));
+  write('own/main.js', component);
+  write('own/test/.keep', '');
+  write('own-no-exports/package.json', manifest('@acme/own-no-exports', { main: 'main.js' }));
+  write('own-no-exports/main.js', component);
   mkdirSync(join(root, 'system/node_modules'), { recursive: true });
   symlinkSync(join(root, 'node_modules/@acme'), join(root, 'system/node_modules/@acme'));
 });
@@ -52,6 +57,13 @@ describe('locateBinary', () => {
     expect(found.packageDirectory).toBe(join(root, 'node_modules/@acme/blinker'));
     expect(locateBinary('@acme/blinker/extra', directory).file).toBe(join(root, 'node_modules/@acme/blinker/dist/extra.js'));
     expect(locateBinary('plain', directory).file).toBe(join(root, 'node_modules/plain/main.js'));
+  });
+
+  it("finds the enclosing package by its own name, as Node's self-reference does (only through an exports map)", () => {
+    const own = locateBinary('@acme/own', join(root, 'own/test'));
+    expect(own.file).toBe(join(root, 'own/main.js'));
+    expect(own.packageDirectory).toBe(join(root, 'own'));
+    expect(() => locateBinary('@acme/own-no-exports', join(root, 'own-no-exports'))).toThrow(/package "@acme\/own-no-exports" is not installed there/);
   });
 
   it('names what is missing', () => {

@@ -70,15 +70,18 @@ export class XmlNode {
   readonly line: number;
   /** Where the text came from. */
   readonly origin: string;
+  /** Where the element's `<` is in the parsed text (a 0-based index): lets a tool edit the text in place, as `os run` adds a package's default quota to its start entry. */
+  readonly offset: number;
   readonly #attributes: ReadonlyMap<string, string>;
   readonly #children: readonly XmlNode[];
   readonly #text: string;
   readonly #source: string;
 
-  private constructor(type: string, origin: string, line: number, attributes: ReadonlyMap<string, string>, children: readonly XmlNode[], text: string, source: string) {
+  private constructor(type: string, origin: string, line: number, offset: number, attributes: ReadonlyMap<string, string>, children: readonly XmlNode[], text: string, source: string) {
     this.type = type;
     this.origin = origin;
     this.line = line;
+    this.offset = offset;
     this.#attributes = attributes;
     this.#children = children;
     this.#text = text;
@@ -116,7 +119,7 @@ export class XmlNode {
       if (typeof child['#text'] === 'string') content += child['#text'];
       else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin));
     }
-    return new XmlNode(type, origin, lineAt(text, start), attributes, children, content, text.slice(start, end));
+    return new XmlNode(type, origin, lineAt(text, start), start, attributes, children, content, text.slice(start, end));
   }
 
   /** The node's text as written, from `<type` to its end: what init hands a child as its config. */

@@ -1,0 +1,49 @@
+import { InitConfigError, readInitConfig } from '@os/init';
+import { type BinaryLoader, type ComponentManifest, LoaderError } from '@os/loader';
+import { XmlNode } from '@os/runtime';
+import { checkAgainstManifest } from './manifest-check.js';
+
+/** Whether a start entry states its own quota of `kind`, as an attribute or Genode's older `<resource>` node. */
+function statesQuota(start: XmlNode, kind: 'ram' | 'caps'): boolean {
+  if (start.hasAttribute(kind)) return true;
+  const resource = kind === 'ram' ? 'RAM' : 'CAP';
+  return start.subNodes('resource').some((node) => node.stringAttribute('name', '') === resource);
+}
+
+/**
+ * The init config `text` as init is to read it, after the checks `os run` makes before boot: every
+ * start entry's binary is found and looks like a component; a start entry that gives no quota of its
+ * own gets its package's declared `ram`/`caps` (as Genode's depot tools write a package's runtime
+ * quota into the start node); then each entry is checked against its package's manifest. Throws
+ * `InitConfigError` naming the file, line and entry. `origin` names the text in errors.
+ */
+export function prepareInitConfig(text: string, origin: string, loader: BinaryLoader): string {
+  const config = readInitConfig(text, origin);
+  const starts = new Map(XmlNode.parse(text, origin).subNodes('start').map((start) => [start.stringAttribute('name', ''), start]));
+  const manifests = new Map<string, ComponentManifest>();
+  const insertions: { readonly at: number; readonly attributes: string }[] = [];
+  for (const child of config.children) {
+    const start = starts.get(child.name) as XmlNode;
+    try {
+      const located = loader.check(child.binary, start.subNodes('config')[0]);
+      if (located.kind !== 'module' || located.manifest === undefined) continue;
+      const manifest = located.manifest;
+      manifests.set(child.name, manifest);
+      let attributes = '';
+      if (manifest.ram !== undefined && !statesQuota(start, 'ram')) attributes += ` ram="${manifest.ram}"`;
+      if (manifest.caps !== undefined && !statesQuota(start, 'caps')) attributes += ` caps="${manifest.caps}"`;
+      if (attributes !== '') insertions.push({ at: start.offset + '<start'.length, attributes });
+    } catch (error) {
+      if (error instanceof LoaderError) throw new InitConfigError(`${origin}:${child.line}: <start name="${child.name}">: ${error.message}`);
+      throw error;
+    }
+  }
+  let prepared = text;
+  for (const { at, attributes } of insertions.sort((a, b) => b.at - a.at)) prepared = prepared.slice(0, at) + attributes + prepared.slice(at);
+  const preparedConfig = insertions.length === 0 ? config : readInitConfig(prepared, origin);
+  for (const child of preparedConfig.children) {
+    const manifest = manifests.get(child.name);
+    if (manifest !== undefined) checkAgainstManifest(preparedConfig, child, manifest, origin);
+  }
+  return prepared;
+}
