@@ -74,3 +74,36 @@ export function messageChannel() {
     },
   };
 }
+
+/** A worker-thread round trip: post to a worker that answers at once, wait for the answer. Waking a thread is the floor of any cross-thread call. */
+export async function workerRoundTrip() {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (value) => parentPort.postMessage(value + 1));", { eval: true });
+  let resolve = null;
+  worker.on('message', (value) => resolve(value));
+  await new Promise((ready) => worker.once('online', ready));
+  return {
+    run: () =>
+      new Promise((done) => {
+        resolve = done;
+        worker.postMessage(1);
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/** Comlink on a same-thread MessageChannel: what a typical proxy-over-messages RPC library costs. */
+export async function comlinkCall() {
+  const Comlink = await import('comlink');
+  const { port1, port2 } = new MessageChannel();
+  Comlink.expose({ add: (value) => value + 1 }, port2);
+  const remote = Comlink.wrap(port1);
+  return {
+    run: () => remote.add(1),
+    close: () => {
+      remote[Comlink.releaseProxy]();
+      port1.close();
+      port2.close();
+    },
+  };
+}

@@ -498,7 +498,8 @@ export class HwKernel {
     }
     if (!server.alive) throw new CallAbortedError(server.label, 'its thread was destroyed');
     const call = new PendingCall(caller, server, object);
-    const copy = new Message(request.capacity);
+    // sized to the message, not the UTCB: a queued call holds only what was sent
+    const copy = new Message(request.length);
     copy.copyBytesFrom(request, request.length);
     const caps: (ObjectIdentity | null)[] = [];
     for (let i = 0; i < request.capCount; i++) caps.push(caller.pd.lookup(request.caps[i] as number)?.identity ?? null);
@@ -541,7 +542,8 @@ export class HwKernel {
     call.done = true;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
-    const copy = new Message(reply.capacity);
+    // every UTCB has the kernel's one size, so a reply that fit the server's fits the caller's
+    const copy = new Message(reply.length);
     this.#copyMessage(reply, call.server.pd, copy, caller.pd);
     call.reply = copy;
     if (this.#trace) this.#traceMessage('reply', call.server, call.object.badge, caller, copy, 'rpc_reply');

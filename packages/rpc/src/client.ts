@@ -4,6 +4,26 @@ import type { ClientOf, MethodEntry, RpcInterface } from './define-interface.js'
 import { decodeReply } from './reply.js';
 import { MessageReader, MessageWriter } from './wire.js';
 
+/** The encoder and decoder of one calling thread, shared by all its clients. */
+interface ThreadCodec {
+  readonly writer: MessageWriter;
+  readonly reader: MessageReader;
+}
+
+// A thread encodes one request and decodes one reply at a time, each without a pause in between, so
+// all clients of a thread share one writer and one reader (and the reader's slab): opening a session
+// then costs no encoder of its own.
+const threadCodecs = new WeakMap<KernelThread, ThreadCodec>();
+
+function threadCodec(thread: KernelThread): ThreadCodec {
+  let codec = threadCodecs.get(thread);
+  if (codec === undefined) {
+    codec = { writer: new MessageWriter(), reader: new MessageReader() };
+    threadCodecs.set(thread, codec);
+  }
+  return codec;
+}
+
 /** The state every generated client carries; methods live on a prototype made once per interface. */
 export class RpcClient<I extends RpcInterface = RpcInterface> {
   /** The capability invoked. */
@@ -12,16 +32,19 @@ export class RpcClient<I extends RpcInterface = RpcInterface> {
   readonly rpcInterface: I;
   /** The calling thread, whose utcb carries the requests. */
   readonly thread: KernelThread;
-  /** Encoder reused by every call. */
-  readonly writer = new MessageWriter();
-  /** Decoder reused by every call. */
-  readonly reader = new MessageReader();
+  /** Encoder reused by every call (the thread's, shared by its clients). */
+  readonly writer: MessageWriter;
+  /** Decoder reused by every call (the thread's, shared by its clients). */
+  readonly reader: MessageReader;
 
   /** Creates a client; use {@link connect} to get the typed methods. */
   constructor(rpcInterface: I, thread: KernelThread, capability: Capability<I>) {
     this.rpcInterface = rpcInterface;
     this.thread = thread;
     this.capability = capability;
+    const codec = threadCodec(thread);
+    this.writer = codec.writer;
+    this.reader = codec.reader;
   }
 }
 

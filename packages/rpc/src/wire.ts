@@ -10,16 +10,22 @@ const LOOP_COPY_LIMIT = 16;
 const SLAB_SIZE = 16 * 1024;
 const SLAB_LIMIT = 1024;
 
+/** Zero-length views a reader or writer holds before its first message: shared, since nothing can be read or written through them. */
+const EMPTY_WORDS = new Int32Array(0);
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
 /**
  * Decoded byte arrays are views cut from a slab owned by one reader, so decoding 64 bytes does not
  * pay for a fresh ArrayBuffer (as Node's Buffer pool). A slab only ever holds bytes its own reader
  * received, so sharing it never shows one component another's data.
  */
 class ByteSlab {
-  #buffer = new ArrayBuffer(SLAB_SIZE);
-  #words = new Int32Array(this.#buffer);
-  #bytes = new Uint8Array(this.#buffer);
-  #used = 0;
+  // allocated at the first decoded byte array: most readers (a LOG client, a PD client) never decode one
+  #buffer: ArrayBuffer | null = null;
+  #words: Int32Array = EMPTY_WORDS;
+  #bytes: Uint8Array = EMPTY_BYTES;
+  #used = SLAB_SIZE;
 
   /** A fresh view holding a copy of `length` bytes of `message` from `at`. */
   copyOut(message: Message, at: number, length: number): Uint8Array {
@@ -49,7 +55,7 @@ class ByteSlab {
     const source = message.bytes;
     const target = this.#bytes;
     for (let i = copied; i < length; i++) target[start + i] = source[at + i] as number;
-    return new Uint8Array(this.#buffer, start, length);
+    return new Uint8Array(this.#buffer as ArrayBuffer, start, length);
   }
 }
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
@@ -60,8 +66,8 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
  */
 export class MessageWriter {
   #message: Message | null = null;
-  #bytes: Uint8Array = new Uint8Array(0);
-  #view: DataView = new DataView(new ArrayBuffer(0));
+  #bytes: Uint8Array = EMPTY_BYTES;
+  #view: DataView = EMPTY_VIEW;
   /** Next byte to write. */
   offset = 0;
   /** Where in the value is being written, for error messages. */
@@ -173,8 +179,8 @@ export class MessageWriter {
 export class MessageReader {
   #message: Message | null = null;
   readonly #slab = new ByteSlab();
-  #bytes: Uint8Array = new Uint8Array(0);
-  #view: DataView = new DataView(new ArrayBuffer(0));
+  #bytes: Uint8Array = EMPTY_BYTES;
+  #view: DataView = EMPTY_VIEW;
   #end = 0;
   /** Next byte to read. */
   offset = 0;

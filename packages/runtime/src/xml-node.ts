@@ -52,10 +52,23 @@ export function parseGenodeNumber(text: string): number | undefined {
   return Number.isSafeInteger(number) ? number : undefined;
 }
 
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** Where each line of `text` starts: a table built once per parse, so finding a node's line is a binary search, not a scan from the top. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+/** The 1-based line of `index` by the table of {@link lineStarts}. */
+function lineAt(starts: readonly number[], index: number): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if ((starts[middle] as number) <= index) low = middle;
+    else high = middle - 1;
+  }
+  return low + 1;
 }
 
 /**
@@ -104,10 +117,10 @@ export class XmlNode {
     }
     const top = parsed.filter((node) => elementName(node) !== undefined);
     if (top.length !== 1) throw new XmlError(`expected exactly one top-level element, found ${top.length}`, origin, 0);
-    return XmlNode.#build(top[0] as OrderedNode, text, origin);
+    return XmlNode.#build(top[0] as OrderedNode, text, origin, lineStarts(text));
   }
 
-  static #build(node: OrderedNode, text: string, origin: string): XmlNode {
+  static #build(node: OrderedNode, text: string, origin: string, starts: readonly number[]): XmlNode {
     const type = elementName(node) as string;
     const meta = (node as Record<symbol, { startIndex?: number; endIndex?: number } | undefined>)[META];
     const start = meta?.startIndex ?? 0;
@@ -117,9 +130,9 @@ export class XmlNode {
     let content = '';
     for (const child of (node[type] as OrderedNode[] | undefined) ?? []) {
       if (typeof child['#text'] === 'string') content += child['#text'];
-      else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin));
+      else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin, starts));
     }
-    return new XmlNode(type, origin, lineAt(text, start), start, attributes, children, content, text.slice(start, end));
+    return new XmlNode(type, origin, lineAt(starts, start), start, attributes, children, content, text.slice(start, end));
   }
 
   /** The node's text as written, from `<type` to its end: what init hands a child as its config. */

@@ -36,18 +36,55 @@ export interface SessionArg {
   readonly text: string;
 }
 
-const SIZE_SUFFIX: Record<string, number> = { K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 };
+// character codes: session arguments are parsed on every session request, at every hop of its route
+const SPACE = 0x20;
+const TAB = 0x09;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function isIdentStart(char: string): boolean {
-  return (char >= 'a' && char <= 'z') || (char >= 'A' && char <= 'Z') || char === '_';
+function isIdentStartCode(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x5f;
 }
 
-function isIdentPart(char: string): boolean {
-  return isIdentStart(char) || (char >= '0' && char <= '9');
+function isIdentPartCode(code: number): boolean {
+  return isIdentStartCode(code) || (code >= 0x30 && code <= 0x39);
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (code !== SPACE && code !== TAB) break;
+    at++;
+  }
+  return at;
+}
+
+/** The digits-and-suffix value of a number token, or -1 when it is not one: no regular expression on the path of every request. */
+function parseNumberToken(text: string): number {
+  let end = text.length;
+  let scale = 1;
+  const last = text.charCodeAt(end - 1);
+  if (last === 0x4b) scale = 1024;
+  else if (last === 0x4d) scale = 1024 * 1024;
+  else if (last === 0x47) scale = 1024 * 1024 * 1024;
+  if (scale !== 1) end--;
+  if (end === 0) return -1;
+  let value = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return -1;
+    value = value * 10 + (code - 0x30);
+  }
+  return value * scale;
 }
 
 /** Quotes `text` as a Genode string token, escaping `"` and `\`. */
 export function quoteArg(text: string): string {
+  if (!text.includes('"') && !text.includes('\\')) return `"${text}"`;
   return `"${text.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
@@ -67,36 +104,37 @@ export class SessionArgs {
   static parse(args: string): SessionArgs {
     if (args.length > SESSION_ARGS_MAX) throw new SessionArgsError(args, SESSION_ARGS_MAX, `longer than ${SESSION_ARGS_MAX} characters`);
     const parsed: SessionArg[] = [];
-    let at = 0;
-    const skipSpace = (): void => {
-      while (at < args.length && (args[at] === ' ' || args[at] === '\t')) at++;
-    };
-    skipSpace();
-    if (at === args.length) return new SessionArgs(parsed);
+    const end = args.length;
+    let at = skipSpace(args, 0);
+    if (at === end) return new SessionArgs(parsed);
     for (;;) {
-      skipSpace();
+      at = skipSpace(args, at);
       const keyStart = at;
-      if (!isIdentStart(args[at] ?? '')) throw new SessionArgsError(args, at, 'expected a key (a letter or underline, then letters, digits or underlines)');
-      while (at < args.length && isIdentPart(args[at] as string)) at++;
-      const key = args.slice(keyStart, at);
-      skipSpace();
-      if (args[at] !== '=') throw new SessionArgsError(args, at, `expected "=" after key "${key}"`);
+      if (at === end || !isIdentStartCode(args.charCodeAt(at))) throw new SessionArgsError(args, at, 'expected a key (a letter or underline, then letters, digits or underlines)');
       at++;
-      skipSpace();
+      while (at < end && isIdentPartCode(args.charCodeAt(at))) at++;
+      const key = args.slice(keyStart, at);
+      at = skipSpace(args, at);
+      if (args.charCodeAt(at) !== EQUALS) throw new SessionArgsError(args, at, `expected "=" after key "${key}"`);
+      at = skipSpace(args, at + 1);
       const valueStart = at;
-      if (args[at] === '"') {
+      if (args.charCodeAt(at) === QUOTE) {
         at++;
-        while (at < args.length && args[at] !== '"') at += args[at] === '\\' ? 2 : 1;
-        if (at >= args.length) throw new SessionArgsError(args, valueStart, `the string value of "${key}" is not terminated`);
+        while (at < end && args.charCodeAt(at) !== QUOTE) at += args.charCodeAt(at) === BACKSLASH ? 2 : 1;
+        if (at >= end) throw new SessionArgsError(args, valueStart, `the string value of "${key}" is not terminated`);
         at++;
       } else {
-        while (at < args.length && args[at] !== ',' && args[at] !== ' ' && args[at] !== '\t') at++;
+        while (at < end) {
+          const code = args.charCodeAt(at);
+          if (code === COMMA || code === SPACE || code === TAB) break;
+          at++;
+        }
         if (at === valueStart) throw new SessionArgsError(args, at, `key "${key}" has no value`);
       }
       parsed.push({ key, text: args.slice(valueStart, at) });
-      skipSpace();
-      if (at === args.length) return new SessionArgs(parsed);
-      if (args[at] !== ',') throw new SessionArgsError(args, at, `expected "," after the value of "${key}"`);
+      at = skipSpace(args, at);
+      if (at === end) return new SessionArgs(parsed);
+      if (args.charCodeAt(at) !== COMMA) throw new SessionArgsError(args, at, `expected "," after the value of "${key}"`);
       at++;
     }
   }
@@ -104,7 +142,7 @@ export class SessionArgs {
   /** Builds arguments from values: strings are quoted, numbers written as decimal integers. */
   static from(values: Readonly<Record<string, string | number | boolean>>): SessionArgs {
     const args = new SessionArgs([]);
-    for (const [key, value] of Object.entries(values)) args.set(key, value);
+    for (const key in values) if (Object.hasOwn(values, key)) args.set(key, values[key] as string | number | boolean);
     return args;
   }
 
@@ -130,9 +168,8 @@ export class SessionArgs {
   number(key: string, fallback = 0): number {
     const arg = this.#find(key);
     if (arg === undefined) return fallback;
-    const match = /^(\d+)([KMG]?)$/.exec(arg.text);
-    if (match === null) throw new SessionArgsError(this.toString(), 0, `"${key}" must be a non-negative integer with an optional K, M or G suffix, got ${arg.text}`);
-    const value = Number(match[1]) * (SIZE_SUFFIX[match[2] as string] ?? 1);
+    const value = parseNumberToken(arg.text);
+    if (value < 0) throw new SessionArgsError(this.toString(), 0, `"${key}" must be a non-negative integer with an optional K, M or G suffix, got ${arg.text}`);
     if (!Number.isSafeInteger(value)) throw new SessionArgsError(this.toString(), 0, `"${key}" is too large: ${arg.text}`);
     return value;
   }
@@ -141,8 +178,9 @@ export class SessionArgs {
   string(key: string, fallback = ''): string {
     const arg = this.#find(key);
     if (arg === undefined) return fallback;
-    if (!arg.text.startsWith('"')) return arg.text;
-    return arg.text.slice(1, -1).replace(/\\([\s\S])/g, '$1');
+    if (arg.text.charCodeAt(0) !== QUOTE) return arg.text;
+    const inner = arg.text.slice(1, -1);
+    return inner.includes('\\') ? inner.replace(/\\([\s\S])/g, '$1') : inner;
   }
 
   /** The value of `key` as a boolean (`yes`/`true`/`on`/non-zero, `no`/`false`/`off`/`0`); `fallback` if absent or otherwise. */
@@ -156,7 +194,7 @@ export class SessionArgs {
 
   /** Sets `key` (removing an earlier value and appending it last, as Genode's `Arg_string::set_arg`). */
   set(key: string, value: string | number | boolean): this {
-    if (key.length === 0 || !isIdentStart(key[0] as string) || ![...key].every(isIdentPart)) {
+    if (!IDENTIFIER.test(key)) {
       throw new SessionArgsError(key, 0, `"${key}" is not a valid key`);
     }
     let text: string;
@@ -165,8 +203,9 @@ export class SessionArgs {
       text = String(value);
     } else if (typeof value === 'boolean') text = value ? 'yes' : 'no';
     else text = quoteArg(value);
-    this.remove(key);
-    this.#args.push({ key, text });
+    const args = this.#args;
+    for (let i = args.length - 1; i >= 0; i--) if ((args[i] as SessionArg).key === key) args.splice(i, 1);
+    args.push({ key, text });
     return this;
   }
 
@@ -183,6 +222,8 @@ export class SessionArgs {
 
   /** The arguments in Genode's syntax, joined by `", "`. */
   toString(): string {
-    return this.#args.map((arg) => `${arg.key}=${arg.text}`).join(', ');
+    let text = '';
+    for (const arg of this.#args) text += text.length === 0 ? `${arg.key}=${arg.text}` : `, ${arg.key}=${arg.text}`;
+    return text;
   }
 }

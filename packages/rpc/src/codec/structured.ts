@@ -78,6 +78,9 @@ export type RecordOf<F extends Record<string, Codec<unknown>>> = { [K in keyof F
 export function record<F extends Record<string, Codec<unknown>>>(fields: F): Codec<RecordOf<F>> {
   const entries = Object.entries(fields);
   const minSize = entries.reduce((sum, [, codec]) => sum + codec.minSize, 0);
+  // a declared key is assigned plainly (fields in one order give every decoded record one shape);
+  // only "__proto__" would reach a setter that way, so that one key is defined instead
+  const plain = entries.map(([key]) => key !== '__proto__');
   return {
     name: `record{${entries.map(([key]) => key).join(',')}}`,
     minSize,
@@ -93,9 +96,12 @@ export function record<F extends Record<string, Codec<unknown>>>(fields: F): Cod
     decode(reader) {
       const path = reader.path;
       const result: Record<string, unknown> = {};
-      for (const [key, codec] of entries) {
+      for (let i = 0; i < entries.length; i++) {
+        const [key, codec] = entries[i] as [string, Codec<unknown>];
         reader.path = `${path}.${key}`;
-        defineField(result, key, codec.decode(reader));
+        const value = codec.decode(reader);
+        if (plain[i] === true) result[key] = value;
+        else defineField(result, key, value);
       }
       reader.path = path;
       return result as RecordOf<F>;
