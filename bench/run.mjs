@@ -1,28 +1,45 @@
-// `pnpm bench`: IPC cost against floors measured in the same run; writes bench/results.json.
+// `pnpm bench`: IPC, session, scale and revocation costs against floors measured in the same run;
+// prints a table with each target's ratio and pass/miss, and writes bench/results.json.
+// `--quick` takes fewer samples and skips the 10 000-component boots (for a smoke run).
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { awaitedCall, messageChannel, mediatedMinimal, plainCall, sinkValue } from './floors.mjs';
-import { measureAsync, measureSync } from './measure.mjs';
-import { rpcBenchSystem } from './rpc-fixture.mjs';
+import { fileURLToPath } from 'node:url';
 import { createHwKernel } from '@os/kernel-hw';
 import { createNovaKernel } from '@os/kernel-nova';
 import { createSel4Kernel } from '@os/kernel-sel4';
+import { awaitedCall, comlinkCall, messageChannel, mediatedMinimal, plainCall, sinkValue, workerRoundTrip } from './floors.mjs';
+import { measureAsync, measureSync } from './measure.mjs';
+import { revokeCases } from './revoke-cases.mjs';
+import { rpcBenchSystem } from './rpc-fixture.mjs';
 import { sessionBench, signalBench, virtualHour } from './system-cases.mjs';
 
 const quick = process.argv.includes('--quick');
 const options = quick ? { samples: 5, minMs: 10 } : {};
+const KERNELS = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
+const BOOT_SIZES = quick ? [1000] : [1000, 10000];
 
+/** Time cases: name → ns per operation. */
 const results = new Map();
+/** Memory cases: name → bytes per idle component. */
+const memory = new Map();
 
+// floors
 results.set('floor.plain-call', measureSync(plainCall(), options));
 results.set('floor.mediated-minimal', measureSync(mediatedMinimal(), options));
 results.set('floor.await', await measureAsync(awaitedCall(), options));
-const channel = messageChannel();
-results.set('floor.message-channel', await measureAsync(channel.run, options));
-channel.close();
+for (const [name, make] of [
+  ['floor.message-channel', messageChannel],
+  ['floor.worker-postmessage', workerRoundTrip],
+  ['floor.comlink', comlinkCall],
+]) {
+  const floor = await make();
+  results.set(name, await measureAsync(floor.run, options));
+  await floor.close();
+}
 
-const kernels = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
+// the IPC path and sessions, per kernel
 const payload = new Uint8Array(64).fill(1);
-for (const [name, factory] of Object.entries(kernels)) {
+for (const [name, factory] of Object.entries(KERNELS)) {
   const { client, passed } = rpcBenchSystem(factory);
   results.set(`rpc.null.${name}`, await measureAsync(() => client.nothing(), options));
   results.set(`rpc.payload64.${name}`, await measureAsync(() => client.exchange(payload), options));
@@ -30,45 +47,82 @@ for (const [name, factory] of Object.entries(kernels)) {
   results.set(`signal.${name}`, await measureAsync(signalBench(factory), options));
   results.set(`session.${name}`, await measureAsync(await sessionBench(factory), options));
 }
+
+// scale: each boot in a process of its own (a confined boot hardens the realm; the heap is measured clean)
+const bootCase = fileURLToPath(new URL('./boot-case.mjs', import.meta.url));
+for (const n of BOOT_SIZES) {
+  for (const kind of ['confined', 'unconfined']) {
+    const output = execFileSync(process.execPath, ['--expose-gc', bootCase, String(n), kind], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const measured = JSON.parse(output.trim().split('\n').at(-1));
+    results.set(`boot.${n}.${kind}`, measured.ns);
+    if (n === BOOT_SIZES.at(-1)) {
+      memory.set(`heap.idle.${kind}`, measured.heapPerComponent);
+      memory.set(`buffers.idle.${kind}`, measured.buffersPerComponent);
+    }
+  }
+}
+for (const [name, ns] of await revokeCases([10000, 100000])) results.set(name, ns);
 results.set('virtual.hour', await virtualHour(quick ? 1 : 3));
 if (sinkValue() === 0.5) console.log('unreachable');
 
-const plain = results.get('floor.plain-call');
-const channelNs = results.get('floor.message-channel');
-const targets = { 'virtual.hour': { limit: 1e9, of: null, text: '< 1 s' } };
-for (const name of Object.keys(kernels)) {
-  targets[`rpc.null.${name}`] = { limit: 20, of: 'floor.plain-call', text: '<= 20x plain call' };
-  targets[`rpc.payload64.${name}`] = { limit: 2, of: `rpc.null.${name}`, text: `<= 2x rpc.null.${name}` };
-  targets[`rpc.cap.${name}`] = { limit: 4, of: `rpc.null.${name}`, text: `<= 4x rpc.null.${name}` };
-  targets[`session.${name}`] = { limit: 20_000, of: null, text: '< 20 us' };
+// targets: a ratio to another case (`of`), or an absolute limit in ns (`of: null`)
+const targets = new Map();
+const target = (name, limit, of, text) => results.has(name) && targets.set(name, { limit, of, text });
+for (const kernel of Object.keys(KERNELS)) {
+  target(`rpc.null.${kernel}`, 20, 'floor.plain-call', '<= 20x plain call');
+  target(`rpc.payload64.${kernel}`, 2, `rpc.null.${kernel}`, `<= 2x rpc.null.${kernel}`);
+  target(`rpc.cap.${kernel}`, 4, `rpc.null.${kernel}`, `<= 4x rpc.null.${kernel}`);
+  target(`session.${kernel}`, 20_000, null, '< 20 us');
+  target(`revoke.100000.${kernel}`, 100e6, null, '< 100 ms');
+}
+for (const kernel of ['nova', 'sel4']) target(`revoke-tree.100000.${kernel}`, 100e6, null, '< 100 ms');
+for (const kind of ['confined', 'unconfined']) target(`boot.10000.${kind}`, 1e9, null, '< 1 s');
+target('virtual.hour', 1e9, null, '< 1 s');
+
+const shown = (ns) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} us` : `${ns.toFixed(1)} ns`);
+/** The mark of one case: its target with the measured ratio or figure, and pass or MISS. */
+function mark(name) {
+  const marks = [];
+  const goal = targets.get(name);
+  const ns = results.get(name);
+  if (goal !== undefined) {
+    if (goal.of === null) marks.push(`${goal.text}: ${shown(ns)} ${ns < goal.limit ? 'pass' : 'MISS'}`);
+    else {
+      const ratio = ns / results.get(goal.of);
+      marks.push(`${goal.text}: ${ratio.toFixed(2)}x ${ratio <= goal.limit ? 'pass' : 'MISS'}`);
+    }
+  }
+  if (name.startsWith('rpc.null.')) {
+    const faster = results.get('floor.comlink') / ns;
+    marks.push(`>= 100x faster than Comlink: ${faster.toFixed(0)}x ${faster >= 100 ? 'pass' : 'MISS'}`);
+  }
+  const tree = /^(revoke(?:-tree)?)\.100000\.(\w+)$/.exec(name);
+  if (tree !== null && results.has(`${tree[1]}.10000.${tree[2]}`)) {
+    const growth = ns / results.get(`${tree[1]}.10000.${tree[2]}`);
+    marks.push(`linear (10x the caps, <= 15x the time): ${growth.toFixed(1)}x ${growth <= 15 ? 'pass' : 'MISS'}`);
+  }
+  return marks.join('; ');
 }
 
+const FLOORS = ['plain-call', 'mediated-minimal', 'message-channel', 'worker-postmessage', 'comlink'];
 const cases = [...results].map(([name, ns]) => ({
   name,
   ns: Number(ns.toFixed(2)),
-  vs: { 'plain-call': Number((ns / plain).toFixed(2)), 'message-channel': Number((ns / channelNs).toFixed(4)) },
+  vs: Object.fromEntries(FLOORS.map((floor) => [floor, Number((ns / results.get(`floor.${floor}`)).toPrecision(4))])),
 }));
 
-console.log(`node ${process.version}${quick ? ' (quick run: fewer samples)' : ''}`);
-console.log('case                            ns/op     x plain   x channel  target');
+console.log(`node ${process.version}${quick ? ' (quick run: fewer samples, no 10 000-component boot)' : ''}`);
+console.log(`${'case'.padEnd(28)}${'time'.padStart(12)}${'x plain'.padStart(12)}${'x comlink'.padStart(12)}  target`);
 for (const entry of cases) {
-  const target = targets[entry.name];
-  let mark = '';
-  if (target !== undefined) {
-    if (target.of === null) {
-      const ns = results.get(entry.name);
-      const shown = ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : `${(ns / 1e3).toFixed(1)} us`;
-      mark = `${target.text}: ${shown} ${ns <= target.limit ? 'pass' : 'MISS'}`;
-    } else {
-      const ratio = results.get(entry.name) / results.get(target.of);
-      mark = `${target.text}: ${ratio.toFixed(2)}x ${ratio <= target.limit ? 'pass' : 'MISS'}`;
-    }
-  }
-  console.log(
-    `${entry.name.padEnd(24)}${entry.ns.toFixed(1).padStart(14)}${entry.vs['plain-call'].toFixed(1).padStart(12)}${entry.vs['message-channel'].toFixed(3).padStart(12)}  ${mark}`,
-  );
+  console.log(`${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`);
+}
+const memoryCases = [...memory].map(([name, bytes]) => ({ name, bytes: Math.round(bytes) }));
+for (const entry of memoryCases) {
+  const heap = entry.name.startsWith('heap.');
+  const text = heap ? `< 20 KiB: ${(entry.bytes / 1024).toFixed(1)} KiB ${entry.bytes < 20 * 1024 ? 'pass' : 'MISS'}` : '(ArrayBuffer memory: IPC buffers, outside the JS heap)';
+  console.log(`${entry.name.padEnd(28)}${`${(entry.bytes / 1024).toFixed(1)} KiB`.padStart(12)}${''.padStart(24)}  ${text}`);
 }
 
 const file = new URL('./results.json', import.meta.url);
-writeFileSync(file, `${JSON.stringify({ node: process.version, cases }, null, 2)}\n`);
-console.log(`\nwritten to bench/results.json`);
+writeFileSync(file, `${JSON.stringify({ node: process.version, cases, memory: memoryCases }, null, 2)}\n`);
+console.log('\nwritten to bench/results.json');

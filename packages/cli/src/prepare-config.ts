@@ -1,7 +1,18 @@
-import { InitConfigError, readInitConfig } from '@os/init';
+import { InitConfigError, initConfigFromNode, readInitConfig } from '@os/init';
 import { type BinaryLoader, type ComponentManifest, LoaderError } from '@os/loader';
-import { XmlNode } from '@os/runtime';
+import { XmlError, XmlNode } from '@os/runtime';
+import { hasErrorCode } from '@os/kernel';
 import { checkAgainstManifest } from './manifest-check.js';
+
+/** The config's XML, an error in it as init reports one. */
+export function parseConfig(text: string, origin: string): XmlNode {
+  try {
+    return XmlNode.parse(text, origin);
+  } catch (error) {
+    if (hasErrorCode<XmlError>(error, XmlError.code)) throw new InitConfigError(error.message);
+    throw error;
+  }
+}
 
 /** Whether a start entry states its own quota of `kind`, as an attribute or Genode's older `<resource>` node. */
 function statesQuota(start: XmlNode, kind: 'ram' | 'caps'): boolean {
@@ -15,11 +26,13 @@ function statesQuota(start: XmlNode, kind: 'ram' | 'caps'): boolean {
  * start entry's binary is found and looks like a component; a start entry that gives no quota of its
  * own gets its package's declared `ram`/`caps` (as Genode's depot tools write a package's runtime
  * quota into the start node); then each entry is checked against its package's manifest. Throws
- * `InitConfigError` naming the file, line and entry. `origin` names the text in errors.
+ * `InitConfigError` naming the file, line and entry. `origin` names the text in errors; `parsed` is
+ * the text's XML when the caller has it already.
  */
-export function prepareInitConfig(text: string, origin: string, loader: BinaryLoader): string {
-  const config = readInitConfig(text, origin);
-  const starts = new Map(XmlNode.parse(text, origin).subNodes('start').map((start) => [start.stringAttribute('name', ''), start]));
+export function prepareInitConfig(text: string, origin: string, loader: BinaryLoader, parsed?: XmlNode): string {
+  const node = parsed ?? parseConfig(text, origin);
+  const config = initConfigFromNode(node);
+  const starts = new Map(node.subNodes('start').map((start) => [start.stringAttribute('name', ''), start]));
   const manifests = new Map<string, ComponentManifest>();
   const insertions: { readonly at: number; readonly attributes: string }[] = [];
   for (const child of config.children) {

@@ -7,7 +7,7 @@ import { timerDriver } from '@os/timer';
 import { dummy } from '@os/dummy';
 import { reportRom } from '@os/rom';
 import { directoryRoms } from './boot-modules.js';
-import { prepareInitConfig } from './prepare-config.js';
+import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
 /** The components `os run system.xml` knows by their Genode names. */
 export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy, report_rom: reportRom };
@@ -34,9 +34,10 @@ export interface InitConfigSystemOptions {
   readonly roms?: ReadonlyMap<string, Uint8Array>;
 }
 
-/** The loader for an init config: built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
-export function initConfigLoader(text: string, options: InitConfigSystemOptions): BinaryLoader {
-  return new BinaryLoader({ directory: options.directory, builtins: options.builtins ?? BUILTIN_BINARIES, unconfined: unconfinedBinaries(XmlNode.parse(text, options.origin)), modules: {} });
+/** The loader for an init config (its text, or its parsed XML): built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
+export function initConfigLoader(config: string | XmlNode, options: InitConfigSystemOptions): BinaryLoader {
+  const node = typeof config === 'string' ? parseConfig(config, options.origin) : config;
+  return new BinaryLoader({ directory: options.directory, builtins: options.builtins ?? BUILTIN_BINARIES, unconfined: unconfinedBinaries(node), modules: {} });
 }
 
 /**
@@ -46,8 +47,9 @@ export function initConfigLoader(text: string, options: InitConfigSystemOptions)
  * to the directory, or component packages installed there.
  */
 export function initConfigSystem(text: string, options: InitConfigSystemOptions): SystemDescription {
-  const loader = initConfigLoader(text, options);
-  const prepared = prepareInitConfig(text, options.origin, loader);
+  const node = parseConfig(text, options.origin);
+  const loader = initConfigLoader(node, options);
+  const prepared = prepareInitConfig(text, options.origin, loader, node);
   const roms = directoryRoms(options.directory);
   for (const [name, content] of options.roms ?? []) roms.set(name, content);
   roms.set('config', new TextEncoder().encode(prepared));

@@ -4,7 +4,7 @@ export { renderStateReport, type StateSnapshot, type ChildState, type ChildResou
 export { selectPolicy } from './exported-service.js';
 export { InitConfigError } from './config-error.js';
 export type { InitConfig, StartEntry, RouteRule, RouteTarget, LabelMatch, ChildHeartbeat, ServicePolicy, ExportedService, ReportOptions, PreservedResources } from './model.js';
-export { readInitConfig } from './xml-config.js';
+export { readInitConfig, initConfigFromNode } from './xml-config.js';
 export { initConfig, type InitConfigValue, type StartEntryValue, type RouteRuleValue, type RouteTargetValue } from './typed-config.js';
 export { parseInitConfigText } from './config-text.js';
 export { checkInitConfig } from './check.js';

@@ -195,6 +195,11 @@ export function readInitConfig(text: string, origin = 'init config'): InitConfig
     if (hasErrorCode<XmlError>(error, XmlError.code)) throw new InitConfigError(error.message);
     throw error;
   }
+  return initConfigFromNode(root);
+}
+
+/** {@link readInitConfig} for a config already parsed (a tool that reads the text once for several purposes). */
+export function initConfigFromNode(root: XmlNode): InitConfig {
   if (root.type !== 'config') fail(root, 'init\'s configuration must be a <config> element');
   checkAttributes(root, CONFIG_ATTRIBUTES);
   checkChildren(root, CONFIG_CHILDREN);
@@ -232,6 +237,6 @@ export function readInitConfig(text: string, origin = 'init config'): InitConfig
     heartbeatRateMs: heartbeat === undefined ? 0 : number(heartbeat, 'rate_ms', 1000),
     preserve,
   };
-  checkInitConfig(config, origin);
+  checkInitConfig(config, root.origin);
   return config;
 }

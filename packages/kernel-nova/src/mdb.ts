@@ -125,16 +125,54 @@ export class MappingDatabase {
 
   /** Removes `node` and everything derived from it. */
   removeTree(node: Mapping): void {
-    for (const child of [...node.children]) this.removeTree(child);
-    this.#unlink(node);
+    this.#postOrder(node, this.#unlinkNode);
   }
 
   #demote(node: Mapping, rights: number, self: boolean): void {
-    for (const child of [...node.children]) this.#demote(child, rights, true);
-    if (!self) return;
-    node.rights &= ~rights;
-    if (node.rights === 0) this.removeTree(node);
+    this.#postOrder(node, (visited) => {
+      if (visited === node && !self) return;
+      visited.rights &= ~rights;
+      if (visited.rights !== 0) return;
+      if (visited.children.size === 0) this.#unlink(visited);
+      else this.removeTree(visited);
+    });
   }
+
+  /**
+   * Visits `node`'s subtree children first, each node's children as they were when the walk reached
+   * it, as the recursion it replaces did. A loop: a chain of delegations is as deep as it is long,
+   * and recursing down a chain of a few thousand overflowed the stack.
+   */
+  #postOrder(node: Mapping, visit: (node: Mapping) => void): void {
+    if (node.children.size === 0) {
+      visit(node);
+      return;
+    }
+    const path: Mapping[] = [node];
+    const pending: Mapping[][] = [[...node.children]];
+    const next: number[] = [0];
+    for (let top = 0; top >= 0; top = path.length - 1) {
+      const children = pending[top] as Mapping[];
+      const index = next[top] as number;
+      if (index === children.length) {
+        pending.pop();
+        next.pop();
+        visit(path.pop() as Mapping);
+        continue;
+      }
+      next[top] = index + 1;
+      const child = children[index] as Mapping;
+      // a leaf needs no frame: in a wide tree that is nearly every node
+      if (child.children.size === 0) visit(child);
+      else {
+        path.push(child);
+        pending.push([...child.children]);
+        next.push(0);
+      }
+    }
+  }
+
+  readonly #unlinkNode = (node: Mapping): void => this.#unlink(node);
 
   #drop(node: Mapping): void {
     const parent = node.parent;
