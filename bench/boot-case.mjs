@@ -49,9 +49,10 @@ const end = await handle.exit.then(
   (error) => (error.code === 'ERR_OS_SYSTEM_STALLED' ? 'stalled' : error),
 );
 const ns = Number(process.hrtime.bigint() - start);
+if (end !== "stalled" && process.env.DEBUG) console.error(handle.lines.slice(-5));
 if (end !== 'stalled') throw end instanceof Error ? end : new Error(`boot-case: the system ${end} instead of idling`);
 const constructed = handle.core.waits.describe().length;
-if (process.env.DEBUG) console.error(handle.lines.slice(0, 5), handle.core.waits.describe());
+if (process.env.DEBUG) console.error(handle.lines.slice(-5), handle.core.waits.describe());
 const after = memory();
 rmSync(directory, { recursive: true, force: true });
 console.log(JSON.stringify({ n, kind, ns, heapPerComponent: (after.heap - before.heap) / n, buffersPerComponent: (after.buffers - before.buffers) / n, waiting: constructed, alive: handle.lines.length >= 0 }));

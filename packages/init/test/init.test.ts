@@ -35,6 +35,19 @@ const quotaLine = (env: Env, when: string) => {
 };
 
 describe('init', () => {
+  it('reads a config of 600 KiB (its ROM session upgrades its donation by doubling steps) and starts what it names', async () => {
+    const hello: ComponentModule = {
+      async construct(env) {
+        await env.log('started');
+        await env.parent.exit(0);
+      },
+    };
+    const padding = `<!-- ${'x'.repeat(600 * 1024)} -->`;
+    const booted = await system(`${padding}<start name="hello" ram="64K" caps="20"><exit propagate="yes"/></start>`, { hello });
+    expect(await booted.exit).toBe(0);
+    expect(booted.lines).toEqual(['[init -> hello] started']);
+  });
+
   it('lends each child its RAM and caps; a session donation leaves the client and comes back on close, to the byte', async () => {
     const client: ComponentModule = {
       async construct(env) {

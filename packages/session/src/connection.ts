@@ -77,6 +77,8 @@ export class SessionRequestError extends Error {
 export const RAM_UPGRADE_STEP = 4096;
 /** Capabilities added after `InsufficientCapQuota`. */
 export const CAP_UPGRADE_STEP = 4;
+/** How many upgrades add one step each before each upgrade doubles the last (so a big ROM takes a few attempts, not hundreds). */
+export const LINEAR_UPGRADES = 8;
 
 /** Asks the parent for the resources an attempt lacked and waits until they are there. */
 async function requestResources(env: SessionEnv, amount: string): Promise<void> {
@@ -99,14 +101,53 @@ export async function sessionAtParent(env: SessionEnv, id: number, service: stri
   }
 }
 
+/** The largest upgrade step doubling reaches (in steps): past it, upgrades grow by this much each. */
+const MAX_STEP_DOUBLINGS = 18;
+
+/**
+ * The donation of one quota kind across a request's attempts. Upgrades add one step
+ * {@link LINEAR_UPGRADES} times, then twice the last step each time (a 600 KiB ROM takes about 16
+ * attempts, not 150). When the component cannot afford an upgraded donation, the next attempt halves
+ * the distance to what the server last refused, so it asks its own parent for resources only when
+ * even that is too much: never for more than twice what the server needs.
+ */
+class Donation {
+  #refused = -1;
+  #upgrades = 0;
+
+  constructor(
+    /** The session argument this donation is (`ram_quota`, `cap_quota`). */
+    readonly key: string,
+    /** The first step of an upgrade, and the rounding of every lowered donation. */
+    readonly step: number,
+  ) {}
+
+  /** The donation after the server refused `offered` as too little. */
+  upgrade(offered: number): number {
+    this.#refused = Math.max(this.#refused, offered);
+    this.#upgrades++;
+    const doublings = Math.min(Math.max(0, this.#upgrades - LINEAR_UPGRADES), MAX_STEP_DOUBLINGS);
+    return offered + this.step * 2 ** doublings;
+  }
+
+  /** A smaller donation to try after `offered` was more than the component has, or `undefined` when only its parent can help. */
+  lower(offered: number): number | undefined {
+    if (this.#refused < 0 || offered - this.#refused <= this.step) return undefined;
+    return this.#refused + Math.ceil((offered - this.#refused) / 2 / this.step) * this.step;
+  }
+}
+
 /**
  * Opens a session through the parent, as Genode's `Env::session` does: donating `ram` and `caps`, adding
- * 4096 bytes or 4 capabilities when the server says the donation is insufficient, and asking the
- * component's own parent for resources (then waiting for `resource_avail`) when the component cannot
- * afford the donation. Returns the session id, its capability and the arguments that succeeded.
+ * 4096 bytes or 4 capabilities when the server says the donation is insufficient (after
+ * {@link LINEAR_UPGRADES} such steps, doubling the step each time), and asking the component's own parent
+ * for resources (then waiting for `resource_avail`) when the component cannot afford the donation.
+ * Returns the session id, its capability and the arguments that succeeded.
  */
 export async function requestSession(env: SessionEnv, request: SessionRequest): Promise<{ id: number; capability: Capability; args: SessionArgs }> {
   const args = SessionArgs.from({ ...request.args, label: request.label ?? '', ram_quota: request.ram, cap_quota: request.caps });
+  const ram = new Donation('ram_quota', RAM_UPGRADE_STEP);
+  const caps = new Donation('cap_quota', CAP_UPGRADE_STEP);
   const id = env.allocSessionId();
   try {
     for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
@@ -114,11 +155,16 @@ export async function requestSession(env: SessionEnv, request: SessionRequest): 
         const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, sessionAtParent(env, id, request.service, args.toString()));
         return { id, capability, args };
       } catch (error) {
-        if (hasErrorCode(error, InsufficientRamQuota.code)) args.set('ram_quota', args.number('ram_quota') + RAM_UPGRADE_STEP);
-        else if (hasErrorCode(error, InsufficientCapQuota.code)) args.set('cap_quota', args.number('cap_quota') + CAP_UPGRADE_STEP);
-        else if (hasErrorCode(error, OutOfRam.code)) await requestResources(env, `ram_quota=${args.number('ram_quota')}`);
-        else if (hasErrorCode(error, OutOfCaps.code)) await requestResources(env, `cap_quota=${args.number('cap_quota')}`);
-        else throw error;
+        const donation = hasErrorCode(error, InsufficientRamQuota.code) || hasErrorCode(error, OutOfRam.code) ? ram : hasErrorCode(error, InsufficientCapQuota.code) || hasErrorCode(error, OutOfCaps.code) ? caps : null;
+        if (donation === null) throw error;
+        const offered = args.number(donation.key);
+        if (hasErrorCode(error, InsufficientRamQuota.code) || hasErrorCode(error, InsufficientCapQuota.code)) {
+          args.set(donation.key, donation.upgrade(offered));
+          continue;
+        }
+        const lower = donation.lower(offered);
+        if (lower !== undefined) args.set(donation.key, lower);
+        else await requestResources(env, `${donation.key}=${offered}`);
       }
     }
   } catch (error) {

@@ -20,6 +20,7 @@ export {
   SESSION_REQUEST_ATTEMPTS,
   RAM_UPGRADE_STEP,
   CAP_UPGRADE_STEP,
+  LINEAR_UPGRADES,
   type SessionEnv,
   type SessionRequest,
 } from './connection.js';

@@ -117,7 +117,7 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
 async function family(childRam: number, needRam = 10_000, needCaps = 6) {
   const kernel = createHwKernel();
   const parentPd = kernel.createPd('init');
-  kernel.grantQuota(parentPd, { ram: 1 << 20, caps: 100 });
+  kernel.grantQuota(parentPd, { ram: Math.max(1 << 20, childRam * 2), caps: 100 });
   const childPd = kernel.createPd('hello');
   kernel.transferQuota(parentPd, childPd, { ram: childRam, caps: 20 });
   const parentEntrypoint = new RpcEntrypoint(kernel.createThread(parentPd, 'init.ep'));
@@ -218,7 +218,21 @@ describe('Connection', () => {
   });
 
   it('gives up with SessionRequestError when the server is never satisfied', async () => {
-    const { env } = await family(1 << 20, 1 << 30);
+    const { env, parent } = await family(2 ** 46, 2 ** 50);
     await expect(Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 })).rejects.toThrow(SessionRequestError);
+    expect(parent.requests).toHaveLength(64);
+    expect(parent.resourceRequests).toEqual([]);
+  });
+
+  it('upgrades one step at a time, then doubling the step; when it cannot afford an upgrade it tries halfway back before asking its parent', async () => {
+    const { env, parent } = await family(128 * 1024, 100 * 1024);
+    const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 });
+    const offered = parent.requests.map((args) => Number(/ram_quota=(\d+)/.exec(args)?.[1]) / 1024);
+    // 4K..36K one step each, then +8K, +16K, +32K (too little at 92K), +64K (156K: more than the 128K it has),
+    // halfway back to 124K, which the server takes: no resource request
+    expect(offered).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 44, 60, 92, 156, 124]);
+    expect(parent.resourceRequests).toEqual([]);
+    expect(echo.ram).toBe(124 * 1024);
+    await echo.close();
   });
 });
