@@ -96,7 +96,7 @@ function mark(name) {
     const faster = results.get('floor.comlink') / ns;
     marks.push(`>= 100x faster than Comlink: ${faster.toFixed(0)}x ${faster >= 100 ? 'pass' : 'MISS'}`);
   }
-  const tree = /^(revoke(?:-tree)?)\.100000\.(\w+)$/.exec(name);
+  const tree = /^(revoke(?:-tree|-chain)?)\.100000\.(\w+)$/.exec(name);
   if (tree !== null && results.has(`${tree[1]}.10000.${tree[2]}`)) {
     const growth = ns / results.get(`${tree[1]}.10000.${tree[2]}`);
     marks.push(`linear (10x the caps, <= 15x the time): ${growth.toFixed(1)}x ${growth <= 15 ? 'pass' : 'MISS'}`);

@@ -24,27 +24,31 @@ function threadCodec(thread: KernelThread): ThreadCodec {
   return codec;
 }
 
-/** The state every generated client carries; methods live on a prototype made once per interface. */
+/**
+ * The state every generated client carries; methods live on a prototype made once per interface.
+ * Its fields are assigned in the constructor only (`declare`d, not class fields): every interface
+ * has its own subclass, and defining class fields on each is a slow path when a session is opened.
+ */
 export class RpcClient<I extends RpcInterface = RpcInterface> {
   /** The capability invoked. */
-  readonly capability: Capability<I>;
+  declare readonly capability: Capability<I>;
   /** The interface spoken. */
-  readonly rpcInterface: I;
+  declare readonly rpcInterface: I;
   /** The calling thread, whose utcb carries the requests. */
-  readonly thread: KernelThread;
+  declare readonly thread: KernelThread;
   /** Encoder reused by every call (the thread's, shared by its clients). */
-  readonly writer: MessageWriter;
+  declare readonly writer: MessageWriter;
   /** Decoder reused by every call (the thread's, shared by its clients). */
-  readonly reader: MessageReader;
+  declare readonly reader: MessageReader;
 
   /** Creates a client; use {@link connect} to get the typed methods. */
   constructor(rpcInterface: I, thread: KernelThread, capability: Capability<I>) {
-    this.rpcInterface = rpcInterface;
-    this.thread = thread;
-    this.capability = capability;
     const codec = threadCodec(thread);
-    this.writer = codec.writer;
-    this.reader = codec.reader;
+    (this as { capability: Capability<I> }).capability = capability;
+    (this as { rpcInterface: I }).rpcInterface = rpcInterface;
+    (this as { thread: KernelThread }).thread = thread;
+    (this as { writer: MessageWriter }).writer = codec.writer;
+    (this as { reader: MessageReader }).reader = codec.reader;
   }
 }
 

@@ -6,11 +6,11 @@ import type { RpcInterface } from './define-interface.js';
  * then dispatches calls on its capability to them, one at a time.
  */
 export abstract class RpcObject<I extends RpcInterface = RpcInterface> {
-  /** The interface this object serves. */
-  readonly rpcInterface: I;
+  /** The interface this object serves (assigned in the constructor, not a class field: sessions make one per open). */
+  declare readonly rpcInterface: I;
 
   /** Binds the object to the interface it serves. */
   constructor(rpcInterface: I) {
-    this.rpcInterface = rpcInterface;
+    (this as { rpcInterface: I }).rpcInterface = rpcInterface;
   }
 }
