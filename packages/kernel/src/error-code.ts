@@ -44,3 +44,25 @@ export function errorCode(name: string): string {
 export function hasErrorCode<E extends object = { readonly code: string }>(error: unknown, code: string): error is E {
   return typeof error === 'object' && error !== null && (error as { readonly code?: unknown }).code === code;
 }
+
+/**
+ * The base of an `@os` error that needs nothing but a message: its `name` is its class's name and
+ * its `code` derives from that (see {@link errorCode}), so a package's error class is one line
+ * (`class MyError extends CodedError {}`) and is recognised by code across package copies.
+ */
+export class CodedError extends Error {
+  /** Stable code of this failure (`ERR_OS_…`): compare it, not the class, to recognise an error from another copy of its package. */
+  readonly code: string;
+
+  /** The code of this class's errors (`MyError.code`); see {@link errorCode}. */
+  static get code(): string {
+    return errorCode(this.name);
+  }
+
+  /** Creates the error; its `name` is the class name and its `code` derives from it. */
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = errorCode(new.target.name);
+  }
+}

@@ -1,25 +1,11 @@
-import { errorCode } from './error-code.js';
+import { CodedError } from './error-code.js';
 
 /**
  * Every error the kernel seam raises. Catch this to handle any kernel refusal; each subclass
- * names one failure a caller can act on.
+ * names one failure a caller can act on, and carries its code (`QuotaExceededError.code` is
+ * `ERR_OS_QUOTA_EXCEEDED`).
  */
-export class KernelError extends Error {
-  /** Stable code of this failure, e.g. `ERR_OS_QUOTA_EXCEEDED`: compare it, not the class, to recognise an error from another copy of this package. */
-  readonly code: string;
-
-  /** The code of this class's errors, e.g. `QuotaExceededError.code`; see {@link errorCode}. */
-  static get code(): string {
-    return errorCode(this.name);
-  }
-
-  /** Creates the error; its `name` is the class name, so logs say which failure it was, and its `code` derives from it. */
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = errorCode(new.target.name);
-  }
-}
+export class KernelError extends CodedError {}
 
 /**
  * The selector does not name a live capability in the caller's space: never handed to this PD,

@@ -15,7 +15,7 @@ export {
   ThreadStateError,
   type QuotaKind,
 } from './errors.js';
-export { errorCode, hasErrorCode } from './error-code.js';
+export { errorCode, hasErrorCode, CodedError } from './error-code.js';
 export type {
   Selector,
   PdId,
