@@ -272,10 +272,15 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
 
   /** Moves the donation to the server and opens the session there; moves it back if that fails. */
   async #create(route: Route, args: SessionArgs, ram: number, caps: number): Promise<Capability> {
-    const quota = await this.#pd.quota();
-    if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
-    if (caps > quota.capLimit - quota.capUsed) throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
-    await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
+    try {
+      await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
+    } catch (error) {
+      // the transfer is the check (one call, not two); the quota is read only to say what is free
+      if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
+      const quota = await this.#pd.quota();
+      if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
+      throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
+    }
     try {
       return await route.root.session(args.toString());
     } catch (error) {
