@@ -11,6 +11,7 @@ const systemTests = [
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
   'packages/testing/test/**/*.test.ts',
+  'tooling/attacks/test/**/*.test.ts',
   'tooling/scenarios/test/**/*.test.ts',
 ];
 

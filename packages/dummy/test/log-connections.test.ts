@@ -1,4 +1,4 @@
-import { ROM_SESSION_RAM } from '@os/runtime';
+import { PD_SESSION_CAPS, ROM_SESSION_RAM } from '@os/runtime';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { LOG_SESSION_CAPS, LOG_SESSION_RAM } from '../src/index.js';
@@ -20,10 +20,10 @@ describe('dummy: <create_log_connections> and <destroy_log_connections>', () => 
       { at: 250, action: 'quota' },
     ]);
     expect(await system.exit).toBe(0);
-    // held throughout: the env's LOG session (opened before construct), the config ROM and the Timer session of <sleep>
+    // held throughout: its PD session's own cap (in core), the env's LOG session (opened before construct), the config ROM and the Timer session of <sleep>
     const envLogCaps = 1;
     const ram = HOSTED.ram - ROM_SESSION_RAM - TIMER_SESSION_RAM;
-    const caps = HOSTED.caps - envLogCaps - 2 - TIMER_SESSION_CAPS;
+    const caps = HOSTED.caps - PD_SESSION_CAPS - envLogCaps - 2 - TIMER_SESSION_CAPS;
     const quotaLine = (line: string | undefined) => line?.replace(/ used \d+/g, '');
     expect(system.stamped.map(quotaLine)).toEqual([
       `50000 [init -> host] dummy quota: ram ${ram}, caps ${caps}`,

@@ -1,4 +1,4 @@
-import { type Env, SignalHandler } from '@os/runtime';
+import { type Env, SignalHandler, printable } from '@os/runtime';
 
 /**
  * Work a handler leaves for later, run on the entrypoint as a signal activity once the handler has
@@ -27,8 +27,8 @@ export class DeferredWork {
     this.#env.thread.submitSignal(this.#handler.capability.selector);
   }
 
-  /** Logs `text` after the current activity. */
+  /** Logs `text` after the current activity, as one line: what children put in it (labels, arguments) cannot start a line of its own. */
   log(text: string): void {
-    this.defer(() => this.#env.log(text));
+    this.defer(() => this.#env.log(printable(text)));
   }
 }

@@ -1,7 +1,7 @@
 import { InitConfigError, init, initConfig } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { AttachedRomDataspace, type ComponentModule, type Env, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
+import { AttachedRomDataspace, type ComponentModule, type Env, PD_SESSION_CAPS, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
 import { Connection } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
@@ -62,12 +62,14 @@ describe('init', () => {
     };
     const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', { client });
     expect(await booted.exit).toBe(0);
+    // the child's caps: its start entry's, less its PD session's own (taken by core) and its LOG session's
     const logSession = { ram: 0, caps: 1 };
+    const caps = 20 - PD_SESSION_CAPS - logSession.caps;
     expect(booted.lines).toEqual([
       '[init -> client] start',
-      `[init -> client] before: ram ${100_000 - logSession.ram} caps ${20 - logSession.caps}`,
-      `[init -> client] during: ram ${100_000 - TIMER_SESSION_RAM} caps ${20 - logSession.caps - TIMER_SESSION_CAPS}`,
-      `[init -> client] after: ram ${100_000} caps ${20 - logSession.caps}`,
+      `[init -> client] before: ram ${100_000 - logSession.ram} caps ${caps}`,
+      `[init -> client] during: ram ${100_000 - TIMER_SESSION_RAM} caps ${caps - TIMER_SESSION_CAPS}`,
+      `[init -> client] after: ram ${100_000} caps ${caps}`,
     ]);
   });
 

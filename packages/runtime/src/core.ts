@@ -18,6 +18,7 @@ import { RomSessionComponent } from './rom-session.js';
 import { RtcSessionComponent } from './rtc.js';
 import { ComponentThread } from './component-thread.js';
 import { WaitList } from './wait-list.js';
+import { logLines } from './printable.js';
 import { Log, Pd, StartFailed } from './services.js';
 
 /** Finds the component module for a binary name. */
@@ -33,9 +34,9 @@ class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
   ) {
     super(Log);
   }
-  /** Prints one line of the client as `[label] text` (Log::write). */
+  /** Prints the client's text as `[label] line`, one line per line break in it, control characters written out (Log::write). */
   write(text: string): void {
-    this.sink(`[${this.label}] ${text}`);
+    for (const line of logLines(text)) this.sink(`[${this.label}] ${line}`);
   }
 }
 
@@ -334,10 +335,16 @@ class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   ) {
     super(Root);
   }
-  /** Creates a PD with the donated quota as its own (Root::session). */
+  /**
+   * Creates a PD with the donated quota as its own, less the capability the session itself takes in
+   * core (Root::session): as in Genode, a PD session's cost comes out of its donation, so a request
+   * that donates nothing cannot drain core.
+   */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
-    return this.core.createPdSession(args.string('label'), args.number('ram_quota'), args.number('cap_quota'));
+    const caps = args.number('cap_quota');
+    if (caps < PD_SESSION_CAPS) throw new InsufficientCapQuota(`a PD session needs ${PD_SESSION_CAPS} capability for itself in core, donated ${caps}`);
+    return this.core.createPdSession(args.string('label'), args.number('ram_quota'), caps - PD_SESSION_CAPS);
   }
   /** Accepts the donation; a PD session needs no more than it has (Root::upgrade). */
   upgrade(): void {}
@@ -346,6 +353,9 @@ class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
     this.core.destroyPdSession(session);
   }
 }
+
+/** Capabilities a PD session takes in core for itself (its session object), out of its donation. */
+export const PD_SESSION_CAPS = 1;
 
 /** The sessions one of core's roots serves, by the session capability's selector in core's space. */
 class ServedSessions<S extends RpcObject> {
