@@ -12,6 +12,18 @@ function where(origin: string, line: number, element: string): string {
  */
 export function checkInitConfig(config: InitConfig, origin: string): void {
   const byName = new Map<string, StartEntry>();
+  // sets, not the lists' `includes`: every rule and policy looks a service up, so a config of n
+  // services and n routes to them cost n² comparisons
+  const parentProvides = new Set(config.parentProvides);
+  const provided = new Map<StartEntry, ReadonlySet<string>>();
+  const provides = (child: StartEntry, service: string): boolean => {
+    let services = provided.get(child);
+    if (services === undefined) {
+      services = new Set(child.provides);
+      provided.set(child, services);
+    }
+    return services.has(service);
+  };
   for (const child of config.children) {
     const at = where(origin, child.line, `<start name="${child.name}">`);
     if (byName.has(child.name)) throw new InitConfigError(`${at}: a second child named "${child.name}"; names must be unique`);
@@ -23,7 +35,7 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
     for (const rule of rules) {
       const at = where(origin, rule.line, rule.service === null ? `${owner}: <any-service>` : `${owner}: <service name="${rule.service}">`);
       for (const target of rule.targets) {
-        if (target.kind === 'parent' && rule.service !== null && !config.parentProvides.includes(rule.service)) {
+        if (target.kind === 'parent' && rule.service !== null && !parentProvides.has(rule.service)) {
           throw new InitConfigError(`${at}: routes to <parent/>, but <parent-provides> does not list "${rule.service}" (add <service name="${rule.service}"/> there)`);
         }
         if (target.kind !== 'child') continue;
@@ -31,7 +43,7 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
         if (provider === undefined) {
           throw new InitConfigError(`${at}: routes to child "${target.name}", which is not in this config (known: ${[...byName.keys()].join(', ') || 'none'})`);
         }
-        if (rule.service !== null && !provider.provides.includes(rule.service)) {
+        if (rule.service !== null && !provides(provider, rule.service)) {
           throw new InitConfigError(`${at}: routes to child "${target.name}", which does not provide "${rule.service}" (add <provides><service name="${rule.service}"/></provides> to its start entry)`);
         }
       }
@@ -44,7 +56,7 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
       const provider = byName.get(policy.child);
       const at = where(origin, policy.line, `<service name="${service.name}">`);
       if (provider === undefined) throw new InitConfigError(`${at}: its policy names child "${policy.child}", which is not in this config`);
-      if (!provider.provides.includes(service.name)) throw new InitConfigError(`${at}: child "${policy.child}" does not provide "${service.name}"`);
+      if (!provides(provider, service.name)) throw new InitConfigError(`${at}: child "${policy.child}" does not provide "${service.name}"`);
     }
   }
 }

@@ -104,7 +104,22 @@ function size(value: unknown, path: string, fallback: number): number {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   const parsed = typeof value === 'string' ? parseGenodeNumber(value) : undefined;
   if (parsed !== undefined) return parsed;
-  return fail(path, `must be a non-negative integer or a size such as "16M", got ${JSON.stringify(value)}`);
+  return fail(path, `must be a non-negative integer or a size such as "16M", got ${describe(value)}`);
+}
+
+/**
+ * `value` for an error message, in a bounded number of characters: a string quoted (cut after 40
+ * characters), a number or boolean as written, anything else by its kind. Not
+ * `JSON.stringify`, which overflows the stack on a deeply nested value (an untyped RangeError instead
+ * of the InitConfigError), throws on a bigint, and copies a huge value whole into the message.
+ */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
+  return String(value);
 }
 
 function strings(value: unknown, path: string): string[] {

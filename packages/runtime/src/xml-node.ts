@@ -27,6 +27,9 @@ export class XmlError extends Error {
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
+/** Where the parser puts a CDATA section's text: not a name an element can have. */
+const CDATA = '#cdata';
+
 const PARSER = new XMLParser({
   preserveOrder: true,
   ignoreAttributes: false,
@@ -34,12 +37,32 @@ const PARSER = new XMLParser({
   captureMetaData: true,
   parseAttributeValue: false,
   parseTagValue: false,
-  trimValues: true,
+  // attribute values as written (Genode does not trim them either: label=" x" is a label with a
+  // space); text is trimmed here, a run at a time, and CDATA kept as written
+  trimValues: false,
+  cdataPropName: CDATA,
   ignoreDeclaration: true,
   ignorePiTags: true,
+  // The parser's default renames elements and attributes called `toString`, `valueOf`,
+  // `hasOwnProperty`, `__defineGetter__`, ... to `__toString` and so on, silently: a config read
+  // another element or attribute than the one written. Keep every name as written: the parser's
+  // node objects are only read here, by `Object.keys` and `Object.entries`, never through those
+  // methods. (`__proto__`, `constructor` and `prototype` it still refuses, as an XmlError.)
+  onDangerousProperty: (name: string) => name,
 });
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
-const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = { yes: true, true: true, on: true, '1': true, no: false, false: false, off: false, '0': false };
+// a Map, not an object literal: looked up by an attribute's value, `constructor` or `toString` found
+// Object.prototype's functions (truthy), so <exit propagate="constructor"/> read as "yes"
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['yes', true],
+  ['true', true],
+  ['on', true],
+  ['1', true],
+  ['no', false],
+  ['false', false],
+  ['off', false],
+  ['0', false],
+]);
 const SIZE_SUFFIX: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 * 1024, G: 1024 * 1024 * 1024 };
 
 /**
@@ -108,6 +131,9 @@ export class XmlNode {
   static parse(text: string, origin = 'xml'): XmlNode {
     const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
     if (valid !== true) throw new XmlError(valid.err.msg, origin, valid.err.line);
+    const starts = lineStarts(text);
+    const stray = strayDeclaration(text);
+    if (stray >= 0) throw new XmlError('not well-formed: "<!" starts neither a comment ("<!--"), a CDATA section ("<![CDATA[") nor a DOCTYPE', origin, lineAt(starts, stray));
     let parsed: OrderedNode[];
     try {
       parsed = PARSER.parse(text) as OrderedNode[];
@@ -117,19 +143,31 @@ export class XmlNode {
     }
     const top = parsed.filter((node) => elementName(node) !== undefined);
     if (top.length !== 1) throw new XmlError(`expected exactly one top-level element, found ${top.length}`, origin, 0);
-    return XmlNode.#build(top[0] as OrderedNode, text, origin, lineStarts(text));
+    // text beside the top-level element: the validator passes a CDATA section there
+    if (parsed.some((node) => node[CDATA] !== undefined || (typeof node['#text'] === 'string' && node['#text'].trim() !== ''))) {
+      throw new XmlError('not well-formed: text outside the top-level element', origin, 0);
+    }
+    const root = top[0] as OrderedNode;
+    // the validator takes text after a top-level element written <config/> (not after <config></config>) for
+    // more of its content, and the parser drops it: "<config/>garbage" read as <config/>
+    const trailing = strayTrailer(text, (root as Record<symbol, { endIndex?: number } | undefined>)[META]?.endIndex ?? text.length);
+    if (trailing >= 0) throw new XmlError('not well-formed: text after the top-level element', origin, lineAt(starts, trailing));
+    return XmlNode.#build(root, text, origin, starts);
   }
 
   static #build(node: OrderedNode, text: string, origin: string, starts: readonly number[]): XmlNode {
     const type = elementName(node) as string;
     const meta = (node as Record<symbol, { startIndex?: number; endIndex?: number } | undefined>)[META];
     const start = meta?.startIndex ?? 0;
-    const end = meta?.endIndex ?? text.length;
+    const end = meta?.endIndex;
+    // the parser ends an element at any closing tag: one it was not closed by would run to the end of the text
+    if (end === undefined) throw new XmlError(`not well-formed: <${type}> is not closed`, origin, lineAt(starts, start));
     const attributes = new Map(Object.entries(node[':@'] ?? {}));
     const children: XmlNode[] = [];
     let content = '';
     for (const child of (node[type] as OrderedNode[] | undefined) ?? []) {
-      if (typeof child['#text'] === 'string') content += child['#text'];
+      if (typeof child['#text'] === 'string') content += child['#text'].trim();
+      else if (child[CDATA] !== undefined) content += (child[CDATA] as { '#text'?: string }[])[0]?.['#text'] ?? '';
       else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin, starts));
     }
     return new XmlNode(type, origin, lineAt(starts, start), start, attributes, children, content, text.slice(start, end));
@@ -140,7 +178,7 @@ export class XmlNode {
     return this.#source;
   }
 
-  /** The text directly inside the element (entities decoded, whitespace trimmed). */
+  /** The text directly inside the element (entities decoded, each run of text trimmed of white space, CDATA sections as written). */
   get text(): string {
     return this.#text;
   }
@@ -155,7 +193,7 @@ export class XmlNode {
     return this.#attributes.has(name);
   }
 
-  /** The raw value of attribute `name`, if present. */
+  /** The raw value of attribute `name`, if present: as written, entities decoded, white space kept. */
   attribute(name: string): string | undefined {
     return this.#attributes.get(name);
   }
@@ -181,7 +219,7 @@ export class XmlNode {
   booleanAttribute(name: string, fallback: boolean): boolean {
     const value = this.#attributes.get(name);
     if (value === undefined) return fallback;
-    const flag = BOOLEAN_WORDS[value];
+    const flag = BOOLEAN_WORDS.get(value);
     if (flag === undefined) throw this.error(`attribute ${name}="${value}" is not a boolean (write ${name}="yes" or ${name}="no")`);
     return flag;
   }
@@ -209,7 +247,75 @@ export class XmlNode {
   }
 }
 
+/**
+ * Where `text` has a `<!` that starts no comment, CDATA section or DOCTYPE outside markup, or -1.
+ * The validator passes over such a `<!` as if it were text, and the parser then reads it as an element
+ * named `!…` (which its next closing tag ends, whatever its name) or, for `<![`, as a CDATA section:
+ * `<a><!x></a>` read as a tree, with a source running to the end of the text. One pass, skipping
+ * markup as the validator does: comments, CDATA, processing instructions, DOCTYPE, tags with their
+ * quoted attribute values.
+ */
+function strayDeclaration(text: string): number {
+  let at = text.indexOf('<');
+  while (at !== -1) {
+    let next: number;
+    if (text.startsWith('<!--', at)) next = after(text.indexOf('-->', at + 4), 3);
+    else if (text.startsWith('<![CDATA[', at)) next = after(text.indexOf(']]>', at + 9), 3);
+    else if (text.startsWith('<!DOCTYPE', at)) next = doctypeEnd(text, at + 9);
+    else if (text.charCodeAt(at + 1) === 0x21 /* ! */) return at;
+    else if (text.charCodeAt(at + 1) === 0x3f /* ? */) next = after(text.indexOf('?>', at + 2), 2);
+    else next = tagEnd(text, at + 1);
+    // unterminated: the parser refuses it
+    if (next < 0) return -1;
+    at = text.indexOf('<', next);
+  }
+  return -1;
+}
+
+/** Where `text` from `from` holds more than white space, comments and processing instructions, or -1. */
+function strayTrailer(text: string, from: number): number {
+  let at = from;
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) at++;
+    else if (text.startsWith('<!--', at)) at = after(text.indexOf('-->', at + 4), 3);
+    else if (text.startsWith('<?', at)) at = after(text.indexOf('?>', at + 2), 2);
+    else return at;
+    if (at < 0) return text.length;
+  }
+  return -1;
+}
+
+/** `index + length`, or -1 when `index` is -1 (not found). */
+function after(index: number, length: number): number {
+  return index < 0 ? -1 : index + length;
+}
+
+/** Past the `>` that ends a DOCTYPE from `from`, counting nested `<` and `>` as the validator does; -1 if none. */
+function doctypeEnd(text: string, from: number): number {
+  let depth = 1;
+  for (let at = from; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x3c) depth++;
+    else if (code === 0x3e && --depth === 0) return at + 1;
+  }
+  return -1;
+}
+
+/** Past the `>` that ends a tag from `from`, outside quoted attribute values; -1 if none. */
+function tagEnd(text: string, from: number): number {
+  let quote = 0;
+  for (let at = from; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (quote !== 0) {
+      if (code === quote) quote = 0;
+    } else if (code === 0x22 || code === 0x27) quote = code;
+    else if (code === 0x3e) return at + 1;
+  }
+  return -1;
+}
+
 function elementName(node: OrderedNode): string | undefined {
-  for (const key of Object.keys(node)) if (key !== ':@' && key !== '#text' && !key.startsWith('?')) return key;
+  for (const key of Object.keys(node)) if (key !== ':@' && key !== '#text' && key !== CDATA && !key.startsWith('?')) return key;
   return undefined;
 }

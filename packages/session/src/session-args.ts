@@ -22,7 +22,10 @@ export class SessionArgsError extends Error {
     /** What is wrong there. */
     readonly reason: string,
   ) {
-    super(`session arguments ${JSON.stringify(args)}, at character ${position}: ${reason}`);
+    // quote at most what a valid string can hold: refusing an over-long string costs the same
+    // whatever its length, and the message stays readable
+    const quoted = args.length > SESSION_ARGS_MAX ? `${JSON.stringify(args.slice(0, SESSION_ARGS_MAX))}… (${args.length} characters)` : JSON.stringify(args);
+    super(`session arguments ${quoted}, at character ${position}: ${reason}`);
     this.name = 'SessionArgsError';
     this.code = errorCode(new.target.name);
   }
