@@ -9,6 +9,7 @@ import { createNovaKernel } from '@os/kernel-nova';
 import { createSel4Kernel } from '@os/kernel-sel4';
 import { awaitedCall, comlinkCall, messageChannel, mediatedMinimal, plainCall, sinkValue, workerRoundTrip } from './floors.mjs';
 import { measureAsync, measureSync } from './measure.mjs';
+import { growthRatios, parserGrowthCases } from './parser-growth.mjs';
 import { revokeCases } from './revoke-cases.mjs';
 import { rpcBenchSystem } from './rpc-fixture.mjs';
 import { sessionBench, signalBench, virtualHour } from './system-cases.mjs';
@@ -63,6 +64,9 @@ for (const n of BOOT_SIZES) {
 }
 for (const [name, ns] of await revokeCases([10000, 100000])) results.set(name, ns);
 results.set('virtual.hour', await virtualHour(quick ? 1 : 3));
+// parsers of untrusted input at n and 10n: in results.json; the table shows the worst growth
+const parsing = await parserGrowthCases();
+const growth = growthRatios(parsing);
 if (sinkValue() === 0.5) console.log('unreachable');
 
 // targets: a ratio to another case (`of`), or an absolute limit in ns (`of: null`)
@@ -116,6 +120,12 @@ console.log(`${'case'.padEnd(28)}${'time'.padStart(12)}${'x plain'.padStart(12)}
 for (const entry of cases) {
   console.log(`${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`);
 }
+const worst = growth.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+const superLinear = growth.filter((entry) => entry.ratio > 30);
+console.log(
+  `${`parse.* (${growth.length} shapes)`.padEnd(28)}${''.padStart(36)}  linear (10x the input, <= 30x the time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ${superLinear.length === 0 ? 'pass' : 'MISS: ' + superLinear.map((entry) => entry.shape).join(', ')}`,
+);
+for (const [name, ns] of parsing) cases.push({ name, ns: Number(ns.toFixed(2)), vs: Object.fromEntries(FLOORS.map((floor) => [floor, Number((ns / results.get(`floor.${floor}`)).toPrecision(4))])) });
 const memoryCases = [...memory].map(([name, bytes]) => ({ name, bytes: Math.round(bytes) }));
 for (const entry of memoryCases) {
   const heap = entry.name.startsWith('heap.');
