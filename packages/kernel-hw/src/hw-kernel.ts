@@ -1,5 +1,6 @@
 import {
   CallAbortedError,
+  CapSpaceExhaustedError,
   DeadlockError,
   DestroyedError,
   INVALID_SELECTOR,
@@ -457,7 +458,7 @@ export class HwKernel {
       }
       caller.syncTarget = null;
       if (!caller.alive) throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
-      this.#copyMessage(utcb, server.pd, request, caller.pd);
+      this.#copyMessage(utcb, server.pd, request, caller.pd, true);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
       // what arrived for the caller while it was inside the call is delivered once it is idle again
@@ -544,7 +545,7 @@ export class HwKernel {
     if (!caller.alive) return;
     // every UTCB has the kernel's one size, so a reply that fit the server's fits the caller's
     const copy = new Message(reply.length);
-    this.#copyMessage(reply, call.server.pd, copy, caller.pd);
+    this.#copyMessage(reply, call.server.pd, copy, caller.pd, true);
     call.reply = copy;
     if (this.#trace) this.#traceMessage('reply', call.server, call.object.badge, caller, copy, 'rpc_reply');
     call.resolve?.(copy);
@@ -593,6 +594,10 @@ export class HwKernel {
     const request = call.request as Message;
     utcb.copyBytesFrom(request, request.length);
     const caps = call.requestCaps as (ObjectIdentity | null)[];
+    if (caps.length > 0 && !server.pd.hasRoomFor(caps.map((identity) => identity ?? undefined))) {
+      this.#fail(call, new CapSpaceExhaustedError(server.pd.label, server.pd.capSpaceSize));
+      return;
+    }
     for (let i = 0; i < caps.length; i++) {
       const identity = caps[i];
       utcb.caps[i] = identity === null || identity === undefined ? INVALID_SELECTOR : server.pd.insert(identity);
@@ -641,8 +646,10 @@ export class HwKernel {
     const count = signal.count;
     signal.count = 0;
     signal.queued = false;
-    signal.awaitingAck = true;
     const reference = pd.byIdentity.get(context);
+    // A receiver holding no capability to the context (its owner freed its own) cannot acknowledge
+    // the delivery: it goes out unacknowledged, so later submits still arrive.
+    signal.awaitingAck = reference !== undefined;
     return { context: reference?.capId ?? INVALID_SELECTOR, imprint: signal.imprint, count };
   }
 
@@ -665,16 +672,26 @@ export class HwKernel {
     this.#awaitEntry(thread, null, result);
   }
 
-  /** Copies bytes and translates carried capability ids from `fromPd`'s space into `toPd`'s. */
-  #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd): void {
+  /**
+   * Copies bytes and translates carried capability ids from `fromPd`'s space into `toPd`'s. A request
+   * either fits whole or is refused with `CapSpaceExhaustedError` before anything is translated. A
+   * reply cannot be refused once the server has acted: a capability that finds no room in the
+   * caller's space arrives as the invalid capability.
+   */
+  #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd, reply = false): void {
     const length = from.length;
     if (length > to.capacity) throw new MessageTooLargeError(length, to.capacity);
     to.copyBytesFrom(from, length);
     const capCount = from.capCount;
     if (capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+    if (capCount > 1 && !reply && !toPd.hasRoomFor(Array.from(from.caps.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))) {
+      throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
+    }
     for (let i = 0; i < capCount; i++) {
       const identity = fromPd.lookup(from.caps[i] as number)?.identity;
-      to.caps[i] = identity === undefined ? INVALID_SELECTOR : toPd.insert(identity);
+      if (identity === undefined) to.caps[i] = INVALID_SELECTOR;
+      else if (!reply) to.caps[i] = toPd.insert(identity);
+      else to.caps[i] = toPd.hasRoomFor([identity]) ? toPd.insert(identity) : INVALID_SELECTOR;
     }
     to.capCount = capCount;
   }

@@ -1,5 +1,7 @@
 import {
   DestroyedError,
+  INVALID_SELECTOR,
+  InvalidCapabilityError,
   type CapSpaceEntry,
   type Clock,
   type EntrypointHandler,
@@ -87,11 +89,11 @@ class HwKernelThread implements KernelThread {
         try {
           result = handler.onSignal(imprint, count);
         } catch (fault) {
-          kernel.signal_ack(thread, context);
+          if (context !== INVALID_SELECTOR) kernel.signal_ack(thread, context);
           throw fault;
         }
         if (result === undefined) {
-          kernel.signal_ack(thread, context);
+          if (context !== INVALID_SELECTOR) kernel.signal_ack(thread, context);
           return;
         }
         const ack = (): void => {
@@ -174,11 +176,11 @@ class HwKernelThread implements KernelThread {
   }
 
   kindOf(capability: Selector): ObjectKind {
+    if (!this.#thread.alive) throw new DestroyedError(`thread "${this.#thread.label}"`);
     const identity = this.#kernel.identity(this.#thread.pd, capability);
-    const kind = identity === undefined ? null : SEAM_KINDS[identity.kind];
-    if (kind === null || kind === undefined) {
-      throw new WrongObjectKindError(capability, 'kindOf', 'capability to a seam object', identity === undefined ? 'nothing' : IDENTITY_KIND_NAMES[identity.kind]);
-    }
+    if (identity === undefined) throw new InvalidCapabilityError(capability, 'kindOf', this.#thread.pd.label);
+    const kind = SEAM_KINDS[identity.kind];
+    if (kind === null) throw new WrongObjectKindError(capability, 'kindOf', 'capability to a seam object', IDENTITY_KIND_NAMES[identity.kind]);
     return kind;
   }
 }

@@ -76,6 +76,20 @@ export class HwPd {
     return capId;
   }
 
+  /**
+   * Whether this PD has room for a reference to each of `identities` it lacks: the capability
+   * translation of one message either takes all of them or none.
+   */
+  hasRoomFor(identities: Iterable<ObjectIdentity | undefined>): boolean {
+    const fresh = new Set<ObjectIdentity>();
+    for (const identity of identities) {
+      if (identity === undefined || !identity.alive || this.byIdentity.has(identity)) continue;
+      if (identity.owner === this && this.reservedIds.has(identity.badge)) continue;
+      fresh.add(identity);
+    }
+    return fresh.size <= this.freeIds.length + Math.max(0, this.capSpaceSize + 1 - this.table.length);
+  }
+
   /** Drops `reference` from this PD and frees its slot (or reserves it, for an owned live object's badge). */
   remove(reference: ObjectIdentityReference): void {
     const identity = reference.identity;

@@ -184,7 +184,7 @@ export class Core {
     if (node === null || !node.object.alive) throw new InvalidCapabilityError(selector, 'delegate', from.label);
     const existing = this.native.mdb.translate(from.native, Crd.obj(selector, 0), to.native, Crd.obj(0, MAX_ORDER));
     if (!existing.isNull) return existing.base;
-    const sel = to.allocator.alloc();
+    const sel = this.#home(to, node.object) ?? to.allocator.alloc();
     const utcb = this.rootEc.utcb;
     utcb.clear();
     utcb.appendItem(XferKind.DELEGATE, Crd.obj(selector, 0));
@@ -192,6 +192,46 @@ export class Core {
     utcb.clear();
     if (this.native.objectAt(to.native, sel) === null) throw new InvalidCapabilityError(selector, 'delegate', from.label);
     return sel;
+  }
+
+  /**
+   * The selector `pd` must hold `object` under if it is one of its own seam objects that it does not
+   * hold: its selector at creation, the portal id its server is told, kept reserved while the object
+   * lives. Null for anything else.
+   */
+  #home(pd: SeamPd, object: Kobject): number | null {
+    const record = this.records.get(object);
+    if (record === undefined || record.owner !== pd || this.native.mappingAt(pd.native, record.ownSel) !== null) return null;
+    return record.ownSel;
+  }
+
+  /**
+   * Puts an object `pd` just received under `selector` (a delegation window's) where it belongs: one
+   * of its own objects goes back under its own selector (core delegates it there within the PD and
+   * drops the window's mapping, keeping what derives from it). Returns the selector it is held under.
+   */
+  rehome(pd: SeamPd, selector: number): number {
+    const object = this.native.objectAt(pd.native, selector);
+    const home = object === null ? null : this.#home(pd, object);
+    if (home === null || home === selector) return selector;
+    const utcb = this.rootEc.utcb;
+    utcb.clear();
+    utcb.appendItem(XferKind.DELEGATE, Crd.obj(selector, 0));
+    this.check(this.native.delegate(this.rootEc, pd.sel, pd.sel, Crd.obj(home, 0)), 'delegate');
+    utcb.clear();
+    this.check(this.native.revoke(this.rootEc, Crd.obj(selector, 0), true, pd.sel, true), 'revoke');
+    return home;
+  }
+
+  /**
+   * Drops every seam capability `pd` holds (base-nova's `drop`: keep in mdb), so what other PDs got
+   * through it survives the PD; NOVA's own destruction of a PD takes the subtree of each mapping.
+   */
+  dropAll(pd: SeamPd): void {
+    const objects = pd.native.objects;
+    for (let sel = SEAM_SELECTOR; sel < SEAM_SELECTOR + this.capSpaceSize && sel < objects.length; sel++) {
+      if (objects[sel] !== undefined) this.native.revoke(this.rootEc, Crd.obj(sel, 0), true, pd.sel, true);
+    }
   }
 
   /** Records a seam object core created for `owner`. */

@@ -82,6 +82,7 @@ export class NovaSeamKernel implements Kernel {
     const quota = core.quota(record);
     for (const thread of [...record.threads]) thread.destroy();
     for (const owned of [...record.owned]) core.dissolve(owned);
+    core.dropAll(record);
     this.native.revoke(core.rootEc, Crd.obj(record.sel, 0), true);
     core.freeRootSel(record.sel);
     core.pds.delete(pd);

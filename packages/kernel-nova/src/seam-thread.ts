@@ -1,5 +1,6 @@
 import {
   CallAbortedError,
+  CapSpaceExhaustedError,
   DeadlockError,
   DestroyedError,
   type EntrypointHandler,
@@ -34,6 +35,11 @@ import { type Utcb, XferKind } from './utcb.js';
 
 /** The translate window Genode opens before every IPC: the whole object space. */
 const WHOLE_SPACE = Crd.obj(0, MAX_ORDER);
+
+/** Order of the delegation window a receiver opens for a message of `items` typed items. */
+function windowOrder(items: number): number {
+  return items <= 1 ? 0 : Math.ceil(Math.log2(items));
+}
 
 interface SignalPlumbing {
   /** Core's selector of the semaphore the thread's signals are chained to. */
@@ -91,7 +97,7 @@ export class NovaKernelThread implements KernelThread {
   readonly #openWindow = (utcb: Utcb, items: number): void => {
     utcb.xlt = WHOLE_SPACE;
     if (!utcb.del.isNull) return;
-    const order = items <= 1 ? 0 : Math.ceil(Math.log2(items));
+    const order = windowOrder(items);
     const base = this.#pd.allocator.reserveBlock(order);
     utcb.del = base === null ? Crd.NULL : Crd.obj(base, order);
   };
@@ -142,6 +148,9 @@ export class NovaKernelThread implements KernelThread {
     const utcb = this.#ep.utcb;
     if (!(utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
     if (!(utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
+    const target = this.#native.objectAt(this.#pd.native, object);
+    // a dataspace is a portal into core, as Genode names dataspaces, but no RPC object of the seam
+    if (target !== null && target.type === KobjectType.PT && (target as NovaPt).ec === this.#core.coreEp) throw this.#kindError(object, 'call', 'rpc-object');
     if (utcb.capCount > 0) this.#sendCaps(utcb, this.#peerOf(object));
     else utcb.itemCount = 0;
     const result = this.#native.call(this.#ep, object);
@@ -180,6 +189,7 @@ export class NovaKernelThread implements KernelThread {
     this.#imprint(rootSel, own);
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
     core.record(this.#newRecord('rpc-object', rootSel, own));
+    pd.allocator.reserve(own);
     return own;
   }
 
@@ -196,6 +206,7 @@ export class NovaKernelThread implements KernelThread {
     if (status !== Status.SUCCESS) throw this.#createError(status, rootSel);
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
     core.record({ ...this.#newRecord('signal-context', rootSel, own), imprint, contextId });
+    pd.allocator.reserve(own);
     return own;
   }
 
@@ -225,6 +236,7 @@ export class NovaKernelThread implements KernelThread {
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
     pd.ramUsed += charged;
     core.record({ ...this.#newRecord('dataspace', rootSel, own), size, memPage, pages });
+    pd.allocator.reserve(own);
     if (this.#native.tracing) this.#native.emit({ operation: 'create-dataspace', pd: pd.label, thread: this.#label, selector: own, bytes: size, detail: `alloc_mem ${pages} pages, create_pt dataspace` });
     return own;
   }
@@ -238,6 +250,7 @@ export class NovaKernelThread implements KernelThread {
   }
 
   dataspaceSize(dataspace: Selector): number {
+    this.#checkAlive();
     return this.#record(dataspace, 'dataspace', 'dataspace size').size;
   }
 
@@ -278,8 +291,6 @@ export class NovaKernelThread implements KernelThread {
     this.#checkAlive();
     const node = this.#native.mappingAt(this.#pd.native, capability);
     if (node === null) throw new InvalidCapabilityError(capability, 'revoke', this.#pd.label);
-    const record = this.#core.records.get(node.object);
-    if (record !== undefined && record.owner === this.#pd && record.ownSel === capability) this.#pd.allocator.reserve(capability);
     this.#native.revoke(this.#ep, Crd.obj(capability, 0), true, 0, true);
   }
 
@@ -298,6 +309,7 @@ export class NovaKernelThread implements KernelThread {
   }
 
   kindOf(capability: Selector): ObjectKind {
+    this.#checkAlive();
     const record = this.#core.recordAt(this.#pd, capability);
     if (record === null) throw this.#kindError(capability, 'kindOf', 'capability to a seam object');
     return record.kind;
@@ -344,17 +356,28 @@ export class NovaKernelThread implements KernelThread {
       if (!utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, crd, i)) throw new MessageTooLargeError(utcb.length + (i + 1) * 16, utcb.capacity);
       if (valid && peer !== null && native.mdb.translate(this.#pd.native, crd, peer.native, WHOLE_SPACE).isNull) fresh++;
     }
-    if (fresh > 0 && peer !== null) this.#core.ensureRoom(peer, fresh);
+    if (fresh > 0 && peer !== null) {
+      this.#core.ensureRoom(peer, fresh);
+      // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they would be lost
+      if (peer.allocator.findBlock(windowOrder(utcb.capCount)) === null) throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
+    }
   }
 
   /** Turns received typed items back into selectors and closes the receive window. */
   #receiveCaps(utcb: Utcb): void {
     const count = Math.min(utcb.itemCount, MAX_CAPS_PER_MESSAGE);
     const native = this.#native;
+    let moved: Map<number, number> | null = null;
     for (let i = 0; i < count; i++) {
       const crd = utcb.item(i).crd;
       let selector = crd.isNull ? INVALID_SELECTOR : crd.base;
-      if (selector !== INVALID_SELECTOR && native.objectAt(this.#pd.native, selector) === null) selector = INVALID_SELECTOR;
+      if (selector !== INVALID_SELECTOR && native.objectAt(this.#pd.native, selector) === null) selector = (moved?.get(selector) ?? INVALID_SELECTOR);
+      else if (selector !== INVALID_SELECTOR && utcb.item(i).delegated) {
+        // an object of this PD's own came back: it belongs under its own selector, which its server knows
+        const home = this.#core.rehome(this.#pd, selector);
+        if (home !== selector) (moved ??= new Map()).set(selector, home);
+        selector = home;
+      }
       utcb.caps[i] = selector;
     }
     utcb.capCount = count;

@@ -45,13 +45,19 @@ export class SelectorAllocator {
 
   /** Reserves an aligned block of `2^order` free selectors and returns its base, or null if there is none. */
   reserveBlock(order: number): number | null {
+    const base = this.findBlock(order);
+    if (base === null) return null;
+    for (let i = 0; i < 2 ** order; i++) this.#reserved.add(base + i);
+    return base;
+  }
+
+  /** The base of an aligned block of `2^order` free selectors, or null if there is none. */
+  findBlock(order: number): number | null {
     const count = 2 ** order;
     for (let base = alignDown(this.first + count - 1, order); base + count <= this.first + this.size; base += count) {
       let free = true;
       for (let i = 0; i < count && free; i++) free = this.isFree(base + i);
-      if (!free) continue;
-      for (let i = 0; i < count; i++) this.#reserved.add(base + i);
-      return base;
+      if (free) return base;
     }
     return null;
   }

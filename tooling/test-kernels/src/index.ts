@@ -37,3 +37,6 @@ export function kernelUnderTest(): NamedKernel {
   if (found === undefined) throw new UnknownKernelError(name);
   return found;
 }
+
+export * from './model/index.js';
+export * from './model-check/index.js';

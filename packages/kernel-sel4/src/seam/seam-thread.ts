@@ -218,8 +218,12 @@ export class SeamThread implements KernelThread {
 
   // ------------------------------------------------------------------ the message protocol
 
-  /** Packs `message` into the native registers for a receiver in `receiver`; returns the tag. */
-  #encode(message: Message, receiver: SeamPd | null): number {
+  /**
+   * Packs `message` into the native registers for a receiver in `receiver`; returns the tag. A reply
+   * (`reply`) cannot be refused once the server has acted: capabilities that find no room in the
+   * caller's space arrive as the invalid capability instead of failing the reply.
+   */
+  #encode(message: Message, receiver: SeamPd | null, reply = false): number {
     const buffer = this.tcb.ipcBuffer;
     const length = message.length;
     const words = buffer.words;
@@ -234,7 +238,7 @@ export class SeamThread implements KernelThread {
     words[1] = 0;
     if (capCount === 0) return seL4_MessageInfo_new(length, 0, 0, Protocol.MR_DATA + ((length + 7) >>> 3));
     this.#keysWritten = true;
-    const extra = this.#encodeCaps(message, receiver);
+    const extra = this.#encodeCaps(message, receiver, reply);
     return seL4_MessageInfo_new(length, 0, extra, Protocol.MR_DATA + ((length + 7) >>> 3));
   }
 
@@ -243,7 +247,7 @@ export class SeamThread implements KernelThread {
    * lacks travels as the message's one extra cap into its receive slot (what seL4 transfers); any
    * further new caps are carried by core with `CNode_Copy` into fresh selectors of the receiver.
    */
-  #encodeCaps(message: Message, receiver: SeamPd | null): number {
+  #encodeCaps(message: Message, receiver: SeamPd | null, reply: boolean): number {
     const core = this.core;
     const buffer = this.tcb.ipcBuffer;
     const fresh: SeamObject[] = [];
@@ -254,10 +258,15 @@ export class SeamThread implements KernelThread {
       if (object !== undefined && receiver !== null && !receiver.selectorByKey.has(object.key) && !fresh.includes(object)) fresh.push(object);
     }
     if (receiver === null || fresh.length === 0) return 0;
-    if (core.freeSelectorCount(receiver) < fresh.length) throw new CapSpaceExhaustedError(receiver.label, core.capSpaceSize);
+    // an owner's own object goes back to the selector kept for it: it needs no free one
+    let needed = 0;
+    for (const object of fresh) if (object.owner !== receiver || !receiver.reserved.has(object.ownerSelector)) needed++;
+    if (!reply && core.freeSelectorCount(receiver) < needed) throw new CapSpaceExhaustedError(receiver.label, core.capSpaceSize);
     buffer.capsOrBadges[0] = this.spd.selectorByKey.get((fresh[0] as SeamObject).key) as number;
     for (let i = 1; i < fresh.length; i++) {
       const object = fresh[i] as SeamObject;
+      // in a reply, a cap that finds no selector is not carried: the caller decodes it as the invalid capability
+      if (reply && core.freeSelectorCount(receiver) === 0 && !(object.owner === receiver && receiver.reserved.has(object.ownerSelector))) continue;
       const selector = core.allocSelector(receiver, object);
       core.check(
         core.kernel.seL4_CNode_Copy(core.tcb, receiver.top, selector, core.selectorBits + 1, this.spd.top, this.spd.selectorByKey.get(object.key) as number, core.selectorBits + 1, 15),
@@ -420,7 +429,7 @@ export class SeamThread implements KernelThread {
 
   #encodeReply(): number {
     const caller = this.currentCaller;
-    const info = this.#encode(this.utcb, caller?.spd ?? null);
+    const info = this.#encode(this.utcb, caller?.spd ?? null, true);
     if (this.core.trace !== null && caller !== null) {
       this.core.emit({ operation: 'reply', pd: this.spd.label, thread: this.label, target: caller.label, bytes: this.utcb.length, caps: this.utcb.capList(), detail: this.serving ? 'seL4_Reply' : 'seL4_ReplyRecv' });
     }
@@ -620,6 +629,7 @@ export class SeamThread implements KernelThread {
   }
 
   #dataspace(selector: Selector, operation: string): SeamObject {
+    this.#checkAlive();
     const object = this.core.objectAt(this.spd, selector);
     if (object === undefined) throw new InvalidCapabilityError(selector, operation, this.spd.label);
     if (object.kind !== 'dataspace') throw new WrongObjectKindError(selector, operation, 'dataspace', object.kind);
@@ -646,8 +656,9 @@ export class SeamThread implements KernelThread {
   }
 
   kindOf(capability: Selector): ObjectKind {
+    this.#checkAlive();
     const object = this.core.objectAt(this.spd, capability);
-    if (object === undefined) throw new WrongObjectKindError(capability, 'kindOf', 'capability to a seam object', 'nothing');
+    if (object === undefined) throw new InvalidCapabilityError(capability, 'kindOf', this.spd.label);
     return object.kind;
   }
 
