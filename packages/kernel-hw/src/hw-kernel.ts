@@ -20,6 +20,7 @@ import {
   type TraceEvent,
   type TraceHook,
   findWaitCycle,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { IDENTITY_KIND_NAMES, IdentityKind, ObjectIdentity, type ObjectIdentityReference } from './object-identity.js';
 import { HwPd } from './pd.js';
@@ -200,7 +201,7 @@ export class HwKernel {
   /** Allocates a zeroed RAM dataspace charged (page-rounded) to `pd`'s RAM quota; returns its capability id. */
   ram_alloc(pd: HwPd, size: number): number {
     this.#checkPd(pd);
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const charged = pageRound(size);
     if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     const capId = this.#newIdentity(pd, IdentityKind.Dataspace, null, 'create-dataspace', 'ram_alloc');
@@ -226,7 +227,7 @@ export class HwKernel {
   grant(pd: HwPd, ram: number, caps: number): void {
     this.#checkPd(pd);
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
-      throw new RangeError(`quota grant needs non-negative integers, got ram=${ram} caps=${caps}`);
+      throw new InvalidArgumentError(`quota grant needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
     pd.ramLimit += ram;
     pd.capLimit += caps;
@@ -237,7 +238,7 @@ export class HwKernel {
     this.#checkPd(from);
     this.#checkPd(to);
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
-      throw new RangeError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
+      throw new InvalidArgumentError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
     if (from.ramLimit - from.ramUsed < ram) throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
     if (from.capLimit - from.capUsed < caps) throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
@@ -281,8 +282,8 @@ export class HwKernel {
     if (object.kind !== IdentityKind.IpcNode) {
       throw new WrongObjectKindError(capId, 'rpc_call', 'rpc-object', IDENTITY_KIND_NAMES[object.kind]);
     }
-    if (!(request.length >= 0 && request.length <= request.capacity)) throw new MessageTooLargeError(request.length, request.capacity);
-    if (!(request.capCount >= 0 && request.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(request.capCount, MAX_CAPS_PER_MESSAGE);
+    if (!(Number.isInteger(request.length) && request.length >= 0 && request.length <= request.capacity)) throw new MessageTooLargeError(request.length, request.capacity);
+    if (!(Number.isInteger(request.capCount) && request.capCount >= 0 && request.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(request.capCount, MAX_CAPS_PER_MESSAGE);
     const server = object.thread as HwThread;
     if (server === caller) throw new DeadlockError([caller.label, caller.label]);
     if (this.#trace) this.#traceMessage('call', caller, capId, server, request, 'rpc_call');
@@ -327,7 +328,7 @@ export class HwKernel {
   /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
   signal_submit(thread: HwThread, capId: number, count: number): void {
     const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_submit');
-    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`signal_submit: count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`signal_submit: count must be a positive integer, got ${count}`);
     const signal = context.signal!;
     if (signal.killed) throw new InvalidCapabilityError(capId, 'signal_submit (context killed)', thread.pd.label);
     signal.count += count;
@@ -393,7 +394,7 @@ export class HwKernel {
     this.#checkThread(thread);
     const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'timeout');
     if (!Number.isSafeInteger(durationUs) || durationUs < 0 || durationUs > TIMEOUT_MAX_US) {
-      throw new RangeError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
+      throw new InvalidArgumentError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
     }
     if (thread.timeout !== null) this.clock.cancel(thread.timeout);
     thread.timeout = this.clock.schedule(this.clock.now() + durationUs, () => {

@@ -16,6 +16,7 @@ import {
   type TraceHook,
   ThreadStateError,
   WrongObjectKindError,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { HwKernel, type HwKernelOptions } from './hw-kernel.js';
 import { IDENTITY_KIND_NAMES, IdentityKind } from './object-identity.js';
@@ -118,7 +119,7 @@ class HwKernelThread implements KernelThread {
   }
 
   createSignalContext(imprint: number): Selector {
-    if (!Number.isSafeInteger(imprint)) throw new RangeError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     if (this.#receiver === 0) {
       this.#receiver = this.#kernel.new_signal_receiver(this.#thread);
       this.#kernel.signal_wait(this.#thread, this.#receiver);

@@ -2,6 +2,7 @@ import {
   CallAbortedError,
   DestroyedError,
   INVALID_SELECTOR,
+  InvalidArgumentError,
   InvalidCapabilityError,
   MAX_CAPS_PER_MESSAGE,
   type Message,
@@ -259,7 +260,7 @@ describe('hw native: badges', () => {
   it('refuses to delete a PD twice or grant it a negative amount', () => {
     const kernel = new HwKernel();
     const pd = quotaPd(kernel, 'once', 4, 4096);
-    expect(() => kernel.grant(pd, -1, 0)).toThrow(RangeError);
+    expect(() => kernel.grant(pd, -1, 0)).toThrow(InvalidArgumentError);
     expect(kernel.delete_pd(pd)).toEqual({ ram: 4096, caps: 4 });
     expect(() => kernel.delete_pd(pd)).toThrow(DestroyedError);
   });
@@ -723,7 +724,7 @@ describe('hw native: quota', () => {
     expect([owner.pd.ramUsed, owner.pd.capUsed, owner.pd.table.length]).toEqual([8192, 2, 3]);
   });
 
-  it('refuses to transfer negative or non-integer amounts with RangeError and leaves both PDs unchanged', () => {
+  it('refuses to transfer negative or non-integer amounts with InvalidArgumentError and leaves both PDs unchanged', () => {
     const kernel = new HwKernel();
     const from = quotaPd(kernel, 'from', 4, 8192);
     const to = quotaPd(kernel, 'to', 1, 4096);
@@ -736,7 +737,7 @@ describe('hw native: quota', () => {
       [Number.POSITIVE_INFINITY, 0],
     ];
     for (const [ram, caps] of amounts) {
-      const error = thrown(() => kernel.transfer(from, to, ram, caps), RangeError);
+      const error = thrown(() => kernel.transfer(from, to, ram, caps), InvalidArgumentError);
       expect(error.message).toBe(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
     expect([from.ramLimit, from.capLimit, to.ramLimit, to.capLimit]).toEqual([8192, 4, 4096, 1]);

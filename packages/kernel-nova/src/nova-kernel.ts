@@ -427,7 +427,7 @@ export class NovaKernel {
     if (node === undefined || node.object.type !== KobjectType.PT || (node.rights & Rights.PT_CALL) === 0 || !caller.alive) return Status.BAD_CAP;
     const portal = node.object as NovaPt;
     const request = caller.utcb;
-    if (!(request.length >= 0 && request.length <= request.capacity) || request.length + request.itemCount * 16 > request.capacity) return Status.BAD_PAR;
+    if (!(Number.isInteger(request.length) && request.length >= 0 && request.length <= request.capacity) || request.length + request.itemCount * 16 > request.capacity) return Status.BAD_PAR;
     if (caller.sc === null) return Status.BAD_PAR;
     const server = portal.ec;
     if (!server.alive) return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed', false, null);

@@ -11,6 +11,7 @@ import {
   type Selector,
   ThreadStateError,
   type TraceHook,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { Core, SEAM_SELECTOR } from './core.js';
 import { Crd } from './crd.js';
@@ -154,7 +155,7 @@ function checkAmount(amount: QuotaAmount, what: string): { ram: number; caps: nu
   const ram = amount.ram ?? 0;
   const caps = amount.caps ?? 0;
   if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
-    throw new RangeError(`quota ${what} needs non-negative integers, got ram=${ram} caps=${caps}`);
+    throw new InvalidArgumentError(`quota ${what} needs non-negative integers, got ram=${ram} caps=${caps}`);
   }
   return { ram, caps };
 }

@@ -22,6 +22,7 @@ import {
   TooManyCapabilitiesError,
   WrongObjectKindError,
   pageRound,
+  InvalidArgumentError,
 } from '@os/kernel';
 import type { Core, ObjectRecord, SeamPd } from './core.js';
 import { Crd, MAX_ORDER, Rights } from './crd.js';
@@ -146,8 +147,8 @@ export class NovaKernelThread implements KernelThread {
 
   call(object: Selector): Message | Promise<Message> {
     const utcb = this.#ep.utcb;
-    if (!(utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
-    if (!(utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
+    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
+    if (!(Number.isInteger(utcb.capCount) && utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
     const target = this.#native.objectAt(this.#pd.native, object);
     // a dataspace is a portal into core, as Genode names dataspaces, but no RPC object of the seam
     if (target !== null && target.type === KobjectType.PT && (target as NovaPt).ec === this.#core.coreEp) throw this.#kindError(object, 'call', 'rpc-object');
@@ -195,7 +196,7 @@ export class NovaKernelThread implements KernelThread {
 
   createSignalContext(imprint: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(imprint)) throw new RangeError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     const signals = this.#ensureSignals();
     const core = this.#core;
     const pd = this.#pd;
@@ -212,7 +213,7 @@ export class NovaKernelThread implements KernelThread {
 
   submitSignal(context: Selector, count = 1): void {
     this.#checkAlive();
-    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`signal count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`signal count must be a positive integer, got ${count}`);
     const record = this.#core.recordAt(this.#pd, context);
     if (record === null || record.kind !== 'signal-context') throw this.#kindError(context, 'sm_ctrl', 'signal-context');
     // NOVA's semaphore counts one submit per up, as base-nova's Signal_transmitter submits in a loop
@@ -221,7 +222,7 @@ export class NovaKernelThread implements KernelThread {
 
   allocDataspace(size: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const pd = this.#pd;
     const charged = pageRound(size);
     if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
@@ -265,7 +266,7 @@ export class NovaKernelThread implements KernelThread {
   timeout(durationUs: number, context: Selector): void {
     this.#checkAlive();
     this.#record(context, 'signal-context', 'timeout');
-    if (!Number.isSafeInteger(durationUs) || durationUs < 0) throw new RangeError(`timeout: duration must be a non-negative integer of microseconds, got ${durationUs}`);
+    if (!Number.isSafeInteger(durationUs) || durationUs < 0) throw new InvalidArgumentError(`timeout: duration must be a non-negative integer of microseconds, got ${durationUs}`);
     const timer = this.#ensureTimer();
     const native = this.#native;
     // a pending timed down is cancelled by an up, as base-nova's timer cancels its waiter
@@ -390,7 +391,7 @@ export class NovaKernelThread implements KernelThread {
   }
 
   #prepareReply(utcb: Utcb): void {
-    if (!(utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
+    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
     if (utcb.capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
     if (utcb.capCount > 0) this.#sendCaps(utcb, null);
     else utcb.itemCount = 0;

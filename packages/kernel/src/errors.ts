@@ -8,6 +8,13 @@ import { CodedError } from './error-code.js';
 export class KernelError extends CodedError {}
 
 /**
+ * An argument outside what the operation takes: a dataspace size, signal count, timeout, imprint or
+ * quota amount that is negative, fractional, not a number or too large. A component can cause it,
+ * so it is a kernel error with a code like every other refusal (it was a plain `RangeError`).
+ */
+export class InvalidArgumentError extends KernelError {}
+
+/**
  * The selector does not name a live capability in the caller's space: never handed to this PD,
  * freed, or its object was dissolved.
  */

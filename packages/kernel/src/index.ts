@@ -1,6 +1,7 @@
 export { Message, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR } from './message.js';
 export {
   KernelError,
+  InvalidArgumentError,
   InvalidCapabilityError,
   WrongObjectKindError,
   MessageTooLargeError,

@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import { type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode, pageRound } from '@os/kernel';
+import { InvalidArgumentError, type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode, pageRound } from '@os/kernel';
 import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   InsufficientCapQuota,
@@ -79,7 +79,7 @@ export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof P
       this.#note(to, -ram, -caps);
     } catch (error) {
       if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
-      if (error instanceof RangeError) throw new OutOfRam(error.message);
+      if (hasErrorCode(error, InvalidArgumentError.code)) throw new OutOfRam(error instanceof Error ? error.message : 'a transfer amount the kernel refuses');
       throw error;
     }
   }

@@ -257,18 +257,15 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
       env.thread.dissolve(context);
       return { refusals, tooMuch, unchanged };
     });
-    expect(run.result.refusals).toEqual(Array(7).fill('RangeError'));
+    expect(run.result.refusals).toEqual(Array(7).fill('ERR_OS_INVALID_ARGUMENT'));
     expect(run.result.tooMuch).toBe('ERR_OS_QUOTA_EXCEEDED');
     expect(run.result.unchanged).toBe(true);
     expectUnharmed(run);
   });
 
-  // DEFECT: the kernels validate these arguments with a plain RangeError (kernel-hw's hw-seam.ts and
-  // hw-kernel.ts, kernel-nova's seam-thread.ts, kernel-sel4's seam-thread.ts: allocDataspace,
-  // submitSignal, timeout), which carries no `code`: a component cannot recognise the refusal the way
-  // the project recognises every other error (hasErrorCode), and the seam lists no such error. Every
-  // refusal a component can cause should be a KernelError with a code.
-  it.fails('RAM and kernel arguments out of range are refused with a typed error (a code)', async () => {
+  // The kernels refuse such arguments with InvalidArgumentError, a KernelError with a code (it was a
+  // plain RangeError, which a component could not recognise by code).
+  it('RAM and kernel arguments out of range are refused with a typed error (a code)', async () => {
     const run = await runAttack(async (env) => {
       const context = env.thread.createSignalContext(4242);
       const codes = [await codeOf(() => env.ram.alloc(-4096)), await codeOf(() => env.thread.submitSignal(context, -1)), await codeOf(() => env.thread.timeout(-5, context))];

@@ -10,6 +10,7 @@ import {
   type TraceEvent,
   type TraceHook,
   pageRound,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { InitialCaps, ObjectType, SEL4_ERROR_NAMES, Sel4Constants, Sel4Error } from '../native/constants.js';
 import { Rights, seL4_CNode_CapData_new } from '../native/message-info.js';
@@ -306,7 +307,7 @@ export class SeamCore {
 
   /** Retypes a dataspace's frames from `pd`'s pool and gives `pd` a capability to it (a badged cap to core's endpoint). */
   allocDataspace(pd: SeamPd, size: number, actor: string): number {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const charged = pageRound(size);
     if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);

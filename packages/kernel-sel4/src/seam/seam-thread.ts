@@ -21,6 +21,7 @@ import {
   TooManyCapabilitiesError,
   WrongObjectKindError,
   findWaitCycle,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { CapType } from '../native/cap.js';
 import { ObjectType, Sel4Constants, ThreadState } from '../native/constants.js';
@@ -131,8 +132,8 @@ export class SeamThread implements KernelThread {
   call(object: Selector): Message | Promise<Message> {
     this.#checkAlive();
     const utcb = this.utcb;
-    if (!(utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
-    if (!(utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
+    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
+    if (!(Number.isInteger(utcb.capCount) && utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
     const core = this.core;
     const target = core.objectAt(this.spd, object);
     if (target === undefined) throw new InvalidCapabilityError(object, 'seL4_Call', this.spd.label);
@@ -547,7 +548,7 @@ export class SeamThread implements KernelThread {
 
   createSignalContext(imprint: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(imprint)) throw new RangeError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     this.ensureEndpoint();
     return this.#createObject('signal-context', imprint);
   }
@@ -557,7 +558,7 @@ export class SeamThread implements KernelThread {
     const object = this.core.objectAt(this.spd, context);
     if (object === undefined) throw new InvalidCapabilityError(context, 'seL4_Signal', this.spd.label);
     if (object.kind !== 'signal-context') throw new WrongObjectKindError(context, 'seL4_Signal', 'signal-context', object.kind);
-    if (!Number.isSafeInteger(count) || count < 1) throw new RangeError(`seL4_Signal: count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`seL4_Signal: count must be a positive integer, got ${count}`);
     const receiver = object.thread as SeamThread;
     if (!receiver.alive) return;
     receiver.submit(object, count, this, 'seL4_Signal');
@@ -573,7 +574,7 @@ export class SeamThread implements KernelThread {
     if (object === undefined) throw new InvalidCapabilityError(context, 'timeout', this.spd.label);
     if (object.kind !== 'signal-context') throw new WrongObjectKindError(context, 'timeout', 'signal-context', object.kind);
     if (!Number.isSafeInteger(durationUs) || durationUs < 0 || durationUs > TIMEOUT_MAX_US) {
-      throw new RangeError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
+      throw new InvalidArgumentError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
     }
     const clock = this.core.clock;
     if (this.#timer !== null) clock.cancel(this.#timer);

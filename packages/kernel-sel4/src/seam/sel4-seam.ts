@@ -11,6 +11,7 @@ import {
   type Selector,
   ThreadStateError,
   type TraceHook,
+  InvalidArgumentError,
 } from '@os/kernel';
 import { ObjectType, Sel4Constants } from '../native/constants.js';
 import type { Sel4Kernel } from '../native/sel4-kernel.js';
@@ -127,7 +128,7 @@ export class Sel4SeamKernel implements Kernel {
     const ram = amount.ram ?? 0;
     const caps = amount.caps ?? 0;
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
-      throw new RangeError(`quota grant needs non-negative integers, got ram=${ram} caps=${caps}`);
+      throw new InvalidArgumentError(`quota grant needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
     this.#core.grantPages(pd, Math.floor((pd.ramLimit + ram) / PAGE) - Math.floor(pd.ramLimit / PAGE));
     pd.ramLimit += ram;
@@ -142,7 +143,7 @@ export class Sel4SeamKernel implements Kernel {
     const ram = amount.ram ?? 0;
     const caps = amount.caps ?? 0;
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
-      throw new RangeError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
+      throw new InvalidArgumentError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
     if (from.ramLimit - from.ramUsed < ram) throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
     if (from.capLimit - from.capUsed < caps) throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);

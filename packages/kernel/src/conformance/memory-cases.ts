@@ -1,4 +1,4 @@
-import { InvalidCapabilityError, QuotaExceededError } from '../errors.js';
+import { InvalidArgumentError, InvalidCapabilityError, QuotaExceededError } from '../errors.js';
 import type { Message } from '../message.js';
 import { PAGE_SIZE } from '../pages.js';
 import { check, equal, throws } from './assert.js';
@@ -21,8 +21,8 @@ export const memoryCases: ConformanceCase[] = [
       owner.thread.dissolve(dataspace);
       equal(kernel.quota(owner.pd).ramUsed, 0, 'refunded');
       equal(kernel.quota(owner.pd).capUsed, 0, 'cap refunded');
-      throws(() => owner.thread.allocDataspace(0), RangeError, 'empty dataspace');
-      throws(() => owner.thread.allocDataspace(-1), RangeError, 'negative size');
+      throws(() => owner.thread.allocDataspace(0), InvalidArgumentError, 'empty dataspace');
+      throws(() => owner.thread.allocDataspace(-1), InvalidArgumentError, 'negative size');
     },
   },
   {
@@ -78,7 +78,7 @@ export const memoryCases: ConformanceCase[] = [
       parent.thread.allocDataspace(5 * PAGE_SIZE);
       throws(() => kernel.transferQuota(parent.pd, child, { ram: 2 * PAGE_SIZE }), QuotaExceededError, 'RAM in use is not free');
       throws(() => kernel.transferQuota(parent.pd, child, { caps: 100 }), QuotaExceededError, 'more caps than held');
-      throws(() => kernel.transferQuota(parent.pd, child, { ram: -PAGE_SIZE }), RangeError, 'negative amount');
+      throws(() => kernel.transferQuota(parent.pd, child, { ram: -PAGE_SIZE }), InvalidArgumentError, 'negative amount');
       equal(kernel.quota(child).ramLimit, 4 * PAGE_SIZE, 'nothing moved by the refused transfers');
       equal(kernel.quota(parent.pd).capLimit, 7, 'parent caps unchanged by the refusals');
     },

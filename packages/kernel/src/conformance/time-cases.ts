@@ -1,4 +1,4 @@
-import { InvalidCapabilityError, WrongObjectKindError } from '../errors.js';
+import { InvalidArgumentError, InvalidCapabilityError, WrongObjectKindError } from '../errors.js';
 import type { Kernel, KernelFactory } from '../kernel.js';
 import { VirtualClock } from '../virtual-clock.js';
 import { check, equal, equalList, throws } from './assert.js';
@@ -59,8 +59,8 @@ export const timeCases: ConformanceCase[] = [
       const object = timer.thread.createRpcObject();
       throws(() => timer.thread.timeout(10, object), WrongObjectKindError, 'an RPC object is no signal context');
       const fresh = timer.thread.createSignalContext(2);
-      throws(() => timer.thread.timeout(-1, fresh), RangeError, 'negative duration');
-      throws(() => timer.thread.timeout(0.5, fresh), RangeError, 'fractional duration');
+      throws(() => timer.thread.timeout(-1, fresh), InvalidArgumentError, 'negative duration');
+      throws(() => timer.thread.timeout(0.5, fresh), InvalidArgumentError, 'fractional duration');
     },
   },
 ];
