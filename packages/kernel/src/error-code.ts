@@ -60,7 +60,7 @@ export class CodedError extends Error {
   }
 
   /** Creates the error; its `name` is the class name and its `code` derives from it. */
-  constructor(message: string) {
+  constructor(message?: string) {
     super(message);
     this.name = new.target.name;
     this.code = errorCode(new.target.name);

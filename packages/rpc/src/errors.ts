@@ -1,22 +1,7 @@
-import { errorCode } from '@os/kernel';
+import { CodedError } from '@os/kernel';
 
-/** Every failure of the RPC layer itself (not a declared exception of an interface). */
-export class RpcError extends Error {
-  /** Stable code of this failure, e.g. `ERR_OS_RPC_DECODE`: compare it, not the class, to recognise an error from another copy of this package. */
-  readonly code: string;
-
-  /** The code of this class's errors, e.g. `RpcDecodeError.code`; see `errorCode` in `@os/kernel`. */
-  static get code(): string {
-    return errorCode(this.name);
-  }
-
-  /** Creates the error; its `name` is the class name and its `code` derives from it. */
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = errorCode(new.target.name);
-  }
-}
+/** Every failure of the RPC layer itself (not a declared exception of an interface); its code is `ERR_OS_RPC_…`, e.g. `RpcDecodeError.code`. */
+export class RpcError extends CodedError {}
 
 /** An argument or result cannot be encoded: the client refuses before anything is sent. */
 export class RpcEncodeError extends RpcError {
