@@ -1,10 +1,13 @@
+/** C0 controls but the tab, DEL, and C1 controls. */
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+
 /**
  * `text` with its control characters written out (`\n`, `\r`, `\t` stays, others as `\xHH`): what a
  * LOG line shows of text a component does not control, so no client can start a line of its own
  * choosing under another label or send terminal escapes to the console of `os run`.
  */
 export function printable(text: string): string {
-  return /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(text) ? text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, escapeOne) : text;
+  return text.replace(CONTROL_CHARACTERS, escapeOne);
 }
 
 function escapeOne(character: string): string {

@@ -206,9 +206,8 @@ export class SessionArgs {
       text = String(value);
     } else if (typeof value === 'boolean') text = value ? 'yes' : 'no';
     else text = quoteArg(value);
-    const args = this.#args;
-    for (let i = args.length - 1; i >= 0; i--) if ((args[i] as SessionArg).key === key) args.splice(i, 1);
-    args.push({ key, text });
+    this.remove(key);
+    this.#args.push({ key, text });
     return this;
   }
 
