@@ -1,11 +1,14 @@
 import type { Capability } from '@os/capability';
 import { type ClientOf, connect } from '@os/rpc';
 import { Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, Reporter, type Route, parentRoot } from '@os/runtime';
-import { Connection, Root, ServiceDenied, SessionLabel } from '@os/session';
+import { Connection, OutOfCaps, Root, ServiceDenied, SessionLabel } from '@os/session';
+import { hasErrorCode } from '@os/kernel';
 import { Alarms } from './alarms.js';
 import { ConfigRomService } from './config-rom.js';
 import { DeferredWork } from './deferred-work.js';
 import { type ExportTarget, ExportedServiceRoot, type OwnPd } from './exported-service.js';
+import { IdleWatch } from './idle-watch.js';
+import { ServerCaller } from './server-caller.js';
 import type { InitConfig, StartEntry } from './model.js';
 import { checkQuota, keeps } from './quota.js';
 import { type RouteDecision, resolveRoute } from './routing.js';
@@ -35,6 +38,8 @@ interface RunningChild {
   exited: number | null;
   /** Skipped heartbeats at the last check. */
   skipped: number;
+  /** The thread init calls its roots from, once a sibling's session was routed to it; null: none yet, or init had no capability for one (then it calls from its entrypoint). */
+  caller: ServerCaller | null | 'entrypoint';
 }
 
 /** The heartbeat alarm's name. */
@@ -61,6 +66,7 @@ export class Sandbox {
   #config: InitConfig | null = null;
   readonly #later: DeferredWork;
   readonly #alarms: Alarms;
+  readonly #idle: IdleWatch;
   /** Requests that waited for a child that was destroyed keep waiting for its successor. */
   readonly #orphans = new Map<string, Map<string, ((root: Capability<typeof Root>) => void)[]>>();
   readonly #exported = new Map<string, ExportedServiceRoot>();
@@ -75,6 +81,7 @@ export class Sandbox {
     this.#own = own;
     this.#later = new DeferredWork(env);
     this.#alarms = new Alarms(env);
+    this.#idle = new IdleWatch(env);
   }
 
   /** Creates init's sandbox in `env`. */
@@ -202,7 +209,22 @@ export class Sandbox {
       this.#stateChanged();
     }
     const rootCapability = await this.#env.waitFor(`child "${name}" to announce "${service}" (requested by "${label}")`, this.#providerRoot(provider, service));
-    return { root: connect(Root, this.#env.thread, rootCapability), serverPd: provider.pd.session, serverPdCapability: provider.pd.capability, server: name };
+    const caller = this.#callerOf(provider, name);
+    const root = caller === 'entrypoint' ? connect(Root, this.#env.thread, rootCapability) : caller.root(rootCapability);
+    return { root, serverPd: provider.pd.session, serverPdCapability: provider.pd.capability, server: name, detached: caller !== 'entrypoint' };
+  }
+
+  /** The thread init calls `provider`'s roots from, made on first use; its entrypoint if init cannot afford one. */
+  #callerOf(provider: RunningChild, name: string): ServerCaller | 'entrypoint' {
+    if (provider.caller !== null) return provider.caller;
+    try {
+      provider.caller = new ServerCaller(this.#env, name);
+    } catch (error) {
+      if (!hasErrorCode(error, OutOfCaps.code)) throw error;
+      provider.caller = 'entrypoint';
+      this.#later.log(`Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session request, init waits (raise init's caps)`);
+    }
+    return provider.caller;
   }
 
   /** The root of a service `provider` announced, or a promise of it until it does. */
@@ -254,6 +276,7 @@ export class Sandbox {
       },
       later: () => new Promise<void>((resolve) => this.#alarms.set(`retry ${this.#retries++}`, 0, resolve)),
       resume: <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
+      patience: () => this.#idle.next(),
       yielded: () => {
         const running = this.#running.get(name);
         if (running !== undefined) this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));
@@ -316,6 +339,7 @@ export class Sandbox {
       requested: null,
       exited: null,
       skipped: 0,
+      caller: null,
     });
     await pd.session.start(entry.binary, name, env.ep.manage(child));
   }
@@ -330,6 +354,7 @@ export class Sandbox {
       this.#later.log(`Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`);
     }
     await running.pd.close();
+    if (running.caller instanceof ServerCaller) running.caller.destroy();
     this.#env.ep.dissolve(running.child);
   }
 

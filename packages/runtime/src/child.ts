@@ -26,6 +26,12 @@ export interface Route {
   readonly label?: string;
   /** The serving sibling's name, when the server is a child of the same parent (so the parent knows who depends on whom). */
   readonly server?: string;
+  /**
+   * Whether `root` calls from a thread of the parent's own, not from its entrypoint (as init calls
+   * each sibling server). The parent then waits for such a call only until its policy's `patience`
+   * runs out; a server that does not answer by then keeps only its own clients waiting.
+   */
+  readonly detached?: boolean;
 }
 
 /** What a parent decides for one child: where its sessions go, and what happens when it exits or announces. */
@@ -54,6 +60,13 @@ export interface ChildPolicy {
   later?(): Promise<void>;
   /** Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned. */
   resume?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Resolves when a handler has waited long enough for a server on a detached route (see
+   * {@link Route.detached}): init's resolves once the system has nothing else to run. A session
+   * request the server has not answered by then turns pending; a close or upgrade is answered to the
+   * child and finishes in the background. Without it, the parent waits as long as the server takes.
+   */
+  patience?(): Promise<void>;
 }
 
 /** Genode's session states as a state report shows them: `CREATING` while pending, `OK` once handed out. */
@@ -125,6 +138,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   #yieldArgs = '';
   #sessionSigh: SignalContextCapability | null = null;
   readonly #requests = new Map<number, Request>();
+  /** Closes a server finishes in the background, by session id, until the child collects them. */
+  readonly #closing = new Map<number, { done: boolean }>();
 
   /** Creates the parent side of child `name`, whose PD session (`pd`) this parent holds. */
   constructor(name: string, policy: ChildPolicy, thread: KernelThread, pd: Capability<typeof Pd>) {
@@ -171,7 +186,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    */
   async session(id: number, service: string, argsText: string): Promise<Capability> {
     if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
-    if (this.#sessions.has(id) || this.#requests.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    if (this.#sessions.has(id) || this.#requests.has(id) || this.#closing.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
     let markWaiting = (): void => undefined;
     const waiting = new Promise<null>((resolve) => (markWaiting = () => resolve(null)));
     const work = this.#open(id, service, argsText, markWaiting);
@@ -234,6 +249,11 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   #settled(id: number, outcome: Request): void {
     if (!this.#requests.has(id)) return;
     this.#requests.set(id, outcome);
+    this.#signalSessions();
+  }
+
+  /** Tells the child that a pending request settled or a pending close finished. */
+  #signalSessions(): void {
     if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector)) this.#thread.submitSignal(this.#sessionSigh.rawSelector);
   }
 
@@ -251,18 +271,17 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     };
     const route = await this.#policy.resolve(service, label, becomePending);
     if (route.label !== undefined) args.set('label', route.label);
-    // Once the request is pending, the session handler has returned: the rest runs as an activity of
-    // the parent's entrypoint (a thread back in its receive loop must not call), one attempt each.
-    const resume = this.#policy.resume;
-    const run = (work: () => Promise<Capability>): Promise<Capability> => (pending && resume !== undefined ? resume(work) : work());
+    // Once the request is pending, the session handler has returned: what is left to do on the
+    // parent's entrypoint runs as an activity of its own (a thread back in its receive loop must not call).
+    const onEntrypoint = <T>(work: () => Promise<T>): Promise<T> => this.#onEntrypoint(pending, work);
     for (let attempt = 1; ; attempt++) {
       try {
-        const capability = await run(() => this.#create(route, args, ram, caps));
+        const capability = await this.#create(route, args, ram, caps, onEntrypoint, becomePending);
         this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
         return capability;
       } catch (error) {
         const later = this.#policy.later;
-        if (!hasErrorCode(error, DeadlockError.code) || later === undefined || resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
+        if (!hasErrorCode(error, DeadlockError.code) || later === undefined || this.#policy.resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
         // the server is blocked calling this parent: answer the child "pending", serve the server, try again
         becomePending();
         await later();
@@ -270,8 +289,42 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     }
   }
 
-  /** Moves the donation to the server and opens the session there; moves it back if that fails. */
-  async #create(route: Route, args: SessionArgs, ram: number, caps: number): Promise<Capability> {
+  /** Runs `work` directly while a handler still waits for it, else as an activity of the parent's entrypoint. */
+  #onEntrypoint<T>(detachedFromHandler: boolean, work: () => Promise<T>): Promise<T> {
+    const resume = this.#policy.resume;
+    return detachedFromHandler && resume !== undefined ? resume(work) : work();
+  }
+
+  /**
+   * Moves the donation to the server and opens the session there; moves it back if that fails. On a
+   * detached route, the request turns pending (`impatient`) when the server has not answered once
+   * the policy's patience ran out.
+   */
+  async #create(route: Route, args: SessionArgs, ram: number, caps: number, onEntrypoint: <T>(work: () => Promise<T>) => Promise<T>, impatient: () => void): Promise<Capability> {
+    await onEntrypoint(() => this.#transferTo(route, ram, caps));
+    try {
+      if (route.detached !== true) return await onEntrypoint(() => route.root.session(args.toString()));
+      const answer = route.root.session(args.toString());
+      const patience = this.#policy.patience;
+      if (patience !== undefined) {
+        let answered = false;
+        const settle = (): void => {
+          answered = true;
+        };
+        answer.then(settle, settle);
+        void patience().then(() => {
+          if (!answered) impatient();
+        });
+      }
+      return await answer;
+    } catch (error) {
+      await onEntrypoint(() => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
+      throw error;
+    }
+  }
+
+  /** Moves a session's donation from the child's PD to the server's, saying what is free if it cannot. */
+  async #transferTo(route: Route, ram: number, caps: number): Promise<void> {
     try {
       await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
     } catch (error) {
@@ -281,12 +334,25 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
       throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
     }
-    try {
-      return await route.root.session(args.toString());
-    } catch (error) {
-      await route.serverPd.transferQuota(this.#pdCapability, ram, caps);
-      throw error;
+  }
+
+  /**
+   * Waits for `work`, a call on `route` and what follows it, until the policy's patience runs out on a
+   * detached route: returns whether it finished (rethrowing its error) or was left to finish in the
+   * background (then `gaveUp` is called first, and a late error is dropped: the child was answered).
+   */
+  async #finishes(route: Route, work: Promise<void>, gaveUp: () => void): Promise<boolean> {
+    const patience = this.#policy.patience;
+    if (route.detached !== true || patience === undefined) {
+      await work;
+      return true;
     }
+    const finished = await Promise.race([work.then(() => true), patience().then(() => false)]);
+    if (!finished) {
+      gaveUp();
+      work.catch(() => undefined);
+    }
+    return finished;
   }
 
   /** The names of the siblings serving the child's open sessions: who the child depends on. */
@@ -313,29 +379,65 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return failures;
   }
 
-  /** Moves more of the child's quota to the server of session `id` (Parent::upgrade). */
+  /**
+   * Moves more of the child's quota to the server of session `id` (Parent::upgrade). A server on a
+   * detached route that does not answer in time gets the upgrade in the background; if it refuses it
+   * then, the donation comes back to the child.
+   */
   async upgrade(id: number, argsText: string): Promise<number> {
     const session = this.#sessions.get(id);
     if (session === undefined) throw new ServiceDenied(`"${this.name}" has no session ${id}`);
     const args = SessionArgs.parse(argsText);
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
-    await this.#pd.transferQuota(session.route.serverPdCapability, ram, caps);
-    await session.route.root.upgrade(session.capability, args.toString());
-    session.ram += ram;
-    session.caps += caps;
-    session.args = SessionArgs.parse(session.args).set('ram_quota', session.ram).set('cap_quota', session.caps).toString();
-    return SessionResult.Done;
+    const route = session.route;
+    await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
+    let background = false;
+    const upgraded = route.root.upgrade(session.capability, args.toString()).then(
+      () => {
+        session.ram += ram;
+        session.caps += caps;
+        session.args = SessionArgs.parse(session.args).set('ram_quota', session.ram).set('cap_quota', session.caps).toString();
+      },
+      async (error: unknown) => {
+        await this.#onEntrypoint(background, () => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
+        throw error;
+      },
+    );
+    return (await this.#finishes(route, upgraded, () => (background = true))) ? SessionResult.Done : SessionResult.Pending;
   }
 
-  /** Closes session `id` at its server and returns the donation to the child (Parent::close). */
+  /**
+   * Closes session `id` at its server and returns the donation to the child (Parent::close). A server
+   * on a detached route that does not answer in time closes it in the background: the answer is then
+   * `Pending`, the child gets its session signal once the server closed it and the donation is back
+   * (or the server's PD was destroyed), and the next `close(id)` answers `Done`, as Genode's
+   * `Env::close` waits for `CLOSE_DONE`.
+   */
   async close(id: number): Promise<number> {
+    const closing = this.#closing.get(id);
+    if (closing !== undefined) {
+      if (!closing.done) return SessionResult.Pending;
+      this.#closing.delete(id);
+      return SessionResult.Done;
+    }
     const session = this.#sessions.get(id);
     if (session === undefined) return SessionResult.Done;
     this.#sessions.delete(id);
-    await session.route.root.close(session.capability);
-    await session.route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps);
-    return SessionResult.Done;
+    const route = session.route;
+    let background = false;
+    const closed = route.root.close(session.capability).then(() => this.#onEntrypoint(background, () => route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps)));
+    const state = { done: false };
+    const finished = await this.#finishes(route, closed, () => {
+      background = true;
+      this.#closing.set(id, state);
+      const done = (): void => {
+        state.done = true;
+        this.#signalSessions();
+      };
+      closed.then(done, done);
+    });
+    return finished ? SessionResult.Done : SessionResult.Pending;
   }
 
   /** Sets the signal the child gets once resources it asked for are there (Parent::resource_avail_sigh). */

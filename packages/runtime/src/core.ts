@@ -18,6 +18,7 @@ import { RomSessionComponent } from './rom-session.js';
 import { RtcSessionComponent } from './rtc.js';
 import { ComponentThread } from './component-thread.js';
 import { WaitList } from './wait-list.js';
+import { PdThreads } from './pd-threads.js';
 import { logLines } from './printable.js';
 import { Log, Pd, StartFailed } from './services.js';
 
@@ -276,7 +277,8 @@ export class Core {
     const parentSelector = this.kernel.delegate(this.pd, parent.selector, session.pd);
     // The component runs on its own threads from here; `start` returns without waiting on it, as
     // core's CPU session starts a thread and returns.
-    startComponent({ name, thread: new ComponentThread(thread), io: new ComponentThread(io), parent: parentSelector, waits: this.waits }, module).catch((error: unknown) => {
+    const threads = new PdThreads(this.kernel, this.pd, session, name);
+    startComponent({ name, thread: new ComponentThread(thread), io: new ComponentThread(io), parent: parentSelector, waits: this.waits, threads }, module).catch((error: unknown) => {
       this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
   }

@@ -1,7 +1,7 @@
 import { Capability } from '@os/capability';
 import type { KernelThread, QuotaState } from '@os/kernel';
 import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
-import { Connection, Parent, type SessionEnv } from '@os/session';
+import { Connection, Parent, ServiceDenied, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
 import { Log } from './services.js';
 import { BlockingSignal } from './signal.js';
@@ -69,6 +69,20 @@ export interface EnvParts {
   readonly parent: number;
   /** Where the system notes what its components wait for (core's); none: waits are not noted. */
   readonly waits?: WaitList;
+  /** Makes and ends further threads in the component's PD (core's CPU service); none: the component has only its two. */
+  readonly threads?: ThreadFactory;
+}
+
+/**
+ * Further threads of a component's PD, as Genode's CPU session gives them: each costs one capability of
+ * the component's quota while it lives. What a component uses for calls that must not block its
+ * entrypoint (init calls each server from a thread of its own).
+ */
+export interface ThreadFactory {
+  /** A new thread in the PD, labelled `label`; throws `OutOfCaps` when the PD has no capability free. */
+  create(label: string): KernelThread;
+  /** Ends a thread `create` made: its pending call aborts, and its capability comes back to the PD. */
+  destroy(thread: KernelThread): void;
 }
 
 /**
@@ -90,6 +104,7 @@ export class Env implements SessionEnv {
   readonly #io: IoThread;
   readonly #name: string;
   readonly #waits: WaitList | undefined;
+  readonly #threads: ThreadFactory | undefined;
   readonly #freeIds: number[] = [];
   // ids 1 to 7 are kept for environment sessions, as Genode keeps 1 to 5 (`Parent::Env`)
   #nextId = 8;
@@ -102,6 +117,7 @@ export class Env implements SessionEnv {
   constructor(parts: EnvParts) {
     this.#name = parts.name;
     this.#waits = parts.waits;
+    this.#threads = parts.threads;
     this.ep = new Entrypoint(parts.thread, (report) => this.#reportError(report));
     this.#io = new IoThread(parts.io);
     this.parent = connect(Parent, parts.thread, new Capability<typeof Parent>(parts.parent));
@@ -132,6 +148,22 @@ export class Env implements SessionEnv {
   async openLog(): Promise<Connection<typeof Log>> {
     this.#log ??= await Connection.openSession(this, Log, { service: 'LOG', ram: 0, caps: 1 });
     return this.#log;
+  }
+
+  /**
+   * A further thread in this component's PD, for calls that must not block the entrypoint; costs one
+   * capability of the component's quota until {@link Env.destroyThread}. Throws `OutOfCaps` when none
+   * is free, and `ServiceDenied` when the component was started without a thread service.
+   */
+  createThread(label: string): KernelThread {
+    if (this.#threads === undefined) throw new ServiceDenied(`"${this.#name}" was started without a CPU service: it has no threads beyond its entrypoint and I/O thread`);
+    return this.#threads.create(label);
+  }
+
+  /** Ends a thread made by {@link Env.createThread}: a call pending on it aborts; its capability comes back. */
+  destroyThread(thread: KernelThread): void {
+    if (this.#threads === undefined) throw new ServiceDenied(`"${this.#name}" was started without a CPU service`);
+    this.#threads.destroy(thread);
   }
 
   /** A signal to wait on while the entrypoint stays blocked (see {@link BlockingSignal}). */

@@ -2,7 +2,7 @@ import type { Capability } from '@os/capability';
 import type { KernelThread } from '@os/kernel';
 import { errorCode, hasErrorCode } from '@os/kernel';
 import { type ClientOf, type RpcInterface, connect } from '@os/rpc';
-import type { Parent } from './parent.js';
+import { type Parent, SessionResult } from './parent.js';
 import { SessionArgs } from './session-args.js';
 import { InsufficientCapQuota, InsufficientRamQuota, OutOfCaps, OutOfRam } from './session-error.js';
 
@@ -223,7 +223,11 @@ export class Connection<I extends RpcInterface> {
     return this.#closed;
   }
 
-  /** Donates more quota to the server for this session, asking the own parent for it if needed. */
+  /**
+   * Donates more quota to the server for this session, asking the own parent for it if needed. The
+   * donation leaves this component at once; a server that takes its time gets it when it answers
+   * (the parent answers `Pending` meanwhile), and one that refuses it then gives it back.
+   */
   async upgrade(amount: { readonly ram?: number; readonly caps?: number }): Promise<void> {
     const ram = amount.ram ?? 0;
     const caps = amount.caps ?? 0;
@@ -243,11 +247,19 @@ export class Connection<I extends RpcInterface> {
     this.#caps += caps;
   }
 
-  /** Closes the session; the parent returns the donation. Closing twice does nothing. */
+  /**
+   * Closes the session; the parent returns the donation. When the parent answers that the server has
+   * yet to close it, waits for the parent's session signal and asks again, as Genode's `Env::close`
+   * does: once this resolves, the donation is back. Closing twice does nothing.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#env.parent.close(this.id);
+    for (;;) {
+      const seen = this.#env.sessionSignals;
+      if ((await this.#env.parent.close(this.id)) !== SessionResult.Pending) break;
+      await waiting(this.#env, `its parent to close session ${this.id} at the server`, this.#env.waitForSessionSignal(seen));
+    }
     this.#env.freeSessionId(this.id);
   }
 

@@ -1,0 +1,63 @@
+import type { KernelThread } from '@os/kernel';
+import type { Env } from '@os/runtime';
+
+/**
+ * Tells when the system has nothing else to run: a kernel timeout of zero on a thread of init's own
+ * fires only then (on virtual time, when the clock would move; on real time, after the work of this
+ * instant). How long init waits for a sibling server before it answers the child and lets the server
+ * take its time: a server that answers at all answers before this, one that does not stalls no one
+ * but its own clients. The thread and its signal context cost init two capabilities, once.
+ */
+export class IdleWatch {
+  readonly #env: Env;
+  #thread: KernelThread | null = null;
+  #context = 0;
+  #armed = false;
+  #waiters: (() => void)[] = [];
+
+  /** Watches for `env`'s component; makes its thread on first use. */
+  constructor(env: Env) {
+    this.#env = env;
+  }
+
+  /** Resolves once the system has nothing else to run; never, if init has no capability free for the watch. */
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.#arm()) return;
+      this.#waiters.push(resolve);
+    });
+  }
+
+  #arm(): boolean {
+    if (this.#armed) return true;
+    const thread = this.#thread ?? this.#start();
+    if (thread === null) return false;
+    thread.timeout(0, this.#context);
+    this.#armed = true;
+    return true;
+  }
+
+  #start(): KernelThread | null {
+    try {
+      const thread = this.#env.createThread('idle-watch');
+      thread.serve({
+        onCall() {
+          throw new Error('the idle watch serves no RPC objects');
+        },
+        onSignal: () => this.#fire(),
+      });
+      this.#context = thread.createSignalContext(1);
+      this.#thread = thread;
+      return thread;
+    } catch {
+      return null;
+    }
+  }
+
+  #fire(): void {
+    this.#armed = false;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
