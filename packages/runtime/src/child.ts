@@ -471,8 +471,9 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#policy.yielded?.();
   }
 
-  /** Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh). */
+  /** Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh); an invalid one does not end monitoring (see {@link Child.heartbeat}). */
   heartbeatSigh(context: Capability): void {
+    if (this.#heartbeat === null && !context.valid()) return;
     this.#heartbeat = context.cast();
   }
 
@@ -481,10 +482,16 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#outstandingHeartbeats = 0;
   }
 
-  /** Sends the child a heartbeat signal, once it registered for them; returns whether it did. */
+  /**
+   * Sends the child a heartbeat signal, once it registered for them; returns whether it could. As in
+   * Genode, none is counted before the child registered a context. Unlike Genode's, monitoring then
+   * stays on: a child that sets an invalid context (or dissolves it) afterwards is counted as
+   * skipping every heartbeat, so a hostile child cannot opt out and then block unseen.
+   */
   heartbeat(): boolean {
-    if (this.#heartbeat === null || !this.#thread.valid(this.#heartbeat.rawSelector)) return false;
+    if (this.#heartbeat === null) return false;
     this.#outstandingHeartbeats++;
+    if (!this.#thread.valid(this.#heartbeat.rawSelector)) return false;
     this.#thread.submitSignal(this.#heartbeat.rawSelector);
     return true;
   }
