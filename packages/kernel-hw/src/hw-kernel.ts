@@ -599,11 +599,19 @@ export class HwKernel {
       this.#fail(call, new CapSpaceExhaustedError(server.pd.label, server.pd.capSpaceSize));
       return;
     }
+    let fresh = 0;
     for (let i = 0; i < caps.length; i++) {
       const identity = caps[i];
-      utcb.caps[i] = identity === null || identity === undefined ? INVALID_SELECTOR : server.pd.insert(identity);
+      if (identity === null || identity === undefined) utcb.caps[i] = INVALID_SELECTOR;
+      else {
+        const held = server.pd.holds(identity);
+        const capId = server.pd.insert(identity);
+        utcb.caps[i] = capId;
+        if (!held && capId !== INVALID_SELECTOR) fresh |= 1 << i;
+      }
     }
     utcb.capCount = caps.length;
+    utcb.freshCaps = fresh;
     call.request = null;
     call.requestCaps = null;
     server.serving = true;
@@ -677,7 +685,8 @@ export class HwKernel {
    * Copies bytes and translates carried capability ids from `fromPd`'s space into `toPd`'s. A request
    * either fits whole or is refused with `CapSpaceExhaustedError` before anything is translated. A
    * reply cannot be refused once the server has acted: a capability that finds no room in the
-   * caller's space arrives as the invalid capability.
+   * caller's space arrives as the invalid capability. `to.freshCaps` marks the slots that made a new
+   * entry in `toPd`'s space.
    */
   #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd, reply = false): void {
     const length = from.length;
@@ -688,13 +697,20 @@ export class HwKernel {
     if (capCount > 1 && !reply && !toPd.hasRoomFor(Array.from(from.caps.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))) {
       throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
     }
+    let fresh = 0;
     for (let i = 0; i < capCount; i++) {
       const identity = fromPd.lookup(from.caps[i] as number)?.identity;
-      if (identity === undefined) to.caps[i] = INVALID_SELECTOR;
-      else if (!reply) to.caps[i] = toPd.insert(identity);
-      else to.caps[i] = toPd.hasRoomFor([identity]) ? toPd.insert(identity) : INVALID_SELECTOR;
+      if (identity === undefined) {
+        to.caps[i] = INVALID_SELECTOR;
+        continue;
+      }
+      const held = toPd.holds(identity);
+      const capId = !reply || held || toPd.hasRoomFor([identity]) ? toPd.insert(identity) : INVALID_SELECTOR;
+      to.caps[i] = capId;
+      if (!held && capId !== INVALID_SELECTOR) fresh |= 1 << i;
     }
     to.capCount = capCount;
+    to.freshCaps = fresh;
   }
 
   #traceMessage(operation: 'call' | 'reply', actor: HwThread, selector: number, peer: HwThread, message: Message, native: string): void {

@@ -49,6 +49,11 @@ export class HwPd {
     return reference !== undefined && reference.identity.alive ? reference : undefined;
   }
 
+  /** Whether this PD holds a reference to `identity`: receiving it again reuses that entry. */
+  holds(identity: ObjectIdentity): boolean {
+    return this.byIdentity.has(identity);
+  }
+
   /**
    * This PD's capability id for `identity`, inserting a reference if it has none: the kernel's
    * capability translation. Counts the reception for `cap_ack`.

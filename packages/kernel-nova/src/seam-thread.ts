@@ -158,7 +158,7 @@ export class NovaKernelThread implements KernelThread {
     if (typeof result === 'number') {
       if (result !== Status.SUCCESS) throw this.#callError(result, this.#ep.failure, object);
       if (utcb.itemCount !== 0) this.#receiveCaps(utcb);
-      else utcb.capCount = 0;
+      else this.#receiveNoCaps(utcb);
       return utcb;
     }
     return result.then(this.#onReply);
@@ -364,11 +364,21 @@ export class NovaKernelThread implements KernelThread {
     }
   }
 
-  /** Turns received typed items back into selectors and closes the receive window. */
+  /** A message without typed items arrived: it carries no caps. */
+  #receiveNoCaps(utcb: Utcb): void {
+    utcb.capCount = 0;
+    utcb.freshCaps = 0;
+  }
+
+  /**
+   * Turns received typed items back into selectors and closes the receive window. An item NOVA
+   * delegated (rather than translated) is a new mapping in this PD: its slot is marked fresh.
+   */
   #receiveCaps(utcb: Utcb): void {
     const count = Math.min(utcb.itemCount, MAX_CAPS_PER_MESSAGE);
     const native = this.#native;
     let moved: Map<number, number> | null = null;
+    let fresh = 0;
     for (let i = 0; i < count; i++) {
       const crd = utcb.item(i).crd;
       let selector = crd.isNull ? INVALID_SELECTOR : crd.base;
@@ -378,10 +388,12 @@ export class NovaKernelThread implements KernelThread {
         const home = this.#core.rehome(this.#pd, selector);
         if (home !== selector) (moved ??= new Map()).set(selector, home);
         selector = home;
+        fresh |= 1 << i;
       }
       utcb.caps[i] = selector;
     }
     utcb.capCount = count;
+    utcb.freshCaps = fresh;
     utcb.itemCount = 0;
     const window = utcb.del;
     if (!window.isNull) {
@@ -400,7 +412,7 @@ export class NovaKernelThread implements KernelThread {
   /** The entry of every portal of this thread (Genode's `_activation_entry`): dispatch by portal id. */
   #activate(id: number, utcb: Utcb): void | Promise<void> {
     if (utcb.itemCount !== 0) this.#receiveCaps(utcb);
-    else utcb.capCount = 0;
+    else this.#receiveNoCaps(utcb);
     if (id === this.#proxyId) return this.#deliverSignals(utcb);
     const handler = this.#handler;
     if (handler === null) return this.#callBeforeServe(id, utcb);

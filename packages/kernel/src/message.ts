@@ -24,6 +24,15 @@ export class Message {
   readonly caps: Int32Array = new Int32Array(MAX_CAPS_PER_MESSAGE);
   /** Number of entries of {@link Message.caps} in use. */
   capCount = 0;
+  /**
+   * Which received capabilities this reception installed: bit `i` set when `caps[i]` is a new entry
+   * in the receiver's space, one it did not hold before the message arrived. Translation reuses an
+   * entry the receiver already holds, so only a fresh capability may be freed by a receiver that does
+   * not want it; freeing a reused one would drop what it held before. An object carried twice is
+   * fresh in its first slot only; a cap that arrived as {@link INVALID_SELECTOR} is never fresh.
+   * Kernels set it on every message they deliver; a sender need not touch it.
+   */
+  freshCaps = 0;
 
   /** Creates an empty buffer of `capacity` bytes. */
   constructor(capacity: number) {
@@ -42,6 +51,7 @@ export class Message {
   clear(): void {
     this.length = 0;
     this.capCount = 0;
+    this.freshCaps = 0;
   }
 
   /**
@@ -81,6 +91,7 @@ export class Message {
     }
     for (let i = 0; i < selectors.length; i++) this.caps[i] = selectors[i] ?? INVALID_SELECTOR;
     this.capCount = selectors.length;
+    this.freshCaps = 0;
   }
 
   /** The carried selectors as an array. */

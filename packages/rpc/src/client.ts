@@ -77,14 +77,14 @@ async function invoke0(client: RpcClient, entry: MethodEntry): Promise<unknown> 
   begin(client, entry);
   let reply = send(client);
   if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability);
+  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
 }
 
 async function invoke1(client: RpcClient, entry: MethodEntry, a: unknown): Promise<unknown> {
   encodeArg(begin(client, entry), entry, 0, a);
   let reply = send(client);
   if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability);
+  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
 }
 
 async function invoke2(client: RpcClient, entry: MethodEntry, a: unknown, b: unknown): Promise<unknown> {
@@ -93,7 +93,7 @@ async function invoke2(client: RpcClient, entry: MethodEntry, a: unknown, b: unk
   encodeArg(writer, entry, 1, b);
   let reply = send(client);
   if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability);
+  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
 }
 
 async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): Promise<unknown> {
@@ -101,7 +101,7 @@ async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): 
   for (let i = 0; i < entry.args.length; i++) encodeArg(writer, entry, i, args[i]);
   let reply = send(client);
   if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability);
+  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
 }
 
 type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;

@@ -4,6 +4,7 @@ import { errorCode, hasErrorCode } from '@os/kernel';
 import type { MethodEntry, RpcInterface } from './define-interface.js';
 import { voidCodec } from './codec/primitives.js';
 import { RpcDecodeError, RpcInterfaceError } from './errors.js';
+import { freeUntakenCaps } from './received-caps.js';
 import type { RpcObject } from './rpc-object.js';
 import { REQUEST_HEADER_SIZE, ReplyStatus } from './status.js';
 import { MessageReader, MessageWriter } from './wire.js';
@@ -121,21 +122,22 @@ export class RpcEntrypoint {
 
   #dispatch(selector: Selector, request: Message): void | Promise<void> {
     const managed = this.#objects[selector];
-    if (managed === undefined) return this.#status(request, ReplyStatus.NoSuchObject);
+    if (managed === undefined) return this.#refuse(request, ReplyStatus.NoSuchObject);
     const length = request.length;
     if (length < REQUEST_HEADER_SIZE) return this.#badRequest(request, `request of ${length} bytes is shorter than the ${REQUEST_HEADER_SIZE}-byte header`);
     const view = request.view;
     const opcode = view.getUint32(0, true);
     const rpcInterface = managed.rpcInterface;
-    if (view.getUint32(4, true) !== rpcInterface.id) return this.#status(request, ReplyStatus.WrongInterface);
+    if (view.getUint32(4, true) !== rpcInterface.id) return this.#refuse(request, ReplyStatus.WrongInterface);
     const entry = rpcInterface.entries[opcode];
-    if (entry === undefined) return this.#status(request, ReplyStatus.UnknownMethod);
+    if (entry === undefined) return this.#refuse(request, ReplyStatus.UnknownMethod);
     const implementation = managed.implementations[opcode] as Implementation;
     const object = managed.object;
     const argCount = entry.args.length;
     let a: unknown;
     let b: unknown;
     let rest: unknown[] | null = null;
+    let taken = 0;
     if (argCount === 0) {
       if (length !== REQUEST_HEADER_SIZE) return this.#badRequest(request, `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without arguments`);
     } else {
@@ -150,11 +152,15 @@ export class RpcEntrypoint {
           if (argCount > 1) b = this.#decodeArg(entry, 1);
         }
         if (reader.remaining !== 0) reader.fail(`${reader.remaining} bytes after the last argument`);
+        taken = reader.taken;
       } catch (error) {
         if (error instanceof RpcDecodeError) return this.#badRequest(request, error.message);
+        if (request.freshCaps !== 0) freeUntakenCaps(this.thread, request, 0);
         throw error;
       }
     }
+    // before the method runs: it may call out, and the replies land in this same buffer
+    if (request.freshCaps !== 0) freeUntakenCaps(this.thread, request, taken);
     let result: unknown;
     try {
       result = rest !== null ? implementation.apply(object, rest) : argCount === 0 ? implementation.call(object) : argCount === 1 ? implementation.call(object, a) : implementation.call(object, a, b);
@@ -231,7 +237,15 @@ export class RpcEntrypoint {
     writer.finish();
   }
 
+  /** Refuses `request` with `status`; the capabilities it brought in go, as no method took them. */
+  #refuse(request: Message, status: number): void {
+    if (request.freshCaps !== 0) freeUntakenCaps(this.thread, request, 0);
+    this.#status(request, status);
+  }
+
+  /** Refuses a request that does not decode (a {@link ReplyStatus.BadRequest} naming `reason`); its capabilities go. */
   #badRequest(reply: Message, reason: string): void {
+    if (reply.freshCaps !== 0) freeUntakenCaps(this.thread, reply, 0);
     const writer = this.#writer;
     writer.reset(reply, 'reply');
     writer.u32(ReplyStatus.BadRequest);

@@ -186,6 +186,11 @@ export class MessageReader {
   offset = 0;
   /** Where in the value is being read, for error messages. */
   path = '';
+  /**
+   * The cap slots read since {@link MessageReader.reset}: bit `i` for slot `i`. The received caps in
+   * no taken slot are the ones the receiver frees (see `Message.freshCaps`).
+   */
+  taken = 0;
 
   /** Starts reading `message` at `offset`. */
   reset(message: Message, offset: number, path: string): void {
@@ -195,6 +200,7 @@ export class MessageReader {
     this.#end = message.length;
     this.offset = offset;
     this.path = path;
+    this.taken = 0;
   }
 
   /** Bytes left unread. */
@@ -266,11 +272,12 @@ export class MessageReader {
     }
   }
 
-  /** Reads a cap-slot index and returns the selector in that slot. */
+  /** Reads a cap-slot index and returns the selector in that slot, recording the slot as {@link MessageReader.taken}. */
   cap(): number {
     const slot = this.u8();
     const message = this.#message as Message;
     if (slot >= message.capCount) this.fail(`refers to capability slot ${slot}, but the message carries ${message.capCount}`);
+    this.taken |= 1 << slot;
     return message.caps[slot] as number;
   }
 }

@@ -168,34 +168,62 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     await expectNothingChanged(world);
   });
 
-  // DEFECT: the kernel translates every capability a message carries into the receiver's space, and
-  // RpcEntrypoint (#dispatch in packages/rpc/src/entrypoint.ts) never frees those the request's
-  // arguments do not take. A client that sends its own objects beside a request that takes none
-  // plants entries in the server's capability space that stay there: a server's slots (65 536 on hw
-  // and NOVA, 16 384 on seL4) are then filled at one capability of the client's quota each, until the
-  // server can receive no capability and create no object. Genode releases the capabilities an RPC
-  // did not unmarshal. Expected: the server's capability space is as it was.
-  it.fails("capabilities carried in slots the interface does not declare do not stay in the server's capability space", async () => {
+  // The kernel translates every capability a message carries into the receiver's space and marks the
+  // ones that made a new entry there (Message.freshCaps). RpcEntrypoint frees the fresh ones the
+  // request's arguments do not take, and all of a refused request's, as Genode releases what an RPC did
+  // not unmarshal: a client cannot fill a server's capability space (65 536 slots on hw and NOVA,
+  // 16 384 on seL4) at one capability of its own quota each.
+  it("capabilities carried in slots the interface does not declare do not stay in the server's capability space", async () => {
     const world = attacked();
     const { attacker, capability, kernel, server } = world;
     const planted = [attacker.thread.createRpcObject(), attacker.thread.createRpcObject(), attacker.thread.allocDataspace(10), attacker.thread.createSignalContext(1)];
     const spaceBefore = kernel.capSpace(server.pd);
     expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), planted)).status).toBe(ReplyStatus.Ok);
     expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), ...u32(0)], planted)).status).toBe(ReplyStatus.Ok);
+    // refused requests (undecodable, another interface, an unknown method) leave nothing either
+    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], planted)).status).toBe(BadRequest);
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id ^ 1), planted)).status).toBe(WrongInterface);
+    expect((await rawCall(attacker.thread, capability.selector, header(99, Counter.id), planted)).status).toBe(UnknownMethod);
     expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
   });
 
-  // DEFECT: the same in the other direction: decodeReply (packages/rpc/src/reply.ts) leaves the
-  // capabilities a hostile server puts beside a result that declares none in the client's space.
-  it.fails("capabilities a hostile server plants beside a reply that declares none do not stay in the client's capability space", async () => {
+  // Only what the message brought in goes: a capability the receiver held before (its own object, one it
+  // was given) arrives under its existing selector, not fresh, and stays; so does a planted one that a
+  // declared argument took in another slot.
+  it("capabilities the server held before stay when a request carries them in undeclared slots, and a declared slot keeps what it took", async () => {
+    const world = attacked();
+    const { attacker, bystander, capability, kernel, server, counter, serverCapability } = world;
+    const given = bystander.thread.createRpcObject();
+    const givenInServer = kernel.delegate(bystander.pd, given, server.pd);
+    const givenInAttacker = kernel.delegate(bystander.pd, given, attacker.pd);
+    const spaceBefore = kernel.capSpace(server.pd);
+    const held = [capability.selector, givenInAttacker, capability.selector, givenInAttacker];
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), held)).status).toBe(ReplyStatus.Ok);
+    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], held)).status).toBe(BadRequest);
+    expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
+    expect(server.thread.valid(serverCapability.selector) && server.thread.valid(givenInServer)).toBe(true);
+    // hand takes slot 2; the same new object sits in slot 0 too (fresh there), the server's own object in slot 1, a held one in slot 3
+    const handedOver = attacker.thread.createRpcObject();
+    const handed = await rawCall(attacker.thread, capability.selector, [...header(OP.hand, Counter.id), 2], [handedOver, capability.selector, handedOver, givenInAttacker]);
+    expect(handed.status).toBe(ReplyStatus.Ok);
+    const kept = counter.handed.at(-1) as Capability;
+    expect(server.thread.valid(kept.rawSelector)).toBe(true);
+    expect(kernel.capSpace(server.pd)).toHaveLength(spaceBefore.length + 1);
+    expect(await world.bystanderCall()).toEqual([world.bystanderTotal(), world.bystanderTotal()]);
+  });
+
+  // The same in the other direction: decodeReply frees the fresh capabilities a reply brought that the
+  // result did not take, for an Ok result, an exception or any error status alike.
+  it("capabilities a hostile server plants beside a reply that declares none do not stay in the client's capability space", async () => {
     const world = kernelWorld();
     const { kernel, attacker, bystander } = world;
     const liar = kernel.createThread(attacker.pd, 'attacker.liar');
     const planted = [attacker.thread.createRpcObject(), attacker.thread.createSignalContext(1)];
+    let answer = [0, 0, 0, 0, ...u32(5)];
     liar.serve({
       onCall(_object, request) {
-        request.bytes.set([0, 0, 0, 0, ...u32(5)]);
-        request.length = 8;
+        request.bytes.set(answer);
+        request.length = answer.length;
         request.setCaps(planted);
       },
       onSignal() {},
@@ -203,6 +231,13 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     const client = connect(Counter, bystander.thread, new Capability<typeof Counter>(kernel.delegate(attacker.pd, liar.createRpcObject(), bystander.pd)));
     const spaceBefore = kernel.capSpace(bystander.pd);
     expect(await client.add(1)).toBe(5);
+    expect(kernel.capSpace(bystander.pd)).toEqual(spaceBefore);
+    const codes: string[] = [];
+    for (const reply of [[0, 0, 0, 0, 9], [ReplyStatus.ServerError, 0, 0, 0], [ReplyStatus.NoSuchObject, 0, 0, 0], [1, 0, 0, 0, 0, 0, ...wireString('refused')]]) {
+      answer = reply;
+      codes.push(await codeOf(() => client.fail('declared')));
+    }
+    expect(codes).toEqual(['ERR_OS_RPC_DECODE', 'ERR_OS_RPC_SERVER', 'ERR_OS_RPC_INTERFACE', 'ERR_OS_REFUSED']);
     expect(kernel.capSpace(bystander.pd)).toEqual(spaceBefore);
   });
 

@@ -1,4 +1,4 @@
-import type { Kernel, KernelThread, Selector } from '@os/kernel';
+import type { Kernel, KernelThread, Message, Selector } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -70,6 +70,20 @@ describe('the model-based check catches broken kernels', () => {
       mutant('quota-forgets', (thread) => {
         const quota = thread.quota.bind(thread);
         thread.quota = () => ({ ...quota(), ramUsed: 0 });
+      }),
+    ],
+    [
+      'replies that mark every capability they carry fresh',
+      mutant('fresh-always', (thread) => {
+        const call = thread.call.bind(thread);
+        const markAll = (reply: Message): Message => {
+          reply.freshCaps = (1 << reply.capCount) - 1;
+          return reply;
+        };
+        thread.call = (selector: Selector) => {
+          const reply = call(selector);
+          return reply instanceof Promise ? reply.then(markAll) : markAll(reply);
+        };
       }),
     ],
   ];

@@ -228,6 +228,7 @@ export class SeamCore {
     if (selector === undefined) return;
     pd.keyBySelector[selector] = 0;
     pd.selectorByKey.delete(object.key);
+    pd.carried.delete(object.key);
     object.holders.delete(pd);
     if (object.owner === pd && object.alive && selector === object.ownerSelector) pd.reserved.add(selector);
     else pd.freeSelectors.push(selector);
@@ -357,7 +358,11 @@ export class SeamCore {
     const object = this.objectAt(from, selector);
     if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Copy', from.label);
     const held = to.selectorByKey.get(object.key);
-    if (held !== undefined) return held;
+    if (held !== undefined) {
+      // handed over in the open now: a message still on its way that carried it must not report it new
+      to.carried.delete(object.key);
+      return held;
+    }
     const target = this.allocSelector(to, object);
     const bits = this.selectorBits + 1;
     this.check(this.kernel.seL4_CNode_Copy(this.tcb, to.top, target, bits, from.top, selector, bits, Rights.seL4_AllRights), 'CNode_Copy');

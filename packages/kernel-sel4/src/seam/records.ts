@@ -32,6 +32,12 @@ export class SeamPd {
   readonly freeSelectors: number[] = [];
   /** Selectors of owned live objects whose owner freed them: kept so the server still names them. */
   readonly reserved = new Set<number>();
+  /**
+   * Keys of objects core carried into this PD with `CNode_Copy` as a message's further new caps, that
+   * no message this PD received has reported yet: the one that does reports them fresh (see
+   * `Message.freshCaps`). Kept by core, so a sender cannot pass off an old entry as a new one.
+   */
+  readonly carried = new Set<number>();
   /** Next never-used selector. */
   nextSelector = 1;
   /** Next free slot of the kernel-caps CNode; slot 0 holds the PD's own CNode cap. */

@@ -274,6 +274,7 @@ export class SeamThread implements KernelThread {
         'CNode_Copy (cap carry)',
       );
       core.bind(receiver, selector, object);
+      receiver.carried.add(object.key);
       if (core.trace !== null) core.emit({ operation: 'native', pd: this.spd.label, thread: this.label, target: receiver.label, caps: [selector], detail: `CNode_Copy (cap carry ${i + 1}/${fresh.length}: key ${object.key} to selector ${selector})` });
     }
     return 1;
@@ -291,20 +292,27 @@ export class SeamThread implements KernelThread {
     message.length = length;
     const capCount = Math.min(words[0] as number, MAX_CAPS_PER_MESSAGE);
     message.capCount = capCount > 0 ? capCount : 0;
+    message.freshCaps = 0;
     if (capCount > 0) this.#decodeCaps(message, capCount);
   }
 
+  /**
+   * Translates the keys in MR1..MR4 into this PD's selectors. A cap is fresh (`freshCaps`) when it
+   * takes a new selector here, or when core carried it in for this message and no message told of it yet.
+   */
   #decodeCaps(message: Message, capCount: number): void {
     const core = this.core;
     const pd = this.spd;
     const buffer = this.tcb.ipcBuffer;
     const ownCNode = core.infraPath(0);
     let received = core.kernel.seL4_DebugCapIdentify(this.tcb, this.receivePath) !== CapType.NullCap;
+    let fresh = 0;
     for (let i = 0; i < capCount; i++) {
       const key = buffer.getMR(Protocol.MR_KEYS + i);
       const held = key === 0 ? undefined : pd.selectorByKey.get(key);
       if (held !== undefined) {
         message.caps[i] = held;
+        if (pd.carried.delete(key)) fresh |= 1 << i;
         continue;
       }
       const object = key === 0 ? undefined : core.objects.get(key);
@@ -328,7 +336,9 @@ export class SeamThread implements KernelThread {
       }
       core.bind(pd, selector, object);
       message.caps[i] = selector;
+      fresh |= 1 << i;
     }
+    message.freshCaps = fresh;
     if (received) core.check(core.kernel.seL4_CNode_Delete(this.tcb, ownCNode, this.receivePath, WORD), 'CNode_Delete (receive slot)');
   }
 

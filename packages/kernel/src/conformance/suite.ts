@@ -1,5 +1,6 @@
 import type { Kernel, KernelFactory } from '../kernel.js';
 import { capabilityCases } from './capability-cases.js';
+import { freshCapCases } from './fresh-cap-cases.js';
 import { ipcCases } from './ipc-cases.js';
 import { memoryCases } from './memory-cases.js';
 import { signalCases } from './signal-cases.js';
@@ -26,6 +27,7 @@ export interface TestRegistrar {
 const GROUPS: readonly [string, readonly ConformanceCase[]][] = [
   ['IPC', ipcCases],
   ['capabilities', capabilityCases],
+  ['fresh capabilities', freshCapCases],
   ['signals', signalCases],
   ['memory and quota', memoryCases],
   ['time', timeCases],

@@ -278,14 +278,14 @@ export class Call extends Step {
       return;
     }
     same(`${what}: badge told to ${server.label}`, request?.badge, call.success.badge);
-    spec.recordCarry(domain.model, sent, server.model, request?.caps ?? []);
+    spec.recordCarry(domain.model, sent, server.model, request?.caps ?? [], request?.fresh ?? 0);
     if (result === undefined) world.fail(`${what}: reached ${server.label}, then threw ${describeError(outcome.ok ? null : outcome.error)}`);
     // a reply is never refused once the server acted: capabilities that find no room arrive as the invalid capability
     const back = this.reply === 'echo' ? (request?.caps ?? []) : given;
     const lossy = spec.predictCarry(server.model, back, domain.model).errors.includes('CapSpaceExhaustedError');
     const reply: Message = result.value;
-    if (this.reply === 'none') same(`${what}: reply`, [reply.length, reply.capCount], [0, 0]);
-    else spec.recordCarry(server.model, back, domain.model, reply.capList(), lossy);
+    if (this.reply === 'none') same(`${what}: reply`, [reply.length, reply.capCount, reply.freshCaps], [0, 0, 0]);
+    else spec.recordCarry(server.model, back, domain.model, reply.capList(), reply.freshCaps, lossy);
   }
 
   toString(): string {

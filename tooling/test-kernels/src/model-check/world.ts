@@ -16,6 +16,8 @@ export interface ServedCall {
   readonly badge: Selector;
   /** The capabilities the request carried, in the server's space. */
   readonly caps: readonly Selector[];
+  /** Which of them were new entries in the server's space (`Message.freshCaps`). */
+  readonly fresh: number;
 }
 
 /** What an entrypoint was told of one signal delivery. */
@@ -176,7 +178,7 @@ export class World {
       onCall(object, request) {
         const word = request.length >= 4 ? request.view.getUint32(0, true) : 0;
         const mode = word & ~LATER;
-        calls.push({ badge: object, caps: request.capList() });
+        calls.push({ badge: object, caps: request.capList(), fresh: request.freshCaps });
         let caps: Selector[] | null = null;
         if (mode === ECHO) caps = request.capList();
         else if (mode === GIVE) {

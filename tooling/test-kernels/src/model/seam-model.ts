@@ -8,6 +8,13 @@ import { Provenance } from './provenance.js';
 import { type QuotaAccount, accountViolations, emptyAccount, freeCaps, freeRam, shortfall, wholeAmount } from './quota.js';
 import { SpecViolation } from './violation.js';
 
+/** The slots a cap-slot bitmask names, for messages. */
+function slotList(mask: number): string {
+  const slots: number[] = [];
+  for (let i = 0; i < 32; i++) if ((mask & (1 << i)) !== 0) slots.push(i);
+  return slots.join(', ');
+}
+
 /** Sizes and the native derivation the model follows. */
 export interface SeamModelOptions {
   /** Slots of each PD's capability space (`Kernel.capSpaceSize`). */
@@ -423,12 +430,17 @@ export class SeamModel {
 
   /**
    * Records what arrived of a message's capabilities: `received[i]` is the receiver's selector for
-   * `sent[i]`. With `lossy` (a reply whose receiver lacked room, see {@link SeamModel.predictCarry}),
-   * a capability may instead arrive as `INVALID_SELECTOR`: lost, not delivered.
+   * `sent[i]`, and bit `i` of `fresh` (`Message.freshCaps`) says it made a new entry there: set exactly
+   * where the receiver did not hold the object before that slot (an object carried twice is new in
+   * its first slot only; one held before, or arriving invalid, never). With `lossy` (a reply whose
+   * receiver lacked room, see {@link SeamModel.predictCarry}), a capability may instead arrive as
+   * `INVALID_SELECTOR`: lost, not delivered.
    */
-  recordCarry(from: ModelPdId, sent: readonly Selector[], to: ModelPdId, received: readonly Selector[], lossy = false): void {
+  recordCarry(from: ModelPdId, sent: readonly Selector[], to: ModelPdId, received: readonly Selector[], fresh: number, lossy = false): void {
     if (sent.length !== received.length) throw new SpecViolation(`${sent.length} capabilities sent, ${received.length} arrived`);
     const sender = this.#live(from, 'carry');
+    const receiver = this.#live(to, 'carry');
+    let expected = 0;
     sent.forEach((selector, i) => {
       const arrived = received[i] as Selector;
       const object = sender.space.objectAt(selector);
@@ -437,8 +449,12 @@ export class SeamModel {
         return;
       }
       if (lossy && arrived === INVALID_SELECTOR) return;
+      if (receiver.space.selectorOf(object) === undefined) expected |= 1 << i;
       this.#receive(to, object, from, arrived);
     });
+    if (fresh !== expected) {
+      throw new SpecViolation(`PD ${to} was told slots [${slotList(fresh)}] of a message were new entries, but [${slotList(expected)}] were`);
+    }
   }
 
   // ------------------------------------------------------------------ using capabilities
