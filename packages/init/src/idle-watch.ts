@@ -13,19 +13,25 @@ export class IdleWatch {
   #thread: KernelThread | null = null;
   #context = 0;
   #armed = false;
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Set<{ readonly giveUp: () => void }>();
 
   /** Watches for `env`'s component; makes its thread on first use. */
   constructor(env: Env) {
     this.#env = env;
   }
 
-  /** Resolves once the system has nothing else to run; never, if init has no capability free for the watch. */
-  next(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.#arm()) return;
-      this.#waiters.push(resolve);
-    });
+  /**
+   * Calls `giveUp` once the system has nothing else to run, unless `work` settled before; never, if
+   * init has no capability free for the watch. A settled `work` leaves nothing behind.
+   */
+  watch(work: Promise<unknown>, giveUp: () => void): void {
+    if (!this.#arm()) return;
+    const entry = { giveUp };
+    this.#waiters.add(entry);
+    const settled = (): void => {
+      this.#waiters.delete(entry);
+    };
+    work.then(settled, settled);
   }
 
   #arm(): boolean {
@@ -56,8 +62,8 @@ export class IdleWatch {
 
   #fire(): void {
     this.#armed = false;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const waiter of waiters) waiter.giveUp();
   }
 }

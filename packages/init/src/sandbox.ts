@@ -276,7 +276,7 @@ export class Sandbox {
       },
       later: () => new Promise<void>((resolve) => this.#alarms.set(`retry ${this.#retries++}`, 0, resolve)),
       resume: <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
-      patience: () => this.#idle.next(),
+      patience: (work, giveUp) => this.#idle.watch(work, giveUp),
       yielded: () => {
         const running = this.#running.get(name);
         if (running !== undefined) this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));

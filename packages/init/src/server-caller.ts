@@ -12,7 +12,8 @@ import { Root } from '@os/session';
 export class ServerCaller {
   readonly #env: Env;
   readonly #thread: KernelThread;
-  #tail: Promise<unknown> = Promise.resolve();
+  #busy = false;
+  readonly #waiting: (() => void)[] = [];
 
   /** Makes the thread for server `name`; throws `OutOfCaps` when init has no capability free for it. */
   constructor(env: Env, name: string) {
@@ -35,9 +36,16 @@ export class ServerCaller {
     this.#env.destroyThread(this.#thread);
   }
 
-  #queue<T>(call: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(call);
-    this.#tail = result.catch(() => undefined);
-    return result;
+  // the common case, nothing in flight, calls at once: no promise chain per call
+  async #queue<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#busy = true;
+    try {
+      return await call();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#busy = false;
+      else next();
+    }
   }
 }

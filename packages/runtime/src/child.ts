@@ -61,12 +61,13 @@ export interface ChildPolicy {
   /** Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned. */
   resume?<T>(work: () => Promise<T>): Promise<T>;
   /**
-   * Resolves when a handler has waited long enough for a server on a detached route (see
-   * {@link Route.detached}): init's resolves once the system has nothing else to run. A session
-   * request the server has not answered by then turns pending; a close or upgrade is answered to the
-   * child and finishes in the background. Without it, the parent waits as long as the server takes.
+   * Watches `work`, a call to a server on a detached route (see {@link Route.detached}), and calls
+   * `giveUp` if it has not settled when the handler has waited long enough: init gives up once the
+   * system has nothing else to run. A session request the server has not answered by then turns
+   * pending; a close or upgrade is answered `Pending` and finishes in the background. Without it,
+   * the parent waits as long as the server takes.
    */
-  patience?(): Promise<void>;
+  patience?(work: Promise<unknown>, giveUp: () => void): void;
 }
 
 /** Genode's session states as a state report shows them: `CREATING` while pending, `OK` once handed out. */
@@ -305,17 +306,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     try {
       if (route.detached !== true) return await onEntrypoint(() => route.root.session(args.toString()));
       const answer = route.root.session(args.toString());
-      const patience = this.#policy.patience;
-      if (patience !== undefined) {
-        let answered = false;
-        const settle = (): void => {
-          answered = true;
-        };
-        answer.then(settle, settle);
-        void patience().then(() => {
-          if (!answered) impatient();
-        });
-      }
+      this.#policy.patience?.(answer, impatient);
       return await answer;
     } catch (error) {
       await onEntrypoint(() => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
@@ -341,18 +332,30 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    * detached route: returns whether it finished (rethrowing its error) or was left to finish in the
    * background (then `gaveUp` is called first, and a late error is dropped: the child was answered).
    */
-  async #finishes(route: Route, work: Promise<void>, gaveUp: () => void): Promise<boolean> {
+  #finishes(route: Route, work: Promise<void>, gaveUp: () => void): Promise<boolean> {
     const patience = this.#policy.patience;
-    if (route.detached !== true || patience === undefined) {
-      await work;
-      return true;
-    }
-    const finished = await Promise.race([work.then(() => true), patience().then(() => false)]);
-    if (!finished) {
-      gaveUp();
-      work.catch(() => undefined);
-    }
-    return finished;
+    if (route.detached !== true || patience === undefined) return work.then(() => true);
+    return new Promise<boolean>((resolve, reject) => {
+      let over = false;
+      work.then(
+        () => {
+          if (over) return;
+          over = true;
+          resolve(true);
+        },
+        (error: unknown) => {
+          if (over) return;
+          over = true;
+          reject(error);
+        },
+      );
+      patience(work, () => {
+        if (over) return;
+        over = true;
+        gaveUp();
+        resolve(false);
+      });
+    });
   }
 
   /** The names of the siblings serving the child's open sessions: who the child depends on. */
