@@ -77,17 +77,22 @@ export class RpcEntrypoint {
   /** Makes `object` callable: returns the capability that reaches it. */
   manage<I extends RpcInterface>(object: RpcObject<I>): Capability<I> {
     if (this.#selectors.has(object)) throw new RpcInterfaceError(`this ${object.rpcInterface.name} object is already managed`);
-    const missing = object.rpcInterface.entries.filter((entry) => typeof (object as unknown as Record<string, unknown>)[entry.name] !== 'function');
-    if (missing.length > 0) {
+    // one plain loop: a server manages an object per session, so this runs on every session request
+    const entries = object.rpcInterface.entries;
+    const methods = object as unknown as Record<string, Implementation | undefined>;
+    const implementations: Implementation[] = new Array<Implementation>(entries.length);
+    let complete = true;
+    for (let i = 0; i < entries.length; i++) {
+      const implementation = methods[(entries[i] as MethodEntry).name];
+      if (typeof implementation !== 'function') complete = false;
+      else implementations[i] = implementation;
+    }
+    if (!complete) {
+      const missing = entries.filter((entry) => typeof methods[entry.name] !== 'function');
       throw new RpcInterfaceError(`${object.constructor.name} does not implement ${missing.map((entry) => entry.qualifiedName).join(', ')}`);
     }
     const selector = this.thread.createRpcObject();
-    const methods = object as unknown as Record<string, Implementation>;
-    this.#objects[selector] = {
-      object,
-      rpcInterface: object.rpcInterface,
-      implementations: object.rpcInterface.entries.map((entry) => methods[entry.name] as Implementation),
-    };
+    this.#objects[selector] = { object, rpcInterface: object.rpcInterface, implementations };
     this.#selectors.set(object, selector);
     return new Capability<I>(selector);
   }
