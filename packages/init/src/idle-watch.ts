@@ -1,4 +1,5 @@
-import type { KernelThread } from '@os/kernel';
+import { type KernelThread, QuotaExceededError, hasErrorCode } from '@os/kernel';
+import { OutOfCaps } from '@os/session';
 import type { Env } from '@os/runtime';
 
 /**
@@ -13,6 +14,8 @@ export class IdleWatch {
   #thread: KernelThread | null = null;
   #context = 0;
   #armed = false;
+  /** init had no capability free for the watch: it waits for servers as long as they take. */
+  #unavailable = false;
   readonly #waiters = new Set<{ readonly giveUp: () => void }>();
 
   /** Watches for `env`'s component; makes its thread on first use. */
@@ -44,20 +47,31 @@ export class IdleWatch {
   }
 
   #start(): KernelThread | null {
+    if (this.#unavailable) return null;
+    let thread: KernelThread;
     try {
-      const thread = this.#env.createThread('idle-watch');
-      thread.serve({
-        onCall() {
-          throw new Error('the idle watch serves no RPC objects');
-        },
-        onSignal: () => this.#fire(),
-      });
-      this.#context = thread.createSignalContext(1);
-      this.#thread = thread;
-      return thread;
-    } catch {
+      thread = this.#env.createThread('idle-watch');
+    } catch (error) {
+      if (!hasErrorCode(error, OutOfCaps.code)) throw error;
+      this.#unavailable = true;
       return null;
     }
+    thread.serve({
+      onCall() {
+        throw new Error('the idle watch serves no RPC objects');
+      },
+      onSignal: () => this.#fire(),
+    });
+    try {
+      this.#context = thread.createSignalContext(1);
+    } catch (error) {
+      this.#env.destroyThread(thread);
+      if (!hasErrorCode(error, QuotaExceededError.code)) throw error;
+      this.#unavailable = true;
+      return null;
+    }
+    this.#thread = thread;
+    return thread;
   }
 
   #fire(): void {

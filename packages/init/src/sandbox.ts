@@ -38,7 +38,7 @@ interface RunningChild {
   exited: number | null;
   /** Skipped heartbeats at the last check. */
   skipped: number;
-  /** The thread init calls its roots from, once a sibling's session was routed to it; null: none yet, or init had no capability for one (then it calls from its entrypoint). */
+  /** The thread init calls its roots from, once a sibling's session was routed to it; null: none yet; `entrypoint`: init had no capability for one, and calls from its entrypoint. */
   caller: ServerCaller | null | 'entrypoint';
 }
 
