@@ -185,8 +185,14 @@ export class Core {
   /** Creates a PD session for `label` with the given quota, from core's own. */
   createPdSession(label: string, ram: number, caps: number): Capability<typeof Pd> {
     const pd = this.kernel.createPd(label);
-    this.kernel.transferQuota(this.pd, pd, { ram, caps });
-    return this.#manage(new PdSession(this, pd, label));
+    try {
+      this.kernel.transferQuota(this.pd, pd, { ram, caps });
+      return this.#manage(new PdSession(this, pd, label));
+    } catch (error) {
+      // a PD without its session would hold its quota where nobody can reach it
+      this.kernel.grantQuota(this.pd, this.kernel.destroyPd(pd));
+      throw error;
+    }
   }
 
   /** Destroys the PD behind a PD session; its quota comes back to core. */
