@@ -59,7 +59,8 @@ export function readLibcConfig(config: XmlNode): LibcConfig {
       const key = entry.attribute('key');
       const value = entry.attribute('value');
       if (key === undefined || value === undefined) throw new LibcConfigError(entry.error('<env> needs key and value attributes: <env key="HOME" value="/"/>').message);
-      env[key] = value;
+      // an own data property whatever the key: `env[key] =` would set the prototype for `__proto__`
+      Object.defineProperty(env, key, { value, enumerable: true, writable: true, configurable: true });
     }
     return {
       stdout: libc === undefined ? undefined : path(libc, 'stdout'),
