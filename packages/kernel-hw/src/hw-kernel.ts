@@ -501,7 +501,7 @@ export class HwKernel {
     if (!server.alive) throw new CallAbortedError(server.label, 'its thread was destroyed');
     const call = new PendingCall(caller, server, object);
     // sized to the message, not the UTCB: a queued call holds only what was sent
-    const copy = new Message(request.length);
+    const copy = caller.copies.take(request.length);
     copy.copyBytesFrom(request, request.length);
     const caps: (ObjectIdentity | null)[] = [];
     for (let i = 0; i < request.capCount; i++) caps.push(caller.pd.lookup(request.caps[i] as number)?.identity ?? null);
@@ -545,7 +545,7 @@ export class HwKernel {
     caller.outgoing.delete(call);
     if (!caller.alive) return;
     // every UTCB has the kernel's one size, so a reply that fit the server's fits the caller's
-    const copy = new Message(reply.length);
+    const copy = caller.copies.take(reply.length);
     this.#copyMessage(reply, call.server.pd, copy, caller.pd, true);
     call.reply = copy;
     if (this.#trace) this.#traceMessage('reply', call.server, call.object.badge, caller, copy, 'rpc_reply');

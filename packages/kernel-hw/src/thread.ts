@@ -1,4 +1,4 @@
-import { type ClockTimer, Message } from '@os/kernel';
+import { type ClockTimer, Message, MessageSlab } from '@os/kernel';
 import type { ObjectIdentity } from './object-identity.js';
 import type { HwPd } from './pd.js';
 
@@ -62,6 +62,8 @@ export type QueuedWork = PendingCall | ObjectIdentity;
 export class HwThread {
   /** The thread's UTCB: the message it sends, and where requests and replies to it land. */
   readonly utcb: Message;
+  /** Where the kernel's copies of this thread's queued requests and late replies to it are cut from. */
+  readonly copies = new MessageSlab();
   /** Set by `rpc_wait`: requests and signals are delivered only to a waiting thread. */
   entry: HwEntry | null = null;
   /** Handling a request or signal (synchronously or suspended in an await). */

@@ -34,12 +34,16 @@ export class Message {
    */
   freshCaps = 0;
 
-  /** Creates an empty buffer of `capacity` bytes. */
-  constructor(capacity: number) {
-    const buffer = new ArrayBuffer(Math.ceil(capacity / 4) * 4);
-    this.bytes = new Uint8Array(buffer, 0, capacity);
-    this.view = new DataView(buffer, 0, capacity);
-    this.words = new Int32Array(buffer);
+  /**
+   * Creates an empty buffer of `capacity` bytes: its own, or (for a {@link MessageSlab}) the region of
+   * `buffer` at `byteOffset`, a multiple of 4, which must not be handed out again.
+   */
+  constructor(capacity: number, buffer?: ArrayBuffer, byteOffset = 0) {
+    const words = Math.ceil(capacity / 4);
+    const backing = buffer ?? new ArrayBuffer(words * 4);
+    this.bytes = new Uint8Array(backing, byteOffset, capacity);
+    this.view = new DataView(backing, byteOffset, capacity);
+    this.words = new Int32Array(backing, byteOffset, words);
   }
 
   /** The buffer's size: the largest message it can hold. */
@@ -97,5 +101,35 @@ export class Message {
   /** The carried selectors as an array. */
   capList(): number[] {
     return Array.from(this.caps.subarray(0, this.capCount));
+  }
+}
+
+/** Bytes of one {@link MessageSlab} buffer. */
+const MESSAGE_SLAB_SIZE = 1024;
+/** Messages larger than this get a buffer of their own. */
+const MESSAGE_SLAB_LIMIT = 256;
+
+/**
+ * Private messages cut from one thread's slab: the copies a kernel makes of what the thread sends
+ * into a queue or receives as a late reply. An `ArrayBuffer` costs far more to make than the views on
+ * one, and such copies are made on every asynchronous call. A slab holds only the bytes of the one
+ * thread it belongs to (a message's `bytes.buffer` shows its earlier messages, never another PD's),
+ * and each region is handed out once: the slab is replaced when full, never rewound.
+ */
+export class MessageSlab {
+  #buffer: ArrayBuffer | null = null;
+  #used = MESSAGE_SLAB_SIZE;
+
+  /** A zeroed message of `capacity` bytes that no other message shares bytes with. */
+  take(capacity: number): Message {
+    const size = (Math.max(capacity, 4) + 7) & ~7;
+    if (size > MESSAGE_SLAB_LIMIT) return new Message(capacity);
+    if (this.#used + size > MESSAGE_SLAB_SIZE) {
+      this.#buffer = new ArrayBuffer(MESSAGE_SLAB_SIZE);
+      this.#used = 0;
+    }
+    const message = new Message(capacity, this.#buffer as ArrayBuffer, this.#used);
+    this.#used += size;
+    return message;
   }
 }

@@ -22,6 +22,7 @@ import {
   WrongObjectKindError,
   findWaitCycle,
   InvalidArgumentError,
+  MessageSlab,
 } from '@os/kernel';
 import { CapType } from '../native/cap.js';
 import { ObjectType, Sel4Constants, ThreadState } from '../native/constants.js';
@@ -52,6 +53,8 @@ function* seamWaitsOn(thread: SeamThread): Iterable<SeamThread> {
 export class SeamThread implements KernelThread {
   /** The seam's IPC buffer, packed into (and unpacked from) the native message registers. */
   readonly utcb = new Message(SEAM_IPC_BUFFER_SIZE);
+  /** Where late replies to this thread are cut from (see MessageSlab). */
+  readonly #replies = new MessageSlab();
   /** False once destroyed. */
   alive = true;
   /** The entrypoint handler, once `serve` was called. */
@@ -192,7 +195,7 @@ export class SeamThread implements KernelThread {
     } else if (seL4_MessageInfo_get_label(info) === Protocol.LABEL_FAULT) {
       call.reject(new ServerFaultError(call.server.label, this.faultText));
     } else {
-      const reply = new Message(SEAM_IPC_BUFFER_SIZE);
+      const reply = this.#replies.take(this.#replyLength(info));
       this.#decode(reply, info);
       call.resolve(reply);
     }
@@ -281,11 +284,16 @@ export class SeamThread implements KernelThread {
   }
 
   /** Unpacks the native registers into `message`, translating keys into this PD's selectors. */
+  /** The bytes a message with `info` carries: its label, bounded by the message registers it filled. */
+  #replyLength(info: number): number {
+    const length = seL4_MessageInfo_get_label(info);
+    const available = (seL4_MessageInfo_get_length(info) - Protocol.MR_DATA) * 8;
+    return length > available ? Math.max(0, available) : length;
+  }
+
   #decode(message: Message, info: number): void {
     const buffer = this.tcb.ipcBuffer;
-    let length = seL4_MessageInfo_get_label(info);
-    const available = (seL4_MessageInfo_get_length(info) - Protocol.MR_DATA) * 8;
-    if (length > available) length = Math.max(0, available);
+    const length = this.#replyLength(info);
     const words = buffer.words;
     const to = message.words;
     for (let i = 0, count = (length + 3) >>> 2; i < count; i++) to[i] = words[10 + i] as number;
