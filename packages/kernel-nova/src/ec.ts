@@ -1,4 +1,5 @@
-import type { ClockTimer } from '@os/kernel';
+import { type ClockTimer, MessageSlab } from '@os/kernel';
+import type { Crd } from './crd.js';
 import { Kobject, KobjectType } from './kobject.js';
 import type { NovaPd } from './pd.js';
 import type { NovaPt } from './pt.js';
@@ -55,8 +56,10 @@ export class NovaSc extends Kobject {
 export class PendingCall implements NovaReply {
   /** The request, copied from the caller's UTCB when the call had to queue. */
   request: Utcb | null = null;
-  /** The reply; it carries the receive windows the caller had set when it called. */
-  readonly utcb: Utcb;
+  /** The caller's receive windows when it called: the reply is received through them. */
+  readonly #xlt: Crd;
+  readonly #del: Crd;
+  #utcb: Utcb | null = null;
   /** SUCCESS once replied; the failure's status otherwise. */
   status: Status = 0;
   /** Details of a failure. */
@@ -79,9 +82,27 @@ export class PendingCall implements NovaReply {
     /** The caller's SC, donated to the server for this call. */
     readonly sc: NovaSc | null,
   ) {
-    this.utcb = new Utcb(caller.utcb.capacity);
-    this.utcb.xlt = caller.utcb.xlt;
-    this.utcb.del = caller.utcb.del;
+    this.#xlt = caller.utcb.xlt;
+    this.#del = caller.utcb.del;
+  }
+
+  /**
+   * The reply, received through the caller's windows of the time it called: a UTCB sized to the
+   * reply (`length` bytes), cut from the caller's slab, made when the reply arrives.
+   */
+  replyUtcb(length: number): Utcb {
+    if (this.#utcb === null) {
+      const utcb = this.caller.copies.take(Math.min(length, this.caller.utcb.capacity), Utcb);
+      utcb.xlt = this.#xlt;
+      utcb.del = this.#del;
+      this.#utcb = utcb;
+    }
+    return this.#utcb;
+  }
+
+  /** The reply (an empty one while none arrived). */
+  get utcb(): Utcb {
+    return this.replyUtcb(0);
   }
 
   /** The promise the caller awaits, made on first use. */
@@ -102,6 +123,8 @@ export class PendingCall implements NovaReply {
 export class NovaEc extends Kobject {
   /** Its UTCB. */
   readonly utcb: Utcb;
+  /** Where the kernel's copies of its queued requests and the replies to its queued calls are cut from. */
+  readonly copies = new MessageSlab();
   /** The SC it currently runs on: its own (global), the donor's (`ec_ctrl`), or a caller's (in a call). */
   sc: NovaSc | null = null;
   /** Running a portal entry (until the entry returns or its promise settles). */

@@ -9,7 +9,7 @@ import { NovaPd } from './pd.js';
 import { NovaPt, type PortalEntry } from './pt.js';
 import { NovaSm, SmOp, type SmResult, type SmWaiter } from './sm.js';
 import { Status, statusName } from './status.js';
-import { TypedItem, Utcb } from './utcb.js';
+import { TYPED_ITEM_BYTES, TypedItem, Utcb } from './utcb.js';
 
 /** Sizes of a NOVA kernel instance. */
 export interface NovaKernelOptions {
@@ -598,7 +598,8 @@ export class NovaKernel {
 
   #callQueued(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb): Promise<NovaReply> {
     const call = new PendingCall(caller, server, portal, caller.sc);
-    const copy = new Utcb(request.capacity);
+    // sized to what was sent: the untyped words and the typed items, which count against a UTCB's capacity
+    const copy = caller.copies.take(request.length + request.itemCount * TYPED_ITEM_BYTES, Utcb);
     copy.copyFrom(request);
     call.request = copy;
     caller.outgoing.add(call);
@@ -638,7 +639,7 @@ export class NovaKernel {
     call.done = true;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
-    this.#transfer(call.server.pd, reply, caller, call.utcb);
+    this.#transfer(call.server.pd, reply, caller, call.replyUtcb(reply.length + reply.itemCount * TYPED_ITEM_BYTES));
     call.status = Status.SUCCESS;
     if (this.#trace) this.#traceMessage('reply', call.server, call.pt.id, caller, call.utcb, 'reply');
     call.resolve?.(call);

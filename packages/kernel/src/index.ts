@@ -1,4 +1,4 @@
-export { Message, MessageSlab, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR } from './message.js';
+export { Message, MessageSlab, type MessageClass, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR } from './message.js';
 export {
   KernelError,
   InvalidArgumentError,

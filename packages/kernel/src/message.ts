@@ -120,16 +120,23 @@ export class MessageSlab {
   #buffer: ArrayBuffer | null = null;
   #used = MESSAGE_SLAB_SIZE;
 
-  /** A zeroed message of `capacity` bytes that no other message shares bytes with. */
-  take(capacity: number): Message {
+  /**
+   * A zeroed message of `capacity` bytes that no other message shares bytes with, made by `kind` (a
+   * kernel's own subclass of {@link Message}, such as NOVA's UTCB), by default a plain `Message`.
+   */
+  take<M extends Message = Message>(capacity: number, kind?: MessageClass<M>): M {
+    const Kind = kind ?? (Message as unknown as MessageClass<M>);
     const size = (Math.max(capacity, 4) + 7) & ~7;
-    if (size > MESSAGE_SLAB_LIMIT) return new Message(capacity);
+    if (size > MESSAGE_SLAB_LIMIT) return new Kind(capacity);
     if (this.#used + size > MESSAGE_SLAB_SIZE) {
       this.#buffer = new ArrayBuffer(MESSAGE_SLAB_SIZE);
       this.#used = 0;
     }
-    const message = new Message(capacity, this.#buffer as ArrayBuffer, this.#used);
+    const message = new Kind(capacity, this.#buffer as ArrayBuffer, this.#used);
     this.#used += size;
     return message;
   }
 }
+
+/** A class of messages a {@link MessageSlab} can make: `Message` or a subclass with its constructor. */
+export type MessageClass<M extends Message> = new (capacity: number, buffer?: ArrayBuffer, byteOffset?: number) => M;
