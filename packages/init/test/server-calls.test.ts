@@ -26,7 +26,7 @@ class AnswerObject extends RpcObject<typeof Answer> implements ServerOf<typeof A
  * The `slow` server: each session request first opens a Timer session at its own parent (init, the
  * parent busy routing the very request) and sleeps `delayMs` before it answers; `close` sleeps too.
  */
-function slowServer(delayMs: number, events: string[], options: { closeNever?: boolean } = {}): ComponentModule {
+function slowServer(delayMs: number, events: string[], options: { closeNever?: boolean; upgradeNever?: boolean } = {}): ComponentModule {
   return {
     async construct(env: Env) {
       let timer: Timer.Connection | null = null;
@@ -41,7 +41,11 @@ function slowServer(delayMs: number, events: string[], options: { closeNever?: b
           events.push('session answered');
           return env.ep.manage(new AnswerObject());
         }
-        upgrade(): void {}
+        async upgrade(): Promise<void> {
+          if (options.upgradeNever !== true) return;
+          events.push('upgrade asked');
+          await new Promise<void>(() => undefined);
+        }
         async close(): Promise<void> {
           if (options.closeNever === true) events.push('close asked');
           if (options.closeNever === true) await new Promise<void>(() => undefined);
@@ -144,5 +148,24 @@ describe('init calls sibling servers from threads of its own', () => {
     update = (text) => booted.core.updateRom('config', new TextEncoder().encode(text));
     expect(await booted.exit).toBe(0);
     expect(events).toEqual(['session asked', 'session answered', 'close asked', 'driver removes slow', 'close returned at 50 ms, donation back: true']);
+  });
+
+  it('a server that never answers an upgrade: the client goes on at once with its donation gone to the server, and init serves it a Timer session meanwhile', async () => {
+    const events: string[] = [];
+    const client: ComponentModule = {
+      async construct(env) {
+        const before = env.pd.quota();
+        const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
+        await answer.upgrade({ ram: 4096 });
+        events.push(`upgrade returned, ${before.ramLimit - env.pd.quota().ramLimit} bytes donated`);
+        const timer = await Timer.Connection.open(env);
+        await timer.msleep(20);
+        events.push(`timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? "20 ms or more" : "less than 20 ms"}`);
+        await env.parent.exit(0);
+      },
+    };
+    const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, { slow: slowServer(1, events, { upgradeNever: true }), client });
+    expect(await booted.exit).toBe(0);
+    expect(events).toEqual(['session asked', 'session answered', 'upgrade asked', 'upgrade returned, 12288 bytes donated', 'timer served after 20 ms or more']);
   });
 });
