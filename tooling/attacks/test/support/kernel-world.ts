@@ -5,6 +5,7 @@
 
 import { Capability } from '@os/capability';
 import type { CapSpaceEntry, Kernel, KernelOptions, KernelThread, PdId, QuotaState } from '@os/kernel';
+import { seededRandom } from '@os/kernel';
 import { RpcEntrypoint, RpcObject, type RpcValue, type ServerErrorReport, type ServerOf, connect } from '@os/rpc';
 import { kernelUnderTest } from '@os/test-kernels';
 import { Counter, type FailureKind, throwFailure } from './counter.js';
@@ -168,14 +169,8 @@ export async function codeOf(work: () => unknown): Promise<string> {
   }
 }
 
-/** A seeded generator of 32-bit values (mulberry32): one seed, one sequence of attacks. */
+/** A seeded generator of 32-bit values: the kernel's `seededRandom` (mulberry32) scaled back to integers, one seed, one sequence of attacks. */
 export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+  const random = seededRandom(seed);
+  return () => random() * 4294967296;
 }
