@@ -15,6 +15,7 @@ import {
   TooManyCapabilitiesError,
   WrongObjectKindError,
   pageRound,
+  releaseMemory,
   type Clock,
   RealClock,
   type TraceEvent,
@@ -207,7 +208,7 @@ export class HwKernel {
     const capId = this.#newIdentity(pd, IdentityKind.Dataspace, null, 'create-dataspace', 'ram_alloc');
     pd.ramUsed += charged;
     const identity = this.#lookup(pd, capId, 'ram_alloc');
-    identity.memory = new ArrayBuffer(size, { maxByteLength: size });
+    identity.memory = new ArrayBuffer(size);
     return capId;
   }
 
@@ -757,7 +758,7 @@ export class HwKernel {
     owner.capUsed--;
     if (identity.memory !== null) {
       owner.ramUsed -= pageRound(identity.memory.byteLength);
-      identity.memory.resize(0);
+      releaseMemory(identity.memory);
     }
     if (identity.signal !== null) this.#unqueue(identity);
     if (identity.kind === IdentityKind.IpcNode) {

@@ -42,7 +42,7 @@ export class ObjectIdentity {
   alive = true;
   /** For signal contexts: their signal state. */
   signal: SignalState | null = null;
-  /** For dataspaces: the memory, resizable so destruction can take it back from every view. */
+  /** For dataspaces: the memory; destruction detaches it, which takes it back from every view. */
   memory: ArrayBuffer | null = null;
   /** For signal receivers: the thread that receives. */
   receiverThread: HwThread | null = null;

@@ -3,8 +3,8 @@ import { Kobject, KobjectType } from './kobject.js';
 import type { NovaPd } from './pd.js';
 
 /**
- * Physical memory: pages that memory CRDs map. Backed by a resizable buffer so that destroying
- * it takes the bytes away from every view, in every PD, at once.
+ * Physical memory: pages that memory CRDs map. Destroying it detaches its buffer, which
+ * takes the bytes away from every view, in every PD, at once.
  */
 export class MemoryObject extends Kobject {
   /** The bytes; zero length once the memory is destroyed. */
@@ -19,6 +19,6 @@ export class MemoryObject extends Kobject {
     readonly pages: number,
   ) {
     super(serial, KobjectType.MEMORY, label, charged);
-    this.buffer = new ArrayBuffer(pages * PAGE_SIZE, { maxByteLength: pages * PAGE_SIZE });
+    this.buffer = new ArrayBuffer(pages * PAGE_SIZE);
   }
 }

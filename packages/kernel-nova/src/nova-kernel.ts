@@ -1,4 +1,4 @@
-import { type Clock, RealClock, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
+import { type Clock, RealClock, releaseMemory, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
 import { Crd, CrdType, Rights } from './crd.js';
 import { type CallFailure, NovaEc, type NovaReply, NovaSc, PendingCall } from './ec.js';
 import { type Kobject, KobjectType, type Mapping } from './kobject.js';
@@ -837,7 +837,7 @@ export class NovaKernel {
         break;
       }
       case KobjectType.MEMORY:
-        (object as MemoryObject).buffer.resize(0);
+        releaseMemory((object as MemoryObject).buffer);
         break;
     }
   }

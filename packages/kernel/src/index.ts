@@ -31,6 +31,7 @@ export type {
   KernelOptions,
 } from './kernel.js';
 export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
+export { releaseMemory } from './memory.js';
 export { PAGE_SIZE, pageRound } from './pages.js';
 export { defineConformanceSuite, conformanceCases, type ConformanceCase, type TestRegistrar } from './conformance/suite.js';
 export { ConformanceFailure } from './conformance/assert.js';

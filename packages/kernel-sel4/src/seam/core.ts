@@ -10,6 +10,7 @@ import {
   type TraceEvent,
   type TraceHook,
   pageRound,
+  releaseMemory,
   InvalidArgumentError,
 } from '@os/kernel';
 import { InitialCaps, ObjectType, SEL4_ERROR_NAMES, Sel4Constants, Sel4Error } from '../native/constants.js';
@@ -335,7 +336,7 @@ export class SeamCore {
     const original = this.mint(this.coreEndpoint, rpcBadge(key));
     this.copyToPd(pd, selector, original);
     const object = new SeamObject(key, 'dataspace', pd, original, selector, null, 0);
-    object.memory = new ArrayBuffer(size, { maxByteLength: size });
+    object.memory = new ArrayBuffer(size);
     object.pages = pages;
     this.objects.set(key, object);
     this.bind(pd, selector, object);
@@ -413,7 +414,7 @@ export class SeamCore {
     if (object.memory !== null) {
       this.#freePages(owner, object.pages);
       owner.ramUsed -= pageRound(object.memory.byteLength);
-      object.memory.resize(0);
+      releaseMemory(object.memory);
       object.pages = [];
     }
     this.objects.delete(object.key);
