@@ -751,7 +751,9 @@ export class HwKernel {
   #destroyIdentity(identity: ObjectIdentity): void {
     if (!identity.alive) return;
     identity.alive = false;
-    for (const reference of [...identity.references]) reference.pd.remove(reference);
+    // no copy and no delete per reference: both allocate in proportion to the holders
+    for (const reference of identity.references) reference.pd.forget(reference);
+    identity.references.clear();
     const owner = identity.owner;
     owner.releaseBadge(identity);
     owner.owned.delete(identity);

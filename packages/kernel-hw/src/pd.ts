@@ -97,10 +97,15 @@ export class HwPd {
 
   /** Drops `reference` from this PD and frees its slot (or reserves it, for an owned live object's badge). */
   remove(reference: ObjectIdentityReference): void {
+    this.forget(reference);
+    reference.identity.references.delete(reference);
+  }
+
+  /** {@link HwPd.remove} but for the identity's set of references, which the caller updates (see `#destroyIdentity`). */
+  forget(reference: ObjectIdentityReference): void {
     const identity = reference.identity;
     this.table[reference.capId] = undefined;
     this.byIdentity.delete(identity);
-    identity.references.delete(reference);
     if (identity.owner === this && identity.alive && reference.capId === identity.badge) this.reservedIds.add(reference.capId);
     else this.freeIds.push(reference.capId);
   }

@@ -44,6 +44,8 @@ export interface ObjectRecord {
   /** Signal contexts: the imprint the seam delivers, and core's context number (the SM's value). */
   readonly imprint: number;
   readonly contextId: number;
+  /** Dataspaces: the PDs that attached it, whose mappings of it dissolving forgets; null for other kinds. */
+  readonly attachedBy: Set<SeamPd> | null;
 }
 
 /** Core's books of one PD: its selector, RAM quota (a Genode notion, kept here) and the kernel-memory part funded for threads. */
@@ -259,7 +261,8 @@ export class Core {
     if (record.kind === 'signal-context') this.contexts.delete(record.contextId);
     record.owner.owned.delete(record);
     this.records.delete(record.object);
-    for (const pd of this.pds.values()) pd.attached.delete(record);
+    // the PDs that attached it, not every PD: dissolving a session object in a system of 10 000 looked at each
+    if (record.attachedBy !== null) for (const pd of record.attachedBy) pd.attached.delete(record);
   }
 
   /** The seam-visible entries of a PD's object space. */
@@ -288,6 +291,7 @@ export class Core {
       this.check(this.native.delegate(this.rootEc, ROOT_PD_SEL, pd.sel, Crd.mem(page, order, Rights.MEM_RWX)), 'delegate');
       utcb.clear();
       pd.attached.set(record, page);
+      record.attachedBy?.add(pd);
     }
     const mapped = this.native.mapped(pd.native, page);
     if (mapped === null) throw new InvalidCapabilityError(record.ownSel, 'attach', pd.label);

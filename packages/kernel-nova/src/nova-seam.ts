@@ -84,6 +84,7 @@ export class NovaSeamKernel implements Kernel {
     for (const thread of [...record.threads]) thread.destroy();
     for (const owned of [...record.owned]) core.dissolve(owned);
     core.dropAll(record);
+    for (const attached of record.attached.keys()) attached.attachedBy?.delete(record);
     this.native.revoke(core.rootEc, Crd.obj(record.sel, 0), true);
     core.freeRootSel(record.sel);
     core.pds.delete(pd);

@@ -236,7 +236,7 @@ export class NovaKernelThread implements KernelThread {
     const memPage = core.allocMemory(pages, `${this.#label} dataspace ${own}`);
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
     pd.ramUsed += charged;
-    core.record({ ...this.#newRecord('dataspace', rootSel, own), size, memPage, pages });
+    core.record({ ...this.#newRecord('dataspace', rootSel, own), size, memPage, pages, attachedBy: new Set() });
     pd.allocator.reserve(own);
     if (this.#native.tracing) this.#native.emit({ operation: 'create-dataspace', pd: pd.label, thread: this.#label, selector: own, bytes: size, detail: `alloc_mem ${pages} pages, create_pt dataspace` });
     return own;
@@ -618,7 +618,7 @@ export class NovaKernelThread implements KernelThread {
   #newRecord(kind: ObjectKind, rootSel: number, ownSel: number): ObjectRecord {
     const object = this.#native.objectAt(this.#native.root, rootSel);
     if (object === null) throw new Error(`core: no object at root selector ${rootSel}`);
-    return { kind, owner: this.#pd, rootSel, object, ownSel, size: 0, memPage: 0, pages: 0, imprint: 0, contextId: 0 };
+    return { kind, owner: this.#pd, rootSel, object, ownSel, size: 0, memPage: 0, pages: 0, imprint: 0, contextId: 0, attachedBy: null };
   }
 
   #createError(status: Status, rootSel: number): KernelError {
