@@ -43,6 +43,23 @@ export const memoryCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'a PD that attached a dataspace is destroyed: the owner keeps the bytes, and dissolving it later still empties its view and refunds',
+    run(kernel) {
+      const owner = domain(kernel, 'owner', 2 * PAGE_SIZE, 8);
+      const peer = domain(kernel, 'peer');
+      const dataspace = owner.thread.allocDataspace(64);
+      const theirs = peer.thread.attach(kernel.delegate(owner.pd, dataspace, peer.pd));
+      const mine = owner.thread.attach(dataspace);
+      theirs[5] = 17;
+      kernel.destroyPd(peer.pd);
+      equal(mine[5], 17, 'the owner still sees what the peer wrote');
+      equal(mine.length, 64, 'the owner keeps the bytes');
+      owner.thread.dissolve(dataspace);
+      equal(mine.length, 0, 'owner view emptied');
+      equal(kernel.quota(owner.pd).ramUsed, 0, 'refunded');
+    },
+  },
+  {
     name: 'a dataspace passed in a message can be attached by the receiver',
     run(kernel) {
       const server = domain(kernel, 'server');
