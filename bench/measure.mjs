@@ -4,7 +4,8 @@
 
 const now = () => process.hrtime.bigint();
 
-function median(values) {
+/** The middle value of `values` (the upper middle of an even count). */
+export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }

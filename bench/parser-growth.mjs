@@ -15,6 +15,7 @@ import { XmlNode } from '@os/runtime';
 import { SESSION_ARGS_MAX, SessionArgs, SessionLabel } from '@os/session';
 // not a dependency of the workspace root, so not resolvable by name from bench/
 import { parseVfsConfig } from '../packages/libc-shim/dist/index.js';
+import { median } from './measure.mjs';
 
 const XML = 'ERR_OS_XML';
 const INIT = 'ERR_OS_INIT_CONFIG';
@@ -79,11 +80,6 @@ function sample(run, batch) {
   const start = now();
   for (let i = 0; i < batch; i++) run();
   return Number(now() - start) / batch;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { createHwKernel } from '@os/kernel-hw';
 import { Crd, KobjectType, NovaKernel, ROOT_PD_SEL, Status, XferKind, createNovaKernel } from '@os/kernel-nova';
 import { CapType, InitialCaps, ObjectType, Rights, Sel4Constants, Sel4Error, Sel4Kernel, createSel4Kernel } from '@os/kernel-sel4';
+import { median } from './measure.mjs';
 
 const RUNS = 3;
 /**
@@ -49,11 +50,11 @@ async function timeOnce(n, setup) {
 }
 
 /** Median ns of {@link RUNS} revokes ({@link RUNS_SMALL} up to {@link SMALL} capabilities), each on a fresh setup. */
-async function median(n, setup) {
+async function medianRevoke(n, setup) {
   const runs = n <= SMALL ? RUNS_SMALL : RUNS;
   const times = [];
   for (let run = 0; run < runs; run++) times.push(await timeOnce(n, setup));
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  return median(times);
 }
 
 /** Evenly spread indices of `n` holders, first and last included. */
@@ -241,7 +242,7 @@ export async function revokeCases(sizes = [10000, 100000]) {
   const results = new Map();
   for (const [family, kernel, setup] of cases) {
     for (let run = 0; run < WARMUP_RUNS; run++) await timeOnce(Math.min(...sizes), setup);
-    for (const n of sizes) results.set(`${family}.${n}.${kernel}`, await median(n, setup));
+    for (const n of sizes) results.set(`${family}.${n}.${kernel}`, await medianRevoke(n, setup));
   }
   return results;
 }

@@ -6,6 +6,7 @@ import { RpcObject, codec, defineInterface, method } from '@os/rpc';
 import { binaryTable, boot } from '@os/runtime';
 import { Connection, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { bootHelloTimer } from '../apps/hello-timer/dist/system.js';
+import { median } from './measure.mjs';
 
 /** `signal.K`: submit from one PD to a signal handler in another, until the handler ran. */
 export function signalBench(factory = createHwKernel) {
@@ -35,7 +36,7 @@ export async function virtualHour(runs, factory = createHwKernel) {
     if (value !== 0 || system.lines.length !== 3600) throw new Error(`virtual.hour: exit ${value}, ${system.lines.length} lines`);
     times.push(Number(process.hrtime.bigint() - start));
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return median(times);
 }
 
 /**

@@ -128,8 +128,7 @@ export class MappingDatabase {
     // below the top, a node's parent goes too: it drops its children at once instead of one delete
     // each, which in a wide tree shrinks (reallocates) the parent's set again and again
     this.#postOrder(node, (visited) => {
-      if (visited !== node) this.#unlink(visited, false);
-      else this.#unlink(visited);
+      this.#unlink(visited, visited === node);
       if (visited.children.size > 0) visited.children.clear();
     });
   }
