@@ -22,6 +22,10 @@ import {
   type TraceHook,
   findWaitCycle,
   InvalidArgumentError,
+  messageAccess,
+  entryOutcome,
+  followEntry,
+  describeFault as describe,
 } from '@os/kernel';
 import { IDENTITY_KIND_NAMES, IdentityKind, ObjectIdentity, type ObjectIdentityReference } from './object-identity.js';
 import { HwPd } from './pd.js';
@@ -48,6 +52,20 @@ export interface HwSignalData {
   readonly imprint: number;
   /** Submits since its last delivery. */
   readonly count: number;
+}
+
+const { length: lengthOf, capCount: capCountOf, caps: capsOf, deliver } = messageAccess;
+
+/**
+ * What a sender's message holds, read once: its length and capability count, checked, before
+ * anything is copied. Throws `MessageTooLargeError` or `TooManyCapabilitiesError`.
+ */
+function sentShape(message: Message): { length: number; capCount: number } {
+  const length = lengthOf(message);
+  const capCount = capCountOf(message);
+  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity)) throw new MessageTooLargeError(length, message.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  return { length, capCount };
 }
 
 /** Whom a blocked hw thread waits for: the thread it calls synchronously, and the servers of its queued calls. */
@@ -283,13 +301,13 @@ export class HwKernel {
     if (object.kind !== IdentityKind.IpcNode) {
       throw new WrongObjectKindError(capId, 'rpc_call', 'rpc-object', IDENTITY_KIND_NAMES[object.kind]);
     }
-    if (!(Number.isInteger(request.length) && request.length >= 0 && request.length <= request.capacity)) throw new MessageTooLargeError(request.length, request.capacity);
-    if (!(Number.isInteger(request.capCount) && request.capCount >= 0 && request.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(request.capCount, MAX_CAPS_PER_MESSAGE);
+    // each field of the sender's message is read once: what is checked is what is copied
+    const shape = sentShape(request);
     const server = object.thread as HwThread;
     if (server === caller) throw new DeadlockError([caller.label, caller.label]);
     if (this.#trace) this.#traceMessage('call', caller, capId, server, request, 'rpc_call');
-    if (server.idle) return this.#callDirect(caller, server, object, request);
-    return this.#callQueued(caller, server, object, request);
+    if (server.idle) return this.#callDirect(caller, server, object, request, shape.length, shape.capCount);
+    return this.#callQueued(caller, server, object, request, shape.length, shape.capCount);
   }
 
   /**
@@ -309,21 +327,23 @@ export class HwKernel {
    */
   rpc_reply(thread: HwThread): void {
     let call = thread.current;
+    if (call === null && thread.syncCaller === null) throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
+    if (call !== null && call.done) {
+      // The caller was destroyed mid-call: as on base-hw, the reply has no one to go to and is dropped.
+      if (!call.caller.alive) return;
+      throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
+    }
+    // a malformed reply is the server's error; the call stays unanswered
+    const shape = sentShape(thread.utcb);
     if (call === null) {
-      const caller = thread.syncCaller;
-      if (caller === null) throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
+      const caller = thread.syncCaller as HwThread;
       call = new PendingCall(caller, thread, thread.syncObject as ObjectIdentity);
       caller.syncTarget = null;
       caller.outgoing.add(call);
       thread.syncCaller = null;
       thread.current = call;
     }
-    if (call.done) {
-      // The caller was destroyed mid-call: as on base-hw, the reply has no one to go to and is dropped.
-      if (!call.caller.alive) return;
-      throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
-    }
-    this.#deliverReply(call, thread.utcb);
+    this.#deliverReply(call, thread.utcb, shape.length, shape.capCount);
   }
 
   /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
@@ -435,16 +455,17 @@ export class HwKernel {
 
   // ---------------------------------------------------------------- IPC internals
 
-  #callDirect(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message): Message | Promise<Message> {
+  #callDirect(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message, length: number, capCount: number): Message | Promise<Message> {
     const utcb = server.utcb;
-    this.#copyMessage(request, caller.pd, utcb, server.pd);
+    this.#copyMessage(request, length, capCount, caller.pd, utcb, server.pd);
     server.serving = true;
     server.syncCaller = caller;
     server.syncObject = object;
     caller.syncTarget = server;
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = (server.entry as HwEntry).request(object.badge, utcb);
+      // the entry is component code: what it throws, or returns other than nothing or a promise, is its fault
+      result = entryOutcome((server.entry as HwEntry).request(object.badge, utcb));
     } catch (fault) {
       return this.#directFault(caller, server, fault);
     }
@@ -458,9 +479,15 @@ export class HwKernel {
         if (server.queue.length > 0) this.#scheduleDrain(server);
         return early.reply as Message;
       }
+      let reply: { length: number; capCount: number };
+      try {
+        reply = sentShape(utcb);
+      } catch (malformed) {
+        return this.#directFault(caller, server, malformed);
+      }
       caller.syncTarget = null;
       if (!caller.alive) throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
-      this.#copyMessage(utcb, server.pd, request, caller.pd, true);
+      this.#copyMessage(utcb, reply.length, reply.capCount, server.pd, request, caller.pd, true);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
       // what arrived for the caller while it was inside the call is delivered once it is idle again
@@ -476,7 +503,7 @@ export class HwKernel {
     }
     server.syncCaller = null;
     this.#awaitEntry(server, call, result);
-    return call.done ? (call.reply as Message) : call.awaitable();
+    return call.done && call.reply !== null ? call.reply : call.awaitable();
   }
 
   #directFault(caller: HwThread, server: HwThread, fault: unknown): Message {
@@ -494,7 +521,7 @@ export class HwKernel {
     throw new ServerFaultError(server.label, describe(fault));
   }
 
-  #callQueued(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message): Promise<Message> {
+  #callQueued(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message, length: number, capCount: number): Promise<Message> {
     if (server.alive && server.blocked) {
       const cycle = this.#findCycle(caller, server);
       if (cycle !== null) throw new DeadlockError(cycle);
@@ -502,15 +529,16 @@ export class HwKernel {
     if (!server.alive) throw new CallAbortedError(server.label, 'its thread was destroyed');
     const call = new PendingCall(caller, server, object);
     // sized to the message, not the UTCB: a queued call holds only what was sent
-    const copy = caller.copies.take(request.length);
-    copy.copyBytesFrom(request, request.length);
+    const copy = caller.copies.take(length);
+    copy.copyBytesFrom(request, length);
+    const selectors = capsOf(request);
     const caps: (ObjectIdentity | null)[] = [];
-    for (let i = 0; i < request.capCount; i++) caps.push(caller.pd.lookup(request.caps[i] as number)?.identity ?? null);
+    for (let i = 0; i < capCount; i++) caps.push(caller.pd.lookup(selectors[i] as number)?.identity ?? null);
     call.request = copy;
     call.requestCaps = caps;
     caller.outgoing.add(call);
     server.queue.push(call);
-    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, target: server.label, bytes: request.length });
+    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, target: server.label, bytes: length });
     if (server.idle) this.#scheduleDrain(server);
     return call.awaitable();
   }
@@ -520,11 +548,20 @@ export class HwKernel {
     return findWaitCycle(caller, server, hwWaitsOn);
   }
 
-  #awaitEntry(server: HwThread, call: PendingCall | null, result: Promise<void>): void {
-    result.then(
-      () => this.#entryDone(server, call, null),
-      (fault: unknown) => this.#entryDone(server, call, fault),
-    );
+  /**
+   * Follows a suspended entry's promise (checked by `entryOutcome`, with no component code run since).
+   * One that cannot be followed (a proxy that passed for a promise) is the entry's fault, at once.
+   */
+  #awaitEntry(server: HwThread, call: PendingCall | null, pending: Promise<unknown>): void {
+    try {
+      followEntry(
+        pending,
+        () => this.#entryDone(server, call, null),
+        (fault: unknown) => this.#entryDone(server, call, fault),
+      );
+    } catch (fault) {
+      this.#entryDone(server, call, fault);
+    }
   }
 
   #entryDone(server: HwThread, call: PendingCall | null, fault: unknown): void {
@@ -540,14 +577,15 @@ export class HwKernel {
     if (server.queue.length > 0) this.#scheduleDrain(server);
   }
 
-  #deliverReply(call: PendingCall, reply: Message): void {
+  /** Delivers the reply in `reply` (`length` bytes and `capCount` caps, checked by the caller) to a pending call. */
+  #deliverReply(call: PendingCall, reply: Message, length: number, capCount: number): void {
     const caller = call.caller;
     call.done = true;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
     // every UTCB has the kernel's one size, so a reply that fit the server's fits the caller's
-    const copy = caller.copies.take(reply.length);
-    this.#copyMessage(reply, call.server.pd, copy, caller.pd, true);
+    const copy = caller.copies.take(length);
+    this.#copyMessage(reply, length, capCount, call.server.pd, copy, caller.pd, true);
     call.reply = copy;
     if (this.#trace) this.#traceMessage('reply', call.server, call.object.badge, caller, copy, 'rpc_reply');
     call.resolve?.(copy);
@@ -594,38 +632,47 @@ export class HwKernel {
     }
     const utcb = server.utcb;
     const request = call.request as Message;
-    utcb.copyBytesFrom(request, request.length);
+    utcb.copyBytesFrom(request, lengthOf(request));
     const caps = call.requestCaps as (ObjectIdentity | null)[];
     if (caps.length > 0 && !server.pd.hasRoomFor(caps.map((identity) => identity ?? undefined))) {
       this.#fail(call, new CapSpaceExhaustedError(server.pd.label, server.pd.capSpaceSize));
       return;
     }
     let fresh = 0;
+    const received = capsOf(utcb);
     for (let i = 0; i < caps.length; i++) {
       const identity = caps[i];
-      if (identity === null || identity === undefined) utcb.caps[i] = INVALID_SELECTOR;
+      if (identity === null || identity === undefined) received[i] = INVALID_SELECTOR;
       else {
         const held = server.pd.holds(identity);
         const capId = server.pd.insert(identity);
-        utcb.caps[i] = capId;
+        received[i] = capId;
         if (!held && capId !== INVALID_SELECTOR) fresh |= 1 << i;
       }
     }
-    utcb.capCount = caps.length;
-    utcb.freshCaps = fresh;
+    deliver(utcb, lengthOf(request), caps.length, fresh);
     call.request = null;
     call.requestCaps = null;
     server.serving = true;
     server.current = call;
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = (server.entry as HwEntry).request(call.object.badge, utcb);
+      result = entryOutcome((server.entry as HwEntry).request(call.object.badge, utcb));
     } catch (fault) {
       this.#entryDone(server, call, fault);
       return;
     }
     if (result === undefined) {
-      if (!call.done) this.#deliverReply(call, utcb);
+      if (!call.done) {
+        let reply: { length: number; capCount: number };
+        try {
+          reply = sentShape(utcb);
+        } catch (malformed) {
+          this.#entryDone(server, call, malformed);
+          return;
+        }
+        this.#deliverReply(call, utcb, reply.length, reply.capCount);
+      }
       server.current = null;
       server.serving = false;
       return;
@@ -668,9 +715,9 @@ export class HwKernel {
     const data = this.#takeSignal(context, thread.pd);
     if (this.#trace) this.emit({ operation: 'signal-deliver', pd: thread.pd.label, thread: thread.label, selector: data.context, detail: `imprint=${data.imprint} count=${data.count}` });
     thread.serving = true;
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = (thread.entry as HwEntry).signal(data.context, data.imprint, data.count);
+      result = entryOutcome((thread.entry as HwEntry).signal(data.context, data.imprint, data.count));
     } catch (fault) {
       this.#entryDone(thread, null, fault);
       return;
@@ -683,35 +730,38 @@ export class HwKernel {
   }
 
   /**
-   * Copies bytes and translates carried capability ids from `fromPd`'s space into `toPd`'s. A request
+   * Copies `length` bytes and translates the first `capCount` capability ids (both checked by the
+   * caller, read once) from `fromPd`'s space into `toPd`'s. Each selector is read once. A request
    * either fits whole or is refused with `CapSpaceExhaustedError` before anything is translated. A
    * reply cannot be refused once the server has acted: a capability that finds no room in the
-   * caller's space arrives as the invalid capability. `to.freshCaps` marks the slots that made a new
-   * entry in `toPd`'s space.
+   * caller's space arrives as the invalid capability. `to`'s fresh mask marks the slots that made a
+   * new entry in `toPd`'s space.
    */
-  #copyMessage(from: Message, fromPd: HwPd, to: Message, toPd: HwPd, reply = false): void {
-    const length = from.length;
+  #copyMessage(from: Message, length: number, capCount: number, fromPd: HwPd, to: Message, toPd: HwPd, reply = false): void {
     if (length > to.capacity) throw new MessageTooLargeError(length, to.capacity);
     to.copyBytesFrom(from, length);
-    const capCount = from.capCount;
-    if (capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
-    if (capCount > 1 && !reply && !toPd.hasRoomFor(Array.from(from.caps.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))) {
-      throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
+    if (capCount === 0) {
+      deliver(to, length, 0, 0);
+      return;
     }
+    const selectors = capsOf(from);
+    const identities: (ObjectIdentity | undefined)[] = [];
+    for (let i = 0; i < capCount; i++) identities.push(fromPd.lookup(selectors[i] as number)?.identity);
+    if (capCount > 1 && !reply && !toPd.hasRoomFor(identities)) throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
+    const received = capsOf(to);
     let fresh = 0;
     for (let i = 0; i < capCount; i++) {
-      const identity = fromPd.lookup(from.caps[i] as number)?.identity;
+      const identity = identities[i];
       if (identity === undefined) {
-        to.caps[i] = INVALID_SELECTOR;
+        received[i] = INVALID_SELECTOR;
         continue;
       }
       const held = toPd.holds(identity);
       const capId = !reply || held || toPd.hasRoomFor([identity]) ? toPd.insert(identity) : INVALID_SELECTOR;
-      to.caps[i] = capId;
+      received[i] = capId;
       if (!held && capId !== INVALID_SELECTOR) fresh |= 1 << i;
     }
-    to.capCount = capCount;
-    to.freshCaps = fresh;
+    deliver(to, length, capCount, fresh);
   }
 
   #traceMessage(operation: 'call' | 'reply', actor: HwThread, selector: number, peer: HwThread, message: Message, native: string): void {
@@ -791,9 +841,4 @@ export class HwKernel {
   #checkThread(thread: HwThread): void {
     if (!thread.alive) throw new DestroyedError(`thread "${thread.label}"`);
   }
-}
-
-function describe(fault: unknown): string {
-  if (fault instanceof Error) return `${fault.name}: ${fault.message}`;
-  return String(fault);
 }

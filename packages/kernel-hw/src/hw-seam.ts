@@ -17,6 +17,9 @@ import {
   ThreadStateError,
   WrongObjectKindError,
   InvalidArgumentError,
+  entryOutcome,
+  followEntry,
+  messageAccess,
 } from '@os/kernel';
 import { HwKernel, type HwKernelOptions } from './hw-kernel.js';
 import { IDENTITY_KIND_NAMES, IdentityKind } from './object-identity.js';
@@ -30,9 +33,13 @@ const SEAM_KINDS: Record<IdentityKind, ObjectKind | null> = {
   [IdentityKind.Dataspace]: 'dataspace',
 };
 
-/** Acknowledges every capability a message brought in, as base-hw's IPC library does on receipt. */
+const { capCount: capCountOf, caps: capsOf } = messageAccess;
+
+/** Acknowledges every capability a message the kernel delivered brought in, as base-hw's IPC library does on receipt. */
 function ackCaps(kernel: HwKernel, thread: HwThread, message: Message): void {
-  for (let i = 0; i < message.capCount; i++) kernel.cap_ack(thread, message.caps[i] as number);
+  const count = capCountOf(message);
+  const caps = capsOf(message);
+  for (let i = 0; i < count; i++) kernel.cap_ack(thread, caps[i] as number);
 }
 
 /**
@@ -73,7 +80,7 @@ class HwKernelThread implements KernelThread {
   call(object: Selector): Message | Promise<Message> {
     const reply = this.#kernel.rpc_call(this.#thread, object);
     if (reply instanceof Promise) return reply.then(this.#ackReply);
-    if (reply.capCount !== 0) ackCaps(this.#kernel, this.#thread, reply);
+    if (capCountOf(reply) !== 0) ackCaps(this.#kernel, this.#thread, reply);
     return reply;
   }
 
@@ -82,13 +89,15 @@ class HwKernelThread implements KernelThread {
     const thread = this.#thread;
     const entry: HwEntry = {
       request(badge, utcb) {
-        if (utcb.capCount !== 0) ackCaps(kernel, thread, utcb);
+        if (capCountOf(utcb) !== 0) ackCaps(kernel, thread, utcb);
+        // the kernel follows (or refuses) what the handler returns: see entryOutcome
         return handler.onCall(badge, utcb);
       },
       signal(context, imprint, count) {
-        let result: void | Promise<void>;
+        let result: Promise<unknown> | undefined;
         try {
-          result = handler.onSignal(imprint, count);
+          // a result other than nothing or a promise is the handler's fault, as a throw is
+          result = entryOutcome(handler.onSignal(imprint, count));
         } catch (fault) {
           if (context !== INVALID_SELECTOR) kernel.signal_ack(thread, context);
           throw fault;
@@ -97,12 +106,27 @@ class HwKernelThread implements KernelThread {
           if (context !== INVALID_SELECTOR) kernel.signal_ack(thread, context);
           return;
         }
+        const pending = result;
         const ack = (): void => {
           if (kernel.identity(thread.pd, context) !== undefined) kernel.signal_ack(thread, context);
         };
-        return result.then(ack, (fault: unknown) => {
-          ack();
-          throw fault;
+        return new Promise<void>((resolve, reject) => {
+          const fail = (fault: unknown): void => {
+            ack();
+            reject(fault);
+          };
+          try {
+            followEntry(
+              pending,
+              () => {
+                ack();
+                resolve();
+              },
+              fail,
+            );
+          } catch (fault) {
+            fail(fault);
+          }
         });
       },
     };

@@ -9,7 +9,30 @@ import { NovaPd } from './pd.js';
 import { NovaPt, type PortalEntry } from './pt.js';
 import { NovaSm, SmOp, type SmResult, type SmWaiter } from './sm.js';
 import { Status, statusName } from './status.js';
-import { TYPED_ITEM_BYTES, TypedItem, Utcb } from './utcb.js';
+import { TYPED_ITEM_BYTES, TypedItem, Utcb, utcbAccess } from './utcb.js';
+import { describeFault as describe, entryOutcome, followEntry, messageAccess } from '@os/kernel';
+
+const { length: lengthOf } = messageAccess;
+const { itemCount: itemCountOf, setItemCount, items: itemsOf, xlt: xltOf, del: delOf } = utcbAccess;
+
+/** A message's untyped bytes and typed items, read once from a UTCB and checked. */
+interface Shape {
+  readonly length: number;
+  readonly count: number;
+}
+
+/**
+ * The shape of the message in `utcb`, each field read once: null unless the length is an integer
+ * that fits and the item count an integer up to the items appended, together within the UTCB.
+ */
+function shapeOf(utcb: Utcb): Shape | null {
+  const length = lengthOf(utcb);
+  const count = itemCountOf(utcb);
+  const capacity = utcb.capacity;
+  if (!(Number.isInteger(length) && length >= 0 && length <= capacity)) return null;
+  if (!(Number.isInteger(count) && count >= 0 && count <= itemsOf(utcb).length && length + count * TYPED_ITEM_BYTES <= capacity)) return null;
+  return { length, count };
+}
 
 /** Sizes of a NOVA kernel instance. */
 export interface NovaKernelOptions {
@@ -307,10 +330,14 @@ export class NovaKernel {
     const from = this.#object(caller, sender, KobjectType.PD, 0) as NovaPd | null;
     if (to === null || from === null) return Status.BAD_CAP;
     const utcb = caller.utcb;
+    const shape = shapeOf(utcb);
+    if (shape === null || !Crd.is(window)) return Status.BAD_PAR;
+    const items = itemsOf(utcb);
     const result = new TypedItem();
-    for (let i = 0; i < utcb.itemCount; i++) {
-      this.mdb.transfer(from, utcb.items[i] as TypedItem, to, Crd.NULL, window, result);
-      if (this.#trace) this.emit({ operation: 'delegate', pd: from.label, thread: caller.label, selector: (utcb.items[i] as TypedItem).crd.base, target: to.label, caps: [result.crd.base], detail: `delegate ${result.crd.toString()}` });
+    for (let i = 0; i < shape.count; i++) {
+      const item = items[i] as TypedItem;
+      this.mdb.transfer(from, item, to, Crd.NULL, window, result);
+      if (this.#trace) this.emit({ operation: 'delegate', pd: from.label, thread: caller.label, selector: item.crd.base, target: to.label, caps: [result.crd.base], detail: `delegate ${result.crd.toString()}` });
     }
     return Status.SUCCESS;
   }
@@ -427,18 +454,20 @@ export class NovaKernel {
     if (node === undefined || node.object.type !== KobjectType.PT || (node.rights & Rights.PT_CALL) === 0 || !caller.alive) return Status.BAD_CAP;
     const portal = node.object as NovaPt;
     const request = caller.utcb;
-    if (!(Number.isInteger(request.length) && request.length >= 0 && request.length <= request.capacity) || request.length + request.itemCount * 16 > request.capacity) return Status.BAD_PAR;
+    // each field of the sender's UTCB is read once: what is checked is what is transferred
+    const shape = shapeOf(request);
+    if (shape === null) return Status.BAD_PAR;
     if (caller.sc === null) return Status.BAD_PAR;
     const server = portal.ec;
     if (!server.alive) return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed', false, null);
     if (server === caller) return this.#refuse(caller, Status.COM_TIM, server, 'the portal leads to the calling EC itself', false, [caller.label, caller.label]);
-    if (server.ready) return this.#callDirect(caller, server, portal, pt, request);
+    if (server.ready) return this.#callDirect(caller, server, portal, pt, request, shape);
     if ((flags & DISABLE_BLOCKING) !== 0) return this.#refuse(caller, Status.COM_TIM, server, 'the EC is busy and the call must not block', false, null);
     if (server.blocked) {
       const cycle = this.#findCycle(caller, server);
       if (cycle !== null) return this.#refuse(caller, Status.COM_TIM, server, 'helping would go round a cycle forever', false, cycle);
     }
-    return this.#callQueued(caller, server, portal, pt, request);
+    return this.#callQueued(caller, server, portal, pt, request, shape);
   }
 
   /**
@@ -457,7 +486,10 @@ export class NovaKernel {
     const call = ec.current;
     if (call === null) return Status.BAD_PAR;
     if (call.done) return call.caller.alive ? Status.BAD_PAR : Status.SUCCESS;
-    this.#deliverReply(call, ec.utcb);
+    // a malformed reply is refused; the call stays unanswered
+    const shape = shapeOf(ec.utcb);
+    if (shape === null) return Status.BAD_PAR;
+    this.#deliverReply(call, ec.utcb, shape);
     return Status.SUCCESS;
   }
 
@@ -502,9 +534,9 @@ export class NovaKernel {
     return status;
   }
 
-  #callDirect(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb): Status | Promise<NovaReply> {
+  #callDirect(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb, shape: Shape): Status | Promise<NovaReply> {
     const utcb = server.utcb;
-    this.#transfer(caller.pd, request, server, utcb);
+    this.#transfer(caller.pd, request, shape, server, utcb);
     if (this.#trace) this.#traceMessage('call', caller, selector, server, utcb, 'call');
     const sc = caller.sc as NovaSc;
     sc.activations++;
@@ -514,9 +546,10 @@ export class NovaKernel {
     server.partnerSc = server.sc;
     server.sc = sc;
     caller.waitingOn = server;
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = portal.entry(portal.id, utcb);
+      // the entry is component code: what it throws, or returns other than nothing or a promise, is its fault
+      result = entryOutcome(portal.entry(portal.id, utcb));
     } catch (fault) {
       return this.#directFault(caller, server, fault);
     }
@@ -532,7 +565,9 @@ export class NovaKernel {
       }
       if (!caller.alive) return Status.COM_ABT;
       if (!server.alive) return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed during the call', false, null);
-      this.#transfer(server.pd, utcb, caller, request);
+      const reply = shapeOf(utcb);
+      if (reply === null) return this.#directFault(caller, server, MALFORMED_REPLY);
+      this.#transfer(server.pd, utcb, reply, caller, request);
       if (this.#trace) this.#traceMessage('reply', server, portal.id, caller, request, 'reply');
       if (server.queue.length > 0) this.#scheduleDrain(server);
       if (caller.queue.length > 0 && caller.ready) this.#scheduleDrain(caller);
@@ -563,13 +598,16 @@ export class NovaKernel {
     }
     const to = caller.utcb;
     const from = call.utcb;
-    to.copyBytesFrom(from, from.length);
-    for (let i = 0; i < from.itemCount; i++) {
-      const item = from.items[i] as TypedItem;
+    to.copyBytesFrom(from, lengthOf(from));
+    setItemCount(to, 0);
+    const count = itemCountOf(from);
+    const fromItems = itemsOf(from);
+    const toItems = itemsOf(to);
+    for (let i = 0; i < count; i++) {
+      const item = fromItems[i] as TypedItem;
       to.appendItem(item.kind, item.crd, item.hotspot);
-      (to.items[i] as TypedItem).delegated = item.delegated;
+      (toItems[i] as TypedItem).delegated = item.delegated;
     }
-    to.itemCount = from.itemCount;
     return Status.SUCCESS;
   }
 
@@ -596,15 +634,20 @@ export class NovaKernel {
     return this.#refuse(caller, Status.COM_ABT, server, describe(fault), true, null);
   }
 
-  #callQueued(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb): Promise<NovaReply> {
+  #callQueued(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb, shape: Shape): Promise<NovaReply> {
     const call = new PendingCall(caller, server, portal, caller.sc);
     // sized to what was sent: the untyped words and the typed items, which count against a UTCB's capacity
-    const copy = caller.copies.take(request.length + request.itemCount * TYPED_ITEM_BYTES, Utcb);
-    copy.copyFrom(request);
+    const copy = caller.copies.take(shape.length + shape.count * TYPED_ITEM_BYTES, Utcb);
+    copy.copyBytesFrom(request, shape.length);
+    const items = itemsOf(request);
+    for (let i = 0; i < shape.count; i++) {
+      const item = items[i] as TypedItem;
+      copy.appendItem(item.kind, item.crd, item.hotspot);
+    }
     call.request = copy;
     caller.outgoing.add(call);
     server.queue.push(call);
-    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, selector, target: server.label, bytes: request.length, detail: 'call (helping: the EC is busy)' });
+    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, selector, target: server.label, bytes: shape.length, detail: 'call (helping: the EC is busy)' });
     if (server.ready) this.#scheduleDrain(server);
     return call.awaitable();
   }
@@ -614,11 +657,20 @@ export class NovaKernel {
     return findWaitCycle(caller, server, novaWaitsOn);
   }
 
-  #awaitEntry(server: NovaEc, call: PendingCall, result: Promise<void>): void {
-    result.then(
-      () => this.#entryDone(server, call, null),
-      (fault: unknown) => this.#entryDone(server, call, fault ?? 'undefined'),
-    );
+  /**
+   * Follows a suspended entry's promise (checked by `entryOutcome`, with no component code run since).
+   * One that cannot be followed (a proxy that passed for a promise) is the entry's fault, at once.
+   */
+  #awaitEntry(server: NovaEc, call: PendingCall, pending: Promise<unknown>): void {
+    try {
+      followEntry(
+        pending,
+        () => this.#entryDone(server, call, null),
+        (fault: unknown) => this.#entryDone(server, call, fault ?? 'undefined'),
+      );
+    } catch (fault) {
+      this.#entryDone(server, call, fault);
+    }
   }
 
   #entryDone(server: NovaEc, call: PendingCall, fault: unknown): void {
@@ -634,12 +686,13 @@ export class NovaKernel {
     if (server.queue.length > 0) this.#scheduleDrain(server);
   }
 
-  #deliverReply(call: PendingCall, reply: Utcb): void {
+  /** Delivers the reply in `reply` (of `shape`, checked by the caller) to a pending call. */
+  #deliverReply(call: PendingCall, reply: Utcb, shape: Shape): void {
     const caller = call.caller;
     call.done = true;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
-    this.#transfer(call.server.pd, reply, caller, call.replyUtcb(reply.length + reply.itemCount * TYPED_ITEM_BYTES));
+    this.#transfer(call.server.pd, reply, shape, caller, call.replyUtcb(shape.length + shape.count * TYPED_ITEM_BYTES));
     call.status = Status.SUCCESS;
     if (this.#trace) this.#traceMessage('reply', call.server, call.pt.id, caller, call.utcb, 'reply');
     call.resolve?.(call);
@@ -682,22 +735,31 @@ export class NovaKernel {
       return;
     }
     const utcb = server.utcb;
-    this.#transfer(call.caller.pd, call.request as Utcb, server, utcb);
+    const request = call.request as Utcb;
+    // the kernel's own copy, made from a checked message
+    this.#transfer(call.caller.pd, request, { length: lengthOf(request), count: itemCountOf(request) }, server, utcb);
     call.request = null;
     server.busy = true;
     server.current = call;
     server.partnerSc = server.sc;
     server.sc = call.sc;
     if (call.sc !== null) call.sc.activations++;
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = call.pt.entry(call.pt.id, utcb);
+      result = entryOutcome(call.pt.entry(call.pt.id, utcb));
     } catch (fault) {
       this.#entryDone(server, call, fault);
       return;
     }
     if (result === undefined) {
-      if (!call.done) this.#deliverReply(call, utcb);
+      if (!call.done) {
+        const reply = shapeOf(utcb);
+        if (reply === null) {
+          this.#entryDone(server, call, MALFORMED_REPLY);
+          return;
+        }
+        this.#deliverReply(call, utcb, reply);
+      }
       server.current = null;
       this.#leave(server);
       return;
@@ -705,23 +767,30 @@ export class NovaKernel {
     this.#awaitEntry(server, call, result);
   }
 
-  /** Copies the untyped words and transfers the typed items of `from` (sent by `fromPd`) into `receiver`'s `to`. */
-  #transfer(fromPd: NovaPd, from: Utcb, receiver: NovaEc, to: Utcb): void {
-    to.copyBytesFrom(from, from.length <= to.capacity ? from.length : to.capacity);
-    const count = from.itemCount;
-    to.itemCount = 0;
+  /**
+   * Copies the untyped words and transfers the typed items of `from` (sent by `fromPd`, of `shape`,
+   * checked and read once by the caller) into `receiver`'s `to`.
+   */
+  #transfer(fromPd: NovaPd, from: Utcb, shape: Shape, receiver: NovaEc, to: Utcb): void {
+    const { length, count } = shape;
+    to.copyBytesFrom(from, length <= to.capacity ? length : to.capacity);
+    setItemCount(to, 0);
     if (count === 0) return;
     receiver.prepareReceive?.(to, count);
-    const items = to.items;
+    const xlt = xltOf(to);
+    const del = delOf(to);
+    const fromItems = itemsOf(from);
+    const items = itemsOf(to);
     while (items.length < count) items.push(new TypedItem());
-    for (let i = 0; i < count; i++) this.mdb.transfer(fromPd, from.items[i] as TypedItem, receiver.pd, to.xlt, to.del, items[i] as TypedItem);
-    to.itemCount = count;
+    for (let i = 0; i < count; i++) this.mdb.transfer(fromPd, fromItems[i] as TypedItem, receiver.pd, xlt, del, items[i] as TypedItem);
+    setItemCount(to, count);
   }
 
   #traceMessage(operation: 'call' | 'reply', actor: NovaEc, selector: number, peer: NovaEc, message: Utcb, native: string): void {
     const caps: number[] = [];
-    for (let i = 0; i < message.itemCount; i++) caps.push((message.items[i] as TypedItem).crd.base);
-    this.emit({ operation, pd: actor.pd.label, thread: actor.label, selector, target: peer.label, bytes: message.length, caps, detail: native });
+    const items = itemsOf(message);
+    for (let i = 0, count = itemCountOf(message); i < count; i++) caps.push((items[i] as TypedItem).crd.base);
+    this.emit({ operation, pd: actor.pd.label, thread: actor.label, selector, target: peer.label, bytes: lengthOf(message), caps, detail: native });
   }
 
   // ------------------------------------------------------------------ internals: semaphores
@@ -875,11 +944,9 @@ export class NovaKernel {
   }
 }
 
+/** What a call faults with when the server left a malformed reply (a length or item count that does not fit). */
+const MALFORMED_REPLY = new TypeError('its reply is malformed: the length or typed-item count does not fit the UTCB');
+
 function isCount(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
-}
-
-function describe(fault: unknown): string {
-  if (fault instanceof Error) return `${fault.name}: ${fault.message}`;
-  return String(fault);
 }

@@ -23,6 +23,10 @@ import {
   WrongObjectKindError,
   pageRound,
   InvalidArgumentError,
+  describeFault,
+  entryOutcome,
+  followEntry,
+  messageAccess,
 } from '@os/kernel';
 import type { Core, ObjectRecord, SeamPd } from './core.js';
 import { Crd, MAX_ORDER, Rights } from './crd.js';
@@ -32,7 +36,22 @@ import { EcOp, type NovaKernel } from './nova-kernel.js';
 import type { NovaPt, PortalEntry } from './pt.js';
 import { SmOp, type SmResult } from './sm.js';
 import { Status, statusName } from './status.js';
-import { type Utcb, XferKind } from './utcb.js';
+import { type TypedItem, type Utcb, XferKind, utcbAccess } from './utcb.js';
+
+const { length: lengthOf, capCount: capCountOf, caps: capsOf, deliver } = messageAccess;
+const { itemCount: itemCountOf, setItemCount, items: itemsOf, del: delOf } = utcbAccess;
+
+/**
+ * The capability count of the message in `utcb`, its length and count each read once and checked:
+ * throws `MessageTooLargeError` or `TooManyCapabilitiesError`.
+ */
+function sentCapCount(utcb: Utcb): number {
+  const length = lengthOf(utcb);
+  const capCount = capCountOf(utcb);
+  if (!(Number.isInteger(length) && length >= 0 && length <= utcb.capacity)) throw new MessageTooLargeError(length, utcb.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  return capCount;
+}
 
 /** The translate window Genode opens before every IPC: the whole object space. */
 const WHOLE_SPACE = Crd.obj(0, MAX_ORDER);
@@ -147,17 +166,17 @@ export class NovaKernelThread implements KernelThread {
 
   call(object: Selector): Message | Promise<Message> {
     const utcb = this.#ep.utcb;
-    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
-    if (!(Number.isInteger(utcb.capCount) && utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
+    // each field is read once: what is checked is what is sent
+    const capCount = sentCapCount(utcb);
     const target = this.#native.objectAt(this.#pd.native, object);
     // a dataspace is a portal into core, as Genode names dataspaces, but no RPC object of the seam
     if (target !== null && target.type === KobjectType.PT && (target as NovaPt).ec === this.#core.coreEp) throw this.#kindError(object, 'call', 'rpc-object');
-    if (utcb.capCount > 0) this.#sendCaps(utcb, this.#peerOf(object));
-    else utcb.itemCount = 0;
+    if (capCount > 0) this.#sendCaps(utcb, capCount, this.#peerOf(object));
+    else setItemCount(utcb, 0);
     const result = this.#native.call(this.#ep, object);
     if (typeof result === 'number') {
       if (result !== Status.SUCCESS) throw this.#callError(result, this.#ep.failure, object);
-      if (utcb.itemCount !== 0) this.#receiveCaps(utcb);
+      if (itemCountOf(utcb) !== 0) this.#receiveCaps(utcb);
       else this.#receiveNoCaps(utcb);
       return utcb;
     }
@@ -345,13 +364,14 @@ export class NovaKernelThread implements KernelThread {
     return this.#core.pds.get((target as NovaPt).ec.pd.serial) ?? null;
   }
 
-  /** Turns the seam's selectors into typed items, translate-or-delegate as base-nova sends them. */
-  #sendCaps(utcb: Utcb, peer: SeamPd | null): void {
-    utcb.itemCount = 0;
+  /** Turns the seam's first `capCount` selectors (checked) into typed items, translate-or-delegate as base-nova sends them; each is read once. */
+  #sendCaps(utcb: Utcb, capCount: number, peer: SeamPd | null): void {
+    setItemCount(utcb, 0);
     let fresh = 0;
     const native = this.#native;
-    for (let i = 0; i < utcb.capCount; i++) {
-      const selector = utcb.caps[i] as number;
+    const caps = capsOf(utcb);
+    for (let i = 0; i < capCount; i++) {
+      const selector = caps[i] as number;
       const valid = native.objectAt(this.#pd.native, selector) !== null;
       const crd = valid ? Crd.obj(selector, 0) : Crd.NULL;
       if (!utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, crd, i)) throw new MessageTooLargeError(utcb.length + (i + 1) * 16, utcb.capacity);
@@ -360,14 +380,13 @@ export class NovaKernelThread implements KernelThread {
     if (fresh > 0 && peer !== null) {
       this.#core.ensureRoom(peer, fresh);
       // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they would be lost
-      if (peer.allocator.findBlock(windowOrder(utcb.capCount)) === null) throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
+      if (peer.allocator.findBlock(windowOrder(capCount)) === null) throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
     }
   }
 
   /** A message without typed items arrived: it carries no caps. */
   #receiveNoCaps(utcb: Utcb): void {
-    utcb.capCount = 0;
-    utcb.freshCaps = 0;
+    deliver(utcb, lengthOf(utcb), 0, 0);
   }
 
   /**
@@ -375,27 +394,30 @@ export class NovaKernelThread implements KernelThread {
    * delegated (rather than translated) is a new mapping in this PD: its slot is marked fresh.
    */
   #receiveCaps(utcb: Utcb): void {
-    const count = Math.min(utcb.itemCount, MAX_CAPS_PER_MESSAGE);
+    // the kernel wrote these items: the count is its own
+    const count = Math.min(itemCountOf(utcb), MAX_CAPS_PER_MESSAGE);
     const native = this.#native;
+    const items = itemsOf(utcb);
+    const caps = capsOf(utcb);
     let moved: Map<number, number> | null = null;
     let fresh = 0;
     for (let i = 0; i < count; i++) {
-      const crd = utcb.item(i).crd;
+      const item = items[i] as TypedItem;
+      const crd = item.crd;
       let selector = crd.isNull ? INVALID_SELECTOR : crd.base;
       if (selector !== INVALID_SELECTOR && native.objectAt(this.#pd.native, selector) === null) selector = (moved?.get(selector) ?? INVALID_SELECTOR);
-      else if (selector !== INVALID_SELECTOR && utcb.item(i).delegated) {
+      else if (selector !== INVALID_SELECTOR && item.delegated) {
         // an object of this PD's own came back: it belongs under its own selector, which its server knows
         const home = this.#core.rehome(this.#pd, selector);
         if (home !== selector) (moved ??= new Map()).set(selector, home);
         selector = home;
         fresh |= 1 << i;
       }
-      utcb.caps[i] = selector;
+      caps[i] = selector;
     }
-    utcb.capCount = count;
-    utcb.freshCaps = fresh;
-    utcb.itemCount = 0;
-    const window = utcb.del;
+    deliver(utcb, lengthOf(utcb), count, fresh);
+    setItemCount(utcb, 0);
+    const window = delOf(utcb);
     if (!window.isNull) {
       this.#pd.allocator.release(window.start, window.count);
       utcb.del = Crd.NULL;
@@ -403,19 +425,19 @@ export class NovaKernelThread implements KernelThread {
   }
 
   #prepareReply(utcb: Utcb): void {
-    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
-    if (utcb.capCount > MAX_CAPS_PER_MESSAGE) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
-    if (utcb.capCount > 0) this.#sendCaps(utcb, null);
-    else utcb.itemCount = 0;
+    const capCount = sentCapCount(utcb);
+    if (capCount > 0) this.#sendCaps(utcb, capCount, null);
+    else setItemCount(utcb, 0);
   }
 
   /** The entry of every portal of this thread (Genode's `_activation_entry`): dispatch by portal id. */
   #activate(id: number, utcb: Utcb): void | Promise<void> {
-    if (utcb.itemCount !== 0) this.#receiveCaps(utcb);
+    if (itemCountOf(utcb) !== 0) this.#receiveCaps(utcb);
     else this.#receiveNoCaps(utcb);
     if (id === this.#proxyId) return this.#deliverSignals(utcb);
     const handler = this.#handler;
     if (handler === null) return this.#callBeforeServe(id, utcb);
+    // the kernel follows (or refuses) what the handler returns: see entryOutcome
     const result = handler.onCall(id, utcb);
     if (result === undefined) {
       this.#prepareReply(utcb);
@@ -426,7 +448,7 @@ export class NovaKernelThread implements KernelThread {
 
   async #callBeforeServe(id: number, utcb: Utcb): Promise<void> {
     await this.#served;
-    const result = (this.#handler as EntrypointHandler).onCall(id, utcb);
+    const result = entryOutcome((this.#handler as EntrypointHandler).onCall(id, utcb));
     if (result === undefined) this.reply();
     else await result;
   }
@@ -553,19 +575,31 @@ export class NovaKernelThread implements KernelThread {
     if (native.tracing) {
       native.emit({ operation: 'signal-deliver', pd: this.#pd.label, thread: this.#label, selector: signal.record.ownSel, detail: `sm_ctrl down: value=${signal.record.contextId} count=${signal.count}, via the signal-proxy portal` });
     }
-    let result: void | Promise<void>;
+    let result: Promise<unknown> | undefined;
     try {
-      result = handler.onSignal(signal.record.imprint, signal.count);
+      // a result other than nothing or a promise is the handler's fault, as a throw is
+      result = entryOutcome(handler.onSignal(signal.record.imprint, signal.count));
     } catch (fault) {
       this.#traceFault(fault);
       return undefined;
     }
     if (result === undefined) return undefined;
-    return result.catch((fault: unknown) => this.#traceFault(fault));
+    const pending = result;
+    return new Promise<void>((resolve) => {
+      const fail = (fault: unknown): void => {
+        this.#traceFault(fault);
+        resolve();
+      };
+      try {
+        followEntry(pending, resolve, fail);
+      } catch (fault) {
+        fail(fault);
+      }
+    });
   }
 
   #traceFault(fault: unknown): void {
-    if (this.#native.tracing) this.#native.emit({ operation: 'fault', pd: this.#pd.label, thread: this.#label, detail: fault instanceof Error ? `${fault.name}: ${fault.message}` : String(fault) });
+    if (this.#native.tracing) this.#native.emit({ operation: 'fault', pd: this.#pd.label, thread: this.#label, detail: describeFault(fault) });
   }
 
   // ------------------------------------------------------------------ internals: timer

@@ -1,4 +1,5 @@
-export { Message, MessageSlab, type MessageClass, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR } from './message.js';
+export { Message, MessageSlab, type MessageClass, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR, messageAccess, type MessageAccess } from './message.js';
+export { entryOutcome, followEntry, describeFault } from './entry-result.js';
 export {
   KernelError,
   InvalidArgumentError,
@@ -39,3 +40,4 @@ export type { Clock, ClockTimer } from './clock.js';
 export { RealClock } from './real-clock.js';
 export { VirtualClock, seededRandom } from './virtual-clock.js';
 export { findWaitCycle, type WaitingThread } from './wait-cycle.js';
+export { hardenShared } from './harden-shared.js';

@@ -5,34 +5,63 @@ export const MAX_CAPS_PER_MESSAGE = 4;
 export const INVALID_SELECTOR = 0;
 
 /**
+ * A kernel's reads and writes of a {@link Message}: straight to its private state, never through a
+ * property, so nothing a component did to its buffer runs code in the kernel or answers one read
+ * differently from the next. Each function reads (or writes) its field once.
+ */
+export interface MessageAccess {
+  /** The length as the holder last set it (any value: check it before use). */
+  readonly length: (message: Message) => number;
+  /** The capability count as the holder last set it (any value: check it before use). */
+  readonly capCount: (message: Message) => number;
+  /** The buffer's own bytes. */
+  readonly bytes: (message: Message) => Uint8Array;
+  /** The buffer's own words. */
+  readonly words: (message: Message) => Int32Array;
+  /** The buffer's own capability selectors. */
+  readonly caps: (message: Message) => Int32Array;
+  /** Sets what a delivery left: the length, the capability count and which capabilities are fresh. */
+  readonly deliver: (message: Message, length: number, capCount: number, freshCaps: number) => void;
+}
+
+let access: MessageAccess | undefined;
+
+/**
  * An IPC buffer: the bytes of one message plus the capability selectors it carries.
  *
  * Each thread owns one (its UTCB). The sender writes its message here and the kernel copies
  * it into the receiver's buffer, translating each selector into the receiver's capability space.
  * Nothing but bytes and integers ever crosses a protection-domain boundary.
+ *
+ * The buffer keeps its state in private fields behind accessors, and every instance is
+ * non-extensible once constructed: its holder cannot shadow a field with a getter, swap an array,
+ * or freeze it out from under the kernel (`Object.freeze` and `harden` change nothing a kernel
+ * relies on). Kernels read it through {@link messageAccess}. A subclass must end its constructor
+ * with `if (new.target === Subclass) Object.preventExtensions(this)` and keep its own state private.
  */
 export class Message {
-  /** The payload; only the first {@link Message.length} bytes belong to the message. */
-  readonly bytes: Uint8Array;
-  /** A view on {@link Message.bytes} for typed reads and writes. */
-  readonly view: DataView;
-  /** The same bytes as 32-bit words, so kernels copy messages a word at a time. */
-  readonly words: Int32Array;
-  /** Number of payload bytes in use. */
-  length = 0;
-  /** Capability selectors, in the holder's own capability space. */
-  readonly caps: Int32Array = new Int32Array(MAX_CAPS_PER_MESSAGE);
-  /** Number of entries of {@link Message.caps} in use. */
-  capCount = 0;
-  /**
-   * Which received capabilities this reception installed: bit `i` set when `caps[i]` is a new entry
-   * in the receiver's space, one it did not hold before the message arrived. Translation reuses an
-   * entry the receiver already holds, so only a fresh capability may be freed by a receiver that does
-   * not want it; freeing a reused one would drop what it held before. An object carried twice is
-   * fresh in its first slot only; a cap that arrived as {@link INVALID_SELECTOR} is never fresh.
-   * Kernels set it on every message they deliver; a sender need not touch it.
-   */
-  freshCaps = 0;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #words: Int32Array;
+  readonly #caps = new Int32Array(MAX_CAPS_PER_MESSAGE);
+  #length = 0;
+  #capCount = 0;
+  #freshCaps = 0;
+
+  static {
+    access = Object.freeze({
+      length: (message: Message) => message.#length,
+      capCount: (message: Message) => message.#capCount,
+      bytes: (message: Message) => message.#bytes,
+      words: (message: Message) => message.#words,
+      caps: (message: Message) => message.#caps,
+      deliver(message: Message, length: number, capCount: number, freshCaps: number): void {
+        message.#length = length;
+        message.#capCount = capCount;
+        message.#freshCaps = freshCaps;
+      },
+    });
+  }
 
   /**
    * Creates an empty buffer of `capacity` bytes: its own, or (for a {@link MessageSlab}) the region of
@@ -41,21 +70,77 @@ export class Message {
   constructor(capacity: number, buffer?: ArrayBuffer, byteOffset = 0) {
     const words = Math.ceil(capacity / 4);
     const backing = buffer ?? new ArrayBuffer(words * 4);
-    this.bytes = new Uint8Array(backing, byteOffset, capacity);
-    this.view = new DataView(backing, byteOffset, capacity);
-    this.words = new Int32Array(backing, byteOffset, words);
+    this.#bytes = new Uint8Array(backing, byteOffset, capacity);
+    this.#view = new DataView(backing, byteOffset, capacity);
+    this.#words = new Int32Array(backing, byteOffset, words);
+    // the most-derived constructor seals the instance: a subclass does at the end of its own
+    if (new.target === Message) Object.preventExtensions(this);
+  }
+
+  /** The payload; only the first {@link Message.length} bytes belong to the message. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** A view on {@link Message.bytes} for typed reads and writes. */
+  get view(): DataView {
+    return this.#view;
+  }
+
+  /** The same bytes as 32-bit words, so kernels copy messages a word at a time. */
+  get words(): Int32Array {
+    return this.#words;
+  }
+
+  /** Capability selectors, in the holder's own capability space. */
+  get caps(): Int32Array {
+    return this.#caps;
+  }
+
+  /** Number of payload bytes in use. A kernel refuses to send a value that is no integer from 0 to {@link Message.capacity}. */
+  get length(): number {
+    return this.#length;
+  }
+
+  set length(length: number) {
+    this.#length = length;
+  }
+
+  /** Number of entries of {@link Message.caps} in use. A kernel refuses to send a value that is no integer from 0 to {@link MAX_CAPS_PER_MESSAGE}. */
+  get capCount(): number {
+    return this.#capCount;
+  }
+
+  set capCount(count: number) {
+    this.#capCount = count;
+  }
+
+  /**
+   * Which received capabilities this reception installed: bit `i` set when `caps[i]` is a new entry
+   * in the receiver's space, one it did not hold before the message arrived. Translation reuses an
+   * entry the receiver already holds, so only a fresh capability may be freed by a receiver that does
+   * not want it; freeing a reused one would drop what it held before. An object carried twice is
+   * fresh in its first slot only; a cap that arrived as {@link INVALID_SELECTOR} is never fresh.
+   * Kernels set it on every message they deliver; a sender need not touch it.
+   */
+  get freshCaps(): number {
+    return this.#freshCaps;
+  }
+
+  set freshCaps(mask: number) {
+    this.#freshCaps = mask;
   }
 
   /** The buffer's size: the largest message it can hold. */
   get capacity(): number {
-    return this.bytes.length;
+    return this.#bytes.length;
   }
 
   /** Empties the message (no bytes, no caps). */
   clear(): void {
-    this.length = 0;
-    this.capCount = 0;
-    this.freshCaps = 0;
+    this.#length = 0;
+    this.#capCount = 0;
+    this.#freshCaps = 0;
   }
 
   /**
@@ -64,45 +149,51 @@ export class Message {
    */
   copyBytesFrom(source: Message, length: number): void {
     const words = length >>> 2;
-    const from = source.words;
-    const to = this.words;
+    const from = source.#words;
+    const to = this.#words;
     for (let i = 0; i < words; i++) to[i] = from[i] as number;
     const tail = words << 2;
-    const fromBytes = source.bytes;
-    const toBytes = this.bytes;
+    const fromBytes = source.#bytes;
+    const toBytes = this.#bytes;
     for (let i = tail; i < length; i++) toBytes[i] = fromBytes[i] as number;
-    this.length = length;
+    this.#length = length;
   }
 
   /** The bytes in use, as a fresh copy. */
   payload(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.#bytes.slice(0, this.#length);
   }
 
   /** Replaces the payload with `data`; throws a `RangeError` if it does not fit. */
   setPayload(data: Uint8Array): void {
-    if (data.length > this.bytes.length) {
-      throw new RangeError(`message of ${data.length} bytes exceeds the IPC buffer of ${this.bytes.length} bytes`);
+    const bytes = this.#bytes;
+    if (data.length > bytes.length) {
+      throw new RangeError(`message of ${data.length} bytes exceeds the IPC buffer of ${bytes.length} bytes`);
     }
-    this.bytes.set(data);
-    this.length = data.length;
+    bytes.set(data);
+    this.#length = data.length;
   }
 
   /** Replaces the carried selectors; throws a `RangeError` past {@link MAX_CAPS_PER_MESSAGE}. */
   setCaps(selectors: readonly number[]): void {
-    if (selectors.length > MAX_CAPS_PER_MESSAGE) {
-      throw new RangeError(`a message carries at most ${MAX_CAPS_PER_MESSAGE} capabilities, got ${selectors.length}`);
+    const count = selectors.length;
+    if (count > MAX_CAPS_PER_MESSAGE) {
+      throw new RangeError(`a message carries at most ${MAX_CAPS_PER_MESSAGE} capabilities, got ${count}`);
     }
-    for (let i = 0; i < selectors.length; i++) this.caps[i] = selectors[i] ?? INVALID_SELECTOR;
-    this.capCount = selectors.length;
-    this.freshCaps = 0;
+    const caps = this.#caps;
+    for (let i = 0; i < count; i++) caps[i] = selectors[i] ?? INVALID_SELECTOR;
+    this.#capCount = count;
+    this.#freshCaps = 0;
   }
 
   /** The carried selectors as an array. */
   capList(): number[] {
-    return Array.from(this.caps.subarray(0, this.capCount));
+    return Array.from(this.#caps.subarray(0, this.#capCount));
   }
 }
+
+/** A kernel's access to every {@link Message}'s private state (see {@link MessageAccess}). */
+export const messageAccess: MessageAccess = access as MessageAccess;
 
 /** Bytes of one {@link MessageSlab} buffer. */
 const MESSAGE_SLAB_SIZE = 1024;

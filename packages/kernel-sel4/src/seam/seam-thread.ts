@@ -23,6 +23,10 @@ import {
   findWaitCycle,
   InvalidArgumentError,
   MessageSlab,
+  describeFault as describe,
+  entryOutcome,
+  followEntry,
+  messageAccess,
 } from '@os/kernel';
 import { CapType } from '../native/cap.js';
 import { ObjectType, Sel4Constants, ThreadState } from '../native/constants.js';
@@ -35,8 +39,21 @@ import { PendingCall, SeamObject, type SeamPd } from './records.js';
 const WORD = Sel4Constants.seL4_WordBits;
 const TIMEOUT_MAX_US = 2 ** 32 - 1;
 
-function describe(fault: unknown): string {
-  return fault instanceof Error ? `${fault.name}: ${fault.message}` : String(fault);
+const { length: lengthOf, capCount: capCountOf, words: wordsOf, caps: capsOf, deliver } = messageAccess;
+
+/** A sent message's length and capability count, each read once. */
+interface Shape {
+  readonly length: number;
+  readonly capCount: number;
+}
+
+/** The shape of `message`, each field read once and checked: throws `MessageTooLargeError` or `TooManyCapabilitiesError`. */
+function shapeOf(message: Message): Shape {
+  const length = lengthOf(message);
+  const capCount = capCountOf(message);
+  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity)) throw new MessageTooLargeError(length, message.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  return { length, capCount };
 }
 
 /** Whom a blocked seam thread waits for: the thread it calls, and the servers of its queued calls. */
@@ -135,8 +152,8 @@ export class SeamThread implements KernelThread {
   call(object: Selector): Message | Promise<Message> {
     this.#checkAlive();
     const utcb = this.utcb;
-    if (!(Number.isInteger(utcb.length) && utcb.length >= 0 && utcb.length <= utcb.capacity)) throw new MessageTooLargeError(utcb.length, utcb.capacity);
-    if (!(Number.isInteger(utcb.capCount) && utcb.capCount >= 0 && utcb.capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(utcb.capCount, MAX_CAPS_PER_MESSAGE);
+    // each field is read once: what is checked is what is sent
+    const shape = shapeOf(utcb);
     const core = this.core;
     const target = core.objectAt(this.spd, object);
     if (target === undefined) throw new InvalidCapabilityError(object, 'seL4_Call', this.spd.label);
@@ -148,14 +165,14 @@ export class SeamThread implements KernelThread {
       const cycle = this.#findCycle(server);
       if (cycle !== null) throw new DeadlockError(cycle);
     }
-    const info = this.#encode(utcb, server.spd);
+    const info = this.#encode(utcb, shape, server.spd);
     if (this.receiving) {
       core.kernel.abortIPC(this.tcb);
       this.receiving = false;
       this.#rearm = true;
     }
     if (core.trace !== null) {
-      core.emit({ operation: 'call', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: utcb.length, caps: utcb.capList(), detail: 'seL4_Call' });
+      core.emit({ operation: 'call', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: shape.length, caps: utcb.capList(), detail: 'seL4_Call' });
     }
     this.syncTarget = server;
     const done = core.kernel.callFast(this.tcb, object, info);
@@ -172,7 +189,7 @@ export class SeamThread implements KernelThread {
     this.outgoing.add(call);
     this.calling = call;
     if (this.tcb.state === ThreadState.BlockedOnSend && core.trace !== null) {
-      core.emit({ operation: 'queue', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: utcb.length, detail: 'seL4_Call (queued on the endpoint)' });
+      core.emit({ operation: 'queue', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: shape.length, detail: 'seL4_Call (queued on the endpoint)' });
     }
     return call.promise;
   }
@@ -227,13 +244,12 @@ export class SeamThread implements KernelThread {
    * (`reply`) cannot be refused once the server has acted: capabilities that find no room in the
    * caller's space arrive as the invalid capability instead of failing the reply.
    */
-  #encode(message: Message, receiver: SeamPd | null, reply = false): number {
+  #encode(message: Message, shape: Shape, receiver: SeamPd | null, reply = false): number {
     const buffer = this.tcb.ipcBuffer;
-    const length = message.length;
+    const { length, capCount } = shape;
     const words = buffer.words;
-    const from = message.words;
+    const from = wordsOf(message);
     for (let i = 0, count = (length + 3) >>> 2; i < count; i++) words[10 + i] = from[i] as number;
-    const capCount = message.capCount;
     if (this.#keysWritten) {
       for (let i = 1; i < 10; i++) words[i] = 0;
       this.#keysWritten = false;
@@ -242,7 +258,7 @@ export class SeamThread implements KernelThread {
     words[1] = 0;
     if (capCount === 0) return seL4_MessageInfo_new(length, 0, 0, Protocol.MR_DATA + ((length + 7) >>> 3));
     this.#keysWritten = true;
-    const extra = this.#encodeCaps(message, receiver, reply);
+    const extra = this.#encodeCaps(message, capCount, receiver, reply);
     return seL4_MessageInfo_new(length, 0, extra, Protocol.MR_DATA + ((length + 7) >>> 3));
   }
 
@@ -251,12 +267,14 @@ export class SeamThread implements KernelThread {
    * lacks travels as the message's one extra cap into its receive slot (what seL4 transfers); any
    * further new caps are carried by core with `CNode_Copy` into fresh selectors of the receiver.
    */
-  #encodeCaps(message: Message, receiver: SeamPd | null, reply: boolean): number {
+  #encodeCaps(message: Message, capCount: number, receiver: SeamPd | null, reply: boolean): number {
     const core = this.core;
     const buffer = this.tcb.ipcBuffer;
     const fresh: SeamObject[] = [];
-    for (let i = 0; i < message.capCount; i++) {
-      const selector = message.caps[i] as number;
+    const caps = capsOf(message);
+    for (let i = 0; i < capCount; i++) {
+      // each selector is read once
+      const selector = caps[i] as number;
       const object = core.objectAt(this.spd, selector);
       buffer.setMR(Protocol.MR_KEYS + i, object?.key ?? 0);
       if (object !== undefined && receiver !== null && !receiver.selectorByKey.has(object.key) && !fresh.includes(object)) fresh.push(object);
@@ -295,12 +313,10 @@ export class SeamThread implements KernelThread {
     const buffer = this.tcb.ipcBuffer;
     const length = this.#replyLength(info);
     const words = buffer.words;
-    const to = message.words;
+    const to = wordsOf(message);
     for (let i = 0, count = (length + 3) >>> 2; i < count; i++) to[i] = words[10 + i] as number;
-    message.length = length;
     const capCount = Math.min(words[0] as number, MAX_CAPS_PER_MESSAGE);
-    message.capCount = capCount > 0 ? capCount : 0;
-    message.freshCaps = 0;
+    deliver(message, length, capCount > 0 ? capCount : 0, 0);
     if (capCount > 0) this.#decodeCaps(message, capCount);
   }
 
@@ -314,25 +330,26 @@ export class SeamThread implements KernelThread {
     const buffer = this.tcb.ipcBuffer;
     const ownCNode = core.infraPath(0);
     let received = core.kernel.seL4_DebugCapIdentify(this.tcb, this.receivePath) !== CapType.NullCap;
+    const caps = capsOf(message);
     let fresh = 0;
     for (let i = 0; i < capCount; i++) {
       const key = buffer.getMR(Protocol.MR_KEYS + i);
       const held = key === 0 ? undefined : pd.selectorByKey.get(key);
       if (held !== undefined) {
-        message.caps[i] = held;
+        caps[i] = held;
         if (pd.carried.delete(key)) fresh |= 1 << i;
         continue;
       }
       const object = key === 0 ? undefined : core.objects.get(key);
       if (object === undefined || !object.alive) {
-        message.caps[i] = INVALID_SELECTOR;
+        caps[i] = INVALID_SELECTOR;
         continue;
       }
       let selector: number;
       try {
         selector = core.allocSelector(pd, object);
       } catch {
-        message.caps[i] = INVALID_SELECTOR;
+        caps[i] = INVALID_SELECTOR;
         continue;
       }
       if (received) {
@@ -343,10 +360,10 @@ export class SeamThread implements KernelThread {
         core.copyToPd(pd, selector, object.original);
       }
       core.bind(pd, selector, object);
-      message.caps[i] = selector;
+      caps[i] = selector;
       fresh |= 1 << i;
     }
-    message.freshCaps = fresh;
+    deliver(message, lengthOf(message), capCount, fresh);
     if (received) core.check(core.kernel.seL4_CNode_Delete(this.tcb, ownCNode, this.receivePath, WORD), 'CNode_Delete (receive slot)');
   }
 
@@ -420,37 +437,45 @@ export class SeamThread implements KernelThread {
     this.#decode(request, tcb.msgInfo);
     this.serving = true;
     this.replied = false;
-    let result: void | Promise<void>;
     try {
-      result = (this.handler as EntrypointHandler).onCall(object?.ownerSelector ?? INVALID_SELECTOR, request);
+      // the handler is component code: what it throws, or returns other than nothing or a promise, is its fault
+      const result = entryOutcome((this.handler as EntrypointHandler).onCall(object?.ownerSelector ?? INVALID_SELECTOR, request));
+      if (result !== undefined) {
+        followEntry(result, this.#handlerFulfilled, this.#handlerRejected);
+        return false;
+      }
     } catch (fault) {
       this.serving = false;
       this.#replyInfo = this.replied ? 0 : this.#faultReply(fault);
       this.replied = true;
       return true;
     }
-    if (result === undefined) {
-      this.serving = false;
-      if (!this.replied) {
-        this.#replyInfo = this.#encodeReply();
-        this.replied = true;
-      } else {
-        this.#replyInfo = 0;
+    this.serving = false;
+    if (!this.replied) {
+      let info: number;
+      try {
+        info = this.#encodeReply();
+      } catch (malformed) {
+        info = this.#faultReply(malformed);
       }
-      return true;
+      this.#replyInfo = info;
+      this.replied = true;
+    } else {
+      this.#replyInfo = 0;
     }
-    result.then(
-      () => this.#handlerDone(null),
-      (fault: unknown) => this.#handlerDone(fault ?? 'rejected'),
-    );
-    return false;
+    return true;
   }
 
+  readonly #handlerFulfilled = (): void => this.#handlerDone(null);
+  readonly #handlerRejected = (fault: unknown): void => this.#handlerDone(fault ?? 'rejected');
+
+  /** Packs the reply in the utcb for the current caller; a malformed one throws the typed error and changes nothing. */
   #encodeReply(): number {
     const caller = this.currentCaller;
-    const info = this.#encode(this.utcb, caller?.spd ?? null, true);
+    const shape = shapeOf(this.utcb);
+    const info = this.#encode(this.utcb, shape, caller?.spd ?? null, true);
     if (this.core.trace !== null && caller !== null) {
-      this.core.emit({ operation: 'reply', pd: this.spd.label, thread: this.label, target: caller.label, bytes: this.utcb.length, caps: this.utcb.capList(), detail: this.serving ? 'seL4_Reply' : 'seL4_ReplyRecv' });
+      this.core.emit({ operation: 'reply', pd: this.spd.label, thread: this.label, target: caller.label, bytes: shape.length, caps: this.utcb.capList(), detail: this.serving ? 'seL4_Reply' : 'seL4_ReplyRecv' });
     }
     return info;
   }
@@ -518,32 +543,30 @@ export class SeamThread implements KernelThread {
     const core = this.core;
     if (core.trace !== null) core.emit({ operation: 'signal-deliver', pd: this.spd.label, thread: this.label, selector: context.holders.get(this.spd), detail: `seL4_Recv (bound notification) imprint=${context.imprint} count=${count}` });
     this.serving = true;
-    let result: void | Promise<void>;
     try {
-      result = (this.handler as EntrypointHandler).onSignal(context.imprint, count);
+      // a result other than nothing or a promise is the handler's fault, as a throw is
+      const result = entryOutcome((this.handler as EntrypointHandler).onSignal(context.imprint, count));
+      if (result !== undefined) {
+        followEntry(result, this.#signalFulfilled, this.#signalRejected);
+        return;
+      }
     } catch (fault) {
-      if (core.trace !== null) core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
-      this.serving = false;
-      this.#afterSignal();
+      this.#signalRejected(fault);
       return;
     }
-    if (result === undefined) {
-      this.serving = false;
-      this.#afterSignal();
-      return;
-    }
-    result.then(
-      () => {
-        this.serving = false;
-        this.#afterSignal();
-      },
-      (fault: unknown) => {
-        if (core.trace !== null) core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
-        this.serving = false;
-        this.#afterSignal();
-      },
-    );
+    this.#signalFulfilled();
   }
+
+  readonly #signalFulfilled = (): void => {
+    this.serving = false;
+    this.#afterSignal();
+  };
+
+  readonly #signalRejected = (fault: unknown): void => {
+    if (this.core.trace !== null) this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
+    this.serving = false;
+    this.#afterSignal();
+  };
 
   #afterSignal(): void {
     if (!this.alive) return;
