@@ -1,6 +1,7 @@
 import type { Kernel, KernelFactory } from '../kernel.js';
 import { capabilityCases } from './capability-cases.js';
 import { freshCapCases } from './fresh-cap-cases.js';
+import { ipcBufferCases } from './ipc-buffer-cases.js';
 import { ipcCases } from './ipc-cases.js';
 import { memoryCases } from './memory-cases.js';
 import { signalCases } from './signal-cases.js';
@@ -26,6 +27,7 @@ export interface TestRegistrar {
 /** The suite's groups, in the order they run. */
 const GROUPS: readonly [string, readonly ConformanceCase[]][] = [
   ['IPC', ipcCases],
+  ['IPC buffer', ipcBufferCases],
   ['capabilities', capabilityCases],
   ['fresh capabilities', freshCapCases],
   ['signals', signalCases],
