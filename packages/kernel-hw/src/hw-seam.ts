@@ -110,20 +110,28 @@ class HwKernelThread implements KernelThread {
         const ack = (): void => {
           if (kernel.identity(thread.pd, context) !== undefined) kernel.signal_ack(thread, context);
         };
+        // settles once the handler's promise did and the delivery is acknowledged; an acknowledgement
+        // that fails (the context's selector now names something else) is the entry's fault, as before
         return new Promise<void>((resolve, reject) => {
           const fail = (fault: unknown): void => {
-            ack();
+            try {
+              ack();
+            } catch {
+              // the handler's own fault is what the kernel reports
+            }
             reject(fault);
           };
+          const done = (): void => {
+            try {
+              ack();
+            } catch (fault) {
+              reject(fault);
+              return;
+            }
+            resolve();
+          };
           try {
-            followEntry(
-              pending,
-              () => {
-                ack();
-                resolve();
-              },
-              fail,
-            );
+            followEntry(pending, done, fail);
           } catch (fault) {
             fail(fault);
           }
