@@ -10,7 +10,7 @@ import { initConfigSystem } from '@os/cli';
 import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import { hardenRealm } from '@os/loader';
-import { boot } from '@os/runtime';
+import { boot } from '@os/runtime/host';
 
 const n = Number(process.argv[2]);
 const kind = process.argv[3];

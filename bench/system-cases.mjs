@@ -3,7 +3,7 @@ import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import { init } from '@os/init';
 import { RpcObject, codec, defineInterface, method } from '@os/rpc';
-import { binaryTable, boot } from '@os/runtime';
+import { binaryTable, boot } from '@os/runtime/host';
 import { Connection, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { bootHelloTimer } from '../apps/hello-timer/dist/system.js';
 import { median } from './measure.mjs';

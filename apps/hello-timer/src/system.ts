@@ -1,6 +1,6 @@
 import { init } from '@os/init';
 import type { KernelFactory, Clock } from '@os/kernel';
-import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@os/runtime';
+import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { DEFAULT_TICKS, helloTimer } from './hello.js';
 

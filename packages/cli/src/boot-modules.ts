@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryLoader } from '@os/loader';
-import type { BinaryResolver, SystemDescription } from '@os/runtime';
+import type { BinaryResolver, SystemDescription } from '@os/runtime/host';
 
 /**
  * The boot modules of a system directory: every regular file directly in it, by its name, as

@@ -1,9 +1,10 @@
-import { type Clock, type Kernel, type KernelFactory, RealClock, VirtualClock } from '@os/kernel';
+import { type Clock, type Kernel, type KernelFactory, VirtualClock } from '@os/kernel';
+import { RealClock } from '@os/kernel/host';
 import { createHwKernel } from '@os/kernel-hw';
 import { createNovaKernel } from '@os/kernel-nova';
 import { createSel4Kernel } from '@os/kernel-sel4';
 import { hardenRealm } from '@os/loader';
-import { SystemStalledError, boot } from '@os/runtime';
+import { SystemStalledError, boot } from '@os/runtime/host';
 import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
 import { stateFile, stateFileProblem } from './state-file.js';

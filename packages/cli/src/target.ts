@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorCode } from '@os/kernel';
-import type { SystemDescription } from '@os/runtime';
+import type { SystemDescription } from '@os/runtime/host';
 import { withBootModules } from './boot-modules.js';
 import { xmlSystem } from './xml-system.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Core } from '@os/runtime';
+import type { Core } from '@os/runtime/host';
 import { prepareInitConfig } from './prepare-config.js';
 import type { RunOutput } from './run.js';
 import { initConfigLoader } from './xml-system.js';

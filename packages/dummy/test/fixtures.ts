@@ -3,19 +3,8 @@ import { type InitConfigValue, type RouteRuleValue, type StartEntryValue, init }
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
-import {
-  Child,
-  type ComponentModule,
-  ENV_PD_SESSION_ID,
-  type Env,
-  Pd,
-  RomSessionComponent,
-  SignalHandler,
-  type SystemHandle,
-  binaryTable,
-  boot,
-  parentRoot,
-} from '@os/runtime';
+import { Child, type ComponentModule, ENV_PD_SESSION_ID, type Env, Pd, RomSessionComponent, SignalHandler, parentRoot } from '@os/runtime';
+import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
 import { Connection, Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { dummy } from '../src/index.js';

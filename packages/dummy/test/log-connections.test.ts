@@ -1,4 +1,5 @@
-import { PD_SESSION_CAPS, ROM_SESSION_RAM } from '@os/runtime';
+import { ROM_SESSION_RAM } from '@os/runtime';
+import { PD_SESSION_CAPS } from '@os/runtime/host';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { LOG_SESSION_CAPS, LOG_SESSION_RAM } from '../src/index.js';

@@ -1,4 +1,4 @@
-import { SystemStalledError } from '@os/runtime';
+import { SystemStalledError } from '@os/runtime/host';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SLEEP_MS } from '../src/index.js';
 import { bootInit, dummyChild } from './fixtures.js';

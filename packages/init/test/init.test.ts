@@ -1,7 +1,8 @@
 import { InitConfigError, init, initConfig } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { AttachedRomDataspace, type ComponentModule, type Env, PD_SESSION_CAPS, ROM_SESSION_RAM, binaryTable, boot } from '@os/runtime';
+import { AttachedRomDataspace, type ComponentModule, type Env, ROM_SESSION_RAM } from '@os/runtime';
+import { PD_SESSION_CAPS, binaryTable, boot } from '@os/runtime/host';
 import { Connection } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM, Timer, TimerSession, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';

@@ -17,7 +17,6 @@ import {
   pageRound,
   releaseMemory,
   type Clock,
-  RealClock,
   type TraceEvent,
   type TraceHook,
   findWaitCycle,
@@ -27,6 +26,7 @@ import {
   followEntry,
   describeFault as describe,
 } from '@os/kernel';
+import { RealClock } from '@os/kernel/host';
 import { IDENTITY_KIND_NAMES, IdentityKind, ObjectIdentity, type ObjectIdentityReference } from './object-identity.js';
 import { HwPd } from './pd.js';
 import { type HwEntry, HwThread, PendingCall } from './thread.js';

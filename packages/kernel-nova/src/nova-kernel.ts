@@ -1,4 +1,5 @@
-import { type Clock, RealClock, releaseMemory, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
+import { type Clock, releaseMemory, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
+import { RealClock } from '@os/kernel/host';
 import { Crd, CrdType, Rights } from './crd.js';
 import { type CallFailure, NovaEc, type NovaReply, NovaSc, PendingCall } from './ec.js';
 import { type Kobject, KobjectType, type Mapping } from './kobject.js';

@@ -37,7 +37,6 @@ export { PAGE_SIZE, pageRound } from './pages.js';
 export { defineConformanceSuite, conformanceCases, type ConformanceCase, type TestRegistrar } from './conformance/suite.js';
 export { ConformanceFailure } from './conformance/assert.js';
 export type { Clock, ClockTimer } from './clock.js';
-export { RealClock } from './real-clock.js';
 export { VirtualClock, seededRandom } from './virtual-clock.js';
 export { findWaitCycle, type WaitingThread } from './wait-cycle.js';
 export { hardenShared } from './harden-shared.js';

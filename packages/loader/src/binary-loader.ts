@@ -1,9 +1,10 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WIRE_VERSION } from '@os/rpc';
-import type { BinaryResolver, ComponentModule, XmlNode } from '@os/runtime';
+import type { ComponentModule, XmlNode } from '@os/runtime';
+import type { BinaryResolver } from '@os/runtime/host';
 import { type BinaryLocation, findPackageDirectory, locateBinary } from './binary-location.js';
 import { type ComponentManifest, readComponentManifest } from './component-manifest.js';
 import { exportsConstruct } from './confined-import.js';
@@ -124,6 +125,14 @@ export class BinaryLoader {
     return located;
   }
 
+  /** Where a module binary's own modules come from: its package, else the system's directory when the file is in it, else the file's own directory. */
+  #root(location: BinaryLocation): string {
+    if (location.packageDirectory !== undefined) return location.packageDirectory;
+    const system = realpathSync(this.#options.directory);
+    const path = relative(system, location.file);
+    return path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path) ? dirname(location.file) : system;
+  }
+
   /** The `BinaryResolver` of the system: built-ins as they are, module binaries loaded per component. */
   readonly resolve: BinaryResolver = async (name) => {
     const located = this.locate(name);
@@ -132,6 +141,6 @@ export class BinaryLoader {
     if (confined) requireHardenedRealm(`binary "${name}"`);
     const modules = confined ? await (this.#modules ??= systemModules(this.#options.modules)) : new Map<string, object>();
     const imported = confined || located.manifest?.type === 'libc' ? undefined : ((await import(pathToFileURL(located.location.file).href)) as Record<string, unknown>);
-    return moduleBinary({ location: located.location, ...(located.manifest === undefined ? {} : { manifest: located.manifest }), confined, sources: this.sources, modules, ...(imported === undefined ? {} : { imported }) });
+    return moduleBinary({ location: located.location, root: this.#root(located.location), ...(located.manifest === undefined ? {} : { manifest: located.manifest }), confined, sources: this.sources, modules, ...(imported === undefined ? {} : { imported }) });
   };
 }

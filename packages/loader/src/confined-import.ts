@@ -1,10 +1,9 @@
 import { builtinModules } from 'node:module';
-import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolvePackageImport } from './binary-location.js';
 import { ConfinementError } from './errors.js';
 import { requireHardenedRealm } from './harden-realm.js';
 import type { ModuleSources } from './module-sources.js';
+import { ModuleScope, isRelativeSpecifier } from './module-scope.js';
 
 /** What a compartment grants the code in it, beyond ECMAScript's own (frozen, shared) intrinsics. */
 export interface CompartmentGrant {
@@ -23,19 +22,18 @@ export function isNodeBuiltin(specifier: string): boolean {
   return specifier.startsWith('node:') || NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0] ?? '');
 }
 
-function isRelative(specifier: string): boolean {
-  return specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier.startsWith('file:');
-}
-
 /**
  * Evaluates the ES module `file` in a fresh SES compartment and returns its namespace. Its own imports
  * (relative files and npm packages) load into the same compartment, each component getting its own
  * instances; `@os/*` imports get the system's one copy; Node built-ins and everything else not in
- * `grant` are refused with a `ConfinementError`. Needs a hardened realm (`hardenRealm`).
+ * `grant` are refused with a `ConfinementError`, as is every module that is not the component's own
+ * (under `root`, its package's or its system's directory; see `ModuleScope`). Needs a hardened realm
+ * (`hardenRealm`).
  */
-export async function importConfined(file: string, grant: CompartmentGrant, sources: ModuleSources, label: string): Promise<Record<string, unknown>> {
+export async function importConfined(file: string, root: string, grant: CompartmentGrant, sources: ModuleSources, label: string): Promise<Record<string, unknown>> {
   requireHardenedRealm(`binary of "${label}"`);
   const entry = pathToFileURL(file).href;
+  const scope = new ModuleScope(label, file, root);
   // SES wraps a hook's error in a TypeError listing "underlying failures"; the first refusal is the one to report
   let refusal: Error | undefined;
   const refuse = (error: Error): never => {
@@ -48,11 +46,14 @@ export async function importConfined(file: string, grant: CompartmentGrant, sour
     globals: grant.globals as never,
     resolveHook: (specifier: string, referrer: string): string => {
       if (grant.modules.has(specifier) || isNodeBuiltin(specifier)) return specifier;
-      if (isRelative(specifier)) return new URL(specifier, referrer).href;
-      if (specifier.startsWith('@os/')) {
-        refuse(new ConfinementError(`${fileURLToPath(referrer)} imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`));
+      if (specifier.startsWith('@os/') && !isRelativeSpecifier(specifier)) {
+        refuse(new ConfinementError(`"${label}" imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`));
       }
-      return pathToFileURL(resolvePackageImport(specifier, dirname(fileURLToPath(referrer)))).href;
+      try {
+        return scope.resolve(specifier, referrer);
+      } catch (error) {
+        return refuse(error instanceof Error ? error : new Error(String(error)));
+      }
     },
     importHook: async (specifier: string) => {
       const granted = grant.modules.get(specifier);
@@ -60,7 +61,7 @@ export async function importConfined(file: string, grant: CompartmentGrant, sour
       if (isNodeBuiltin(specifier)) {
         refuse(new ConfinementError(`"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only through its sessions; ${grant.builtinHint}`));
       }
-      if (!specifier.startsWith('file:')) refuse(new ConfinementError(`"${label}" imports "${specifier}", which is neither a file nor a package`));
+      if (!scope.has(specifier)) refuse(new ConfinementError(`"${label}" imports "${specifier}", which is not one of its own modules`));
       try {
         return { source: sources.get(specifier) as never, specifier, importMeta: { url: specifier } };
       } catch (error) {
@@ -91,7 +92,7 @@ export function exportsConstruct(file: string, sources: ModuleSources, seen = ne
   if (source.exports.includes('construct')) return true;
   let unknown = false;
   for (const reexport of source.reexports) {
-    if (!isRelative(reexport)) {
+    if (!isRelativeSpecifier(reexport)) {
       unknown = true;
       continue;
     }

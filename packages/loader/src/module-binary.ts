@@ -15,6 +15,8 @@ export interface ModuleBinaryOptions {
   readonly manifest?: ComponentManifest;
   /** Load into a compartment (default), or import into the host realm as trusted code. */
   readonly confined: boolean;
+  /** The directory the component's own modules come from: its package's, or its system's (see `ModuleScope`). */
+  readonly root: string;
   /** The parsed sources, shared by every component of the system. */
   readonly sources: ModuleSources;
   /** The system modules compartments may import (`systemModules()`). */
@@ -44,11 +46,24 @@ async function readConfig(env: Env): Promise<XmlNode | undefined> {
 
 const HARDENED_HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams'] as const;
 
-/** Host constructors every compartment may use; hardened, as they are shared. */
-function hostGlobals(): Record<string, unknown> {
+/**
+ * Host constructors every compartment may use (hardened, as they are shared), and its own
+ * `queueMicrotask`: a callback that throws is a fault of the component (`env.fault`: logged, exit 1),
+ * never an uncaught exception that would end the process.
+ */
+function hostGlobals(env: Env): Record<string, unknown> {
   const globals: Record<string, unknown> = {};
   for (const name of HARDENED_HOST_GLOBALS) globals[name] = harden(globalThis[name]);
-  globals.queueMicrotask = harden((callback: () => void) => queueMicrotask(callback));
+  globals.queueMicrotask = harden((callback: unknown) => {
+    if (typeof callback !== 'function') throw new TypeError(`queueMicrotask: the callback must be a function, got ${typeof callback}`);
+    queueMicrotask(() => {
+      try {
+        Reflect.apply(callback, undefined, []);
+      } catch (error) {
+        env.fault('a microtask', error);
+      }
+    });
+  });
   return globals;
 }
 
@@ -56,7 +71,7 @@ function hostGlobals(): Record<string, unknown> {
 function nativeGrant(env: Env, modules: ReadonlyMap<string, object>): CompartmentGrant {
   const log = new OrderedLog(env);
   return {
-    globals: { ...hostGlobals(), console: componentConsole((_stream, text) => log.write(text)) },
+    globals: { ...hostGlobals(env), console: componentConsole((_stream, text) => log.write(text)) },
     modules,
     builtinHint: 'a program that needs fs, timers or process runs under the libc shim (a <libc/> node in its config)',
   };
@@ -70,7 +85,7 @@ function nativeGrant(env: Env, modules: ReadonlyMap<string, object>): Compartmen
  * module instances; the decision is made before the module is evaluated.
  */
 export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
-  const { location, manifest, confined, sources, modules } = options;
+  const { location, manifest, confined, root, sources, modules } = options;
   const described = location.packageDirectory === undefined ? `"${location.name}" (${location.file})` : `"${location.name}" (package ${location.packageDirectory})`;
   return {
     async construct(env: Env): Promise<void> {
@@ -83,12 +98,12 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
           config: config ?? XmlNode.parse('<config/>', 'config'),
           evaluate: async (grant) => {
             const granted = new Map([...modules, ...grant.modules]);
-            await importConfined(location.file, { globals: { ...hostGlobals(), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT }, sources, env.name);
+            await importConfined(location.file, root, { globals: { ...hostGlobals(env), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT }, sources, env.name);
           },
         });
         return;
       }
-      const namespace = confined ? await importConfined(location.file, nativeGrant(env, modules), sources, env.name) : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
+      const namespace = confined ? await importConfined(location.file, root, nativeGrant(env, modules), sources, env.name) : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
       const construct = namespace.construct;
       if (typeof construct !== 'function') {
         throw new NotAComponent(`binary ${described} does not export construct(env), and its config has no <libc> node: export construct, or add <libc/> to its start entry's <config> to run it as a plain Node program`);

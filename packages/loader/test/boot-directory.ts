@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { VirtualClock } from '@os/kernel';
 import { init } from '@os/init';
-import { boot } from '@os/runtime';
+import { boot } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { kernelUnderTest } from '@os/test-kernels';
 import { BinaryLoader, hardenRealm } from '../src/index.js';

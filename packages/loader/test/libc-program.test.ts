@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '@os/kernel';
 import { init } from '@os/init';
 import { BinaryLoader, hardenRealm } from '../src/index.js';
-import { boot } from '@os/runtime';
+import { boot } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { kernelUnderTest } from '@os/test-kernels';
 

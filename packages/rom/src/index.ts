@@ -5,7 +5,6 @@ export { RomConnection } from './rom-connection.js';
 export { ROM_SESSION_CAPS, romSessionRam } from './rom-sessions.js';
 export { RomModules, type RomContent, type RomModuleListener } from './rom-modules.js';
 export { RomModuleNameError } from './rom-module-name-error.js';
-export type { WatchOptions } from './module-files.js';
 export { RomService } from './rom-service.js';
 export { romServer } from './rom-server.js';
 export { construct, reportRom } from './report-rom/report-rom.js';

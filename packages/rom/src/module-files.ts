@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RomModules } from './rom-modules.js';
 
-/** How {@link RomModules.watchDirectory} reports trouble. */
+/** How `watchRomDirectory` reports trouble. */
 export interface WatchOptions {
   /** Told when a rescan fails (unreadable file, directory gone); default: a process warning. The watch goes on. */
   readonly onError?: (error: unknown) => void;

@@ -1,4 +1,3 @@
-import { readModuleFiles, watchModuleFiles, type WatchOptions } from './module-files.js';
 import { checkRomModuleName } from './rom-module-name-error.js';
 
 /** A module's content: bytes, or text stored as UTF-8. */
@@ -28,16 +27,6 @@ export class RomModules {
       checkRomModuleName(name);
       this.#modules.set(name, bytesOf(content));
     }
-  }
-
-  /**
-   * Reads each regular file of directory `dir` as a module named by its file name (host side: the
-   * program that boots the system reads the files; components themselves have no file access).
-   */
-  static async fromDirectory(dir: string): Promise<RomModules> {
-    const modules = new RomModules();
-    for (const [name, content] of await readModuleFiles(dir)) modules.set(name, content);
-    return modules;
   }
 
   /**
@@ -80,14 +69,6 @@ export class RomModules {
     return () => {
       this.#listeners.delete(listener);
     };
-  }
-
-  /**
-   * Keeps the modules in step with directory `dir` (host side, node:fs): a file that appears or
-   * changes is `set`, one that disappears is deleted. Returns the function that stops watching.
-   */
-  watchDirectory(dir: string, options: WatchOptions = {}): () => void {
-    return watchModuleFiles(dir, this, options);
   }
 
   #tell(name: string, content: Uint8Array | undefined): void {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RomModuleNameError, RomModules, romServer } from '../src/index.js';
+import { romModulesFromDirectory, watchRomDirectory } from '../src/host.js';
 import { bootInit, clientChild, consumer, routesTo } from './fixtures.js';
 
 const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
@@ -72,20 +73,20 @@ describe('RomModules', () => {
     expect(() => new RomModules({ '': 'x' })).toThrow("a ROM module needs a non-empty name (sessions select modules by their label's last element)");
   });
 
-  it('fromDirectory reads each regular file as a module named by its file name', async () => {
+  it('romModulesFromDirectory reads each regular file as a module named by its file name', async () => {
     const dir = directory({ 'motd.txt': 'hello', config: '<config/>' });
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', 'hidden'), 'not a module');
-    const modules = await RomModules.fromDirectory(dir);
+    const modules = await romModulesFromDirectory(dir);
     expect(modules.names()).toEqual(['config', 'motd.txt']);
     expect(text(modules.get('motd.txt'))).toBe('hello');
   });
 
-  it('watchDirectory follows the directory: new and changed files are set, removed ones deleted, until stopped', async () => {
+  it('watchRomDirectory follows the directory: new and changed files are set, removed ones deleted, until stopped', async () => {
     const dir = directory({ motd: 'v1' });
     const modules = new RomModules({ kept: 'set by code' });
     const first = change(modules, (name, content) => name === 'motd' && content === 'v1');
-    const stop = modules.watchDirectory(dir);
+    const stop = watchRomDirectory(modules, dir);
     try {
       await first;
       const added = change(modules, (name, content) => name === 'news' && content === 'fresh');
@@ -107,7 +108,7 @@ describe('RomModules', () => {
   });
 
   it('romServer serves the files of a directory to a booted system', async () => {
-    const modules = await RomModules.fromDirectory(directory({ motd: 'served from a file' }));
+    const modules = await romModulesFromDirectory(directory({ motd: 'served from a file' }));
     const system = await bootInit(
       [
         { name: 'files', ram: 1 << 20, caps: 100, provides: ['ROM'] },

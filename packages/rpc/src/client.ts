@@ -1,5 +1,5 @@
 import type { Capability } from '@os/capability';
-import type { KernelThread, Message } from '@os/kernel';
+import { type KernelThread, type Message, hardenShared } from '@os/kernel';
 import type { ClientOf, MethodEntry, RpcInterface } from './define-interface.js';
 import { decodeReply } from './reply.js';
 import { MessageReader, MessageWriter } from './wire.js';
@@ -131,7 +131,12 @@ type ClientClass = new (rpcInterface: RpcInterface, thread: KernelThread, capabi
 
 const clientClasses = new WeakMap<RpcInterface, ClientClass>();
 
-/** One client class per interface, its methods on the prototype: no closure is made per client or call. */
+/**
+ * One client class per interface, its methods on the prototype: no closure is made per client or call.
+ * Every component (and init and core) that speaks an interface gets the same class, so in a hardened
+ * realm it is frozen before anyone gets it: a component that defined a setter on its prototype would
+ * otherwise see the fields of every other client of that interface, init's threads included.
+ */
 function clientClassFor(rpcInterface: RpcInterface): ClientClass {
   let clientClass = clientClasses.get(rpcInterface);
   if (clientClass === undefined) {
@@ -141,6 +146,7 @@ function clientClassFor(rpcInterface: RpcInterface): ClientClass {
     }
     clientClasses.set(rpcInterface, clientClass);
   }
+  if (!Object.isFrozen(clientClass.prototype)) hardenShared(clientClass);
   return clientClass;
 }
 

@@ -1,17 +1,23 @@
 import type { EntrypointHandler, KernelThread, Message, ObjectKind, PdId, QuotaState, Selector } from '@os/kernel';
+import { ComponentFaults } from './component-faults.js';
+import { guardedHandler } from './guarded-handler.js';
 
 /**
  * The kernel thread as a component holds it: the seam's operations and nothing else. A backend's
  * own thread object may keep references to kernel state (its PD record, the thread it is serving,
  * core), which confined code could walk to; this facade keeps the backend's object in a private
- * field, so a component reaches only what the seam offers its own thread.
+ * field, so a component reaches only what the seam offers its own thread. The handlers a component
+ * serves with run guarded: what they throw or return that no caller awaits is the component's fault
+ * (reported to its `ComponentFaults`), never an uncaught exception in the kernel.
  */
 export class ComponentThread implements KernelThread {
   readonly #thread: KernelThread;
+  readonly #faults: ComponentFaults;
 
-  /** Wraps `thread`. */
-  constructor(thread: KernelThread) {
+  /** Wraps `thread`; faults of the handlers it serves go to `faults` (by default, kept unreported). */
+  constructor(thread: KernelThread, faults: ComponentFaults = new ComponentFaults()) {
     this.#thread = thread;
+    this.#faults = faults;
   }
 
   /** {@inheritDoc @os/kernel#KernelThread.pd} */
@@ -36,7 +42,7 @@ export class ComponentThread implements KernelThread {
 
   /** {@inheritDoc @os/kernel#KernelThread.serve} */
   serve(handler: EntrypointHandler): void {
-    this.#thread.serve(handler);
+    this.#thread.serve(guardedHandler(handler, this.#faults, this.#thread.label));
   }
 
   /** {@inheritDoc @os/kernel#KernelThread.reply} */

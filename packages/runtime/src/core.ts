@@ -15,8 +15,9 @@ import { Child, type ChildPolicy, type Route } from './child.js';
 import { type ComponentModule, startComponent } from './component.js';
 import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS, ReportSessionComponent } from './report-session.js';
 import { RomSessionComponent } from './rom-session.js';
-import { RtcSessionComponent } from './rtc.js';
+import { RtcSessionComponent } from './rtc-session-component.js';
 import { ComponentThread } from './component-thread.js';
+import { ComponentFaults } from './component-faults.js';
 import { WaitList } from './wait-list.js';
 import { PdThreads } from './pd-threads.js';
 import { logLines } from './printable.js';
@@ -283,8 +284,9 @@ export class Core {
     const parentSelector = this.kernel.delegate(this.pd, parent.selector, session.pd);
     // The component runs on its own threads from here; `start` returns without waiting on it, as
     // core's CPU session starts a thread and returns.
-    const threads = new PdThreads(this.kernel, this.pd, session, name);
-    startComponent({ name, thread: new ComponentThread(thread), io: new ComponentThread(io), parent: parentSelector, waits: this.waits, threads }, module).catch((error: unknown) => {
+    const faults = new ComponentFaults();
+    const threads = new PdThreads(this.kernel, this.pd, session, name, faults);
+    startComponent({ name, thread: new ComponentThread(thread, faults), io: new ComponentThread(io, faults), parent: parentSelector, waits: this.waits, threads, faults }, module).catch((error: unknown) => {
       this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
     });
   }

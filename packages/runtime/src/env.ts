@@ -6,6 +6,7 @@ import { Entrypoint } from './entrypoint.js';
 import { Log } from './services.js';
 import { BlockingSignal } from './signal.js';
 import type { WaitList } from './wait-list.js';
+import type { ComponentFaults } from './component-faults.js';
 
 /** Marks dataspace capabilities. */
 export interface DataspaceInterface {
@@ -71,6 +72,8 @@ export interface EnvParts {
   readonly waits?: WaitList;
   /** Makes and ends further threads in the component's PD (core's CPU service); none: the component has only its two. */
   readonly threads?: ThreadFactory;
+  /** Where its threads report the faults of its code; the `Env` handles them (see {@link Env.fault}). */
+  readonly faults?: ComponentFaults;
 }
 
 /**
@@ -112,6 +115,8 @@ export class Env implements SessionEnv {
   #resourceAvail: BlockingSignal | null = null;
   #sessionSignals = 0;
   readonly #sessionWaiters: (() => void)[] = [];
+  readonly #parentSelector: number;
+  #faulted = false;
 
   /** Builds the environment from a started component's threads and parent selector. */
   constructor(parts: EnvParts) {
@@ -121,6 +126,8 @@ export class Env implements SessionEnv {
     this.ep = new Entrypoint(parts.thread, (report) => this.#reportError(report));
     this.#io = new IoThread(parts.io);
     this.parent = connect(Parent, parts.thread, new Capability<typeof Parent>(parts.parent));
+    this.#parentSelector = parts.parent;
+    parts.faults?.connect((what, error) => this.fault(what, error));
     const thread = parts.thread;
     this.ram = {
       alloc: (size) => new Capability<DataspaceInterface>(thread.allocDataspace(size)),
@@ -219,6 +226,24 @@ export class Env implements SessionEnv {
   /** {@inheritDoc @os/session#SessionEnv.waitFor} */
   waitFor<T>(what: string, work: Promise<T>): Promise<T> {
     return this.#waits === undefined ? work : this.#waits.note(this.#name, what, work);
+  }
+
+  /**
+   * Reports a fault of this component's code that no caller awaits (a microtask that threw, a raw
+   * entrypoint handler that returned neither `undefined` nor a promise): logged, and the component asks
+   * its parent to end it with exit value 1, as when `construct` throws. Called from the I/O thread, so
+   * it works while the entrypoint is blocked; the first fault asks for the exit, later ones are logged.
+   */
+  fault(what: string, error: unknown): void {
+    const first = !this.#faulted;
+    this.#faulted = true;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const io = this.#io.thread;
+    const report = async (): Promise<void> => {
+      if (this.#log !== null) await connect(Log, io, this.#log.capability).write(`Error: ${this.#name}: ${what} failed: ${detail}`.slice(0, 4000));
+      if (first) await connect(Parent, io, new Capability<typeof Parent>(this.#parentSelector)).exit(1);
+    };
+    void report().catch(() => undefined);
   }
 
   #reportError(report: ServerErrorReport): void {

@@ -8,8 +8,6 @@ export { SignalHandler, SignalTransmitter, BlockingSignal, type SignalContextCap
 export { Env, type EnvParts, type ThreadFactory, type RamAllocator, type RegionMap, type DataspaceCapability, type DataspaceInterface } from './env.js';
 export { startComponent, isComponentModule, type ComponentModule } from './component.js';
 export { Child, ENV_PD_SESSION_ID, SERVER_CALL_ATTEMPTS, type ChildPolicy, type ChildSession, type ChildSessionState, type Route } from './child.js';
-export { Core, PdSession, PD_SESSION_CAPS, type BinaryResolver } from './core.js';
-export { boot, binaryTable, SystemStalledError, type SystemDescription, type BootOptions, type SystemHandle } from './boot.js';
 export { AttachedRomDataspace, ROM_SESSION_RAM } from './attached-rom.js';
 export { XmlNode, XmlError, parseGenodeNumber } from './xml-node.js';
 export { printable, logLines } from './printable.js';
@@ -17,5 +15,5 @@ export { numberOfBytes } from './number-of-bytes.js';
 export { RomSessionComponent } from './rom-session.js';
 export { WaitList } from './wait-list.js';
 export { parentRoot } from './parent-root.js';
-export { Rtc, RtcSessionComponent, VIRTUAL_RTC_EPOCH, wallTime } from './rtc.js';
+export { Rtc, VIRTUAL_RTC_EPOCH } from './rtc.js';
 export { ComponentThread } from './component-thread.js';

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode } from '@os/kernel';
 import { OutOfCaps } from '@os/session';
+import type { ComponentFaults } from './component-faults.js';
 import { ComponentThread } from './component-thread.js';
 import type { ThreadFactory } from './env.js';
 
@@ -22,13 +23,15 @@ export class PdThreads implements ThreadFactory {
   readonly #owner: ThreadOwner;
   readonly #name: string;
   readonly #threads = new Map<KernelThread, KernelThread>();
+  readonly #faults: ComponentFaults | undefined;
 
-  /** Makes threads for component `name` in `owner`'s PD; `corePd` holds their capabilities. */
-  constructor(kernel: Kernel, corePd: PdId, owner: ThreadOwner, name: string) {
+  /** Makes threads for component `name` in `owner`'s PD; `corePd` holds their capabilities; their handlers' faults go to `faults`. */
+  constructor(kernel: Kernel, corePd: PdId, owner: ThreadOwner, name: string, faults?: ComponentFaults) {
     this.#kernel = kernel;
     this.#corePd = corePd;
     this.#owner = owner;
     this.#name = name;
+    this.#faults = faults;
   }
 
   /** {@inheritDoc ThreadFactory.create} */
@@ -40,7 +43,7 @@ export class PdThreads implements ThreadFactory {
       throw new OutOfCaps(`"${this.#name}" has no capability free for thread "${label}"`);
     }
     const thread = this.#kernel.createThread(this.#owner.pd, `${this.#name}.${label}`);
-    const facade = new ComponentThread(thread);
+    const facade = new ComponentThread(thread, this.#faults);
     this.#threads.set(facade, thread);
     return facade;
   }

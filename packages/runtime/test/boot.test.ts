@@ -1,6 +1,7 @@
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { type Env, SystemStalledError, binaryTable, boot } from '@os/runtime';
+import { type Env } from '@os/runtime';
+import { SystemStalledError, binaryTable, boot } from '@os/runtime/host';
 import { describe, expect, it } from 'vitest';
 
 /** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */

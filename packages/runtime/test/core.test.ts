@@ -1,4 +1,4 @@
-import { Core } from '@os/runtime';
+import { Core } from '@os/runtime/host';
 import { kernelUnderTest } from '@os/test-kernels';
 import { describe, expect, it } from 'vitest';
 

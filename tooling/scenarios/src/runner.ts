@@ -1,7 +1,8 @@
 import { dummy } from '@os/dummy';
 import { init } from '@os/init';
 import { type KernelFactory, VirtualClock } from '@os/kernel';
-import { type BinaryResolver, type ComponentModule, XmlNode, binaryTable, boot } from '@os/runtime';
+import { type ComponentModule, XmlNode } from '@os/runtime';
+import { type BinaryResolver, binaryTable, boot } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { ScenarioError } from './scenario-error.js';
 import { stateMatches } from './state-match.js';

@@ -6,13 +6,13 @@ import {
   NotOwnerError,
   PAGE_SIZE,
   QuotaExceededError,
-  RealClock,
   type TraceEvent,
   type TraceHook,
   pageRound,
   releaseMemory,
   InvalidArgumentError,
 } from '@os/kernel';
+import { RealClock } from '@os/kernel/host';
 import { InitialCaps, ObjectType, SEL4_ERROR_NAMES, Sel4Constants, Sel4Error } from '../native/constants.js';
 import { Rights, seL4_CNode_CapData_new } from '../native/message-info.js';
 import { Sel4Kernel } from '../native/sel4-kernel.js';

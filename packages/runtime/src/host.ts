@@ -1,0 +1,7 @@
+// The host-facing part of @os/runtime: booting a machine (core on a kernel, driven by the host's event
+// loop), core itself, and core's Rtc, which reads the host's wall clock. Only trusted code (`os run`,
+// @os/testing, a program that boots a system) imports it; it is never granted to a confined component.
+
+export { Core, PdSession, PD_SESSION_CAPS, type BinaryResolver } from './core.js';
+export { boot, binaryTable, SystemStalledError, type SystemDescription, type BootOptions, type SystemHandle } from './boot.js';
+export { RtcSessionComponent, wallTime } from './rtc-session-component.js';
