@@ -14,8 +14,6 @@ export interface MessageAccess {
   readonly length: (message: Message) => number;
   /** The capability count as the holder last set it (any value: check it before use). */
   readonly capCount: (message: Message) => number;
-  /** The buffer's own bytes. */
-  readonly bytes: (message: Message) => Uint8Array;
   /** The buffer's own words. */
   readonly words: (message: Message) => Int32Array;
   /** The buffer's own capability selectors. */
@@ -52,7 +50,6 @@ export class Message {
     access = Object.freeze({
       length: (message: Message) => message.#length,
       capCount: (message: Message) => message.#capCount,
-      bytes: (message: Message) => message.#bytes,
       words: (message: Message) => message.#words,
       caps: (message: Message) => message.#caps,
       deliver(message: Message, length: number, capCount: number, freshCaps: number): void {
