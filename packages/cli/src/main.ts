@@ -10,7 +10,7 @@ cli
   .option('--virtual-time', 'Run on virtual time: seconds of the system pass in microseconds, deterministically')
   .option('--seed <n>', 'Order of events due at the same virtual instant, and every random choice', { default: 1 })
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
-  .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124)')
+  .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124), even if a component never yields: then it is named on stderr')
   .option('--watch', 'With an init config (.xml) as target: apply each saved edit to the running system (a stall then waits for edits)')
   .option('--state <file>', "Keep <file> holding the top init's latest state report (the config needs a <report .../> node)")
   .example('os run apps/hello-timer --virtual-time')
@@ -36,7 +36,7 @@ cli.help((sections) => [
   ...sections,
   {
     title: 'Exit codes',
-    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached',
+    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached (also when the JavaScript thread never yields: the component running is named)',
   },
   {
     title: 'Targets',

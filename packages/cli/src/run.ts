@@ -9,6 +9,7 @@ import { TargetError, loadSystem } from './target.js';
 import { watchConfig } from './watch.js';
 import { stateFile, stateFileProblem } from './state-file.js';
 import { traceToFile } from './trace-file.js';
+import { type Running, type Watchdog, namingComponents, startWatchdog } from './watchdog.js';
 
 /** The kernels `--kernel` accepts. */
 export const KERNELS: Readonly<Record<string, KernelFactory>> = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
@@ -30,7 +31,11 @@ export interface RunOptions {
   readonly seed: number;
   /** Write the kernel trace (JSON Lines) here. */
   readonly trace?: string | undefined;
-  /** End the run after this many wall-clock seconds. */
+  /**
+   * End the run after this many wall-clock seconds, even when the JavaScript thread never yields (an
+   * endless loop or chain of awaits in a component): then a watchdog thread interrupts it, names the
+   * component that was running, and ends the process with {@link EXIT_TIMEOUT}.
+   */
   readonly timeout?: number | undefined;
   /** Apply each saved edit of the init config target to the running system; a stall waits for edits. */
   readonly watch?: boolean | undefined;
@@ -69,15 +74,22 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   const clock: Clock = options.virtualTime ? new VirtualClock(options.seed) : new RealClock();
   let kernel: Kernel | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let watchdog: Watchdog | undefined;
   let stopWatching = (): void => undefined;
   try {
     // os run owns its process: component code is confined, which needs the realm hardened first
     await hardenRealm();
-    const system = await loadSystem(target);
+    const loaded = await loadSystem(target);
+    // with --timeout, each component's code runs inside a function named after it, for the watchdog to name it
+    const system = options.timeout === undefined ? loaded : { ...loaded, binaries: namingComponents(loaded.binaries) };
     const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);
     const timedOut = new Promise<number>((resolve) => {
       if (options.timeout !== undefined) timer = setTimeout(() => resolve(EXIT_TIMEOUT), options.timeout * 1000);
     });
+    if (options.timeout !== undefined) {
+      const seconds = options.timeout;
+      watchdog = startWatchdog(seconds, EXIT_TIMEOUT, (running) => output.stderr(`os run: --timeout of ${seconds} s reached ${hung(running)}`));
+    }
     if (options.watch === true && !target.endsWith('.xml')) {
       output.stderr('os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file');
       return EXIT_BOOT_ERROR;
@@ -109,7 +121,16 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     return EXIT_BOOT_ERROR;
   } finally {
     clearTimeout(timer);
+    watchdog?.stop();
     stopWatching();
     kernel?.setTrace(null);
   }
+}
+
+/** The watchdog's words for what kept the JavaScript thread from yielding. */
+function hung(running: Running): string {
+  const where = running.frame === null ? '' : ` (${running.frame})`;
+  return running.component === null
+    ? `while the JavaScript thread never yielded, in no component's code${where}`
+    : `while component "${running.component}" was running and never yielded${where}`;
 }
