@@ -3,7 +3,7 @@ import { RpcObject, type ServerOf } from '@os/rpc';
 import { type Env, SignalHandler, type SignalContextCapability } from '@os/runtime';
 import { InsufficientCapQuota, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from './timer-connection.js';
-import { TimerSession } from './timer-session.js';
+import { InvalidDuration, TIMER_MAX_DURATION_US, TIMER_MIN_ONE_SHOT_US, TIMER_MIN_PERIOD_US, TimerSession } from './timer-session.js';
 
 /** A trigger deadline of one session. */
 interface Deadline {
@@ -29,16 +29,22 @@ class TimerSessionObject extends RpcObject<typeof TimerSession> implements Serve
     this.#start = driver.now();
   }
 
-  /** Signals the client's handler once, `us` microseconds from now, replacing any pending trigger (Timer::Session::trigger_once). */
+  /**
+   * Signals the client's handler once, `us` microseconds from now but at least
+   * {@link TIMER_MIN_ONE_SHOT_US} (250), replacing any pending trigger (Timer::Session::trigger_once).
+   */
   triggerOnce(us: number): void {
-    this.deadline = { at: this.driver.now() + TimerDriver.checkDuration(us), period: 0 };
+    this.deadline = { at: this.driver.now() + Math.max(TimerDriver.checkDuration(us), TIMER_MIN_ONE_SHOT_US), period: 0 };
     this.driver.reprogram();
   }
 
-  /** Signals the client's handler every `us` microseconds; 0 stops it (Timer::Session::trigger_periodic). */
+  /**
+   * Signals the client's handler every `us` microseconds but at most every
+   * {@link TIMER_MIN_PERIOD_US} (1000); 0 stops it (Timer::Session::trigger_periodic).
+   */
   triggerPeriodic(us: number): void {
     const period = TimerDriver.checkDuration(us);
-    this.deadline = period === 0 ? null : { at: this.driver.now() + period, period };
+    this.deadline = period === 0 ? null : { at: this.driver.now() + Math.max(period, TIMER_MIN_PERIOD_US), period: Math.max(period, TIMER_MIN_PERIOD_US) };
     this.driver.reprogram();
   }
 
@@ -75,9 +81,9 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
     this.#tick = new SignalHandler(env.ep, () => this.#expired());
   }
 
-  /** A duration in microseconds, checked: a client may not make the driver compute garbage. */
+  /** A duration in microseconds, checked: a client may not make the driver compute garbage ({@link InvalidDuration}). */
   static checkDuration(us: number): number {
-    if (!Number.isFinite(us) || us < 0 || us > 2 ** 32 - 1) throw new RangeError(`timer duration must be 0 to ${2 ** 32 - 1} us, got ${us}`);
+    if (!Number.isFinite(us) || us < 0 || us > TIMER_MAX_DURATION_US) throw new InvalidDuration(`timer duration must be 0 to ${TIMER_MAX_DURATION_US} us, got ${us}`);
     return Math.floor(us);
   }
 
