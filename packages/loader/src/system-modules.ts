@@ -1,6 +1,8 @@
 /**
- * The `@os/*` packages a confined component may import, as the system's one copy of each: a component
- * package that installs its own copy still gets these (one kernel, one runtime per system).
+ * The entry points a confined component may import, as the system's one copy of each: a component
+ * package that installs its own copy still gets these (one kernel, one runtime per system). Each is a
+ * package's main entry, which touches no host authority; the `/host` entry points (`@os/kernel/host`,
+ * `@os/runtime/host`, `@os/rom/host`) and every other subpath are never granted.
  */
 export const SYSTEM_MODULE_NAMES = ['@os/capability', '@os/kernel', '@os/rpc', '@os/session', '@os/runtime', '@os/timer', '@os/rom'] as const;
 

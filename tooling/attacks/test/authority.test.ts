@@ -1,4 +1,4 @@
-// Family 7: authority a confined component must not take (issue 18). Each attacker is a module file
+// Family 8: authority a confined component must not take (issue 18). Each attacker is a module file
 // loaded the ordinary way (confined, no opt-in) beside a confined bystander that ticks on its Timer
 // session and a Counter-like Store that init routes to:
 //   1. shared prototypes: changing a class every component (and init) uses, to see their fields;
@@ -202,13 +202,28 @@ const IMPORTS = [
 
 const OWN = `export const own = 'own';\n`;
 
-function config(attacker: string): string {
+/** 3 and 6 for a plain Node program under the libc shim: the same grant rules, its fs is its VFS. */
+const LIBC = `import { readFileSync } from 'node:fs';
+setTimeout(() => undefined, 100); // the shim ends a program with nothing pending on its Timer session
+const tries = ['@os/rom/host', '@os/runtime/host', '@os/kernel/host', '/etc/passwd', 'file:///etc/passwd', '../../../../../../../../etc/passwd'];
+Promise.all(tries.map((specifier) => import(specifier).then(() => 'import ' + specifier + ': OPEN', (error) => 'import ' + specifier + ': blocked (' + error.name + ')'))).then((outcomes) => {
+  for (const line of outcomes) console.log(line);
+  try {
+    readFileSync('/etc/passwd', 'utf8');
+    console.log('read /etc/passwd: OPEN');
+  } catch (error) {
+    console.log('read /etc/passwd: blocked (' + error.code + ')');
+  }
+});
+`;
+
+function config(attacker: string, attackerConfig = '<config/>'): string {
   return `<config>
   <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/> </parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"> <provides> <service name="Timer"/> </provides> </start>
-  <start name="attacker"> <binary name="./${attacker}.mjs"/> <config/> </start>
+  <start name="attacker"> <binary name="./${attacker}.mjs"/> ${attackerConfig} </start>
   <start name="ticker"> <binary name="./ticker.mjs"/> <exit propagate="yes"/> </start>
 </config>`;
 }
@@ -217,14 +232,14 @@ let directory = '';
 
 beforeAll(() => {
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-authority-')));
-  const files: Record<string, string> = { 'probes.mjs': PROBES, 'ticker.mjs': TICKER, 'prototypes.mjs': PROTOTYPES, 'hardens-utcb.mjs': HARDENS_UTCB, 'host.mjs': HOST, 'imports.mjs': importer(IMPORTS), 'own.mjs': OWN };
+  const files: Record<string, string> = { 'probes.mjs': PROBES, 'ticker.mjs': TICKER, 'prototypes.mjs': PROTOTYPES, 'hardens-utcb.mjs': HARDENS_UTCB, 'host.mjs': HOST, 'imports.mjs': importer(IMPORTS), 'own.mjs': OWN, 'libc.mjs': LIBC };
   for (const [name, source] of Object.entries(FAULTS)) files[`${name}.mjs`] = source;
   for (const [name, source] of Object.entries(files)) writeFileSync(join(directory, name), source);
   symlinkSync(kernelHw, join(directory, 'outside.mjs'));
 });
 
-async function run(attacker: string): Promise<{ lines: readonly string[]; exit: number | null; attacker: string[] }> {
-  const result = await runSystem({ config: config(attacker), directory, kernel: KERNEL.name as 'hw' | 'nova' | 'sel4' });
+async function run(attacker: string, attackerConfig?: string): Promise<{ lines: readonly string[]; exit: number | null; attacker: string[] }> {
+  const result = await runSystem({ config: config(attacker, attackerConfig), directory, kernel: KERNEL.name as 'hw' | 'nova' | 'sel4' });
   const prefix = '[init -> attacker] ';
   return { lines: result.lines, exit: result.exit, attacker: result.lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)) };
 }
@@ -304,6 +319,20 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
     // a file that exists and one that does not get the same words
     expect(missing).toBe(existing?.replaceAll('/etc/passwd', '/nonexistent/secret.mjs'));
     expect(lines.join('\n')).not.toContain('root:');
+    expectBystanderUnharmed(lines, exit);
+  });
+
+  it('3 and 6 for a libc program: the host entry points and host files are refused as for a component, and its fs is its VFS, not the host', async () => {
+    const { lines, exit, attacker } = await run('libc', '<config> <libc stdout="/dev/log" stderr="/dev/log"/> <vfs> <dir name="dev"> <log/> </dir> </vfs> </config>');
+    expect(attacker).toEqual([
+      'import @os/rom/host: blocked (ConfinementError)',
+      'import @os/runtime/host: blocked (ConfinementError)',
+      'import @os/kernel/host: blocked (ConfinementError)',
+      'import /etc/passwd: blocked (ConfinementError)',
+      'import file:///etc/passwd: blocked (ConfinementError)',
+      'import ../../../../../../../../etc/passwd: blocked (ConfinementError)',
+      'read /etc/passwd: blocked (ENOENT)',
+    ]);
     expectBystanderUnharmed(lines, exit);
   });
 });
