@@ -10,7 +10,11 @@ const LINE_DELIMITER = '\x1b[0m\n';
 /**
  * One session of dummy's LOG service (Genode's `Dummy::Log_service::Session_component`): each line
  * the client writes goes to `sink` as `[<label>] <text>`, cut at a trailing `ESC[0m` + newline and to
- * {@link LOG_MESSAGE_CAPACITY} - 1 characters.
+ * {@link LOG_MESSAGE_CAPACITY} - 1 characters. That bounds what one write prints below the LOG limit
+ * (Genode's `Log_session::MAX_STRING_LEN`, 232): a write of any length (a megabyte, thousands of
+ * control characters) prints one line of at most 99 characters, which the server's own LOG (core's)
+ * then prints with control characters written out and line breaks as lines of their own, each under
+ * the server's label.
  */
 export class LogSessionComponent extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
   /** The session's label, as the server sees it (`c`, `c -> 0`). */

@@ -36,7 +36,12 @@ class LogSession extends RpcObject<typeof Log> implements ServerOf<typeof Log> {
   ) {
     super(Log);
   }
-  /** Prints the client's text as `[label] line`, one line per line break in it, control characters written out (Log::write). */
+  /**
+   * Prints the client's text as `[label] line`, one line per line break in it, control characters
+   * written out (Log::write), bounded as Genode's LOG: of a write longer than 232 characters
+   * (`Log_session::MAX_STRING_LEN`) only the first 232 count, and no line prints more than 232
+   * characters of text; what is cut ends with ` [cut]` (see `logLines`).
+   */
   write(text: string): void {
     for (const line of logLines(text)) this.sink(`[${this.label}] ${line}`);
   }

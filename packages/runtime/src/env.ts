@@ -4,6 +4,7 @@ import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
 import { Connection, Parent, ServiceDenied, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
 import { Log } from './services.js';
+import { logWrites } from './printable.js';
 import { BlockingSignal } from './signal.js';
 import type { WaitList } from './wait-list.js';
 import type { ComponentFaults } from './component-faults.js';
@@ -142,10 +143,14 @@ export class Env implements SessionEnv {
     return this.ep.thread;
   }
 
-  /** Writes one line to the component's LOG session (`[label] text`). */
+  /**
+   * Writes `text` to the component's LOG session, printed as `[label] text`: one write per line, a
+   * line longer than a LOG write may be (232 characters, Genode's `Log_session::MAX_STRING_LEN`,
+   * control characters counted as printed) in several writes, so all of it is printed (see `logWrites`).
+   */
   async log(text: string): Promise<void> {
     const log = this.#log ?? (await this.openLog());
-    for (const line of text.split('\n')) await log.session.write(line);
+    for (const piece of logWrites(text)) await log.session.write(piece);
   }
 
   /**
