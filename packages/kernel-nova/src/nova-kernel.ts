@@ -1,4 +1,4 @@
-import { type Clock, releaseMemory, type TraceEvent, type TraceHook, findWaitCycle } from '@os/kernel';
+import { type Clock, releaseMemory, type TraceEvent, type TraceHook, findWaitCycle, hardenShared } from '@os/kernel';
 import { RealClock } from '@os/kernel/host';
 import { Crd, CrdType, Rights } from './crd.js';
 import { type CallFailure, NovaEc, type NovaReply, NovaSc, PendingCall } from './ec.js';
@@ -154,6 +154,9 @@ export class NovaKernel {
 
   /** Boots a kernel: the root PD with its EC and SC, and all kernel memory. */
   constructor(options: NovaKernelOptions = {}) {
+    // every PD's thread holds a UTCB, its typed items and CRDs: their classes are shared by all PDs, so a
+    // component that changed one (`copyFrom`, a CRD getter) would change how every PD's messages move
+    hardenShared([Utcb, TypedItem, Crd]);
     this.utcbSize = options.utcbSize ?? 4096;
     this.selectors = options.selectors ?? 65_536;
     this.cpus = options.cpus ?? 1;
