@@ -57,15 +57,12 @@ export interface HwSignalData {
 const { length: lengthOf, capCount: capCountOf, caps: capsOf, deliver } = messageAccess;
 
 /**
- * What a sender's message holds, read once: its length and capability count, checked, before
- * anything is copied. Throws `MessageTooLargeError` or `TooManyCapabilitiesError`.
+ * Checks the length and capability count read (once) from a sender's message `message` before
+ * anything is copied: throws `MessageTooLargeError` or `TooManyCapabilitiesError`.
  */
-function sentShape(message: Message): { length: number; capCount: number } {
-  const length = lengthOf(message);
-  const capCount = capCountOf(message);
+function checkShape(message: Message, length: number, capCount: number): void {
   if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity)) throw new MessageTooLargeError(length, message.capacity);
   if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
-  return { length, capCount };
 }
 
 /** Whom a blocked hw thread waits for: the thread it calls synchronously, and the servers of its queued calls. */
@@ -94,6 +91,7 @@ export class HwKernel {
   #nextPdId = 1;
   #nextIdentityId = 1;
   #trace: TraceHook | null = null;
+  readonly #selectors = new Int32Array(MAX_CAPS_PER_MESSAGE);
 
   /** Creates an empty kernel. */
   constructor(options: HwKernelOptions = {}) {
@@ -302,12 +300,14 @@ export class HwKernel {
       throw new WrongObjectKindError(capId, 'rpc_call', 'rpc-object', IDENTITY_KIND_NAMES[object.kind]);
     }
     // each field of the sender's message is read once: what is checked is what is copied
-    const shape = sentShape(request);
+    const length = lengthOf(request);
+    const capCount = capCountOf(request);
+    checkShape(request, length, capCount);
     const server = object.thread as HwThread;
     if (server === caller) throw new DeadlockError([caller.label, caller.label]);
     if (this.#trace) this.#traceMessage('call', caller, capId, server, request, 'rpc_call');
-    if (server.idle) return this.#callDirect(caller, server, object, request, shape.length, shape.capCount);
-    return this.#callQueued(caller, server, object, request, shape.length, shape.capCount);
+    if (server.idle) return this.#callDirect(caller, server, object, request, length, capCount);
+    return this.#callQueued(caller, server, object, request, length, capCount);
   }
 
   /**
@@ -334,7 +334,10 @@ export class HwKernel {
       throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
     }
     // a malformed reply is the server's error; the call stays unanswered
-    const shape = sentShape(thread.utcb);
+    const utcb = thread.utcb;
+    const length = lengthOf(utcb);
+    const capCount = capCountOf(utcb);
+    checkShape(utcb, length, capCount);
     if (call === null) {
       const caller = thread.syncCaller as HwThread;
       call = new PendingCall(caller, thread, thread.syncObject as ObjectIdentity);
@@ -343,7 +346,7 @@ export class HwKernel {
       thread.syncCaller = null;
       thread.current = call;
     }
-    this.#deliverReply(call, thread.utcb, shape.length, shape.capCount);
+    this.#deliverReply(call, utcb, length, capCount);
   }
 
   /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
@@ -479,15 +482,16 @@ export class HwKernel {
         if (server.queue.length > 0) this.#scheduleDrain(server);
         return early.reply as Message;
       }
-      let reply: { length: number; capCount: number };
+      const replyLength = lengthOf(utcb);
+      const replyCaps = capCountOf(utcb);
       try {
-        reply = sentShape(utcb);
+        checkShape(utcb, replyLength, replyCaps);
       } catch (malformed) {
         return this.#directFault(caller, server, malformed);
       }
       caller.syncTarget = null;
       if (!caller.alive) throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
-      this.#copyMessage(utcb, reply.length, reply.capCount, server.pd, request, caller.pd, true);
+      this.#copyMessage(utcb, replyLength, replyCaps, server.pd, request, caller.pd, true);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
       // what arrived for the caller while it was inside the call is delivered once it is idle again
@@ -664,14 +668,15 @@ export class HwKernel {
     }
     if (result === undefined) {
       if (!call.done) {
-        let reply: { length: number; capCount: number };
+        const replyLength = lengthOf(utcb);
+        const replyCaps = capCountOf(utcb);
         try {
-          reply = sentShape(utcb);
+          checkShape(utcb, replyLength, replyCaps);
         } catch (malformed) {
           this.#entryDone(server, call, malformed);
           return;
         }
-        this.#deliverReply(call, utcb, reply.length, reply.capCount);
+        this.#deliverReply(call, utcb, replyLength, replyCaps);
       }
       server.current = null;
       server.serving = false;
@@ -744,14 +749,17 @@ export class HwKernel {
       deliver(to, length, 0, 0);
       return;
     }
-    const selectors = capsOf(from);
-    const identities: (ObjectIdentity | undefined)[] = [];
-    for (let i = 0; i < capCount; i++) identities.push(fromPd.lookup(selectors[i] as number)?.identity);
-    if (capCount > 1 && !reply && !toPd.hasRoomFor(identities)) throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
+    // each selector is read once, into the kernel's own buffer (no component code runs while it is in use)
+    const sent = capsOf(from);
+    const selectors = this.#selectors;
+    for (let i = 0; i < capCount; i++) selectors[i] = sent[i] as number;
+    if (capCount > 1 && !reply && !toPd.hasRoomFor(Array.from(selectors.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))) {
+      throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
+    }
     const received = capsOf(to);
     let fresh = 0;
     for (let i = 0; i < capCount; i++) {
-      const identity = identities[i];
+      const identity = fromPd.lookup(selectors[i] as number)?.identity;
       if (identity === undefined) {
         received[i] = INVALID_SELECTOR;
         continue;
