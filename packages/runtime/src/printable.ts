@@ -36,11 +36,11 @@ const CONTROL_CHARACTER = /^[\u0000-\u0008\u000a-\u001f\u007f-\u009f]$/;
 
 /**
  * The lines a LOG server prints for one write (Genode's core LOG rule, bounded): the first
- * {@link LOG_MAX_STRING_LEN} characters of `text` count, the rest is dropped; they are split at line
+ * `LOG_MAX_STRING_LEN` (232) characters of `text` count, the rest is dropped; they are split at line
  * breaks (a trailing one ends the text, as Genode's LOG reads it) and each line made {@link printable};
- * a line whose printable form is longer than {@link LOG_MAX_STRING_LEN} characters is cut there (never
+ * a line whose printable form is longer than `LOG_MAX_STRING_LEN` (232) characters is cut there (never
  * inside a written-out character), and a cut line, or the last line of a write that was cut, ends
- * with {@link LOG_CUT_MARKER}. So no printed line holds more than 232 characters of text plus the
+ * with `LOG_CUT_MARKER` (` [cut]`). So no printed line holds more than 232 characters of text plus the
  * marker, and one write prints at most 232 lines, however long it was or how many control characters
  * it held.
  */
