@@ -172,8 +172,12 @@ export async function construct(env) {
   for (const specifier of ${JSON.stringify(specifiers)}) {
     await attempt('import ' + specifier, async () => (await import(specifier)) !== undefined);
   }
-  try { await import('/etc/passwd'); } catch (error) { await env.log('message /etc/passwd: ' + error.message); }
-  try { await import('/nonexistent/secret.mjs'); } catch (error) { await env.log('message /nonexistent/secret.mjs: ' + error.message); }
+  const messages = [];
+  for (const specifier of ['/etc/passwd', '/nonexistent/secret.mjs']) {
+    try { await import(specifier); } catch (error) { messages.push(error.message.replaceAll(specifier, '<specifier>')); }
+  }
+  await env.log('message: ' + messages[0]);
+  await env.log('a file that exists and one that does not get the same words: ' + (messages.length === 2 && messages[0] === messages[1]));
   await attempt('import its own ./own.mjs', async () => !((await import('./own.mjs')).own === 'own'));
   await report(env);
 }
@@ -311,13 +315,10 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
   it('6. imports by absolute path, file: and other URLs, paths that leave its directory (also by symlink), undeclared packages: one ConfinementError that tells nothing of the host files; its own module loads', async () => {
     const { lines, exit, attacker } = await run('imports');
     expect(attacker.filter((line) => line.startsWith('import '))).toEqual([...IMPORTS.map((specifier) => `import ${specifier}: blocked (ConfinementError)`), 'import its own ./own.mjs: blocked']);
-    const existing = attacker.find((line) => line.startsWith('message /etc/passwd: '));
-    const missing = attacker.find((line) => line.startsWith('message /nonexistent/secret.mjs: '));
-    expect(existing).toBe(
-      'message /etc/passwd: "attacker" imports "/etc/passwd": a confined component imports only the @os packages its system grants, its own modules by relative path inside its package, and the packages its package.json declares',
+    expect(attacker).toContain(
+      'message: "attacker" imports "<specifier>": a confined component imports only the @os packages its system grants, its own modules by relative path inside its package, and the packages its package.json declares',
     );
-    // a file that exists and one that does not get the same words
-    expect(missing).toBe(existing?.replaceAll('/etc/passwd', '/nonexistent/secret.mjs'));
+    expect(attacker).toContain('a file that exists and one that does not get the same words: true');
     expect(lines.join('\n')).not.toContain('root:');
     expectBystanderUnharmed(lines, exit);
   });
