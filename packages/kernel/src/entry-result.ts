@@ -1,6 +1,6 @@
 // What a kernel does with what a component's entrypoint handler returned, and with what it threw.
 // Handlers are component code: a kernel calls them inside its own call path or from a microtask,
-// where a throw nobody catches ends the process. These two functions run no code of the
+// where a throw nobody catches ends the process. These functions run no code of the
 // component's that could throw past them.
 
 const promisePrototype = Promise.prototype;
