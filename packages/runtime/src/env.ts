@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import type { KernelThread, QuotaState } from '@os/kernel';
+import { type KernelThread, type QuotaState, describeFault } from '@os/kernel';
 import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
 import { Connection, Parent, ServiceDenied, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
@@ -242,7 +242,7 @@ export class Env implements SessionEnv {
   fault(what: string, error: unknown): void {
     const first = !this.#faulted;
     this.#faulted = true;
-    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const detail = describeFault(error);
     const io = this.#io.thread;
     const report = async (): Promise<void> => {
       if (this.#log !== null) await connect(Log, io, this.#log.capability).write(`Error: ${this.#name}: ${what} failed: ${detail}`.slice(0, 4000));

@@ -125,10 +125,12 @@ const FAULTS: Readonly<Record<string, string>> = {
   'raw-returns-number': rawHandler('42'),
   'raw-returns-thenable': rawHandler(`{ then() { throw new Error('then'); } }`),
   'raw-returns-proxy': rawHandler(`new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } })`),
-  'raw-returns-promise-with-own-then': rawHandler(`Object.assign(Promise.resolve(), { then() { throw new Error('own then'); } })`),
   'raw-returns-promise-with-hostile-species': rawHandler(`(() => { const p = Promise.resolve(); Object.defineProperty(p, 'constructor', { get() { throw new Error('species'); } }); return p; })()`),
   'raw-throws': rawHandler(`(() => { throw new Error('raw handler threw'); })()`),
 };
+
+/** 2, not a fault: a genuine promise with its own `then` is followed through the intrinsic `then` (its own is never called). */
+const OWN_THEN = rawHandler(`Object.defineProperty(Promise.resolve(), 'then', { value() { throw new Error('own then'); } })`);
 
 /** 2, the IPC buffer: hardened by its owner before anything arrives; the component keeps working. */
 const HARDENS_UTCB = `import { Timer } from '@os/timer';
@@ -236,7 +238,7 @@ let directory = '';
 
 beforeAll(() => {
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-authority-')));
-  const files: Record<string, string> = { 'probes.mjs': PROBES, 'ticker.mjs': TICKER, 'prototypes.mjs': PROTOTYPES, 'hardens-utcb.mjs': HARDENS_UTCB, 'host.mjs': HOST, 'imports.mjs': importer(IMPORTS), 'own.mjs': OWN, 'libc.mjs': LIBC };
+  const files: Record<string, string> = { 'probes.mjs': PROBES, 'ticker.mjs': TICKER, 'prototypes.mjs': PROTOTYPES, 'hardens-utcb.mjs': HARDENS_UTCB, 'host.mjs': HOST, 'imports.mjs': importer(IMPORTS), 'own.mjs': OWN, 'libc.mjs': LIBC, 'own-then.mjs': OWN_THEN };
   for (const [name, source] of Object.entries(FAULTS)) files[`${name}.mjs`] = source;
   for (const [name, source] of Object.entries(files)) writeFileSync(join(directory, name), source);
   symlinkSync(kernelHw, join(directory, 'outside.mjs'));
@@ -278,6 +280,13 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
       expectBystanderUnharmed(lines, exit);
     });
   }
+
+  it("2. a raw handler returning a genuine promise with its own then: the kernel and the runtime follow the intrinsic then, never the component's; settling without a reply faults only the call", async () => {
+    const { lines, exit, attacker } = await run('own-then');
+    expect(attacker).toEqual(['about to fault', 'the call: ServerFaultError', 'still constructing']);
+    expect(lines).not.toContain('[init] child "attacker" exited with exit value 1');
+    expectBystanderUnharmed(lines, exit);
+  });
 
   it('2. a component that hardens its own IPC buffer before anything arrives keeps working: the kernel keeps nothing in it that freezing changes', async () => {
     const { lines, exit, attacker } = await run('hardens-utcb');
