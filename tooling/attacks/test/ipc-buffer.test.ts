@@ -8,7 +8,8 @@
 import { Capability } from '@os/capability';
 import { type KernelThread, MAX_CAPS_PER_MESSAGE, type Message, type Selector } from '@os/kernel';
 import { ReplyStatus, connect } from '@os/rpc';
-import { describe, expect, it } from 'vitest';
+import { hardenRealm } from '@os/loader';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Counter, OP } from './support/counter.js';
 import { KERNEL, codeOf, domain, header, kernelWorld, rawCall, u32 } from './support/kernel-world.js';
 
@@ -18,22 +19,9 @@ const FIELDS = ['length', 'capCount', 'freshCaps', 'bytes', 'view', 'words', 'ca
 /** The fields a component may only read. */
 const READ_ONLY = ['bytes', 'view', 'words', 'caps'] as const;
 
-/** What SES's `harden` does to an object graph: freezes it, its own property values and accessors, and its prototypes. */
+/** SES's own `harden`, as a confined component has it (the realm is hardened before the attacks). */
 function harden(root: object): void {
-  const seen = new Set<unknown>();
-  const walk = (value: unknown): void => {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value) || value === Object.prototype || value === Function.prototype) return;
-    seen.add(value);
-    Object.freeze(value);
-    for (const key of Reflect.ownKeys(value)) {
-      const descriptor = Reflect.getOwnPropertyDescriptor(value, key) as PropertyDescriptor;
-      walk(descriptor.value);
-      walk(descriptor.get);
-      walk(descriptor.set);
-    }
-    walk(Object.getPrototypeOf(value));
-  };
-  walk(root);
+  (globalThis as unknown as { harden: (value: object) => void }).harden(root);
 }
 
 /** A getter answering `first` to the first read and `then` to every later one: the kernel's check, then its copy. */
@@ -128,6 +116,8 @@ function attackerServes(world: ReturnType<typeof attacked>, onCall: (request: Me
   const object = attacker.thread.createRpcObject();
   return kernel.delegate(attacker.pd, object, victim.pd);
 }
+
+beforeAll(hardenRealm);
 
 describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
   it('every field of the buffer (getter, setter, data, proxy, replaced or plain array), its prototype and its slots: each redefinition is a TypeError and the kernel copies what the setters wrote', async () => {
