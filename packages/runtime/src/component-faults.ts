@@ -10,17 +10,19 @@ export type FaultHandler = (what: string, error: unknown) => void;
  */
 export class ComponentFaults {
   #handler: FaultHandler | null = null;
-  readonly #early: [string, unknown][] = [];
+  #early: [string, unknown][] | null = null;
 
   /** Reports a fault of the component. */
   report(what: string, error: unknown): void {
-    if (this.#handler === null) this.#early.push([what, error]);
-    else this.#handler(what, error);
+    if (this.#handler !== null) this.#handler(what, error);
+    else (this.#early ??= []).push([what, error]);
   }
 
   /** Sets the handler (the component's `Env`) and hands it the faults reported so far. */
   connect(handler: FaultHandler): void {
     this.#handler = handler;
-    for (const [what, error] of this.#early.splice(0)) handler(what, error);
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const [what, error] of early) handler(what, error);
   }
 }

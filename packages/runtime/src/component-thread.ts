@@ -1,6 +1,6 @@
 import type { EntrypointHandler, KernelThread, Message, ObjectKind, PdId, QuotaState, Selector } from '@os/kernel';
 import { ComponentFaults } from './component-faults.js';
-import { guardedHandler } from './guarded-handler.js';
+import { GuardedHandler } from './guarded-handler.js';
 
 /**
  * The kernel thread as a component holds it: the seam's operations and nothing else. A backend's
@@ -42,7 +42,7 @@ export class ComponentThread implements KernelThread {
 
   /** {@inheritDoc @os/kernel#KernelThread.serve} */
   serve(handler: EntrypointHandler): void {
-    this.#thread.serve(guardedHandler(handler, this.#faults, this.#thread.label));
+    this.#thread.serve(new GuardedHandler(handler, this.#faults, this.#thread.label));
   }
 
   /** {@inheritDoc @os/kernel#KernelThread.reply} */
