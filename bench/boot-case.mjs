@@ -17,11 +17,15 @@ const kind = process.argv[3];
 if (!Number.isSafeInteger(n) || n < 1 || !['builtin', 'unconfined', 'confined'].includes(kind)) {
   throw new Error('usage: node --expose-gc bench/boot-case.mjs <N> builtin|unconfined|confined');
 }
-if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc: the heap figure needs a full collection before and after');
+if (typeof globalThis.gc !== 'function')
+  throw new Error('run with --expose-gc: the heap figure needs a full collection before and after');
 
 const directory = mkdtempSync(join(tmpdir(), 'os-boot-case-'));
 writeFileSync(join(directory, 'idle.mjs'), 'export function construct(env) {}\n');
-const binary = kind === 'builtin' ? '<binary name="idle"/>' : `<binary name="./idle.mjs"${kind === 'unconfined' ? ' confined="no"' : ''}/>`;
+const binary =
+  kind === 'builtin'
+    ? '<binary name="idle"/>'
+    : `<binary name="./idle.mjs"${kind === 'unconfined' ? ' confined="no"' : ''}/>`;
 const starts = Array.from({ length: n }, (_, index) => `  <start name="c${index}">${binary}<config/></start>`);
 const config = `<config>
   <parent-provides> <service name="LOG"/> <service name="PD"/> <service name="ROM"/> </parent-provides>
@@ -32,7 +36,11 @@ ${starts.join('\n')}
 
 if (kind === 'confined') await hardenRealm();
 const idle = { construct() {} };
-const description = initConfigSystem(config, { directory, origin: 'boot-case.xml', builtins: { idle, init: (await import('@os/init')).init } });
+const description = initConfigSystem(config, {
+  directory,
+  origin: 'boot-case.xml',
+  builtins: { idle, init: (await import('@os/init')).init },
+});
 const system = { ...description, ram: 2 ** 40, caps: 2 ** 30 };
 
 const memory = () => {
@@ -52,9 +60,24 @@ const ns = Number(process.hrtime.bigint() - start);
 // an idle system waits on nothing: a component still waiting (for resources, a session) was not constructed
 const waits = handle.core.waits.describe();
 if (end !== 'stalled' || waits.length > 0) {
-  const why = end instanceof Error ? end.message : end === 'stalled' ? `idles with ${waits.length} waiting, e.g. ${waits[0]}` : `${end}`;
-  throw new Error(`boot-case: the system of ${n} ${kind} components did not idle with every component constructed: ${why}; last lines: ${handle.lines.slice(-3).join(' | ')}`);
+  const why =
+    end instanceof Error
+      ? end.message
+      : end === 'stalled'
+        ? `idles with ${waits.length} waiting, e.g. ${waits[0]}`
+        : `${end}`;
+  throw new Error(
+    `boot-case: the system of ${n} ${kind} components did not idle with every component constructed: ${why}; last lines: ${handle.lines.slice(-3).join(' | ')}`,
+  );
 }
 const after = memory();
 rmSync(directory, { recursive: true, force: true });
-console.log(JSON.stringify({ n, kind, ns, heapPerComponent: (after.heap - before.heap) / n, buffersPerComponent: (after.buffers - before.buffers) / n }));
+console.log(
+  JSON.stringify({
+    n,
+    kind,
+    ns,
+    heapPerComponent: (after.heap - before.heap) / n,
+    buffersPerComponent: (after.buffers - before.buffers) / n,
+  }),
+);

@@ -120,7 +120,10 @@ const repeat = (count, make) => Array.from({ length: count }, (_, i) => make(i))
 
 /** A config of `n` start entries, each routing its LOG to the parent. */
 function manyStarts(n) {
-  const starts = repeat(n, (i) => `\n  <start name="c${i}" caps="10" ram="1M"><route><service name="LOG"><parent/></service></route></start>`);
+  const starts = repeat(
+    n,
+    (i) => `\n  <start name="c${i}" caps="10" ram="1M"><route><service name="LOG"><parent/></service></route></start>`,
+  );
   return `<config>\n  <parent-provides><service name="LOG"/></parent-provides>${starts}\n</config>`;
 }
 
@@ -142,7 +145,10 @@ function childRoutes(n) {
 /** One server providing `n` services, each exported with a policy naming it. */
 function exportedServices(n) {
   const provides = repeat(n, (i) => `<service name="S${i}"/>`);
-  const services = repeat(n, (i) => `\n<service name="S${i}"><default-policy><child name="server"/></default-policy></service>`);
+  const services = repeat(
+    n,
+    (i) => `\n<service name="S${i}"><default-policy><child name="server"/></default-policy></service>`,
+  );
   return `<config><start name="server" caps="1" ram="1"><provides>${provides}</provides></start>${services}\n</config>`;
 }
 
@@ -192,7 +198,9 @@ function nestedValue(depth, width) {
   });
 }
 
-const Thrower = defineInterface('GrowthBench', { call: method([], codec.u32, { throws: [class Refused extends RpcException {}] }) });
+const Thrower = defineInterface('GrowthBench', {
+  call: method([], codec.u32, { throws: [class Refused extends RpcException {}] }),
+});
 const entry = Thrower.entries[0];
 
 // ------------------------------------------------------------------ the cases
@@ -209,81 +217,574 @@ function cases() {
   const args = (text) => SessionArgs.parse(text);
   return [
     // XmlNode.parse (fast-xml-parser's validator and parser, then the node tree)
-    { parser: 'xml', shape: 'deep-nesting', n: 9, make: (d) => `${'<a>'.repeat(d)}${'</a>'.repeat(d)}`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'deep-nesting-refused', n: 2000, make: (d) => `${'<a>'.repeat(d)}${'</a>'.repeat(d)}`, parse: xml, expect: XML },
-    { parser: 'xml', shape: 'many-siblings', n: 1000, make: (n) => `<config>${repeat(n, (i) => `<start name="c${i}" ram="1M"/>`)}</config>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'many-lines', n: 1000, make: (n) => `<config>\n${repeat(n, (i) => `  <start name="c${i}"/>\n`)}</config>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'crlf-lines', n: 1000, make: (n) => `<config>\r\n${repeat(n, (i) => `<s n="${i}"/>\r\n`)}</config>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'many-attributes', n: 300, make: (n) => `<a ${repeat(n, (i) => `x${i}="${i}" `)}/>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'repeated-attribute', n: 300, make: (n) => `<a ${repeat(n, (i) => `x${i}="${i}" `)}x0="again"/>`, parse: xml, expect: XML },
-    { parser: 'xml', shape: 'long-attribute-value', n: 10_000, make: (n) => `<a label="${'x'.repeat(n)}"/>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'attribute-entities', n: 2000, make: (n) => `<a label="${'&quot;&amp;'.repeat(n)}"/>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'attribute-other-quotes', n: 10_000, make: (n) => `<a x="${"'".repeat(n)}" y='${'"'.repeat(n)}'/>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'tag-whitespace', n: 10_000, make: (n) => `<a${' \t\n'.repeat(n)}x="1"${' '.repeat(n)}/>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'text-entities', n: 2000, make: (n) => `<a>${'x &lt;&#65;&#x42; '.repeat(n)}</a>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'text-between-children', n: 1000, make: (n) => `<a>${'text <b/>'.repeat(n)}</a>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'comments', n: 1000, make: (n) => `<a>${'<!-- a comment -->'.repeat(n)}</a>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'unclosed-comment', n: 10_000, make: (n) => `<a><!--${' x'.repeat(n)}`, parse: xml, expect: XML },
-    { parser: 'xml', shape: 'cdata', n: 10_000, make: (n) => `<a><![CDATA[${'<b>'.repeat(n)}]]></a>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'doctype-entities', n: 90, make: (n) => `<!DOCTYPE a [${repeat(n, (i) => `<!ENTITY e${i} "v${i}">`)}]><a>${repeat(n, (i) => `<b x="&e${i};">&e${i};</b>`)}</a>`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'comments-after-root', n: 1000, make: (n) => `<a/>${'\n<!-- c --><?pi x?>'.repeat(n)}`, parse: xml, expect: 'ok' },
-    { parser: 'xml', shape: 'text-after-root', n: 10_000, make: (n) => `<a/>${' '.repeat(n)}x`, parse: xml, expect: XML },
-    { parser: 'xml', shape: 'stray-declaration', n: 1000, make: (n) => `<a>${'<b x="<!x>"/><!-- <!x> -->'.repeat(n)}<!x></a>`, parse: xml, expect: XML },
+    {
+      parser: 'xml',
+      shape: 'deep-nesting',
+      n: 9,
+      make: (d) => `${'<a>'.repeat(d)}${'</a>'.repeat(d)}`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'deep-nesting-refused',
+      n: 2000,
+      make: (d) => `${'<a>'.repeat(d)}${'</a>'.repeat(d)}`,
+      parse: xml,
+      expect: XML,
+    },
+    {
+      parser: 'xml',
+      shape: 'many-siblings',
+      n: 1000,
+      make: (n) => `<config>${repeat(n, (i) => `<start name="c${i}" ram="1M"/>`)}</config>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'many-lines',
+      n: 1000,
+      make: (n) => `<config>\n${repeat(n, (i) => `  <start name="c${i}"/>\n`)}</config>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'crlf-lines',
+      n: 1000,
+      make: (n) => `<config>\r\n${repeat(n, (i) => `<s n="${i}"/>\r\n`)}</config>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'many-attributes',
+      n: 300,
+      make: (n) => `<a ${repeat(n, (i) => `x${i}="${i}" `)}/>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'repeated-attribute',
+      n: 300,
+      make: (n) => `<a ${repeat(n, (i) => `x${i}="${i}" `)}x0="again"/>`,
+      parse: xml,
+      expect: XML,
+    },
+    {
+      parser: 'xml',
+      shape: 'long-attribute-value',
+      n: 10_000,
+      make: (n) => `<a label="${'x'.repeat(n)}"/>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'attribute-entities',
+      n: 2000,
+      make: (n) => `<a label="${'&quot;&amp;'.repeat(n)}"/>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'attribute-other-quotes',
+      n: 10_000,
+      make: (n) => `<a x="${"'".repeat(n)}" y='${'"'.repeat(n)}'/>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'tag-whitespace',
+      n: 10_000,
+      make: (n) => `<a${' \t\n'.repeat(n)}x="1"${' '.repeat(n)}/>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'text-entities',
+      n: 2000,
+      make: (n) => `<a>${'x &lt;&#65;&#x42; '.repeat(n)}</a>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'text-between-children',
+      n: 1000,
+      make: (n) => `<a>${'text <b/>'.repeat(n)}</a>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'comments',
+      n: 1000,
+      make: (n) => `<a>${'<!-- a comment -->'.repeat(n)}</a>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'unclosed-comment',
+      n: 10_000,
+      make: (n) => `<a><!--${' x'.repeat(n)}`,
+      parse: xml,
+      expect: XML,
+    },
+    {
+      parser: 'xml',
+      shape: 'cdata',
+      n: 10_000,
+      make: (n) => `<a><![CDATA[${'<b>'.repeat(n)}]]></a>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'doctype-entities',
+      n: 90,
+      make: (n) =>
+        `<!DOCTYPE a [${repeat(n, (i) => `<!ENTITY e${i} "v${i}">`)}]><a>${repeat(n, (i) => `<b x="&e${i};">&e${i};</b>`)}</a>`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'comments-after-root',
+      n: 1000,
+      make: (n) => `<a/>${'\n<!-- c --><?pi x?>'.repeat(n)}`,
+      parse: xml,
+      expect: 'ok',
+    },
+    {
+      parser: 'xml',
+      shape: 'text-after-root',
+      n: 10_000,
+      make: (n) => `<a/>${' '.repeat(n)}x`,
+      parse: xml,
+      expect: XML,
+    },
+    {
+      parser: 'xml',
+      shape: 'stray-declaration',
+      n: 1000,
+      make: (n) => `<a>${'<b x="<!x>"/><!-- <!x> -->'.repeat(n)}<!x></a>`,
+      parse: xml,
+      expect: XML,
+    },
     { parser: 'xml', shape: 'unclosed-tags', n: 1000, make: (n) => '<a>'.repeat(n), parse: xml, expect: XML },
-    { parser: 'xml', shape: 'mismatched-close', n: 1000, make: (n) => `<a>${'<b></b>'.repeat(n)}</c>`, parse: xml, expect: XML },
+    {
+      parser: 'xml',
+      shape: 'mismatched-close',
+      n: 1000,
+      make: (n) => `<a>${'<b></b>'.repeat(n)}</c>`,
+      parse: xml,
+      expect: XML,
+    },
 
     // init's configuration
     { parser: 'init', shape: 'many-starts', n: 200, make: manyStarts, parse: init, expect: 'ok' },
     { parser: 'init', shape: 'parent-routes', n: 200, make: parentRoutes, parse: init, expect: 'ok' },
     { parser: 'init', shape: 'child-routes', n: 200, make: childRoutes, parse: init, expect: 'ok' },
     { parser: 'init', shape: 'exported-services', n: 200, make: exportedServices, parse: init, expect: 'ok' },
-    { parser: 'init', shape: 'route-to-missing-child', n: 200, make: (n) => manyStarts(n).replace('<parent/>', '<child name="nobody"/>'), parse: init, expect: INIT },
+    {
+      parser: 'init',
+      shape: 'route-to-missing-child',
+      n: 200,
+      make: (n) => manyStarts(n).replace('<parent/>', '<child name="nobody"/>'),
+      parse: init,
+      expect: INIT,
+    },
     // init's own work on a parsed node (the XML parse, linear as above, would hide it): every route and policy looks a service up
-    { parser: 'init-model', shape: 'parent-routes', n: 1000, make: (n) => XmlNode.parse(parentRoutes(n)), parse: initConfigFromNode, expect: 'ok' },
-    { parser: 'init-model', shape: 'child-routes', n: 1000, make: (n) => XmlNode.parse(childRoutes(n)), parse: initConfigFromNode, expect: 'ok' },
-    { parser: 'init-model', shape: 'exported-services', n: 1000, make: (n) => XmlNode.parse(exportedServices(n)), parse: initConfigFromNode, expect: 'ok' },
-    { parser: 'init', shape: 'many-unknown-attributes', n: 300, make: (n) => `<config ${repeat(n, (i) => `x${i}="1" `)}/>`, parse: init, expect: INIT },
-    { parser: 'init-text', shape: 'trailing-nul-padding', n: 10_000, make: (n) => `${manyStarts(4)}${'\0'.repeat(n)}`, parse: initText, expect: 'ok' },
-    { parser: 'init-text', shape: 'nul-run-inside', n: 10_000, make: (n) => `${'\0'.repeat(n)}x`, parse: initText, expect: INIT },
-    { parser: 'init-text', shape: 'json-many-children', n: 200, make: (n) => JSON.stringify({ children: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, ram: '1M', caps: 10 })) }), parse: initText, expect: 'ok' },
-    { parser: 'init-text', shape: 'json-deep-value', n: 1000, make: (d) => `{"children":[],"default":{"caps":${'['.repeat(d)}${']'.repeat(d)}}}`, parse: initText, expect: INIT },
+    {
+      parser: 'init-model',
+      shape: 'parent-routes',
+      n: 1000,
+      make: (n) => XmlNode.parse(parentRoutes(n)),
+      parse: initConfigFromNode,
+      expect: 'ok',
+    },
+    {
+      parser: 'init-model',
+      shape: 'child-routes',
+      n: 1000,
+      make: (n) => XmlNode.parse(childRoutes(n)),
+      parse: initConfigFromNode,
+      expect: 'ok',
+    },
+    {
+      parser: 'init-model',
+      shape: 'exported-services',
+      n: 1000,
+      make: (n) => XmlNode.parse(exportedServices(n)),
+      parse: initConfigFromNode,
+      expect: 'ok',
+    },
+    {
+      parser: 'init',
+      shape: 'many-unknown-attributes',
+      n: 300,
+      make: (n) => `<config ${repeat(n, (i) => `x${i}="1" `)}/>`,
+      parse: init,
+      expect: INIT,
+    },
+    {
+      parser: 'init-text',
+      shape: 'trailing-nul-padding',
+      n: 10_000,
+      make: (n) => `${manyStarts(4)}${'\0'.repeat(n)}`,
+      parse: initText,
+      expect: 'ok',
+    },
+    {
+      parser: 'init-text',
+      shape: 'nul-run-inside',
+      n: 10_000,
+      make: (n) => `${'\0'.repeat(n)}x`,
+      parse: initText,
+      expect: INIT,
+    },
+    {
+      parser: 'init-text',
+      shape: 'json-many-children',
+      n: 200,
+      make: (n) =>
+        JSON.stringify({ children: Array.from({ length: n }, (_, i) => ({ name: `c${i}`, ram: '1M', caps: 10 })) }),
+      parse: initText,
+      expect: 'ok',
+    },
+    {
+      parser: 'init-text',
+      shape: 'json-deep-value',
+      n: 1000,
+      make: (d) => `{"children":[],"default":{"caps":${'['.repeat(d)}${']'.repeat(d)}}}`,
+      parse: initText,
+      expect: INIT,
+    },
 
     // session arguments: at most 160 characters, so the valid shapes grow from 16 to 160
-    { parser: 'session-args', shape: 'many-args', n: 16, make: (n) => repeat(n / 4, (i) => `${String.fromCharCode(97 + (i % 26))}=${i % 10},`).slice(0, n - 1) + ' ', parse: args, expect: 'ok' },
-    { parser: 'session-args', shape: 'quoted-escapes', n: 16, make: (n) => `l="${'\\"\\\\'.repeat((n - 4) / 4)}"`, parse: args, expect: 'ok' },
-    { parser: 'session-args', shape: 'long-bare-value', n: 16, make: (n) => `ram_quota=${'9'.repeat(n - 10)}`, parse: args, expect: 'ok' },
-    { parser: 'session-args', shape: 'unterminated-string', n: 16, make: (n) => `l="${'\\x'.repeat((n - 3) / 2)}`, parse: args, expect: ARGS },
-    { parser: 'session-args', shape: 'too-long', n: SESSION_ARGS_MAX * 10, make: (n) => `label="${'x'.repeat(n)}"`, parse: args, expect: ARGS },
-    { parser: 'session-args', shape: 'number-suffix', n: 16, make: (n) => `ram_quota=${'0'.repeat(n - 12)}1M`, parse: (text) => SessionArgs.parse(text).number('ram_quota'), expect: 'ok' },
-    { parser: 'session-label', shape: 'parts', n: 16, make: (n) => new SessionLabel(Array.from({ length: n / 4 }, (_, i) => `p${i}`).join(' -> ')), parse: (label) => [label.parts(), label.last(), label.prefix()], expect: 'ok' },
+    {
+      parser: 'session-args',
+      shape: 'many-args',
+      n: 16,
+      make: (n) => repeat(n / 4, (i) => `${String.fromCharCode(97 + (i % 26))}=${i % 10},`).slice(0, n - 1) + ' ',
+      parse: args,
+      expect: 'ok',
+    },
+    {
+      parser: 'session-args',
+      shape: 'quoted-escapes',
+      n: 16,
+      make: (n) => `l="${'\\"\\\\'.repeat((n - 4) / 4)}"`,
+      parse: args,
+      expect: 'ok',
+    },
+    {
+      parser: 'session-args',
+      shape: 'long-bare-value',
+      n: 16,
+      make: (n) => `ram_quota=${'9'.repeat(n - 10)}`,
+      parse: args,
+      expect: 'ok',
+    },
+    {
+      parser: 'session-args',
+      shape: 'unterminated-string',
+      n: 16,
+      make: (n) => `l="${'\\x'.repeat((n - 3) / 2)}`,
+      parse: args,
+      expect: ARGS,
+    },
+    {
+      parser: 'session-args',
+      shape: 'too-long',
+      n: SESSION_ARGS_MAX * 10,
+      make: (n) => `label="${'x'.repeat(n)}"`,
+      parse: args,
+      expect: ARGS,
+    },
+    {
+      parser: 'session-args',
+      shape: 'number-suffix',
+      n: 16,
+      make: (n) => `ram_quota=${'0'.repeat(n - 12)}1M`,
+      parse: (text) => SessionArgs.parse(text).number('ram_quota'),
+      expect: 'ok',
+    },
+    {
+      parser: 'session-label',
+      shape: 'parts',
+      n: 16,
+      make: (n) => new SessionLabel(Array.from({ length: n / 4 }, (_, i) => `p${i}`).join(' -> ')),
+      parse: (label) => [label.parts(), label.last(), label.prefix()],
+      expect: 'ok',
+    },
 
     // RPC codecs, decoding from a message
-    { parser: 'rpc', shape: 'array-u32', n: 10_000, make: (n) => message((w) => codec.array(codec.u32).encode(w, Array.from({ length: n }, (_, i) => i))), parse: decoder(codec.array(codec.u32)), expect: 'ok' },
-    { parser: 'rpc', shape: 'array-string', n: 2000, make: (n) => message((w) => codec.array(codec.string).encode(w, Array.from({ length: n }, (_, i) => `s${i}`))), parse: decoder(codec.array(codec.string)), expect: 'ok' },
-    { parser: 'rpc', shape: 'array-count-lie', n: 10_000, make: (n) => message((w) => { w.u32(0xffff_ffff); for (let i = 0; i < n; i++) w.u8(1); }), parse: decoder(codec.array(codec.u8)), expect: DECODE },
-    { parser: 'rpc', shape: 'string-ascii', n: 10_000, make: (n) => message((w) => w.string('x'.repeat(n))), parse: decoder(codec.string), expect: 'ok' },
-    { parser: 'rpc', shape: 'string-multibyte', n: 10_000, make: (n) => message((w) => w.string('ä€'.repeat(n / 2))), parse: decoder(codec.string), expect: 'ok' },
-    { parser: 'rpc', shape: 'string-invalid-utf8', n: 10_000, make: (n) => message((w) => w.bytes(new Uint8Array(n).fill(0x41).fill(0xff, n - 1))), parse: decoder(codec.string), expect: DECODE },
-    { parser: 'rpc', shape: 'bytes', n: 10_000, make: (n) => message((w) => w.bytes(new Uint8Array(n).fill(7))), parse: decoder(codec.bytes), expect: 'ok' },
-    { parser: 'rpc', shape: 'bigint', n: 1000, make: (n) => message((w) => { w.u8(1); w.bytes(new Uint8Array(n).fill(0xab)); }), parse: decoder(codec.bigint), expect: 'ok' },
-    { parser: 'rpc', shape: 'record', n: 1000, make: (n) => message((w) => codec.array(codec.record({ a: codec.u32, b: codec.optional(codec.string), c: codec.oneOf('x', 'y') })).encode(w, Array.from({ length: n }, (_, i) => ({ a: i, b: 'b', c: 'y' })))), parse: decoder(codec.array(codec.record({ a: codec.u32, b: codec.optional(codec.string), c: codec.oneOf('x', 'y') }))), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-array', n: 2000, make: (n) => message((w) => codec.value.encode(w, Array.from({ length: n }, (_, i) => i))), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-record-keys', n: 2000, make: (n) => message((w) => codec.value.encode(w, Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])))), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-proto-keys', n: 2000, make: (n) => message((w) => { w.u8(10); w.u32(n); for (let i = 0; i < n; i++) { w.string(i === 0 ? '__proto__' : i === 1 ? 'constructor' : `k${i}`); w.u8(1); } }), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-long-keys', n: 100, make: (n) => message((w) => codec.value.encode(w, Object.fromEntries(Array.from({ length: n }, (_, i) => [`${i}`.padEnd(100, 'k'), i])))), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-duplicate-key', n: 2000, make: (n) => message((w) => { w.u8(10); w.u32(n + 1); for (let i = 0; i < n; i++) { w.string(`k${i}`); w.u8(1); } w.string('k0'); w.u8(1); }), parse: decoder(codec.value), expect: DECODE },
-    { parser: 'rpc', shape: 'value-string', n: 10_000, make: (n) => message((w) => codec.value.encode(w, 'x'.repeat(n))), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-bigint', n: 1000, make: (n) => message((w) => codec.value.encode(w, BigInt(`0x${'ab'.repeat(n)}`))), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-nesting', n: 3, make: (d) => nestedValue(d, 16), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'value-nesting-refused', n: 1000, make: (n) => message((w) => { for (let d = 0; d < n; d++) { w.u8(9); w.u32(1); } w.u8(0); }), parse: decoder(codec.value), expect: DECODE },
-    { parser: 'rpc', shape: 'value-nested-wide', n: 1000, make: (n) => nestedValue(31, n), parse: decoder(codec.value), expect: 'ok' },
-    { parser: 'rpc', shape: 'reply-exception', n: 10_000, make: (n) => message((w) => { w.u32(ReplyStatus.Exception); w.u16(0); w.string('x'.repeat(n)); }), parse: (reply) => { const reader = new MessageReader(); return decodeReplyOf(reader, reply); }, expect: 'ERR_OS_REFUSED' },
+    {
+      parser: 'rpc',
+      shape: 'array-u32',
+      n: 10_000,
+      make: (n) =>
+        message((w) =>
+          codec.array(codec.u32).encode(
+            w,
+            Array.from({ length: n }, (_, i) => i),
+          ),
+        ),
+      parse: decoder(codec.array(codec.u32)),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'array-string',
+      n: 2000,
+      make: (n) =>
+        message((w) =>
+          codec.array(codec.string).encode(
+            w,
+            Array.from({ length: n }, (_, i) => `s${i}`),
+          ),
+        ),
+      parse: decoder(codec.array(codec.string)),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'array-count-lie',
+      n: 10_000,
+      make: (n) =>
+        message((w) => {
+          w.u32(0xffff_ffff);
+          for (let i = 0; i < n; i++) w.u8(1);
+        }),
+      parse: decoder(codec.array(codec.u8)),
+      expect: DECODE,
+    },
+    {
+      parser: 'rpc',
+      shape: 'string-ascii',
+      n: 10_000,
+      make: (n) => message((w) => w.string('x'.repeat(n))),
+      parse: decoder(codec.string),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'string-multibyte',
+      n: 10_000,
+      make: (n) => message((w) => w.string('ä€'.repeat(n / 2))),
+      parse: decoder(codec.string),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'string-invalid-utf8',
+      n: 10_000,
+      make: (n) => message((w) => w.bytes(new Uint8Array(n).fill(0x41).fill(0xff, n - 1))),
+      parse: decoder(codec.string),
+      expect: DECODE,
+    },
+    {
+      parser: 'rpc',
+      shape: 'bytes',
+      n: 10_000,
+      make: (n) => message((w) => w.bytes(new Uint8Array(n).fill(7))),
+      parse: decoder(codec.bytes),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'bigint',
+      n: 1000,
+      make: (n) =>
+        message((w) => {
+          w.u8(1);
+          w.bytes(new Uint8Array(n).fill(0xab));
+        }),
+      parse: decoder(codec.bigint),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'record',
+      n: 1000,
+      make: (n) =>
+        message((w) =>
+          codec.array(codec.record({ a: codec.u32, b: codec.optional(codec.string), c: codec.oneOf('x', 'y') })).encode(
+            w,
+            Array.from({ length: n }, (_, i) => ({ a: i, b: 'b', c: 'y' })),
+          ),
+        ),
+      parse: decoder(
+        codec.array(codec.record({ a: codec.u32, b: codec.optional(codec.string), c: codec.oneOf('x', 'y') })),
+      ),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-array',
+      n: 2000,
+      make: (n) =>
+        message((w) =>
+          codec.value.encode(
+            w,
+            Array.from({ length: n }, (_, i) => i),
+          ),
+        ),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-record-keys',
+      n: 2000,
+      make: (n) =>
+        message((w) => codec.value.encode(w, Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])))),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-proto-keys',
+      n: 2000,
+      make: (n) =>
+        message((w) => {
+          w.u8(10);
+          w.u32(n);
+          for (let i = 0; i < n; i++) {
+            w.string(i === 0 ? '__proto__' : i === 1 ? 'constructor' : `k${i}`);
+            w.u8(1);
+          }
+        }),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-long-keys',
+      n: 100,
+      make: (n) =>
+        message((w) =>
+          codec.value.encode(w, Object.fromEntries(Array.from({ length: n }, (_, i) => [`${i}`.padEnd(100, 'k'), i]))),
+        ),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-duplicate-key',
+      n: 2000,
+      make: (n) =>
+        message((w) => {
+          w.u8(10);
+          w.u32(n + 1);
+          for (let i = 0; i < n; i++) {
+            w.string(`k${i}`);
+            w.u8(1);
+          }
+          w.string('k0');
+          w.u8(1);
+        }),
+      parse: decoder(codec.value),
+      expect: DECODE,
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-string',
+      n: 10_000,
+      make: (n) => message((w) => codec.value.encode(w, 'x'.repeat(n))),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-bigint',
+      n: 1000,
+      make: (n) => message((w) => codec.value.encode(w, BigInt(`0x${'ab'.repeat(n)}`))),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-nesting',
+      n: 3,
+      make: (d) => nestedValue(d, 16),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-nesting-refused',
+      n: 1000,
+      make: (n) =>
+        message((w) => {
+          for (let d = 0; d < n; d++) {
+            w.u8(9);
+            w.u32(1);
+          }
+          w.u8(0);
+        }),
+      parse: decoder(codec.value),
+      expect: DECODE,
+    },
+    {
+      parser: 'rpc',
+      shape: 'value-nested-wide',
+      n: 1000,
+      make: (n) => nestedValue(31, n),
+      parse: decoder(codec.value),
+      expect: 'ok',
+    },
+    {
+      parser: 'rpc',
+      shape: 'reply-exception',
+      n: 10_000,
+      make: (n) =>
+        message((w) => {
+          w.u32(ReplyStatus.Exception);
+          w.u16(0);
+          w.string('x'.repeat(n));
+        }),
+      parse: (reply) => {
+        const reader = new MessageReader();
+        return decodeReplyOf(reader, reply);
+      },
+      expect: 'ERR_OS_REFUSED',
+    },
 
     // the libc shim's <vfs>
-    { parser: 'vfs', shape: 'many-entries', n: 500, make: (n) => `<vfs>${repeat(n, (i) => `<rom name="f${i}"/><inline name="i${i}">t</inline>`)}</vfs>`, parse: vfs, expect: 'ok' },
+    {
+      parser: 'vfs',
+      shape: 'many-entries',
+      n: 500,
+      make: (n) => `<vfs>${repeat(n, (i) => `<rom name="f${i}"/><inline name="i${i}">t</inline>`)}</vfs>`,
+      parse: vfs,
+      expect: 'ok',
+    },
     { parser: 'vfs', shape: 'deep-dirs', n: 9, make: vfsDeep, parse: vfs, expect: 'ok' },
-    { parser: 'vfs', shape: 'long-names', n: 10_000, make: (n) => `<vfs><dir name="${'d'.repeat(n)}"><rom name="${'f'.repeat(n)}"/></dir></vfs>`, parse: vfs, expect: 'ok' },
-    { parser: 'vfs', shape: 'duplicate-at-end', n: 500, make: (n) => `<vfs>${repeat(n, (i) => `<rom name="f${i}"/>`)}<null name="f0"/></vfs>`, parse: vfs, expect: VFS },
+    {
+      parser: 'vfs',
+      shape: 'long-names',
+      n: 10_000,
+      make: (n) => `<vfs><dir name="${'d'.repeat(n)}"><rom name="${'f'.repeat(n)}"/></dir></vfs>`,
+      parse: vfs,
+      expect: 'ok',
+    },
+    {
+      parser: 'vfs',
+      shape: 'duplicate-at-end',
+      n: 500,
+      make: (n) => `<vfs>${repeat(n, (i) => `<rom name="f${i}"/>`)}<null name="f0"/></vfs>`,
+      parse: vfs,
+      expect: VFS,
+    },
   ];
 }
 
@@ -341,13 +842,16 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const only = process.argv[2];
   const mismatches = [];
   const results = await parserGrowthCases({ only, onMismatch: (key, problem) => mismatches.push(problem) });
-  const format = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns.toFixed(0)} ns`);
+  const format = (ns) =>
+    ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns.toFixed(0)} ns`;
   console.log(`${'shape'.padEnd(44)} ${'n'.padStart(6)} ${'at n'.padStart(10)} ${'at 10n'.padStart(10)}  ratio`);
   let worst = 0;
   for (const { shape, n, small, large, ratio } of growthRatios(results)) {
     worst = Math.max(worst, ratio);
     const mark = ratio > 30 ? '  SUPER-LINEAR' : '';
-    console.log(`${shape.padEnd(44)} ${String(n).padStart(6)} ${format(small).padStart(10)} ${format(large).padStart(10)}  ${ratio.toFixed(1).padStart(5)}${mark}`);
+    console.log(
+      `${shape.padEnd(44)} ${String(n).padStart(6)} ${format(small).padStart(10)} ${format(large).padStart(10)}  ${ratio.toFixed(1).padStart(5)}${mark}`,
+    );
   }
   console.log(`(linear is ~10, quadratic ~100; the largest ratio is ${worst.toFixed(1)})`);
   for (const problem of mismatches) console.log(`UNEXPECTED OUTCOME: ${problem.split('\n')[0]}`);

@@ -5,7 +5,16 @@ import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { createHwKernel } from '@os/kernel-hw';
 import { Crd, KobjectType, NovaKernel, ROOT_PD_SEL, Status, XferKind, createNovaKernel } from '@os/kernel-nova';
-import { CapType, InitialCaps, ObjectType, Rights, Sel4Constants, Sel4Error, Sel4Kernel, createSel4Kernel } from '@os/kernel-sel4';
+import {
+  CapType,
+  InitialCaps,
+  ObjectType,
+  Rights,
+  Sel4Constants,
+  Sel4Error,
+  Sel4Kernel,
+  createSel4Kernel,
+} from '@os/kernel-sel4';
 import { median } from './measure.mjs';
 
 const RUNS = 3;
@@ -108,14 +117,18 @@ function seamSetup(factory) {
     const object = kernel.capSpace(serverPd).find((entry) => entry.selector === selector).object;
     const holders = [];
     for (let i = 0; i < n; i++) holders.push(kernel.createPd(`holder${i}`));
-    const held = kernel.name === 'nova' ? novaDelegateAll(kernel, serverPd, selector, holders) : holders.map((pd) => kernel.delegate(serverPd, selector, pd));
+    const held =
+      kernel.name === 'nova'
+        ? novaDelegateAll(kernel, serverPd, selector, holders)
+        : holders.map((pd) => kernel.delegate(serverPd, selector, pd));
     for (let i = 0; i < n; i++) {
       const entry = kernel.capSpace(holders[i]).find((e) => e.selector === held[i]);
       if (entry?.object !== object) fail(`${kernel.name}: holder ${i} does not hold the object`);
     }
     const samples = sampleOf(n).map((i) => ({ i, thread: kernel.createThread(holders[i], `holder${i}.main`) }));
     for (const { i, thread } of samples) {
-      if (kernel.delegate(serverPd, selector, holders[i]) !== held[i]) fail(`${kernel.name}: holder ${i} got a second selector`);
+      if (kernel.delegate(serverPd, selector, holders[i]) !== held[i])
+        fail(`${kernel.name}: holder ${i} got a second selector`);
       thread.utcb.clear();
       await thread.call(held[i]);
     }
@@ -124,15 +137,21 @@ function seamSetup(factory) {
       async verify() {
         if (server.valid(selector)) fail(`${kernel.name}: the server's capability survived`);
         for (let i = 0; i < n; i++) {
-          if (kernel.capSpace(holders[i]).some((e) => e.object === object)) fail(`${kernel.name}: holder ${i} still lists the object`);
+          if (kernel.capSpace(holders[i]).some((e) => e.object === object))
+            fail(`${kernel.name}: holder ${i} still lists the object`);
         }
         for (const { i, thread } of samples) {
-          if (thread.valid(held[i]) || kernelResolves(kernel, thread, held[i])) fail(`${kernel.name}: holder ${i}'s capability is still valid`);
+          if (thread.valid(held[i]) || kernelResolves(kernel, thread, held[i]))
+            fail(`${kernel.name}: holder ${i}'s capability is still valid`);
           thread.utcb.clear();
           const error = await Promise.resolve()
             .then(() => thread.call(held[i]))
-            .then(() => null, (e) => e);
-          if (error?.code !== INVALID_CAPABILITY) fail(`${kernel.name}: a call through holder ${i}'s capability gave ${error ?? 'a reply'}`);
+            .then(
+              () => null,
+              (e) => e,
+            );
+          if (error?.code !== INVALID_CAPABILITY)
+            fail(`${kernel.name}: a call through holder ${i}'s capability gave ${error ?? 'a reply'}`);
         }
       },
     };
@@ -158,14 +177,20 @@ function novaSetup(shape) {
     const check = (status, what) => status === Status.SUCCESS || fail(`nova ${what}: status ${status}`);
     check(kernel.create_pd(root, NOVA_HOLDER, ROOT_PD_SEL, Crd.NULL, 0, 0, 'holder'), 'create_pd');
     check(kernel.create_ec(root, NOVA_EC, ROOT_PD_SEL, 0, 0x1000, 0, false, 'server'), 'create_ec');
-    check(kernel.create_pt(root, NOVA_PT, ROOT_PD_SEL, NOVA_EC, 0, () => {}, 'original'), 'create_pt');
+    check(
+      kernel.create_pt(root, NOVA_PT, ROOT_PD_SEL, NOVA_EC, 0, () => {}, 'original'),
+      'create_pt',
+    );
     const holder = kernel.objectAt(kernel.root, NOVA_HOLDER);
     const portal = kernel.objectAt(kernel.root, NOVA_PT);
     for (let i = 0; i < n; i++) {
       const chained = shape === 'chain' && i > 0;
       root.utcb.clear();
       root.utcb.appendItem(XferKind.DELEGATE, Crd.obj(chained ? NOVA_BASE + i - 1 : NOVA_PT, 0));
-      check(kernel.delegate(root, chained ? NOVA_HOLDER : ROOT_PD_SEL, NOVA_HOLDER, Crd.obj(NOVA_BASE + i, 0)), 'delegate');
+      check(
+        kernel.delegate(root, chained ? NOVA_HOLDER : ROOT_PD_SEL, NOVA_HOLDER, Crd.obj(NOVA_BASE + i, 0)),
+        'delegate',
+      );
     }
     root.utcb.clear();
     const original = kernel.mappingAt(kernel.root, NOVA_PT);
@@ -177,8 +202,10 @@ function novaSetup(shape) {
     return {
       revoke: () => check(kernel.revoke(root, Crd.obj(NOVA_PT, 0), false), 'revoke'),
       verify() {
-        for (let i = 0; i < n; i++) if (kernel.mappingAt(holder, NOVA_BASE + i) !== null) fail(`nova ${shape}: mapping ${i} survived`);
-        if (kernel.lookup(root, Crd.obj(NOVA_PT, 0)).isNull || !portal.alive || portal.mappings.size !== 1) fail(`nova ${shape}: the original went too`);
+        for (let i = 0; i < n; i++)
+          if (kernel.mappingAt(holder, NOVA_BASE + i) !== null) fail(`nova ${shape}: mapping ${i} survived`);
+        if (kernel.lookup(root, Crd.obj(NOVA_PT, 0)).isNull || !portal.alive || portal.mappings.size !== 1)
+          fail(`nova ${shape}: the original went too`);
       },
     };
   };
@@ -206,10 +233,30 @@ function sel4Setup(shape) {
     const first = original + 1;
     const type = shape === 'chain' ? ObjectType.seL4_UntypedObject : ObjectType.seL4_EndpointObject;
     const capType = shape === 'chain' ? CapType.UntypedCap : CapType.EndpointCap;
-    check(kernel.seL4_Untyped_Retype(root, boot.untyped, type, shape === 'chain' ? 16 : 0, CNODE, 0, 0, original, 1), 'Untyped_Retype');
+    check(
+      kernel.seL4_Untyped_Retype(root, boot.untyped, type, shape === 'chain' ? 16 : 0, CNODE, 0, 0, original, 1),
+      'Untyped_Retype',
+    );
     for (let i = 0; i < n; i++) {
-      if (shape === 'chain') check(kernel.seL4_CNode_Copy(root, CNODE, first + i, WORD, CNODE, i === 0 ? original : first + i - 1, WORD, Rights.seL4_AllRights), 'CNode_Copy');
-      else check(kernel.seL4_CNode_Mint(root, CNODE, first + i, WORD, CNODE, original, WORD, Rights.seL4_AllRights, i + 1), 'CNode_Mint');
+      if (shape === 'chain')
+        check(
+          kernel.seL4_CNode_Copy(
+            root,
+            CNODE,
+            first + i,
+            WORD,
+            CNODE,
+            i === 0 ? original : first + i - 1,
+            WORD,
+            Rights.seL4_AllRights,
+          ),
+          'CNode_Copy',
+        );
+      else
+        check(
+          kernel.seL4_CNode_Mint(root, CNODE, first + i, WORD, CNODE, original, WORD, Rights.seL4_AllRights, i + 1),
+          'CNode_Mint',
+        );
     }
     const cnode = kernel.capAt(root, CNODE).object;
     for (let i = 0; i < n; i++) {
@@ -219,8 +266,11 @@ function sel4Setup(shape) {
     return {
       revoke: () => check(kernel.seL4_CNode_Revoke(root, CNODE, original, WORD), 'CNode_Revoke'),
       verify() {
-        for (let i = 0; i < n; i++) if (kernel.seL4_DebugCapIdentify(root, first + i) !== CapType.NullCap) fail(`sel4 ${shape}: slot ${i} survived`);
-        if (kernel.seL4_DebugCapIdentify(root, original) !== capType || cnode.slot(original).hasChildren) fail(`sel4 ${shape}: the original went, or kept children`);
+        for (let i = 0; i < n; i++)
+          if (kernel.seL4_DebugCapIdentify(root, first + i) !== CapType.NullCap)
+            fail(`sel4 ${shape}: slot ${i} survived`);
+        if (kernel.seL4_DebugCapIdentify(root, original) !== capType || cnode.slot(original).hasChildren)
+          fail(`sel4 ${shape}: the original went, or kept children`);
       },
     };
   };
@@ -249,12 +299,16 @@ export async function revokeCases(sizes = [10000, 100000]) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const results = await revokeCases();
-  console.log(`node ${process.version}, median of ${RUNS} fresh setups (${RUNS_SMALL} up to ${SMALL.toLocaleString('en-US')} capabilities), revoke only`);
+  console.log(
+    `node ${process.version}, median of ${RUNS} fresh setups (${RUNS_SMALL} up to ${SMALL.toLocaleString('en-US')} capabilities), revoke only`,
+  );
   console.log(`${'case'.padEnd(26)}${'ns'.padStart(13)}${'ns/cap'.padStart(10)}`);
   const families = new Map();
   for (const [name, ns] of results) {
     const [family, n, kernel] = name.split('.');
-    console.log(`${name.padEnd(26)}${ns.toLocaleString('en-US').padStart(13)}${(ns / Number(n)).toFixed(1).padStart(10)}`);
+    console.log(
+      `${name.padEnd(26)}${ns.toLocaleString('en-US').padStart(13)}${(ns / Number(n)).toFixed(1).padStart(10)}`,
+    );
     const key = `${family}.${kernel}`;
     families.set(key, [...(families.get(key) ?? []), [Number(n), ns]]);
   }
@@ -265,6 +319,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const [[n0, t0], [n1, t1]] = [points[0], points.at(-1)];
     const perCap = t1 / n1 / (t0 / n0);
     const verdict = perCap > 3 ? 'super-linear' : perCap < 1 / 3 ? 'sub-linear' : 'linear';
-    console.log(`${key.padEnd(20)} time x${(t1 / t0).toFixed(1)} for x${n1 / n0} capabilities (per capability x${perCap.toFixed(2)}): ${verdict}`);
+    console.log(
+      `${key.padEnd(20)} time x${(t1 / t0).toFixed(1)} for x${n1 / n0} capabilities (per capability x${perCap.toFixed(2)}): ${verdict}`,
+    );
   }
 }

@@ -7,7 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { createHwKernel } from '@os/kernel-hw';
 import { createNovaKernel } from '@os/kernel-nova';
 import { createSel4Kernel } from '@os/kernel-sel4';
-import { awaitedCall, comlinkCall, mediatedAwaited, messageChannel, mediatedMinimal, plainCall, sinkValue, workerRoundTrip } from './floors.mjs';
+import {
+  awaitedCall,
+  comlinkCall,
+  mediatedAwaited,
+  messageChannel,
+  mediatedMinimal,
+  plainCall,
+  sinkValue,
+  workerRoundTrip,
+} from './floors.mjs';
 import { measureAsync, measureSync } from './measure.mjs';
 import { growthRatios, parserGrowthCases } from './parser-growth.mjs';
 import { revokeCases } from './revoke-cases.mjs';
@@ -54,7 +63,10 @@ for (const [name, factory] of Object.entries(KERNELS)) {
 const bootCase = fileURLToPath(new URL('./boot-case.mjs', import.meta.url));
 for (const n of BOOT_SIZES) {
   for (const kind of ['confined', 'unconfined']) {
-    const output = execFileSync(process.execPath, ['--expose-gc', bootCase, String(n), kind], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const output = execFileSync(process.execPath, ['--expose-gc', bootCase, String(n), kind], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     const measured = JSON.parse(output.trim().split('\n').at(-1));
     results.set(`boot.${n}.${kind}`, measured.ns);
     if (n === BOOT_SIZES.at(-1)) {
@@ -84,7 +96,14 @@ for (const kernel of ['nova', 'sel4']) target(`revoke-tree.100000.${kernel}`, 10
 for (const kind of ['confined', 'unconfined']) target(`boot.10000.${kind}`, 1e9, null, '< 1 s');
 target('virtual.hour', 1e9, null, '< 1 s');
 
-const shown = (ns) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(2)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(1)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} us` : `${ns.toFixed(1)} ns`);
+const shown = (ns) =>
+  ns >= 1e9
+    ? `${(ns / 1e9).toFixed(2)} s`
+    : ns >= 1e6
+      ? `${(ns / 1e6).toFixed(1)} ms`
+      : ns >= 1e3
+        ? `${(ns / 1e3).toFixed(1)} us`
+        : `${ns.toFixed(1)} ns`;
 /** The mark of one case: its target with the measured ratio or figure, and pass or MISS. */
 function mark(name) {
   const marks = [];
@@ -99,7 +118,9 @@ function mark(name) {
   }
   if (name === 'floor.mediated-awaited') {
     const ratio = ns / results.get('floor.plain-call');
-    marks.push(`the least an awaited rpc.null can cost: ${ratio.toFixed(1)}x plain; ${ratio <= 20 ? 'leaves room for' : 'alone exceeds'} the 20x target`);
+    marks.push(
+      `the least an awaited rpc.null can cost: ${ratio.toFixed(1)}x plain; ${ratio <= 20 ? 'leaves room for' : 'alone exceeds'} the 20x target`,
+    );
   }
   if (name.startsWith('rpc.null.')) {
     marks.push(`${(ns / results.get('floor.mediated-awaited')).toFixed(1)}x the awaited minimal call`);
@@ -127,19 +148,30 @@ const cases = [...results].map(([name, ns]) => ({
 console.log(`node ${process.version}${quick ? ' (quick run: fewer samples, no 10 000-component boot)' : ''}`);
 console.log(`${'case'.padEnd(28)}${'time'.padStart(12)}${'x plain'.padStart(12)}${'x comlink'.padStart(12)}  target`);
 for (const entry of cases) {
-  console.log(`${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`);
+  console.log(
+    `${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`,
+  );
 }
 const worst = growth.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 const superLinear = growth.filter((entry) => entry.ratio > 30);
 console.log(
   `${`parse.* (${growth.length} shapes)`.padEnd(28)}${''.padStart(36)}  linear (10x the input, <= 30x the time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ${superLinear.length === 0 ? 'pass' : 'MISS: ' + superLinear.map((entry) => entry.shape).join(', ')}`,
 );
-for (const [name, ns] of parsing) cases.push({ name, ns: Number(ns.toFixed(2)), vs: Object.fromEntries(FLOORS.map((floor) => [floor, Number((ns / results.get(`floor.${floor}`)).toPrecision(4))])) });
+for (const [name, ns] of parsing)
+  cases.push({
+    name,
+    ns: Number(ns.toFixed(2)),
+    vs: Object.fromEntries(FLOORS.map((floor) => [floor, Number((ns / results.get(`floor.${floor}`)).toPrecision(4))])),
+  });
 const memoryCases = [...memory].map(([name, bytes]) => ({ name, bytes: Math.round(bytes) }));
 for (const entry of memoryCases) {
   const heap = entry.name.startsWith('heap.');
-  const text = heap ? `< 20 KiB: ${(entry.bytes / 1024).toFixed(1)} KiB ${entry.bytes < 20 * 1024 ? 'pass' : 'MISS'}` : '(ArrayBuffer memory: IPC buffers, outside the JS heap)';
-  console.log(`${entry.name.padEnd(28)}${`${(entry.bytes / 1024).toFixed(1)} KiB`.padStart(12)}${''.padStart(24)}  ${text}`);
+  const text = heap
+    ? `< 20 KiB: ${(entry.bytes / 1024).toFixed(1)} KiB ${entry.bytes < 20 * 1024 ? 'pass' : 'MISS'}`
+    : '(ArrayBuffer memory: IPC buffers, outside the JS heap)';
+  console.log(
+    `${entry.name.padEnd(28)}${`${(entry.bytes / 1024).toFixed(1)} KiB`.padStart(12)}${''.padStart(24)}  ${text}`,
+  );
 }
 
 const file = new URL('./results.json', import.meta.url);

@@ -16,7 +16,12 @@ export function signalBench(factory = createHwKernel) {
   kernel.grantQuota(receiverPd, { caps: 4 });
   const receiver = kernel.createThread(receiverPd, 'receiver.ep');
   let delivered = null;
-  receiver.serve({ onCall() {}, onSignal() { delivered?.(); } });
+  receiver.serve({
+    onCall() {},
+    onSignal() {
+      delivered?.();
+    },
+  });
   const context = kernel.delegate(receiverPd, receiver.createSignalContext(1), senderPd);
   const sender = kernel.createThread(senderPd, 'sender.ep');
   return () =>
@@ -33,7 +38,8 @@ export async function virtualHour(runs, factory = createHwKernel) {
     const start = process.hrtime.bigint();
     const system = await bootHelloTimer({ kernel: factory, clock: new VirtualClock(1), ticks: 3600 });
     const value = await system.exit;
-    if (value !== 0 || system.lines.length !== 3600) throw new Error(`virtual.hour: exit ${value}, ${system.lines.length} lines`);
+    if (value !== 0 || system.lines.length !== 3600)
+      throw new Error(`virtual.hour: exit ${value}, ${system.lines.length} lines`);
     times.push(Number(process.hrtime.bigint() - start));
   }
   return median(times);
@@ -59,7 +65,8 @@ export async function sessionBench(kernel) {
       this.env = env;
     }
     session(args) {
-      if (SessionArgs.parse(args).number('ram_quota') < 4096) throw new InsufficientRamQuota('an Echo session needs 4096 bytes');
+      if (SessionArgs.parse(args).number('ram_quota') < 4096)
+        throw new InsufficientRamQuota('an Echo session needs 4096 bytes');
       const session = new EchoSession();
       const capability = this.env.ep.manage(session);
       this.#sessions.set(capability.rawSelector, session);
@@ -74,7 +81,11 @@ export async function sessionBench(kernel) {
   }
   let ready;
   const openClose = new Promise((resolve) => (ready = resolve));
-  const server = { async construct(env) { await env.parent.announce('Echo', env.ep.manage(new EchoRoot(env))); } };
+  const server = {
+    async construct(env) {
+      await env.parent.announce('Echo', env.ep.manage(new EchoRoot(env)));
+    },
+  };
   const client = {
     construct(env) {
       ready(async () => {
@@ -85,14 +96,21 @@ export async function sessionBench(kernel) {
   };
   const config = {
     parentProvides: ['LOG', 'PD'],
-    defaultRoute: [{ service: 'Echo', to: { child: 'server' } }, { service: '*', to: 'parent' }],
+    defaultRoute: [
+      { service: 'Echo', to: { child: 'server' } },
+      { service: '*', to: 'parent' },
+    ],
     children: [
       { name: 'server', ram: 1 << 20, caps: 100, provides: ['Echo'] },
       { name: 'client', ram: 1 << 20, caps: 100 },
     ],
   };
   await boot(
-    { init: 'init', binaries: binaryTable({ init, server, client }), roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]) },
+    {
+      init: 'init',
+      binaries: binaryTable({ init, server, client }),
+      roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]),
+    },
     { kernel },
   );
   return openClose;

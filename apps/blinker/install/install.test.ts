@@ -6,12 +6,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 // the @os packages a system needs to run `os run`, published, and the component package itself
-const osPackages = ['kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'capability', 'rpc', 'session', 'runtime', 'timer', 'rom', 'init', 'dummy', 'libc-shim', 'loader', 'cli', 'testing'];
+const osPackages = [
+  'kernel',
+  'kernel-hw',
+  'kernel-nova',
+  'kernel-sel4',
+  'capability',
+  'rpc',
+  'session',
+  'runtime',
+  'timer',
+  'rom',
+  'init',
+  'dummy',
+  'libc-shim',
+  'loader',
+  'cli',
+  'testing',
+];
 const scratch = mkdtempSync(join(tmpdir(), 'os-blinker-'));
 const system = join(scratch, 'system');
 
 function pack(directory: string): string {
-  const output = execFileSync('pnpm', ['pack', '--pack-destination', join(scratch, 'tarballs')], { cwd: directory, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync('pnpm', ['pack', '--pack-destination', join(scratch, 'tarballs')], {
+    cwd: directory,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return output.trim().split('\n').at(-1) as string;
 }
 
@@ -26,42 +47,68 @@ function config(start: string): string {
 `;
 }
 
-function osRun(file: string, kernel = 'hw'): { readonly status: number | null; readonly stdout: string; readonly stderr: string } {
+function osRun(
+  file: string,
+  kernel = 'hw',
+): { readonly status: number | null; readonly stdout: string; readonly stderr: string } {
   writeFileSync(join(system, 'system.xml'), file);
-  const result = spawnSync(join(system, 'node_modules/.bin/os'), ['run', 'system.xml', '--virtual-time', '--kernel', kernel], { cwd: system, encoding: 'utf8' });
+  const result = spawnSync(
+    join(system, 'node_modules/.bin/os'),
+    ['run', 'system.xml', '--virtual-time', '--kernel', kernel],
+    { cwd: system, encoding: 'utf8' },
+  );
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 beforeAll(() => {
   const tarballs = [...osPackages.map((name) => pack(join(root, 'packages', name))), pack(join(root, 'apps/blinker'))];
   mkdirSync(system, { recursive: true });
-  writeFileSync(join(system, 'package.json'), JSON.stringify({ name: 'scratch-system', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...tarballs], { cwd: system, stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    join(system, 'package.json'),
+    JSON.stringify({ name: 'scratch-system', private: true, type: 'module' }),
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...tarballs], {
+    cwd: system,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }, 240_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const blinker = '<start name="blinker"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" count="4"/> </start>';
+const blinker =
+  '<start name="blinker"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" count="4"/> </start>';
 
 describe('@acme/blinker, packed and installed with plain npm into a separate system', () => {
-  it.each(['hw', 'nova', 'sel4'])('starts from the system\'s init config by its package name (%s)', (kernel) => {
+  it.each(['hw', 'nova', 'sel4'])("starts from the system's init config by its package name (%s)", (kernel) => {
     const result = osRun(config(blinker), kernel);
     expect(result.stderr).toBe('');
-    expect(result.stdout.trim().split('\n')).toEqual(['[init -> blinker] led1 on', '[init -> blinker] led1 off', '[init -> blinker] led1 on', '[init -> blinker] led1 off']);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      '[init -> blinker] led1 on',
+      '[init -> blinker] led1 off',
+      '[init -> blinker] led1 on',
+      '[init -> blinker] led1 off',
+    ]);
     expect(result.status).toBe(0);
   });
 
   it('is checked against its manifest before boot: too little quota is an error naming the package', () => {
     const result = osRun(config(blinker.replace('<start name="blinker">', '<start name="blinker" caps="20">')));
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/system\.xml:6: <start name="blinker">: package "@acme\/blinker" needs at least caps="50", but the start entry gives 20/);
+    expect(result.stderr).toMatch(
+      /system\.xml:6: <start name="blinker">: package "@acme\/blinker" needs at least caps="50", but the start entry gives 20/,
+    );
     expect(result.status).toBe(1);
   });
 
   it('is checked against its manifest before boot: a required session without a route is an error', () => {
-    const withoutTimer = config(blinker).replace('<start name="timer"> <provides> <service name="Timer"/> </provides> </start>', '');
+    const withoutTimer = config(blinker).replace(
+      '<start name="timer"> <provides> <service name="Timer"/> </provides> </start>',
+      '',
+    );
     const result = osRun(withoutTimer);
-    expect(result.stderr).toMatch(/<start name="blinker">: package "@acme\/blinker" requires a "Timer" session, but it has no route/);
+    expect(result.stderr).toMatch(
+      /<start name="blinker">: package "@acme\/blinker" requires a "Timer" session, but it has no route/,
+    );
     expect(result.status).toBe(1);
   });
 
@@ -90,7 +137,9 @@ for (const kernel of ['hw', 'nova', 'sel4']) {
 
   it('names a package that is not installed', () => {
     const result = osRun(config(blinker.replace('@acme/blinker', '@acme/missing')));
-    expect(result.stderr).toMatch(/<start name="blinker">: binary "@acme\/missing": .* package "@acme\/missing" is not installed there .* \("npm install @acme\/missing"\)/);
+    expect(result.stderr).toMatch(
+      /<start name="blinker">: binary "@acme\/missing": .* package "@acme\/missing" is not installed there .* \("npm install @acme\/missing"\)/,
+    );
     expect(result.status).toBe(1);
   });
 });

@@ -8,7 +8,12 @@ const kernel = kernelUnderTest().name as 'hw' | 'nova' | 'sel4';
 
 describe(`the blinker, booted by @os/testing on ${kernel}`, () => {
   it('blinks as configured, on virtual time, and exits with 0', async () => {
-    const run = await runComponent({ binary: '@acme/blinker', directory, kernel, config: '<config led="led3" period_ms="40" count="5"/>' });
+    const run = await runComponent({
+      binary: '@acme/blinker',
+      directory,
+      kernel,
+      config: '<config led="led3" period_ms="40" count="5"/>',
+    });
     expect(run.output).toEqual(['led3 on', 'led3 off', 'led3 on', 'led3 off', 'led3 on']);
     expect(run.end).toEqual({ kind: 'exit', value: 0 });
     expect(run.virtualUs).toBe(200_000);
@@ -21,7 +26,9 @@ describe(`the blinker, booted by @os/testing on ${kernel}`, () => {
   });
 
   it('is checked against its own manifest, found by its package name', async () => {
-    await expect(runComponent({ binary: '@acme/blinker', directory, kernel, caps: 10 })).rejects.toThrow('package "@acme/blinker" needs at least caps="50", but the start entry gives 10');
+    await expect(runComponent({ binary: '@acme/blinker', directory, kernel, caps: 10 })).rejects.toThrow(
+      'package "@acme/blinker" needs at least caps="50", but the start entry gives 10',
+    );
     const once = await runComponent({ binary: '@acme/blinker', directory, kernel, config: '<config count="1"/>' });
     expect(once.output).toEqual(['led0 on']);
   });

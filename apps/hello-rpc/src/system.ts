@@ -20,14 +20,19 @@ function createDomain(kernel: Kernel, core: PdId, label: string): PdId {
  * client's session: typed calls, a declared exception, a capability passed for a callback, a shared
  * dataspace, and what is left after the server dissolves its object. Returns the two PDs.
  */
-export async function runHelloRpc(log: LogLine, kernel: Kernel = createHwKernel()): Promise<{ serverPd: PdId; clientPd: PdId }> {
+export async function runHelloRpc(
+  log: LogLine,
+  kernel: Kernel = createHwKernel(),
+): Promise<{ serverPd: PdId; clientPd: PdId }> {
   const core = kernel.createPd('core');
   kernel.grantQuota(core, { ram: 1 << 20, caps: 64 });
   const serverPd = createDomain(kernel, core, 'store');
   const clientPd = createDomain(kernel, core, 'client');
 
   const serverThread = kernel.createThread(serverPd, 'store.ep');
-  const entrypoint = new RpcEntrypoint(serverThread, { onError: (report) => log(`[store] ${report.method} failed: ${String(report.error)}`) });
+  const entrypoint = new RpcEntrypoint(serverThread, {
+    onError: (report) => log(`[store] ${report.method} failed: ${String(report.error)}`),
+  });
   const store = new StoreServer(serverThread);
   const storeCapability = entrypoint.manage(store);
   log(`[store] serving KeyValue as capability ${storeCapability.selector} in its own space`);

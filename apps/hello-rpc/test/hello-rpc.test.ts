@@ -25,6 +25,11 @@ describe('hello-rpc', () => {
   it('leaves the kernel with the store object gone from every PD', async () => {
     const kernel = createKernel();
     const { clientPd } = await runHelloRpc(() => undefined, kernel);
-    expect(kernel.capSpace(clientPd).map((entry) => entry.kind).sort()).toEqual(['dataspace', 'rpc-object']);
+    expect(
+      kernel
+        .capSpace(clientPd)
+        .map((entry) => entry.kind)
+        .sort(),
+    ).toEqual(['dataspace', 'rpc-object']);
   });
 });

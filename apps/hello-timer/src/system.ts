@@ -41,7 +41,12 @@ export function helloTimerSystem(ticks = DEFAULT_TICKS): SystemDescription {
 export const system = helloTimerSystem();
 
 /** Boots the hello-timer system with `ticks` ticks. */
-export async function bootHelloTimer(options: { kernel: KernelFactory; clock?: Clock; ticks?: number; log?: (line: string) => void }): Promise<SystemHandle> {
+export async function bootHelloTimer(options: {
+  kernel: KernelFactory;
+  clock?: Clock;
+  ticks?: number;
+  log?: (line: string) => void;
+}): Promise<SystemHandle> {
   return boot(helloTimerSystem(options.ticks), {
     kernel: options.kernel,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -3,6 +3,13 @@ export { run, KERNELS, EXIT_TIMEOUT, EXIT_STALLED, EXIT_BOOT_ERROR, type RunOpti
 export { loadSystem, systemModulePath, systemDirectory, TargetError, SYSTEM_MODULE_FILES } from './target.js';
 export { traceToFile } from './trace-file.js';
 export { withBootModules, directoryRoms } from './boot-modules.js';
-export { xmlSystem, initConfigSystem, initConfigLoader, type InitConfigSystemOptions, BUILTIN_BINARIES, unconfinedBinaries } from './xml-system.js';
+export {
+  xmlSystem,
+  initConfigSystem,
+  initConfigLoader,
+  type InitConfigSystemOptions,
+  BUILTIN_BINARIES,
+  unconfinedBinaries,
+} from './xml-system.js';
 export { prepareInitConfig } from './prepare-config.js';
 export { checkAgainstManifest } from './manifest-check.js';

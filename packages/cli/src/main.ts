@@ -10,27 +10,49 @@ cli
   .option('--virtual-time', 'Run on virtual time: seconds of the system pass in microseconds, deterministically')
   .option('--seed <n>', 'Order of events due at the same virtual instant, and every random choice', { default: 1 })
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
-  .option('--timeout <seconds>', 'End the run after this many wall-clock seconds (exit 124), even if a component never yields: then it is named on stderr')
-  .option('--watch', 'With an init config (.xml) as target: apply each saved edit to the running system (a stall then waits for edits)')
-  .option('--state <file>', "Keep <file> holding the top init's latest state report (the config needs a <report .../> node)")
+  .option(
+    '--timeout <seconds>',
+    'End the run after this many wall-clock seconds (exit 124), even if a component never yields: then it is named on stderr',
+  )
+  .option(
+    '--watch',
+    'With an init config (.xml) as target: apply each saved edit to the running system (a stall then waits for edits)',
+  )
+  .option(
+    '--state <file>',
+    "Keep <file> holding the top init's latest state report (the config needs a <report .../> node)",
+  )
   .example('os run apps/hello-timer --virtual-time')
-  .action(async (target: string, flags: { kernel: string; virtualTime?: boolean; seed: number | string; trace?: string; timeout?: number | string; watch?: boolean; state?: string }) => {
-    process.exitCode = await run(
-      target,
-      {
-        kernel: String(flags.kernel),
-        virtualTime: flags.virtualTime === true,
-        seed: Number(flags.seed),
-        trace: flags.trace,
-        timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
-        watch: flags.watch === true,
-        state: flags.state === undefined ? undefined : String(flags.state),
+  .action(
+    async (
+      target: string,
+      flags: {
+        kernel: string;
+        virtualTime?: boolean;
+        seed: number | string;
+        trace?: string;
+        timeout?: number | string;
+        watch?: boolean;
+        state?: string;
       },
-      { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
-    );
-    // a system on real time keeps its timers armed; the run is over
-    process.exit(process.exitCode);
-  });
+    ) => {
+      process.exitCode = await run(
+        target,
+        {
+          kernel: String(flags.kernel),
+          virtualTime: flags.virtualTime === true,
+          seed: Number(flags.seed),
+          trace: flags.trace,
+          timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
+          watch: flags.watch === true,
+          state: flags.state === undefined ? undefined : String(flags.state),
+        },
+        { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
+      );
+      // a system on real time keeps its timers armed; the run is over
+      process.exit(process.exitCode);
+    },
+  );
 
 cli.help((sections) => [
   ...sections,

@@ -47,12 +47,14 @@ export function prepareInitConfig(text: string, origin: string, loader: BinaryLo
       if (manifest.caps !== undefined && !statesQuota(start, 'caps')) attributes += ` caps="${manifest.caps}"`;
       if (attributes !== '') insertions.push({ at: start.offset + '<start'.length, attributes });
     } catch (error) {
-      if (error instanceof LoaderError) throw new InitConfigError(`${origin}:${child.line}: <start name="${child.name}">: ${error.message}`);
+      if (error instanceof LoaderError)
+        throw new InitConfigError(`${origin}:${child.line}: <start name="${child.name}">: ${error.message}`);
       throw error;
     }
   }
   let prepared = text;
-  for (const { at, attributes } of insertions.sort((a, b) => b.at - a.at)) prepared = prepared.slice(0, at) + attributes + prepared.slice(at);
+  for (const { at, attributes } of insertions.sort((a, b) => b.at - a.at))
+    prepared = prepared.slice(0, at) + attributes + prepared.slice(at);
   const preparedConfig = insertions.length === 0 ? config : readInitConfig(prepared, origin);
   for (const child of preparedConfig.children) {
     const manifest = manifests.get(child.name);

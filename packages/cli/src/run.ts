@@ -12,7 +12,11 @@ import { traceToFile } from './trace-file.js';
 import { type Running, type Watchdog, namingComponents, startWatchdog } from './watchdog.js';
 
 /** The kernels `--kernel` accepts. */
-export const KERNELS: Readonly<Record<string, KernelFactory>> = { hw: createHwKernel, nova: createNovaKernel, sel4: createSel4Kernel };
+export const KERNELS: Readonly<Record<string, KernelFactory>> = {
+  hw: createHwKernel,
+  nova: createNovaKernel,
+  sel4: createSel4Kernel,
+};
 
 /** Exit code when `--timeout` ends a run (as `timeout(1)`). */
 export const EXIT_TIMEOUT = 124;
@@ -88,7 +92,9 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     });
     if (options.timeout !== undefined) {
       const seconds = options.timeout;
-      watchdog = startWatchdog(seconds, EXIT_TIMEOUT, (running) => output.stderr(`os run: --timeout of ${seconds} s reached ${hung(running)}`));
+      watchdog = startWatchdog(seconds, EXIT_TIMEOUT, (running) =>
+        output.stderr(`os run: --timeout of ${seconds} s reached ${hung(running)}`),
+      );
     }
     if (options.watch === true && !target.endsWith('.xml')) {
       output.stderr('os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file');
@@ -100,13 +106,22 @@ export async function run(target: string, options: RunOptions, output: RunOutput
       clock,
       log: output.stdout,
       ...(trace ? { trace } : {}),
-      ...(options.state === undefined ? {} : { onReport: stateFile(options.state, system.name ?? system.init, output.stderr) }),
-      ...(watching ? { whenStalled: 'wait' as const, onStall: (stalled: SystemStalledError) => output.stderr(`os run: ${stalled.message}\nos run: waiting for an edit of ${target}`) } : {}),
+      ...(options.state === undefined
+        ? {}
+        : { onReport: stateFile(options.state, system.name ?? system.init, output.stderr) }),
+      ...(watching
+        ? {
+            whenStalled: 'wait' as const,
+            onStall: (stalled: SystemStalledError) =>
+              output.stderr(`os run: ${stalled.message}\nos run: waiting for an edit of ${target}`),
+          }
+        : {}),
     });
     kernel = booted.kernel;
     if (watching) stopWatching = watchConfig(target, booted.core, output);
     const code = await Promise.race([booted.exit, timedOut]);
-    if (code === EXIT_TIMEOUT && options.timeout !== undefined) output.stderr(`os run: --timeout of ${options.timeout} s reached`);
+    if (code === EXIT_TIMEOUT && options.timeout !== undefined)
+      output.stderr(`os run: --timeout of ${options.timeout} s reached`);
     return code;
   } catch (error) {
     if (error instanceof SystemStalledError) {

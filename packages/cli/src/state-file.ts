@@ -23,7 +23,11 @@ export function stateFileProblem(file: string): string | null {
  * beside FILE and renamed over it, so a script reading FILE never sees half a report. A write that
  * fails goes to `failed`, once; the system keeps running.
  */
-export function stateFile(file: string, initName: string, failed: (message: string) => void): (label: string, report: Uint8Array) => void {
+export function stateFile(
+  file: string,
+  initName: string,
+  failed: (message: string) => void,
+): (label: string, report: Uint8Array) => void {
   const label = `${initName} -> state`;
   const temporary = temporaryOf(file);
   let reported = false;
@@ -35,7 +39,9 @@ export function stateFile(file: string, initName: string, failed: (message: stri
     } catch (error) {
       if (reported) return;
       reported = true;
-      failed(`os run: --state ${file}: cannot write the state report: ${error instanceof Error ? error.message : String(error)}`);
+      failed(
+        `os run: --state ${file}: cannot write the state report: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
 }

@@ -39,7 +39,9 @@ export function systemModulePath(target: string): string {
     if (typeof declared === 'string') return join(path, declared);
   }
   for (const file of SYSTEM_MODULE_FILES) if (existsSync(join(path, file))) return join(path, file);
-  throw new TargetError(`target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`);
+  throw new TargetError(
+    `target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`,
+  );
 }
 
 /** The directory whose files are the system's boot modules: the target directory, or the system module's. */
@@ -58,8 +60,15 @@ export async function loadSystem(target: string): Promise<SystemDescription> {
   if (file.endsWith('.xml')) return xmlSystem(file);
   const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
   const system = module.system;
-  if (typeof system !== 'object' || system === null || typeof (system as { init?: unknown }).init !== 'string' || typeof (system as { binaries?: unknown }).binaries !== 'function') {
-    throw new TargetError(`${file} does not export a system: expected "export const system = { init: 'init', binaries, roms }"`);
+  if (
+    typeof system !== 'object' ||
+    system === null ||
+    typeof (system as { init?: unknown }).init !== 'string' ||
+    typeof (system as { binaries?: unknown }).binaries !== 'function'
+  ) {
+    throw new TargetError(
+      `${file} does not export a system: expected "export const system = { init: 'init', binaries, roms }"`,
+    );
   }
   return withBootModules(system as SystemDescription, systemDirectory(target));
 }

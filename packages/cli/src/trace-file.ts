@@ -22,7 +22,14 @@ export function traceToFile(path: string, kernel: string, clock: () => Clock): T
     if (event.bytes !== undefined) args['bytes'] = event.bytes;
     if (event.caps !== undefined && event.caps.length > 0) args['caps'] = event.caps;
     if (event.detail !== undefined && nativeName(event) !== event.detail) args['detail'] = event.detail;
-    const line = { t: clock().now(), kernel, op: nativeName(event), pd: event.pd, args, result: event.operation === 'fault' || event.operation === 'abort' ? event.operation : null };
+    const line = {
+      t: clock().now(),
+      kernel,
+      op: nativeName(event),
+      pd: event.pd,
+      args,
+      result: event.operation === 'fault' || event.operation === 'abort' ? event.operation : null,
+    };
     writeSync(file, `${JSON.stringify(line)}\n`);
   };
 }

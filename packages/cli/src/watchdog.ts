@@ -87,7 +87,10 @@ export function startWatchdog(seconds: number, exitCode: number, report: (runnin
     }
     process.exit(exitCode);
   };
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { state: state.buffer, ms: Math.ceil(seconds * 1000) + WATCHDOG_GRACE_MS, hook: HOOK.description } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { state: state.buffer, ms: Math.ceil(seconds * 1000) + WATCHDOG_GRACE_MS, hook: HOOK.description },
+  });
   worker.unref();
   worker.on('error', () => undefined);
   return {
@@ -121,10 +124,14 @@ function deepStack(): string {
 /** The component named most often in `samples` (the first of equals), with a frame of a sample naming it; else the last sample. */
 function mostFrequent(samples: readonly Running[]): Running {
   const counts = new Map<string, number>();
-  for (const sample of samples) if (sample.component !== null) counts.set(sample.component, (counts.get(sample.component) ?? 0) + 1);
+  for (const sample of samples)
+    if (sample.component !== null) counts.set(sample.component, (counts.get(sample.component) ?? 0) + 1);
   let best: string | null = null;
   for (const [name, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = name;
-  return samples.find((sample) => sample.component === best) ?? samples[samples.length - 1] ?? { component: null, frame: null };
+  return (
+    samples.find((sample) => sample.component === best) ??
+    samples[samples.length - 1] ?? { component: null, frame: null }
+  );
 }
 
 /** What the watchdog found running on the main thread. */
@@ -152,7 +159,10 @@ export function runningComponent(stack: string): Running {
     }
   }
   const candidates = interrupted.filter((line) => !line.includes(`${FRAME} "`));
-  const frame = candidates.find((line) => !line.includes('/node_modules/') && !line.includes('node:') && !line.includes('<anonymous>')) ?? candidates[0];
+  const frame =
+    candidates.find(
+      (line) => !line.includes('/node_modules/') && !line.includes('node:') && !line.includes('<anonymous>'),
+    ) ?? candidates[0];
   return { component, frame: frame === undefined ? null : frame.trim() };
 }
 

@@ -11,14 +11,20 @@ import { directoryRoms } from './boot-modules.js';
 import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
 /** The components `os run system.xml` knows by their Genode names. */
-export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = { init, timer: timerDriver, dummy, report_rom: reportRom };
+export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = {
+  init,
+  timer: timerDriver,
+  dummy,
+  report_rom: reportRom,
+};
 
 /** The binaries the top config trusts to run unconfined: `<binary name="..." confined="no"/>` in a start entry. */
 export function unconfinedBinaries(config: XmlNode): Set<string> {
   const names = new Set<string>();
   for (const start of config.subNodes('start')) {
     const binary = start.subNodes('binary')[0];
-    if (binary !== undefined && !binary.booleanAttribute('confined', true)) names.add(binary.stringAttribute('name', start.stringAttribute('name', '')));
+    if (binary !== undefined && !binary.booleanAttribute('confined', true))
+      names.add(binary.stringAttribute('name', start.stringAttribute('name', '')));
   }
   return names;
 }
@@ -38,7 +44,12 @@ export interface InitConfigSystemOptions {
 /** The loader for an init config (its text, or its parsed XML): built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
 export function initConfigLoader(config: string | XmlNode, options: InitConfigSystemOptions): BinaryLoader {
   const node = typeof config === 'string' ? parseConfig(config, options.origin) : config;
-  return new BinaryLoader({ directory: options.directory, builtins: options.builtins ?? BUILTIN_BINARIES, unconfined: unconfinedBinaries(node), modules: {} });
+  return new BinaryLoader({
+    directory: options.directory,
+    builtins: options.builtins ?? BUILTIN_BINARIES,
+    unconfined: unconfinedBinaries(node),
+    modules: {},
+  });
 }
 
 /**

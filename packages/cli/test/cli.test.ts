@@ -50,12 +50,9 @@ describe('os run', () => {
       expect(result.code).toBe(2);
       const report = readFileSync(state, 'utf8');
       expect(report.startsWith('<state>\n')).toBe(true);
-      expect([...report.matchAll(/<child name="([^"]+)" binary="([^"]+)"/g)].map((match) => `${match[1]}=${match[2]}`)).toEqual([
-        'timer=timer',
-        'report_rom=report_rom',
-        'publisher=publisher.mjs',
-        'sub=init',
-      ]);
+      expect(
+        [...report.matchAll(/<child name="([^"]+)" binary="([^"]+)"/g)].map((match) => `${match[1]}=${match[2]}`),
+      ).toEqual(['timer=timer', 'report_rom=report_rom', 'publisher=publisher.mjs', 'sub=init']);
       expect(report).toMatch(/<caps assigned="300" quota="\d+" used="\d+" avail="\d+"\/>/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -85,9 +82,14 @@ describe('os run', () => {
   it('--watch applies each saved edit of the config to the running system, refuses a bad one, and waits on a stall', async () => {
     const dir = mkdtempSync(join(fixtures, '.watch-'));
     try {
-      for (const file of ['system.xml', 'watcher.mjs']) writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
+      for (const file of ['system.xml', 'watcher.mjs'])
+        writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
       const xml = join(dir, 'system.xml');
-      const child = spawn('node', [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20', '--kernel', kernel], { cwd: root });
+      const child = spawn(
+        'node',
+        [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20', '--kernel', kernel],
+        { cwd: root },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -111,11 +113,16 @@ describe('os run', () => {
   });
 
   it('--watch needs an init config as target', () => {
-    expect(os('run', 'apps/hello-timer', '--watch')).toMatchObject({ code: 1, stderr: 'os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file\n' });
+    expect(os('run', 'apps/hello-timer', '--watch')).toMatchObject({
+      code: 1,
+      stderr: 'os run: --watch needs an init config (.xml) as target: it applies each saved edit of that file\n',
+    });
   });
 
   it('gives the same output for the same seed', () => {
-    expect(os('run', 'apps/hello-timer', '--virtual-time', '--seed', '42').stdout).toBe(os('run', 'apps/hello-timer', '--virtual-time', '--seed', '42').stdout);
+    expect(os('run', 'apps/hello-timer', '--virtual-time', '--seed', '42').stdout).toBe(
+      os('run', 'apps/hello-timer', '--virtual-time', '--seed', '42').stdout,
+    );
   });
 
   it('ends with 124 when --timeout passes first (real time)', () => {
@@ -147,7 +154,9 @@ describe('os run', () => {
 
   it('serves the files of a system directory as boot modules: ROMs by name, binaries by module file', () => {
     const result = os('run', join(fixtures, 'modules'), '--virtual-time');
-    expect(result.stdout).toBe('[init -> greeter] hello from a boot module (1)\n[init -> greeter] hello from a boot module (2)\n');
+    expect(result.stdout).toBe(
+      '[init -> greeter] hello from a boot module (1)\n[init -> greeter] hello from a boot module (2)\n',
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(7);
   });
@@ -157,7 +166,10 @@ describe('os run', () => {
     expect(os('run', 'packages')).toMatchObject({ code: 1 });
     expect(os('run', 'packages').stderr).toMatch(/is a directory without a system module/);
     expect(os('run', join(fixtures, 'broken-module.mjs')).stderr).toMatch(/does not export a system/);
-    expect(os('run', 'apps/hello-timer', '--kernel', 'l4ka')).toMatchObject({ code: 1, stderr: 'os run: unknown kernel "l4ka"; available: hw, nova, sel4\n' });
+    expect(os('run', 'apps/hello-timer', '--kernel', 'l4ka')).toMatchObject({
+      code: 1,
+      stderr: 'os run: unknown kernel "l4ka"; available: hw, nova, sel4\n',
+    });
     expect(os('run', 'apps/hello-timer', '--seed', 'x').stderr).toBe('os run: --seed must be an integer, got NaN\n');
     const unwritable = os('run', 'apps/guide/system.xml', '--virtual-time', '--state', '/nonexistent/dir/state.xml');
     expect(unwritable.code).toBe(1);
@@ -169,9 +181,14 @@ describe('os run', () => {
   it('--trace writes one JSON object per kernel operation, with virtual time and the kernel own call names', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'os-trace-')), 'trace.jsonl');
     expect(os('run', 'apps/hello-timer', '--virtual-time', '--trace', file).code).toBe(0);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { t: number; kernel: string; op: string; pd: string });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: number; kernel: string; op: string; pd: string });
     expect(lines.length).toBeGreaterThan(100);
-    expect(lines.every((line) => line.kernel === kernel && typeof line.t === 'number' && typeof line.pd === 'string')).toBe(true);
+    expect(
+      lines.every((line) => line.kernel === kernel && typeof line.t === 'number' && typeof line.pd === 'string'),
+    ).toBe(true);
     const ops = new Set(lines.map((line) => line.op));
     // each kernel's own names for the same system's operations
     const native: Record<string, string[]> = {
@@ -180,12 +197,15 @@ describe('os run', () => {
       sel4: ['Untyped_Retype', 'TCB_Configure', 'CNode_Mint', 'seL4_Call', 'seL4_ReplyRecv', 'seL4_Signal'],
     };
     for (const op of native[kernel] ?? []) expect(ops).toContain(op);
-    for (const [other, names] of Object.entries(native)) if (other !== kernel) expect(names.filter((name) => ops.has(name) && !(native[kernel] ?? []).includes(name))).toEqual([]);
+    for (const [other, names] of Object.entries(native))
+      if (other !== kernel)
+        expect(names.filter((name) => ops.has(name) && !(native[kernel] ?? []).includes(name))).toEqual([]);
     expect(lines.at(-1)?.t).toBe(5_000_000);
   });
 
   it('--help names the command, every flag and the exit codes', () => {
     const help = os('run', '--help').stdout;
-    for (const text of ['--kernel', '--virtual-time', '--seed', '--trace', '--timeout', '124']) expect(help).toContain(text);
+    for (const text of ['--kernel', '--virtual-time', '--seed', '--trace', '--timeout', '124'])
+      expect(help).toContain(text);
   });
 });

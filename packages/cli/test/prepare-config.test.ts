@@ -11,7 +11,15 @@ beforeAll(() => {
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-prepare-')));
   const quota = join(directory, 'node_modules/@acme/quota');
   mkdirSync(quota, { recursive: true });
-  writeFileSync(join(quota, 'package.json'), JSON.stringify({ name: '@acme/quota', version: '1.0.0', type: 'module', osComponent: { wire: 1, requires: ['LOG'], ram: '2M', caps: 70 } }));
+  writeFileSync(
+    join(quota, 'package.json'),
+    JSON.stringify({
+      name: '@acme/quota',
+      version: '1.0.0',
+      type: 'module',
+      osComponent: { wire: 1, requires: ['LOG'], ram: '2M', caps: 70 },
+    }),
+  );
   writeFileSync(join(quota, 'index.js'), 'export function construct(env) { return env.log("hi"); }\n');
 });
 
@@ -22,7 +30,8 @@ const system = (starts: string) => `<config>
 ${starts}
 </config>`;
 
-const prepare = (text: string) => prepareInitConfig(text, 'system.xml', initConfigLoader(text, { directory, origin: 'system.xml' }));
+const prepare = (text: string) =>
+  prepareInitConfig(text, 'system.xml', initConfigLoader(text, { directory, origin: 'system.xml' }));
 
 describe('prepareInitConfig', () => {
   it("gives a start entry without quota its package's declared ram and caps, keeping every line where it was", () => {
@@ -48,7 +57,9 @@ describe('prepareInitConfig', () => {
   it('refuses a start entry that gives less than the package declares, naming file, line and both figures', () => {
     const text = system('  <start name="a" caps="20"> <binary name="@acme/quota"/> </start>');
     expect(() => prepare(text)).toThrow(InitConfigError);
-    expect(() => prepare(text)).toThrow('system.xml:5: <start name="a">: package "@acme/quota" needs at least caps="70", but the start entry gives 20');
+    expect(() => prepare(text)).toThrow(
+      'system.xml:5: <start name="a">: package "@acme/quota" needs at least caps="70", but the start entry gives 20',
+    );
   });
 
   it('refuses a binary that cannot be found before anything boots, naming the entry', () => {

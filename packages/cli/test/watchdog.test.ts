@@ -36,10 +36,23 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs `os run <dir>/<name>.xml --timeout 1` on the kernel under test; collects stdout's first lines only (an endless LOG loop prints a lot). */
-function runHog(name: string, body: string, virtualTime: boolean): Promise<{ code: number | null; signal: string | null; stderr: string; head: string; seconds: number }> {
+function runHog(
+  name: string,
+  body: string,
+  virtualTime: boolean,
+): Promise<{ code: number | null; signal: string | null; stderr: string; head: string; seconds: number }> {
   writeFileSync(join(dir, `${name}.mjs`), `export async function construct(env) { ${body} }\n`);
   writeFileSync(join(dir, `${name}.xml`), CONFIG.replace('hog.mjs', `${name}.mjs`));
-  const args = [main, 'run', join(dir, `${name}.xml`), '--kernel', kernel, '--timeout', '1', ...(virtualTime ? ['--virtual-time'] : [])];
+  const args = [
+    main,
+    'run',
+    join(dir, `${name}.xml`),
+    '--kernel',
+    kernel,
+    '--timeout',
+    '1',
+    ...(virtualTime ? ['--virtual-time'] : []),
+  ];
   const started = Date.now();
   return new Promise((done) => {
     const child = spawn('node', args, { cwd: root });
@@ -66,7 +79,11 @@ describe('os run --timeout when the JavaScript thread never yields', () => {
         const result = await runHog(name, body, virtualTime);
         expect(result.signal).toBeNull();
         expect(result.code).toBe(124);
-        expect(result.stderr).toMatch(new RegExp(`^os run: --timeout of 1 s reached while component "hog" was running and never yielded \\(at .+\\)\\n$`));
+        expect(result.stderr).toMatch(
+          new RegExp(
+            `^os run: --timeout of 1 s reached while component "hog" was running and never yielded \\(at .+\\)\\n$`,
+          ),
+        );
         expect(result.stderr).not.toContain('Waiting for the debugger');
         expect(result.head).toContain('[init -> ticker] ticker up\n');
         // the deadline is 1 s; node's start, the grace of 0.5 s and sampling the stack come on top
@@ -76,10 +93,15 @@ describe('os run --timeout when the JavaScript thread never yields', () => {
   }
 
   it('keeps the plain message when the system yields', async () => {
-    writeFileSync(join(dir, 'sleeper.mjs'), 'export async function construct(env) { await env.log("waiting"); await new Promise(() => {}); }\n');
+    writeFileSync(
+      join(dir, 'sleeper.mjs'),
+      'export async function construct(env) { await env.log("waiting"); await new Promise(() => {}); }\n',
+    );
     writeFileSync(join(dir, 'sleeper.xml'), CONFIG.replace('hog.mjs', 'sleeper.mjs'));
     const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
-      const child = spawn('node', [main, 'run', join(dir, 'sleeper.xml'), '--kernel', kernel, '--timeout', '1'], { cwd: root });
+      const child = spawn('node', [main, 'run', join(dir, 'sleeper.xml'), '--kernel', kernel, '--timeout', '1'], {
+        cwd: root,
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.on('close', (code) => done({ code, stderr }));
@@ -100,6 +122,8 @@ describe('runningComponent', () => {
       '    at async os component "init" (file:///x/cli/dist/watchdog.js:9:9)',
     ].join('\n');
     expect(runningComponent(stack)).toEqual({ component: 'hog', frame: 'at construct (file:///tmp/s/hog.mjs:1:3)' });
-    expect(runningComponent('Error\n    at f (file:///a.js:1:1)\n    at <anonymous>:1:1\n    at g (file:///b.js:2:2)')).toEqual({ component: null, frame: 'at g (file:///b.js:2:2)' });
+    expect(
+      runningComponent('Error\n    at f (file:///a.js:1:1)\n    at <anonymous>:1:1\n    at g (file:///b.js:2:2)'),
+    ).toEqual({ component: null, frame: 'at g (file:///b.js:2:2)' });
   });
 });

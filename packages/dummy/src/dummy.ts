@@ -1,5 +1,12 @@
 import { hasErrorCode } from '@os/kernel';
-import { AttachedRomDataspace, type ComponentModule, type Env, SignalHandler, XmlError, type XmlNode } from '@os/runtime';
+import {
+  AttachedRomDataspace,
+  type ComponentModule,
+  type Env,
+  SignalHandler,
+  XmlError,
+  type XmlNode,
+} from '@os/runtime';
 import { Timer } from '@os/timer';
 import { CapConsumer } from './cap-consumer.js';
 import { boundedString } from './genode-text.js';
@@ -74,7 +81,9 @@ class Main {
       try {
         await this.#execute(node);
       } catch (error) {
-        const message = hasErrorCode<XmlError>(error, XmlError.code) ? error.message : node.error(`<${node.type}> failed: ${describe(error)}`).message;
+        const message = hasErrorCode<XmlError>(error, XmlError.code)
+          ? error.message
+          : node.error(`<${node.type}> failed: ${describe(error)}`).message;
         await this.#env.log(`Error: ${message}`);
       }
     }
@@ -94,7 +103,10 @@ class Main {
       case 'destroy_log_connections':
         return this.#destroyLogConnections();
       case 'log_service': {
-        const options = { verbose: node.booleanAttribute('verbose', false), delayCloseMs: node.numberAttribute('delay_close_ms', 0) };
+        const options = {
+          verbose: node.booleanAttribute('verbose', false),
+          delayCloseMs: node.numberAttribute('delay_close_ms', 0),
+        };
         const previous = this.#logService;
         this.#logService = null;
         await previous?.stop();
@@ -122,7 +134,9 @@ class Main {
         await env.parent.exit(0);
         return this.#sleepForever(`its parent to end it after <exit/> (${node.origin}:${node.line})`);
       default:
-        await env.log(`Warning: ${node.error(`unknown config node <${node.type}> ignored (dummy understands ${DUMMY_CONFIG_NODES.map((type) => `<${type}>`).join(', ')})`).message}`);
+        await env.log(
+          `Warning: ${node.error(`unknown config node <${node.type}> ignored (dummy understands ${DUMMY_CONFIG_NODES.map((type) => `<${type}>`).join(', ')})`).message}`,
+        );
     }
   }
 

@@ -18,7 +18,12 @@ export class LogConnection extends Connection<typeof Log> {
 
   /** Opens a LOG session labelled `label`. */
   static async open(env: SessionEnv, label = ''): Promise<LogConnection> {
-    const { id, capability, args } = await requestSession(env, { service: 'LOG', label, ram: LOG_SESSION_RAM, caps: LOG_SESSION_CAPS });
+    const { id, capability, args } = await requestSession(env, {
+      service: 'LOG',
+      label,
+      ram: LOG_SESSION_RAM,
+      caps: LOG_SESSION_CAPS,
+    });
     return new LogConnection(env, id, capability, args);
   }
 

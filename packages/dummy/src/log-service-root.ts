@@ -52,14 +52,16 @@ export class LogServiceRoot extends RpcObject<typeof Root> implements ServerOf<t
     } catch (error) {
       throw new ServiceDenied(`LOG: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (args.number('cap_quota', 0) < SESSION_CAPS) throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability`);
+    if (args.number('cap_quota', 0) < SESSION_CAPS)
+      throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability`);
     const label = args.string('label');
     const session = new LogSessionComponent(label, (line) => this.#env.log(line));
     let capability: Capability;
     try {
       capability = this.#env.ep.manage(session);
     } catch (error) {
-      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability: ${error.message}`);
+      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code))
+        throw new InsufficientCapQuota(`a LOG session needs ${SESSION_CAPS} capability: ${error.message}`);
       throw error;
     }
     this.#sessions.set(capability.rawSelector, session);

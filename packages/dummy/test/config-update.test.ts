@@ -6,7 +6,13 @@ function bootWithConfigs(versions: readonly [ConfigVersion, ...ConfigVersion[]])
   return bootInit(
     [
       { name: 'configs', ram: 1 << 20, caps: 50, provides: ['ROM'] },
-      { name: 'dummy', ram: 1 << 20, caps: 50, routes: routesTo({ ROM: 'configs', Timer: 'timer' }), exit: { propagate: true } },
+      {
+        name: 'dummy',
+        ram: 1 << 20,
+        caps: 50,
+        routes: routesTo({ ROM: 'configs', Timer: 'timer' }),
+        exit: { propagate: true },
+      },
     ],
     { configs: configServer(versions) },
   );
@@ -51,7 +57,11 @@ describe('dummy: config updates', () => {
       { at: 100, text: '<config version="named"><log string="second"/><exit/></config>' },
     ]);
     expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual(['0 [init -> dummy] first', '100000 [init -> dummy] config 2: named', '100000 [init -> dummy] second']);
+    expect(system.stamped).toEqual([
+      '0 [init -> dummy] first',
+      '100000 [init -> dummy] config 2: named',
+      '100000 [init -> dummy] second',
+    ]);
   });
 
   it('a new version arriving while it sleeps is taken up once the sleep ends', async () => {
@@ -60,6 +70,11 @@ describe('dummy: config updates', () => {
       { at: 50, text: '<config version="2"><log string="then"/><exit/></config>' },
     ]);
     expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual(['0 [init -> dummy] config 1: 1', '100000 [init -> dummy] woke', '100000 [init -> dummy] config 2: 2', '100000 [init -> dummy] then']);
+    expect(system.stamped).toEqual([
+      '0 [init -> dummy] config 1: 1',
+      '100000 [init -> dummy] woke',
+      '100000 [init -> dummy] config 2: 2',
+      '100000 [init -> dummy] then',
+    ]);
   });
 });

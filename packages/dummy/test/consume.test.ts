@@ -11,7 +11,8 @@ const events = (lines: readonly string[]) => lines.filter((line) => !line.includ
 
 describe('dummy: <consume_ram>', () => {
   it('holds one dataspace of the amount until the next <consume_ram>, which releases it first', async () => {
-    const config = '<config><consume_ram amount="1M"/><sleep ms="100"/><consume_ram amount="512K"/><sleep ms="100"/><exit/></config>';
+    const config =
+      '<config><consume_ram amount="1M"/><sleep ms="100"/><consume_ram amount="512K"/><sleep ms="100"/><exit/></config>';
     const system = await bootHost(config, [
       { at: 50, action: 'quota' },
       { at: 150, action: 'quota' },
@@ -28,7 +29,11 @@ describe('dummy: <consume_ram>', () => {
   });
 
   it('past the RAM quota logs the typed error with the line, holds nothing, and goes on', async () => {
-    const system = await bootInit([dummyChild('<config>\n  <consume_ram amount="2M"/>\n  <log string="still here"/>\n  <exit/>\n</config>', { ram: MIB })]);
+    const system = await bootInit([
+      dummyChild('<config>\n  <consume_ram amount="2M"/>\n  <log string="still here"/>\n  <exit/>\n</config>', {
+        ram: MIB,
+      }),
+    ]);
     expect(await system.exit).toBe(0);
     expect(system.lines).toEqual([
       '[init -> dummy] consume 2M bytes of memory',
@@ -41,13 +46,18 @@ describe('dummy: <consume_ram>', () => {
 
 describe('dummy: <consume_caps>', () => {
   it('manages amount RPC objects, one cap each, until the next <consume_caps>, which releases them first', async () => {
-    const config = '<config><consume_caps amount="10"/><sleep ms="100"/><consume_caps amount="3"/><sleep ms="100"/><exit/></config>';
+    const config =
+      '<config><consume_caps amount="10"/><sleep ms="100"/><consume_caps amount="3"/><sleep ms="100"/><exit/></config>';
     const system = await bootHost(config, [
       { at: 50, action: 'quota' },
       { at: 150, action: 'quota' },
     ]);
     expect(await system.exit).toBe(0);
-    expect(events(system.lines)).toEqual(['[init -> host -> dummy] consume 10 caps', '[init -> host -> dummy] release 10 caps', '[init -> host -> dummy] consume 3 caps']);
+    expect(events(system.lines)).toEqual([
+      '[init -> host -> dummy] consume 10 caps',
+      '[init -> host -> dummy] release 10 caps',
+      '[init -> host -> dummy] consume 3 caps',
+    ]);
     const [holding10, holding3] = quotas(system.lines);
     expect((holding10?.capUsed ?? 0) - (holding3?.capUsed ?? 0)).toBe(7);
     expect(holding3?.ramUsed).toBe(holding10?.ramUsed);
@@ -55,7 +65,8 @@ describe('dummy: <consume_caps>', () => {
 
   it('past the cap quota logs how many it got, keeps them, and the next <consume_caps> releases them', async () => {
     // the Timer session is opened first: with no caps left, a new session could not be paid for
-    const config = '<config>\n  <sleep ms="1"/>\n  <consume_caps amount="150"/>\n  <sleep ms="100"/>\n  <consume_caps amount="3"/>\n  <sleep ms="100"/>\n  <exit/>\n</config>';
+    const config =
+      '<config>\n  <sleep ms="1"/>\n  <consume_caps amount="150"/>\n  <sleep ms="100"/>\n  <consume_caps amount="3"/>\n  <sleep ms="100"/>\n  <exit/>\n</config>';
     const system = await bootHost(config, [
       { at: 50, action: 'quota' },
       { at: 150, action: 'quota' },
@@ -78,7 +89,8 @@ describe('dummy: <consume_caps>', () => {
 
 describe('dummy: <handle_yield_requests>', () => {
   it('on a yield request releases what it consumed and answers; without it, the parent has nobody to ask', async () => {
-    const config = '<config><sleep ms="100"/><handle_yield_requests/><consume_ram amount="1M"/><consume_caps amount="5"/></config>';
+    const config =
+      '<config><sleep ms="100"/><handle_yield_requests/><consume_ram amount="1M"/><consume_caps amount="5"/></config>';
     const system = await bootHost(config, [
       { at: 50, action: 'yield' },
       { at: 150, action: 'quota' },
@@ -98,6 +110,9 @@ describe('dummy: <handle_yield_requests>', () => {
     ]);
     const [consumed, yielded] = quotas(system.lines);
     // the dataspace itself is one capability besides the five RPC objects
-    expect({ ram: (consumed?.ramUsed ?? 0) - (yielded?.ramUsed ?? 0), caps: (consumed?.capUsed ?? 0) - (yielded?.capUsed ?? 0) }).toEqual({ ram: MIB, caps: 6 });
+    expect({
+      ram: (consumed?.ramUsed ?? 0) - (yielded?.ramUsed ?? 0),
+      caps: (consumed?.capUsed ?? 0) - (yielded?.capUsed ?? 0),
+    }).toEqual({ ram: MIB, caps: 6 });
   });
 });

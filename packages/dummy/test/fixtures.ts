@@ -3,7 +3,16 @@ import { type InitConfigValue, type RouteRuleValue, type StartEntryValue, init }
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
 import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
-import { Child, type ComponentModule, ENV_PD_SESSION_ID, type Env, Pd, RomSessionComponent, SignalHandler, parentRoot } from '@os/runtime';
+import {
+  Child,
+  type ComponentModule,
+  ENV_PD_SESSION_ID,
+  type Env,
+  Pd,
+  RomSessionComponent,
+  SignalHandler,
+  parentRoot,
+} from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
 import { Connection, Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
@@ -25,7 +34,10 @@ const timerChild: StartEntryValue = { name: 'timer', ram: 1 << 20, caps: 50, pro
 
 /** Routes: each listed service to the named sibling, everything else to init's parent. */
 export function routesTo(children: Readonly<Record<string, string>>): RouteRuleValue[] {
-  return [...Object.entries(children).map(([service, child]) => ({ service, to: { child } })), { service: '*', to: 'parent' }];
+  return [
+    ...Object.entries(children).map(([service, child]) => ({ service, to: { child } })),
+    { service: '*', to: 'parent' },
+  ];
 }
 
 /**
@@ -33,13 +45,24 @@ export function routesTo(children: Readonly<Record<string, string>>): RouteRuleV
  * without routes gets Timer from `timer` and the rest from the parent) on a `VirtualClock`; `dummy`
  * and `timer` are always known binaries.
  */
-export async function bootInit(children: readonly StartEntryValue[], binaries: Record<string, ComponentModule> = {}): Promise<TestSystem> {
+export async function bootInit(
+  children: readonly StartEntryValue[],
+  binaries: Record<string, ComponentModule> = {},
+): Promise<TestSystem> {
   const clock = new VirtualClock(7);
   const stamped: string[] = [];
-  const value: InitConfigValue = { parentProvides: ['LOG', 'ROM', 'PD', 'CPU'], defaultRoute: routesTo({ Timer: 'timer' }), children: [timerChild, ...children] };
+  const value: InitConfigValue = {
+    parentProvides: ['LOG', 'ROM', 'PD', 'CPU'],
+    defaultRoute: routesTo({ Timer: 'timer' }),
+    children: [timerChild, ...children],
+  };
   const config = new TextEncoder().encode(JSON.stringify(value));
   const system = await boot(
-    { init: 'init', binaries: binaryTable({ init, timer: timerDriver, dummy, ...binaries }), roms: new Map([['config', config]]) },
+    {
+      init: 'init',
+      binaries: binaryTable({ init, timer: timerDriver, dummy, ...binaries }),
+      roms: new Map([['config', config]]),
+    },
     { kernel: createKernel, clock, log: (line) => stamped.push(`${clock.now()} ${line}`) },
   );
   return { ...system, clock, stamped };
@@ -132,7 +155,8 @@ export function configServer(versions: readonly [ConfigVersion, ...ConfigVersion
       });
       const arm = (): void => {
         const version = versions[index];
-        if (version !== undefined) env.thread.timeout((version.at - (versions[index - 1] as ConfigVersion).at) * 1000, tick.capability.selector);
+        if (version !== undefined)
+          env.thread.timeout((version.at - (versions[index - 1] as ConfigVersion).at) * 1000, tick.capability.selector);
       };
       arm();
     },
@@ -153,13 +177,22 @@ export interface HostStep {
  * PD quota as the parent sees it (`dummy quota: ram <limit> used <used>, caps <limit> used <used>`),
  * sends the child a yield request, or exits.
  */
-export function host(options: { readonly ram: number; readonly caps: number; readonly steps: readonly HostStep[] }): ComponentModule {
+export function host(options: {
+  readonly ram: number;
+  readonly caps: number;
+  readonly steps: readonly HostStep[];
+}): ComponentModule {
   return {
     async construct(env) {
       const ownPd = (await env.parent.session(ENV_PD_SESSION_ID, 'PD', '')).cast<typeof Pd>();
       const own = { client: connect(Pd, env.thread, ownPd), capability: ownPd };
       const roots = new Map<string, ClientOf<typeof Root>>();
-      const pd = await Connection.openSession(env, Pd, { service: 'PD', label: 'dummy', ram: options.ram, caps: options.caps });
+      const pd = await Connection.openSession(env, Pd, {
+        service: 'PD',
+        label: 'dummy',
+        ram: options.ram,
+        caps: options.caps,
+      });
       const child = new Child(
         'dummy',
         {
@@ -189,9 +222,13 @@ export function host(options: { readonly ram: number; readonly caps: number; rea
           at = step.at;
           if (step.action === 'quota') {
             const quota = await child.pd.quota();
-            await env.log(`dummy quota: ram ${quota.ramLimit} used ${quota.ramUsed}, caps ${quota.capLimit} used ${quota.capUsed}`);
+            await env.log(
+              `dummy quota: ram ${quota.ramLimit} used ${quota.ramUsed}, caps ${quota.capLimit} used ${quota.capUsed}`,
+            );
           } else if (step.action === 'yield') {
-            await env.log(child.requestYield('ram_quota=0') ? 'asking dummy to yield' : 'dummy does not take yield requests');
+            await env.log(
+              child.requestYield('ram_quota=0') ? 'asking dummy to yield' : 'dummy does not take yield requests',
+            );
           } else {
             await env.parent.exit(0);
           }
@@ -204,10 +241,20 @@ export function host(options: { readonly ram: number; readonly caps: number; rea
 }
 
 /** Parses a host's `dummy quota: ...` line. */
-export function parseQuota(line: string | undefined): { ramLimit: number; ramUsed: number; capLimit: number; capUsed: number } {
+export function parseQuota(line: string | undefined): {
+  ramLimit: number;
+  ramUsed: number;
+  capLimit: number;
+  capUsed: number;
+} {
   const match = /dummy quota: ram (\d+) used (\d+), caps (\d+) used (\d+)$/.exec(line ?? '');
   if (match === null) throw new Error(`not a quota line: ${line}`);
-  return { ramLimit: Number(match[1]), ramUsed: Number(match[2]), capLimit: Number(match[3]), capUsed: Number(match[4]) };
+  return {
+    ramLimit: Number(match[1]),
+    ramUsed: Number(match[2]),
+    capLimit: Number(match[3]),
+    capUsed: Number(match[4]),
+  };
 }
 
 /** The quota the host lends its dummy in {@link bootHost}. */
@@ -221,7 +268,13 @@ export function bootHost(config: string, steps: readonly HostStep[]): Promise<Te
   return bootInit(
     [
       { name: 'configs', ram: 1 << 20, caps: 50, provides: ['ROM'] },
-      { name: 'host', ram: 8 << 20, caps: 300, routes: routesTo({ ROM: 'configs', Timer: 'timer' }), exit: { propagate: true } },
+      {
+        name: 'host',
+        ram: 8 << 20,
+        caps: 300,
+        routes: routesTo({ ROM: 'configs', Timer: 'timer' }),
+        exit: { propagate: true },
+      },
     ],
     { configs: configServer([{ at: 0, text: config }]), host: host({ ...HOSTED, steps }) },
   );

@@ -4,7 +4,10 @@ import { bootInit, dummyChild } from './fixtures.js';
 describe('dummy: <log> and <exit>', () => {
   it('logs each <log string> in config order and exits with 0 at <exit/>, running no node after it', async () => {
     const system = await bootInit([
-      dummyChild('<config>\n  <log string="first"/>\n  <log string="second"/>\n  <exit/>\n  <log string="after exit"/>\n</config>', { exit: { propagate: false } }),
+      dummyChild(
+        '<config>\n  <log string="first"/>\n  <log string="second"/>\n  <exit/>\n  <log string="after exit"/>\n</config>',
+        { exit: { propagate: false } },
+      ),
       dummyChild('<config><sleep ms="100"/><exit/></config>', { name: 'keeper' }),
     ]);
     expect(await system.exit).toBe(0);
@@ -16,7 +19,7 @@ describe('dummy: <log> and <exit>', () => {
     expect(system.clock.now()).toBe(100_000);
   });
 
-  it('cuts a log string to 49 characters, as Genode\'s String<50>', async () => {
+  it("cuts a log string to 49 characters, as Genode's String<50>", async () => {
     const long = 'abcdefghij'.repeat(6);
     const system = await bootInit([dummyChild(`<config><log string="${long}"/><log/><exit/></config>`)]);
     expect(await system.exit).toBe(0);
@@ -24,7 +27,8 @@ describe('dummy: <log> and <exit>', () => {
   });
 
   it('warns about a node it does not understand and logs a bad attribute, naming their lines, and goes on', async () => {
-    const config = '<config>\n  <frobnicate/>\n  <sleep ms="soon"/>\n  <log string="still here"/>\n  <exit/>\n</config>';
+    const config =
+      '<config>\n  <frobnicate/>\n  <sleep ms="soon"/>\n  <log string="still here"/>\n  <exit/>\n</config>';
     const system = await bootInit([dummyChild(config)]);
     expect(await system.exit).toBe(0);
     const warning =

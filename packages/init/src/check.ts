@@ -26,37 +26,52 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
   };
   for (const child of config.children) {
     const at = where(origin, child.line, `<start name="${child.name}">`);
-    if (byName.has(child.name)) throw new InitConfigError(`${at}: a second child named "${child.name}"; names must be unique`);
+    if (byName.has(child.name))
+      throw new InitConfigError(`${at}: a second child named "${child.name}"; names must be unique`);
     byName.set(child.name, child);
     if (child.ram <= 0) throw new InitConfigError(`${at}: no RAM; give it some with ram="1M" (or <default ram="1M"/>)`);
-    if (child.caps <= 0) throw new InitConfigError(`${at}: no capabilities; give it some with caps="100" (or <default caps="100"/>)`);
+    if (child.caps <= 0)
+      throw new InitConfigError(`${at}: no capabilities; give it some with caps="100" (or <default caps="100"/>)`);
   }
   const checkRules = (rules: readonly RouteRule[], owner: string): void => {
     for (const rule of rules) {
-      const at = where(origin, rule.line, rule.service === null ? `${owner}: <any-service>` : `${owner}: <service name="${rule.service}">`);
+      const at = where(
+        origin,
+        rule.line,
+        rule.service === null ? `${owner}: <any-service>` : `${owner}: <service name="${rule.service}">`,
+      );
       for (const target of rule.targets) {
         if (target.kind === 'parent' && rule.service !== null && !parentProvides.has(rule.service)) {
-          throw new InitConfigError(`${at}: routes to <parent/>, but <parent-provides> does not list "${rule.service}" (add <service name="${rule.service}"/> there)`);
+          throw new InitConfigError(
+            `${at}: routes to <parent/>, but <parent-provides> does not list "${rule.service}" (add <service name="${rule.service}"/> there)`,
+          );
         }
         if (target.kind !== 'child') continue;
         const provider = byName.get(target.name);
         if (provider === undefined) {
-          throw new InitConfigError(`${at}: routes to child "${target.name}", which is not in this config (known: ${[...byName.keys()].join(', ') || 'none'})`);
+          throw new InitConfigError(
+            `${at}: routes to child "${target.name}", which is not in this config (known: ${[...byName.keys()].join(', ') || 'none'})`,
+          );
         }
         if (rule.service !== null && !provides(provider, rule.service)) {
-          throw new InitConfigError(`${at}: routes to child "${target.name}", which does not provide "${rule.service}" (add <provides><service name="${rule.service}"/></provides> to its start entry)`);
+          throw new InitConfigError(
+            `${at}: routes to child "${target.name}", which does not provide "${rule.service}" (add <provides><service name="${rule.service}"/></provides> to its start entry)`,
+          );
         }
       }
     }
   };
   checkRules(config.defaultRoute, '<default-route>');
-  for (const child of config.children) if (child.routes !== null) checkRules(child.routes, `<start name="${child.name}">`);
+  for (const child of config.children)
+    if (child.routes !== null) checkRules(child.routes, `<start name="${child.name}">`);
   for (const service of config.services) {
     for (const policy of service.policies) {
       const provider = byName.get(policy.child);
       const at = where(origin, policy.line, `<service name="${service.name}">`);
-      if (provider === undefined) throw new InitConfigError(`${at}: its policy names child "${policy.child}", which is not in this config`);
-      if (!provides(provider, service.name)) throw new InitConfigError(`${at}: child "${policy.child}" does not provide "${service.name}"`);
+      if (provider === undefined)
+        throw new InitConfigError(`${at}: its policy names child "${policy.child}", which is not in this config`);
+      if (!provides(provider, service.name))
+        throw new InitConfigError(`${at}: child "${policy.child}" does not provide "${service.name}"`);
     }
   }
 }

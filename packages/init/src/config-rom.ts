@@ -29,7 +29,8 @@ export class ConfigRomService implements ClientOf<typeof Root> {
   /** Opens a session on the config (Root::session); the donation must cover one page-rounded copy. */
   async session(argsText: string): Promise<Capability> {
     const args = SessionArgs.parse(argsText);
-    if (args.number('ram_quota') < this.ramNeeded) throw new InsufficientRamQuota(`the config ROM needs ${this.ramNeeded} bytes`);
+    if (args.number('ram_quota') < this.ramNeeded)
+      throw new InsufficientRamQuota(`the config ROM needs ${this.ramNeeded} bytes`);
     if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
     const session = new RomSessionComponent(this.#env.thread, this.#copy());
     const capability = this.#env.ep.manage(session);

@@ -26,7 +26,9 @@ export function parseInitConfigText(text: string, origin = 'init config'): InitC
   try {
     value = JSON.parse(trimmed);
   } catch (error) {
-    throw new InitConfigError(`${origin}: neither XML (it does not start with "<") nor JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InitConfigError(
+      `${origin}: neither XML (it does not start with "<") nor JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return initConfig(value);
 }

@@ -16,7 +16,11 @@ export class DeferredWork {
     this.#env = env;
     this.#handler = new SignalHandler(env.ep, async () => {
       for (let work = this.#queue.shift(); work !== undefined; work = this.#queue.shift()) {
-        await work().catch((error: unknown) => env.log(`Error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`).catch(() => undefined));
+        await work().catch((error: unknown) =>
+          env
+            .log(`Error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`)
+            .catch(() => undefined),
+        );
       }
     });
   }

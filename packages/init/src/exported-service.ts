@@ -42,8 +42,10 @@ export interface ExportedSession {
 function score(match: LabelMatch | undefined, label: SessionLabel): readonly [number, number, number] | null {
   if (match === undefined) return null;
   if ('label' in match) return label.text === match.label ? [1, 0, 0] : null;
-  if ('labelPrefix' in match) return label.text.startsWith(match.labelPrefix) ? [0, match.labelPrefix.length + 1, 0] : null;
-  if ('labelSuffix' in match) return label.text.endsWith(match.labelSuffix) ? [0, 0, match.labelSuffix.length + 1] : null;
+  if ('labelPrefix' in match)
+    return label.text.startsWith(match.labelPrefix) ? [0, match.labelPrefix.length + 1, 0] : null;
+  if ('labelSuffix' in match)
+    return label.text.endsWith(match.labelSuffix) ? [0, 0, match.labelSuffix.length + 1] : null;
   return label.last() === match.labelLast ? [0, 0, match.labelLast.length + 1] : null;
 }
 
@@ -80,7 +82,10 @@ export class ExportedServiceRoot extends RpcObject<typeof Root> implements Serve
   readonly #service: () => ExportedService;
   readonly #target: (child: string) => ExportTarget | undefined;
   readonly #own: OwnPd;
-  readonly #sessions = new Map<number, ExportedSession & { readonly target: ExportTarget; readonly capability: Capability }>();
+  readonly #sessions = new Map<
+    number,
+    ExportedSession & { readonly target: ExportTarget; readonly capability: Capability }
+  >();
 
   /** Serves the service `service()` describes (re-read at each request: the config may change). */
   constructor(service: () => ExportedService, target: (child: string) => ExportTarget | undefined, own: OwnPd) {
@@ -92,7 +97,14 @@ export class ExportedServiceRoot extends RpcObject<typeof Root> implements Serve
 
   /** The sessions open on this service. */
   sessions(): ExportedSession[] {
-    return [...this.#sessions.values()].map(({ child, service, label, ram, caps, args }) => ({ child, service, label, ram, caps, args }));
+    return [...this.#sessions.values()].map(({ child, service, label, ram, caps, args }) => ({
+      child,
+      service,
+      label,
+      ram,
+      caps,
+      args,
+    }));
   }
 
   /** Opens a session at the child the label's policy names (Root::session). */
@@ -101,9 +113,15 @@ export class ExportedServiceRoot extends RpcObject<typeof Root> implements Serve
     const args = SessionArgs.parse(argsText);
     const label = args.string('label');
     const policy = selectPolicy(service.policies, label);
-    if (policy === null) throw new ServiceDenied(`init: no <policy> of the exported service "${service.name}" matches label "${label}", and it has no <default-policy>`);
+    if (policy === null)
+      throw new ServiceDenied(
+        `init: no <policy> of the exported service "${service.name}" matches label "${label}", and it has no <default-policy>`,
+      );
     const target = this.#target(policy.child);
-    if (target === undefined) throw new ServiceDenied(`init: child "${policy.child}" does not serve "${service.name}" (it is not running or has not announced it)`);
+    if (target === undefined)
+      throw new ServiceDenied(
+        `init: child "${policy.child}" does not serve "${service.name}" (it is not running or has not announced it)`,
+      );
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
     await this.#own.client.transferQuota(target.pdCapability, ram, caps);
@@ -114,14 +132,24 @@ export class ExportedServiceRoot extends RpcObject<typeof Root> implements Serve
       await target.pd.transferQuota(this.#own.capability, ram, caps);
       throw error;
     }
-    this.#sessions.set(capability.rawSelector, { child: policy.child, service: service.name, label, ram, caps, args: argsText, target, capability });
+    this.#sessions.set(capability.rawSelector, {
+      child: policy.child,
+      service: service.name,
+      label,
+      ram,
+      caps,
+      args: argsText,
+      target,
+      capability,
+    });
     return capability;
   }
 
   /** Moves an upgrade on to the serving child (Root::upgrade). */
   async upgrade(capability: Capability, argsText: string): Promise<void> {
     const session = this.#sessions.get(capability.rawSelector);
-    if (session === undefined) throw new ServiceDenied('init: upgrade of a session this exported service does not hold');
+    if (session === undefined)
+      throw new ServiceDenied('init: upgrade of a session this exported service does not hold');
     const args = SessionArgs.parse(argsText);
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');

@@ -26,14 +26,17 @@ export async function construct(env: Env): Promise<void> {
       try {
         config = parseInitConfigText(rom.text(), 'init config');
       } catch (error) {
-        await env.log(`Error: the new config is not applied: ${error instanceof Error ? error.message : String(error)}`);
+        await env.log(
+          `Error: the new config is not applied: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return;
       }
       try {
         await sandbox.apply(config);
       } catch (error) {
         // a config init cannot afford is refused before anything changes; other errors come midway
-        const what = error instanceof InitConfigError ? 'the new config is not applied' : 'applying the new config failed';
+        const what =
+          error instanceof InitConfigError ? 'the new config is not applied' : 'applying the new config failed';
         await env.log(`Error: ${what}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }),

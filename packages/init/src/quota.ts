@@ -12,7 +12,12 @@ export interface Lent {
 
 /** Whether `entry` keeps the child started from `running` alive: a child's identity is its name, version and binary. */
 export function keeps(running: StartEntry, entry: StartEntry | undefined): boolean {
-  return entry !== undefined && entry.name === running.name && entry.version === running.version && entry.binary === running.binary;
+  return (
+    entry !== undefined &&
+    entry.name === running.name &&
+    entry.version === running.version &&
+    entry.binary === running.binary
+  );
 }
 
 /**
@@ -38,7 +43,13 @@ export function checkQuota(own: QuotaState, config: InitConfig, running: Readonl
     caps -= needCaps;
     const where = child.line > 0 ? `:${child.line}` : '';
     const what = kept ? 'a raise of' : '';
-    if (ram < 0) throw new InitConfigError(`init config${where}: <start name="${child.name}">: not enough RAM: init has ${ram + needRam} bytes left for ${what ? `${what} ` : ''}it, it asks ${needRam} (lower its ram or give init more)`);
-    if (caps < 0) throw new InitConfigError(`init config${where}: <start name="${child.name}">: not enough capabilities: init has ${caps + needCaps} left for ${what ? `${what} ` : ''}it, it asks ${needCaps} (lower its caps or give init more)`);
+    if (ram < 0)
+      throw new InitConfigError(
+        `init config${where}: <start name="${child.name}">: not enough RAM: init has ${ram + needRam} bytes left for ${what ? `${what} ` : ''}it, it asks ${needRam} (lower its ram or give init more)`,
+      );
+    if (caps < 0)
+      throw new InitConfigError(
+        `init config${where}: <start name="${child.name}">: not enough capabilities: init has ${caps + needCaps} left for ${what ? `${what} ` : ''}it, it asks ${needCaps} (lower its caps or give init more)`,
+      );
   }
 }

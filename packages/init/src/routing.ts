@@ -37,15 +37,29 @@ function targetLabel(target: RouteTarget, label: SessionLabel): string {
 
 type TargetResult = RouteDecision | 'refused';
 
-function tryTarget(config: InitConfig, target: RouteTarget, service: string, label: SessionLabel, providers: ServiceProviders): TargetResult {
+function tryTarget(
+  config: InitConfig,
+  target: RouteTarget,
+  service: string,
+  label: SessionLabel,
+  providers: ServiceProviders,
+): TargetResult {
   switch (target.kind) {
     case 'parent':
-      return config.parentProvides.includes(service) ? { kind: 'parent', label: targetLabel(target, label) } : 'refused';
+      return config.parentProvides.includes(service)
+        ? { kind: 'parent', label: targetLabel(target, label) }
+        : 'refused';
     case 'child':
-      return providers.providers(service).includes(target.name) ? { kind: 'child', name: target.name, label: targetLabel(target, label) } : 'refused';
+      return providers.providers(service).includes(target.name)
+        ? { kind: 'child', name: target.name, label: targetLabel(target, label) }
+        : 'refused';
     case 'any-child': {
       const all = providers.providers(service);
-      if (all.length > 1) return { kind: 'denied', reason: `ambiguous routes to service "${service}": provided by ${all.map((name) => `"${name}"`).join(' and ')}` };
+      if (all.length > 1)
+        return {
+          kind: 'denied',
+          reason: `ambiguous routes to service "${service}": provided by ${all.map((name) => `"${name}"`).join(' and ')}`,
+        };
       const only = all[0];
       return only === undefined ? 'refused' : { kind: 'child', name: only, label: targetLabel(target, label) };
     }
@@ -59,7 +73,13 @@ function tryTarget(config: InitConfig, target: RouteTarget, service: string, lab
  * targets of a `<service>` rule refuse, the request is denied; those of an `<any-service>` rule let
  * the search go on. No matching rule: denied, with Genode's warning text as the reason.
  */
-export function resolveRoute(config: InitConfig, child: StartEntry, service: string, label: string, providers: ServiceProviders): RouteDecision {
+export function resolveRoute(
+  config: InitConfig,
+  child: StartEntry,
+  service: string,
+  label: string,
+  providers: ServiceProviders,
+): RouteDecision {
   const session = new SessionLabel(label);
   for (const rule of child.routes ?? config.defaultRoute) {
     if (!ruleMatches(rule, child.name, service, session)) continue;
@@ -67,7 +87,11 @@ export function resolveRoute(config: InitConfig, child: StartEntry, service: str
       const result = tryTarget(config, target, service, session, providers);
       if (result !== 'refused') return result;
     }
-    if (rule.service !== null) return { kind: 'denied', reason: `no target of the route for "${service}" (line ${rule.line}) accepts the session (label="${label}")` };
+    if (rule.service !== null)
+      return {
+        kind: 'denied',
+        reason: `no target of the route for "${service}" (line ${rule.line}) accepts the session (label="${label}")`,
+      };
   }
   return { kind: 'denied', reason: `${child.name}: no route to service "${service}" (label="${label}")` };
 }

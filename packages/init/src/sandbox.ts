@@ -1,6 +1,15 @@
 import type { Capability } from '@os/capability';
 import { type ClientOf, connect } from '@os/rpc';
-import { Child, type ChildPolicy, ENV_PD_SESSION_ID, type Env, Pd, Reporter, type Route, parentRoot } from '@os/runtime';
+import {
+  Child,
+  type ChildPolicy,
+  ENV_PD_SESSION_ID,
+  type Env,
+  Pd,
+  Reporter,
+  type Route,
+  parentRoot,
+} from '@os/runtime';
 import { Connection, OutOfCaps, Root, ServiceDenied, SessionLabel } from '@os/session';
 import { hasErrorCode } from '@os/kernel';
 import { Alarms } from './alarms.js';
@@ -103,7 +112,13 @@ export class Sandbox {
    * the new one as a ROM update; every start entry without a running child is started, in order.
    */
   async apply(config: InitConfig): Promise<void> {
-    checkQuota(this.#env.pd.quota(), config, new Map([...this.#running].map(([name, running]) => [name, { entry: running.entry, assigned: running.assigned }])));
+    checkQuota(
+      this.#env.pd.quota(),
+      config,
+      new Map(
+        [...this.#running].map(([name, running]) => [name, { entry: running.entry, assigned: running.assigned }]),
+      ),
+    );
     this.#config = config;
     const next = new Map(config.children.map((entry) => [entry.name, entry]));
     const doomed: string[] = [];
@@ -121,7 +136,10 @@ export class Sandbox {
     for (const { running, entry } of kept) {
       if (entry.config !== running.entry.config) {
         if (entry.config !== null && running.configRom !== null) running.configRom.update(entry.config);
-        else this.#later.log(`Warning: "${entry.name}": a <config> that appears or vanishes takes effect at its next restart`);
+        else
+          this.#later.log(
+            `Warning: "${entry.name}": a <config> that appears or vanishes takes effect at its next restart`,
+          );
       }
       running.entry = entry;
     }
@@ -132,10 +150,16 @@ export class Sandbox {
 
   /** Whether one of `running`'s open sessions would be routed elsewhere under `config`. */
   #reroutes(config: InitConfig, running: RunningChild, entry: StartEntry): boolean {
-    const providers = { providers: (service: string) => config.children.filter((child) => child.provides.includes(service)).map((child) => child.name) };
+    const providers = {
+      providers: (service: string) =>
+        config.children.filter((child) => child.provides.includes(service)).map((child) => child.name),
+    };
     for (const session of running.child.sessions()) {
       if (session.state !== 'OK' || this.#isConfigRom(entry, session.service, session.label)) continue;
-      const now: RouteDecision = session.server === undefined ? { kind: 'parent', label: session.serverLabel } : { kind: 'child', name: session.server, label: session.serverLabel };
+      const now: RouteDecision =
+        session.server === undefined
+          ? { kind: 'parent', label: session.serverLabel }
+          : { kind: 'child', name: session.server, label: session.serverLabel };
       if (!sameDecision(now, resolveRoute(config, entry, session.service, session.label, providers))) return true;
     }
     return false;
@@ -161,7 +185,8 @@ export class Sandbox {
   /** Restarts `name` and the children depending on it, from their current start entries. */
   async #restart(name: string): Promise<void> {
     const doomed = await this.#destroyWithClients([name]);
-    for (const entry of this.#config?.children ?? []) if (doomed.includes(entry.name) && !this.#running.has(entry.name)) await this.#start(entry);
+    for (const entry of this.#config?.children ?? [])
+      if (doomed.includes(entry.name) && !this.#running.has(entry.name)) await this.#start(entry);
     this.#stateChanged();
   }
 
@@ -171,7 +196,10 @@ export class Sandbox {
     const caps = Math.max(0, running.assigned.caps - entry.caps);
     if (ram === 0 && caps === 0) return;
     const quota = await running.pd.session.quota();
-    const now = { ram: Math.min(ram, Math.max(0, quota.ramLimit - quota.ramUsed)), caps: Math.min(caps, Math.max(0, quota.capLimit - quota.capUsed)) };
+    const now = {
+      ram: Math.min(ram, Math.max(0, quota.ramLimit - quota.ramUsed)),
+      caps: Math.min(caps, Math.max(0, quota.capLimit - quota.capUsed)),
+    };
     if (now.ram > 0 || now.caps > 0) {
       await running.pd.session.transferQuota(this.#own.capability, now.ram, now.caps);
       running.assigned.ram -= now.ram;
@@ -179,8 +207,13 @@ export class Sandbox {
     }
     const rest = { ram: ram - now.ram, caps: caps - now.caps };
     if (rest.ram === 0 && rest.caps === 0) return;
-    const args = [rest.ram > 0 ? `ram_quota=${rest.ram}` : '', rest.caps > 0 ? `cap_quota=${rest.caps}` : ''].filter((part) => part !== '').join(', ');
-    if (!running.child.requestYield(args)) this.#later.log(`Warning: "${entry.name}" holds ${args} that the new config takes back, and does not take yield requests`);
+    const args = [rest.ram > 0 ? `ram_quota=${rest.ram}` : '', rest.caps > 0 ? `cap_quota=${rest.caps}` : '']
+      .filter((part) => part !== '')
+      .join(', ');
+    if (!running.child.requestYield(args))
+      this.#later.log(
+        `Warning: "${entry.name}" holds ${args} that the new config takes back, and does not take yield requests`,
+      );
   }
 
   /** Lends `running` what `entry` adds, and answers a pending resource request with it. */
@@ -198,7 +231,9 @@ export class Sandbox {
   }
 
   #providers(service: string): string[] {
-    return (this.#config?.children ?? []).filter((child) => child.provides.includes(service) && this.#running.has(child.name)).map((child) => child.name);
+    return (this.#config?.children ?? [])
+      .filter((child) => child.provides.includes(service) && this.#running.has(child.name))
+      .map((child) => child.name);
   }
 
   async #childRoute(name: string, service: string, label: string, waiting: () => void): Promise<Route> {
@@ -208,10 +243,20 @@ export class Sandbox {
       waiting();
       this.#stateChanged();
     }
-    const rootCapability = await this.#env.waitFor(`child "${name}" to announce "${service}" (requested by "${label}")`, this.#providerRoot(provider, service));
+    const rootCapability = await this.#env.waitFor(
+      `child "${name}" to announce "${service}" (requested by "${label}")`,
+      this.#providerRoot(provider, service),
+    );
     const caller = this.#callerOf(provider, name);
-    const root = caller === 'entrypoint' ? connect(Root, this.#env.thread, rootCapability) : caller.root(rootCapability);
-    return { root, serverPd: provider.pd.session, serverPdCapability: provider.pd.capability, server: name, detached: caller !== 'entrypoint' };
+    const root =
+      caller === 'entrypoint' ? connect(Root, this.#env.thread, rootCapability) : caller.root(rootCapability);
+    return {
+      root,
+      serverPd: provider.pd.session,
+      serverPdCapability: provider.pd.capability,
+      server: name,
+      detached: caller !== 'entrypoint',
+    };
   }
 
   /** The thread init calls `provider`'s roots from, made on first use; its entrypoint if init cannot afford one. */
@@ -222,7 +267,9 @@ export class Sandbox {
     } catch (error) {
       if (!hasErrorCode(error, OutOfCaps.code)) throw error;
       provider.caller = 'entrypoint';
-      this.#later.log(`Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session request, init waits (raise init's caps)`);
+      this.#later.log(
+        `Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session request, init waits (raise init's caps)`,
+      );
     }
     return provider.caller;
   }
@@ -250,13 +297,18 @@ export class Sandbox {
         if (configRom !== null && this.#isConfigRom(current(), service, label)) {
           return { root: configRom, serverPd: this.#own.client, serverPdCapability: this.#own.capability };
         }
-        const decision = resolveRoute(this.#config as InitConfig, current(), service, label, { providers: (wanted) => this.#providers(wanted) });
+        const decision = resolveRoute(this.#config as InitConfig, current(), service, label, {
+          providers: (wanted) => this.#providers(wanted),
+        });
         if (decision.kind === 'denied') {
           this.#later.log(`Warning: ${decision.reason}`);
           throw new ServiceDenied(decision.reason);
         }
         const rewritten = decision.label === label ? {} : { label: decision.label };
-        const route = decision.kind === 'child' ? await this.#childRoute(decision.name, service, label, waiting) : this.#parentRoute(service);
+        const route =
+          decision.kind === 'child'
+            ? await this.#childRoute(decision.name, service, label, waiting)
+            : this.#parentRoute(service);
         this.#stateChanged();
         return { ...route, ...rewritten };
       },
@@ -270,16 +322,19 @@ export class Sandbox {
       },
       resourceRequest: (args) => {
         const running = this.#running.get(name);
-        if (running !== undefined) running.requested = { ram: args.number('ram_quota'), caps: args.number('cap_quota') };
+        if (running !== undefined)
+          running.requested = { ram: args.number('ram_quota'), caps: args.number('cap_quota') };
         this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
         this.#stateChanged(true);
       },
       later: () => new Promise<void>((resolve) => this.#alarms.set(`retry ${this.#retries++}`, 0, resolve)),
-      resume: <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
+      resume: <T>(work: () => Promise<T>) =>
+        new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
       patience: (work, giveUp) => this.#idle.watch(work, giveUp),
       yielded: () => {
         const running = this.#running.get(name);
-        if (running !== undefined) this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));
+        if (running !== undefined)
+          this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));
       },
     };
   }
@@ -303,7 +358,12 @@ export class Sandbox {
     if (exported === undefined || this.#exported.has(service)) return;
     if (!exported.policies.some((policy) => this.#running.get(policy.child)?.announced.has(service))) return;
     const root = new ExportedServiceRoot(
-      () => this.#config?.services.find((candidate) => candidate.name === service) ?? { name: service, policies: [], line: 0 },
+      () =>
+        this.#config?.services.find((candidate) => candidate.name === service) ?? {
+          name: service,
+          policies: [],
+          line: 0,
+        },
       (child) => this.#exportTarget(child, service),
       this.#own,
     );
@@ -351,7 +411,9 @@ export class Sandbox {
     if (running.waiting.size > 0) this.#orphans.set(name, running.waiting);
     for (const exported of this.#exported.values()) exported.forget(name);
     for (const failure of await running.child.closeAll()) {
-      this.#later.log(`Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+      this.#later.log(
+        `Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+      );
     }
     await running.pd.close();
     if (running.caller instanceof ServerCaller) running.caller.destroy();
@@ -410,17 +472,39 @@ export class Sandbox {
     for (const running of this.#running.values()) {
       for (const session of running.child.sessions()) {
         if (session.server === undefined) continue;
-        provided.set(session.server, [...(provided.get(session.server) ?? []), { service: session.service, label: session.serverLabel, state: session.state, ram: session.ram, caps: session.caps, args: session.args }]);
+        provided.set(session.server, [
+          ...(provided.get(session.server) ?? []),
+          {
+            service: session.service,
+            label: session.serverLabel,
+            state: session.state,
+            ram: session.ram,
+            caps: session.caps,
+            args: session.args,
+          },
+        ]);
       }
     }
     for (const exported of this.#exported.values()) {
       for (const session of exported.sessions()) {
-        provided.set(session.child, [...(provided.get(session.child) ?? []), { service: session.service, label: session.label, state: 'OK', ram: session.ram, caps: session.caps, args: session.args }]);
+        provided.set(session.child, [
+          ...(provided.get(session.child) ?? []),
+          {
+            service: session.service,
+            label: session.label,
+            state: 'OK',
+            ram: session.ram,
+            caps: session.caps,
+            args: session.args,
+          },
+        ]);
       }
     }
     // in config order, as Genode's report lists them (a restarted child is not moved to the end)
     const order = new Map((this.#config?.children ?? []).map((entry, index) => [entry.name, index]));
-    const ordered = [...this.#running].sort(([a], [b]) => (order.get(a) ?? Number.MAX_SAFE_INTEGER) - (order.get(b) ?? Number.MAX_SAFE_INTEGER));
+    const ordered = [...this.#running].sort(
+      ([a], [b]) => (order.get(a) ?? Number.MAX_SAFE_INTEGER) - (order.get(b) ?? Number.MAX_SAFE_INTEGER),
+    );
     for (const [name, running] of ordered) {
       const quota = await running.pd.session.quota();
       children.push({
@@ -431,8 +515,20 @@ export class Sandbox {
         incomplete: running.child.waiting,
         exited: running.exited,
         skippedHeartbeats: running.entry.heartbeat === null ? 0 : running.skipped,
-        ram: { assigned: running.assigned.ram, quota: quota.ramLimit, used: quota.ramUsed, avail: quota.ramLimit - quota.ramUsed, requested: running.requested?.ram ?? 0 },
-        caps: { assigned: running.assigned.caps, quota: quota.capLimit, used: quota.capUsed, avail: quota.capLimit - quota.capUsed, requested: running.requested?.caps ?? 0 },
+        ram: {
+          assigned: running.assigned.ram,
+          quota: quota.ramLimit,
+          used: quota.ramUsed,
+          avail: quota.ramLimit - quota.ramUsed,
+          requested: running.requested?.ram ?? 0,
+        },
+        caps: {
+          assigned: running.assigned.caps,
+          quota: quota.capLimit,
+          used: quota.capUsed,
+          avail: quota.capLimit - quota.capUsed,
+          requested: running.requested?.caps ?? 0,
+        },
         requested: running.child.sessions(),
         provided: provided.get(name) ?? [],
       });

@@ -77,7 +77,12 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
-function element(name: string, attributes: readonly (readonly [string, string | number])[], body: readonly string[] = [], indent = ''): string[] {
+function element(
+  name: string,
+  attributes: readonly (readonly [string, string | number])[],
+  body: readonly string[] = [],
+  indent = '',
+): string[] {
   const attrs = attributes.map(([key, value]) => ` ${key}="${escape(String(value))}"`).join('');
   if (body.length === 0) return [`${indent}<${name}${attrs}/>`];
   return [`${indent}<${name}${attrs}>`, ...body, `${indent}</${name}>`];
@@ -91,7 +96,12 @@ function figures(figures: ResourceFigures, format: (value: number) => string): [
   ];
 }
 
-function childResources(name: string, resources: ChildResources, format: (value: number) => string, indent: string): string[] {
+function childResources(
+  name: string,
+  resources: ChildResources,
+  format: (value: number) => string,
+  indent: string,
+): string[] {
   const attributes: [string, string][] = [['assigned', format(resources.assigned)], ...figures(resources, format)];
   if (resources.requested > 0) attributes.push(['requested', format(resources.requested)]);
   return element(name, attributes, [], indent);
@@ -122,8 +132,24 @@ function child(state: ChildState, options: ReportOptions): string[] {
   const body: string[] = [];
   if (options.childRam) body.push(...childResources('ram', state.ram, numberOfBytes, '    '));
   if (options.childCaps) body.push(...childResources('caps', state.caps, String, '    '));
-  if (options.requested) body.push(...element('requested', [], state.requested.flatMap((entry) => session(entry, options, '      ')), '    '));
-  if (options.provided) body.push(...element('provided', [], state.provided.flatMap((entry) => session(entry, options, '      ')), '    '));
+  if (options.requested)
+    body.push(
+      ...element(
+        'requested',
+        [],
+        state.requested.flatMap((entry) => session(entry, options, '      ')),
+        '    ',
+      ),
+    );
+  if (options.provided)
+    body.push(
+      ...element(
+        'provided',
+        [],
+        state.provided.flatMap((entry) => session(entry, options, '      ')),
+        '    ',
+      ),
+    );
   return element('child', attributes, body, '  ');
 }
 

@@ -2,7 +2,15 @@ import { XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import { checkInitConfig } from './check.js';
 import { hasErrorCode } from '@os/kernel';
 import { InitConfigError } from './config-error.js';
-import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, StartEntry } from './model.js';
+import type {
+  ExportedService,
+  InitConfig,
+  LabelMatch,
+  ReportOptions,
+  RouteRule,
+  RouteTarget,
+  StartEntry,
+} from './model.js';
 
 /** A route target written as a value: `'parent'`, `'any-child'`, `{ child }`, or those with a label rewrite. */
 export type RouteTargetValue =
@@ -69,7 +77,13 @@ export interface InitConfigValue {
   /** Services exported to init's parent: `policies` in order, a policy without label condition being the default. */
   readonly services?: readonly {
     readonly name: string;
-    readonly policies: readonly { readonly label?: string; readonly labelPrefix?: string; readonly labelSuffix?: string; readonly labelLast?: string; readonly child: string }[];
+    readonly policies: readonly {
+      readonly label?: string;
+      readonly labelPrefix?: string;
+      readonly labelSuffix?: string;
+      readonly labelLast?: string;
+      readonly child: string;
+    }[];
   }[];
   /** The state report's options. */
   readonly report?: Partial<ReportOptions>;
@@ -90,7 +104,8 @@ function fail(path: string, message: string): never {
 }
 
 function known(value: Loose, path: string, keys: readonly string[]): void {
-  for (const key of Object.keys(value)) if (!keys.includes(key)) fail(path, `unknown field "${key}" (known: ${keys.join(', ')})`);
+  for (const key of Object.keys(value))
+    if (!keys.includes(key)) fail(path, `unknown field "${key}" (known: ${keys.join(', ')})`);
 }
 
 function text(value: unknown, path: string, fallback?: string): string {
@@ -114,7 +129,8 @@ function size(value: unknown, path: string, fallback: number): number {
  * of the InitConfigError), throws on a bigint, and copies a huge value whole into the message.
  */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}…` : JSON.stringify(value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
@@ -124,13 +140,17 @@ function describe(value: unknown): string {
 
 function strings(value: unknown, path: string): string[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) fail(path, 'must be a list of service names');
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    fail(path, 'must be a list of service names');
   return value as string[];
 }
 
 function labelMatch(value: Loose, path: string): LabelMatch | undefined {
-  const keys = (['label', 'labelPrefix', 'labelSuffix', 'labelLast'] as const).filter((key) => value[key] !== undefined);
-  if (keys.length > 1) fail(path, `at most one of label, labelPrefix, labelSuffix, labelLast, found ${keys.join(' and ')}`);
+  const keys = (['label', 'labelPrefix', 'labelSuffix', 'labelLast'] as const).filter(
+    (key) => value[key] !== undefined,
+  );
+  if (keys.length > 1)
+    fail(path, `at most one of label, labelPrefix, labelSuffix, labelLast, found ${keys.join(' and ')}`);
   const key = keys[0];
   if (key === undefined) return undefined;
   const label = value[key];
@@ -141,7 +161,8 @@ function labelMatch(value: Loose, path: string): LabelMatch | undefined {
 function target(value: unknown, path: string): RouteTarget {
   if (value === 'parent') return { kind: 'parent' };
   if (value === 'any-child') return { kind: 'any-child' };
-  if (!isRecord(value)) return fail(path, `must be "parent", "any-child", { child: name } (each optionally with label)`);
+  if (!isRecord(value))
+    return fail(path, `must be "parent", "any-child", { child: name } (each optionally with label)`);
   const label = value['label'];
   if (label !== undefined && typeof label !== 'string') fail(`${path}.label`, 'must be a string');
   const withLabel = label === undefined ? {} : { label: label as string };
@@ -171,7 +192,8 @@ function rules(value: unknown, path: string): RouteRule[] {
     if (targets.length === 0 || rule['to'] === undefined) fail(`${at}.to`, 'needs at least one target');
     const match = labelMatch(rule, at);
     const unscoped = rule['unscopedLabel'];
-    if (unscoped !== undefined && (typeof unscoped !== 'string' || match !== undefined)) fail(`${at}.unscopedLabel`, 'must be a string, and not combined with another label condition');
+    if (unscoped !== undefined && (typeof unscoped !== 'string' || match !== undefined))
+      fail(`${at}.unscopedLabel`, 'must be a string, and not combined with another label condition');
     return {
       service: service === '*' ? null : service,
       ...(typeof unscoped === 'string' ? { match: { label: unscoped } } : match === undefined ? {} : { match }),
@@ -186,7 +208,8 @@ function startEntry(value: unknown, index: number, defaults: { caps: number; ram
   let at = `children[${index}]`;
   if (!isRecord(value)) fail(at, 'must be a start entry { name, ram, caps, ... }');
   const name = text(value['name'], `${at}.name`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) fail(`${at}.name`, `"${name}" must be a word of letters, digits, "_", "." and "-"`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    fail(`${at}.name`, `"${name}" must be a word of letters, digits, "_", "." and "-"`);
   at = `${at} ("${name}")`;
   known(value, at, ['name', 'binary', 'version', 'ram', 'caps', 'provides', 'routes', 'config', 'exit', 'heartbeat']);
   const config = value['config'];
@@ -202,9 +225,11 @@ function startEntry(value: unknown, index: number, defaults: { caps: number; ram
     if (node.type !== 'config') fail(`${at}.config`, `must be a <config> element, not <${node.type}>`);
   }
   const exit = value['exit'];
-  if (exit !== undefined && (!isRecord(exit) || typeof exit['propagate'] !== 'boolean')) fail(`${at}.exit`, 'must be { propagate: true } or { propagate: false }');
+  if (exit !== undefined && (!isRecord(exit) || typeof exit['propagate'] !== 'boolean'))
+    fail(`${at}.exit`, 'must be { propagate: true } or { propagate: false }');
   const heartbeat = value['heartbeat'];
-  if (heartbeat !== undefined && (!isRecord(heartbeat) || !Number.isSafeInteger(heartbeat['restartAfterSkipped']))) fail(`${at}.heartbeat`, 'must be { restartAfterSkipped: N }');
+  if (heartbeat !== undefined && (!isRecord(heartbeat) || !Number.isSafeInteger(heartbeat['restartAfterSkipped'])))
+    fail(`${at}.heartbeat`, 'must be { restartAfterSkipped: N }');
   return {
     name,
     binary: text(value['binary'], `${at}.binary`, name),
@@ -225,13 +250,18 @@ function services(value: unknown): ExportedService[] {
   if (!Array.isArray(value)) fail('services', 'must be a list of { name, policies }');
   return value.map((service: unknown, index): ExportedService => {
     const at = `services[${index}]`;
-    if (!isRecord(service) || !Array.isArray(service['policies'])) fail(at, 'must be { name, policies: [{ label?, child }] }');
+    if (!isRecord(service) || !Array.isArray(service['policies']))
+      fail(at, 'must be { name, policies: [{ label?, child }] }');
     return {
       name: text(service['name'], `${at}.name`),
       policies: service['policies'].map((policy: unknown, p: number) => {
         if (!isRecord(policy)) fail(`${at}.policies[${p}]`, 'must be { label?, child }');
         const match = labelMatch(policy, `${at}.policies[${p}]`);
-        return { ...(match === undefined ? {} : { match }), child: text(policy['child'], `${at}.policies[${p}].child`), line: 0 };
+        return {
+          ...(match === undefined ? {} : { match }),
+          child: text(policy['child'], `${at}.policies[${p}].child`),
+          line: 0,
+        };
       }),
       line: 0,
     };
@@ -241,7 +271,17 @@ function services(value: unknown): ExportedService[] {
 /** Reads init's configuration from a typed value (or parsed JSON), into the same model as the XML. */
 export function initConfig(value: InitConfigValue | unknown): InitConfig {
   if (!isRecord(value) || !Array.isArray(value['children'])) fail('(top)', 'expected { children: [...] }');
-  known(value, '(top)', ['version', 'parentProvides', 'defaultRoute', 'default', 'children', 'services', 'report', 'heartbeat', 'preserve']);
+  known(value, '(top)', [
+    'version',
+    'parentProvides',
+    'defaultRoute',
+    'default',
+    'children',
+    'services',
+    'report',
+    'heartbeat',
+    'preserve',
+  ]);
   const defaults = isRecord(value['default']) ? value['default'] : {};
   const defaultCaps = size(defaults['caps'], 'default.caps', 0);
   const defaultRam = size(defaults['ram'], 'default.ram', 0);
@@ -256,21 +296,24 @@ export function initConfig(value: InitConfigValue | unknown): InitConfig {
     defaultRoute: value['defaultRoute'] === undefined ? [] : rules(value['defaultRoute'], 'defaultRoute'),
     defaultCaps,
     defaultRam,
-    children: value['children'].map((entry: unknown, index: number) => startEntry(entry, index, { caps: defaultCaps, ram: defaultRam })),
+    children: value['children'].map((entry: unknown, index: number) =>
+      startEntry(entry, index, { caps: defaultCaps, ram: defaultRam }),
+    ),
     services: services(value['services']),
-    report: report === undefined
-      ? null
-      : {
-          ids: flag('ids'),
-          requested: flag('requested'),
-          provided: flag('provided'),
-          sessionArgs: flag('sessionArgs'),
-          childRam: flag('childRam'),
-          childCaps: flag('childCaps'),
-          initRam: flag('initRam'),
-          initCaps: flag('initCaps'),
-          delayMs: isRecord(report) ? size(report['delayMs'], 'report.delayMs', 0) : 0,
-        },
+    report:
+      report === undefined
+        ? null
+        : {
+            ids: flag('ids'),
+            requested: flag('requested'),
+            provided: flag('provided'),
+            sessionArgs: flag('sessionArgs'),
+            childRam: flag('childRam'),
+            childCaps: flag('childCaps'),
+            initRam: flag('initRam'),
+            initCaps: flag('initCaps'),
+            delayMs: isRecord(report) ? size(report['delayMs'], 'report.delayMs', 0) : 0,
+          },
     heartbeatRateMs: isRecord(heartbeat) ? size(heartbeat['rateMs'], 'heartbeat.rateMs', 0) : 0,
     preserve: { ram: size(preserve['ram'], 'preserve.ram', 0), caps: size(preserve['caps'], 'preserve.caps', 0) },
   };

@@ -1,13 +1,31 @@
 import { XmlError, XmlNode } from '@os/runtime';
 import { hasErrorCode } from '@os/kernel';
 import { InitConfigError } from './config-error.js';
-import type { ExportedService, InitConfig, LabelMatch, ReportOptions, RouteRule, RouteTarget, ServicePolicy, StartEntry } from './model.js';
+import type {
+  ExportedService,
+  InitConfig,
+  LabelMatch,
+  ReportOptions,
+  RouteRule,
+  RouteTarget,
+  ServicePolicy,
+  StartEntry,
+} from './model.js';
 import { checkInitConfig } from './check.js';
 
 const LABEL_ATTRIBUTES = ['label', 'label_prefix', 'label_suffix', 'label_last'] as const;
 
 /** Elements and attributes init knows; anything else is an error naming it. */
-const CONFIG_CHILDREN = ['parent-provides', 'default-route', 'default', 'start', 'service', 'report', 'heartbeat', 'resource'];
+const CONFIG_CHILDREN = [
+  'parent-provides',
+  'default-route',
+  'default',
+  'start',
+  'service',
+  'report',
+  'heartbeat',
+  'resource',
+];
 const CONFIG_ATTRIBUTES = ['version', 'verbose', 'prio_levels'];
 const START_CHILDREN = ['binary', 'provides', 'route', 'config', 'exit', 'heartbeat', 'resource'];
 const START_ATTRIBUTES = ['name', 'caps', 'ram', 'version', 'priority', 'ld'];
@@ -18,19 +36,22 @@ function fail(node: XmlNode, message: string): never {
 
 function checkAttributes(node: XmlNode, known: readonly string[]): void {
   for (const name of node.attributeNames()) {
-    if (!known.includes(name)) fail(node, `unknown attribute "${name}" (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+    if (!known.includes(name))
+      fail(node, `unknown attribute "${name}" (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
   }
 }
 
 function checkChildren(node: XmlNode, known: readonly string[]): void {
   for (const child of node.subNodes()) {
-    if (!known.includes(child.type)) fail(child, `unknown element inside <${node.type}> (known: ${known.map((name) => `<${name}>`).join(', ')})`);
+    if (!known.includes(child.type))
+      fail(child, `unknown element inside <${node.type}> (known: ${known.map((name) => `<${name}>`).join(', ')})`);
   }
 }
 
 function required(node: XmlNode, attribute: string, example: string): string {
   const value = node.attribute(attribute);
-  if (value === undefined || value.length === 0) fail(node, `attribute "${attribute}" is missing (write e.g. ${example})`);
+  if (value === undefined || value.length === 0)
+    fail(node, `attribute "${attribute}" is missing (write e.g. ${example})`);
   return value;
 }
 
@@ -54,7 +75,8 @@ function flag(node: XmlNode, attribute: string, fallback: boolean): boolean {
 
 function labelMatch(node: XmlNode): LabelMatch | undefined {
   const present = LABEL_ATTRIBUTES.filter((name) => node.hasAttribute(name));
-  if (present.length > 1) fail(node, `at most one of ${LABEL_ATTRIBUTES.join(', ')} may be given, found ${present.join(' and ')}`);
+  if (present.length > 1)
+    fail(node, `at most one of ${LABEL_ATTRIBUTES.join(', ')} may be given, found ${present.join(' and ')}`);
   const value = present[0] === undefined ? undefined : (node.attribute(present[0]) as string);
   switch (present[0]) {
     case 'label':
@@ -91,13 +113,21 @@ function routeTarget(node: XmlNode): RouteTarget {
 function routeRules(node: XmlNode): RouteRule[] {
   checkAttributes(node, []);
   return node.subNodes().map((rule): RouteRule => {
-    if (rule.type !== 'service' && rule.type !== 'any-service') fail(rule, `unknown element inside <${node.type}> (known: <service name="...">, <any-service>)`);
-    checkAttributes(rule, rule.type === 'service' ? ['name', ...LABEL_ATTRIBUTES, 'unscoped_label'] : [...LABEL_ATTRIBUTES, 'unscoped_label']);
+    if (rule.type !== 'service' && rule.type !== 'any-service')
+      fail(rule, `unknown element inside <${node.type}> (known: <service name="...">, <any-service>)`);
+    checkAttributes(
+      rule,
+      rule.type === 'service'
+        ? ['name', ...LABEL_ATTRIBUTES, 'unscoped_label']
+        : [...LABEL_ATTRIBUTES, 'unscoped_label'],
+    );
     const targets = rule.subNodes().map(routeTarget);
-    if (targets.length === 0) fail(rule, 'a route rule needs at least one target: <parent/>, <child name="..."/> or <any-child/>');
+    if (targets.length === 0)
+      fail(rule, 'a route rule needs at least one target: <parent/>, <child name="..."/> or <any-child/>');
     const match = labelMatch(rule);
     const unscoped = rule.attribute('unscoped_label');
-    if (unscoped !== undefined && match !== undefined) fail(rule, 'unscoped_label cannot be combined with label, label_prefix, label_suffix or label_last');
+    if (unscoped !== undefined && match !== undefined)
+      fail(rule, 'unscoped_label cannot be combined with label, label_prefix, label_suffix or label_last');
     return {
       service: rule.type === 'service' ? required(rule, 'name', '<service name="LOG">') : null,
       ...(unscoped !== undefined ? { match: { label: unscoped } } : match === undefined ? {} : { match }),
@@ -155,21 +185,39 @@ function startEntry(node: XmlNode, defaults: { caps: number; ram: number }): Sta
 function exportedService(node: XmlNode): ExportedService {
   checkAttributes(node, ['name']);
   const policies = node.subNodes().map((policy): ServicePolicy => {
-    if (policy.type !== 'policy' && policy.type !== 'default-policy') fail(policy, 'unknown element inside <service> (known: <policy>, <default-policy>)');
+    if (policy.type !== 'policy' && policy.type !== 'default-policy')
+      fail(policy, 'unknown element inside <service> (known: <policy>, <default-policy>)');
     checkAttributes(policy, policy.type === 'policy' ? [...LABEL_ATTRIBUTES] : []);
     const targets = policy.subNodes();
     const child = targets[0];
-    if (targets.length !== 1 || child === undefined || child.type !== 'child') fail(policy, `<${policy.type}> needs exactly one <child name="..."/> inside`);
+    if (targets.length !== 1 || child === undefined || child.type !== 'child')
+      fail(policy, `<${policy.type}> needs exactly one <child name="..."/> inside`);
     checkAttributes(child, ['name']);
     const match = policy.type === 'policy' ? labelMatch(policy) : undefined;
-    if (policy.type === 'policy' && match === undefined) fail(policy, 'a <policy> needs a label, label_prefix, label_suffix or label_last (or use <default-policy>)');
-    return { ...(match === undefined ? {} : { match }), child: required(child, 'name', '<child name="server"/>'), line: policy.line };
+    if (policy.type === 'policy' && match === undefined)
+      fail(policy, 'a <policy> needs a label, label_prefix, label_suffix or label_last (or use <default-policy>)');
+    return {
+      ...(match === undefined ? {} : { match }),
+      child: required(child, 'name', '<child name="server"/>'),
+      line: policy.line,
+    };
   });
   return { name: required(node, 'name', '<service name="LOG">'), policies, line: node.line };
 }
 
 function report(node: XmlNode): ReportOptions {
-  checkAttributes(node, ['ids', 'requested', 'provided', 'session_args', 'child_ram', 'child_caps', 'init_ram', 'init_caps', 'delay_ms', 'buffer']);
+  checkAttributes(node, [
+    'ids',
+    'requested',
+    'provided',
+    'session_args',
+    'child_ram',
+    'child_caps',
+    'init_ram',
+    'init_caps',
+    'delay_ms',
+    'buffer',
+  ]);
   return {
     ids: flag(node, 'ids', false),
     requested: flag(node, 'requested', false),
@@ -200,15 +248,19 @@ export function readInitConfig(text: string, origin = 'init config'): InitConfig
 
 /** {@link readInitConfig} for a config already parsed (a tool that reads the text once for several purposes). */
 export function initConfigFromNode(root: XmlNode): InitConfig {
-  if (root.type !== 'config') fail(root, 'init\'s configuration must be a <config> element');
+  if (root.type !== 'config') fail(root, "init's configuration must be a <config> element");
   checkAttributes(root, CONFIG_ATTRIBUTES);
   checkChildren(root, CONFIG_CHILDREN);
   const defaultNode = root.subNodes('default')[0];
   if (defaultNode !== undefined) checkAttributes(defaultNode, ['caps', 'ram']);
-  const defaults = { caps: defaultNode === undefined ? 0 : number(defaultNode, 'caps', 0), ram: defaultNode === undefined ? 0 : number(defaultNode, 'ram', 0) };
+  const defaults = {
+    caps: defaultNode === undefined ? 0 : number(defaultNode, 'caps', 0),
+    ram: defaultNode === undefined ? 0 : number(defaultNode, 'ram', 0),
+  };
   const parentProvides = root.subNodes('parent-provides').flatMap((node) =>
     node.subNodes().map((service) => {
-      if (service.type !== 'service') fail(service, 'unknown element inside <parent-provides> (known: <service name="..."/>)');
+      if (service.type !== 'service')
+        fail(service, 'unknown element inside <parent-provides> (known: <service name="..."/>)');
       checkAttributes(service, ['name']);
       return required(service, 'name', '<service name="LOG"/>');
     }),

@@ -59,9 +59,13 @@ describe('selectPolicy', () => {
   });
 
   it('keeps the first of two equally good policies', () => {
-    expect(picked([policy('first', { labelPrefix: 'app' }), policy('second', { labelPrefix: 'app' })], 'app -> log')).toBe('first');
+    expect(
+      picked([policy('first', { labelPrefix: 'app' }), policy('second', { labelPrefix: 'app' })], 'app -> log'),
+    ).toBe('first');
     expect(picked([policy('first', { label: 'app' }), policy('second', { label: 'app' })], 'app')).toBe('first');
-    expect(picked([policy('suffix', { labelSuffix: 'log' }), policy('last', { labelLast: 'log' })], 'app -> log')).toBe('suffix');
+    expect(picked([policy('suffix', { labelSuffix: 'log' }), policy('last', { labelLast: 'log' })], 'app -> log')).toBe(
+      'suffix',
+    );
   });
 
   it('falls back to the default policy only when no policy matches, wherever it stands', () => {
@@ -72,7 +76,9 @@ describe('selectPolicy', () => {
   });
 
   it('returns null when nothing matches and there is no default policy', () => {
-    expect(selectPolicy([policy('app', { labelPrefix: 'app' }), policy('exact', { label: 'app -> log' })], 'other -> log')).toBeNull();
+    expect(
+      selectPolicy([policy('app', { labelPrefix: 'app' }), policy('exact', { label: 'app -> log' })], 'other -> log'),
+    ).toBeNull();
     expect(selectPolicy([], 'app -> log')).toBeNull();
   });
 
@@ -84,11 +90,15 @@ describe('selectPolicy', () => {
   // Genode's Node_label_score ranks any matching prefix above any suffix:
   // `if (prefix_present && !other.prefix_present) return true;`.
   it('prefers any label_prefix to a longer label_suffix, as Genode does', () => {
-    expect(picked([policy('prefix', { labelPrefix: 'a' }), policy('suffix', { labelSuffix: 'log' })], 'app -> log')).toBe('prefix');
+    expect(
+      picked([policy('prefix', { labelPrefix: 'a' }), policy('suffix', { labelSuffix: 'log' })], 'app -> log'),
+    ).toBe('prefix');
   });
 
   // The same bug with label_last: a last element longer than the prefix wins over it.
   it('prefers any label_prefix to a longer label_last', () => {
-    expect(picked([policy('prefix', { labelPrefix: 'a' }), policy('last', { labelLast: 'log' })], 'app -> log')).toBe('prefix');
+    expect(picked([policy('prefix', { labelPrefix: 'a' }), policy('last', { labelLast: 'log' })], 'app -> log')).toBe(
+      'prefix',
+    );
   });
 });

@@ -25,7 +25,11 @@ async function system(starts: string, binaries: Record<string, ComponentModule>)
 ${starts}
 </config>`);
   return boot(
-    { init: 'init', binaries: binaryTable({ init, timer: timerDriver, ...binaries }), roms: new Map([['config', config]]) },
+    {
+      init: 'init',
+      binaries: binaryTable({ init, timer: timerDriver, ...binaries }),
+      roms: new Map([['config', config]]),
+    },
     { kernel: createKernel, clock: new VirtualClock(3) },
   );
 }
@@ -44,7 +48,9 @@ describe('init', () => {
       },
     };
     const padding = `<!-- ${'x'.repeat(600 * 1024)} -->`;
-    const booted = await system(`${padding}<start name="hello" ram="64K" caps="20"><exit propagate="yes"/></start>`, { hello });
+    const booted = await system(`${padding}<start name="hello" ram="64K" caps="20"><exit propagate="yes"/></start>`, {
+      hello,
+    });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual(['[init -> hello] started']);
   });
@@ -61,7 +67,9 @@ describe('init', () => {
         await env.parent.exit(0);
       },
     };
-    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', { client });
+    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', {
+      client,
+    });
     expect(await booted.exit).toBe(0);
     // the child's caps: its start entry's, less its PD session's own (taken by core) and its LOG session's
     const logSession = { ram: 0, caps: 1 };
@@ -77,12 +85,18 @@ describe('init', () => {
   it('a donation below what the server needs is raised by 4096 bytes until it suffices', async () => {
     const client: ComponentModule = {
       async construct(env) {
-        const session = await Connection.openSession(env, TimerSession, { service: 'Timer', ram: 0, caps: TIMER_SESSION_CAPS });
+        const session = await Connection.openSession(env, TimerSession, {
+          service: 'Timer',
+          ram: 0,
+          caps: TIMER_SESSION_CAPS,
+        });
         await env.log(`donated ${session.ram} bytes`);
         await env.parent.exit(0);
       },
     };
-    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', { client });
+    const booted = await system('<start name="client" ram="100000" caps="20"><exit propagate="yes"/></start>', {
+      client,
+    });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([`[init -> client] donated ${TIMER_SESSION_RAM} bytes`]);
   });
@@ -101,7 +115,10 @@ describe('init', () => {
         await env.parent.exit(0);
       },
     };
-    const booted = await system('<start name="broken" ram="100000" caps="20"/><start name="ticker" ram="100000" caps="20"><exit propagate="yes"/></start>', { broken, ticker });
+    const booted = await system(
+      '<start name="broken" ram="100000" caps="20"/><start name="ticker" ram="100000" caps="20"><exit propagate="yes"/></start>',
+      { broken, ticker },
+    );
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([
       '[init -> broken] Error: broken: construct failed: Error: no config',
@@ -111,7 +128,10 @@ describe('init', () => {
   });
 
   it('a route to a child that is not in the config fails init with a message naming the child and the fix', async () => {
-    const booted = await system('<start name="hello" ram="100000" caps="20">\n<route><service name="Timer"><child name="nowhere"/></service></route></start>', {});
+    const booted = await system(
+      '<start name="hello" ram="100000" caps="20">\n<route><service name="Timer"><child name="nowhere"/></service></route></start>',
+      {},
+    );
     expect(await booted.exit).toBe(1);
     expect(booted.lines).toEqual([
       '[init] Error: init: construct failed: InitConfigError: init config:9: <start name="hello">: <service name="Timer">: routes to child "nowhere", which is not in this config (known: timer, hello)',
@@ -129,13 +149,19 @@ describe('init', () => {
         await env.parent.exit(3);
       },
     };
-    const booted = await system('<start name="client" ram="100000" caps="20"><route><any-service><parent/></any-service></route><exit propagate="yes"/></start>', { client });
+    const booted = await system(
+      '<start name="client" ram="100000" caps="20"><route><any-service><parent/></any-service></route><exit propagate="yes"/></start>',
+      { client },
+    );
     expect(await booted.exit).toBe(3);
-    expect(booted.lines).toEqual(['[init] Warning: client: no route to service "Timer" (label="client")', '[init -> client] ServiceDenied: client: no route to service "Timer" (label="client")']);
+    expect(booted.lines).toEqual([
+      '[init] Warning: client: no route to service "Timer" (label="client")',
+      '[init -> client] ServiceDenied: client: no route to service "Timer" (label="client")',
+    ]);
   });
 });
 
-describe('init, a child\'s <config>', () => {
+describe("init, a child's <config>", () => {
   it('serves the start entry\'s config as the child\'s "config" ROM, paid from the donation and returned on close', async () => {
     const reader: ComponentModule = {
       async construct(env) {
@@ -148,12 +174,16 @@ describe('init, a child\'s <config>', () => {
         await env.log(`donated ${before.ramLimit - during.ramLimit} bytes, ${before.capLimit - during.capLimit} caps`);
         await rom.close();
         const after = env.pd.quota();
-        await env.log(`after close: ram ${after.ramLimit === before.ramLimit} caps ${after.capLimit === before.capLimit}`);
+        await env.log(
+          `after close: ram ${after.ramLimit === before.ramLimit} caps ${after.capLimit === before.capLimit}`,
+        );
         await env.parent.exit(0);
       },
     };
     const config = '<config greeting="hi &amp; bye">\n  <sub/>\n</config>';
-    const booted = await system(`<start name="reader" ram="1M" caps="20">${config}<exit propagate="yes"/></start>`, { reader });
+    const booted = await system(`<start name="reader" ram="1M" caps="20">${config}<exit propagate="yes"/></start>`, {
+      reader,
+    });
     expect(await booted.exit).toBe(0);
     expect(booted.lines).toEqual([
       '[init -> reader] reading',
@@ -167,11 +197,15 @@ describe('init, a child\'s <config>', () => {
 
   it('rejects a config that is not a <config> element, naming the child and the line', () => {
     expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<config>\n<x></config>' }] })).toThrow(
-      new InitConfigError('init config: children[0] ("a").config:2: Expected closing tag \'x\' (opened in line 2, col 1) instead of closing tag \'config\'.'),
+      new InitConfigError(
+        "init config: children[0] (\"a\").config:2: Expected closing tag 'x' (opened in line 2, col 1) instead of closing tag 'config'.",
+      ),
     );
     expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: '<settings/>' }] })).toThrow(
       'init config: children[0] ("a").config: must be a <config> element, not <settings>',
     );
-    expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: 5 }] })).toThrow(/config: must be XML text/);
+    expect(() => initConfig({ children: [{ name: 'a', ram: 1, caps: 1, config: 5 }] })).toThrow(
+      /config: must be XML text/,
+    );
   });
 });

@@ -44,7 +44,9 @@ describe('init, live reconfiguration', () => {
         await timer.msleep(1000);
         update(config('<config value="2"/>', '2'));
         await timer.msleep(1000);
-        update(config('<config value="3"/>', '2').replace('<start name="user"/>', '<start name="user"><bogus/></start>'));
+        update(
+          config('<config value="3"/>', '2').replace('<start name="user"/>', '<start name="user"><bogus/></start>'),
+        );
         await timer.msleep(1000);
         await env.log(`done at ${await timer.elapsedMs()} ms`);
         await env.parent.exit(0);
@@ -71,11 +73,13 @@ describe('init, live reconfiguration', () => {
             super(Root);
           }
           session() {
-            return env.ep.manage(new (class extends RpcObject<typeof Echo> {
-              constructor() {
-                super(Echo);
-              }
-            })());
+            return env.ep.manage(
+              new (class extends RpcObject<typeof Echo> {
+                constructor() {
+                  super(Echo);
+                }
+              })(),
+            );
           }
           upgrade() {}
           close() {}
@@ -106,7 +110,9 @@ describe('init, live reconfiguration', () => {
       '[init -> watcher] value 1',
       '[init -> watcher] watcher started',
     ]);
-    expect(handle.lines.indexOf('[init -> watcher] watcher started')).toBeLessThan(handle.lines.indexOf('[init -> watcher] value 1'));
+    expect(handle.lines.indexOf('[init -> watcher] watcher started')).toBeLessThan(
+      handle.lines.indexOf('[init -> watcher] value 1'),
+    );
     expect(handle.lines.slice(4)).toEqual([
       // 1 s: only the watcher's <config> changed: a ROM update, no restart
       '[init -> watcher] value 2',

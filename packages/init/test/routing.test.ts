@@ -25,16 +25,24 @@ const config: InitConfig = readInitConfig(`<config>
 const child = (name: string) => config.children.find((entry) => entry.name === name) ?? expect.fail(name);
 const running = new Set(['fs', 'r1', 'r2', 'app', 'own']);
 const providers = {
-  providers: (service: string) => config.children.filter((entry) => running.has(entry.name) && entry.provides.includes(service)).map((entry) => entry.name),
+  providers: (service: string) =>
+    config.children
+      .filter((entry) => running.has(entry.name) && entry.provides.includes(service))
+      .map((entry) => entry.name),
 };
-const route = (from: string, service: string, label: string) => resolveRoute(config, child(from), service, label, providers);
+const route = (from: string, service: string, label: string) =>
+  resolveRoute(config, child(from), service, label, providers);
 
 describe('routing as Genode init does it', () => {
   it('matches label, label_prefix, label_suffix and label_last without the child name, unscoped_label with it', () => {
     expect(route('app', 'ROM', 'app -> special')).toEqual({ kind: 'child', name: 'fs', label: 'app -> special' });
     expect(route('app', 'ROM', 'app -> fonts/mono')).toEqual({ kind: 'child', name: 'fs', label: 'fonts' });
     expect(route('app', 'ROM', 'app -> logo.png')).toEqual({ kind: 'parent', label: 'images' });
-    expect(route('app', 'ROM', 'app -> dir -> last')).toEqual({ kind: 'child', name: 'fs', label: 'app -> dir -> last' });
+    expect(route('app', 'ROM', 'app -> dir -> last')).toEqual({
+      kind: 'child',
+      name: 'fs',
+      label: 'app -> dir -> last',
+    });
     expect(route('app', 'ROM', 'app -> exact')).toEqual({ kind: 'child', name: 'fs', label: 'app -> exact' });
   });
 
@@ -44,7 +52,10 @@ describe('routing as Genode init does it', () => {
   });
 
   it('a <service> rule whose targets all refuse denies the session: no fall-through', () => {
-    expect(route('app', 'File_system', 'app')).toEqual({ kind: 'denied', reason: 'no target of the route for "File_system" (line 9) accepts the session (label="app")' });
+    expect(route('app', 'File_system', 'app')).toEqual({
+      kind: 'denied',
+      reason: 'no target of the route for "File_system" (line 9) accepts the session (label="app")',
+    });
   });
 
   it('an <any-service> rule whose targets refuse lets the search go on', () => {
@@ -54,15 +65,24 @@ describe('routing as Genode init does it', () => {
   });
 
   it('<any-child/> with two providers is an ambiguity, not a choice', () => {
-    expect(route('app', 'Report', 'app')).toEqual({ kind: 'denied', reason: 'ambiguous routes to service "Report": provided by "r1" and "r2"' });
+    expect(route('app', 'Report', 'app')).toEqual({
+      kind: 'denied',
+      reason: 'ambiguous routes to service "Report": provided by "r1" and "r2"',
+    });
   });
 
-  it('a child\'s own <route> replaces the default route; no matching rule gives Genode\'s warning', () => {
+  it("a child's own <route> replaces the default route; no matching rule gives Genode's warning", () => {
     expect(route('own', 'LOG', 'own')).toEqual({ kind: 'parent', label: 'own-log' });
-    expect(route('own', 'ROM', 'own -> special')).toEqual({ kind: 'denied', reason: 'own: no route to service "ROM" (label="own -> special")' });
+    expect(route('own', 'ROM', 'own -> special')).toEqual({
+      kind: 'denied',
+      reason: 'own: no route to service "ROM" (label="own -> special")',
+    });
   });
 
   it('a <parent/> target refuses a service missing from <parent-provides>', () => {
-    expect(route('app', 'Nic', 'app')).toEqual({ kind: 'denied', reason: 'app: no route to service "Nic" (label="app")' });
+    expect(route('app', 'Nic', 'app')).toEqual({
+      kind: 'denied',
+      reason: 'app: no route to service "Nic" (label="app")',
+    });
   });
 });

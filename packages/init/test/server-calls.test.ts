@@ -27,7 +27,11 @@ class AnswerObject extends RpcObject<typeof Answer> implements ServerOf<typeof A
  * The `slow` server: each session request first opens a Timer session at its own parent (init, the
  * parent busy routing the very request) and sleeps `delayMs` before it answers; `close` sleeps too.
  */
-function slowServer(delayMs: number, events: string[], options: { closeNever?: boolean; upgradeNever?: boolean } = {}): ComponentModule {
+function slowServer(
+  delayMs: number,
+  events: string[],
+  options: { closeNever?: boolean; upgradeNever?: boolean } = {},
+): ComponentModule {
   return {
     async construct(env: Env) {
       let timer: Timer.Connection | null = null;
@@ -75,7 +79,14 @@ function configText(starts: string): string {
 
 async function system(starts: string, binaries: Record<string, ComponentModule>) {
   const config = new TextEncoder().encode(configText(starts));
-  return boot({ init: 'init', binaries: binaryTable({ init, timer: timerDriver, ...binaries }), roms: new Map([['config', config]]) }, { kernel: createKernel, clock: new VirtualClock(5) });
+  return boot(
+    {
+      init: 'init',
+      binaries: binaryTable({ init, timer: timerDriver, ...binaries }),
+      roms: new Map([['config', config]]),
+    },
+    { kernel: createKernel, clock: new VirtualClock(5) },
+  );
 }
 
 describe('init calls sibling servers from threads of its own', () => {
@@ -103,11 +114,14 @@ describe('init calls sibling servers from threads of its own', () => {
         events.push(`bystander at ${Math.round(env.thread.time() / 1000)} ms`);
       },
     };
-    const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="bystander" ram="1M" caps="50"/>`, {
-      slow: slowServer(20, events),
-      client,
-      bystander,
-    });
+    const booted = await system(
+      `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="bystander" ram="1M" caps="50"/>`,
+      {
+        slow: slowServer(20, events),
+        client,
+        bystander,
+      },
+    );
     expect(await booted.exit).toBe(0);
     expect(events.filter((event) => !event.startsWith('bystander'))).toEqual([
       'session asked',
@@ -132,7 +146,9 @@ describe('init calls sibling servers from threads of its own', () => {
         const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
         await answer.close();
         const after = env.pd.quota();
-        events.push(`close returned at ${Math.round(env.thread.time() / 1000)} ms, donation back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`);
+        events.push(
+          `close returned at ${Math.round(env.thread.time() / 1000)} ms, donation back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`,
+        );
         await env.parent.exit(0);
       },
     };
@@ -141,14 +157,26 @@ describe('init calls sibling servers from threads of its own', () => {
         const timer = await Timer.Connection.open(env);
         await timer.msleep(50);
         events.push('driver removes slow');
-        update(configText(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`).replace(/<start name="slow"[^]*?<\/start>/, '').replace(/<service name="Answer">.*?<\/service>/, ''));
+        update(
+          configText(
+            `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`,
+          )
+            .replace(/<start name="slow"[^]*?<\/start>/, '')
+            .replace(/<service name="Answer">.*?<\/service>/, ''),
+        );
       },
     };
     const starts = `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`;
     const booted = await system(starts, { slow: slowServer(1, events, { closeNever: true }), client, driver });
     update = (text) => booted.core.updateRom('config', new TextEncoder().encode(text));
     expect(await booted.exit).toBe(0);
-    expect(events).toEqual(['session asked', 'session answered', 'close asked', 'driver removes slow', 'close returned at 50 ms, donation back: true']);
+    expect(events).toEqual([
+      'session asked',
+      'session answered',
+      'close asked',
+      'driver removes slow',
+      'close returned at 50 ms, donation back: true',
+    ]);
   });
 
   it('a server that never answers an upgrade: the client goes on at once with its donation gone to the server, and init serves it a Timer session meanwhile', async () => {
@@ -161,12 +189,23 @@ describe('init calls sibling servers from threads of its own', () => {
         events.push(`upgrade returned, ${before.ramLimit - env.pd.quota().ramLimit} bytes donated`);
         const timer = await Timer.Connection.open(env);
         await timer.msleep(20);
-        events.push(`timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? "20 ms or more" : "less than 20 ms"}`);
+        events.push(
+          `timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? '20 ms or more' : 'less than 20 ms'}`,
+        );
         await env.parent.exit(0);
       },
     };
-    const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, { slow: slowServer(1, events, { upgradeNever: true }), client });
+    const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, {
+      slow: slowServer(1, events, { upgradeNever: true }),
+      client,
+    });
     expect(await booted.exit).toBe(0);
-    expect(events).toEqual(['session asked', 'session answered', 'upgrade asked', 'upgrade returned, 12288 bytes donated', 'timer served after 20 ms or more']);
+    expect(events).toEqual([
+      'session asked',
+      'session answered',
+      'upgrade asked',
+      'upgrade returned, 12288 bytes donated',
+      'timer served after 20 ms or more',
+    ]);
   });
 });

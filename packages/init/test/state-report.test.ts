@@ -1,4 +1,10 @@
-import { type ChildResources, type ChildState, type ReportOptions, type StateSnapshot, renderStateReport } from '@os/init';
+import {
+  type ChildResources,
+  type ChildState,
+  type ReportOptions,
+  type StateSnapshot,
+  renderStateReport,
+} from '@os/init';
 import { XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
 
@@ -70,8 +76,19 @@ function snapshot(children: readonly ChildState[], version = '3'): StateSnapshot
 /** Three children showing every part: sessions both ways, a waiting one with a resource request, an exited one. */
 const FULL = snapshot([
   child({
-    requested: [{ id: 1, service: 'LOG', label: 'timer', serverLabel: 'timer', state: 'OK', ram: 0, caps: 0, args: '' }],
-    provided: [{ service: 'Timer', label: 'client -> timer', state: 'OK', ram: 4100, caps: 2, args: 'ram_quota=4100, cap_quota=2, label="client -> timer"' }],
+    requested: [
+      { id: 1, service: 'LOG', label: 'timer', serverLabel: 'timer', state: 'OK', ram: 0, caps: 0, args: '' },
+    ],
+    provided: [
+      {
+        service: 'Timer',
+        label: 'client -> timer',
+        state: 'OK',
+        ram: 4100,
+        caps: 2,
+        args: 'ram_quota=4100, cap_quota=2, label="client -> timer"',
+      },
+    ],
   }),
   child({
     name: 'client',
@@ -82,10 +99,27 @@ const FULL = snapshot([
     ram: resources(2 * MIB, 1536 * KIB, GIB),
     caps: resources(50, 50, 5),
     requested: [
-      { id: 2, service: 'Timer', label: 'client -> timer', serverLabel: 'client -> timer', state: 'CREATING', ram: 4100, caps: 2, args: 'ram_quota=4100, cap_quota=2, label="client -> timer"' },
+      {
+        id: 2,
+        service: 'Timer',
+        label: 'client -> timer',
+        serverLabel: 'client -> timer',
+        state: 'CREATING',
+        ram: 4100,
+        caps: 2,
+        args: 'ram_quota=4100, cap_quota=2, label="client -> timer"',
+      },
     ],
   }),
-  child({ name: 'worker', binary: 'dummy', id: 3, exited: 0, skippedHeartbeats: 4, ram: resources(MIB, 0), caps: resources(1024, 24) }),
+  child({
+    name: 'worker',
+    binary: 'dummy',
+    id: 3,
+    exited: 0,
+    skippedHeartbeats: 4,
+    ram: resources(MIB, 0),
+    caps: resources(1024, 24),
+  }),
 ]);
 
 describe('renderStateReport', () => {
@@ -144,7 +178,9 @@ describe('renderStateReport', () => {
 
   it('writes an empty <state/> without a version when the config has none and there are no children', () => {
     expect(renderStateReport(snapshot([], ''), NOTHING)).toBe('<state/>\n');
-    expect(renderStateReport(snapshot([], ''), only('initCaps'))).toBe('<state>\n  <caps quota="1000" used="100" avail="900"/>\n</state>\n');
+    expect(renderStateReport(snapshot([], ''), only('initCaps'))).toBe(
+      '<state>\n  <caps quota="1000" used="100" avail="900"/>\n</state>\n',
+    );
   });
 
   describe('writes each part only when its option is on', () => {
@@ -153,26 +189,73 @@ describe('renderStateReport', () => {
         name: 'c',
         binary: 'dummy',
         id: 7,
-        requested: [{ id: 1, service: 'LOG', label: 'c', serverLabel: 'c', state: 'OK', ram: 8 * KIB, caps: 1, args: 'label="c"' }],
+        requested: [
+          {
+            id: 1,
+            service: 'LOG',
+            label: 'c',
+            serverLabel: 'c',
+            state: 'OK',
+            ram: 8 * KIB,
+            caps: 1,
+            args: 'label="c"',
+          },
+        ],
         provided: [{ service: 'LOG', label: 'd', state: 'OK', ram: 0, caps: 0, args: 'label="d"' }],
       }),
     ]);
     const cases: [string, ReportOptions, string[]][] = [
       ['nothing', NOTHING, ['  <child name="c" binary="dummy"/>']],
       ['ids', only('ids'), ['  <child name="c" binary="dummy" id="7"/>']],
-      ['child_ram', only('childRam'), ['  <child name="c" binary="dummy">', '    <ram assigned="1M" quota="1M" used="36K" avail="988K"/>', '  </child>']],
-      ['child_caps', only('childCaps'), ['  <child name="c" binary="dummy">', '    <caps assigned="100" quota="100" used="12" avail="88"/>', '  </child>']],
-      ['init_ram', only('initRam'), ['  <ram quota="64M" used="36K" avail="65500K"/>', '  <child name="c" binary="dummy"/>']],
-      ['init_caps', only('initCaps'), ['  <caps quota="1000" used="100" avail="900"/>', '  <child name="c" binary="dummy"/>']],
+      [
+        'child_ram',
+        only('childRam'),
+        [
+          '  <child name="c" binary="dummy">',
+          '    <ram assigned="1M" quota="1M" used="36K" avail="988K"/>',
+          '  </child>',
+        ],
+      ],
+      [
+        'child_caps',
+        only('childCaps'),
+        [
+          '  <child name="c" binary="dummy">',
+          '    <caps assigned="100" quota="100" used="12" avail="88"/>',
+          '  </child>',
+        ],
+      ],
+      [
+        'init_ram',
+        only('initRam'),
+        ['  <ram quota="64M" used="36K" avail="65500K"/>', '  <child name="c" binary="dummy"/>'],
+      ],
+      [
+        'init_caps',
+        only('initCaps'),
+        ['  <caps quota="1000" used="100" avail="900"/>', '  <child name="c" binary="dummy"/>'],
+      ],
       [
         'requested',
         only('requested'),
-        ['  <child name="c" binary="dummy">', '    <requested>', '      <session name="LOG" state="OK" label="c" ram="8K" caps="1"/>', '    </requested>', '  </child>'],
+        [
+          '  <child name="c" binary="dummy">',
+          '    <requested>',
+          '      <session name="LOG" state="OK" label="c" ram="8K" caps="1"/>',
+          '    </requested>',
+          '  </child>',
+        ],
       ],
       [
         'provided',
         only('provided'),
-        ['  <child name="c" binary="dummy">', '    <provided>', '      <session name="LOG" state="OK" label="d" ram="0" caps="0"/>', '    </provided>', '  </child>'],
+        [
+          '  <child name="c" binary="dummy">',
+          '    <provided>',
+          '      <session name="LOG" state="OK" label="d" ram="0" caps="0"/>',
+          '    </provided>',
+          '  </child>',
+        ],
       ],
       ['session_args without requested or provided', only('sessionArgs'), ['  <child name="c" binary="dummy"/>']],
       [
@@ -209,7 +292,8 @@ describe('renderStateReport', () => {
   });
 
   it('marks a child incomplete, exited or behind on heartbeats only when it is', () => {
-    const render = (overrides: Partial<ChildState>): string => renderStateReport(snapshot([child(overrides)]), NOTHING).split('\n')[1] as string;
+    const render = (overrides: Partial<ChildState>): string =>
+      renderStateReport(snapshot([child(overrides)]), NOTHING).split('\n')[1] as string;
     expect(render({})).toBe('  <child name="timer" binary="timer"/>');
     expect(render({ incomplete: true })).toBe('  <child name="timer" binary="timer" state="incomplete"/>');
     expect(render({ exited: 0 })).toBe('  <child name="timer" binary="timer" exited="0"/>');
@@ -221,25 +305,51 @@ describe('renderStateReport', () => {
   });
 
   it("writes RAM as Genode's Number_of_bytes and capabilities as plain numbers", () => {
-    const ramLine = (bytes: number): string => renderStateReport(snapshot([child({ ram: { assigned: bytes, quota: bytes, used: 0, avail: 0, requested: 0 } })]), only('childRam')).split('\n')[2] as string;
+    const ramLine = (bytes: number): string =>
+      renderStateReport(
+        snapshot([child({ ram: { assigned: bytes, quota: bytes, used: 0, avail: 0, requested: 0 } })]),
+        only('childRam'),
+      ).split('\n')[2] as string;
     expect(ramLine(0)).toBe('    <ram assigned="0" quota="0" used="0" avail="0"/>');
     expect(ramLine(4100)).toBe('    <ram assigned="4100" quota="4100" used="0" avail="0"/>');
     expect(ramLine(36 * KIB)).toBe('    <ram assigned="36K" quota="36K" used="0" avail="0"/>');
     expect(ramLine(1536 * KIB)).toBe('    <ram assigned="1536K" quota="1536K" used="0" avail="0"/>');
     expect(ramLine(MIB)).toBe('    <ram assigned="1M" quota="1M" used="0" avail="0"/>');
     expect(ramLine(3 * GIB)).toBe('    <ram assigned="3G" quota="3G" used="0" avail="0"/>');
-    const capsLine = renderStateReport(snapshot([child({ caps: { assigned: 1024, quota: MIB, used: 0, avail: 2048, requested: 1024 } })]), only('childCaps')).split('\n')[2];
+    const capsLine = renderStateReport(
+      snapshot([child({ caps: { assigned: 1024, quota: MIB, used: 0, avail: 2048, requested: 1024 } })]),
+      only('childCaps'),
+    ).split('\n')[2];
     expect(capsLine).toBe('    <caps assigned="1024" quota="1048576" used="0" avail="2048" requested="1024"/>');
-    const init = renderStateReport({ ...snapshot([]), ram: { quota: MIB, used: 1000, avail: KIB }, caps: { quota: 1024, used: 0, avail: 1024 } }, only('initRam', 'initCaps'));
-    expect(init).toBe('<state version="3">\n  <ram quota="1M" used="1000" avail="1K"/>\n  <caps quota="1024" used="0" avail="1024"/>\n</state>\n');
+    const init = renderStateReport(
+      { ...snapshot([]), ram: { quota: MIB, used: 1000, avail: KIB }, caps: { quota: 1024, used: 0, avail: 1024 } },
+      only('initRam', 'initCaps'),
+    );
+    expect(init).toBe(
+      '<state version="3">\n  <ram quota="1M" used="1000" avail="1K"/>\n  <caps quota="1024" used="0" avail="1024"/>\n</state>\n',
+    );
   });
 
   it('writes a requested attribute only for a pending resource request', () => {
     const lines = (ram: number, caps: number): string[] =>
-      renderStateReport(snapshot([child({ ram: resources(MIB, 0, ram), caps: resources(10, 0, caps) })]), only('childRam', 'childCaps')).split('\n').slice(2, 4);
-    expect(lines(0, 0)).toEqual(['    <ram assigned="1M" quota="1M" used="0" avail="1M"/>', '    <caps assigned="10" quota="10" used="0" avail="10"/>']);
-    expect(lines(1, 1)).toEqual(['    <ram assigned="1M" quota="1M" used="0" avail="1M" requested="1"/>', '    <caps assigned="10" quota="10" used="0" avail="10" requested="1"/>']);
-    expect(lines(2 * MIB, 0)).toEqual(['    <ram assigned="1M" quota="1M" used="0" avail="1M" requested="2M"/>', '    <caps assigned="10" quota="10" used="0" avail="10"/>']);
+      renderStateReport(
+        snapshot([child({ ram: resources(MIB, 0, ram), caps: resources(10, 0, caps) })]),
+        only('childRam', 'childCaps'),
+      )
+        .split('\n')
+        .slice(2, 4);
+    expect(lines(0, 0)).toEqual([
+      '    <ram assigned="1M" quota="1M" used="0" avail="1M"/>',
+      '    <caps assigned="10" quota="10" used="0" avail="10"/>',
+    ]);
+    expect(lines(1, 1)).toEqual([
+      '    <ram assigned="1M" quota="1M" used="0" avail="1M" requested="1"/>',
+      '    <caps assigned="10" quota="10" used="0" avail="10" requested="1"/>',
+    ]);
+    expect(lines(2 * MIB, 0)).toEqual([
+      '    <ram assigned="1M" quota="1M" used="0" avail="1M" requested="2M"/>',
+      '    <caps assigned="10" quota="10" used="0" avail="10"/>',
+    ]);
   });
 
   it('escapes &, < and " in names, labels, versions and arguments', () => {
@@ -251,7 +361,18 @@ describe('renderStateReport', () => {
             name: awkward,
             binary: 'bin&',
             version: '<1>',
-            requested: [{ id: 1, service: 'LOG', label: awkward, serverLabel: awkward, state: 'OK', ram: 0, caps: 0, args: 'label="<&>"' }],
+            requested: [
+              {
+                id: 1,
+                service: 'LOG',
+                label: awkward,
+                serverLabel: awkward,
+                state: 'OK',
+                ram: 0,
+                caps: 0,
+                args: 'label="<&>"',
+              },
+            ],
           }),
         ],
         'v"1',
@@ -274,7 +395,12 @@ describe('renderStateReport', () => {
     );
     const parsed = XmlNode.parse(report, 'state report');
     const node = parsed.subNode('child');
-    expect([parsed.attribute('version'), node.attribute('name'), node.attribute('binary'), node.attribute('version')]).toEqual(['v"1', awkward, 'bin&', '<1>']);
+    expect([
+      parsed.attribute('version'),
+      node.attribute('name'),
+      node.attribute('binary'),
+      node.attribute('version'),
+    ]).toEqual(['v"1', awkward, 'bin&', '<1>']);
     const session = node.subNode('requested').subNode('session');
     expect([session.attribute('label'), session.subNode('args').text]).toEqual([awkward, 'label="<&>"']);
   });
@@ -290,8 +416,14 @@ describe('renderStateReport', () => {
       ['name', 'binary', 'id', 'exited', 'skipped_heartbeats'],
     ]);
     const client = children[1] as XmlNode;
-    expect(['assigned', 'quota', 'used', 'avail', 'requested'].map((name) => client.subNode('ram').numberAttribute(name, -1))).toEqual([2 * MIB, 2 * MIB, 1536 * KIB, 512 * KIB, GIB]);
-    expect(client.subNode('requested').subNode('session').subNode('args').text).toBe('ram_quota=4100, cap_quota=2, label="client -> timer"');
+    expect(
+      ['assigned', 'quota', 'used', 'avail', 'requested'].map((name) =>
+        client.subNode('ram').numberAttribute(name, -1),
+      ),
+    ).toEqual([2 * MIB, 2 * MIB, 1536 * KIB, 512 * KIB, GIB]);
+    expect(client.subNode('requested').subNode('session').subNode('args').text).toBe(
+      'ram_quota=4100, cap_quota=2, label="client -> timer"',
+    );
     expect((children[0] as XmlNode).subNode('provided').subNode('session').attribute('label')).toBe('client -> timer');
   });
 });

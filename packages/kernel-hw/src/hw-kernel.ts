@@ -61,8 +61,10 @@ const { length: lengthOf, capCount: capCountOf, caps: capsOf, deliver } = messag
  * anything is copied: throws `MessageTooLargeError` or `TooManyCapabilitiesError`.
  */
 function checkShape(message: Message, length: number, capCount: number): void {
-  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity)) throw new MessageTooLargeError(length, message.capacity);
-  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity))
+    throw new MessageTooLargeError(length, message.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE))
+    throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
 }
 
 /** Whom a blocked hw thread waits for: the thread it calls synchronously, and the servers of its queued calls. */
@@ -175,7 +177,8 @@ export class HwKernel {
     thread.queue.length = 0;
     for (const call of thread.outgoing) call.done = true;
     thread.outgoing.clear();
-    if (this.#trace) this.emit({ operation: 'destroy-thread', pd: thread.pd.label, thread: thread.label, detail: 'delete_thread' });
+    if (this.#trace)
+      this.emit({ operation: 'destroy-thread', pd: thread.pd.label, thread: thread.label, detail: 'delete_thread' });
   }
 
   /**
@@ -204,7 +207,13 @@ export class HwKernel {
   /** Creates a signal context of receiver `receiverCap` with `imprint` (`Kernel::new_signal_context`). */
   new_signal_context(pd: HwPd, receiverCap: number, imprint: number): number {
     const receiver = this.#lookupKind(pd, receiverCap, IdentityKind.SignalReceiver, 'new_signal_context');
-    const capId = this.#newIdentity(pd, IdentityKind.SignalContext, null, 'create-signal-context', 'new_signal_context');
+    const capId = this.#newIdentity(
+      pd,
+      IdentityKind.SignalContext,
+      null,
+      'create-signal-context',
+      'new_signal_context',
+    );
     const identity = this.#lookup(pd, capId, 'new_signal_context');
     identity.signal = { receiver, imprint, count: 0, queued: false, awaitingAck: false, killed: false };
     return capId;
@@ -218,9 +227,11 @@ export class HwKernel {
   /** Allocates a zeroed RAM dataspace charged (page-rounded) to `pd`'s RAM quota; returns its capability id. */
   ram_alloc(pd: HwPd, size: number): number {
     this.#checkPd(pd);
-    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const charged = pageRound(size);
-    if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+    if (pd.ramUsed + charged > pd.ramLimit)
+      throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     const capId = this.#newIdentity(pd, IdentityKind.Dataspace, null, 'create-dataspace', 'ram_alloc');
     pd.ramUsed += charged;
     const identity = this.#lookup(pd, capId, 'ram_alloc');
@@ -231,7 +242,8 @@ export class HwKernel {
   /** The memory of the dataspace behind `capId`, as a view that empties when the dataspace is freed. */
   ram_attach(pd: HwPd, capId: number): Uint8Array {
     const identity = this.#lookupKind(pd, capId, IdentityKind.Dataspace, 'attach');
-    if (this.#trace) this.emit({ operation: 'attach', pd: pd.label, selector: capId, bytes: identity.memory?.byteLength ?? 0 });
+    if (this.#trace)
+      this.emit({ operation: 'attach', pd: pd.label, selector: capId, bytes: identity.memory?.byteLength ?? 0 });
     return new Uint8Array(identity.memory as ArrayBuffer);
   }
 
@@ -257,13 +269,16 @@ export class HwKernel {
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
       throw new InvalidArgumentError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
-    if (from.ramLimit - from.ramUsed < ram) throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
-    if (from.capLimit - from.capUsed < caps) throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
+    if (from.ramLimit - from.ramUsed < ram)
+      throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
+    if (from.capLimit - from.capUsed < caps)
+      throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
     from.ramLimit -= ram;
     from.capLimit -= caps;
     to.ramLimit += ram;
     to.capLimit += caps;
-    if (this.#trace) this.emit({ operation: 'transfer-quota', pd: from.label, target: to.label, detail: `ram=${ram} caps=${caps}` });
+    if (this.#trace)
+      this.emit({ operation: 'transfer-quota', pd: from.label, target: to.label, detail: `ram=${ram} caps=${caps}` });
   }
 
   /**
@@ -276,7 +291,8 @@ export class HwKernel {
     const received = to.insert(identity);
     const reference = to.table[received] as ObjectIdentityReference;
     reference.inUtcb--;
-    if (this.#trace) this.emit({ operation: 'delegate', pd: from.label, selector: capId, target: to.label, caps: [received] });
+    if (this.#trace)
+      this.emit({ operation: 'delegate', pd: from.label, selector: capId, target: to.label, caps: [received] });
     return received;
   }
 
@@ -327,7 +343,8 @@ export class HwKernel {
    */
   rpc_reply(thread: HwThread): void {
     let call = thread.current;
-    if (call === null && thread.syncCaller === null) throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
+    if (call === null && thread.syncCaller === null)
+      throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
     if (call !== null && call.done) {
       // The caller was destroyed mid-call: as on base-hw, the reply has no one to go to and is dropped.
       if (!call.caller.alive) return;
@@ -352,13 +369,21 @@ export class HwKernel {
   /** Submits the signal context behind `capId` `count` times (`Kernel::signal_submit`). */
   signal_submit(thread: HwThread, capId: number, count: number): void {
     const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'signal_submit');
-    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`signal_submit: count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new InvalidArgumentError(`signal_submit: count must be a positive integer, got ${count}`);
     const signal = context.signal!;
     if (signal.killed) throw new InvalidCapabilityError(capId, 'signal_submit (context killed)', thread.pd.label);
     signal.count += count;
     if (this.#trace) {
       const target = signal.receiver.receiverThread?.label ?? '?';
-      this.emit({ operation: 'signal-submit', pd: thread.pd.label, thread: thread.label, selector: capId, target, detail: `count=${count}` });
+      this.emit({
+        operation: 'signal-submit',
+        pd: thread.pd.label,
+        thread: thread.label,
+        selector: capId,
+        target,
+        detail: `count=${count}`,
+      });
     }
     this.#queueSignal(context);
   }
@@ -377,7 +402,9 @@ export class HwKernel {
     const receiver = this.#lookupKind(thread.pd, receiverCap, IdentityKind.SignalReceiver, 'signal_pending');
     const target = receiver.receiverThread;
     if (target === null) return null;
-    const index = target.queue.findIndex((work) => work instanceof ObjectIdentity && work.signal?.receiver === receiver);
+    const index = target.queue.findIndex(
+      (work) => work instanceof ObjectIdentity && work.signal?.receiver === receiver,
+    );
     if (index < 0) return null;
     const context = target.queue.splice(index, 1)[0] as ObjectIdentity;
     return this.#takeSignal(context, thread.pd);
@@ -418,7 +445,9 @@ export class HwKernel {
     this.#checkThread(thread);
     const context = this.#lookupKind(thread.pd, capId, IdentityKind.SignalContext, 'timeout');
     if (!Number.isSafeInteger(durationUs) || durationUs < 0 || durationUs > TIMEOUT_MAX_US) {
-      throw new InvalidArgumentError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
+      throw new InvalidArgumentError(
+        `timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`,
+      );
     }
     if (thread.timeout !== null) this.clock.cancel(thread.timeout);
     thread.timeout = this.clock.schedule(this.clock.now() + durationUs, () => {
@@ -426,10 +455,24 @@ export class HwKernel {
       const signal = context.signal;
       if (!context.alive || signal === null || signal.killed) return;
       signal.count++;
-      if (this.#trace) this.emit({ operation: 'signal-submit', pd: thread.pd.label, thread: thread.label, selector: capId, detail: 'timeout' });
+      if (this.#trace)
+        this.emit({
+          operation: 'signal-submit',
+          pd: thread.pd.label,
+          thread: thread.label,
+          selector: capId,
+          detail: 'timeout',
+        });
       this.#queueSignal(context);
     });
-    if (this.#trace) this.emit({ operation: 'native', pd: thread.pd.label, thread: thread.label, selector: capId, detail: `timeout ${durationUs}us` });
+    if (this.#trace)
+      this.emit({
+        operation: 'native',
+        pd: thread.pd.label,
+        thread: thread.label,
+        selector: capId,
+        detail: `timeout ${durationUs}us`,
+      });
   }
 
   /** Acknowledges the reception of capability `capId` (`Kernel::cap_ack`), so `cap_delete` may drop it. */
@@ -447,7 +490,14 @@ export class HwKernel {
     if (reference === undefined) throw new InvalidCapabilityError(capId, 'cap_delete', thread.pd.label);
     if (reference.inUtcb > 0) return false;
     thread.pd.remove(reference);
-    if (this.#trace) this.emit({ operation: 'free', pd: thread.pd.label, thread: thread.label, selector: capId, detail: 'cap_delete' });
+    if (this.#trace)
+      this.emit({
+        operation: 'free',
+        pd: thread.pd.label,
+        thread: thread.label,
+        selector: capId,
+        detail: 'cap_delete',
+      });
     return true;
   }
 
@@ -458,7 +508,14 @@ export class HwKernel {
 
   // ---------------------------------------------------------------- IPC internals
 
-  #callDirect(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message, length: number, capCount: number): Message | Promise<Message> {
+  #callDirect(
+    caller: HwThread,
+    server: HwThread,
+    object: ObjectIdentity,
+    request: Message,
+    length: number,
+    capCount: number,
+  ): Message | Promise<Message> {
     const utcb = server.utcb;
     this.#copyMessage(request, length, capCount, caller.pd, utcb, server.pd);
     server.serving = true;
@@ -490,7 +547,8 @@ export class HwKernel {
         return this.#directFault(caller, server, malformed);
       }
       caller.syncTarget = null;
-      if (!caller.alive) throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
+      if (!caller.alive)
+        throw new CallAbortedError(server.label, `the calling thread "${caller.label}" was destroyed during the call`);
       this.#copyMessage(utcb, replyLength, replyCaps, server.pd, request, caller.pd, true);
       if (this.#trace) this.#traceMessage('reply', server, object.badge, caller, request, 'rpc_reply_and_wait');
       if (server.queue.length > 0) this.#scheduleDrain(server);
@@ -517,7 +575,8 @@ export class HwKernel {
     server.current = null;
     caller.syncTarget = null;
     if (server.queue.length > 0) this.#scheduleDrain(server);
-    if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
+    if (this.#trace)
+      this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
     if (early !== null) caller.outgoing.delete(early);
     if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
     // An entry that replied before faulting has answered: the caller keeps that reply, as when queued.
@@ -525,7 +584,14 @@ export class HwKernel {
     throw new ServerFaultError(server.label, describe(fault));
   }
 
-  #callQueued(caller: HwThread, server: HwThread, object: ObjectIdentity, request: Message, length: number, capCount: number): Promise<Message> {
+  #callQueued(
+    caller: HwThread,
+    server: HwThread,
+    object: ObjectIdentity,
+    request: Message,
+    length: number,
+    capCount: number,
+  ): Promise<Message> {
     if (server.alive && server.blocked) {
       const cycle = this.#findCycle(caller, server);
       if (cycle !== null) throw new DeadlockError(cycle);
@@ -542,7 +608,8 @@ export class HwKernel {
     call.requestCaps = caps;
     caller.outgoing.add(call);
     server.queue.push(call);
-    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, target: server.label, bytes: length });
+    if (this.#trace)
+      this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, target: server.label, bytes: length });
     if (server.idle) this.#scheduleDrain(server);
     return call.awaitable();
   }
@@ -608,7 +675,14 @@ export class HwKernel {
 
   #abort(call: PendingCall, reason: string): void {
     if (call.done) return;
-    if (this.#trace) this.emit({ operation: 'abort', pd: call.caller.pd.label, thread: call.caller.label, target: call.server.label, detail: reason });
+    if (this.#trace)
+      this.emit({
+        operation: 'abort',
+        pd: call.caller.pd.label,
+        thread: call.caller.label,
+        target: call.server.label,
+        detail: reason,
+      });
     this.#fail(call, new CallAbortedError(call.server.label, reason));
   }
 
@@ -718,7 +792,14 @@ export class HwKernel {
   #dispatchSignal(thread: HwThread, context: ObjectIdentity): void {
     if (!context.alive || context.signal === null || context.signal.killed) return;
     const data = this.#takeSignal(context, thread.pd);
-    if (this.#trace) this.emit({ operation: 'signal-deliver', pd: thread.pd.label, thread: thread.label, selector: data.context, detail: `imprint=${data.imprint} count=${data.count}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'signal-deliver',
+        pd: thread.pd.label,
+        thread: thread.label,
+        selector: data.context,
+        detail: `imprint=${data.imprint} count=${data.count}`,
+      });
     thread.serving = true;
     let result: Promise<unknown> | undefined;
     try {
@@ -742,7 +823,15 @@ export class HwKernel {
    * caller's space arrives as the invalid capability. `to`'s fresh mask marks the slots that made a
    * new entry in `toPd`'s space.
    */
-  #copyMessage(from: Message, length: number, capCount: number, fromPd: HwPd, to: Message, toPd: HwPd, reply = false): void {
+  #copyMessage(
+    from: Message,
+    length: number,
+    capCount: number,
+    fromPd: HwPd,
+    to: Message,
+    toPd: HwPd,
+    reply = false,
+  ): void {
     if (length > to.capacity) throw new MessageTooLargeError(length, to.capacity);
     to.copyBytesFrom(from, length);
     if (capCount === 0) {
@@ -753,7 +842,11 @@ export class HwKernel {
     const sent = capsOf(from);
     const selectors = this.#selectors;
     for (let i = 0; i < capCount; i++) selectors[i] = sent[i] as number;
-    if (capCount > 1 && !reply && !toPd.hasRoomFor(Array.from(selectors.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))) {
+    if (
+      capCount > 1 &&
+      !reply &&
+      !toPd.hasRoomFor(Array.from(selectors.subarray(0, capCount), (capId) => fromPd.lookup(capId)?.identity))
+    ) {
       throw new CapSpaceExhaustedError(toPd.label, toPd.capSpaceSize);
     }
     const received = capsOf(to);
@@ -772,7 +865,14 @@ export class HwKernel {
     deliver(to, length, capCount, fresh);
   }
 
-  #traceMessage(operation: 'call' | 'reply', actor: HwThread, selector: number, peer: HwThread, message: Message, native: string): void {
+  #traceMessage(
+    operation: 'call' | 'reply',
+    actor: HwThread,
+    selector: number,
+    peer: HwThread,
+    message: Message,
+    native: string,
+  ): void {
     this.emit({
       operation,
       pd: actor.pd.label,
@@ -787,7 +887,13 @@ export class HwKernel {
 
   // ---------------------------------------------------------------- object bookkeeping
 
-  #newIdentity(pd: HwPd, kind: IdentityKind, thread: HwThread | null, operation: TraceEvent['operation'], native: string): number {
+  #newIdentity(
+    pd: HwPd,
+    kind: IdentityKind,
+    thread: HwThread | null,
+    operation: TraceEvent['operation'],
+    native: string,
+  ): number {
     if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
     const identity = new ObjectIdentity(this.#nextIdentityId++, kind, pd, thread, INVALID_SELECTOR);
     const capId = pd.insert(identity);
@@ -838,7 +944,8 @@ export class HwKernel {
 
   #lookupKind(pd: HwPd, capId: number, kind: IdentityKind, operation: string): ObjectIdentity {
     const identity = this.#lookup(pd, capId, operation);
-    if (identity.kind !== kind) throw new WrongObjectKindError(capId, operation, IDENTITY_KIND_NAMES[kind], IDENTITY_KIND_NAMES[identity.kind]);
+    if (identity.kind !== kind)
+      throw new WrongObjectKindError(capId, operation, IDENTITY_KIND_NAMES[kind], IDENTITY_KIND_NAMES[identity.kind]);
     return identity;
   }
 

@@ -151,7 +151,8 @@ class HwKernelThread implements KernelThread {
   }
 
   createSignalContext(imprint: number): Selector {
-    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint))
+      throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     if (this.#receiver === 0) {
       this.#receiver = this.#kernel.new_signal_receiver(this.#thread);
       this.#kernel.signal_wait(this.#thread, this.#receiver);
@@ -200,7 +201,12 @@ class HwKernelThread implements KernelThread {
     const identity = this.#kernel.identity(pd, capability);
     if (identity?.kind === IdentityKind.SignalContext) this.#kernel.delete_signal_context(pd, capability);
     else if (identity?.kind === IdentityKind.SignalReceiver) {
-      throw new WrongObjectKindError(capability, 'dissolve', 'rpc-object, signal-context or dataspace', IDENTITY_KIND_NAMES[identity.kind]);
+      throw new WrongObjectKindError(
+        capability,
+        'dissolve',
+        'rpc-object, signal-context or dataspace',
+        IDENTITY_KIND_NAMES[identity.kind],
+      );
     } else this.#kernel.delete_obj(pd, capability);
   }
 
@@ -213,7 +219,13 @@ class HwKernelThread implements KernelThread {
     const identity = this.#kernel.identity(this.#thread.pd, capability);
     if (identity === undefined) throw new InvalidCapabilityError(capability, 'kindOf', this.#thread.pd.label);
     const kind = SEAM_KINDS[identity.kind];
-    if (kind === null) throw new WrongObjectKindError(capability, 'kindOf', 'capability to a seam object', IDENTITY_KIND_NAMES[identity.kind]);
+    if (kind === null)
+      throw new WrongObjectKindError(
+        capability,
+        'kindOf',
+        'capability to a seam object',
+        IDENTITY_KIND_NAMES[identity.kind],
+      );
     return kind;
   }
 }
@@ -265,7 +277,8 @@ export class HwSeamKernel implements Kernel {
 
   /** {@inheritDoc @os/kernel#Kernel.destroyThread} */
   destroyThread(thread: KernelThread): void {
-    if (!(thread instanceof HwKernelThread)) throw new ThreadStateError(`thread "${thread.label}" does not belong to this hw kernel`);
+    if (!(thread instanceof HwKernelThread))
+      throw new ThreadStateError(`thread "${thread.label}" does not belong to this hw kernel`);
     this.native.delete_thread(thread.native);
   }
 

@@ -106,7 +106,8 @@ export class HwPd {
     const identity = reference.identity;
     this.table[reference.capId] = undefined;
     this.byIdentity.delete(identity);
-    if (identity.owner === this && identity.alive && reference.capId === identity.badge) this.reservedIds.add(reference.capId);
+    if (identity.owner === this && identity.alive && reference.capId === identity.badge)
+      this.reservedIds.add(reference.capId);
     else this.freeIds.push(reference.capId);
   }
 

@@ -14,7 +14,14 @@ import {
   TooManyCapabilitiesError,
   type TraceEvent,
 } from '@os/kernel';
-import { type HwEntry, HwKernel, type HwPd, type HwThread, type ObjectIdentity, type ObjectIdentityReference } from '@os/kernel-hw';
+import {
+  type HwEntry,
+  HwKernel,
+  type HwPd,
+  type HwThread,
+  type ObjectIdentity,
+  type ObjectIdentityReference,
+} from '@os/kernel-hw';
 import { describe, expect, it } from 'vitest';
 
 // ------------------------------------------------------------------ helpers
@@ -89,7 +96,10 @@ function thrown<E extends Error>(action: () => unknown, type: abstract new (...a
 }
 
 /** Awaits `promise`, which must reject with an instance of `type`, and returns the rejection. */
-async function rejected<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+async function rejected<E extends Error>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => E,
+): Promise<E> {
   try {
     await promise;
   } catch (error) {
@@ -283,7 +293,11 @@ describe('hw native: destroying objects', () => {
 
     expect(identity.alive).toBe(false);
     expect(identity.references.size).toBe(0);
-    for (const [pd, capId] of [[server.pd, object], [a.pd, inA], [b.pd, inB]] as const) {
+    for (const [pd, capId] of [
+      [server.pd, object],
+      [a.pd, inA],
+      [b.pd, inB],
+    ] as const) {
       expect(pd.table[capId]).toBeUndefined();
       expect(pd.byIdentity.has(identity)).toBe(false);
       expect(pd.freeIds).toEqual([capId]);
@@ -347,7 +361,9 @@ describe('hw native: destroying objects', () => {
     expect(error.selector).toBe(inHolder);
     expect(error.operation).toBe('delete_obj');
     expect(error.pd).toBe('holder');
-    expect(error.message).toBe('delete_obj: PD "holder" does not own the object behind selector 1; only its creator may do this');
+    expect(error.message).toBe(
+      'delete_obj: PD "holder" does not own the object behind selector 1; only its creator may do this',
+    );
     expect(identity.alive).toBe(true);
     expect(holders(identity)).toEqual(['holder', 'owner']);
     expect(owner.pd.capUsed).toBe(1);
@@ -457,7 +473,9 @@ describe('hw native: rpc', () => {
     kernel.setTrace((event) => events.push(event));
     writeWord(client.thread.utcb, 1);
     expect(readWord(directReply(kernel.rpc_call(client.thread, capId)))).toBe(2);
-    expect(events.filter((event) => event.operation === 'fault').map((event) => event.detail)).toEqual(['Error: broke after answering']);
+    expect(events.filter((event) => event.operation === 'fault').map((event) => event.detail)).toEqual([
+      'Error: broke after answering',
+    ]);
     expect(server.thread.serving).toBe(false);
     expect(client.thread.outgoing.size).toBe(0);
     writeWord(client.thread.utcb, 5);
@@ -476,7 +494,10 @@ describe('hw native: rpc', () => {
     const object = kernel.new_obj(server.thread);
     const client = callerPd(kernel, 'client');
     writeWord(client.thread.utcb, 0);
-    const error = thrown(() => kernel.rpc_call(client.thread, kernel.cap_copy(server.pd, object, client.pd)), ServerFaultError);
+    const error = thrown(
+      () => kernel.rpc_call(client.thread, kernel.cap_copy(server.pd, object, client.pd)),
+      ServerFaultError,
+    );
     expect(error.server).toBe('server.ep');
     expect(error.fault).toBe('TypeError: bad request');
   });
@@ -662,7 +683,10 @@ describe('hw native: threads and PDs', () => {
     expect(server.thread.queue.length).toBe(0);
     const late = callerPd(kernel, 'late');
     writeWord(late.thread.utcb, 0);
-    const error = thrown(() => kernel.rpc_call(late.thread, kernel.cap_copy(server.pd, object, late.pd)), CallAbortedError);
+    const error = thrown(
+      () => kernel.rpc_call(late.thread, kernel.cap_copy(server.pd, object, late.pd)),
+      CallAbortedError,
+    );
     expect(error.reason).toBe('its thread was destroyed');
   });
 
@@ -689,7 +713,9 @@ describe('hw native: threads and PDs', () => {
     expect(holders(otherIdentity)).toEqual(['other']);
     expect(view.length).toBe(0);
     expect(doomed.pd.alive).toBe(false);
-    expect(thrown(() => kernel.pd(doomed.pd.id), DestroyedError).message).toBe(`PD ${doomed.pd.id} was destroyed and can no longer be used`);
+    expect(thrown(() => kernel.pd(doomed.pd.id), DestroyedError).message).toBe(
+      `PD ${doomed.pd.id} was destroyed and can no longer be used`,
+    );
     expect([...kernel.pds()].map((pd) => pd.label)).toEqual(['other']);
   });
 });
@@ -748,7 +774,14 @@ describe('hw native: quota', () => {
     const from = callerPd(kernel, 'from', 2, 8192);
     const to = quotaPd(kernel, 'to', 0, 0);
     kernel.ram_alloc(from.pd, 4096);
-    const limits = (): number[] => [from.pd.ramLimit, from.pd.ramUsed, from.pd.capLimit, from.pd.capUsed, to.ramLimit, to.capLimit];
+    const limits = (): number[] => [
+      from.pd.ramLimit,
+      from.pd.ramUsed,
+      from.pd.capLimit,
+      from.pd.capUsed,
+      to.ramLimit,
+      to.capLimit,
+    ];
     const before = limits();
 
     const ramError = thrown(() => kernel.transfer(from.pd, to, 8192, 0), QuotaExceededError);

@@ -157,7 +157,12 @@ export class Core {
 
   quota(pd: SeamPd): QuotaState {
     const quota = pd.native.quota;
-    return { ramLimit: pd.ramLimit, ramUsed: pd.ramUsed, capLimit: quota.limit - pd.allowance, capUsed: quota.used - pd.allowance };
+    return {
+      ramLimit: pd.ramLimit,
+      ramUsed: pd.ramUsed,
+      capLimit: quota.limit - pd.allowance,
+      capUsed: quota.used - pd.allowance,
+    };
   }
 
   /** The seam's error for a QUO_OOM of `pd`. */
@@ -192,7 +197,8 @@ export class Core {
     utcb.appendItem(XferKind.DELEGATE, Crd.obj(selector, 0));
     this.check(this.native.delegate(this.rootEc, from.sel, to.sel, Crd.obj(sel, 0)), 'delegate');
     utcb.clear();
-    if (this.native.objectAt(to.native, sel) === null) throw new InvalidCapabilityError(selector, 'delegate', from.label);
+    if (this.native.objectAt(to.native, sel) === null)
+      throw new InvalidCapabilityError(selector, 'delegate', from.label);
     return sel;
   }
 
@@ -203,7 +209,8 @@ export class Core {
    */
   #home(pd: SeamPd, object: Kobject): number | null {
     const record = this.records.get(object);
-    if (record === undefined || record.owner !== pd || this.native.mappingAt(pd.native, record.ownSel) !== null) return null;
+    if (record === undefined || record.owner !== pd || this.native.mappingAt(pd.native, record.ownSel) !== null)
+      return null;
     return record.ownSel;
   }
 
@@ -288,7 +295,10 @@ export class Core {
       const utcb = this.rootEc.utcb;
       utcb.clear();
       utcb.appendItem(XferKind.DELEGATE, Crd.mem(record.memPage, order, Rights.MEM_RWX));
-      this.check(this.native.delegate(this.rootEc, ROOT_PD_SEL, pd.sel, Crd.mem(page, order, Rights.MEM_RWX)), 'delegate');
+      this.check(
+        this.native.delegate(this.rootEc, ROOT_PD_SEL, pd.sel, Crd.mem(page, order, Rights.MEM_RWX)),
+        'delegate',
+      );
       utcb.clear();
       pd.attached.set(record, page);
       record.attachedBy?.add(pd);

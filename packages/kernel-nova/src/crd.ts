@@ -61,10 +61,14 @@ export class Crd {
     /** Rights bits (see {@link (Rights:variable)}). */
     readonly rights: number,
   ) {
-    if (!Number.isSafeInteger(base) || base < 0) throw new RangeError(`CRD base must be a non-negative integer, got ${base}`);
-    if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) throw new RangeError(`CRD order must be 0..${MAX_ORDER}, got ${order}`);
-    if (!Number.isInteger(rights) || rights < 0 || rights > Rights.ALL) throw new RangeError(`CRD rights must be 0..0x1f, got ${rights}`);
-    if (!Number.isInteger(type) || type < CrdType.NULL || type > CrdType.OBJ) throw new RangeError(`CRD type must be 0..3, got ${type}`);
+    if (!Number.isSafeInteger(base) || base < 0)
+      throw new RangeError(`CRD base must be a non-negative integer, got ${base}`);
+    if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER)
+      throw new RangeError(`CRD order must be 0..${MAX_ORDER}, got ${order}`);
+    if (!Number.isInteger(rights) || rights < 0 || rights > Rights.ALL)
+      throw new RangeError(`CRD rights must be 0..0x1f, got ${rights}`);
+    if (!Number.isInteger(type) || type < CrdType.NULL || type > CrdType.OBJ)
+      throw new RangeError(`CRD type must be 0..3, got ${type}`);
     // a value: shared (Crd.NULL) and read by the kernel, so no holder may change it
     Object.freeze(this);
   }

@@ -19,7 +19,8 @@ export class MappingDatabase {
 
   /** Whether `at` is a free place of `pd`'s `space`. */
   free(pd: NovaPd, space: CrdType, at: number): boolean {
-    if (space === CrdType.OBJ) return Number.isInteger(at) && at >= 0 && at < pd.selectors && pd.objects[at] === undefined;
+    if (space === CrdType.OBJ)
+      return Number.isInteger(at) && at >= 0 && at < pd.selectors && pd.objects[at] === undefined;
     return Number.isSafeInteger(at) && at >= 0 && !pd.memory.has(at);
   }
 
@@ -36,7 +37,8 @@ export class MappingDatabase {
    */
   delegate(sender: NovaPd, crd: Crd, receiver: NovaPd, window: Crd, hotspot: number): Crd {
     const rights = crd.rights & window.rights;
-    if (crd.type !== window.type || crd.type === CrdType.NULL || crd.type === CrdType.PIO || rights === 0) return Crd.NULL;
+    if (crd.type !== window.type || crd.type === CrdType.NULL || crd.type === CrdType.PIO || rights === 0)
+      return Crd.NULL;
     let sendBase = alignDown(crd.base, crd.order);
     let receiveBase = alignDown(window.base, window.order);
     let order: number;
@@ -72,7 +74,13 @@ export class MappingDatabase {
     if (source === undefined) return Crd.NULL;
     let found: Mapping | null = null;
     for (const mapping of source.object.mappings) {
-      if (mapping.pd !== receiver || mapping.space !== crd.type || mapping.page !== source.page || !window.contains(mapping.at)) continue;
+      if (
+        mapping.pd !== receiver ||
+        mapping.space !== crd.type ||
+        mapping.page !== source.page ||
+        !window.contains(mapping.at)
+      )
+        continue;
       if (found === null || mapping.at < found.at) found = mapping;
     }
     return found === null ? Crd.NULL : new Crd(crd.type, found.at, 0, source.rights);
@@ -193,8 +201,7 @@ export class MappingDatabase {
       const objects = node.pd.objects;
       while (objects.length < node.at) objects.push(undefined);
       objects[node.at] = node;
-    }
-    else node.pd.memory.set(node.at, node);
+    } else node.pd.memory.set(node.at, node);
     node.object.mappings.add(node);
     return node;
   }

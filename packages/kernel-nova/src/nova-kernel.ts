@@ -31,7 +31,15 @@ function shapeOf(utcb: Utcb): Shape | null {
   const count = itemCountOf(utcb);
   const capacity = utcb.capacity;
   if (!(Number.isInteger(length) && length >= 0 && length <= capacity)) return null;
-  if (!(Number.isInteger(count) && count >= 0 && count <= itemsOf(utcb).length && length + count * TYPED_ITEM_BYTES <= capacity)) return null;
+  if (
+    !(
+      Number.isInteger(count) &&
+      count >= 0 &&
+      count <= itemsOf(utcb).length &&
+      length + count * TYPED_ITEM_BYTES <= capacity
+    )
+  )
+    return null;
   return { length, count };
 }
 
@@ -196,7 +204,15 @@ export class NovaKernel {
    * `upperLimit` units, comes from PD `pd`, of which `lowerLimit` may not be passed on; `crd` (object
    * space) is delegated into the new PD at the same selectors. The PD object costs `pd` one unit.
    */
-  create_pd(caller: NovaEc, sel: number, pd: number, crd: Crd, lowerLimit: number, upperLimit: number, label = `pd ${sel}`): Status {
+  create_pd(
+    caller: NovaEc,
+    sel: number,
+    pd: number,
+    crd: Crd,
+    lowerLimit: number,
+    upperLimit: number,
+    label = `pd ${sel}`,
+  ): Status {
     const source = this.#object(caller, pd, KobjectType.PD, 1 << KobjectType.PD) as NovaPd | null;
     if (source === null) return Status.BAD_CAP;
     if (!isCount(lowerLimit) || !isCount(upperLimit) || lowerLimit > upperLimit) return Status.BAD_PAR;
@@ -209,7 +225,14 @@ export class NovaKernel {
     created.quota.reserved = lowerLimit;
     this.mdb.insertRoot(caller.pd, CrdType.OBJ, sel, created, Rights.ALL);
     if (crd.type === CrdType.OBJ) this.mdb.delegate(caller.pd, crd, created, crd, 0);
-    if (this.#trace) this.emit({ operation: 'create-pd', pd: label, thread: caller.label, selector: sel, detail: `create_pd quota=${upperLimit}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'create-pd',
+        pd: label,
+        thread: caller.label,
+        selector: sel,
+        detail: `create_pd quota=${upperLimit}`,
+      });
     return Status.SUCCESS;
   }
 
@@ -218,7 +241,16 @@ export class NovaKernel {
    * to run; a local one runs when its portals are called. `utcb` is where its UTCB appears (page
    * aligned, unused); 0 asks for a vCPU. Costs `pd` one unit.
    */
-  create_ec(caller: NovaEc, sel: number, pd: number, cpu: number, utcb: number, evt: number, global = false, label = `ec ${sel}`): Status {
+  create_ec(
+    caller: NovaEc,
+    sel: number,
+    pd: number,
+    cpu: number,
+    utcb: number,
+    evt: number,
+    global = false,
+    label = `ec ${sel}`,
+  ): Status {
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus) return Status.BAD_CPU;
     if (utcb === 0) return Status.BAD_FTR;
     const target = this.#object(caller, pd, KobjectType.PD, 1 << KobjectType.EC) as NovaPd | null;
@@ -230,7 +262,14 @@ export class NovaKernel {
     target.quota.used++;
     target.utcbs.add(utcb);
     this.mdb.insertRoot(caller.pd, CrdType.OBJ, sel, ec, Rights.ALL);
-    if (this.#trace) this.emit({ operation: 'create-thread', pd: target.label, thread: label, selector: sel, detail: `create_ec ${global ? 'global' : 'local'} cpu=${cpu}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'create-thread',
+        pd: target.label,
+        thread: label,
+        selector: sel,
+        detail: `create_ec ${global ? 'global' : 'local'} cpu=${cpu}`,
+      });
     return Status.SUCCESS;
   }
 
@@ -241,13 +280,27 @@ export class NovaKernel {
     if (target.quota.hitLimit(1)) return Status.QUO_OOM;
     const bound = this.#object(caller, ec, KobjectType.EC, 1 << KobjectType.SC) as NovaEc | null;
     if (bound === null || !bound.global) return Status.BAD_CAP;
-    if (!Number.isInteger(qpd.priority) || qpd.priority < 1 || qpd.priority >= PRIORITIES || !Number.isInteger(qpd.quantum) || qpd.quantum < 1) return Status.BAD_PAR;
+    if (
+      !Number.isInteger(qpd.priority) ||
+      qpd.priority < 1 ||
+      qpd.priority >= PRIORITIES ||
+      !Number.isInteger(qpd.quantum) ||
+      qpd.quantum < 1
+    )
+      return Status.BAD_PAR;
     if (!this.mdb.free(caller.pd, CrdType.OBJ, sel)) return Status.BAD_CAP;
     const sc = new NovaSc(this.#nextId++, `${bound.label}.sc`, target, bound, qpd.priority, qpd.quantum);
     target.quota.used++;
     if (bound.sc === null) bound.sc = sc;
     this.mdb.insertRoot(caller.pd, CrdType.OBJ, sel, sc, Rights.ALL);
-    if (this.#trace) this.emit({ operation: 'native', pd: target.label, thread: bound.label, selector: sel, detail: `create_sc prio=${qpd.priority}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'native',
+        pd: target.label,
+        thread: bound.label,
+        selector: sel,
+        detail: `create_sc prio=${qpd.priority}`,
+      });
     return Status.SUCCESS;
   }
 
@@ -255,7 +308,15 @@ export class NovaKernel {
    * Creates a portal into the local EC `ec` at `sel` of the caller's space (`create_pt`): calls
    * through it run `entry` on that EC. Its id is 0 until `pt_ctrl` sets one. Costs `pd` one unit.
    */
-  create_pt(caller: NovaEc, sel: number, pd: number, ec: number, mtd: Mtd, entry: PortalEntry, label = `pt ${sel}`): Status {
+  create_pt(
+    caller: NovaEc,
+    sel: number,
+    pd: number,
+    ec: number,
+    mtd: Mtd,
+    entry: PortalEntry,
+    label = `pt ${sel}`,
+  ): Status {
     if (typeof entry !== 'function') return Status.BAD_PAR;
     const target = this.#object(caller, pd, KobjectType.PD, 1 << KobjectType.PT) as NovaPd | null;
     if (target === null) return Status.BAD_CAP;
@@ -266,7 +327,14 @@ export class NovaKernel {
     const pt = new NovaPt(this.#nextId++, label, target, bound, mtd, entry);
     target.quota.used++;
     this.mdb.insertRoot(caller.pd, CrdType.OBJ, sel, pt, Rights.PT_CTRL | Rights.PT_CALL | Rights.PT_XCPU);
-    if (this.#trace) this.emit({ operation: 'create-object', pd: target.label, thread: bound.label, selector: sel, detail: 'create_pt' });
+    if (this.#trace)
+      this.emit({
+        operation: 'create-object',
+        pd: target.label,
+        thread: bound.label,
+        selector: sel,
+        detail: 'create_pt',
+      });
     return Status.SUCCESS;
   }
 
@@ -286,11 +354,20 @@ export class NovaKernel {
       if (chained === null || chained.isSignal) return Status.BAD_CAP;
     }
     if (!this.mdb.free(caller.pd, CrdType.OBJ, sel)) return Status.BAD_CAP;
-    const sm = chained === null ? new NovaSm(this.#nextId++, label, target, count, null, 0) : new NovaSm(this.#nextId++, label, target, 0, chained, count);
+    const sm =
+      chained === null
+        ? new NovaSm(this.#nextId++, label, target, count, null, 0)
+        : new NovaSm(this.#nextId++, label, target, 0, chained, count);
     target.quota.used++;
     this.mdb.insertRoot(caller.pd, CrdType.OBJ, sel, sm, Rights.SM_UP | Rights.SM_DOWN);
     if (this.#trace) {
-      this.emit({ operation: chained === null ? 'native' : 'create-signal-context', pd: target.label, thread: caller.label, selector: sel, detail: chained === null ? `create_sm count=${count}` : `create_sm signal value=${count}` });
+      this.emit({
+        operation: chained === null ? 'native' : 'create-signal-context',
+        pd: target.label,
+        thread: caller.label,
+        selector: sel,
+        detail: chained === null ? `create_sm count=${count}` : `create_sm signal value=${count}`,
+      });
     }
     return Status.SUCCESS;
   }
@@ -312,7 +389,13 @@ export class NovaKernel {
     }
     if (!caller.alive) return Status.BAD_CAP;
     if (this.#trace) {
-      this.emit({ operation: keep ? 'free' : 'dissolve', pd: pd.label, thread: caller.label, selector: crd.base, detail: `revoke ${crd.toString()}${self ? ' self' : ''}${keep ? ' keep' : ''}` });
+      this.emit({
+        operation: keep ? 'free' : 'dissolve',
+        pd: pd.label,
+        thread: caller.label,
+        selector: crd.base,
+        detail: `revoke ${crd.toString()}${self ? ' self' : ''}${keep ? ' keep' : ''}`,
+      });
     }
     this.mdb.revoke(pd, crd, self, keep);
     return Status.SUCCESS;
@@ -341,7 +424,16 @@ export class NovaKernel {
     for (let i = 0; i < shape.count; i++) {
       const item = items[i] as TypedItem;
       this.mdb.transfer(from, item, to, Crd.NULL, window, result);
-      if (this.#trace) this.emit({ operation: 'delegate', pd: from.label, thread: caller.label, selector: item.crd.base, target: to.label, caps: [result.crd.base], detail: `delegate ${result.crd.toString()}` });
+      if (this.#trace)
+        this.emit({
+          operation: 'delegate',
+          pd: from.label,
+          thread: caller.label,
+          selector: item.crd.base,
+          target: to.label,
+          caps: [result.crd.base],
+          detail: `delegate ${result.crd.toString()}`,
+        });
     }
     return Status.SUCCESS;
   }
@@ -364,9 +456,17 @@ export class NovaKernel {
         const target = this.#object(caller, ec, KobjectType.EC, 0) as NovaEc | null;
         if (target === null) return Status.BAD_CAP;
         if (target.cpu !== caller.cpu) return Status.BAD_CPU;
-        if (target.global || target.pd !== caller.pd || target.blocked || target.partner !== null || caller.sc === null) return Status.BAD_PAR;
+        if (target.global || target.pd !== caller.pd || target.blocked || target.partner !== null || caller.sc === null)
+          return Status.BAD_PAR;
         target.sc = caller.sc;
-        if (this.#trace) this.emit({ operation: 'native', pd: caller.pd.label, thread: caller.label, target: target.label, detail: 'ec_ctrl donate_sc' });
+        if (this.#trace)
+          this.emit({
+            operation: 'native',
+            pd: caller.pd.label,
+            thread: caller.label,
+            target: target.label,
+            detail: 'ec_ctrl donate_sc',
+          });
         return Status.SUCCESS;
       }
       default:
@@ -387,7 +487,14 @@ export class NovaKernel {
     if (target === null) return Status.BAD_CAP;
     if (!Number.isSafeInteger(id)) return Status.BAD_PAR;
     target.id = id;
-    if (this.#trace) this.emit({ operation: 'native', pd: caller.pd.label, thread: caller.label, selector: pt, detail: `pt_ctrl id=${id}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'native',
+        pd: caller.pd.label,
+        thread: caller.label,
+        selector: pt,
+        detail: `pt_ctrl id=${id}`,
+      });
     return Status.SUCCESS;
   }
 
@@ -399,10 +506,22 @@ export class NovaKernel {
    */
   sm_ctrl(caller: NovaEc, sm: number, op: number, deadline = 0): Status | Promise<SmResult> {
     if (op !== SmOp.UP && op !== SmOp.DOWN && op !== SmOp.DOWNZERO) return Status.BAD_PAR;
-    const target = this.#object(caller, sm, KobjectType.SM, op === SmOp.UP ? Rights.SM_UP : Rights.SM_DOWN) as NovaSm | null;
+    const target = this.#object(
+      caller,
+      sm,
+      KobjectType.SM,
+      op === SmOp.UP ? Rights.SM_UP : Rights.SM_DOWN,
+    ) as NovaSm | null;
     if (target === null || !caller.alive) return Status.BAD_CAP;
     if (op === SmOp.UP) {
-      if (this.#trace) this.emit({ operation: target.isSignal ? 'signal-submit' : 'native', pd: caller.pd.label, thread: caller.label, selector: sm, detail: 'sm_ctrl up' });
+      if (this.#trace)
+        this.emit({
+          operation: target.isSignal ? 'signal-submit' : 'native',
+          pd: caller.pd.label,
+          thread: caller.label,
+          selector: sm,
+          detail: 'sm_ctrl up',
+        });
       this.#up(target);
       return Status.SUCCESS;
     }
@@ -419,7 +538,14 @@ export class NovaKernel {
     const to = this.#object(caller, destination, KobjectType.PD, 0) as NovaPd | null;
     if (to === null) return Status.BAD_CAP;
     if (!isCount(amount) || !from.quota.transferTo(to.quota, amount)) return Status.BAD_PAR;
-    if (this.#trace) this.emit({ operation: 'transfer-quota', pd: from.label, thread: caller.label, target: to.label, detail: `pd_ctrl transfer_quota ${amount}` });
+    if (this.#trace)
+      this.emit({
+        operation: 'transfer-quota',
+        pd: from.label,
+        thread: caller.label,
+        target: to.label,
+        detail: `pd_ctrl transfer_quota ${amount}`,
+      });
     return Status.SUCCESS;
   }
 
@@ -442,7 +568,9 @@ export class NovaKernel {
    * named methods).
    */
   hypercall(_caller: NovaEc, number: number): Status {
-    return Number.isInteger(number) && number >= Hypercall.CALL && number <= Hypercall.PD_CTRL ? Status.BAD_PAR : Status.BAD_HYP;
+    return Number.isInteger(number) && number >= Hypercall.CALL && number <= Hypercall.PD_CTRL
+      ? Status.BAD_PAR
+      : Status.BAD_HYP;
   }
 
   // ------------------------------------------------------------------ IPC
@@ -455,7 +583,13 @@ export class NovaKernel {
    */
   call(caller: NovaEc, pt: number, flags = 0): Status | Promise<NovaReply> {
     const node = caller.pd.objects[pt];
-    if (node === undefined || node.object.type !== KobjectType.PT || (node.rights & Rights.PT_CALL) === 0 || !caller.alive) return Status.BAD_CAP;
+    if (
+      node === undefined ||
+      node.object.type !== KobjectType.PT ||
+      (node.rights & Rights.PT_CALL) === 0 ||
+      !caller.alive
+    )
+      return Status.BAD_CAP;
     const portal = node.object as NovaPt;
     const request = caller.utcb;
     // each field of the sender's UTCB is read once: what is checked is what is transferred
@@ -464,12 +598,18 @@ export class NovaKernel {
     if (caller.sc === null) return Status.BAD_PAR;
     const server = portal.ec;
     if (!server.alive) return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed', false, null);
-    if (server === caller) return this.#refuse(caller, Status.COM_TIM, server, 'the portal leads to the calling EC itself', false, [caller.label, caller.label]);
+    if (server === caller)
+      return this.#refuse(caller, Status.COM_TIM, server, 'the portal leads to the calling EC itself', false, [
+        caller.label,
+        caller.label,
+      ]);
     if (server.ready) return this.#callDirect(caller, server, portal, pt, request, shape);
-    if ((flags & DISABLE_BLOCKING) !== 0) return this.#refuse(caller, Status.COM_TIM, server, 'the EC is busy and the call must not block', false, null);
+    if ((flags & DISABLE_BLOCKING) !== 0)
+      return this.#refuse(caller, Status.COM_TIM, server, 'the EC is busy and the call must not block', false, null);
     if (server.blocked) {
       const cycle = this.#findCycle(caller, server);
-      if (cycle !== null) return this.#refuse(caller, Status.COM_TIM, server, 'helping would go round a cycle forever', false, cycle);
+      if (cycle !== null)
+        return this.#refuse(caller, Status.COM_TIM, server, 'helping would go round a cycle forever', false, cycle);
     }
     return this.#callQueued(caller, server, portal, pt, request, shape);
   }
@@ -504,12 +644,14 @@ export class NovaKernel {
    * space (which holds all memory at boot on NOVA). Returns the first page.
    */
   alloc_mem(pages: number, label = 'ram'): number {
-    if (!Number.isSafeInteger(pages) || pages <= 0) throw new RangeError(`alloc_mem needs a positive page count, got ${pages}`);
+    if (!Number.isSafeInteger(pages) || pages <= 0)
+      throw new RangeError(`alloc_mem needs a positive page count, got ${pages}`);
     const memory = new MemoryObject(this.#nextId++, label, null, pages);
     const span = 2 ** Math.ceil(Math.log2(pages));
     const base = Math.ceil(this.#nextRootPage / span) * span;
     this.#nextRootPage = base + span;
-    for (let page = 0; page < pages; page++) this.mdb.insertRoot(this.root, CrdType.MEM, base + page, memory, Rights.MEM_RWX, page);
+    for (let page = 0; page < pages; page++)
+      this.mdb.insertRoot(this.root, CrdType.MEM, base + page, memory, Rights.MEM_RWX, page);
     return base;
   }
 
@@ -533,12 +675,26 @@ export class NovaKernel {
 
   // ------------------------------------------------------------------ internals: IPC
 
-  #refuse(caller: NovaEc, status: Status, server: NovaEc, reason: string, faulted: boolean, cycle: readonly string[] | null): Status {
+  #refuse(
+    caller: NovaEc,
+    status: Status,
+    server: NovaEc,
+    reason: string,
+    faulted: boolean,
+    cycle: readonly string[] | null,
+  ): Status {
     caller.failure = { server: server.label, reason, faulted, cycle };
     return status;
   }
 
-  #callDirect(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb, shape: Shape): Status | Promise<NovaReply> {
+  #callDirect(
+    caller: NovaEc,
+    server: NovaEc,
+    portal: NovaPt,
+    selector: number,
+    request: Utcb,
+    shape: Shape,
+  ): Status | Promise<NovaReply> {
     const utcb = server.utcb;
     this.#transfer(caller.pd, request, shape, server, utcb);
     if (this.#trace) this.#traceMessage('call', caller, selector, server, utcb, 'call');
@@ -568,7 +724,8 @@ export class NovaKernel {
         return this.#takeReply(caller, early);
       }
       if (!caller.alive) return Status.COM_ABT;
-      if (!server.alive) return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed during the call', false, null);
+      if (!server.alive)
+        return this.#refuse(caller, Status.COM_ABT, server, 'its EC was destroyed during the call', false, null);
       const reply = shapeOf(utcb);
       if (reply === null) return this.#directFault(caller, server, MALFORMED_REPLY);
       this.#transfer(server.pd, utcb, reply, caller, request);
@@ -629,7 +786,8 @@ export class NovaKernel {
     server.current = null;
     caller.waitingOn = null;
     if (server.queue.length > 0) this.#scheduleDrain(server);
-    if (this.#trace) this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
+    if (this.#trace)
+      this.emit({ operation: 'fault', pd: server.pd.label, thread: server.label, detail: describe(fault) });
     if (caller.queue.length > 0 && caller.ready) this.#scheduleDrain(caller);
     if (early !== null) {
       caller.outgoing.delete(early);
@@ -638,7 +796,14 @@ export class NovaKernel {
     return this.#refuse(caller, Status.COM_ABT, server, describe(fault), true, null);
   }
 
-  #callQueued(caller: NovaEc, server: NovaEc, portal: NovaPt, selector: number, request: Utcb, shape: Shape): Promise<NovaReply> {
+  #callQueued(
+    caller: NovaEc,
+    server: NovaEc,
+    portal: NovaPt,
+    selector: number,
+    request: Utcb,
+    shape: Shape,
+  ): Promise<NovaReply> {
     const call = new PendingCall(caller, server, portal, caller.sc);
     // sized to what was sent: the untyped words and the typed items, which count against a UTCB's capacity
     const copy = caller.copies.take(shape.length + shape.count * TYPED_ITEM_BYTES, Utcb);
@@ -651,7 +816,16 @@ export class NovaKernel {
     call.request = copy;
     caller.outgoing.add(call);
     server.queue.push(call);
-    if (this.#trace) this.emit({ operation: 'queue', pd: caller.pd.label, thread: caller.label, selector, target: server.label, bytes: shape.length, detail: 'call (helping: the EC is busy)' });
+    if (this.#trace)
+      this.emit({
+        operation: 'queue',
+        pd: caller.pd.label,
+        thread: caller.label,
+        selector,
+        target: server.label,
+        bytes: shape.length,
+        detail: 'call (helping: the EC is busy)',
+      });
     if (server.ready) this.#scheduleDrain(server);
     return call.awaitable();
   }
@@ -711,7 +885,14 @@ export class NovaKernel {
     call.failure = failure;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
-    if (this.#trace && !failure.faulted) this.emit({ operation: 'abort', pd: caller.pd.label, thread: caller.label, target: call.server.label, detail: `${statusName(status)}: ${failure.reason}` });
+    if (this.#trace && !failure.faulted)
+      this.emit({
+        operation: 'abort',
+        pd: caller.pd.label,
+        thread: caller.label,
+        target: call.server.label,
+        detail: `${statusName(status)}: ${failure.reason}`,
+      });
     call.awaitable();
     call.resolve?.(call);
     if (caller.queue.length > 0 && caller.ready) this.#scheduleDrain(caller);
@@ -731,7 +912,12 @@ export class NovaKernel {
   #dispatchQueued(server: NovaEc, call: PendingCall): void {
     if (call.done) return;
     if (!call.pt.alive) {
-      this.#fail(call, Status.COM_ABT, { server: server.label, reason: 'the portal was destroyed before the call was served', faulted: false, cycle: null });
+      this.#fail(call, Status.COM_ABT, {
+        server: server.label,
+        reason: 'the portal was destroyed before the call was served',
+        faulted: false,
+        cycle: null,
+      });
       return;
     }
     if (!call.caller.alive) {
@@ -786,15 +972,32 @@ export class NovaKernel {
     const fromItems = itemsOf(from);
     const items = itemsOf(to);
     while (items.length < count) items.push(new TypedItem());
-    for (let i = 0; i < count; i++) this.mdb.transfer(fromPd, fromItems[i] as TypedItem, receiver.pd, xlt, del, items[i] as TypedItem);
+    for (let i = 0; i < count; i++)
+      this.mdb.transfer(fromPd, fromItems[i] as TypedItem, receiver.pd, xlt, del, items[i] as TypedItem);
     setItemCount(to, count);
   }
 
-  #traceMessage(operation: 'call' | 'reply', actor: NovaEc, selector: number, peer: NovaEc, message: Utcb, native: string): void {
+  #traceMessage(
+    operation: 'call' | 'reply',
+    actor: NovaEc,
+    selector: number,
+    peer: NovaEc,
+    message: Utcb,
+    native: string,
+  ): void {
     const caps: number[] = [];
     const items = itemsOf(message);
     for (let i = 0, count = itemCountOf(message); i < count; i++) caps.push((items[i] as TypedItem).crd.base);
-    this.emit({ operation, pd: actor.pd.label, thread: actor.label, selector, target: peer.label, bytes: lengthOf(message), caps, detail: native });
+    this.emit({
+      operation,
+      pd: actor.pd.label,
+      thread: actor.label,
+      selector,
+      target: peer.label,
+      bytes: lengthOf(message),
+      caps,
+      detail: native,
+    });
   }
 
   // ------------------------------------------------------------------ internals: semaphores
@@ -872,7 +1075,8 @@ export class NovaKernel {
   /** The object at `selector` of the caller's space if it has `type` and the `rights` bits; else null. */
   #object(caller: NovaEc, selector: number, type: KobjectType, rights: number): Kobject | null {
     const node = caller.pd.objects[selector];
-    if (node === undefined || node.object.type !== type || (node.rights & rights) !== rights || !node.object.alive) return null;
+    if (node === undefined || node.object.type !== type || (node.rights & rights) !== rights || !node.object.alive)
+      return null;
     return node.object;
   }
 
@@ -895,7 +1099,13 @@ export class NovaKernel {
       case KobjectType.PT: {
         const pt = object as NovaPt;
         for (const call of [...pt.ec.queue]) {
-          if (call.pt === pt) this.#fail(call, Status.COM_ABT, { server: pt.ec.label, reason: 'its portal was destroyed', faulted: false, cycle: null });
+          if (call.pt === pt)
+            this.#fail(call, Status.COM_ABT, {
+              server: pt.ec.label,
+              reason: 'its portal was destroyed',
+              faulted: false,
+              cycle: null,
+            });
         }
         break;
       }
@@ -941,10 +1151,17 @@ export class NovaKernel {
     } else if (ec.current !== null) {
       this.#fail(ec.current, Status.COM_ABT, { server: ec.label, reason, faulted: false, cycle: null });
     }
-    for (const call of ec.queue.splice(0)) this.#fail(call, Status.COM_ABT, { server: ec.label, reason, faulted: false, cycle: null });
+    for (const call of ec.queue.splice(0))
+      this.#fail(call, Status.COM_ABT, { server: ec.label, reason, faulted: false, cycle: null });
     for (const call of ec.outgoing) call.done = true;
     ec.outgoing.clear();
-    if (this.#trace) this.emit({ operation: 'destroy-thread', pd: ec.pd.label, thread: ec.label, detail: 'revoke (last mapping of the EC)' });
+    if (this.#trace)
+      this.emit({
+        operation: 'destroy-thread',
+        pd: ec.pd.label,
+        thread: ec.label,
+        detail: 'revoke (last mapping of the EC)',
+      });
   }
 }
 

@@ -98,7 +98,8 @@ export class NovaSeamKernel implements Kernel {
 
   /** {@inheritDoc @os/kernel#Kernel.destroyThread} */
   destroyThread(thread: KernelThread): void {
-    if (!(thread instanceof NovaKernelThread)) throw new ThreadStateError(`thread "${thread.label}" does not belong to this NOVA kernel`);
+    if (!(thread instanceof NovaKernelThread))
+      throw new ThreadStateError(`thread "${thread.label}" does not belong to this NOVA kernel`);
     thread.destroy();
   }
 
@@ -106,7 +107,10 @@ export class NovaSeamKernel implements Kernel {
   grantQuota(pd: PdId, amount: QuotaAmount): void {
     const record = this.#core.pd(pd);
     const { ram, caps } = checkAmount(amount, 'grant');
-    this.#core.check(this.native.pd_ctrl(this.#core.rootEc, ROOT_PD_SEL, PdOp.TRANSFER_QUOTA, record.sel, caps), 'pd_ctrl');
+    this.#core.check(
+      this.native.pd_ctrl(this.#core.rootEc, ROOT_PD_SEL, PdOp.TRANSFER_QUOTA, record.sel, caps),
+      'pd_ctrl',
+    );
     record.ramLimit += ram;
   }
 
@@ -116,7 +120,8 @@ export class NovaSeamKernel implements Kernel {
     const source = core.pd(from);
     const target = core.pd(to);
     const { ram, caps } = checkAmount(amount, 'transfer');
-    if (source.ramLimit - source.ramUsed < ram) throw new QuotaExceededError(source.label, 'ram', ram, source.ramLimit - source.ramUsed);
+    if (source.ramLimit - source.ramUsed < ram)
+      throw new QuotaExceededError(source.label, 'ram', ram, source.ramLimit - source.ramUsed);
     const status = this.native.pd_ctrl(core.rootEc, source.sel, PdOp.TRANSFER_QUOTA, target.sel, caps);
     if (status !== Status.SUCCESS) {
       const quota = core.quota(source);

@@ -48,8 +48,10 @@ const { itemCount: itemCountOf, setItemCount, items: itemsOf, del: delOf } = utc
 function sentCapCount(utcb: Utcb): number {
   const length = lengthOf(utcb);
   const capCount = capCountOf(utcb);
-  if (!(Number.isInteger(length) && length >= 0 && length <= utcb.capacity)) throw new MessageTooLargeError(length, utcb.capacity);
-  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  if (!(Number.isInteger(length) && length >= 0 && length <= utcb.capacity))
+    throw new MessageTooLargeError(length, utcb.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE))
+    throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
   return capCount;
 }
 
@@ -170,7 +172,8 @@ export class NovaKernelThread implements KernelThread {
     const capCount = sentCapCount(utcb);
     const target = this.#native.objectAt(this.#pd.native, object);
     // a dataspace is a portal into core, as Genode names dataspaces, but no RPC object of the seam
-    if (target !== null && target.type === KobjectType.PT && (target as NovaPt).ec === this.#core.coreEp) throw this.#kindError(object, 'call', 'rpc-object');
+    if (target !== null && target.type === KobjectType.PT && (target as NovaPt).ec === this.#core.coreEp)
+      throw this.#kindError(object, 'call', 'rpc-object');
     if (capCount > 0) this.#sendCaps(utcb, capCount, this.#peerOf(object));
     else setItemCount(utcb, 0);
     const result = this.#native.call(this.#ep, object);
@@ -185,7 +188,8 @@ export class NovaKernelThread implements KernelThread {
 
   serve(handler: EntrypointHandler): void {
     this.#checkAlive();
-    if (this.#handler !== null) throw new ThreadStateError(`thread "${this.#label}" already serves an entrypoint handler`);
+    if (this.#handler !== null)
+      throw new ThreadStateError(`thread "${this.#label}" already serves an entrypoint handler`);
     this.#handler = handler;
     this.#openServe();
   }
@@ -193,7 +197,10 @@ export class NovaKernelThread implements KernelThread {
   reply(): void {
     const utcb = this.#ep.utcb;
     this.#prepareReply(utcb);
-    if (this.#native.reply(this.#ep) !== Status.SUCCESS) throw new ThreadStateError(`thread "${this.#label}" has no caller to reply to (it serves no call, or replied already)`);
+    if (this.#native.reply(this.#ep) !== Status.SUCCESS)
+      throw new ThreadStateError(
+        `thread "${this.#label}" has no caller to reply to (it serves no call, or replied already)`,
+      );
   }
 
   // ------------------------------------------------------------------ objects
@@ -204,7 +211,15 @@ export class NovaKernelThread implements KernelThread {
     const pd = this.#pd;
     const own = pd.allocator.alloc();
     const rootSel = core.rootSel();
-    const status = this.#native.create_pt(core.rootEc, rootSel, pd.sel, this.#epRoot, 0, this.#entry, `${this.#label} object ${own}`);
+    const status = this.#native.create_pt(
+      core.rootEc,
+      rootSel,
+      pd.sel,
+      this.#epRoot,
+      0,
+      this.#entry,
+      `${this.#label} object ${own}`,
+    );
     if (status !== Status.SUCCESS) throw this.#createError(status, rootSel);
     this.#imprint(rootSel, own);
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
@@ -215,14 +230,22 @@ export class NovaKernelThread implements KernelThread {
 
   createSignalContext(imprint: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint))
+      throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     const signals = this.#ensureSignals();
     const core = this.#core;
     const pd = this.#pd;
     const own = pd.allocator.alloc();
     const rootSel = core.rootSel();
     const contextId = core.nextContextId();
-    const status = this.#native.create_sm(core.rootEc, rootSel, pd.sel, contextId, signals.receiverRoot, `${this.#label} signal ${imprint}`);
+    const status = this.#native.create_sm(
+      core.rootEc,
+      rootSel,
+      pd.sel,
+      contextId,
+      signals.receiverRoot,
+      `${this.#label} signal ${imprint}`,
+    );
     if (status !== Status.SUCCESS) throw this.#createError(status, rootSel);
     core.delegateFromRoot(rootSel, pd, pd.allocator, own);
     core.record({ ...this.#newRecord('signal-context', rootSel, own), imprint, contextId });
@@ -232,23 +255,35 @@ export class NovaKernelThread implements KernelThread {
 
   submitSignal(context: Selector, count = 1): void {
     this.#checkAlive();
-    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`signal count must be a positive integer, got ${count}`);
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new InvalidArgumentError(`signal count must be a positive integer, got ${count}`);
     const record = this.#core.recordAt(this.#pd, context);
-    if (record === null || record.kind !== 'signal-context') throw this.#kindError(context, 'sm_ctrl', 'signal-context');
+    if (record === null || record.kind !== 'signal-context')
+      throw this.#kindError(context, 'sm_ctrl', 'signal-context');
     // NOVA's semaphore counts one submit per up, as base-nova's Signal_transmitter submits in a loop
     for (let i = 0; i < count; i++) this.#native.sm_ctrl(this.#ep, context, SmOp.UP);
   }
 
   allocDataspace(size: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const pd = this.#pd;
     const charged = pageRound(size);
-    if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+    if (pd.ramUsed + charged > pd.ramLimit)
+      throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     const core = this.#core;
     const own = pd.allocator.alloc();
     const rootSel = core.rootSel();
-    const status = this.#native.create_pt(core.rootEc, rootSel, pd.sel, core.coreEpSel, 0, core.dataspaceEntry, `${this.#label} dataspace ${own}`);
+    const status = this.#native.create_pt(
+      core.rootEc,
+      rootSel,
+      pd.sel,
+      core.coreEpSel,
+      0,
+      core.dataspaceEntry,
+      `${this.#label} dataspace ${own}`,
+    );
     if (status !== Status.SUCCESS) throw this.#createError(status, rootSel);
     this.#imprint(rootSel, rootSel);
     const pages = charged / 4096;
@@ -257,7 +292,15 @@ export class NovaKernelThread implements KernelThread {
     pd.ramUsed += charged;
     core.record({ ...this.#newRecord('dataspace', rootSel, own), size, memPage, pages, attachedBy: new Set() });
     pd.allocator.reserve(own);
-    if (this.#native.tracing) this.#native.emit({ operation: 'create-dataspace', pd: pd.label, thread: this.#label, selector: own, bytes: size, detail: `alloc_mem ${pages} pages, create_pt dataspace` });
+    if (this.#native.tracing)
+      this.#native.emit({
+        operation: 'create-dataspace',
+        pd: pd.label,
+        thread: this.#label,
+        selector: own,
+        bytes: size,
+        detail: `alloc_mem ${pages} pages, create_pt dataspace`,
+      });
     return own;
   }
 
@@ -265,7 +308,15 @@ export class NovaKernelThread implements KernelThread {
     this.#checkAlive();
     const record = this.#record(dataspace, 'dataspace', 'attach');
     const bytes = this.#core.attach(this.#pd, record);
-    if (this.#native.tracing) this.#native.emit({ operation: 'attach', pd: this.#pd.label, thread: this.#label, selector: dataspace, bytes: record.size, detail: 'delegate mem' });
+    if (this.#native.tracing)
+      this.#native.emit({
+        operation: 'attach',
+        pd: this.#pd.label,
+        thread: this.#label,
+        selector: dataspace,
+        bytes: record.size,
+        detail: 'delegate mem',
+      });
     return bytes;
   }
 
@@ -285,7 +336,10 @@ export class NovaKernelThread implements KernelThread {
   timeout(durationUs: number, context: Selector): void {
     this.#checkAlive();
     this.#record(context, 'signal-context', 'timeout');
-    if (!Number.isSafeInteger(durationUs) || durationUs < 0) throw new InvalidArgumentError(`timeout: duration must be a non-negative integer of microseconds, got ${durationUs}`);
+    if (!Number.isSafeInteger(durationUs) || durationUs < 0)
+      throw new InvalidArgumentError(
+        `timeout: duration must be a non-negative integer of microseconds, got ${durationUs}`,
+      );
     const timer = this.#ensureTimer();
     const native = this.#native;
     // a pending timed down is cancelled by an up, as base-nova's timer cancels its waiter
@@ -294,7 +348,14 @@ export class NovaKernelThread implements KernelThread {
     timer.armed = true;
     timer.context = context;
     const deadline = Math.max(native.clock.now() + durationUs, 1);
-    if (native.tracing) native.emit({ operation: 'native', pd: this.#pd.label, thread: timer.ec.label, selector: context, detail: `sm_ctrl down deadline=${deadline}us (timeout ${durationUs}us)` });
+    if (native.tracing)
+      native.emit({
+        operation: 'native',
+        pd: this.#pd.label,
+        thread: timer.ec.label,
+        selector: context,
+        detail: `sm_ctrl down deadline=${deadline}us (timeout ${durationUs}us)`,
+      });
     const result = native.sm_ctrl(timer.ec, timer.smInPd, SmOp.DOWN, deadline);
     if (typeof result === 'number') {
       timer.armed = false;
@@ -319,7 +380,13 @@ export class NovaKernelThread implements KernelThread {
     const object = this.#native.objectAt(this.#pd.native, capability);
     if (object === null) throw new InvalidCapabilityError(capability, 'revoke', this.#pd.label);
     const record = this.#core.records.get(object);
-    if (record === undefined) throw new WrongObjectKindError(capability, 'dissolve', 'rpc-object, signal-context or dataspace', KOBJECT_TYPE_NAMES[object.type]);
+    if (record === undefined)
+      throw new WrongObjectKindError(
+        capability,
+        'dissolve',
+        'rpc-object, signal-context or dataspace',
+        KOBJECT_TYPE_NAMES[object.type],
+      );
     if (record.owner !== this.#pd) throw new NotOwnerError(capability, 'revoke', this.#pd.label);
     this.#core.dissolve(record);
   }
@@ -374,13 +441,16 @@ export class NovaKernelThread implements KernelThread {
       const selector = caps[i] as number;
       const valid = native.objectAt(this.#pd.native, selector) !== null;
       const crd = valid ? Crd.obj(selector, 0) : Crd.NULL;
-      if (!utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, crd, i)) throw new MessageTooLargeError(utcb.length + (i + 1) * 16, utcb.capacity);
-      if (valid && peer !== null && native.mdb.translate(this.#pd.native, crd, peer.native, WHOLE_SPACE).isNull) fresh++;
+      if (!utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, crd, i))
+        throw new MessageTooLargeError(utcb.length + (i + 1) * 16, utcb.capacity);
+      if (valid && peer !== null && native.mdb.translate(this.#pd.native, crd, peer.native, WHOLE_SPACE).isNull)
+        fresh++;
     }
     if (fresh > 0 && peer !== null) {
       this.#core.ensureRoom(peer, fresh);
       // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they would be lost
-      if (peer.allocator.findBlock(windowOrder(capCount)) === null) throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
+      if (peer.allocator.findBlock(windowOrder(capCount)) === null)
+        throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
     }
   }
 
@@ -405,7 +475,8 @@ export class NovaKernelThread implements KernelThread {
       const item = items[i] as TypedItem;
       const crd = item.crd;
       let selector = crd.isNull ? INVALID_SELECTOR : crd.base;
-      if (selector !== INVALID_SELECTOR && native.objectAt(this.#pd.native, selector) === null) selector = (moved?.get(selector) ?? INVALID_SELECTOR);
+      if (selector !== INVALID_SELECTOR && native.objectAt(this.#pd.native, selector) === null)
+        selector = moved?.get(selector) ?? INVALID_SELECTOR;
       else if (selector !== INVALID_SELECTOR && item.delegated) {
         // an object of this PD's own came back: it belongs under its own selector, which its server knows
         const home = this.#core.rehome(this.#pd, selector);
@@ -459,7 +530,12 @@ export class NovaKernelThread implements KernelThread {
       case Status.BAD_CAP: {
         const target = this.#native.objectAt(this.#pd.native, object);
         if (target === null) return new InvalidCapabilityError(object, 'call', this.#pd.label);
-        return new WrongObjectKindError(object, 'call', 'rpc-object', this.#core.records.get(target)?.kind ?? KOBJECT_TYPE_NAMES[target.type]);
+        return new WrongObjectKindError(
+          object,
+          'call',
+          'rpc-object',
+          this.#core.records.get(target)?.kind ?? KOBJECT_TYPE_NAMES[target.type],
+        );
       }
       case Status.COM_TIM:
         if (failure?.cycle) return new DeadlockError(failure.cycle);
@@ -484,7 +560,10 @@ export class NovaKernelThread implements KernelThread {
     core.check(native.create_sm(core.rootEc, receiverRoot, pd.sel, 0, 0, `${this.#label}.signals`), 'create_sm');
     const receiverInPd = core.delegateFromRoot(receiverRoot, pd, pd.infra);
     const proxyRoot = this.#rootSel();
-    core.check(native.create_pt(core.rootEc, proxyRoot, pd.sel, this.#epRoot, 0, this.#entry, `${this.#label}.signal-proxy`), 'create_pt');
+    core.check(
+      native.create_pt(core.rootEc, proxyRoot, pd.sel, this.#epRoot, 0, this.#entry, `${this.#label}.signal-proxy`),
+      'create_pt',
+    );
     const proxyInPd = pd.infra.alloc();
     this.#imprint(proxyRoot, proxyInPd);
     core.delegateFromRoot(proxyRoot, pd, pd.infra, proxyInPd);
@@ -573,7 +652,13 @@ export class NovaKernelThread implements KernelThread {
   #runSignal(handler: EntrypointHandler, signal: { record: ObjectRecord; count: number }): Promise<void> | undefined {
     const native = this.#native;
     if (native.tracing) {
-      native.emit({ operation: 'signal-deliver', pd: this.#pd.label, thread: this.#label, selector: signal.record.ownSel, detail: `sm_ctrl down: value=${signal.record.contextId} count=${signal.count}, via the signal-proxy portal` });
+      native.emit({
+        operation: 'signal-deliver',
+        pd: this.#pd.label,
+        thread: this.#label,
+        selector: signal.record.ownSel,
+        detail: `sm_ctrl down: value=${signal.record.contextId} count=${signal.count}, via the signal-proxy portal`,
+      });
     }
     let result: Promise<unknown> | undefined;
     try {
@@ -599,7 +684,8 @@ export class NovaKernelThread implements KernelThread {
   }
 
   #traceFault(fault: unknown): void {
-    if (this.#native.tracing) this.#native.emit({ operation: 'fault', pd: this.#pd.label, thread: this.#label, detail: describeFault(fault) });
+    if (this.#native.tracing)
+      this.#native.emit({ operation: 'fault', pd: this.#pd.label, thread: this.#label, detail: describeFault(fault) });
   }
 
   // ------------------------------------------------------------------ internals: timer
@@ -614,7 +700,13 @@ export class NovaKernelThread implements KernelThread {
     const smInPd = core.delegateFromRoot(smRoot, this.#pd, this.#pd.infra);
     const ecRoot = this.#createEc(`${this.#label}.timer`, true);
     this.#createSc(ecRoot);
-    this.#timer = { ec: native.objectAt(native.root, ecRoot) as NovaEc, smInPd, armed: false, generation: 0, context: 0 };
+    this.#timer = {
+      ec: native.objectAt(native.root, ecRoot) as NovaEc,
+      smInPd,
+      armed: false,
+      generation: 0,
+      context: 0,
+    };
     return this.#timer;
   }
 
@@ -634,7 +726,10 @@ export class NovaKernelThread implements KernelThread {
   #createEc(label: string, global: boolean): number {
     const sel = this.#rootSel();
     const utcb = this.#pd.nextUtcb++ * 4096;
-    this.#core.check(this.#native.create_ec(this.#core.rootEc, sel, this.#pd.sel, 0, utcb, 0, global, label), 'create_ec');
+    this.#core.check(
+      this.#native.create_ec(this.#core.rootEc, sel, this.#pd.sel, 0, utcb, 0, global, label),
+      'create_ec',
+    );
     return sel;
   }
 
@@ -652,7 +747,19 @@ export class NovaKernelThread implements KernelThread {
   #newRecord(kind: ObjectKind, rootSel: number, ownSel: number): ObjectRecord {
     const object = this.#native.objectAt(this.#native.root, rootSel);
     if (object === null) throw new Error(`core: no object at root selector ${rootSel}`);
-    return { kind, owner: this.#pd, rootSel, object, ownSel, size: 0, memPage: 0, pages: 0, imprint: 0, contextId: 0, attachedBy: null };
+    return {
+      kind,
+      owner: this.#pd,
+      rootSel,
+      object,
+      ownSel,
+      size: 0,
+      memPage: 0,
+      pages: 0,
+      imprint: 0,
+      contextId: 0,
+      attachedBy: null,
+    };
   }
 
   #createError(status: Status, rootSel: number): KernelError {
@@ -670,7 +777,12 @@ export class NovaKernelThread implements KernelThread {
   #kindError(selector: Selector, operation: string, expected: string): KernelError {
     const object = this.#native.objectAt(this.#pd.native, selector);
     if (object === null) return new InvalidCapabilityError(selector, operation, this.#pd.label);
-    return new WrongObjectKindError(selector, operation, expected, this.#core.records.get(object)?.kind ?? KOBJECT_TYPE_NAMES[object.type]);
+    return new WrongObjectKindError(
+      selector,
+      operation,
+      expected,
+      this.#core.records.get(object)?.kind ?? KOBJECT_TYPE_NAMES[object.type],
+    );
   }
 
   #checkAlive(): void {

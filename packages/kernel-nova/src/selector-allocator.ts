@@ -23,7 +23,12 @@ export class SelectorAllocator {
 
   /** Whether `selector` is free: in range, unmapped and not reserved. */
   isFree(selector: number): boolean {
-    return selector >= this.first && selector < this.first + this.size && this.pd.objects[selector] === undefined && !this.#reserved.has(selector);
+    return (
+      selector >= this.first &&
+      selector < this.first + this.size &&
+      this.pd.objects[selector] === undefined &&
+      !this.#reserved.has(selector)
+    );
   }
 
   /** A free selector (not reserved: map something there right away); throws `CapSpaceExhaustedError` if none. */
@@ -39,7 +44,8 @@ export class SelectorAllocator {
   /** Whether at least `count` selectors are free. */
   hasFree(count: number): boolean {
     let found = 0;
-    for (let selector = this.first; selector < this.first + this.size && found < count; selector++) if (this.isFree(selector)) found++;
+    for (let selector = this.first; selector < this.first + this.size && found < count; selector++)
+      if (this.isFree(selector)) found++;
     return found >= count;
   }
 

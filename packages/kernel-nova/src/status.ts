@@ -30,7 +30,18 @@ export const Status = {
 export type Status = (typeof Status)[keyof typeof Status];
 
 /** The names of {@link (Status:variable)}, indexed by value. */
-export const STATUS_NAMES = ['SUCCESS', 'COM_TIM', 'COM_ABT', 'BAD_HYP', 'BAD_CAP', 'BAD_PAR', 'BAD_FTR', 'BAD_CPU', 'BAD_DEV', 'QUO_OOM'] as const;
+export const STATUS_NAMES = [
+  'SUCCESS',
+  'COM_TIM',
+  'COM_ABT',
+  'BAD_HYP',
+  'BAD_CAP',
+  'BAD_PAR',
+  'BAD_FTR',
+  'BAD_CPU',
+  'BAD_DEV',
+  'QUO_OOM',
+] as const;
 
 /** The name of a status value, for messages and traces. */
 export function statusName(status: number): string {

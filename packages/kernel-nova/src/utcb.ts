@@ -41,7 +41,8 @@ export class TypedItem {
   }
 
   set kind(kind: XferKind) {
-    if (kind !== XferKind.TRANSLATE && kind !== XferKind.DELEGATE && kind !== XferKind.TRANSLATE_OR_DELEGATE) throw new RangeError(`typed item kind must be 0, 1 or 2, got ${String(kind)}`);
+    if (kind !== XferKind.TRANSLATE && kind !== XferKind.DELEGATE && kind !== XferKind.TRANSLATE_OR_DELEGATE)
+      throw new RangeError(`typed item kind must be 0, 1 or 2, got ${String(kind)}`);
     this.#kind = kind;
   }
 
@@ -60,7 +61,8 @@ export class TypedItem {
   }
 
   set hotspot(hotspot: number) {
-    if (!Number.isSafeInteger(hotspot) || hotspot < 0) throw new RangeError(`typed item hotspot must be a non-negative integer, got ${String(hotspot)}`);
+    if (!Number.isSafeInteger(hotspot) || hotspot < 0)
+      throw new RangeError(`typed item hotspot must be a non-negative integer, got ${String(hotspot)}`);
     this.#hotspot = hotspot;
   }
 
@@ -181,7 +183,8 @@ export class Utcb extends Message {
    */
   appendItem(kind: XferKind, crd: Crd, hotspot = 0): boolean {
     const count = this.#itemCount;
-    if (!Number.isInteger(count) || count < 0 || count > this.#items.length) throw new RangeError(`UTCB item count ${String(count)} is not an item count`);
+    if (!Number.isInteger(count) || count < 0 || count > this.#items.length)
+      throw new RangeError(`UTCB item count ${String(count)} is not an item count`);
     if (this.length + (count + 1) * TYPED_ITEM_BYTES > this.capacity) return false;
     let item = this.#items[count];
     if (item === undefined) {
@@ -199,7 +202,8 @@ export class Utcb extends Message {
   /** Typed item `index`, or throws a `RangeError` past {@link Utcb.itemCount}. */
   item(index: number): TypedItem {
     const item = this.#items[index];
-    if (item === undefined || !(index < this.#itemCount)) throw new RangeError(`UTCB holds ${String(this.#itemCount)} typed items, no item ${index}`);
+    if (item === undefined || !(index < this.#itemCount))
+      throw new RangeError(`UTCB holds ${String(this.#itemCount)} typed items, no item ${index}`);
     return item;
   }
 

@@ -60,7 +60,14 @@ export function makePt(m: Machine, pd: number, ec: number, entry: PortalEntry, i
 }
 
 /** Delegates the root PD's object range `crd` into PD `pd` (root selector) at window `window`. */
-export function give(m: Machine, crd: Crd, pd: number, window: Crd, kind: (typeof XferKind)[keyof typeof XferKind] = XferKind.DELEGATE, hotspot = 0): void {
+export function give(
+  m: Machine,
+  crd: Crd,
+  pd: number,
+  window: Crd,
+  kind: (typeof XferKind)[keyof typeof XferKind] = XferKind.DELEGATE,
+  hotspot = 0,
+): void {
   const utcb = m.root.utcb;
   utcb.clear();
   expect(utcb.appendItem(kind, crd, hotspot)).toBe(true);

@@ -1,4 +1,14 @@
-import { Crd, DISABLE_BLOCKING, KobjectType, type NovaPd, type NovaReply, type NovaSc, Rights, Status, XferKind } from '@os/kernel-nova';
+import {
+  Crd,
+  DISABLE_BLOCKING,
+  KobjectType,
+  type NovaPd,
+  type NovaReply,
+  type NovaSc,
+  Rights,
+  Status,
+  XferKind,
+} from '@os/kernel-nova';
 import { describe, expect, it } from 'vitest';
 import { boot, expectStatus, flush, gate, give, makeEc, makePd, makePt, readWord, writeWord } from './fixture.js';
 

@@ -46,7 +46,10 @@ describe('delegation with windows and orders', () => {
     expect(target.lookup(0xa0)?.object).toBe(m.kernel.objectAt(m.kernel.root, base));
     const result = m.kernel.mdb.delegate(m.kernel.root, Crd.obj(base, 0), target, Crd.mem(0xb0, 0), 0);
     expect(result.isNull).toBe(true);
-    expect(m.kernel.mdb.delegate(m.kernel.root, Crd.obj(base, 0, Rights.SM_UP), target, Crd.obj(0xb0, 0, Rights.SM_DOWN), 0).isNull).toBe(true);
+    expect(
+      m.kernel.mdb.delegate(m.kernel.root, Crd.obj(base, 0, Rights.SM_UP), target, Crd.obj(0xb0, 0, Rights.SM_DOWN), 0)
+        .isNull,
+    ).toBe(true);
     expect(target.lookup(0xb0)).toBeUndefined();
   });
 
@@ -123,7 +126,9 @@ describe('revoke through the mapping database', () => {
     root.utcb.clear();
     expect(kernel.mappingAt(holder, 0x1000 + depth - 1)?.parent).toBe(kernel.mappingAt(holder, 0x1000 + depth - 2));
     expectStatus(kernel.revoke(root, Crd.obj(0x101, 0), false), 'SUCCESS');
-    const survivors = Array.from({ length: depth }, (_, i) => kernel.mappingAt(holder, 0x1000 + i)).filter((mapping) => mapping !== null);
+    const survivors = Array.from({ length: depth }, (_, i) => kernel.mappingAt(holder, 0x1000 + i)).filter(
+      (mapping) => mapping !== null,
+    );
     expect(survivors).toEqual([]);
     expect(kernel.lookup(root, Crd.obj(0x101, 0)).isNull).toBe(false);
   });

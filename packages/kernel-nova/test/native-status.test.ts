@@ -47,7 +47,10 @@ describe('every NOVA status code, reached', () => {
     const local = makeEc(m, pd, 'local', false);
     note(m.kernel.create_sc(m.root, m.sel(), pd, local.sel), 'BAD_CAP');
     const global = makeEc(m, pd, 'global', true);
-    note(m.kernel.create_pt(m.root, m.sel(), pd, global.sel, 0, () => undefined), 'BAD_CAP');
+    note(
+      m.kernel.create_pt(m.root, m.sel(), pd, global.sel, 0, () => undefined),
+      'BAD_CAP',
+    );
     note(m.kernel.create_sc(m.root, m.sel(), pd, global.sel, { priority: 0, quantum: 1 }), 'BAD_PAR');
     note(m.kernel.create_sm(m.root, local.sel, pd, 0), 'BAD_CAP');
     note(m.kernel.ec_ctrl(global.ec, EcOp.DONATE_SC, 0x40), 'BAD_CAP');
@@ -57,11 +60,17 @@ describe('every NOVA status code, reached', () => {
     const m = boot();
     const pd = makePd(m, 'pd', 1);
     const ec = makeEc(m, pd, 'ep', false);
-    note(m.kernel.create_pt(m.root, m.sel(), pd, ec.sel, 0, () => undefined), 'QUO_OOM');
+    note(
+      m.kernel.create_pt(m.root, m.sel(), pd, ec.sel, 0, () => undefined),
+      'QUO_OOM',
+    );
     note(m.kernel.create_sm(m.root, m.sel(), pd, 0), 'QUO_OOM');
     note(m.kernel.pd_ctrl(m.root, pd, PdOp.TRANSFER_QUOTA, ROOT_PD_SEL, 1), 'BAD_PAR');
     note(m.kernel.pd_ctrl(m.root, ROOT_PD_SEL, PdOp.TRANSFER_QUOTA, pd, 1), 'SUCCESS');
-    note(m.kernel.create_pt(m.root, m.sel(), pd, ec.sel, 0, () => undefined), 'SUCCESS');
+    note(
+      m.kernel.create_pt(m.root, m.sel(), pd, ec.sel, 0, () => undefined),
+      'SUCCESS',
+    );
     expect(m.kernel.pd_ctrl_debug(m.root, pd)).toEqual({ status: Status.SUCCESS, limit: 2, usage: 2 });
   });
 
@@ -166,7 +175,21 @@ describe('the seam on NOVA', () => {
     await kernel.settle();
     ep.dissolve(object);
     const natives = new Set(events.map((event) => event.detail?.split(' ')[0]));
-    for (const name of ['create_pd', 'create_ec', 'create_sc', 'pd_ctrl', 'create_pt', 'pt_ctrl', 'create_sm', 'delegate', 'call', 'reply', 'sm_ctrl', 'revoke', 'ec_ctrl']) {
+    for (const name of [
+      'create_pd',
+      'create_ec',
+      'create_sc',
+      'pd_ctrl',
+      'create_pt',
+      'pt_ctrl',
+      'create_sm',
+      'delegate',
+      'call',
+      'reply',
+      'sm_ctrl',
+      'revoke',
+      'ec_ctrl',
+    ]) {
       expect(natives, name).toContain(name);
     }
     const call = events.find((event) => event.operation === 'call' && event.thread === 'client.ep');
@@ -179,7 +202,9 @@ describe('the seam on NOVA', () => {
     kernel.grantQuota(pd, { caps: 2 });
     const thread = kernel.createThread(pd, 'server.ep');
     const object = thread.createRpcObject();
-    const nodes = kernel.native.root.objects.filter((node) => node?.object.type === KobjectType.PT && node.object.label.endsWith(`object ${object}`));
+    const nodes = kernel.native.root.objects.filter(
+      (node) => node?.object.type === KobjectType.PT && node.object.label.endsWith(`object ${object}`),
+    );
     expect(nodes).toHaveLength(1);
     const portal = nodes[0]!.object as NovaPt;
     expect(portal.id).toBe(object);

@@ -24,7 +24,17 @@ export {
   seL4_CNode_CapData_new,
 } from './native/message-info.js';
 export { Cap, CapType, CAP_TYPE_NAMES, NULL_CAP } from './native/cap.js';
-export { KernelObject, Untyped, Endpoint, EndpointState, Notification, NotificationState, Frame, CNode, Cte } from './native/objects.js';
+export {
+  KernelObject,
+  Untyped,
+  Endpoint,
+  EndpointState,
+  Notification,
+  NotificationState,
+  Frame,
+  CNode,
+  Cte,
+} from './native/objects.js';
 export { IpcBuffer } from './native/ipc-buffer.js';
 export { Tcb, type RestartableCall } from './native/tcb.js';
 export { LookupFault, type ResolvedSlot, resolveAddressBits, lookupSlot } from './native/cspace.js';

@@ -14,7 +14,9 @@ export function bootEnv() {
   const freeSlot = (): number => next++;
   const alloc = (type: number, sizeBits = 0, untyped = info.untyped): number => {
     const slot = freeSlot();
-    expect(kernel.seL4_Untyped_Retype(root, untyped, type, sizeBits, CNODE, 0, 0, slot, 1)).toBe(Sel4Error.seL4_NoError);
+    expect(kernel.seL4_Untyped_Retype(root, untyped, type, sizeBits, CNODE, 0, 0, slot, 1)).toBe(
+      Sel4Error.seL4_NoError,
+    );
     return slot;
   };
   /** A helper thread in the root CSpace, running. */

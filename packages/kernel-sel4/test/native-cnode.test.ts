@@ -9,14 +9,22 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
     const { kernel, root, alloc, freeSlot, isEmpty } = bootEnv();
     const src = alloc(ObjectType.seL4_TCBObject);
     const dest = freeSlot();
-    expect(kernel.seL4_CNode_Copy(root, CNODE, dest, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights)).toBe(seL4_NoError);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, dest, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_NoError,
+    );
     expect(kernel.capAt(root, dest).object).toBe(kernel.capAt(root, src).object);
     const occupied = alloc(ObjectType.seL4_TCBObject);
-    expect(kernel.seL4_CNode_Copy(root, CNODE, occupied, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights)).toBe(seL4_DeleteFirst);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, occupied, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_DeleteFirst,
+    );
     const free = freeSlot();
-    expect(kernel.seL4_CNode_Copy(root, CNODE, occupied, DEPTH, CNODE, free, DEPTH, Rights.seL4_AllRights)).toBe(seL4_DeleteFirst);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, occupied, DEPTH, CNODE, free, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_DeleteFirst,
+    );
     const dest2 = freeSlot();
-    expect(kernel.seL4_CNode_Copy(root, CNODE, dest2, DEPTH, CNODE, free, DEPTH, Rights.seL4_AllRights)).toBe(seL4_FailedLookup);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, dest2, DEPTH, CNODE, free, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_FailedLookup,
+    );
     expect(root.ipcBuffer.getMR(0)).toBe(1); // the source failed
     expect(root.ipcBuffer.getMR(1)).toBe(LookupFailure.seL4_MissingCapability);
     expect(isEmpty(dest2)).toBe(true);
@@ -36,18 +44,30 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
     const { kernel, root, alloc, freeSlot } = bootEnv();
     const src = alloc(ObjectType.seL4_TCBObject);
     const dest = freeSlot();
-    expect(kernel.seL4_CNode_Mint(root, CNODE, dest, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights, 0)).toBe(seL4_NoError);
+    expect(kernel.seL4_CNode_Mint(root, CNODE, dest, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights, 0)).toBe(
+      seL4_NoError,
+    );
     expect(kernel.capAt(root, dest).object).toBe(kernel.capAt(root, src).object);
     const occupied = alloc(ObjectType.seL4_TCBObject);
-    expect(kernel.seL4_CNode_Mint(root, CNODE, occupied, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights, 0)).toBe(seL4_DeleteFirst);
-    expect(kernel.seL4_CNode_Mint(root, CNODE, freeSlot(), DEPTH, CNODE, freeSlot(), DEPTH, Rights.seL4_AllRights, 0)).toBe(seL4_FailedLookup);
+    expect(kernel.seL4_CNode_Mint(root, CNODE, occupied, DEPTH, CNODE, src, DEPTH, Rights.seL4_AllRights, 0)).toBe(
+      seL4_DeleteFirst,
+    );
+    expect(
+      kernel.seL4_CNode_Mint(root, CNODE, freeSlot(), DEPTH, CNODE, freeSlot(), DEPTH, Rights.seL4_AllRights, 0),
+    ).toBe(seL4_FailedLookup);
     const ep = alloc(ObjectType.seL4_EndpointObject);
     const badged = freeSlot();
-    expect(kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 42)).toBe(seL4_NoError);
+    expect(kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 42)).toBe(
+      seL4_NoError,
+    );
     expect(kernel.capAt(root, badged).badge).toBe(42);
-    expect(kernel.seL4_CNode_Mint(root, CNODE, freeSlot(), DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights, 43)).toBe(seL4_IllegalOperation);
+    expect(
+      kernel.seL4_CNode_Mint(root, CNODE, freeSlot(), DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights, 43),
+    ).toBe(seL4_IllegalOperation);
     const copy = freeSlot();
-    expect(kernel.seL4_CNode_Copy(root, CNODE, copy, DEPTH, CNODE, badged, DEPTH, Rights.seL4_CanWrite)).toBe(seL4_NoError);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, copy, DEPTH, CNODE, badged, DEPTH, Rights.seL4_CanWrite)).toBe(
+      seL4_NoError,
+    );
     expect(kernel.capAt(root, copy).badge).toBe(42);
     expect(kernel.capAt(root, copy).rights).toBe(Rights.seL4_CanWrite);
   });
@@ -85,7 +105,9 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
     expect(kernel.seL4_CNode_Mutate(root, CNODE, freeSlot(), DEPTH, CNODE, ep, DEPTH, 5)).toBe(seL4_IllegalOperation);
     const cnode = alloc(ObjectType.seL4_CapTableObject, 4);
     const guarded = freeSlot();
-    expect(kernel.seL4_CNode_Mutate(root, CNODE, guarded, DEPTH, CNODE, cnode, DEPTH, seL4_CNode_CapData_new(5, 3))).toBe(seL4_NoError);
+    expect(
+      kernel.seL4_CNode_Mutate(root, CNODE, guarded, DEPTH, CNODE, cnode, DEPTH, seL4_CNode_CapData_new(5, 3)),
+    ).toBe(seL4_NoError);
     expect([kernel.capAt(root, guarded).guard, kernel.capAt(root, guarded).guardSize]).toEqual([5, 3]);
   });
 
@@ -139,7 +161,8 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
 
   it('CNODEOP0008: CNode_Rotate moves pivot to dest and source to pivot, swaps when source is dest, and checks its slots', () => {
     const { kernel, root, alloc, freeSlot, isEmpty } = bootEnv();
-    const rotate = (src: number, pivot: number, dest: number) => kernel.seL4_CNode_Rotate(root, CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, src, DEPTH);
+    const rotate = (src: number, pivot: number, dest: number) =>
+      kernel.seL4_CNode_Rotate(root, CNODE, dest, DEPTH, 0, CNODE, pivot, DEPTH, 0, CNODE, src, DEPTH);
     let src = alloc(ObjectType.seL4_TCBObject);
     let pivot = alloc(ObjectType.seL4_TCBObject);
     let dest = freeSlot();
@@ -148,7 +171,11 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
     expect(isEmpty(src)).toBe(true);
     expect(kernel.capAt(root, pivot).object).toBe(srcObject);
     expect(kernel.capAt(root, dest).object).toBe(pivotObject);
-    [src, pivot, dest] = [alloc(ObjectType.seL4_TCBObject), alloc(ObjectType.seL4_TCBObject), alloc(ObjectType.seL4_TCBObject)];
+    [src, pivot, dest] = [
+      alloc(ObjectType.seL4_TCBObject),
+      alloc(ObjectType.seL4_TCBObject),
+      alloc(ObjectType.seL4_TCBObject),
+    ];
     expect(rotate(src, pivot, dest)).toBe(seL4_DeleteFirst);
     expect([isEmpty(src), isEmpty(pivot), isEmpty(dest)]).toEqual([false, false, false]);
     [src, pivot] = [alloc(ObjectType.seL4_TCBObject), alloc(ObjectType.seL4_TCBObject)];
@@ -169,7 +196,9 @@ describe('CNode invocations (after sel4test cnodeops.c)', () => {
     const tcb = alloc(ObjectType.seL4_TCBObject);
     const buffer = root.ipcBuffer;
     // the source root is no CNode
-    expect(kernel.seL4_CNode_Copy(root, CNODE, freeSlot(), DEPTH, tcb, 0, DEPTH, Rights.seL4_AllRights)).toBe(seL4_FailedLookup);
+    expect(kernel.seL4_CNode_Copy(root, CNODE, freeSlot(), DEPTH, tcb, 0, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_FailedLookup,
+    );
     expect([buffer.getMR(0), buffer.getMR(1)]).toEqual([1, LookupFailure.seL4_InvalidRoot]);
     // 12 bits do not reach the root CNode's slots (its guard alone is 52 bits): guard mismatch
     expect(kernel.seL4_CNode_Delete(root, CNODE, 5, 12)).toBe(seL4_FailedLookup);
@@ -200,23 +229,38 @@ describe('CSpace addressing (after sel4test cspace.c)', () => {
     let slot = 0;
     let epPosition = 0;
     for (let i = 1; i < levels; i++) {
-      expect(kernel.seL4_CNode_Copy(root, cnodes[i - 1]!, slot, 1, CNODE, cnodes[i]!, DEPTH, Rights.seL4_AllRights)).toBe(seL4_NoError);
+      expect(
+        kernel.seL4_CNode_Copy(root, cnodes[i - 1]!, slot, 1, CNODE, cnodes[i]!, DEPTH, Rights.seL4_AllRights),
+      ).toBe(seL4_NoError);
       epPosition += slot * 2 ** (levels - i);
       slot ^= 1;
     }
-    expect(kernel.seL4_CNode_Copy(root, cnodes[levels - 1]!, slot, 1, CNODE, ep, DEPTH, Rights.seL4_AllRights)).toBe(seL4_NoError);
+    expect(kernel.seL4_CNode_Copy(root, cnodes[levels - 1]!, slot, 1, CNODE, ep, DEPTH, Rights.seL4_AllRights)).toBe(
+      seL4_NoError,
+    );
     epPosition += slot;
     const worker = helper('cspace0001');
     const guardedTop = alloc(ObjectType.seL4_CapTableObject, 1);
     kernel.seL4_CNode_Delete(root, CNODE, guardedTop, DEPTH);
-    kernel.seL4_CNode_Mint(root, CNODE, guardedTop, DEPTH, CNODE, cnodes[0]!, DEPTH, Rights.seL4_AllRights, seL4_CNode_CapData_new(0, 11));
+    kernel.seL4_CNode_Mint(
+      root,
+      CNODE,
+      guardedTop,
+      DEPTH,
+      CNODE,
+      cnodes[0]!,
+      DEPTH,
+      Rights.seL4_AllRights,
+      seL4_CNode_CapData_new(0, 11),
+    );
     expect(kernel.seL4_TCB_SetSpace(root, worker.cptr, 0, guardedTop, 0)).toBe(seL4_NoError);
     for (let i = 0; i < 64; i++) {
       const info = kernel.seL4_Call(worker.tcb, i, 0) as number;
       expect(Math.floor(info / 4096)).toBe(Sel4Error.seL4_InvalidCapability);
     }
     for (let bitIndex = 0; bitIndex < 53; bitIndex++) {
-      const flipped = Math.floor(epPosition / 2 ** bitIndex) % 2 === 1 ? epPosition - 2 ** bitIndex : epPosition + 2 ** bitIndex;
+      const flipped =
+        Math.floor(epPosition / 2 ** bitIndex) % 2 === 1 ? epPosition - 2 ** bitIndex : epPosition + 2 ** bitIndex;
       const info = kernel.seL4_Call(worker.tcb, flipped, 0) as number;
       expect(Math.floor(info / 4096)).toBe(Sel4Error.seL4_InvalidCapability);
     }

@@ -36,7 +36,8 @@ describe('IPC (after sel4test ipc.c)', () => {
       await kernel.seL4_Send(a.tcb, ep, tag(length));
     }
     await receiving;
-    for (let length = 0; length <= 123; length++) expect(seen[length]).toEqual(range(1000 * length, Math.min(length, 120)));
+    for (let length = 0; length <= 123; length++)
+      expect(seen[length]).toEqual(range(1000 * length, Math.min(length, 120)));
   });
 
   it('IPC0002: seL4_Call + seL4_ReplyRecv: the server answers each call from its loop', async () => {
@@ -189,7 +190,11 @@ describe('IPC rights (after sel4test ipc_rights.c)', () => {
     const { kernel, root, alloc, freeSlot, helper, isEmpty } = bootEnv();
     const ep = alloc(EP);
     const server = helper('server');
-    for (const rights of [Rights.seL4_CanWrite, Rights.seL4_CanWrite | Rights.seL4_CanGrant, Rights.seL4_CanWrite | Rights.seL4_CanGrantReply]) {
+    for (const rights of [
+      Rights.seL4_CanWrite,
+      Rights.seL4_CanWrite | Rights.seL4_CanGrant,
+      Rights.seL4_CanWrite | Rights.seL4_CanGrantReply,
+    ]) {
       const client = helper(`client-${rights}`);
       const minted = freeSlot();
       kernel.seL4_CNode_Copy(root, CNODE, minted, DEPTH, CNODE, ep, DEPTH, rights);
@@ -265,12 +270,14 @@ describe('cancelling badged sends (after sel4test endpoints.c)', () => {
       expect(kernel.seL4_CNode_Revoke(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
       expect(kernel.seL4_CNode_CancelBadgedSends(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
       await new Promise((resolve) => setImmediate(resolve));
-      expect(outcomes.map((outcome) => outcome === Sel4Error.seL4_InvalidCapability)).toEqual(clients.map((_, j) => j <= i));
+      expect(outcomes.map((outcome) => outcome === Sel4Error.seL4_InvalidCapability)).toEqual(
+        clients.map((_, j) => j <= i),
+      );
     }
     await Promise.all(calls);
   });
 
-  it('CANCEL_BADGED_SENDS_0002: after revoke and cancel, a badge\'s derived caps are gone while other badges keep working', async () => {
+  it("CANCEL_BADGED_SENDS_0002: after revoke and cancel, a badge's derived caps are gone while other badges keep working", async () => {
     const { kernel, root, alloc, freeSlot, helper } = bootEnv();
     const ep = alloc(EP);
     const server = helper('bouncer');
@@ -285,7 +292,9 @@ describe('cancelling badged sends (after sel4test endpoints.c)', () => {
       kernel.seL4_CNode_Copy(root, CNODE, derived, DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights);
       return { badged, derived, thread: helper(`helper${i}`) };
     });
-    const works = async (h: (typeof helpers)[number]) => seL4_MessageInfo_get_label(await kernel.seL4_Call(h.thread.tcb, h.derived, tag(0))) !== Sel4Error.seL4_InvalidCapability;
+    const works = async (h: (typeof helpers)[number]) =>
+      seL4_MessageInfo_get_label(await kernel.seL4_Call(h.thread.tcb, h.derived, tag(0))) !==
+      Sel4Error.seL4_InvalidCapability;
     for (const h of helpers) expect(await works(h)).toBe(true);
     for (let i = 0; i < helpers.length; i++) {
       kernel.seL4_CNode_Revoke(root, CNODE, helpers[i]!.badged, DEPTH);

@@ -11,10 +11,17 @@ function badgedEnv() {
   const { kernel, root, alloc, freeSlot } = env;
   const badge = (object: number, value: number) => {
     const slot = freeSlot();
-    expect(kernel.seL4_CNode_Mint(root, CNODE, slot, DEPTH, CNODE, object, DEPTH, Rights.seL4_AllRights, value)).toBe(Sel4Error.seL4_NoError);
+    expect(kernel.seL4_CNode_Mint(root, CNODE, slot, DEPTH, CNODE, object, DEPTH, Rights.seL4_AllRights, value)).toBe(
+      Sel4Error.seL4_NoError,
+    );
     return slot;
   };
-  return { ...env, badge, notification: alloc(ObjectType.seL4_NotificationObject), endpoint: alloc(ObjectType.seL4_EndpointObject) };
+  return {
+    ...env,
+    badge,
+    notification: alloc(ObjectType.seL4_NotificationObject),
+    endpoint: alloc(ObjectType.seL4_EndpointObject),
+  };
 }
 
 describe('notifications', () => {
@@ -98,7 +105,9 @@ describe('bound notifications (after sel4test binding.c)', () => {
     expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, busy)).toBe(Sel4Error.seL4_IllegalOperation);
     expect(kernel.seL4_TCB_UnbindNotification(root, bound.cptr)).toBe(Sel4Error.seL4_IllegalOperation);
     expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, notification)).toBe(Sel4Error.seL4_NoError);
-    expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, alloc(ObjectType.seL4_NotificationObject))).toBe(Sel4Error.seL4_IllegalOperation);
+    expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, alloc(ObjectType.seL4_NotificationObject))).toBe(
+      Sel4Error.seL4_IllegalOperation,
+    );
     expect(kernel.seL4_TCB_BindNotification(root, 1, notification)).toBe(Sel4Error.seL4_IllegalOperation);
     const third = helper('third');
     expect(() => kernel.seL4_Wait(third.tcb, notification)).toThrow(Sel4CapFault);

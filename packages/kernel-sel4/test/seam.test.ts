@@ -31,18 +31,27 @@ describe('the seam adapter on seL4', () => {
     const { clientThread, object, events } = setup();
     clientThread.utcb.length = 3;
     clientThread.call(object);
-    expect(events.filter((event) => event.operation === 'call' || event.operation === 'reply').map((event) => event.detail)).toEqual(['seL4_Call', 'seL4_ReplyRecv']);
+    expect(
+      events.filter((event) => event.operation === 'call' || event.operation === 'reply').map((event) => event.detail),
+    ).toEqual(['seL4_Call', 'seL4_ReplyRecv']);
   });
 
   it('carries four caps: the first new one through the kernel receive slot, the rest by core CNode_Copy, all named by key', () => {
     const { kernel, server, client, clientThread, object, events, received } = setup();
-    const caps = [clientThread.createRpcObject(), clientThread.createSignalContext(1), clientThread.allocDataspace(10), object];
+    const caps = [
+      clientThread.createRpcObject(),
+      clientThread.createSignalContext(1),
+      clientThread.allocDataspace(10),
+      object,
+    ];
     clientThread.utcb.length = 0;
     clientThread.utcb.setCaps(caps);
     clientThread.call(object);
     const [first, second, third, own] = received[0] ?? [];
-    const objectOf = (pd: number, selector: number | undefined) => kernel.capSpace(pd).find((entry) => entry.selector === selector)?.object;
-    for (const [i, selector] of [first, second, third].entries()) expect(objectOf(server, selector)).toBe(objectOf(client, caps[i]));
+    const objectOf = (pd: number, selector: number | undefined) =>
+      kernel.capSpace(pd).find((entry) => entry.selector === selector)?.object;
+    for (const [i, selector] of [first, second, third].entries())
+      expect(objectOf(server, selector)).toBe(objectOf(client, caps[i]));
     expect(objectOf(server, own)).toBe(objectOf(client, object));
     const details = events.map((event) => event.detail ?? '');
     expect(details.filter((detail) => detail.startsWith('CNode_Move (receive slot'))).toHaveLength(1);

@@ -20,7 +20,9 @@ const errorPrototype = Error.prototype;
 export function entryOutcome(result: unknown): Promise<unknown> | undefined {
   if (result === undefined) return undefined;
   if ((typeof result !== 'object' && typeof result !== 'function') || result === null) {
-    throw new TypeError(`the handler returned ${typeof result === 'string' ? 'a string' : String(result)}, neither nothing nor a promise`);
+    throw new TypeError(
+      `the handler returned ${typeof result === 'string' ? 'a string' : String(result)}, neither nothing nor a promise`,
+    );
   }
   // a proxy's traps may run here; a genuine promise is an ordinary object, so what is checked stays true
   if (getPrototypeOf(result) !== promisePrototype || hasOwn(result, 'constructor')) {
@@ -34,7 +36,11 @@ export function entryOutcome(result: unknown): Promise<unknown> | undefined {
  * this module loaded, never through the promise's own `then`; call it right after, with no component
  * code in between. Throws a `TypeError` (running nothing) if `promise` is no promise at all (a proxy).
  */
-export function followEntry(promise: Promise<unknown>, onFulfilled: () => void, onRejected: (fault: unknown) => void): void {
+export function followEntry(
+  promise: Promise<unknown>,
+  onFulfilled: () => void,
+  onRejected: (fault: unknown) => void,
+): void {
   apply(promiseThen, promise, [onFulfilled, onRejected]);
 }
 
@@ -57,7 +63,11 @@ export function describeFault(fault: unknown): string {
 
 /** Whether `value` has `Error.prototype` on its prototype chain (walked without `instanceof`). */
 function isError(value: object): boolean {
-  for (let proto = getPrototypeOf(value), depth = 0; proto !== null && depth < 64; proto = getPrototypeOf(proto), depth++) {
+  for (
+    let proto = getPrototypeOf(value), depth = 0;
+    proto !== null && depth < 64;
+    proto = getPrototypeOf(proto), depth++
+  ) {
     if (proto === errorPrototype) return true;
   }
   return false;

@@ -20,7 +20,8 @@ const codes = new Map<string, string>();
 export function errorCode(name: string): string {
   let code = codes.get(name);
   if (code === undefined) {
-    const base = name.length > ERROR_SUFFIX.length && name.endsWith(ERROR_SUFFIX) ? name.slice(0, -ERROR_SUFFIX.length) : name;
+    const base =
+      name.length > ERROR_SUFFIX.length && name.endsWith(ERROR_SUFFIX) ? name.slice(0, -ERROR_SUFFIX.length) : name;
     const words = base
       .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
       .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')

@@ -28,7 +28,9 @@ export class InvalidCapabilityError extends KernelError {
     /** Label of the PD whose capability space was searched. */
     readonly pd: string,
   ) {
-    super(`${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or its object was dissolved)`);
+    super(
+      `${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or its object was dissolved)`,
+    );
   }
 }
 
@@ -132,7 +134,9 @@ export class QuotaExceededError extends KernelError {
     /** Amount of that quota the PD had left. */
     readonly available: number,
   ) {
-    super(`PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; upgrade its quota`);
+    super(
+      `PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; upgrade its quota`,
+    );
   }
 }
 
@@ -176,5 +180,4 @@ export class DestroyedError extends KernelError {
 }
 
 /** A thread was asked to do something its state forbids (reply without a caller, serve twice). */
-export class ThreadStateError extends KernelError {
-}
+export class ThreadStateError extends KernelError {}

@@ -1,4 +1,12 @@
-export { Message, MessageSlab, type MessageClass, MAX_CAPS_PER_MESSAGE, INVALID_SELECTOR, messageAccess, type MessageAccess } from './message.js';
+export {
+  Message,
+  MessageSlab,
+  type MessageClass,
+  MAX_CAPS_PER_MESSAGE,
+  INVALID_SELECTOR,
+  messageAccess,
+  type MessageAccess,
+} from './message.js';
 export { entryOutcome, followEntry, describeFault } from './entry-result.js';
 export {
   KernelError,
@@ -34,7 +42,12 @@ export type {
 export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
 export { releaseMemory } from './memory.js';
 export { PAGE_SIZE, pageRound } from './pages.js';
-export { defineConformanceSuite, conformanceCases, type ConformanceCase, type TestRegistrar } from './conformance/suite.js';
+export {
+  defineConformanceSuite,
+  conformanceCases,
+  type ConformanceCase,
+  type TestRegistrar,
+} from './conformance/suite.js';
 export { ConformanceFailure } from './conformance/assert.js';
 export type { Clock, ClockTimer } from './clock.js';
 export { VirtualClock, seededRandom } from './virtual-clock.js';

@@ -111,7 +111,8 @@ export class VirtualClock implements Clock {
         const right = left + 1;
         let smallest = at;
         if (left < heap.length && earlier(heap[left] as VirtualTimer, heap[smallest] as VirtualTimer)) smallest = left;
-        if (right < heap.length && earlier(heap[right] as VirtualTimer, heap[smallest] as VirtualTimer)) smallest = right;
+        if (right < heap.length && earlier(heap[right] as VirtualTimer, heap[smallest] as VirtualTimer))
+          smallest = right;
         if (smallest === at) break;
         [heap[at], heap[smallest]] = [heap[smallest] as VirtualTimer, heap[at] as VirtualTimer];
         at = smallest;

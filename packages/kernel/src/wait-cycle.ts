@@ -11,7 +11,11 @@ export interface WaitingThread {
  * wait-for graph from `server` (`waitsOn` names whom a blocked thread waits for) and returns the cycle
  * as labels, `caller` first and last, or `null`. Every backend reports `DeadlockError` with it.
  */
-export function findWaitCycle<T extends WaitingThread>(caller: T, server: T, waitsOn: (thread: T) => Iterable<T>): string[] | null {
+export function findWaitCycle<T extends WaitingThread>(
+  caller: T,
+  server: T,
+  waitsOn: (thread: T) => Iterable<T>,
+): string[] | null {
   const parent = new Map<T, T>([[server, caller]]);
   const stack: T[] = [server];
   while (stack.length > 0) {
@@ -20,7 +24,8 @@ export function findWaitCycle<T extends WaitingThread>(caller: T, server: T, wai
     for (const target of waitsOn(thread)) {
       if (target === caller) {
         const path = [caller.label];
-        for (let at: T | undefined = thread; at !== undefined && at !== caller; at = parent.get(at)) path.unshift(at.label);
+        for (let at: T | undefined = thread; at !== undefined && at !== caller; at = parent.get(at))
+          path.unshift(at.label);
         path.unshift(caller.label);
         return path;
       }

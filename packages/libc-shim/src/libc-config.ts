@@ -32,7 +32,10 @@ const LIBC_ATTRIBUTES = ['stdout', 'stderr', 'stdin', 'rtc', 'cwd', 'socket', 'p
 function path(node: XmlNode, name: string): string | undefined {
   const value = node.attribute(name);
   if (value === undefined) return undefined;
-  if (!value.startsWith('/')) throw new LibcConfigError(node.error(`<libc ${name}="${value}">: expected an absolute VFS path such as "/dev/log"`).message);
+  if (!value.startsWith('/'))
+    throw new LibcConfigError(
+      node.error(`<libc ${name}="${value}">: expected an absolute VFS path such as "/dev/log"`).message,
+    );
   return value;
 }
 
@@ -46,19 +49,26 @@ export function readLibcConfig(config: XmlNode): LibcConfig {
     const libc = config.subNodes('libc')[0];
     if (libc !== undefined) {
       for (const name of libc.attributeNames()) {
-        if (!LIBC_ATTRIBUTES.includes(name)) throw new LibcConfigError(libc.error(`<libc>: unknown attribute "${name}" (known: ${LIBC_ATTRIBUTES.join(', ')})`).message);
+        if (!LIBC_ATTRIBUTES.includes(name))
+          throw new LibcConfigError(
+            libc.error(`<libc>: unknown attribute "${name}" (known: ${LIBC_ATTRIBUTES.join(', ')})`).message,
+          );
       }
     }
     const args = config.subNodes('arg').map((arg) => {
       const value = arg.attribute('value');
-      if (value === undefined) throw new LibcConfigError(arg.error('<arg> needs a value attribute: <arg value="--verbose"/>').message);
+      if (value === undefined)
+        throw new LibcConfigError(arg.error('<arg> needs a value attribute: <arg value="--verbose"/>').message);
       return value;
     });
     const env: Record<string, string> = {};
     for (const entry of config.subNodes('env')) {
       const key = entry.attribute('key');
       const value = entry.attribute('value');
-      if (key === undefined || value === undefined) throw new LibcConfigError(entry.error('<env> needs key and value attributes: <env key="HOME" value="/"/>').message);
+      if (key === undefined || value === undefined)
+        throw new LibcConfigError(
+          entry.error('<env> needs key and value attributes: <env key="HOME" value="/"/>').message,
+        );
       // an own data property whatever the key: `env[key] =` would set the prototype for `__proto__`
       Object.defineProperty(env, key, { value, enumerable: true, writable: true, configurable: true });
     }

@@ -20,7 +20,9 @@ function clampDelay(ms: unknown): number {
 
 function checkCallback(callback: unknown): asserts callback is (...args: unknown[]) => void {
   if (typeof callback !== 'function') {
-    const error = new TypeError(`The "callback" argument must be of type function. Received ${callback === null ? 'null' : typeof callback}`);
+    const error = new TypeError(
+      `The "callback" argument must be of type function. Received ${callback === null ? 'null' : typeof callback}`,
+    );
     (error as TypeError & { code: string }).code = 'ERR_INVALID_ARG_TYPE';
     throw error;
   }
@@ -67,7 +69,9 @@ export type NodeTimers = ReturnType<typeof nodeTimers>;
 /** `node:timers/promises`: the promise forms of `setTimeout` and `setImmediate`. */
 export function nodeTimerPromises(timers: NodeTimers) {
   return {
-    setTimeout: <T>(ms?: number, value?: T): Promise<T | undefined> => new Promise((resolve) => timers.setTimeout(() => resolve(value), ms)),
-    setImmediate: <T>(value?: T): Promise<T | undefined> => new Promise((resolve) => timers.setImmediate(() => resolve(value))),
+    setTimeout: <T>(ms?: number, value?: T): Promise<T | undefined> =>
+      new Promise((resolve) => timers.setTimeout(() => resolve(value), ms)),
+    setImmediate: <T>(value?: T): Promise<T | undefined> =>
+      new Promise((resolve) => timers.setImmediate(() => resolve(value))),
   };
 }

@@ -59,10 +59,12 @@ export function programProcess(parts: ProcessParts) {
     },
     cwd: (): string => parts.cwd,
     hrtime,
-    nextTick: (callback: (...args: unknown[]) => void, ...args: unknown[]): void => parts.nextTick(() => callback(...args)),
+    nextTick: (callback: (...args: unknown[]) => void, ...args: unknown[]): void =>
+      parts.nextTick(() => callback(...args)),
     stdout: stream('stdout'),
     stderr: stream('stderr'),
-    emitWarning: (warning: unknown): void => parts.write('stderr', `Warning: ${warning instanceof Error ? warning.message : String(warning)}\n`),
+    emitWarning: (warning: unknown): void =>
+      parts.write('stderr', `Warning: ${warning instanceof Error ? warning.message : String(warning)}\n`),
   };
   return process;
 }

@@ -33,7 +33,18 @@ export interface LibcProgram {
 }
 
 /** The Node built-ins the shim offers, for errors about the others. */
-export const LIBC_BUILTINS = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'timers', 'node:timers', 'timers/promises', 'node:timers/promises', 'process', 'node:process'] as const;
+export const LIBC_BUILTINS = [
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'timers',
+  'node:timers',
+  'timers/promises',
+  'node:timers/promises',
+  'process',
+  'node:process',
+] as const;
 
 /** Said when a program imports a Node built-in the shim does not offer. */
 export const LIBC_BUILTINS_HINT = `the libc shim offers ${LIBC_BUILTINS.join(', ')}; other Node built-ins (net, child_process, ...) are not there: a component reaches the rest of the system through sessions`;
@@ -76,7 +87,11 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
   const timer = await Timer.Connection.open(env);
   const clock = await ProgramClock.start(env.thread, timer);
   const needsRtc = libc.rtc !== undefined || hasRtc(vfsConfig.entries);
-  const rtcAtStart = needsRtc ? await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 }).then((rtc) => rtc.session.currentTime()) : 0;
+  const rtcAtStart = needsRtc
+    ? await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 }).then((rtc) =>
+        rtc.session.currentTime(),
+      )
+    : 0;
   const wallNow = (): number => rtcAtStart + clock.sinceStartUs() / 1000;
 
   let exited = false;
@@ -130,7 +145,10 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     },
     { cwd: libc.cwd },
   );
-  const startWall = libc.rtc === undefined ? 0 : parseRtcText(new TextDecoder().decode(vfs.fs.readFileSync(libc.rtc) as Uint8Array), libc.rtc);
+  const startWall =
+    libc.rtc === undefined
+      ? 0
+      : parseRtcText(new TextDecoder().decode(vfs.fs.readFileSync(libc.rtc) as Uint8Array), libc.rtc);
   const dateNow = (): number => startWall + Math.floor(clock.sinceStartUs() / 1000);
   const write = (path: string | undefined, text: string): void => {
     if (path === undefined || exited) return;
@@ -155,13 +173,14 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
       if (path !== undefined && !exited) vfs.fs.appendFileSync(path, text);
     },
     nowUs: () => clock.sinceStartUs(),
-    nextTick: (callback) => queueMicrotask(() => {
-      try {
-        callback();
-      } catch (error) {
-        uncaught(error);
-      }
-    }),
+    nextTick: (callback) =>
+      queueMicrotask(() => {
+        try {
+          callback();
+        } catch (error) {
+          uncaught(error);
+        }
+      }),
   });
   const performance = { now: () => clock.sinceStartUs() / 1000, timeOrigin: dateNow() };
   const console = componentConsole((stream, text) => write(stream === 'stdout' ? libc.stdout : libc.stderr, text));

@@ -28,7 +28,12 @@ export class TimerQueue {
   #arming: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  private constructor(timer: TimerConnection, clock: ProgramClock, onError: (error: unknown) => void, onIdle: () => void) {
+  private constructor(
+    timer: TimerConnection,
+    clock: ProgramClock,
+    onError: (error: unknown) => void,
+    onIdle: () => void,
+  ) {
     this.#timer = timer;
     this.#clock = clock;
     this.#onError = onError;
@@ -36,7 +41,13 @@ export class TimerQueue {
   }
 
   /** Creates the queue and registers its signal handler at the timer. */
-  static async create(ep: Entrypoint, timer: TimerConnection, clock: ProgramClock, onError: (error: unknown) => void, onIdle: () => void): Promise<TimerQueue> {
+  static async create(
+    ep: Entrypoint,
+    timer: TimerConnection,
+    clock: ProgramClock,
+    onError: (error: unknown) => void,
+    onIdle: () => void,
+  ): Promise<TimerQueue> {
     const queue = new TimerQueue(timer, clock, onError, onIdle);
     await timer.sigh(new SignalHandler(ep, () => queue.#fire()));
     return queue;
@@ -50,9 +61,22 @@ export class TimerQueue {
   }
 
   /** Adds a timer due in `delay` ms; `repeat` makes it an interval. */
-  add(callback: (...args: unknown[]) => void, delay: number, args: readonly unknown[], repeat: boolean, ref = true): number {
+  add(
+    callback: (...args: unknown[]) => void,
+    delay: number,
+    args: readonly unknown[],
+    repeat: boolean,
+    ref = true,
+  ): number {
     const id = this.#nextId++;
-    this.#entries.set(id, { id, due: this.#clock.nowUs() + delay * 1000, interval: repeat ? delay : null, callback, args, ref });
+    this.#entries.set(id, {
+      id,
+      due: this.#clock.nowUs() + delay * 1000,
+      interval: repeat ? delay : null,
+      callback,
+      args,
+      ref,
+    });
     this.#arm();
     return id;
   }
@@ -60,7 +84,12 @@ export class TimerQueue {
   /** Removes a timer; unknown ids are ignored, as Node does. */
   remove(id: unknown): void {
     if (typeof id === 'number') this.#entries.delete(id);
-    else if (typeof id === 'object' && id !== null && typeof (id as { [Symbol.toPrimitive]?: unknown })[Symbol.toPrimitive] === 'function') this.#entries.delete(Number(id));
+    else if (
+      typeof id === 'object' &&
+      id !== null &&
+      typeof (id as { [Symbol.toPrimitive]?: unknown })[Symbol.toPrimitive] === 'function'
+    )
+      this.#entries.delete(Number(id));
   }
 
   /** Marks a timer as keeping the program alive or not (Node's `ref`/`unref`). */
@@ -82,13 +111,17 @@ export class TimerQueue {
     if (earliest >= this.#armedFor || earliest === Number.POSITIVE_INFINITY) return;
     this.#armedFor = earliest;
     const delay = Math.max(0, Math.ceil(earliest - this.#clock.nowUs()));
-    this.#arming = this.#arming.then(() => this.#timer.triggerOnce(delay)).catch((error: unknown) => this.#onError(error));
+    this.#arming = this.#arming
+      .then(() => this.#timer.triggerOnce(delay))
+      .catch((error: unknown) => this.#onError(error));
   }
 
   #fire(): void {
     this.#armedFor = Number.POSITIVE_INFINITY;
     const now = this.#clock.nowUs();
-    const due = [...this.#entries.values()].filter((entry) => entry.due <= now).sort((a, b) => a.due - b.due || a.id - b.id);
+    const due = [...this.#entries.values()]
+      .filter((entry) => entry.due <= now)
+      .sort((a, b) => a.due - b.due || a.id - b.id);
     for (const entry of due) {
       if (this.#stopped) return;
       if (!this.#entries.has(entry.id)) continue;

@@ -4,7 +4,10 @@ import { MemoryBackends, Vfs, VfsError, type VfsStats, parseVfsConfig } from '..
 
 /** A VFS with a `<ram/>` at `/tmp` and a ROM at `/data.txt`. */
 function vfsOf(): Vfs {
-  return new Vfs(parseVfsConfig(XmlNode.parse('<vfs><dir name="tmp"><ram/></dir><rom name="data.txt"/></vfs>')), new MemoryBackends({ roms: { 'data.txt': 'rom' } }));
+  return new Vfs(
+    parseVfsConfig(XmlNode.parse('<vfs><dir name="tmp"><ram/></dir><rom name="data.txt"/></vfs>')),
+    new MemoryBackends({ roms: { 'data.txt': 'rom' } }),
+  );
 }
 
 /** The arguments of the callback `start` passes its callback to, once it is called. */
@@ -35,12 +38,19 @@ describe('callback functions', () => {
     const [error, bytes] = await callbackArguments((callback) => fs.readFile('/tmp/a', callback));
     expect([error, bytes instanceof Uint8Array]).toEqual([null, true]);
     expect(await callbackArguments((callback) => fs.readdir('/tmp', callback))).toEqual([null, ['a']]);
-    expect(await callbackArguments((callback) => fs.mkdir('/tmp/x/y', { recursive: true }, callback))).toEqual([null, '/tmp/x']);
+    expect(await callbackArguments((callback) => fs.mkdir('/tmp/x/y', { recursive: true }, callback))).toEqual([
+      null,
+      '/tmp/x',
+    ]);
     const [, stats] = await callbackArguments((callback) => fs.stat('/tmp/a', callback));
     expect((stats as VfsStats).size).toBe(7);
     const [, fd] = await callbackArguments((callback) => fs.open('/tmp/a', 'r', callback));
     const buffer = new Uint8Array(4);
-    expect(await callbackArguments((callback) => fs.read(fd as number, buffer, 0, 4, null, callback))).toEqual([null, 4, buffer]);
+    expect(await callbackArguments((callback) => fs.read(fd as number, buffer, 0, 4, null, callback))).toEqual([
+      null,
+      4,
+      buffer,
+    ]);
     expect(await callbackArguments((callback) => fs.close(fd as number, callback))).toEqual([null]);
   });
 
@@ -49,9 +59,15 @@ describe('callback functions', () => {
     const [error] = await callbackArguments((callback) => fs.unlink('/data.txt', callback));
     expect(error).toBeInstanceOf(VfsError);
     expect(error).toMatchObject({ code: 'EROFS', message: "EROFS: read-only file system, unlink '/data.txt'" });
-    expect(() => fs.readFile(42 as unknown as string, () => {})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-    expect(() => (fs.readFile as (path: string) => void)('/tmp/a')).toThrow('The "cb" argument must be of type function. Received undefined');
-    expect(() => (fs.readFile as unknown as (path: string, options: string) => void)('/tmp/a', 'utf8')).toThrow("The \"cb\" argument must be of type function. Received type string ('utf8')");
+    expect(() => fs.readFile(42 as unknown as string, () => {})).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+    expect(() => (fs.readFile as (path: string) => void)('/tmp/a')).toThrow(
+      'The "cb" argument must be of type function. Received undefined',
+    );
+    expect(() => (fs.readFile as unknown as (path: string, options: string) => void)('/tmp/a', 'utf8')).toThrow(
+      'The "cb" argument must be of type function. Received type string (\'utf8\')',
+    );
   });
 
   it('work detached from the fs object', async () => {
@@ -86,6 +102,8 @@ describe('promises', () => {
     const fs = vfsOf().promises;
     await expect(fs.readFile('/tmp/none')).rejects.toThrow("ENOENT: no such file or directory, open '/tmp/none'");
     await expect(fs.access('/data.txt', 2)).rejects.toMatchObject({ code: 'EROFS', syscall: 'access' });
-    await expect(fs.stat(new URL('file:///x') as unknown as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(fs.stat(new URL('file:///x') as unknown as string)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
   });
 });

@@ -90,12 +90,36 @@ function expected(nodes: readonly Node[]): unknown[] | undefined {
   return entries;
 }
 
-const nodeType = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('dir', 'rom', 'inline', 'ram', 'log', 'rtc', 'null', 'zero') }, { weight: 1, arbitrary: fc.constantFrom('fs', 'tar', 'import', 'toString', 'hasOwnProperty', 'Dir') });
+const nodeType = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('dir', 'rom', 'inline', 'ram', 'log', 'rtc', 'null', 'zero') },
+  { weight: 1, arbitrary: fc.constantFrom('fs', 'tar', 'import', 'toString', 'hasOwnProperty', 'Dir') },
+);
 const nameText = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('a', 'b', 'dev', 'tmp', 'log', 'null', 'data.txt', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 'ä😀', 'a b', '&<>"') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'a',
+      'b',
+      'dev',
+      'tmp',
+      'log',
+      'null',
+      'data.txt',
+      'toString',
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      'ä😀',
+      'a b',
+      '&<>"',
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom('', '.', '..', 'a/b', '/', '...', ' a') },
 );
-const inlineText = fc.string({ unit: fc.constantFrom('a', ' ', '\n', '<', '&', '"', 'ä', '😀', '>', ']'), maxLength: 12 });
+const inlineText = fc.string({
+  unit: fc.constantFrom('a', ' ', '\n', '<', '&', '"', 'ä', '😀', '>', ']'),
+  maxLength: 12,
+});
 
 const tree: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
   node: fc.record({
@@ -103,7 +127,11 @@ const tree: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
     name: fc.option(nameText, { nil: undefined, freq: 4 }),
     label: fc.option(fc.oneof(nameText, fc.constant('')), { nil: undefined, freq: 2 }),
     text: inlineText,
-    children: fc.oneof({ maxDepth: 4, depthIdentifier: 'vfs' }, fc.constant([]), fc.array(tie('node'), { maxLength: 5, depthIdentifier: 'vfs' })),
+    children: fc.oneof(
+      { maxDepth: 4, depthIdentifier: 'vfs' },
+      fc.constant([]),
+      fc.array(tie('node'), { maxLength: 5, depthIdentifier: 'vfs' }),
+    ),
   }),
 })).node;
 const root = fc.array(tree, { maxLength: 6 });
@@ -117,7 +145,8 @@ function write(nodes: readonly Node[]): string {
   const element = (node: Node, indent: string): string => {
     const attributes = `${node.name === undefined ? '' : ` name="${escape(node.name)}"`}${node.type === 'rom' && node.label !== undefined ? ` label="${escape(node.label)}"` : ''}`;
     if (node.type === 'inline') return `${indent}<inline${attributes}>${escape(node.text)}</inline>`;
-    if (node.type === 'dir' && node.children.length > 0) return `${indent}<dir${attributes}>\n${node.children.map((child) => element(child, `${indent}  `)).join('\n')}\n${indent}</dir>`;
+    if (node.type === 'dir' && node.children.length > 0)
+      return `${indent}<dir${attributes}>\n${node.children.map((child) => element(child, `${indent}  `)).join('\n')}\n${indent}</dir>`;
     return `${indent}<${node.type}${attributes}/>`;
   };
   return nodes.length === 0 ? '<vfs/>' : `<vfs>\n${nodes.map((node) => element(node, '  ')).join('\n')}\n</vfs>`;
@@ -153,12 +182,44 @@ function checkLines(entries: readonly VfsEntryConfig[], lines: readonly string[]
 
 describe('parseVfsConfig, fuzzed', () => {
   it('throws nothing but its typed errors for arbitrary text', () => {
-    const piece = fc.constantFrom('<vfs>', '</vfs>', '<vfs/>', '<dir name="d">', '</dir>', '<rom name="r"/>', '<rom name="r" label=""/>', '<inline name="i">', '</inline>', '<ram/>', '<log/>', '<null name="."/>', '<zero name="a/b"/>', '<fs/>', '<', '>', '/', '"', ' name=', '\n', 'x', '&amp;', '<!--', '-->', '<!x>');
+    const piece = fc.constantFrom(
+      '<vfs>',
+      '</vfs>',
+      '<vfs/>',
+      '<dir name="d">',
+      '</dir>',
+      '<rom name="r"/>',
+      '<rom name="r" label=""/>',
+      '<inline name="i">',
+      '</inline>',
+      '<ram/>',
+      '<log/>',
+      '<null name="."/>',
+      '<zero name="a/b"/>',
+      '<fs/>',
+      '<',
+      '>',
+      '/',
+      '"',
+      ' name=',
+      '\n',
+      'x',
+      '&amp;',
+      '<!--',
+      '-->',
+      '<!x>',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 120 }), fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join(''))), (text) => {
-        const config = read(text);
-        if (typeof config === 'object') expect(Array.isArray(config.entries)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 120 }),
+          fc.array(piece, { maxLength: 30 }).map((pieces) => pieces.join('')),
+        ),
+        (text) => {
+          const config = read(text);
+          if (typeof config === 'object') expect(Array.isArray(config.entries)).toBe(true);
+        },
+      ),
       runs(1000),
     );
   });
@@ -200,7 +261,24 @@ describe('parseVfsConfig, fuzzed', () => {
   });
 
   it('throws nothing but its typed errors for a config with edits', () => {
-    const edit = fc.record({ at: fc.nat(), cut: fc.nat({ max: 6 }), insert: fc.constantFrom('', '<', '/>', '</dir>', '<dir>', ' name=""', ' name="x"', '<ram/>', '"', '&', '<!x>', '\0') });
+    const edit = fc.record({
+      at: fc.nat(),
+      cut: fc.nat({ max: 6 }),
+      insert: fc.constantFrom(
+        '',
+        '<',
+        '/>',
+        '</dir>',
+        '<dir>',
+        ' name=""',
+        ' name="x"',
+        '<ram/>',
+        '"',
+        '&',
+        '<!x>',
+        '\0',
+      ),
+    });
     fc.assert(
       fc.property(root, fc.array(edit, { minLength: 1, maxLength: 3 }), (nodes, edits) => {
         const text = edits.reduce((current, { at, cut, insert }) => {
@@ -215,9 +293,12 @@ describe('parseVfsConfig, fuzzed', () => {
 
   it('refuses a node other than <vfs>, whatever it is called', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z_][a-z0-9_-]{0,8}$/).filter((type) => type !== 'vfs'), (type) => {
-        expect(read(`<${type}/>`)).toBe(VFS);
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z_][a-z0-9_-]{0,8}$/).filter((type) => type !== 'vfs'),
+        (type) => {
+          expect(read(`<${type}/>`)).toBe(VFS);
+        },
+      ),
       runs(100),
     );
   });

@@ -38,8 +38,12 @@ describe('parseVfsConfig', () => {
   it('names the line and lists what is supported for an unknown file system', () => {
     const xml = '<vfs>\n<dir name="dev">\n</dir>\n<fs/>\n</vfs>';
     expect(() => parse(xml)).toThrow(VfsConfigError);
-    expect(() => parse(xml)).toThrow('config:4: <vfs>: <fs> is not supported: supported are dir, rom, inline, ram, log, rtc, null, zero');
-    expect(() => parse('<vfs>\n<dir name="a"><dir name="b">\n<tar name="x"/></dir></dir></vfs>')).toThrow('config:3: <vfs> dir "/a/b": <tar> is not supported');
+    expect(() => parse(xml)).toThrow(
+      'config:4: <vfs>: <fs> is not supported: supported are dir, rom, inline, ram, log, rtc, null, zero',
+    );
+    expect(() => parse('<vfs>\n<dir name="a"><dir name="b">\n<tar name="x"/></dir></dir></vfs>')).toThrow(
+      'config:3: <vfs> dir "/a/b": <tar> is not supported',
+    );
   });
 
   it('carries origin, line and a stable code', () => {
@@ -55,38 +59,56 @@ describe('parseVfsConfig', () => {
   });
 
   it('refuses a missing name', () => {
-    expect(() => parse('<vfs>\n<rom/></vfs>')).toThrow('config:2: <vfs>: <rom> has no name attribute: write <rom name="..."/>');
+    expect(() => parse('<vfs>\n<rom/></vfs>')).toThrow(
+      'config:2: <vfs>: <rom> has no name attribute: write <rom name="..."/>',
+    );
     expect(() => parse('<vfs><dir>\n</dir></vfs>')).toThrow('config:1: <vfs>: <dir> has no name attribute');
     expect(() => parse('<vfs>\n<inline>x</inline></vfs>')).toThrow('config:2: <vfs>: <inline> has no name attribute');
   });
 
   it('refuses names that are not one path component', () => {
     for (const name of ['a/b', '.', '..', '']) {
-      expect(() => parse(`<vfs>\n\n<rom name="${name}"/></vfs>`)).toThrow(`config:3: <vfs>: <rom name="${name}"> is not a file name`);
+      expect(() => parse(`<vfs>\n\n<rom name="${name}"/></vfs>`)).toThrow(
+        `config:3: <vfs>: <rom name="${name}"> is not a file name`,
+      );
     }
-    expect(() => parse('<vfs><dir name="d">\n<log name="x/y"/></dir></vfs>')).toThrow('config:2: <vfs> dir "/d": <log name="x/y"> is not a file name');
+    expect(() => parse('<vfs><dir name="d">\n<log name="x/y"/></dir></vfs>')).toThrow(
+      'config:2: <vfs> dir "/d": <log name="x/y"> is not a file name',
+    );
   });
 
   it('refuses two entries of one name in one directory, naming both lines', () => {
-    expect(() => parse('<vfs>\n<rom name="a"/>\n<inline name="a">x</inline></vfs>')).toThrow('config:3: <vfs>: two entries are named "a" (lines 2 and 3): rename or remove one');
-    expect(() => parse('<vfs><dir name="dev">\n<log/>\n<log/></dir></vfs>')).toThrow('config:3: <vfs> dir "/dev": two entries are named "log"');
-    expect(() => parse('<vfs><dir name="x"/>\n<dir name="x"/></vfs>')).toThrow('config:2: <vfs>: two entries are named "x" (lines 1 and 2)');
+    expect(() => parse('<vfs>\n<rom name="a"/>\n<inline name="a">x</inline></vfs>')).toThrow(
+      'config:3: <vfs>: two entries are named "a" (lines 2 and 3): rename or remove one',
+    );
+    expect(() => parse('<vfs><dir name="dev">\n<log/>\n<log/></dir></vfs>')).toThrow(
+      'config:3: <vfs> dir "/dev": two entries are named "log"',
+    );
+    expect(() => parse('<vfs><dir name="x"/>\n<dir name="x"/></vfs>')).toThrow(
+      'config:2: <vfs>: two entries are named "x" (lines 1 and 2)',
+    );
     expect(() => parse('<vfs><dir name="a"><log/></dir><dir name="b"><log/></dir></vfs>')).not.toThrow();
   });
 
   it('refuses a second <ram/> in one directory, and a node that is not <vfs>', () => {
-    expect(() => parse('<vfs><ram/>\n<ram/></vfs>')).toThrow('config:2: <vfs>: a second <ram/> (the first is on line 1)');
+    expect(() => parse('<vfs><ram/>\n<ram/></vfs>')).toThrow(
+      'config:2: <vfs>: a second <ram/> (the first is on line 1)',
+    );
     expect(() => parse('<config/>')).toThrow('config:1: expected a <vfs> node, got <config>');
   });
 
   it('refuses an empty ROM label', () => {
-    expect(() => parse('<vfs>\n<rom name="a" label=""/></vfs>')).toThrow('config:2: <vfs>: <rom name="a"> has an empty label');
+    expect(() => parse('<vfs>\n<rom name="a" label=""/></vfs>')).toThrow(
+      'config:2: <vfs>: <rom name="a"> has an empty label',
+    );
   });
 });
 
 describe('vfsRomLabels', () => {
   it('lists the labels the <rom> nodes need, deduplicated, in config order', () => {
-    const config = parse('<vfs><rom name="b"/><dir name="d"><rom name="x" label="a"/><rom name="b"/></dir><rom name="c" label="a"/><inline name="i">t</inline></vfs>');
+    const config = parse(
+      '<vfs><rom name="b"/><dir name="d"><rom name="x" label="a"/><rom name="b"/></dir><rom name="c" label="a"/><inline name="i">t</inline></vfs>',
+    );
     expect(vfsRomLabels(config)).toEqual(['b', 'a']);
     expect(vfsRomLabels(parse('<vfs/>'))).toEqual([]);
   });

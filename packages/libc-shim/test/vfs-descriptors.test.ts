@@ -4,7 +4,10 @@ import { MemoryBackends, Vfs, parseVfsConfig } from '../src/vfs/index.js';
 
 /** A VFS with a `<ram/>` at `/tmp` holding `/tmp/f` = "0123456789". */
 function vfsOf() {
-  const vfs = new Vfs(parseVfsConfig(XmlNode.parse('<vfs><dir name="tmp"><ram/></dir><inline name="i">inline</inline></vfs>')), new MemoryBackends());
+  const vfs = new Vfs(
+    parseVfsConfig(XmlNode.parse('<vfs><dir name="tmp"><ram/></dir><inline name="i">inline</inline></vfs>')),
+    new MemoryBackends(),
+  );
   vfs.fs.writeFileSync('/tmp/f', '0123456789');
   return vfs.fs;
 }
@@ -113,8 +116,15 @@ describe('file descriptors', () => {
   it('check the buffer window as Node does', () => {
     const fs = vfsOf();
     const fd = fs.openSync('/tmp/f');
-    expect(() => fs.readSync(fd, new Uint8Array(4), 2, 3)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: 'The value of "length" is out of range. It must be >= 0 && <= 2. Received 3' }));
-    expect(() => fs.readSync(fd, 'text' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => fs.readSync(fd, new Uint8Array(4), 2, 3)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_OUT_OF_RANGE',
+        message: 'The value of "length" is out of range. It must be >= 0 && <= 2. Received 3',
+      }),
+    );
+    expect(() => fs.readSync(fd, 'text' as unknown as Uint8Array)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
     expect(fs.readSync(fd, new Uint16Array(2))).toBe(4);
     fs.closeSync(fd);
   });

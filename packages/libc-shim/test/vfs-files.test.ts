@@ -80,7 +80,9 @@ describe('devices', () => {
     fs.closeSync(fd);
     expect(backends.logged).toEqual(['line one\n', 'line two\n', 'via fd: ü']);
     expect(() => fs.readFileSync('/dev/log')).toThrow("EACCES: permission denied, open '/dev/log'");
-    expect(() => fs.openSync('/dev/log', 'r+')).toThrow(expect.objectContaining({ code: 'EACCES', errno: -13, syscall: 'open' }));
+    expect(() => fs.openSync('/dev/log', 'r+')).toThrow(
+      expect.objectContaining({ code: 'EACCES', errno: -13, syscall: 'open' }),
+    );
   });
 
   it('<rtc/> reads the wall time as Genode writes it, and refuses writing with EACCES', () => {
@@ -127,7 +129,13 @@ describe('devices', () => {
     const { fs } = vfsOf();
     for (const name of ['log', 'rtc', 'null', 'zero']) {
       const stats = fs.statSync(`/dev/${name}`);
-      expect([name, stats.isCharacterDevice(), stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()]).toEqual([name, true, false, false, false]);
+      expect([name, stats.isCharacterDevice(), stats.isFile(), stats.isDirectory(), stats.isSymbolicLink()]).toEqual([
+        name,
+        true,
+        false,
+        false,
+        false,
+      ]);
     }
     expect(() => fs.unlinkSync('/dev/null')).toThrow("EROFS: read-only file system, unlink '/dev/null'");
   });
@@ -137,7 +145,17 @@ describe('stats', () => {
   it('have the fields Node has, with the VFS build time on the config files', () => {
     const { fs } = vfsOf({ nowMs: 1_700_000_000_000 });
     const stats = fs.lstatSync('/data.txt');
-    expect(stats).toMatchObject({ nlink: 1, uid: 0, gid: 0, rdev: 0, blksize: 4096, blocks: 8, size: 5, mtimeMs: 1_700_000_000_000, atimeMs: 1_700_000_000_000 });
+    expect(stats).toMatchObject({
+      nlink: 1,
+      uid: 0,
+      gid: 0,
+      rdev: 0,
+      blksize: 4096,
+      blocks: 8,
+      size: 5,
+      mtimeMs: 1_700_000_000_000,
+      atimeMs: 1_700_000_000_000,
+    });
     expect(stats.mtime).toEqual(new Date(1_700_000_000_000));
     expect(stats.birthtime).toEqual(new Date(1_700_000_000_000));
     expect(stats.ino).toBeGreaterThan(0);

@@ -4,7 +4,11 @@ import { MemoryBackends, Vfs, parseVfsConfig } from '../src/vfs/index.js';
 
 /** A VFS with a `<ram/>` at `/tmp` and at `/home/user`, its cwd at `cwd`. */
 function vfsOf(cwd?: string): Vfs {
-  const config = parseVfsConfig(XmlNode.parse('<vfs><dir name="tmp"><ram/></dir><dir name="home"><dir name="user"><ram/></dir></dir><inline name="top">t</inline></vfs>'));
+  const config = parseVfsConfig(
+    XmlNode.parse(
+      '<vfs><dir name="tmp"><ram/></dir><dir name="home"><dir name="user"><ram/></dir></dir><inline name="top">t</inline></vfs>',
+    ),
+  );
   return new Vfs(config, new MemoryBackends(), { cwd });
 }
 

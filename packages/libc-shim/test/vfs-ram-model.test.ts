@@ -16,7 +16,12 @@ interface Model {
 const PATHS = ['/a', '/b', '/a/b', '/a/c', '/b/a', '/a/b/c', '/c'];
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ op: fc.constantFrom('write' as const, 'append' as const), path: fc.constantFrom(...PATHS), size: fc.oneof(fc.nat(64), fc.nat(9_000)), fill: fc.nat(255) }),
+  fc.record({
+    op: fc.constantFrom('write' as const, 'append' as const),
+    path: fc.constantFrom(...PATHS),
+    size: fc.oneof(fc.nat(64), fc.nat(9_000)),
+    fill: fc.nat(255),
+  }),
   fc.record({ op: fc.constantFrom('unlink' as const, 'mkdir' as const), path: fc.constantFrom(...PATHS) }),
 );
 
@@ -51,7 +56,8 @@ function apply(model: Model, step: Step): void {
 }
 
 function run(fs: VfsFs, step: Step): void {
-  if (step.op === 'write' || step.op === 'append') (step.op === 'write' ? fs.writeFileSync : fs.appendFileSync)(step.path, new Uint8Array(step.size).fill(step.fill));
+  if (step.op === 'write' || step.op === 'append')
+    (step.op === 'write' ? fs.writeFileSync : fs.appendFileSync)(step.path, new Uint8Array(step.size).fill(step.fill));
   else if (step.op === 'mkdir') fs.mkdirSync(step.path);
   else fs.unlinkSync(step.path);
 }

@@ -2,7 +2,8 @@ import { XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
 import { MemoryBackends, type MemoryBackendsOptions, Vfs, parseVfsConfig } from '../src/vfs/index.js';
 
-const CONFIG = '<vfs><dir name="dev"><log/><null/></dir><rom name="data.txt"/><dir name="tmp"><ram/><inline name="motd">hello</inline></dir><ram/></vfs>';
+const CONFIG =
+  '<vfs><dir name="dev"><log/><null/></dir><rom name="data.txt"/><dir name="tmp"><ram/><inline name="motd">hello</inline></dir><ram/></vfs>';
 
 /** A VFS over `xml` with in-memory backends. */
 function vfsOf(xml = CONFIG, options: MemoryBackendsOptions = {}) {
@@ -54,7 +55,9 @@ describe('<ram/> file systems', () => {
       ['new.txt', true, false],
       ['sub', false, true],
     ]);
-    expect(fs.readdirSync('/dev', { withFileTypes: true }).map((entry) => [entry.name, entry.isCharacterDevice()])).toEqual([
+    expect(
+      fs.readdirSync('/dev', { withFileTypes: true }).map((entry) => [entry.name, entry.isCharacterDevice()]),
+    ).toEqual([
       ['log', true],
       ['null', true],
     ]);
@@ -92,12 +95,18 @@ describe('<ram/> file systems', () => {
     expect(fs.readdirSync('/tmp')).toEqual(['motd', 'moved', 'inner']);
   });
 
-  it('refuses to rename across file systems (EXDEV) and to move the config\'s entries (EROFS)', () => {
+  it("refuses to rename across file systems (EXDEV) and to move the config's entries (EROFS)", () => {
     const { fs } = vfsOf();
     fs.writeFileSync('/tmp/a', 'A');
-    expect(() => fs.renameSync('/tmp/a', '/a')).toThrow("EXDEV: cross-device link not permitted, rename '/tmp/a' -> '/a'");
-    expect(() => fs.renameSync('/tmp/motd', '/tmp/m')).toThrow("EROFS: read-only file system, rename '/tmp/motd' -> '/tmp/m'");
-    expect(() => fs.renameSync('/data.txt', '/d')).toThrow(expect.objectContaining({ code: 'EROFS', syscall: 'rename', path: '/data.txt', dest: '/d' }));
+    expect(() => fs.renameSync('/tmp/a', '/a')).toThrow(
+      "EXDEV: cross-device link not permitted, rename '/tmp/a' -> '/a'",
+    );
+    expect(() => fs.renameSync('/tmp/motd', '/tmp/m')).toThrow(
+      "EROFS: read-only file system, rename '/tmp/motd' -> '/tmp/m'",
+    );
+    expect(() => fs.renameSync('/data.txt', '/d')).toThrow(
+      expect.objectContaining({ code: 'EROFS', syscall: 'rename', path: '/data.txt', dest: '/d' }),
+    );
     expect(() => fs.renameSync('/tmp/a', '/tmp/motd')).toThrow(expect.objectContaining({ code: 'EROFS' }));
   });
 
@@ -142,9 +151,13 @@ describe('RAM quota', () => {
     const grow = new Uint8Array(9_000);
     expect(() => fs.appendFileSync('/tmp/f', grow)).toThrow('ENOSPC: no space left on device, write');
     expect(fs.readFileSync('/tmp/f', 'utf8')).toBe('precious');
-    expect(() => fs.writeFileSync('/tmp/f', grow)).toThrow(expect.objectContaining({ code: 'ENOSPC', errno: -28, syscall: 'write' }));
+    expect(() => fs.writeFileSync('/tmp/f', grow)).toThrow(
+      expect.objectContaining({ code: 'ENOSPC', errno: -28, syscall: 'write' }),
+    );
     expect(fs.readFileSync('/tmp/f', 'utf8')).toBe('precious');
-    expect(() => fs.writeFileSync('/tmp/g', new Uint8Array(6_000))).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+    expect(() => fs.writeFileSync('/tmp/g', new Uint8Array(6_000))).toThrow(
+      expect.objectContaining({ code: 'ENOSPC' }),
+    );
     expect(fs.existsSync('/tmp/g')).toBe(false);
     expect(backends.ram.allocated).toBe(4096);
   });

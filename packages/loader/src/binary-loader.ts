@@ -27,7 +27,9 @@ export interface BinaryLoaderOptions {
 }
 
 /** A binary found for a name: a built-in, or a module file with its package's manifest. */
-export type LocatedBinary = { readonly kind: 'builtin'; readonly module: ComponentModule } | { readonly kind: 'module'; readonly location: BinaryLocation; readonly manifest?: ComponentManifest };
+export type LocatedBinary =
+  | { readonly kind: 'builtin'; readonly module: ComponentModule }
+  | { readonly kind: 'module'; readonly location: BinaryLocation; readonly manifest?: ComponentManifest };
 
 const hostRpcDirectory = dirname(createRequire(import.meta.url).resolve('@os/rpc/package.json'));
 
@@ -80,7 +82,8 @@ export class BinaryLoader {
         location = locateBinary(name, this.#options.directory);
       } catch (error) {
         const known = Object.keys(builtins);
-        if (error instanceof BinaryNotFound && known.length > 0) throw new BinaryNotFound(`${error.message}; nor is it built in (${known.join(', ')})`);
+        if (error instanceof BinaryNotFound && known.length > 0)
+          throw new BinaryNotFound(`${error.message}; nor is it built in (${known.join(', ')})`);
         throw error;
       }
       if (location.packageDirectory === undefined || location.packageJson === undefined) {
@@ -89,11 +92,15 @@ export class BinaryLoader {
         const source = join(location.packageDirectory, 'package.json');
         const manifest = readComponentManifest(location.packageJson, source);
         if (manifest.wire !== WIRE_VERSION) {
-          throw new WireVersionMismatch(`package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire version ${WIRE_VERSION}`);
+          throw new WireVersionMismatch(
+            `package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire version ${WIRE_VERSION}`,
+          );
         }
         const own = ownRpcWire(location.packageDirectory);
         if (own !== undefined && own.wire !== WIRE_VERSION) {
-          throw new WireVersionMismatch(`package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`);
+          throw new WireVersionMismatch(
+            `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`,
+          );
         }
         located = { kind: 'module', location, manifest };
       }
@@ -111,16 +118,24 @@ export class BinaryLoader {
     const located = this.locate(name);
     if (located.kind === 'builtin') return located;
     const libc = located.manifest?.type === 'libc' || config?.hasSubNode('libc') === true;
-    const described = located.location.packageDirectory === undefined ? `binary "${name}" (${located.location.file})` : `package "${name}" (${located.location.packageDirectory})`;
+    const described =
+      located.location.packageDirectory === undefined
+        ? `binary "${name}" (${located.location.file})`
+        : `package "${name}" (${located.location.packageDirectory})`;
     if (libc) {
-      if (this.unconfined(name)) throw new NotAComponent(`${described} is a libc program, which runs only confined (the shim's fs, timers and process are given to a compartment): remove confined="no"`);
+      if (this.unconfined(name))
+        throw new NotAComponent(
+          `${described} is a libc program, which runs only confined (the shim's fs, timers and process are given to a compartment): remove confined="no"`,
+        );
       this.sources.get(pathToFileURL(located.location.file).href);
       return located;
     }
     if (this.unconfined(name)) return located;
     const found = exportsConstruct(located.location.file, this.sources);
     if (found === false) {
-      throw new NotAComponent(`${described} does not look like a component: its module does not export construct(env), and its start entry's <config> has no <libc> node (add <libc/> to run it as a plain Node program)`);
+      throw new NotAComponent(
+        `${described} does not look like a component: its module does not export construct(env), and its start entry's <config> has no <libc> node (add <libc/> to run it as a plain Node program)`,
+      );
     }
     return located;
   }
@@ -139,8 +154,21 @@ export class BinaryLoader {
     if (located.kind === 'builtin') return located.module;
     const confined = !this.unconfined(name);
     if (confined) requireHardenedRealm(`binary "${name}"`);
-    const modules = confined ? await (this.#modules ??= systemModules(this.#options.modules)) : new Map<string, object>();
-    const imported = confined || located.manifest?.type === 'libc' ? undefined : ((await import(pathToFileURL(located.location.file).href)) as Record<string, unknown>);
-    return moduleBinary({ location: located.location, root: this.#root(located.location), ...(located.manifest === undefined ? {} : { manifest: located.manifest }), confined, sources: this.sources, modules, ...(imported === undefined ? {} : { imported }) });
+    const modules = confined
+      ? await (this.#modules ??= systemModules(this.#options.modules))
+      : new Map<string, object>();
+    const imported =
+      confined || located.manifest?.type === 'libc'
+        ? undefined
+        : ((await import(pathToFileURL(located.location.file).href)) as Record<string, unknown>);
+    return moduleBinary({
+      location: located.location,
+      root: this.#root(located.location),
+      ...(located.manifest === undefined ? {} : { manifest: located.manifest }),
+      confined,
+      sources: this.sources,
+      modules,
+      ...(imported === undefined ? {} : { imported }),
+    });
   };
 }

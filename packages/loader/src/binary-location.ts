@@ -27,7 +27,8 @@ export function isPathName(name: string): boolean {
 export function splitPackageName(name: string): { readonly packageName: string; readonly subpath: string } | undefined {
   const parts = name.split('/');
   const scoped = name.startsWith('@');
-  if (parts.length < (scoped ? 2 : 1) || parts.some((part, index) => part.length === 0 && index < (scoped ? 2 : 1))) return undefined;
+  if (parts.length < (scoped ? 2 : 1) || parts.some((part, index) => part.length === 0 && index < (scoped ? 2 : 1)))
+    return undefined;
   const packageName = parts.slice(0, scoped ? 2 : 1).join('/');
   if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(packageName)) return undefined;
   const rest = parts.slice(scoped ? 2 : 1);
@@ -79,7 +80,9 @@ function readPackageJson(directory: string): Record<string, unknown> {
     const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch (error) {
-    throw new BinaryNotFound(`${file} cannot be read as JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BinaryNotFound(
+      `${file} cannot be read as JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   throw new BinaryNotFound(`${file} does not hold a JSON object`);
 }
@@ -91,7 +94,9 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
     try {
       target = resolveExports(packageJson, subpath, { conditions: ['node', 'import'] })?.[0];
     } catch (error) {
-      throw new BinaryNotFound(`binary "${name}": package ${directory} does not export "${subpath}": ${error instanceof Error ? error.message : String(error)}`);
+      throw new BinaryNotFound(
+        `binary "${name}": package ${directory} does not export "${subpath}": ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   } else if (subpath === '.') {
     target = typeof packageJson.main === 'string' ? packageJson.main : 'index.js';
@@ -99,7 +104,10 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
     target = subpath;
   }
   const file = target === undefined ? undefined : moduleFile(directory, target);
-  if (file === undefined) throw new BinaryNotFound(`binary "${name}": package ${directory} names its entry "${target ?? subpath}", but there is no such .mjs or .js file`);
+  if (file === undefined)
+    throw new BinaryNotFound(
+      `binary "${name}": package ${directory} names its entry "${target ?? subpath}", but there is no such .mjs or .js file`,
+    );
   return file;
 }
 
@@ -112,12 +120,18 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
 export function locateBinary(name: string, directory: string): BinaryLocation {
   const file = moduleFile(directory, name);
   if (file !== undefined) return { name, file };
-  if (isPathName(name)) throw new BinaryNotFound(`binary "${name}": there is no module file ${resolve(directory, name)} (nor with .mjs or .js)`);
+  if (isPathName(name))
+    throw new BinaryNotFound(
+      `binary "${name}": there is no module file ${resolve(directory, name)} (nor with .mjs or .js)`,
+    );
   const bare = splitPackageName(name);
-  if (bare === undefined) throw new BinaryNotFound(`binary "${name}" is neither a module file in ${directory} nor a valid package name`);
+  if (bare === undefined)
+    throw new BinaryNotFound(`binary "${name}" is neither a module file in ${directory} nor a valid package name`);
   const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined) {
-    throw new BinaryNotFound(`binary "${name}": no module file "${name}" in ${directory}, and package "${bare.packageName}" is not installed there (looked in node_modules from ${directory} up): install it ("npm install ${bare.packageName}")`);
+    throw new BinaryNotFound(
+      `binary "${name}": no module file "${name}" in ${directory}, and package "${bare.packageName}" is not installed there (looked in node_modules from ${directory} up): install it ("npm install ${bare.packageName}")`,
+    );
   }
   const packageJson = readPackageJson(packageDirectory);
   return { name, file: packageEntry(name, packageDirectory, packageJson, bare.subpath), packageDirectory, packageJson };
@@ -128,6 +142,9 @@ export function resolvePackageImport(specifier: string, directory: string): stri
   const bare = splitPackageName(specifier);
   if (bare === undefined) throw new BinaryNotFound(`import "${specifier}" is not a valid package name`);
   const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
-  if (packageDirectory === undefined) throw new BinaryNotFound(`import "${specifier}": package "${bare.packageName}" is not installed (looked in node_modules from ${directory} up)`);
+  if (packageDirectory === undefined)
+    throw new BinaryNotFound(
+      `import "${specifier}": package "${bare.packageName}" is not installed (looked in node_modules from ${directory} up)`,
+    );
   return packageEntry(specifier, packageDirectory, readPackageJson(packageDirectory), bare.subpath);
 }

@@ -19,7 +19,9 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 /** Whether `specifier` names a Node built-in (`fs`, `node:net`, `fs/promises`). */
 export function isNodeBuiltin(specifier: string): boolean {
-  return specifier.startsWith('node:') || NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0] ?? '');
+  return (
+    specifier.startsWith('node:') || NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0] ?? '')
+  );
 }
 
 /**
@@ -30,7 +32,13 @@ export function isNodeBuiltin(specifier: string): boolean {
  * (under `root`, its package's or its system's directory; see `ModuleScope`). Needs a hardened realm
  * (`hardenRealm`).
  */
-export async function importConfined(file: string, root: string, grant: CompartmentGrant, sources: ModuleSources, label: string): Promise<Record<string, unknown>> {
+export async function importConfined(
+  file: string,
+  root: string,
+  grant: CompartmentGrant,
+  sources: ModuleSources,
+  label: string,
+): Promise<Record<string, unknown>> {
   requireHardenedRealm(`binary of "${label}"`);
   const entry = pathToFileURL(file).href;
   const scope = new ModuleScope(label, file, root);
@@ -47,7 +55,11 @@ export async function importConfined(file: string, root: string, grant: Compartm
     resolveHook: (specifier: string, referrer: string): string => {
       if (grant.modules.has(specifier) || isNodeBuiltin(specifier)) return specifier;
       if (specifier.startsWith('@os/') && !isRelativeSpecifier(specifier)) {
-        refuse(new ConfinementError(`"${label}" imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`));
+        refuse(
+          new ConfinementError(
+            `"${label}" imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`,
+          ),
+        );
       }
       try {
         return scope.resolve(specifier, referrer);
@@ -59,9 +71,14 @@ export async function importConfined(file: string, root: string, grant: Compartm
       const granted = grant.modules.get(specifier);
       if (granted !== undefined) return { namespace: granted as never };
       if (isNodeBuiltin(specifier)) {
-        refuse(new ConfinementError(`"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only through its sessions; ${grant.builtinHint}`));
+        refuse(
+          new ConfinementError(
+            `"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only through its sessions; ${grant.builtinHint}`,
+          ),
+        );
       }
-      if (!scope.has(specifier)) refuse(new ConfinementError(`"${label}" imports "${specifier}", which is not one of its own modules`));
+      if (!scope.has(specifier))
+        refuse(new ConfinementError(`"${label}" imports "${specifier}", which is not one of its own modules`));
       try {
         return { source: sources.get(specifier) as never, specifier, importMeta: { url: specifier } };
       } catch (error) {

@@ -16,7 +16,12 @@ export const LOCKDOWN_OPTIONS = {
 /** Whether the realm has been hardened: SES's `lockdown` ran, so the shared intrinsics are frozen. */
 export function realmIsHardened(): boolean {
   const realm = globalThis as { harden?: unknown; Compartment?: unknown };
-  return typeof realm.harden === 'function' && typeof realm.Compartment === 'function' && Object.isFrozen(Object.prototype) && Object.isFrozen(Array.prototype);
+  return (
+    typeof realm.harden === 'function' &&
+    typeof realm.Compartment === 'function' &&
+    Object.isFrozen(Object.prototype) &&
+    Object.isFrozen(Array.prototype)
+  );
 }
 
 /**
@@ -32,7 +37,9 @@ export async function hardenRealm(): Promise<void> {
   try {
     lockdown(LOCKDOWN_OPTIONS);
   } catch (error) {
-    throw new ConfinementError(`cannot harden the realm: SES lockdown failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfinementError(
+      `cannot harden the realm: SES lockdown failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -55,7 +55,8 @@ function hostGlobals(env: Env): Record<string, unknown> {
   const globals: Record<string, unknown> = {};
   for (const name of HARDENED_HOST_GLOBALS) globals[name] = harden(globalThis[name]);
   globals.queueMicrotask = harden((callback: unknown) => {
-    if (typeof callback !== 'function') throw new TypeError(`queueMicrotask: the callback must be a function, got ${typeof callback}`);
+    if (typeof callback !== 'function')
+      throw new TypeError(`queueMicrotask: the callback must be a function, got ${typeof callback}`);
     queueMicrotask(() => {
       try {
         Reflect.apply(callback, undefined, []);
@@ -86,27 +87,43 @@ function nativeGrant(env: Env, modules: ReadonlyMap<string, object>): Compartmen
  */
 export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
   const { location, manifest, confined, root, sources, modules } = options;
-  const described = location.packageDirectory === undefined ? `"${location.name}" (${location.file})` : `"${location.name}" (package ${location.packageDirectory})`;
+  const described =
+    location.packageDirectory === undefined
+      ? `"${location.name}" (${location.file})`
+      : `"${location.name}" (package ${location.packageDirectory})`;
   return {
     async construct(env: Env): Promise<void> {
       const config = await readConfig(env);
       const libc = manifest?.type === 'libc' || config?.hasSubNode('libc') === true;
       if (libc) {
-        if (!confined) throw new NotAComponent(`binary ${described} is a libc program, which runs only confined: the shim's fs, timers and process are given to a compartment; remove confined="no"`);
+        if (!confined)
+          throw new NotAComponent(
+            `binary ${described} is a libc program, which runs only confined: the shim's fs, timers and process are given to a compartment; remove confined="no"`,
+          );
         await runLibcProgram(env, {
           binary: location.name,
           config: config ?? XmlNode.parse('<config/>', 'config'),
           evaluate: async (grant) => {
             const granted = new Map([...modules, ...grant.modules]);
-            await importConfined(location.file, root, { globals: { ...hostGlobals(env), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT }, sources, env.name);
+            await importConfined(
+              location.file,
+              root,
+              { globals: { ...hostGlobals(env), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT },
+              sources,
+              env.name,
+            );
           },
         });
         return;
       }
-      const namespace = confined ? await importConfined(location.file, root, nativeGrant(env, modules), sources, env.name) : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
+      const namespace = confined
+        ? await importConfined(location.file, root, nativeGrant(env, modules), sources, env.name)
+        : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
       const construct = namespace.construct;
       if (typeof construct !== 'function') {
-        throw new NotAComponent(`binary ${described} does not export construct(env), and its config has no <libc> node: export construct, or add <libc/> to its start entry's <config> to run it as a plain Node program`);
+        throw new NotAComponent(
+          `binary ${described} does not export construct(env), and its config has no <libc> node: export construct, or add <libc/> to its start entry's <config> to run it as a plain Node program`,
+        );
       }
       await (construct as (env: Env) => unknown)(env);
     },

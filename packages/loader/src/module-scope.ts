@@ -74,7 +74,9 @@ export class ModuleScope {
     try {
       file = resolvePackageImport(specifier, root.directory);
     } catch {
-      throw new ConfinementError(`"${this.#label}" imports "${specifier}": its package declares "${bare.packageName}" as a dependency, but it is not installed with it (or does not export that path)`);
+      throw new ConfinementError(
+        `"${this.#label}" imports "${specifier}": its package declares "${bare.packageName}" as a dependency, but it is not installed with it (or does not export that path)`,
+      );
     }
     const url = pathToFileURL(file).href;
     if (!this.#roots.has(url)) {
@@ -98,7 +100,9 @@ export class ModuleScope {
     try {
       real = realpathSync(file);
     } catch {
-      throw new ConfinementError(`"${this.#label}" imports "${specifier}" from ${relative(root.directory, fileURLToPath(referrer)) || 'its entry'}: there is no such module in its package`);
+      throw new ConfinementError(
+        `"${this.#label}" imports "${specifier}" from ${relative(root.directory, fileURLToPath(referrer)) || 'its entry'}: there is no such module in its package`,
+      );
     }
     if (!inside(root.directory, real)) throw this.#refusal(specifier);
     const resolved = pathToFileURL(real).href;

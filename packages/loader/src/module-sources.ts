@@ -52,7 +52,9 @@ export class ModuleSources {
     const cached = this.#cache.get(url);
     if (cached !== undefined && cached.stamp === stamp) return cached.source;
     if (isCommonJs(file)) {
-      throw new NotAComponent(`module ${file} is CommonJS (a .cjs file, or a .js file whose package.json lacks "type": "module"): confined components load ES modules only`);
+      throw new NotAComponent(
+        `module ${file} is CommonJS (a .cjs file, or a .js file whose package.json lacks "type": "module"): confined components load ES modules only`,
+      );
     }
     const source = parse(readFileSync(file, 'utf8'), url, file);
     this.#cache.set(url, { stamp, source });

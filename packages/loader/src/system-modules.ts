@@ -4,7 +4,15 @@
  * package's main entry, which touches no host authority; the `/host` entry points (`@os/kernel/host`,
  * `@os/runtime/host`, `@os/rom/host`) and every other subpath are never granted.
  */
-export const SYSTEM_MODULE_NAMES = ['@os/capability', '@os/kernel', '@os/rpc', '@os/session', '@os/runtime', '@os/timer', '@os/rom'] as const;
+export const SYSTEM_MODULE_NAMES = [
+  '@os/capability',
+  '@os/kernel',
+  '@os/rpc',
+  '@os/session',
+  '@os/runtime',
+  '@os/timer',
+  '@os/rom',
+] as const;
 
 /**
  * A module namespace copied into a hardened plain object: compartments share it, so no component may
@@ -18,7 +26,10 @@ export function hardenedNamespace(namespace: object): object {
 function plainNamespace(namespace: object): object {
   const copy: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(namespace)) {
-    copy[name] = typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Module]' ? plainNamespace(value) : value;
+    copy[name] =
+      typeof value === 'object' && value !== null && Object.prototype.toString.call(value) === '[object Module]'
+        ? plainNamespace(value)
+        : value;
   }
   return copy;
 }
@@ -27,7 +38,9 @@ function plainNamespace(namespace: object): object {
  * The system modules a compartment may import, each hardened (so the realm must be): the default
  * `@os/*` set plus `extra` (say `@os/init`, to let components embed a sandbox).
  */
-export async function systemModules(extra: Readonly<Record<string, object>> = {}): Promise<ReadonlyMap<string, object>> {
+export async function systemModules(
+  extra: Readonly<Record<string, object>> = {},
+): Promise<ReadonlyMap<string, object>> {
   const modules = new Map<string, object>();
   const loaded = await Promise.all([
     import('@os/capability'),

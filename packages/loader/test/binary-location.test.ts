@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BinaryLoader, BinaryNotFound, ManifestError, NotAComponent, WireVersionMismatch, locateBinary } from '../src/index.js';
+import {
+  BinaryLoader,
+  BinaryNotFound,
+  ManifestError,
+  NotAComponent,
+  WireVersionMismatch,
+  locateBinary,
+} from '../src/index.js';
 
 let root: string;
 
@@ -12,23 +19,33 @@ function write(path: string, text: string): void {
 }
 
 const component = 'export function construct(env) { return env.log("hi"); }\n';
-const manifest = (name: string, extra: Record<string, unknown> = {}) => JSON.stringify({ name, version: '1.0.0', type: 'module', osComponent: { wire: 1 }, ...extra });
+const manifest = (name: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ name, version: '1.0.0', type: 'module', osComponent: { wire: 1 }, ...extra });
 
 beforeAll(() => {
   root = realpathSync(mkdtempSync(join(tmpdir(), 'os-loader-')));
   write('system/app.mjs', component);
   write('system/lib/helper.js', component);
   write('system/package.json', JSON.stringify({ type: 'module' }));
-  write('node_modules/@acme/blinker/package.json', manifest('@acme/blinker', { exports: { '.': { import: './dist/index.js' }, './extra': './dist/extra.js' } }));
+  write(
+    'node_modules/@acme/blinker/package.json',
+    manifest('@acme/blinker', { exports: { '.': { import: './dist/index.js' }, './extra': './dist/extra.js' } }),
+  );
   write('node_modules/@acme/blinker/dist/index.js', component);
   write('node_modules/@acme/blinker/dist/extra.js', 'export const x = 1;\n');
   write('node_modules/plain/package.json', JSON.stringify({ name: 'plain', type: 'module', main: 'main.js' }));
   write('node_modules/plain/main.js', component);
-  write('node_modules/@acme/old/package.json', JSON.stringify({ name: '@acme/old', type: 'module', osComponent: { wire: 0 } }));
+  write(
+    'node_modules/@acme/old/package.json',
+    JSON.stringify({ name: '@acme/old', type: 'module', osComponent: { wire: 0 } }),
+  );
   write('node_modules/@acme/old/index.js', component);
   write('node_modules/@acme/bundles-rpc/package.json', manifest('@acme/bundles-rpc'));
   write('node_modules/@acme/bundles-rpc/index.js', component);
-  write('node_modules/@acme/bundles-rpc/node_modules/@os/rpc/package.json', JSON.stringify({ name: '@os/rpc', osWire: 2 }));
+  write(
+    'node_modules/@acme/bundles-rpc/node_modules/@os/rpc/package.json',
+    JSON.stringify({ name: '@os/rpc', osWire: 2 }),
+  );
   write('node_modules/@acme/noexport/package.json', manifest('@acme/noexport'));
   write('node_modules/@acme/noexport/index.js', 'export const hello = 1;\n');
   write('node_modules/@acme/cjs/package.json', JSON.stringify({ name: '@acme/cjs', osComponent: { wire: 1 } }));
@@ -55,7 +72,9 @@ describe('locateBinary', () => {
     const found = locateBinary('@acme/blinker', directory);
     expect(found.file).toBe(join(root, 'node_modules/@acme/blinker/dist/index.js'));
     expect(found.packageDirectory).toBe(join(root, 'node_modules/@acme/blinker'));
-    expect(locateBinary('@acme/blinker/extra', directory).file).toBe(join(root, 'node_modules/@acme/blinker/dist/extra.js'));
+    expect(locateBinary('@acme/blinker/extra', directory).file).toBe(
+      join(root, 'node_modules/@acme/blinker/dist/extra.js'),
+    );
     expect(locateBinary('plain', directory).file).toBe(join(root, 'node_modules/plain/main.js'));
   });
 
@@ -63,13 +82,17 @@ describe('locateBinary', () => {
     const own = locateBinary('@acme/own', join(root, 'own/test'));
     expect(own.file).toBe(join(root, 'own/main.js'));
     expect(own.packageDirectory).toBe(join(root, 'own'));
-    expect(() => locateBinary('@acme/own-no-exports', join(root, 'own-no-exports'))).toThrow(/package "@acme\/own-no-exports" is not installed there/);
+    expect(() => locateBinary('@acme/own-no-exports', join(root, 'own-no-exports'))).toThrow(
+      /package "@acme\/own-no-exports" is not installed there/,
+    );
   });
 
   it('names what is missing', () => {
     const directory = join(root, 'system');
     expect(() => locateBinary('./missing.mjs', directory)).toThrow(BinaryNotFound);
-    expect(() => locateBinary('./missing.mjs', directory)).toThrow(`binary "./missing.mjs": there is no module file ${join(directory, 'missing.mjs')}`);
+    expect(() => locateBinary('./missing.mjs', directory)).toThrow(
+      `binary "./missing.mjs": there is no module file ${join(directory, 'missing.mjs')}`,
+    );
     expect(() => locateBinary('@acme/nothing', directory)).toThrow(`package "@acme/nothing" is not installed there`);
     expect(() => locateBinary('@acme/blinker/secret', directory)).toThrow(/does not export "\.\/secret"/);
   });
@@ -80,7 +103,12 @@ describe('BinaryLoader.check', () => {
 
   it('accepts a component package and a module file exporting construct', () => {
     const located = loader().check('@acme/blinker');
-    expect(located.kind === 'module' && located.manifest).toEqual({ wire: 1, type: 'native', requires: [], provides: [] });
+    expect(located.kind === 'module' && located.manifest).toEqual({
+      wire: 1,
+      type: 'native',
+      requires: [],
+      provides: [],
+    });
     expect(loader().check('./app.mjs').kind).toBe('module');
   });
 
@@ -91,13 +119,19 @@ describe('BinaryLoader.check', () => {
 
   it('refuses a package built for another wire version, naming both versions', () => {
     expect(() => loader().check('@acme/old')).toThrow(WireVersionMismatch);
-    expect(() => loader().check('@acme/old')).toThrow(/was built for RPC wire version 0, but this system's @os\/rpc speaks wire version 1/);
-    expect(() => loader().check('@acme/bundles-rpc')).toThrow(/brings its own @os\/rpc .* speaking wire version 2, but this system speaks wire version 1/);
+    expect(() => loader().check('@acme/old')).toThrow(
+      /was built for RPC wire version 0, but this system's @os\/rpc speaks wire version 1/,
+    );
+    expect(() => loader().check('@acme/bundles-rpc')).toThrow(
+      /brings its own @os\/rpc .* speaking wire version 2, but this system speaks wire version 1/,
+    );
   });
 
   it('refuses a module that does not export construct, unless its config makes it a libc program', async () => {
     expect(() => loader().check('@acme/noexport')).toThrow(NotAComponent);
-    expect(() => loader().check('@acme/noexport')).toThrow(/does not look like a component: its module does not export construct\(env\)/);
+    expect(() => loader().check('@acme/noexport')).toThrow(
+      /does not look like a component: its module does not export construct\(env\)/,
+    );
     const { XmlNode } = await import('@os/runtime');
     expect(loader().check('@acme/noexport', XmlNode.parse('<config><libc/></config>')).kind).toBe('module');
   });

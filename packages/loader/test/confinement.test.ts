@@ -25,13 +25,21 @@ describe('a confined component', () => {
       '[init -> escaper] still running',
     ]);
     // the sibling runs to its end and propagates its exit; nothing leaked into it
-    expect(lines.filter((line) => line.startsWith('[init -> sibling]'))).toEqual(['[init -> sibling] sibling tick 1', '[init -> sibling] sibling tick 2', '[init -> sibling] sibling tick 3']);
+    expect(lines.filter((line) => line.startsWith('[init -> sibling]'))).toEqual([
+      '[init -> sibling] sibling tick 1',
+      '[init -> sibling] sibling tick 2',
+      '[init -> sibling] sibling tick 3',
+    ]);
     expect(exit).toBe(0);
   });
 
   it('that imports a Node built-in statically fails to start with a message naming it; the others run', async () => {
     const { lines } = await bootDirectory(escapes, 'system.xml');
-    expect(lines).toContainEqual(expect.stringMatching(/^\[init -> static-import\] Error: static-import: construct failed: ConfinementError: "static-import" imports the Node built-in "node:fs": a confined component reaches the system only through its sessions/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\[init -> static-import\] Error: static-import: construct failed: ConfinementError: "static-import" imports the Node built-in "node:fs": a confined component reaches the system only through its sessions/,
+      ),
+    );
   });
 
   it('gets its own module instance: two components of one binary share no state', async () => {
@@ -51,7 +59,9 @@ describe('a confined module with top-level await', () => {
   it('fails to start with an error that says confinement cannot run it', async () => {
     const { lines } = await bootDirectory(escapes, 'tla.xml');
     expect(lines).toContainEqual(
-      expect.stringMatching(/^\[init -> tla\] Error: tla: construct failed: ConfinementError: "tla": a module of .*top-level-await\.mjs uses top-level await, which a confined compartment cannot run/),
+      expect.stringMatching(
+        /^\[init -> tla\] Error: tla: construct failed: ConfinementError: "tla": a module of .*top-level-await\.mjs uses top-level await, which a confined compartment cannot run/,
+      ),
     );
   });
 

@@ -14,10 +14,14 @@ const fixtures = fileURLToPath(new URL('./fixtures/program/', import.meta.url));
 async function run(config: string): Promise<{ readonly exit: number | Error; readonly lines: readonly string[] }> {
   await hardenRealm();
   const roms = new Map<string, Uint8Array>();
-  for (const name of readdirSync(fixtures)) if (statSync(join(fixtures, name)).isFile()) roms.set(name, new Uint8Array(readFileSync(join(fixtures, name))));
+  for (const name of readdirSync(fixtures))
+    if (statSync(join(fixtures, name)).isFile()) roms.set(name, new Uint8Array(readFileSync(join(fixtures, name))));
   roms.set('config', new Uint8Array(readFileSync(join(fixtures, config))));
   const loader = new BinaryLoader({ directory: fixtures, builtins: { init, timer: timerDriver } });
-  const system = await boot({ init: 'init', binaries: loader.resolve, roms }, { kernel: kernelUnderTest().factory, clock: new VirtualClock(1) });
+  const system = await boot(
+    { init: 'init', binaries: loader.resolve, roms },
+    { kernel: kernelUnderTest().factory, clock: new VirtualClock(1) },
+  );
   const exit = await system.exit.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   return { exit, lines: system.lines.filter((line) => !line.startsWith('[init -> timer]')) };
 }
@@ -46,14 +50,21 @@ describe('a Node program under the libc shim', () => {
 
   it('ends with exit value 1 and a LOG line naming an uncaught exception', async () => {
     const { exit, lines } = await run('throws.xml');
-    expect(lines).toEqual(['[init -> throws] tick', '[init -> throws] tick', '[init -> throws] tick', '[init -> throws] Error: uncaught exception: RangeError: the program gave up']);
+    expect(lines).toEqual([
+      '[init -> throws] tick',
+      '[init -> throws] tick',
+      '[init -> throws] tick',
+      '[init -> throws] Error: uncaught exception: RangeError: the program gave up',
+    ]);
     expect(exit).toBe(1);
   });
 
   it('gets ENOSPC when its RAM file system uses up its RAM quota, and the file keeps what was written', async () => {
     const { exit, lines } = await run('fill.xml');
     expect(lines).toHaveLength(1);
-    const match = /^\[init -> fill\] stopped by ENOSPC after (\d+) bytes; the file holds (\d+)$/.exec(lines[0] as string);
+    const match = /^\[init -> fill\] stopped by ENOSPC after (\d+) bytes; the file holds (\d+)$/.exec(
+      lines[0] as string,
+    );
     expect(match).not.toBeNull();
     expect(Number(match?.[1])).toBeGreaterThan(0);
     expect(Number(match?.[1])).toBeLessThan(1024 * 1024);
@@ -65,7 +76,9 @@ describe('a Node program under the libc shim', () => {
     const { exit, lines } = await run('net.xml');
     // the message is longer than one LOG write takes (Genode's 232 characters): its rest follows on a second line
     expect(lines).toEqual([
-      expect.stringMatching(/^\[init -> net\] Error: uncaught exception: ConfinementError: "net" imports the Node built-in "node:net": a confined component reaches the system only through its sessions; the libc shim offers fs, node:fs, /),
+      expect.stringMatching(
+        /^\[init -> net\] Error: uncaught exception: ConfinementError: "net" imports the Node built-in "node:net": a confined component reaches the system only through its sessions; the libc shim offers fs, node:fs, /,
+      ),
       expect.stringMatching(/^\[init -> net\] .*other Node built-ins \(net, child_process, \.\.\.\) are not there/),
     ]);
     expect(exit).toBe(1);

@@ -6,7 +6,16 @@ const read = (osComponent: unknown) => readComponentManifest({ name: '@acme/x', 
 describe('readComponentManifest', () => {
   it('reads every field, with defaults for the optional ones', () => {
     expect(read({ wire: 1 })).toEqual({ wire: 1, type: 'native', requires: [], provides: [] });
-    expect(read({ wire: 1, type: 'libc', requires: ['Timer', { service: 'ROM', label: 'config' }], provides: ['Blink'], ram: '2M', caps: 80 })).toEqual({
+    expect(
+      read({
+        wire: 1,
+        type: 'libc',
+        requires: ['Timer', { service: 'ROM', label: 'config' }],
+        provides: ['Blink'],
+        ram: '2M',
+        caps: 80,
+      }),
+    ).toEqual({
       wire: 1,
       type: 'libc',
       requires: [{ service: 'Timer' }, { service: 'ROM', label: 'config' }],
@@ -17,7 +26,10 @@ describe('readComponentManifest', () => {
   });
 
   it.each([
-    [undefined, /pkg\/package.json: package "@acme\/x" is not a component package: its package.json has no "osComponent" field/],
+    [
+      undefined,
+      /pkg\/package.json: package "@acme\/x" is not a component package: its package.json has no "osComponent" field/,
+    ],
     [[], /"osComponent": expected an object, got \[\]/],
     [{}, /"osComponent.wire": expected the RPC wire version .* got undefined/],
     [{ wire: '1' }, /"osComponent.wire": .* got "1"/],

@@ -17,7 +17,12 @@ export class RomConnection extends Connection<typeof Rom> {
    * bytes for the server's copy of it; a server that needs more says so and the donation grows.
    */
   static async open(env: SessionEnv, name: string, ram = ROM_SESSION_RAM): Promise<RomConnection> {
-    const { id, capability, args } = await requestSession(env, { service: 'ROM', label: name, ram, caps: ROM_SESSION_CAPS });
+    const { id, capability, args } = await requestSession(env, {
+      service: 'ROM',
+      label: name,
+      ram,
+      caps: ROM_SESSION_CAPS,
+    });
     return new RomConnection(env, id, capability, args);
   }
 

@@ -18,7 +18,7 @@ export class RomModuleNameError extends Error {
   ) {
     super(
       moduleName.length === 0
-        ? 'a ROM module needs a non-empty name (sessions select modules by their label\'s last element)'
+        ? "a ROM module needs a non-empty name (sessions select modules by their label's last element)"
         : `ROM module name "${moduleName}" contains "${LABEL_SEPARATOR}", which a session label's last element never does; rename the module`,
     );
     this.name = 'RomModuleNameError';

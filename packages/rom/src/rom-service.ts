@@ -33,12 +33,18 @@ export class RomService extends RpcObject<typeof Root> implements ServerOf<typeo
 
   /** Opens a session on the module the label names; needs its size page-rounded in RAM and 2 capabilities (Root::session). */
   session(argsText: string): Capability {
-    const request = readSessionArgs('ROM', argsText, (args) => ({ name: new SessionLabel(args.string('label')).last(), ram: args.number('ram_quota'), caps: args.number('cap_quota') }));
+    const request = readSessionArgs('ROM', argsText, (args) => ({
+      name: new SessionLabel(args.string('label')).last(),
+      ram: args.number('ram_quota'),
+      caps: args.number('cap_quota'),
+    }));
     const name = request.name;
     const content = this.#modules.get(name);
     if (content === undefined) {
       const known = this.#modules.names();
-      throw new ServiceDenied(`no ROM module "${name}" here (${known.length === 0 ? 'there are none' : `known: ${known.join(', ')}`}); route the session elsewhere or add the module`);
+      throw new ServiceDenied(
+        `no ROM module "${name}" here (${known.length === 0 ? 'there are none' : `known: ${known.join(', ')}`}); route the session elsewhere or add the module`,
+      );
     }
     return this.#sessions.open(name, content, request, `ROM "${name}"`);
   }

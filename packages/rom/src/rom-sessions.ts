@@ -45,8 +45,14 @@ export class RomSessions {
    */
   open(key: string, content: Uint8Array | null, { ram, caps }: Donation, what: string): Capability {
     const needed = romSessionRam(content?.length ?? 0);
-    if (ram < needed) throw new InsufficientRamQuota(`${what}: a ROM session needs ${needed} bytes of RAM (the content, page-rounded), the request donated ${ram}`);
-    if (caps < ROM_SESSION_CAPS) throw new InsufficientCapQuota(`${what}: a ROM session needs ${ROM_SESSION_CAPS} capabilities, the request donated ${caps}`);
+    if (ram < needed)
+      throw new InsufficientRamQuota(
+        `${what}: a ROM session needs ${needed} bytes of RAM (the content, page-rounded), the request donated ${ram}`,
+      );
+    if (caps < ROM_SESSION_CAPS)
+      throw new InsufficientCapQuota(
+        `${what}: a ROM session needs ${ROM_SESSION_CAPS} capabilities, the request donated ${caps}`,
+      );
     let dataspace: Selector = INVALID_SELECTOR;
     try {
       dataspace = this.#copy(content);
@@ -57,7 +63,9 @@ export class RomSessions {
     } catch (error) {
       this.#free(dataspace);
       if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) {
-        throw error.kind === 'ram' ? new InsufficientRamQuota(`${what}: ${error.message}`) : new InsufficientCapQuota(`${what}: ${error.message}`);
+        throw error.kind === 'ram'
+          ? new InsufficientRamQuota(`${what}: ${error.message}`)
+          : new InsufficientCapQuota(`${what}: ${error.message}`);
       }
       throw error;
     }

@@ -9,7 +9,8 @@ export function readSessionArgs<T>(service: string, argsText: string, read: (arg
   try {
     return read(SessionArgs.parse(argsText));
   } catch (error) {
-    if (hasErrorCode<SessionArgsError>(error, SessionArgsError.code)) throw new ServiceDenied(`${service}: ${error.message}`);
+    if (hasErrorCode<SessionArgsError>(error, SessionArgsError.code))
+      throw new ServiceDenied(`${service}: ${error.message}`);
     throw error;
   }
 }

@@ -23,8 +23,15 @@ export interface TestSystem extends SystemHandle {
 const timerChild: StartEntryValue = { name: 'timer', ram: 1 << 20, caps: 50, provides: ['Timer'] };
 
 /** Routes: each listed service to the named sibling (optionally only for one label), everything else to init's parent. */
-export function routesTo(children: Readonly<Record<string, string>>, extra: readonly RouteRuleValue[] = []): RouteRuleValue[] {
-  return [...extra, ...Object.entries(children).map(([service, child]) => ({ service, to: { child } })), { service: '*', to: 'parent' }];
+export function routesTo(
+  children: Readonly<Record<string, string>>,
+  extra: readonly RouteRuleValue[] = [],
+): RouteRuleValue[] {
+  return [
+    ...extra,
+    ...Object.entries(children).map(([service, child]) => ({ service, to: { child } })),
+    { service: '*', to: 'parent' },
+  ];
 }
 
 /** Routes of a client of report_rom: Report and ROM to it, Timer to the timer. */
@@ -36,13 +43,21 @@ export function reportRomChild(config: string, extra: Partial<StartEntryValue> =
 }
 
 /** A child `name` running `binary` (default: its name) with `routes`, whose exit ends the system. */
-export function clientChild(name: string, routes: readonly RouteRuleValue[], extra: Partial<StartEntryValue> = {}): StartEntryValue {
+export function clientChild(
+  name: string,
+  routes: readonly RouteRuleValue[],
+  extra: Partial<StartEntryValue> = {},
+): StartEntryValue {
   return { name, ram: 1 << 20, caps: 100, routes, exit: { propagate: true }, ...extra };
 }
 
 /** The init config {@link bootInit} boots: the timer first, then `children`. */
 export function initConfig(children: readonly StartEntryValue[]): InitConfigValue {
-  return { parentProvides: ['LOG', 'ROM', 'PD', 'CPU'], defaultRoute: routesTo({ Timer: 'timer' }), children: [timerChild, ...children] };
+  return {
+    parentProvides: ['LOG', 'ROM', 'PD', 'CPU'],
+    defaultRoute: routesTo({ Timer: 'timer' }),
+    children: [timerChild, ...children],
+  };
 }
 
 /** Encodes an init config as the ROM core serves init. */
@@ -63,7 +78,11 @@ export async function bootInit(
   const stamped: string[] = [];
   let handle: TestSystem | null = null;
   const system = await boot(
-    { init: 'init', binaries: binaryTable({ init, timer: timerDriver, report_rom: reportRom, ...binaries }), roms: new Map([['config', configRom(initConfig(children))]]) },
+    {
+      init: 'init',
+      binaries: binaryTable({ init, timer: timerDriver, report_rom: reportRom, ...binaries }),
+      roms: new Map([['config', configRom(initConfig(children))]]),
+    },
     {
       kernel: createKernel,
       clock,
@@ -112,7 +131,11 @@ export interface RawSession {
 }
 
 /** Asks the parent for a `service` session with `args` as given, as Genode's `Env::session` without its retries. */
-export async function rawSession(env: Env, service: string, args: Readonly<Record<string, string | number>>): Promise<RawSession> {
+export async function rawSession(
+  env: Env,
+  service: string,
+  args: Readonly<Record<string, string | number>>,
+): Promise<RawSession> {
   const id = env.allocSessionId();
   try {
     const capability = await sessionAtParent(env, id, service, SessionArgs.from(args).toString());

@@ -77,13 +77,18 @@ describe("report_rom: Genode's test-report_rom", () => {
   it('passes: update signalled, ROM kept after the reporter closed, a second reporter of the same label denied', async () => {
     const system = await bootInit(
       [
-        reportRomChild('<config><policy label_prefix="test-report_rom ->" label_suffix="brightness" report="test-report_rom -> brightness"/></config>', { ram: '2M' }),
+        reportRomChild(
+          '<config><policy label_prefix="test-report_rom ->" label_suffix="brightness" report="test-report_rom -> brightness"/></config>',
+          { ram: '2M' },
+        ),
         {
           name: 'test-report_rom',
           ram: '2M',
           caps: 100,
           exit: { propagate: true },
-          routes: routesTo({ Timer: 'timer', Report: 'report_rom' }, [{ service: 'ROM', label: 'brightness', to: { child: 'report_rom' } }]),
+          routes: routesTo({ Timer: 'timer', Report: 'report_rom' }, [
+            { service: 'ROM', label: 'brightness', to: { child: 'report_rom' } },
+          ]),
         },
       ],
       { 'test-report_rom': testReportRom },

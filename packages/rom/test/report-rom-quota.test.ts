@@ -7,13 +7,21 @@ import { attempt, bootInit, clientChild, rawSession, reportRomChild, script, spi
 const bigPolicy = '<config><policy label="client -> big" report="client -> big"/></config>';
 
 describe('report_rom: quotas and bad input', () => {
-  it('refuses Report sessions whose donation is short or whose buffer is empty, with Genode\'s log lines', async () => {
+  it("refuses Report sessions whose donation is short or whose buffer is empty, with Genode's log lines", async () => {
     const client = script(async (env, timer) => {
       await timer.msleep(1);
-      await attempt(env, 'Report with 4K for an 8K buffer', () => rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 8192 }));
-      await attempt(env, 'Report with 2 caps', () => rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 2, buffer_size: 4096 }));
-      await attempt(env, 'Report with buffer_size=0', () => rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 0 }));
-      await attempt(env, 'Report with buffer_size=lots', () => rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 'lots' }));
+      await attempt(env, 'Report with 4K for an 8K buffer', () =>
+        rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 8192 }),
+      );
+      await attempt(env, 'Report with 2 caps', () =>
+        rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 2, buffer_size: 4096 }),
+      );
+      await attempt(env, 'Report with buffer_size=0', () =>
+        rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 0 }),
+      );
+      await attempt(env, 'Report with buffer_size=lots', () =>
+        rawSession(env, 'Report', { label: 'weather', ram_quota: 4096, cap_quota: 3, buffer_size: 'lots' }),
+      );
     });
     const system = await bootInit([reportRomChild(bigPolicy), clientChild('client', toReportRom)], { client });
     expect(await system.exit).toBe(0);
@@ -36,7 +44,9 @@ describe('report_rom: quotas and bad input', () => {
       await attempt(env, 'submit of 5000 bytes', () => report.submit('x'.repeat(5000)));
       await attempt(env, 'Report.submit(5000) on the session', () => report.session.submit(5000));
       await attempt(env, 'submit of 4096 bytes', () => report.submit('x'.repeat(4096)));
-      await env.log(`ReportTooLarge crosses as itself: ${await report.session.submit(4097).catch((error: unknown) => error instanceof ReportTooLarge)}`);
+      await env.log(
+        `ReportTooLarge crosses as itself: ${await report.session.submit(4097).catch((error: unknown) => error instanceof ReportTooLarge)}`,
+      );
       await report.close();
     });
     const system = await bootInit([reportRomChild(bigPolicy), clientChild('client', toReportRom)], { client });
@@ -54,12 +64,20 @@ describe('report_rom: quotas and bad input', () => {
       await timer.msleep(1);
       const report = await Report.Connection.open(env, 'big', 8192);
       await report.submit('x'.repeat(5000));
-      await attempt(env, 'ROM with 4K for a 5000-byte report', () => rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }));
-      await attempt(env, 'ROM with 1 cap', () => rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }));
-      await attempt(env, 'ROM with 8K and 2 caps', async () => (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close());
+      await attempt(env, 'ROM with 4K for a 5000-byte report', () =>
+        rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }),
+      );
+      await attempt(env, 'ROM with 1 cap', () =>
+        rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }),
+      );
+      await attempt(env, 'ROM with 8K and 2 caps', async () =>
+        (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close(),
+      );
       await attempt(env, 'a second Report session "big"', () => Report.Connection.open(env, 'big', 8192));
       await report.close();
-      await attempt(env, 'a Report session "big" after the first closed', async () => (await Report.Connection.open(env, 'big', 8192)).close());
+      await attempt(env, 'a Report session "big" after the first closed', async () =>
+        (await Report.Connection.open(env, 'big', 8192)).close(),
+      );
     });
     const system = await bootInit([reportRomChild(bigPolicy), clientChild('client', toReportRom)], { client });
     expect(await system.exit).toBe(0);
@@ -72,7 +90,7 @@ describe('report_rom: quotas and bad input', () => {
     ]);
   });
 
-  it('gives back everything when the sessions close: the server PD\'s quota is what it was before', async () => {
+  it("gives back everything when the sessions close: the server PD's quota is what it was before", async () => {
     const server = spied(reportRom);
     const samples = new Map<string, QuotaState>();
     const client = script(async (env, timer) => {
@@ -88,10 +106,14 @@ describe('report_rom: quotas and bad input', () => {
       await report.close();
       await env.log('closed');
     });
-    const system = await bootInit([reportRomChild(bigPolicy), clientChild('client', toReportRom)], { client, report_rom: server.module }, (line) => {
-      const marker = /^\[init -> client\] (before|open|closed)$/.exec(line);
-      if (marker !== null) samples.set(marker[1] as string, server.quota());
-    });
+    const system = await bootInit(
+      [reportRomChild(bigPolicy), clientChild('client', toReportRom)],
+      { client, report_rom: server.module },
+      (line) => {
+        const marker = /^\[init -> client\] (before|open|closed)$/.exec(line);
+        if (marker !== null) samples.set(marker[1] as string, server.quota());
+      },
+    );
     expect(await system.exit).toBe(0);
     const before = samples.get('before') as QuotaState;
     const open = samples.get('open') as QuotaState;
@@ -115,9 +137,14 @@ describe('report_rom: short of RAM', () => {
       await attempt(env, 'a report of 90K', () => report.submit('x'.repeat(90 * 1024)));
       await env.log(`the reader holds the current version: ${await rom.update()}`);
       await report.submit('after');
-      await env.log(`after a report that fits: ${await rom.update()}, ${new TextDecoder().decode(env.rm.attach(await rom.dataspace()))}`);
+      await env.log(
+        `after a report that fits: ${await rom.update()}, ${new TextDecoder().decode(env.rm.attach(await rom.dataspace()))}`,
+      );
     });
-    const system = await bootInit([reportRomChild(bigPolicy, { ram: 128 * 1024 }), clientChild('client', toReportRom)], { client });
+    const system = await bootInit(
+      [reportRomChild(bigPolicy, { ram: 128 * 1024 }), clientChild('client', toReportRom)],
+      { client },
+    );
     expect(await system.exit).toBe(0);
     expect(system.lines.map((line) => line.replace(/has \d+ left/, 'has <n> left'))).toEqual([
       `[init -> report_rom] Error: report 'client -> big' of ${90 * 1024} bytes dropped: PD "init -> report_rom" is out of RAM quota: needs 94208, has <n> left; upgrade its quota`,

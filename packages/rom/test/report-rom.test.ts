@@ -1,6 +1,17 @@
 import { AttachedRomDataspace } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
-import { bootInit, clientChild, configRom, consumer, describeError, initConfig, producer, reportRomChild, script, toReportRom } from './fixtures.js';
+import {
+  bootInit,
+  clientChild,
+  configRom,
+  consumer,
+  describeError,
+  initConfig,
+  producer,
+  reportRomChild,
+  script,
+  toReportRom,
+} from './fixtures.js';
 
 const weatherPolicy = '<config><policy label="consumer -> weather" report="producer -> weather"/></config>';
 
@@ -36,7 +47,9 @@ describe('report_rom: verbose', () => {
     const report = '<weather>\n  <today sky="sunny"/>\n  <tomorrow sky="rain"/>\n</weather>\n';
     const system = await bootInit(
       [
-        reportRomChild('<config verbose="yes"><policy label="consumer -> weather" report="producer -> weather"/></config>'),
+        reportRomChild(
+          '<config verbose="yes"><policy label="consumer -> weather" report="producer -> weather"/></config>',
+        ),
         clientChild('producer', toReportRom, { exit: { propagate: false } }),
         clientChild('consumer', toReportRom),
       ],
@@ -92,8 +105,17 @@ describe('report_rom: policies', () => {
       '</config>',
     ].join('\n');
     const system = await bootInit(
-      [reportRomChild(config), clientChild('producer', toReportRom, { exit: { propagate: false } }), clientChild('reader', toReportRom), clientChild('other', toReportRom, { exit: { propagate: false } })],
-      { producer: reports, reader: reader(['weather', 'tomorrow', 'pressure']), other: reader(['pressure', 'anything'], 1) },
+      [
+        reportRomChild(config),
+        clientChild('producer', toReportRom, { exit: { propagate: false } }),
+        clientChild('reader', toReportRom),
+        clientChild('other', toReportRom, { exit: { propagate: false } }),
+      ],
+      {
+        producer: reports,
+        reader: reader(['weather', 'tomorrow', 'pressure']),
+        other: reader(['pressure', 'anything'], 1),
+      },
     );
     expect(await system.exit).toBe(0);
     expect(system.stamped).toEqual([
@@ -106,9 +128,15 @@ describe('report_rom: policies', () => {
     ]);
   });
 
-  it('denies a ROM session no policy matches when there is no <default-policy>, and logs Genode\'s warning', async () => {
+  it("denies a ROM session no policy matches when there is no <default-policy>, and logs Genode's warning", async () => {
     const system = await bootInit(
-      [reportRomChild('<config>\n  <policy label="reader -> weather" report="producer -> weather"/>\n  <policy label="reader -> vague"/>\n</config>'), clientChild('producer', toReportRom, { exit: { propagate: false } }), clientChild('reader', toReportRom)],
+      [
+        reportRomChild(
+          '<config>\n  <policy label="reader -> weather" report="producer -> weather"/>\n  <policy label="reader -> vague"/>\n</config>',
+        ),
+        clientChild('producer', toReportRom, { exit: { propagate: false } }),
+        clientChild('reader', toReportRom),
+      ],
       { producer: reports, reader: reader(['weather', 'secret', 'vague']) },
     );
     expect(await system.exit).toBe(0);
@@ -122,7 +150,8 @@ describe('report_rom: policies', () => {
 
   it('applies a new config to sessions opened after it; an open session keeps its report', async () => {
     const before = '<config><policy label_prefix="first" report="producer -> weather"/></config>';
-    const after = '<config><policy label_prefix="first" report="producer -> forecast"/><policy label_prefix="second" report="producer -> forecast"/></config>';
+    const after =
+      '<config><policy label_prefix="first" report="producer -> forecast"/><policy label_prefix="second" report="producer -> forecast"/></config>';
     const children = (config: string) => [
       reportRomChild(config),
       clientChild('producer', toReportRom),
@@ -144,7 +173,10 @@ describe('report_rom: policies', () => {
       if (reconfigured || line !== '[init -> first] weather: sunny') return;
       reconfigured = true;
       // init applies the new config: report_rom gets its new <config> as a ROM update, "second" starts
-      handle().core.updateRom('config', configRom(initConfig([...children(after), clientChild('second', toReportRom, { exit: { propagate: false } })])));
+      handle().core.updateRom(
+        'config',
+        configRom(initConfig([...children(after), clientChild('second', toReportRom, { exit: { propagate: false } })])),
+      );
     });
     expect(await system.exit).toBe(0);
     expect(system.stamped).toEqual([

@@ -6,7 +6,8 @@ import { RomModuleNameError, RomModules, romServer } from '../src/index.js';
 import { romModulesFromDirectory, watchRomDirectory } from '../src/host.js';
 import { bootInit, clientChild, consumer, routesTo } from './fixtures.js';
 
-const text = (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
+const text = (bytes: Uint8Array | undefined): string | undefined =>
+  bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 
 /** Resolves at the first change of `modules` that `wanted` accepts; fails after 5 s of real time. */
 function change(modules: RomModules, wanted: (name: string, content: string | undefined) => boolean): Promise<void> {
@@ -69,8 +70,12 @@ describe('RomModules', () => {
   it('refuses names no session label could select', () => {
     const modules = new RomModules();
     expect(() => modules.set('', 'x')).toThrow(RomModuleNameError);
-    expect(() => modules.set('a -> b', 'x')).toThrow('ROM module name "a -> b" contains " -> ", which a session label\'s last element never does; rename the module');
-    expect(() => new RomModules({ '': 'x' })).toThrow("a ROM module needs a non-empty name (sessions select modules by their label's last element)");
+    expect(() => modules.set('a -> b', 'x')).toThrow(
+      'ROM module name "a -> b" contains " -> ", which a session label\'s last element never does; rename the module',
+    );
+    expect(() => new RomModules({ '': 'x' })).toThrow(
+      "a ROM module needs a non-empty name (sessions select modules by their label's last element)",
+    );
   });
 
   it('romModulesFromDirectory reads each regular file as a module named by its file name', async () => {

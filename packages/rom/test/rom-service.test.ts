@@ -1,7 +1,18 @@
 import type { QuotaState } from '@os/kernel';
 import { describe, expect, it } from 'vitest';
 import { Rom, RomModules } from '../src/index.js';
-import { type ModuleChange, attempt, bootInit, changingRomServer, clientChild, consumer, rawSession, routesTo, script, spied } from './fixtures.js';
+import {
+  type ModuleChange,
+  attempt,
+  bootInit,
+  changingRomServer,
+  clientChild,
+  consumer,
+  rawSession,
+  routesTo,
+  script,
+  spied,
+} from './fixtures.js';
 
 const toRoms = routesTo({ ROM: 'roms', Timer: 'timer' });
 const romsChild = { name: 'roms', ram: 1 << 20, caps: 100, provides: ['ROM'] };
@@ -19,22 +30,35 @@ describe('RomService: in-memory modules as ROMs', () => {
       client: consumer({ rom: 'motd', versions: 4 }),
     });
     expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual(['0 [init -> client] motd: v1', '10 [init -> client] motd: v2', '20 [init -> client] motd: (empty)', '30 [init -> client] motd: v3']);
+    expect(system.stamped).toEqual([
+      '0 [init -> client] motd: v1',
+      '10 [init -> client] motd: v2',
+      '20 [init -> client] motd: (empty)',
+      '30 [init -> client] motd: v3',
+    ]);
   });
 
   it('denies an unknown or deleted module naming the known ones, and checks the donation as core does', async () => {
     const client = script(async (env, timer) => {
       await timer.msleep(1);
       await attempt(env, 'ROM "nope"', () => Rom.Connection.open(env, 'nope'));
-      await attempt(env, 'ROM "big" with 4K for 5000 bytes', () => rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }));
-      await attempt(env, 'ROM "big" with 1 cap', () => rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }));
-      await attempt(env, 'ROM "big" with 8K and 2 caps', async () => (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close());
+      await attempt(env, 'ROM "big" with 4K for 5000 bytes', () =>
+        rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }),
+      );
+      await attempt(env, 'ROM "big" with 1 cap', () =>
+        rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }),
+      );
+      await attempt(env, 'ROM "big" with 8K and 2 caps', async () =>
+        (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close(),
+      );
       await attempt(env, 'ROM "deep -> motd"', async () => (await Rom.Connection.open(env, 'deep -> motd')).close());
       await timer.msleep(20);
       await attempt(env, 'ROM "motd" after its deletion', () => Rom.Connection.open(env, 'motd'));
     });
     const system = await bootInit([romsChild, clientChild('client', toRoms)], {
-      roms: changingRomServer(new RomModules({ motd: 'hello', big: 'x'.repeat(5000) }), [{ at: 10, name: 'motd', content: null }]),
+      roms: changingRomServer(new RomModules({ motd: 'hello', big: 'x'.repeat(5000) }), [
+        { at: 10, name: 'motd', content: null },
+      ]),
       client,
     });
     expect(await system.exit).toBe(0);
@@ -48,8 +72,12 @@ describe('RomService: in-memory modules as ROMs', () => {
     ]);
   });
 
-  it('frees each session\'s copies: after close, the server PD\'s quota is what it was before', async () => {
-    const server = spied(changingRomServer(new RomModules({ motd: 'v1', big: 'x'.repeat(5000) }), [{ at: 10, name: 'motd', content: 'y'.repeat(9000) }]));
+  it("frees each session's copies: after close, the server PD's quota is what it was before", async () => {
+    const server = spied(
+      changingRomServer(new RomModules({ motd: 'v1', big: 'x'.repeat(5000) }), [
+        { at: 10, name: 'motd', content: 'y'.repeat(9000) },
+      ]),
+    );
     const samples = new Map<string, QuotaState>();
     const client = script(async (env, timer) => {
       await timer.msleep(1);
@@ -63,10 +91,14 @@ describe('RomService: in-memory modules as ROMs', () => {
       await big.close();
       await env.log('closed');
     });
-    const system = await bootInit([romsChild, clientChild('client', toRoms)], { roms: server.module, client }, (line) => {
-      const marker = /^\[init -> client\] (before|open|updated|closed)$/.exec(line);
-      if (marker !== null) samples.set(marker[1] as string, server.quota());
-    });
+    const system = await bootInit(
+      [romsChild, clientChild('client', toRoms)],
+      { roms: server.module, client },
+      (line) => {
+        const marker = /^\[init -> client\] (before|open|updated|closed)$/.exec(line);
+        if (marker !== null) samples.set(marker[1] as string, server.quota());
+      },
+    );
     expect(await system.exit).toBe(0);
     const before = samples.get('before') as QuotaState;
     expect((samples.get('open') as QuotaState).ramUsed - before.ramUsed).toBe(4096 + 8192);

@@ -127,7 +127,11 @@ function makeMethod(entry: MethodEntry): Method {
   }
 }
 
-type ClientClass = new (rpcInterface: RpcInterface, thread: KernelThread, capability: Capability<RpcInterface>) => RpcClient;
+type ClientClass = new (
+  rpcInterface: RpcInterface,
+  thread: KernelThread,
+  capability: Capability<RpcInterface>,
+) => RpcClient;
 
 const clientClasses = new WeakMap<RpcInterface, ClientClass>();
 
@@ -156,7 +160,12 @@ function clientClassFor(rpcInterface: RpcInterface): ClientClass {
  * calls through the kernel, and resolves with the decoded result or rejects with the declared
  * exception the server threw.
  */
-export function connect<I extends RpcInterface>(rpcInterface: I, thread: KernelThread, capability: Capability<I>): ClientOf<I> & RpcClient<I> {
+export function connect<I extends RpcInterface>(
+  rpcInterface: I,
+  thread: KernelThread,
+  capability: Capability<I>,
+): ClientOf<I> & RpcClient<I> {
   const ClientClass = clientClassFor(rpcInterface);
-  return new ClientClass(rpcInterface, thread, capability as Capability<RpcInterface>) as unknown as ClientOf<I> & RpcClient<I>;
+  return new ClientClass(rpcInterface, thread, capability as Capability<RpcInterface>) as unknown as ClientOf<I> &
+    RpcClient<I>;
 }

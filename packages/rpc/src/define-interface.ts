@@ -31,7 +31,9 @@ export type ResultOf<M> = M extends MethodSpec<readonly Codec<unknown>[], infer 
 
 /** What a server object implements for interface `I`: each method may answer directly or with a promise. */
 export type ServerOf<I extends RpcInterface> = {
-  [K in keyof I['methods']]: (...args: ArgsOf<I['methods'][K]>) => ResultOf<I['methods'][K]> | Promise<ResultOf<I['methods'][K]>>;
+  [K in keyof I['methods']]: (
+    ...args: ArgsOf<I['methods'][K]>
+  ) => ResultOf<I['methods'][K]> | Promise<ResultOf<I['methods'][K]>>;
 };
 
 /** What a client of interface `I` offers: every method returns a promise of its result. */
@@ -92,7 +94,8 @@ export function defineInterface<const M extends MethodMap>(name: string, methods
     if (RESERVED.has(methodName) || methodName.startsWith('_')) {
       throw new TypeError(`interface ${name}: method name "${methodName}" is reserved; choose another`);
     }
-    if (spec.throws.length > 0xffff) throw new TypeError(`interface ${name}: ${methodName} declares too many exceptions`);
+    if (spec.throws.length > 0xffff)
+      throw new TypeError(`interface ${name}: ${methodName} declares too many exceptions`);
     const qualifiedName = `${name}.${methodName}`;
     return {
       name: methodName,

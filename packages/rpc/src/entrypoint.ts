@@ -76,7 +76,8 @@ export class RpcEntrypoint {
 
   /** Makes `object` callable: returns the capability that reaches it. */
   manage<I extends RpcInterface>(object: RpcObject<I>): Capability<I> {
-    if (this.#selectors.has(object)) throw new RpcInterfaceError(`this ${object.rpcInterface.name} object is already managed`);
+    if (this.#selectors.has(object))
+      throw new RpcInterfaceError(`this ${object.rpcInterface.name} object is already managed`);
     // one plain loop: a server manages an object per session, so this runs on every session request
     const entries = object.rpcInterface.entries;
     const methods = object as unknown as Record<string, Implementation | undefined>;
@@ -89,7 +90,9 @@ export class RpcEntrypoint {
     }
     if (!complete) {
       const missing = entries.filter((entry) => typeof methods[entry.name] !== 'function');
-      throw new RpcInterfaceError(`${object.constructor.name} does not implement ${missing.map((entry) => entry.qualifiedName).join(', ')}`);
+      throw new RpcInterfaceError(
+        `${object.constructor.name} does not implement ${missing.map((entry) => entry.qualifiedName).join(', ')}`,
+      );
     }
     const selector = this.thread.createRpcObject();
     this.#objects[selector] = { object, rpcInterface: object.rpcInterface, implementations };
@@ -100,7 +103,8 @@ export class RpcEntrypoint {
   /** Stops serving `object`: every capability to it, in every PD, becomes invalid. */
   dissolve(object: RpcObject): void {
     const selector = this.#selectors.get(object);
-    if (selector === undefined) throw new RpcInterfaceError(`this ${object.rpcInterface.name} object is not managed by this entrypoint`);
+    if (selector === undefined)
+      throw new RpcInterfaceError(`this ${object.rpcInterface.name} object is not managed by this entrypoint`);
     this.#selectors.delete(object);
     this.#objects[selector] = undefined;
     this.thread.dissolve(selector);
@@ -119,7 +123,8 @@ export class RpcEntrypoint {
   dissolveSignalHandler(context: Capability<SignalContextInterface>): void {
     const selector = context.selector;
     const imprint = this.#signalSelectors.get(selector);
-    if (imprint === undefined) throw new RpcInterfaceError(`${String(context)} is not a signal context of this entrypoint`);
+    if (imprint === undefined)
+      throw new RpcInterfaceError(`${String(context)} is not a signal context of this entrypoint`);
     this.#signalSelectors.delete(selector);
     this.#signals.delete(imprint);
     this.thread.dissolve(selector);
@@ -129,7 +134,11 @@ export class RpcEntrypoint {
     const managed = this.#objects[selector];
     if (managed === undefined) return this.#refuse(request, ReplyStatus.NoSuchObject);
     const length = request.length;
-    if (length < REQUEST_HEADER_SIZE) return this.#badRequest(request, `request of ${length} bytes is shorter than the ${REQUEST_HEADER_SIZE}-byte header`);
+    if (length < REQUEST_HEADER_SIZE)
+      return this.#badRequest(
+        request,
+        `request of ${length} bytes is shorter than the ${REQUEST_HEADER_SIZE}-byte header`,
+      );
     const view = request.view;
     const opcode = view.getUint32(0, true);
     const rpcInterface = managed.rpcInterface;
@@ -144,7 +153,11 @@ export class RpcEntrypoint {
     let rest: unknown[] | null = null;
     let taken = 0;
     if (argCount === 0) {
-      if (length !== REQUEST_HEADER_SIZE) return this.#badRequest(request, `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without arguments`);
+      if (length !== REQUEST_HEADER_SIZE)
+        return this.#badRequest(
+          request,
+          `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without arguments`,
+        );
     } else {
       const reader = this.#reader;
       reader.reset(request, REQUEST_HEADER_SIZE, entry.qualifiedName);
@@ -168,7 +181,14 @@ export class RpcEntrypoint {
     if (request.freshCaps !== 0) freeUntakenCaps(this.thread, request, taken);
     let result: unknown;
     try {
-      result = rest !== null ? implementation.apply(object, rest) : argCount === 0 ? implementation.call(object) : argCount === 1 ? implementation.call(object, a) : implementation.call(object, a, b);
+      result =
+        rest !== null
+          ? implementation.apply(object, rest)
+          : argCount === 0
+            ? implementation.call(object)
+            : argCount === 1
+              ? implementation.call(object, a)
+              : implementation.call(object, a, b);
     } catch (error) {
       return this.#failure(request, entry, error);
     }
@@ -220,7 +240,10 @@ export class RpcEntrypoint {
     for (let index = 0; index < declared.length; index++) {
       const exception = declared[index];
       // by code too: the server may throw the exception class of another copy of the declaring package
-      if (exception !== undefined && (error instanceof exception || hasErrorCode<Partial<Error>>(error, errorCode(exception.name)))) {
+      if (
+        exception !== undefined &&
+        (error instanceof exception || hasErrorCode<Partial<Error>>(error, errorCode(exception.name)))
+      ) {
         const writer = this.#writer;
         writer.reset(reply, entry.qualifiedName);
         writer.u32(ReplyStatus.Exception);

@@ -54,5 +54,4 @@ export class RpcServerError extends RpcError {
 }
 
 /** Client and server disagree about the interface: another interface, an unknown method, or no such object. */
-export class RpcInterfaceError extends RpcError {
-}
+export class RpcInterfaceError extends RpcError {}

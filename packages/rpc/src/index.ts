@@ -1,4 +1,12 @@
-export { codec, type Codec, type Infer, type InferTuple, type RecordOf, type RpcValue, MAX_VALUE_DEPTH } from './codec/index.js';
+export {
+  codec,
+  type Codec,
+  type Infer,
+  type InferTuple,
+  type RecordOf,
+  type RpcValue,
+  MAX_VALUE_DEPTH,
+} from './codec/index.js';
 export {
   defineInterface,
   method,
@@ -12,7 +20,14 @@ export {
   type RpcInterface,
 } from './define-interface.js';
 export { RpcException, type RpcExceptionClass } from './exception.js';
-export { RpcError, RpcEncodeError, RpcDecodeError, RpcBadRequestError, RpcServerError, RpcInterfaceError } from './errors.js';
+export {
+  RpcError,
+  RpcEncodeError,
+  RpcDecodeError,
+  RpcBadRequestError,
+  RpcServerError,
+  RpcInterfaceError,
+} from './errors.js';
 export { RpcObject } from './rpc-object.js';
 export {
   RpcEntrypoint,

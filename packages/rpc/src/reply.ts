@@ -10,7 +10,13 @@ import type { MessageReader } from './wire.js';
  * the reply brought into `thread`'s space that the result did not take are freed, whatever the
  * outcome: a server cannot plant capabilities in its client's space beside a reply.
  */
-export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Message, target: { toString(): string }, thread: KernelThread): unknown {
+export function decodeReply(
+  reader: MessageReader,
+  entry: MethodEntry,
+  reply: Message,
+  target: { toString(): string },
+  thread: KernelThread,
+): unknown {
   if (reply.freshCaps !== 0) return decodeDroppingCaps(reader, entry, reply, target, thread);
   if (reply.length === 4 && entry.result.minSize === 0 && reply.view.getUint32(0, true) === ReplyStatus.Ok) {
     return entry.result.decode(reader);
@@ -19,7 +25,13 @@ export function decodeReply(reader: MessageReader, entry: MethodEntry, reply: Me
 }
 
 /** {@link decodeReply} of a reply that brought new capabilities: frees those the result did not take. */
-function decodeDroppingCaps(reader: MessageReader, entry: MethodEntry, reply: Message, target: { toString(): string }, thread: KernelThread): unknown {
+function decodeDroppingCaps(
+  reader: MessageReader,
+  entry: MethodEntry,
+  reply: Message,
+  target: { toString(): string },
+  thread: KernelThread,
+): unknown {
   let result: unknown;
   try {
     result = decodeFull(reader, entry, reply, target);
@@ -31,7 +43,12 @@ function decodeDroppingCaps(reader: MessageReader, entry: MethodEntry, reply: Me
   return result;
 }
 
-function decodeFull(reader: MessageReader, entry: MethodEntry, reply: Message, target: { toString(): string }): unknown {
+function decodeFull(
+  reader: MessageReader,
+  entry: MethodEntry,
+  reply: Message,
+  target: { toString(): string },
+): unknown {
   reader.reset(reply, 0, entry.resultPath);
   const status = reader.u32();
   if (status === ReplyStatus.Ok) {
@@ -44,7 +61,8 @@ function decodeFull(reader: MessageReader, entry: MethodEntry, reply: Message, t
       const index = reader.u16();
       const message = reader.string();
       const exception = entry.throws[index];
-      if (exception === undefined) throw new RpcDecodeError(entry.resultPath, `exception ${index} is not declared by ${entry.qualifiedName}`);
+      if (exception === undefined)
+        throw new RpcDecodeError(entry.resultPath, `exception ${index} is not declared by ${entry.qualifiedName}`);
       throw new exception(message);
     }
     case ReplyStatus.ServerError:
@@ -52,9 +70,13 @@ function decodeFull(reader: MessageReader, entry: MethodEntry, reply: Message, t
     case ReplyStatus.BadRequest:
       throw new RpcBadRequestError(entry.qualifiedName, reader.string());
     case ReplyStatus.WrongInterface:
-      throw new RpcInterfaceError(`${String(target)} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`);
+      throw new RpcInterfaceError(
+        `${String(target)} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`,
+      );
     case ReplyStatus.UnknownMethod:
-      throw new RpcInterfaceError(`${String(target)} does not know ${entry.qualifiedName}: client and server were built from different declarations`);
+      throw new RpcInterfaceError(
+        `${String(target)} does not know ${entry.qualifiedName}: client and server were built from different declarations`,
+      );
     case ReplyStatus.NoSuchObject:
       throw new RpcInterfaceError(`${String(target)} names no object of its entrypoint any more`);
     default:

@@ -91,7 +91,10 @@ export class MessageWriter {
   #reserve(size: number): number {
     const at = this.offset;
     if (at + size > this.#bytes.length) {
-      throw new RpcEncodeError(this.path, `message exceeds the IPC buffer of ${this.#bytes.length} bytes; pass bulk data in a dataspace`);
+      throw new RpcEncodeError(
+        this.path,
+        `message exceeds the IPC buffer of ${this.#bytes.length} bytes; pass bulk data in a dataspace`,
+      );
     }
     this.offset = at + size;
     return at;
@@ -158,7 +161,10 @@ export class MessageWriter {
     const room = this.#bytes.subarray(this.offset);
     const { read, written } = textEncoder.encodeInto(value, room);
     if (read < value.length) {
-      throw new RpcEncodeError(this.path, `string of ${value.length} characters exceeds the IPC buffer of ${this.#bytes.length} bytes`);
+      throw new RpcEncodeError(
+        this.path,
+        `string of ${value.length} characters exceeds the IPC buffer of ${this.#bytes.length} bytes`,
+      );
     }
     this.#view.setUint32(lengthAt, written, true);
     this.offset += written;
@@ -215,7 +221,8 @@ export class MessageReader {
 
   #take(size: number): number {
     const at = this.offset;
-    if (at + size > this.#end) this.fail(`truncated: needs ${size} more bytes at offset ${at}, message has ${this.#end}`);
+    if (at + size > this.#end)
+      this.fail(`truncated: needs ${size} more bytes at offset ${at}, message has ${this.#end}`);
     this.offset = at + size;
     return at;
   }
@@ -276,7 +283,8 @@ export class MessageReader {
   cap(): number {
     const slot = this.u8();
     const message = this.#message as Message;
-    if (slot >= message.capCount) this.fail(`refers to capability slot ${slot}, but the message carries ${message.capCount}`);
+    if (slot >= message.capCount)
+      this.fail(`refers to capability slot ${slot}, but the message carries ${message.capCount}`);
     this.taken |= 1 << slot;
     return message.caps[slot] as number;
   }

@@ -77,17 +77,41 @@ class Point {
 
 describe('arguments that cannot be encoded are refused at the client before anything is sent', () => {
   const cases: [string, (store: ReturnType<typeof storeSystem>['store']) => Promise<unknown>, RegExp][] = [
-    ['a function', (store) => store.keep((() => 1) as unknown as RpcValue), /Store.keep\(argument 1\): a function cannot travel/],
-    ['a class instance', (store) => store.keep(new Point(1, 2) as unknown as RpcValue), /an instance of Point cannot travel/],
+    [
+      'a function',
+      (store) => store.keep((() => 1) as unknown as RpcValue),
+      /Store.keep\(argument 1\): a function cannot travel/,
+    ],
+    [
+      'a class instance',
+      (store) => store.keep(new Point(1, 2) as unknown as RpcValue),
+      /an instance of Point cannot travel/,
+    ],
     ['a Map', (store) => store.keep(new Map() as unknown as RpcValue), /an instance of Map/],
-    ['a Date', (store) => store.keep({ when: new Date() } as unknown as RpcValue), /Store.keep\(argument 1\).when: an instance of Date/],
+    [
+      'a Date',
+      (store) => store.keep({ when: new Date() } as unknown as RpcValue),
+      /Store.keep\(argument 1\).when: an instance of Date/,
+    ],
     ['a symbol', (store) => store.keep(Symbol('s') as unknown as RpcValue), /symbol cannot travel/],
     ['a negative u32', (store) => store.put(-1, 'x'), /expected u32/],
     ['a fractional u32', (store) => store.put(1.5, 'x'), /expected u32/],
-    ['a number for a string', (store) => store.put(1, 5 as unknown as string), /Store.put\(argument 2\): expected a string, got number 5/],
-    ['a string for a u8 element', (store) => store.flags(true, [1, '2' as unknown as number]), /Store.flags\(argument 2\)\[1\]: expected u8/],
+    [
+      'a number for a string',
+      (store) => store.put(1, 5 as unknown as string),
+      /Store.put\(argument 2\): expected a string, got number 5/,
+    ],
+    [
+      'a string for a u8 element',
+      (store) => store.flags(true, [1, '2' as unknown as number]),
+      /Store.flags\(argument 2\)\[1\]: expected u8/,
+    ],
     ['a string too large for the IPC buffer', (store) => store.put(1, 'x'.repeat(5000)), /exceeds the IPC buffer/],
-    ['more than four capabilities', (store) => store.caps(Array.from({ length: MAX_CAPS_PER_MESSAGE + 1 }, () => Capability.invalid())), /at most 4 capabilities/],
+    [
+      'more than four capabilities',
+      (store) => store.caps(Array.from({ length: MAX_CAPS_PER_MESSAGE + 1 }, () => Capability.invalid())),
+      /at most 4 capabilities/,
+    ],
   ];
 
   for (const [what, send, message] of cases) {
@@ -192,7 +216,9 @@ describe('malformed requests get a typed error reply and the server keeps servin
     await expect(lyingServer([0, 0, 0, 0]).store.put(1, 'x')).rejects.toThrow(/truncated/);
     await expect(lyingServer([0, 0, 0, 0, 2]).store.put(1, 'x')).rejects.toThrow(/a boolean is 0 or 1, got 2/);
     await expect(lyingServer([77, 0, 0, 0]).store.put(1, 'x')).rejects.toThrow(/unknown reply status 77/);
-    await expect(lyingServer([1, 0, 0, 0, 5, 0, 0, 0, 0, 0]).store.put(1, 'x')).rejects.toThrow(/exception 5 is not declared/);
+    await expect(lyingServer([1, 0, 0, 0, 5, 0, 0, 0, 0, 0]).store.put(1, 'x')).rejects.toThrow(
+      /exception 5 is not declared/,
+    );
   });
 });
 

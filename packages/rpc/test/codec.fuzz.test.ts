@@ -100,9 +100,23 @@ function checkPrototypes(): void {
 // ------------------------------------------------------------------ the codecs
 
 /** Keys that would reach a prototype if a decoder assigned them plainly. */
-const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'polluted'];
+const PROTO_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+  'polluted',
+];
 
-const protoRecord = codec.record({ ['__proto__']: codec.value, constructor: codec.string, toString: codec.optional(codec.u8), polluted: codec.bool });
+const protoRecord = codec.record({
+  ['__proto__']: codec.value,
+  constructor: codec.string,
+  toString: codec.optional(codec.u8),
+  polluted: codec.bool,
+});
 
 /** Every codec, alone and composed: what a hostile peer's bytes are decoded with. */
 const CATALOGUE: readonly (readonly [string, Codec<unknown>])[] = [
@@ -129,7 +143,10 @@ const CATALOGUE: readonly (readonly [string, Codec<unknown>])[] = [
   ['optional<value>', codec.optional(codec.value)],
   ['tuple', codec.tuple(codec.u32, codec.string, codec.bool, codec.optional(codec.bytes))],
   ['oneOf', codec.oneOf('a', 'b', 'c')],
-  ['record', codec.record({ id: codec.u32, name: codec.string, tags: codec.array(codec.oneOf('x', 'y')), big: codec.bigint })],
+  [
+    'record',
+    codec.record({ id: codec.u32, name: codec.string, tags: codec.array(codec.oneOf('x', 'y')), big: codec.bigint }),
+  ],
   ['proto record', protoRecord],
   ['array<proto record>', codec.array(protoRecord)],
 ];
@@ -197,30 +214,65 @@ const pair: fc.Arbitrary<Pair> = fc.letrec<{ pair: Pair }>((tie) => ({
   pair: fc.oneof(
     { maxDepth: 3, depthIdentifier: 'codec' },
     fc.constantFrom(...leaves),
-    tie('pair').map((inner): Pair => ({ codec: codec.array(inner.codec), value: fc.array(inner.value, { maxLength: 4 }) })),
-    tie('pair').map((inner): Pair => ({ codec: codec.optional(inner.codec), value: fc.option(inner.value, { nil: undefined }) })),
-    fc.array(tie('pair'), { minLength: 1, maxLength: 3 }).map((items): Pair => ({ codec: codec.tuple(...items.map((item) => item.codec)), value: fc.tuple(...items.map((item) => item.value)) })),
-    fc.uniqueArray(fc.tuple(fc.oneof(fc.constantFrom(...PROTO_KEYS), fc.stringMatching(/^[a-z]{1,6}$/)), tie('pair')), { minLength: 1, maxLength: 4, selector: ([name]) => name }).map(
-      (fields): Pair => ({
-        codec: codec.record(Object.fromEntries(fields.map(([name, item]) => [name, item.codec]))),
-        // fields defined, not assigned: a value's own "__proto__" is a field like any other
-        value: fc.tuple(...fields.map(([, item]) => item.value)).map((values) => {
-          const record: Record<string, unknown> = {};
-          fields.forEach(([name], index) => Object.defineProperty(record, name, { value: values[index], enumerable: true, writable: true, configurable: true }));
-          return record;
-        }),
-      }),
+    tie('pair').map(
+      (inner): Pair => ({ codec: codec.array(inner.codec), value: fc.array(inner.value, { maxLength: 4 }) }),
     ),
+    tie('pair').map(
+      (inner): Pair => ({ codec: codec.optional(inner.codec), value: fc.option(inner.value, { nil: undefined }) }),
+    ),
+    fc
+      .array(tie('pair'), { minLength: 1, maxLength: 3 })
+      .map(
+        (items): Pair => ({
+          codec: codec.tuple(...items.map((item) => item.codec)),
+          value: fc.tuple(...items.map((item) => item.value)),
+        }),
+      ),
+    fc
+      .uniqueArray(fc.tuple(fc.oneof(fc.constantFrom(...PROTO_KEYS), fc.stringMatching(/^[a-z]{1,6}$/)), tie('pair')), {
+        minLength: 1,
+        maxLength: 4,
+        selector: ([name]) => name,
+      })
+      .map(
+        (fields): Pair => ({
+          codec: codec.record(Object.fromEntries(fields.map(([name, item]) => [name, item.codec]))),
+          // fields defined, not assigned: a value's own "__proto__" is a field like any other
+          value: fc.tuple(...fields.map(([, item]) => item.value)).map((values) => {
+            const record: Record<string, unknown> = {};
+            fields.forEach(([name], index) =>
+              Object.defineProperty(record, name, {
+                value: values[index],
+                enumerable: true,
+                writable: true,
+                configurable: true,
+              }),
+            );
+            return record;
+          }),
+        }),
+      ),
   ),
 })).pair;
 const encoded = pair.chain((item) => item.value.map((value) => ({ codec: item.codec, value })));
 
 /** One change to a message's bytes. */
-type Mutation = { kind: 'flip' | 'set' | 'insert'; at: number; byte: number } | { kind: 'word'; at: number; word: number } | { kind: 'delete' | 'cut'; at: number };
+type Mutation =
+  | { kind: 'flip' | 'set' | 'insert'; at: number; byte: number }
+  | { kind: 'word'; at: number; word: number }
+  | { kind: 'delete' | 'cut'; at: number };
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('flip' as const, 'set' as const, 'insert' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({
+    kind: fc.constantFrom('flip' as const, 'set' as const, 'insert' as const),
+    at: fc.nat(),
+    byte: fc.integer({ min: 0, max: 255 }),
+  }),
   // a length or count field set to something else: small, large, or the largest
-  fc.record({ kind: fc.constant('word' as const), at: fc.nat(), word: fc.oneof(fc.nat({ max: 64 }), fc.constantFrom(0x7fff_ffff, 0xffff_ffff, 0x1_0000 - 1)) }),
+  fc.record({
+    kind: fc.constant('word' as const),
+    at: fc.nat(),
+    word: fc.oneof(fc.nat({ max: 64 }), fc.constantFrom(0x7fff_ffff, 0xffff_ffff, 0x1_0000 - 1)),
+  }),
   fc.record({ kind: fc.constantFrom('delete' as const, 'cut' as const), at: fc.nat() }),
 );
 function mutate(bytes: Uint8Array, change: Mutation): Uint8Array {
@@ -277,90 +329,118 @@ describe('codec decoding, fuzzed', () => {
 
   it('decodes a mutated encoding to a value it can send again, or throws RpcDecodeError', () => {
     fc.assert(
-      fc.property(encoded, fc.array(mutation, { minLength: 1, maxLength: 4 }), caps, ({ codec: valueCodec, value }, changes, selectors) => {
-        const bytes = changes.reduce(mutate, encode(valueCodec, value).payload());
-        let decoded: unknown;
-        const code = codeOf(() => {
-          decoded = decodeAll(valueCodec, messageOf(bytes, selectors));
-        });
-        checkPrototypes();
-        if (code !== undefined) {
-          expect(code).toBe(DECODE);
-          return;
-        }
-        checkDecoded(decoded);
-        // what a server accepted, it can send on: decoding is closed under encoding
-        expect(decodeAll(valueCodec, encode(valueCodec, decoded))).toEqual(decoded);
-      }),
+      fc.property(
+        encoded,
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        caps,
+        ({ codec: valueCodec, value }, changes, selectors) => {
+          const bytes = changes.reduce(mutate, encode(valueCodec, value).payload());
+          let decoded: unknown;
+          const code = codeOf(() => {
+            decoded = decodeAll(valueCodec, messageOf(bytes, selectors));
+          });
+          checkPrototypes();
+          if (code !== undefined) {
+            expect(code).toBe(DECODE);
+            return;
+          }
+          checkDecoded(decoded);
+          // what a server accepted, it can send on: decoding is closed under encoding
+          expect(decodeAll(valueCodec, encode(valueCodec, decoded))).toEqual(decoded);
+        },
+      ),
       runs(1000),
     );
   });
 
   it('keeps every record key an own data property: __proto__ and constructor are just keys', () => {
-    const key = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...PROTO_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 4 }) });
+    const key = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...PROTO_KEYS) },
+      { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+    );
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, fc.integer({ min: 0, max: 1 })), { maxLength: 8 }), fc.boolean(), (entries, nested) => {
-        // written by hand: the encoder would refuse a duplicate key, a hostile peer does not
-        const message = encodeRecord(entries, nested);
-        const names = entries.map(([name]) => name);
-        const code = codeOf(() => {
-          const decoded = decodeAll(codec.value, message);
-          const record = (nested ? (decoded as RpcValue[])[0] : decoded) as Record<string, unknown>;
-          expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
-          expect(Object.keys(record).sort()).toEqual([...names].sort());
-          entries.forEach(([name, tag]) => {
-            expect(Object.prototype.hasOwnProperty.call(record, name)).toBe(true);
-            expect(Object.getOwnPropertyDescriptor(record, name)?.value).toBe(tag === 1 ? 'x' : null);
+      fc.property(
+        fc.array(fc.tuple(key, fc.integer({ min: 0, max: 1 })), { maxLength: 8 }),
+        fc.boolean(),
+        (entries, nested) => {
+          // written by hand: the encoder would refuse a duplicate key, a hostile peer does not
+          const message = encodeRecord(entries, nested);
+          const names = entries.map(([name]) => name);
+          const code = codeOf(() => {
+            const decoded = decodeAll(codec.value, message);
+            const record = (nested ? (decoded as RpcValue[])[0] : decoded) as Record<string, unknown>;
+            expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+            expect(Object.keys(record).sort()).toEqual([...names].sort());
+            entries.forEach(([name, tag]) => {
+              expect(Object.prototype.hasOwnProperty.call(record, name)).toBe(true);
+              expect(Object.getOwnPropertyDescriptor(record, name)?.value).toBe(tag === 1 ? 'x' : null);
+            });
+            checkDecoded(decoded);
           });
-          checkDecoded(decoded);
-        });
-        checkPrototypes();
-        if (new Set(names).size === names.length) expect(code).toBeUndefined();
-        else expect(code).toBe(DECODE);
-      }),
+          checkPrototypes();
+          if (new Set(names).size === names.length) expect(code).toBeUndefined();
+          else expect(code).toBe(DECODE);
+        },
+      ),
       runs(500),
     );
   });
 
   it('reads nesting up to MAX_VALUE_DEPTH and refuses deeper nesting at either end', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: MAX_VALUE_DEPTH + 20 }), fc.array(fc.boolean(), { minLength: MAX_VALUE_DEPTH + 20, maxLength: MAX_VALUE_DEPTH + 20 }), (depth, records) => {
-        // depth containers, each an array or a record of one entry, around the number 7
-        let value: RpcValue = 7;
-        for (let level = depth - 1; level >= 0; level--) value = records[level] === true ? { k: value } : [value];
-        const encodeCode = codeOf(() => encode(codec.value, value));
-        const message = new Message(16 * (depth + 2));
-        const writer = new MessageWriter();
-        writer.reset(message, 'nested');
-        for (let level = 0; level < depth; level++) {
-          writer.u8(records[level] === true ? 10 : 9);
-          writer.u32(1);
-          if (records[level] === true) writer.string('k');
-        }
-        writer.u8(4);
-        writer.i32(7);
-        writer.finish();
-        const decodeCode = codeOf(() => expect(decodeAll(codec.value, message)).toEqual(value));
-        if (depth <= MAX_VALUE_DEPTH) {
-          expect([encodeCode, decodeCode]).toEqual([undefined, undefined]);
-        } else {
-          expect([encodeCode, decodeCode]).toEqual([ENCODE, DECODE]);
-          expect(() => decodeAll(codec.value, message)).toThrow(`nesting deeper than ${MAX_VALUE_DEPTH} levels`);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: MAX_VALUE_DEPTH + 20 }),
+        fc.array(fc.boolean(), { minLength: MAX_VALUE_DEPTH + 20, maxLength: MAX_VALUE_DEPTH + 20 }),
+        (depth, records) => {
+          // depth containers, each an array or a record of one entry, around the number 7
+          let value: RpcValue = 7;
+          for (let level = depth - 1; level >= 0; level--) value = records[level] === true ? { k: value } : [value];
+          const encodeCode = codeOf(() => encode(codec.value, value));
+          const message = new Message(16 * (depth + 2));
+          const writer = new MessageWriter();
+          writer.reset(message, 'nested');
+          for (let level = 0; level < depth; level++) {
+            writer.u8(records[level] === true ? 10 : 9);
+            writer.u32(1);
+            if (records[level] === true) writer.string('k');
+          }
+          writer.u8(4);
+          writer.i32(7);
+          writer.finish();
+          const decodeCode = codeOf(() => expect(decodeAll(codec.value, message)).toEqual(value));
+          if (depth <= MAX_VALUE_DEPTH) {
+            expect([encodeCode, decodeCode]).toEqual([undefined, undefined]);
+          } else {
+            expect([encodeCode, decodeCode]).toEqual([ENCODE, DECODE]);
+            expect(() => decodeAll(codec.value, message)).toThrow(`nesting deeper than ${MAX_VALUE_DEPTH} levels`);
+          }
+        },
+      ),
       runs(120),
     );
   });
 
   it('refuses a count or length larger than the message without allocating it', () => {
     fc.assert(
-      fc.property(fc.constantFrom<Codec<unknown>>(codec.value, codec.string, codec.bytes, codec.bigint, codec.array(codec.u8), codec.array(codec.value)), fc.integer({ min: 1, max: 0xffff_ffff }), fc.uint8Array({ maxLength: 32 }), (valueCodec, claimed, rest) => {
-        const head = valueCodec === codec.value ? [9] : valueCodec === codec.bigint ? [0] : [];
-        const length = new Uint8Array(4);
-        new DataView(length.buffer).setUint32(0, claimed, true);
-        const message = messageOf(Uint8Array.from([...head, ...length, ...rest]));
-        if (claimed > rest.length) expect(codeOf(() => decodeAll(valueCodec, message))).toBe(DECODE);
-      }),
+      fc.property(
+        fc.constantFrom<Codec<unknown>>(
+          codec.value,
+          codec.string,
+          codec.bytes,
+          codec.bigint,
+          codec.array(codec.u8),
+          codec.array(codec.value),
+        ),
+        fc.integer({ min: 1, max: 0xffff_ffff }),
+        fc.uint8Array({ maxLength: 32 }),
+        (valueCodec, claimed, rest) => {
+          const head = valueCodec === codec.value ? [9] : valueCodec === codec.bigint ? [0] : [];
+          const length = new Uint8Array(4);
+          new DataView(length.buffer).setUint32(0, claimed, true);
+          const message = messageOf(Uint8Array.from([...head, ...length, ...rest]));
+          if (claimed > rest.length) expect(codeOf(() => decodeAll(valueCodec, message))).toBe(DECODE);
+        },
+      ),
       runs(300),
     );
   });
@@ -462,7 +542,13 @@ describe('RPC through a kernel, fuzzed', () => {
       },
       onSignal() {},
     });
-    liar = connect(Probe, system.client.thread, new Capability<typeof Probe>(system.kernel.delegate(system.server.pd, thread.createRpcObject(), system.client.pd)));
+    liar = connect(
+      Probe,
+      system.client.thread,
+      new Capability<typeof Probe>(
+        system.kernel.delegate(system.server.pd, thread.createRpcObject(), system.client.pd),
+      ),
+    );
   });
   afterAll(() => checkPrototypes());
 
@@ -481,8 +567,14 @@ describe('RPC through a kernel, fuzzed', () => {
   }
 
   it('answers any request with a typed reply, runs methods only on what decodes, and keeps serving', async () => {
-    const opcode = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: Probe.entries.length - 1 }) }, { weight: 1, arbitrary: fc.nat() });
-    const interfaceId = fc.oneof({ weight: 8, arbitrary: fc.constant(Probe.id) }, { weight: 1, arbitrary: fc.nat({ max: 0xffff_ffff }) });
+    const opcode = fc.oneof(
+      { weight: 8, arbitrary: fc.integer({ min: 0, max: Probe.entries.length - 1 }) },
+      { weight: 1, arbitrary: fc.nat() },
+    );
+    const interfaceId = fc.oneof(
+      { weight: 8, arbitrary: fc.constant(Probe.id) },
+      { weight: 1, arbitrary: fc.nat({ max: 0xffff_ffff }) },
+    );
     await fc.assert(
       fc.asyncProperty(opcode, interfaceId, wireBytes, async (op, id, bytes) => {
         const before = server.received.length;
@@ -506,10 +598,24 @@ describe('RPC through a kernel, fuzzed', () => {
     const calls: (readonly [number, Codec<unknown>, fc.Arbitrary<unknown>])[] = [
       [0, codec.value, rpcValue],
       [1, codec.tuple(codec.string, codec.u32), fc.tuple(fc.string(), fc.nat())],
-      [2, codec.tuple(codec.bigint, codec.i64, codec.u64), fc.tuple(fc.bigInt(), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))],
-      [4, codec.array(codec.tuple(codec.u8, codec.oneOf('a', 'b'), codec.f64)), fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.constantFrom('a', 'b'), fc.double()), { maxLength: 5 })],
+      [
+        2,
+        codec.tuple(codec.bigint, codec.i64, codec.u64),
+        fc.tuple(
+          fc.bigInt(),
+          fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+          fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        ),
+      ],
+      [
+        4,
+        codec.array(codec.tuple(codec.u8, codec.oneOf('a', 'b'), codec.f64)),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.constantFrom('a', 'b'), fc.double()), { maxLength: 5 }),
+      ],
     ];
-    const request = fc.constantFrom(...calls).chain(([op, args, value]) => value.map((item) => ({ op, bytes: encode(args, item).payload() })));
+    const request = fc
+      .constantFrom(...calls)
+      .chain(([op, args, value]) => value.map((item) => ({ op, bytes: encode(args, item).payload() })));
     await fc.assert(
       fc.asyncProperty(request, fc.array(mutation, { maxLength: 3 }), async ({ op, bytes }, changes) => {
         const status = await raw(op, Probe.id, changes.reduce(mutate, bytes));
@@ -530,7 +636,13 @@ describe('RPC through a kernel, fuzzed', () => {
       const body = status === ReplyStatus.Exception && exceptionIndex ? [0, 0, ...rest] : [...rest];
       return Uint8Array.from([...head, ...body]);
     });
-    const expected = new Set([DECODE, 'ERR_OS_RPC_SERVER', 'ERR_OS_RPC_BAD_REQUEST', 'ERR_OS_RPC_INTERFACE', Refused.code]);
+    const expected = new Set([
+      DECODE,
+      'ERR_OS_RPC_SERVER',
+      'ERR_OS_RPC_BAD_REQUEST',
+      'ERR_OS_RPC_INTERFACE',
+      Refused.code,
+    ]);
     const callers: ((client: typeof liar) => Promise<unknown>)[] = [
       (client) => client.value({ a: 1 }),
       (client) => client.text('x', 1),

@@ -37,7 +37,13 @@ function lossless(value: RpcValue): RpcValue {
   if (Array.isArray(value)) return value.map(lossless);
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Capability)) {
     const result: Record<string, RpcValue> = {};
-    for (const [key, entry] of Object.entries(value)) Object.defineProperty(result, Buffer.from(key, 'utf8').toString('utf8'), { value: lossless(entry as RpcValue), enumerable: true, writable: true, configurable: true });
+    for (const [key, entry] of Object.entries(value))
+      Object.defineProperty(result, Buffer.from(key, 'utf8').toString('utf8'), {
+        value: lossless(entry as RpcValue),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return result;
   }
   return value;
@@ -54,7 +60,13 @@ describe('codecs', () => {
   });
 
   it('typed codecs return what they were given', () => {
-    const item = codec.record({ id: codec.u32, name: codec.string, score: codec.optional(codec.f64), tags: codec.array(codec.i32), big: codec.i64 });
+    const item = codec.record({
+      id: codec.u32,
+      name: codec.string,
+      score: codec.optional(codec.f64),
+      tags: codec.array(codec.i32),
+      big: codec.i64,
+    });
     const arbitrary = fc.record({
       id: fc.integer({ min: 0, max: 0xffff_ffff }),
       name: fc.string(),
@@ -74,7 +86,11 @@ describe('codecs', () => {
       codec.value,
       codec.string,
       codec.bigint,
-      codec.record({ a: codec.array(codec.string), b: codec.optional(codec.bool), c: codec.oneOf('x', 'y') }) as Codec<unknown>,
+      codec.record({
+        a: codec.array(codec.string),
+        b: codec.optional(codec.bool),
+        c: codec.oneOf('x', 'y'),
+      }) as Codec<unknown>,
     ];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 256 }), fc.integer({ min: 0, max: codecs.length - 1 }), (bytes, index) => {

@@ -1,4 +1,13 @@
-import { RpcException, RpcObject, RpcServerError, type ServerOf, codec, connect, defineInterface, method } from '@os/rpc';
+import {
+  RpcException,
+  RpcObject,
+  RpcServerError,
+  type ServerOf,
+  codec,
+  connect,
+  defineInterface,
+  method,
+} from '@os/rpc';
 import { describe, expect, it } from 'vitest';
 import { rpcSystem } from './fixture.js';
 
@@ -46,7 +55,7 @@ function storeSystem() {
 }
 
 describe('a declared exception thrown as the class of another package copy', () => {
-  it('rejects the call with the client\'s declared class and the message', async () => {
+  it("rejects the call with the client's declared class and the message", async () => {
     const { store, reports } = storeSystem();
     const error = await store.get('missing').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KeyNotFound);

@@ -126,7 +126,11 @@ describe('capabilities a message brings that no value takes', () => {
     });
     const target = new Capability<typeof Holder>(kernel.delegate(server.pd, liar.createRpcObject(), client.pd));
     for (const thread of [client.thread, markingRepeats(domain(kernel, 'marking-client').thread)]) {
-      const remote = connect(Holder, thread, new Capability<typeof Holder>(kernel.delegate(client.pd, target.selector, thread.pd)));
+      const remote = connect(
+        Holder,
+        thread,
+        new Capability<typeof Holder>(kernel.delegate(client.pd, target.selector, thread.pd)),
+      );
       const before = kernel.capSpace(thread.pd).length;
       const given = await remote.give();
       expect(thread.valid(given.rawSelector)).toBe(true);

@@ -24,7 +24,10 @@ class DivisionByZero extends RpcException {
 const Calculator = defineInterface('Calculator', {
   add: method([codec.i32, codec.i32], codec.i32),
   divide: method([codec.i32, codec.i32], codec.i32, { throws: [DivisionByZero] }),
-  describe: method([codec.record({ name: codec.string, tags: codec.array(codec.string), weight: codec.optional(codec.f64) })], codec.string),
+  describe: method(
+    [codec.record({ name: codec.string, tags: codec.array(codec.string), weight: codec.optional(codec.f64) })],
+    codec.string,
+  ),
   big: method([codec.bigint, codec.u64], codec.bigint),
   reverse: method([codec.bytes], codec.bytes),
   echo: method([codec.value], codec.value),
@@ -96,12 +99,16 @@ describe('typed calls', () => {
   it('carries every declared type there and back', async () => {
     const { calculator } = calculatorSystem();
     expect(await calculator.add(2, -5)).toBe(-3);
-    expect(await calculator.describe({ name: 'box', tags: ['a', 'ü'], weight: undefined })).toBe('box [a,ü] weightless');
+    expect(await calculator.describe({ name: 'box', tags: ['a', 'ü'], weight: undefined })).toBe(
+      'box [a,ü] weightless',
+    );
     expect(await calculator.describe({ name: 'b', tags: [], weight: 1.5 })).toBe('b [] 1.5');
     expect(await calculator.big(-(2n ** 100n), 3n)).toBe(-(2n ** 100n) * 3n);
     expect(Array.from(await calculator.reverse(Uint8Array.from([1, 2, 3])))).toEqual([3, 2, 1]);
     expect(await calculator.three(1, 2, 3)).toEqual([6, '1-2-3']);
-    expect(await calculator.echo({ list: [1, 2.5, null, true, 'x', 10n, undefined], nested: { deep: new Uint8Array([7]) } })).toEqual({
+    expect(
+      await calculator.echo({ list: [1, 2.5, null, true, 'x', 10n, undefined], nested: { deep: new Uint8Array([7]) } }),
+    ).toEqual({
       list: [1, 2.5, null, true, 'x', 10n, undefined],
       nested: { deep: new Uint8Array([7]) },
     });
@@ -129,7 +136,11 @@ describe('typed calls', () => {
   it('an async method blocks its entrypoint: overlapping calls are served one after the other', async () => {
     const system = calculatorSystem();
     const other = domain(system.kernel, 'other');
-    const otherCalculator = connect(Calculator, other.thread, new Capability(system.kernel.delegate(system.server.pd, system.serverCapability.selector, other.pd)));
+    const otherCalculator = connect(
+      Calculator,
+      other.thread,
+      new Capability(system.kernel.delegate(system.server.pd, system.serverCapability.selector, other.pd)),
+    );
     const results = await Promise.all([system.calculator.slowDouble(1), otherCalculator.slowDouble(2)]);
     expect(results).toEqual([2, 4]);
     expect(system.implementation.order).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
@@ -138,7 +149,9 @@ describe('typed calls', () => {
 
 describe('capabilities as arguments', () => {
   const Callback = defineInterface('Callback', { notify: method([codec.string], codec.u32) });
-  const Registry = defineInterface('Registry', { register: method([codec.capability<typeof Callback>(), codec.string], codec.u32) });
+  const Registry = defineInterface('Registry', {
+    register: method([codec.capability<typeof Callback>(), codec.string], codec.u32),
+  });
 
   class Listener extends RpcObject<typeof Callback> implements ServerOf<typeof Callback> {
     heard: string[] = [];
@@ -162,7 +175,11 @@ describe('capabilities as arguments', () => {
 
   it('a capability passed in a call can be invoked by the server', async () => {
     const system = rpcSystem();
-    const registry = connect(Registry, system.client.thread, system.delegate(system.entrypoint.manage(new RegistryServer(system.server.thread))));
+    const registry = connect(
+      Registry,
+      system.client.thread,
+      system.delegate(system.entrypoint.manage(new RegistryServer(system.server.thread))),
+    );
     const listenerThread = system.kernel.createThread(system.client.pd, 'client.listener');
     const listener = new Listener();
     const callback = new RpcEntrypoint(listenerThread).manage(listener);
@@ -172,7 +189,11 @@ describe('capabilities as arguments', () => {
 
   it('calling back into the entrypoint that is waiting for the reply is a deadlock error', async () => {
     const system = rpcSystem();
-    const registry = connect(Registry, system.client.thread, system.delegate(system.entrypoint.manage(new RegistryServer(system.server.thread))));
+    const registry = connect(
+      Registry,
+      system.client.thread,
+      system.delegate(system.entrypoint.manage(new RegistryServer(system.server.thread))),
+    );
     const listener = new Listener();
     const callback = new RpcEntrypoint(system.client.thread, { onError: () => undefined }).manage(listener);
     const failure = await registry.register(callback, 'hello').catch((caught: unknown) => caught);

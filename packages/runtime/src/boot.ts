@@ -103,7 +103,15 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
   };
   const ram = system.ram ?? DEFAULT_RAM;
   const caps = system.caps ?? DEFAULT_CAPS;
-  const core = new Core({ kernel, ram, caps, binaries: system.binaries, roms: system.roms ?? new Map(), log: sink, ...(options.onReport === undefined ? {} : { onReport: options.onReport }) });
+  const core = new Core({
+    kernel,
+    ram,
+    caps,
+    binaries: system.binaries,
+    roms: system.roms ?? new Map(),
+    log: sink,
+    ...(options.onReport === undefined ? {} : { onReport: options.onReport }),
+  });
   let exitValue: number | null = null;
   let exited: (value: number) => void = () => undefined;
   const exitPromise = new Promise<number>((resolve) => {
@@ -115,7 +123,13 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
   });
   const name = system.name ?? system.init;
   const spare = kernel.quota(core.pd);
-  await core.startInit(system.init, name, Math.floor((spare.ramLimit - spare.ramUsed) / 2), Math.floor((spare.capLimit - spare.capUsed) / 2), exited);
+  await core.startInit(
+    system.init,
+    name,
+    Math.floor((spare.ramLimit - spare.ramUsed) / 2),
+    Math.floor((spare.capLimit - spare.capUsed) / 2),
+    exited,
+  );
   const clock = kernel.clock;
   let exit = exitPromise;
   if (clock instanceof VirtualClock) {

@@ -187,14 +187,20 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    */
   async session(id: number, service: string, argsText: string): Promise<Capability> {
     if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
-    if (this.#sessions.has(id) || this.#requests.has(id) || this.#closing.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    if (this.#sessions.has(id) || this.#requests.has(id) || this.#closing.has(id))
+      throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
     let markWaiting = (): void => undefined;
     const waiting = new Promise<null>((resolve) => (markWaiting = () => resolve(null)));
     const work = this.#open(id, service, argsText, markWaiting);
     const first = await Promise.race([work, waiting]);
     if (first !== null) return first;
     const args = SessionArgs.parse(argsText);
-    const request = { service, label: SessionLabel.prefixed(this.name, args.string('label')).text, ram: args.number('ram_quota'), caps: args.number('cap_quota') };
+    const request = {
+      service,
+      label: SessionLabel.prefixed(this.name, args.string('label')).text,
+      ram: args.number('ram_quota'),
+      caps: args.number('cap_quota'),
+    };
     this.#requests.set(id, { ...request, state: 'pending' });
     work.then(
       (capability) => this.#settled(id, { ...request, state: 'ready', capability }),
@@ -221,7 +227,16 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     }
     for (const [id, request] of this.#requests) {
       if (request.state !== 'pending') continue;
-      all.push({ id, service: request.service, label: request.label, serverLabel: request.label, state: 'CREATING', ram: request.ram, caps: request.caps, args: '' });
+      all.push({
+        id,
+        service: request.service,
+        label: request.label,
+        serverLabel: request.label,
+        state: 'CREATING',
+        ram: request.ram,
+        caps: request.caps,
+        args: '',
+      });
     }
     return all.sort((a, b) => a.id - b.id);
   }
@@ -255,7 +270,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
 
   /** Tells the child that a pending request settled or a pending close finished. */
   #signalSessions(): void {
-    if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector)) this.#thread.submitSignal(this.#sessionSigh.rawSelector);
+    if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector))
+      this.#thread.submitSignal(this.#sessionSigh.rawSelector);
   }
 
   async #open(id: number, service: string, argsText: string, waiting: () => void): Promise<Capability> {
@@ -282,7 +298,13 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
         return capability;
       } catch (error) {
         const later = this.#policy.later;
-        if (!hasErrorCode(error, DeadlockError.code) || later === undefined || this.#policy.resume === undefined || attempt >= SERVER_CALL_ATTEMPTS) throw error;
+        if (
+          !hasErrorCode(error, DeadlockError.code) ||
+          later === undefined ||
+          this.#policy.resume === undefined ||
+          attempt >= SERVER_CALL_ATTEMPTS
+        )
+          throw error;
         // the server is blocked calling this parent: answer the child "pending", serve the server, try again
         becomePending();
         await later();
@@ -301,7 +323,14 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    * detached route, the request turns pending (`impatient`) when the server has not answered once
    * the policy's patience ran out.
    */
-  async #create(route: Route, args: SessionArgs, ram: number, caps: number, onEntrypoint: <T>(work: () => Promise<T>) => Promise<T>, impatient: () => void): Promise<Capability> {
+  async #create(
+    route: Route,
+    args: SessionArgs,
+    ram: number,
+    caps: number,
+    onEntrypoint: <T>(work: () => Promise<T>) => Promise<T>,
+    impatient: () => void,
+  ): Promise<Capability> {
     await onEntrypoint(() => this.#transferTo(route, ram, caps));
     try {
       if (route.detached !== true) return await onEntrypoint(() => route.root.session(args.toString()));
@@ -322,7 +351,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       // the transfer is the check (one call, not two); the quota is read only to say what is free
       if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
       const quota = await this.#pd.quota();
-      if (ram > quota.ramLimit - quota.ramUsed) throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
+      if (ram > quota.ramLimit - quota.ramUsed)
+        throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
       throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
     }
   }
@@ -361,7 +391,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   /** The names of the siblings serving the child's open sessions: who the child depends on. */
   servers(): Set<string> {
     const names = new Set<string>();
-    for (const session of this.#sessions.values()) if (session.route.server !== undefined) names.add(session.route.server);
+    for (const session of this.#sessions.values())
+      if (session.route.server !== undefined) names.add(session.route.server);
     return names;
   }
 
@@ -400,14 +431,19 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       () => {
         session.ram += ram;
         session.caps += caps;
-        session.args = SessionArgs.parse(session.args).set('ram_quota', session.ram).set('cap_quota', session.caps).toString();
+        session.args = SessionArgs.parse(session.args)
+          .set('ram_quota', session.ram)
+          .set('cap_quota', session.caps)
+          .toString();
       },
       async (error: unknown) => {
         await this.#onEntrypoint(background, () => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
         throw error;
       },
     );
-    return (await this.#finishes(route, upgraded, () => (background = true))) ? SessionResult.Done : SessionResult.Pending;
+    return (await this.#finishes(route, upgraded, () => (background = true)))
+      ? SessionResult.Done
+      : SessionResult.Pending;
   }
 
   /**
@@ -429,7 +465,13 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#sessions.delete(id);
     const route = session.route;
     let background = false;
-    const closed = route.root.close(session.capability).then(() => this.#onEntrypoint(background, () => route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps)));
+    const closed = route.root
+      .close(session.capability)
+      .then(() =>
+        this.#onEntrypoint(background, () =>
+          route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps),
+        ),
+      );
     const state = { done: false };
     const finished = await this.#finishes(route, closed, () => {
       background = true;

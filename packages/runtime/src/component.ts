@@ -8,7 +8,9 @@ export interface ComponentModule {
 
 /** Whether `value` looks like a component module. */
 export function isComponentModule(value: unknown): value is ComponentModule {
-  return typeof value === 'object' && value !== null && typeof (value as { construct?: unknown }).construct === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { construct?: unknown }).construct === 'function'
+  );
 }
 
 function describe(error: unknown): string {

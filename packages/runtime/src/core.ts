@@ -1,5 +1,13 @@
 import { Capability } from '@os/capability';
-import { InvalidArgumentError, type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode, pageRound } from '@os/kernel';
+import {
+  InvalidArgumentError,
+  type Kernel,
+  type KernelThread,
+  type PdId,
+  QuotaExceededError,
+  hasErrorCode,
+  pageRound,
+} from '@os/kernel';
 import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   InsufficientCapQuota,
@@ -85,8 +93,10 @@ export class PdSession extends RpcObject<typeof Pd> implements ServerOf<typeof P
       to.#note(this, ram, caps);
       this.#note(to, -ram, -caps);
     } catch (error) {
-      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
-      if (hasErrorCode(error, InvalidArgumentError.code)) throw new OutOfRam(error instanceof Error ? error.message : 'a transfer amount the kernel refuses');
+      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code))
+        throw error.kind === 'ram' ? new OutOfRam(error.message) : new OutOfCaps(error.message);
+      if (hasErrorCode(error, InvalidArgumentError.code))
+        throw new OutOfRam(error instanceof Error ? error.message : 'a transfer amount the kernel refuses');
       throw error;
     }
   }
@@ -153,18 +163,28 @@ export class Core {
     this.kernel.grantQuota(this.pd, { ram: options.ram, caps: options.caps });
     this.#thread = this.kernel.createThread(this.pd, 'core.ep');
     this.#parentThread = this.kernel.createThread(this.pd, 'core.parent');
-    this.#entrypoint = new RpcEntrypoint(this.#thread, { onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`) });
-    this.#parentEntrypoint = new RpcEntrypoint(this.#parentThread, { onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`) });
+    this.#entrypoint = new RpcEntrypoint(this.#thread, {
+      onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`),
+    });
+    this.#parentEntrypoint = new RpcEntrypoint(this.#parentThread, {
+      onError: (report) => this.#log(`[core] Error: ${report.method}: ${String(report.error)}`),
+    });
     const corePd = new PdSession(this, this.pd, 'core');
     corePd.started = true;
     this.#corePdCapability = this.#manage(corePd);
     this.#corePd = connect(Pd, this.#parentThread, this.#corePdCapability);
     this.#announceLocal('PD', new PdRoot(this));
-    this.#announceLocal('LOG', new OneCapRoot(this, 'a LOG session', (args) => new LogSession(args.string('label'), this.#log)));
+    this.#announceLocal(
+      'LOG',
+      new OneCapRoot(this, 'a LOG session', (args) => new LogSession(args.string('label'), this.#log)),
+    );
     this.#romRoot = new RomRoot(this);
     this.#announceLocal('ROM', this.#romRoot);
     this.#announceLocal('Report', new ReportRoot(this));
-    this.#announceLocal('Rtc', new OneCapRoot(this, 'an Rtc session', () => new RtcSessionComponent(this.kernel.clock)));
+    this.#announceLocal(
+      'Rtc',
+      new OneCapRoot(this, 'an Rtc session', () => new RtcSessionComponent(this.kernel.clock)),
+    );
   }
 
   /** The latest report submitted to core's Report service under session label `label`, if any. */
@@ -224,7 +244,9 @@ export class Core {
         this.kernel.transferQuota(peer.pd, this.pd, { ram: owedRam, caps: owedCaps });
       } catch (error) {
         if (!hasErrorCode(error, QuotaExceededError.code)) throw error;
-        this.#log(`[core] Warning: PD "${peer.label}" took ${owedRam} bytes and ${owedCaps} capabilities out of the destroyed PD "${session.label}" and cannot give them back`);
+        this.#log(
+          `[core] Warning: PD "${peer.label}" took ${owedRam} bytes and ${owedCaps} capabilities out of the destroyed PD "${session.label}" and cannot give them back`,
+        );
       }
     }
   }
@@ -291,8 +313,21 @@ export class Core {
     // core's CPU session starts a thread and returns.
     const faults = new ComponentFaults();
     const threads = new PdThreads(this.kernel, this.pd, session, name, faults);
-    startComponent({ name, thread: new ComponentThread(thread, faults), io: new ComponentThread(io, faults), parent: parentSelector, waits: this.waits, threads, faults }, module).catch((error: unknown) => {
-      this.#log(`[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`);
+    startComponent(
+      {
+        name,
+        thread: new ComponentThread(thread, faults),
+        io: new ComponentThread(io, faults),
+        parent: parentSelector,
+        waits: this.waits,
+        threads,
+        faults,
+      },
+      module,
+    ).catch((error: unknown) => {
+      this.#log(
+        `[core] Error: component "${name}" could not start: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 
@@ -310,7 +345,13 @@ export class Core {
    * Starts the first component (init, by default) with `ram` and `caps` of core's quota; `exited`
    * receives its exit value.
    */
-  async startInit(binary: string, name: string, ram: number, caps: number, exited: (value: number) => void): Promise<Child> {
+  async startInit(
+    binary: string,
+    name: string,
+    ram: number,
+    caps: number,
+    exited: (value: number) => void,
+  ): Promise<Child> {
     const pdCapability = this.createPdSession(name, ram, caps);
     const policy: ChildPolicy = {
       resolve: async (service) => this.#route(service),
@@ -326,7 +367,8 @@ export class Core {
 
   #route(service: string): Route {
     const root = this.#roots.get(service);
-    if (root === undefined) throw new ServiceDenied(`core provides no service "${service}" (it has ${[...this.#roots.keys()].join(', ')})`);
+    if (root === undefined)
+      throw new ServiceDenied(`core provides no service "${service}" (it has ${[...this.#roots.keys()].join(', ')})`);
     return { root, serverPd: this.#corePd, serverPdCapability: this.#corePdCapability };
   }
 
@@ -358,7 +400,10 @@ class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
     const caps = args.number('cap_quota');
-    if (caps < PD_SESSION_CAPS) throw new InsufficientCapQuota(`a PD session needs ${PD_SESSION_CAPS} capability for itself in core, donated ${caps}`);
+    if (caps < PD_SESSION_CAPS)
+      throw new InsufficientCapQuota(
+        `a PD session needs ${PD_SESSION_CAPS} capability for itself in core, donated ${caps}`,
+      );
     return this.core.createPdSession(args.string('label'), args.number('ram_quota'), caps - PD_SESSION_CAPS);
   }
   /** Accepts the donation; a PD session needs no more than it has (Root::upgrade). */
@@ -442,9 +487,15 @@ class ReportRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root>
     const label = args.string('label');
     const size = args.has('buffer_size') ? args.number('buffer_size') : DEFAULT_REPORT_BUFFER;
     const needed = pageRound(Math.max(1, size));
-    if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`a Report session with a buffer of ${size} bytes needs ${needed} bytes of RAM (whole pages)`);
-    if (args.number('cap_quota') < REPORT_SESSION_CAPS) throw new InsufficientCapQuota(`a Report session needs ${REPORT_SESSION_CAPS} capabilities`);
-    return this.#sessions.add(new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label, report)));
+    if (args.number('ram_quota') < needed)
+      throw new InsufficientRamQuota(
+        `a Report session with a buffer of ${size} bytes needs ${needed} bytes of RAM (whole pages)`,
+      );
+    if (args.number('cap_quota') < REPORT_SESSION_CAPS)
+      throw new InsufficientCapQuota(`a Report session needs ${REPORT_SESSION_CAPS} capabilities`);
+    return this.#sessions.add(
+      new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label, report)),
+    );
   }
   /** Accepts the donation; a Report session needs no more (Root::upgrade). */
   upgrade(): void {}

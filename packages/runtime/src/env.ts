@@ -48,7 +48,9 @@ class IoThread {
   }
 
   blockingSignal(): BlockingSignal {
-    return new BlockingSignal(this.thread, this.#nextImprint++, (imprint, handler) => this.#handlers.set(imprint, handler));
+    return new BlockingSignal(this.thread, this.#nextImprint++, (imprint, handler) =>
+      this.#handlers.set(imprint, handler),
+    );
   }
 
   /** A signal context on this thread whose deliveries go to `handler`. */
@@ -168,7 +170,10 @@ export class Env implements SessionEnv {
    * is free, and `ServiceDenied` when the component was started without a thread service.
    */
   createThread(label: string): KernelThread {
-    if (this.#threads === undefined) throw new ServiceDenied(`"${this.#name}" was started without a CPU service: it has no threads beyond its entrypoint and I/O thread`);
+    if (this.#threads === undefined)
+      throw new ServiceDenied(
+        `"${this.#name}" was started without a CPU service: it has no threads beyond its entrypoint and I/O thread`,
+      );
     return this.#threads.create(label);
   }
 
@@ -245,14 +250,18 @@ export class Env implements SessionEnv {
     const detail = describeFault(error);
     const io = this.#io.thread;
     const report = async (): Promise<void> => {
-      if (this.#log !== null) await connect(Log, io, this.#log.capability).write(`Error: ${this.#name}: ${what} failed: ${detail}`.slice(0, 4000));
+      if (this.#log !== null)
+        await connect(Log, io, this.#log.capability).write(
+          `Error: ${this.#name}: ${what} failed: ${detail}`.slice(0, 4000),
+        );
       if (first) await connect(Parent, io, new Capability<typeof Parent>(this.#parentSelector)).exit(1);
     };
     void report().catch(() => undefined);
   }
 
   #reportError(report: ServerErrorReport): void {
-    const detail = report.error instanceof Error ? `${report.error.name}: ${report.error.message}` : String(report.error);
+    const detail =
+      report.error instanceof Error ? `${report.error.name}: ${report.error.message}` : String(report.error);
     void this.log(`Error: ${report.method} threw ${detail}`).catch(() => undefined);
   }
 

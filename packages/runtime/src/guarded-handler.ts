@@ -34,7 +34,9 @@ export class GuardedHandler implements EntrypointHandler {
       this.#fault('call', error);
       throw error;
     }
-    return outcome === undefined ? undefined : this.#watch('call', outcome, (this.#callRejected ??= (error) => this.#fault('call', error)));
+    return outcome === undefined
+      ? undefined
+      : this.#watch('call', outcome, (this.#callRejected ??= (error) => this.#fault('call', error)));
   }
 
   /** {@inheritDoc @os/kernel#EntrypointHandler.onSignal} */
@@ -46,7 +48,9 @@ export class GuardedHandler implements EntrypointHandler {
       this.#fault('signal', error);
       throw error;
     }
-    return outcome === undefined ? undefined : this.#watch('signal', outcome, (this.#signalRejected ??= (error) => this.#fault('signal', error)));
+    return outcome === undefined
+      ? undefined
+      : this.#watch('signal', outcome, (this.#signalRejected ??= (error) => this.#fault('signal', error)));
   }
 
   #watch(kind: 'call' | 'signal', outcome: Promise<unknown>, rejected: (error: unknown) => void): Promise<void> {

@@ -3,5 +3,12 @@
 // @os/testing, a program that boots a system) imports it; it is never granted to a confined component.
 
 export { Core, PdSession, PD_SESSION_CAPS, type BinaryResolver } from './core.js';
-export { boot, binaryTable, SystemStalledError, type SystemDescription, type BootOptions, type SystemHandle } from './boot.js';
+export {
+  boot,
+  binaryTable,
+  SystemStalledError,
+  type SystemDescription,
+  type BootOptions,
+  type SystemHandle,
+} from './boot.js';
 export { RtcSessionComponent, wallTime } from './rtc-session-component.js';

@@ -5,9 +5,25 @@ export { ReportConnection } from './report-connection.js';
 export { SessionPolicy, NoPolicyDefined } from './session-policy.js';
 export { Entrypoint } from './entrypoint.js';
 export { SignalHandler, SignalTransmitter, BlockingSignal, type SignalContextCapability } from './signal.js';
-export { Env, type EnvParts, type ThreadFactory, type RamAllocator, type RegionMap, type DataspaceCapability, type DataspaceInterface } from './env.js';
+export {
+  Env,
+  type EnvParts,
+  type ThreadFactory,
+  type RamAllocator,
+  type RegionMap,
+  type DataspaceCapability,
+  type DataspaceInterface,
+} from './env.js';
 export { startComponent, isComponentModule, type ComponentModule } from './component.js';
-export { Child, ENV_PD_SESSION_ID, SERVER_CALL_ATTEMPTS, type ChildPolicy, type ChildSession, type ChildSessionState, type Route } from './child.js';
+export {
+  Child,
+  ENV_PD_SESSION_ID,
+  SERVER_CALL_ATTEMPTS,
+  type ChildPolicy,
+  type ChildSession,
+  type ChildSessionState,
+  type Route,
+} from './child.js';
 export { AttachedRomDataspace, ROM_SESSION_RAM } from './attached-rom.js';
 export { XmlNode, XmlError, parseGenodeNumber } from './xml-node.js';
 export { printable, logLines } from './printable.js';

@@ -1,4 +1,11 @@
-import { InvalidArgumentError, type Kernel, type KernelThread, type PdId, QuotaExceededError, hasErrorCode } from '@os/kernel';
+import {
+  InvalidArgumentError,
+  type Kernel,
+  type KernelThread,
+  type PdId,
+  QuotaExceededError,
+  hasErrorCode,
+} from '@os/kernel';
 import { OutOfCaps } from '@os/session';
 import type { ComponentFaults } from './component-faults.js';
 import { ComponentThread } from './component-thread.js';
@@ -51,7 +58,10 @@ export class PdThreads implements ThreadFactory {
   /** {@inheritDoc ThreadFactory.destroy} */
   destroy(facade: KernelThread): void {
     const thread = this.#threads.get(facade);
-    if (thread === undefined) throw new InvalidArgumentError(`"${this.#name}" made no thread "${facade.label}" with createThread (or ended it already)`);
+    if (thread === undefined)
+      throw new InvalidArgumentError(
+        `"${this.#name}" made no thread "${facade.label}" with createThread (or ended it already)`,
+      );
     this.#threads.delete(facade);
     if (this.#owner.destroyed) return;
     this.#kernel.destroyThread(thread);

@@ -22,7 +22,13 @@ export class ReportConnection extends Connection<typeof Report> {
 
   /** Opens a Report session labelled `label` with a buffer of `bufferSize` bytes, donating the buffer's page-rounded size. */
   static async open(env: Env, label: string, bufferSize = DEFAULT_REPORT_BUFFER): Promise<ReportConnection> {
-    const { id, capability, args } = await requestSession(env, { service: 'Report', label, ram: pageRound(bufferSize), caps: REPORT_SESSION_CAPS, args: { buffer_size: bufferSize } });
+    const { id, capability, args } = await requestSession(env, {
+      service: 'Report',
+      label,
+      ram: pageRound(bufferSize),
+      caps: REPORT_SESSION_CAPS,
+      args: { buffer_size: bufferSize },
+    });
     const connection = new ReportConnection(env, id, capability, args);
     try {
       await connection.#attach(env);
@@ -47,7 +53,9 @@ export class ReportConnection extends Connection<typeof Report> {
   async submit(content: string | Uint8Array): Promise<void> {
     const bytes = typeof content === 'string' ? encoder.encode(content) : content;
     if (bytes.length > this.#buffer.length) {
-      throw new ReportTooLarge(`a report of ${bytes.length} bytes does not fit the buffer of ${this.#buffer.length} bytes (open the connection with a larger bufferSize, or use Reporter, which grows it)`);
+      throw new ReportTooLarge(
+        `a report of ${bytes.length} bytes does not fit the buffer of ${this.#buffer.length} bytes (open the connection with a larger bufferSize, or use Reporter, which grows it)`,
+      );
     }
     this.#buffer.set(bytes);
     await this.session.submit(bytes.length);

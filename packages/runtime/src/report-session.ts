@@ -44,7 +44,10 @@ export class ReportSessionComponent extends RpcObject<typeof Report> implements 
 
   /** Takes the first `length` bytes of the buffer as the new report (Report::submit). */
   submit(length: number): void {
-    if (length > this.#bytes.length) throw new ReportTooLarge(`a report of ${length} bytes does not fit the session's buffer of ${this.#bytes.length} bytes (open the session with a larger buffer_size)`);
+    if (length > this.#bytes.length)
+      throw new ReportTooLarge(
+        `a report of ${length} bytes does not fit the session's buffer of ${this.#bytes.length} bytes (open the session with a larger buffer_size)`,
+      );
     this.#onSubmit(this.#bytes.slice(0, length));
   }
 
@@ -66,6 +69,7 @@ export class ReportSessionComponent extends RpcObject<typeof Report> implements 
   /** Server side: leaves `response` for the client and signals it. */
   respond(response: Uint8Array): void {
     this.#response = response.slice();
-    if (this.#responseSigh !== null && this.#thread.valid(this.#responseSigh.rawSelector)) this.#thread.submitSignal(this.#responseSigh.rawSelector);
+    if (this.#responseSigh !== null && this.#thread.valid(this.#responseSigh.rawSelector))
+      this.#thread.submitSignal(this.#responseSigh.rawSelector);
   }
 }

@@ -59,6 +59,7 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
   }
 
   #signal(): void {
-    if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector)) this.#thread.submitSignal(this.#sigh.rawSelector);
+    if (this.#sigh !== null && this.#thread.valid(this.#sigh.rawSelector))
+      this.#thread.submitSignal(this.#sigh.rawSelector);
   }
 }

@@ -21,7 +21,11 @@ function score(policy: XmlNode, label: string): Score | null {
   if (exact !== undefined && exact.trim() !== label) return null;
   if (prefix !== undefined && !label.startsWith(prefix.trim())) return null;
   if (suffix !== undefined && !label.endsWith(suffix.trim())) return null;
-  return { label: exact !== undefined, prefix: prefix === undefined ? 0 : prefix.trim().length + 1, suffix: suffix === undefined ? 0 : suffix.trim().length + 1 };
+  return {
+    label: exact !== undefined,
+    prefix: prefix === undefined ? 0 : prefix.trim().length + 1,
+    suffix: suffix === undefined ? 0 : suffix.trim().length + 1,
+  };
 }
 
 /** Whether `a` beats `b`: an exact label first, then the longer prefix, then the longer suffix. */
@@ -60,7 +64,9 @@ export class SessionPolicy {
     const policy = SessionPolicy.find(label, config);
     if (policy === null) {
       const text = typeof label === 'string' ? label : label.text;
-      throw new NoPolicyDefined(`no policy matches label "${text}" in ${config.origin} and there is no <default-policy>`);
+      throw new NoPolicyDefined(
+        `no policy matches label "${text}" in ${config.origin} and there is no <default-policy>`,
+      );
     }
     return policy;
   }

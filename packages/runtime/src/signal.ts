@@ -61,7 +61,11 @@ export class BlockingSignal {
   #waiter: (() => void) | null = null;
 
   /** Creates the context on the I/O thread `io`, with `imprint` (unique per thread). */
-  constructor(io: KernelThread, imprint: number, register: (imprint: number, handler: (count: number) => void) => void) {
+  constructor(
+    io: KernelThread,
+    imprint: number,
+    register: (imprint: number, handler: (count: number) => void) => void,
+  ) {
     register(imprint, (count) => {
       this.#pending += count;
       const waiter = this.#waiter;

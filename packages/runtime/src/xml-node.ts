@@ -113,7 +113,16 @@ export class XmlNode {
   readonly #text: string;
   readonly #source: string;
 
-  private constructor(type: string, origin: string, line: number, offset: number, attributes: ReadonlyMap<string, string>, children: readonly XmlNode[], text: string, source: string) {
+  private constructor(
+    type: string,
+    origin: string,
+    line: number,
+    offset: number,
+    attributes: ReadonlyMap<string, string>,
+    children: readonly XmlNode[],
+    text: string,
+    source: string,
+  ) {
     this.type = type;
     this.origin = origin;
     this.line = line;
@@ -133,7 +142,12 @@ export class XmlNode {
     if (valid !== true) throw new XmlError(valid.err.msg, origin, valid.err.line);
     const starts = lineStarts(text);
     const stray = strayDeclaration(text);
-    if (stray >= 0) throw new XmlError('not well-formed: "<!" starts neither a comment ("<!--"), a CDATA section ("<![CDATA[") nor a DOCTYPE', origin, lineAt(starts, stray));
+    if (stray >= 0)
+      throw new XmlError(
+        'not well-formed: "<!" starts neither a comment ("<!--"), a CDATA section ("<![CDATA[") nor a DOCTYPE',
+        origin,
+        lineAt(starts, stray),
+      );
     let parsed: OrderedNode[];
     try {
       parsed = PARSER.parse(text) as OrderedNode[];
@@ -144,14 +158,22 @@ export class XmlNode {
     const top = parsed.filter((node) => elementName(node) !== undefined);
     if (top.length !== 1) throw new XmlError(`expected exactly one top-level element, found ${top.length}`, origin, 0);
     // text beside the top-level element: the validator passes a CDATA section there
-    if (parsed.some((node) => node[CDATA] !== undefined || (typeof node['#text'] === 'string' && node['#text'].trim() !== ''))) {
+    if (
+      parsed.some(
+        (node) => node[CDATA] !== undefined || (typeof node['#text'] === 'string' && node['#text'].trim() !== ''),
+      )
+    ) {
       throw new XmlError('not well-formed: text outside the top-level element', origin, 0);
     }
     const root = top[0] as OrderedNode;
     // the validator takes text after a top-level element written <config/> (not after <config></config>) for
     // more of its content, and the parser drops it: "<config/>garbage" read as <config/>
-    const trailing = strayTrailer(text, (root as Record<symbol, { endIndex?: number } | undefined>)[META]?.endIndex ?? text.length);
-    if (trailing >= 0) throw new XmlError('not well-formed: text after the top-level element', origin, lineAt(starts, trailing));
+    const trailing = strayTrailer(
+      text,
+      (root as Record<symbol, { endIndex?: number } | undefined>)[META]?.endIndex ?? text.length,
+    );
+    if (trailing >= 0)
+      throw new XmlError('not well-formed: text after the top-level element', origin, lineAt(starts, trailing));
     return XmlNode.#build(root, text, origin, starts);
   }
 
@@ -161,7 +183,8 @@ export class XmlNode {
     const start = meta?.startIndex ?? 0;
     const end = meta?.endIndex;
     // the parser ends an element at any closing tag: one it was not closed by would run to the end of the text
-    if (end === undefined) throw new XmlError(`not well-formed: <${type}> is not closed`, origin, lineAt(starts, start));
+    if (end === undefined)
+      throw new XmlError(`not well-formed: <${type}> is not closed`, origin, lineAt(starts, start));
     const attributes = new Map(Object.entries(node[':@'] ?? {}));
     const children: XmlNode[] = [];
     let content = '';
@@ -170,7 +193,16 @@ export class XmlNode {
       else if (child[CDATA] !== undefined) content += (child[CDATA] as { '#text'?: string }[])[0]?.['#text'] ?? '';
       else if (elementName(child) !== undefined) children.push(XmlNode.#build(child, text, origin, starts));
     }
-    return new XmlNode(type, origin, lineAt(starts, start), start, attributes, children, content, text.slice(start, end));
+    return new XmlNode(
+      type,
+      origin,
+      lineAt(starts, start),
+      start,
+      attributes,
+      children,
+      content,
+      text.slice(start, end),
+    );
   }
 
   /** The node's text as written, from `<type` to its end: what init hands a child as its config. */
@@ -211,7 +243,10 @@ export class XmlNode {
     const value = this.#attributes.get(name);
     if (value === undefined) return fallback;
     const number = parseGenodeNumber(value);
-    if (number === undefined) throw this.error(`attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`);
+    if (number === undefined)
+      throw this.error(
+        `attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`,
+      );
     return number;
   }
 
@@ -220,7 +255,8 @@ export class XmlNode {
     const value = this.#attributes.get(name);
     if (value === undefined) return fallback;
     const flag = BOOLEAN_WORDS.get(value);
-    if (flag === undefined) throw this.error(`attribute ${name}="${value}" is not a boolean (write ${name}="yes" or ${name}="no")`);
+    if (flag === undefined)
+      throw this.error(`attribute ${name}="${value}" is not a boolean (write ${name}="yes" or ${name}="no")`);
     return flag;
   }
 
@@ -316,6 +352,7 @@ function tagEnd(text: string, from: number): number {
 }
 
 function elementName(node: OrderedNode): string | undefined {
-  for (const key of Object.keys(node)) if (key !== ':@' && key !== '#text' && key !== CDATA && !key.startsWith('?')) return key;
+  for (const key of Object.keys(node))
+    if (key !== ':@' && key !== '#text' && key !== CDATA && !key.startsWith('?')) return key;
   return undefined;
 }

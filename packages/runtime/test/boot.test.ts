@@ -16,11 +16,17 @@ describe('boot', () => {
         await env.parent.exit(7);
       },
     };
-    const system = await boot({ init: 'hello', binaries: binaryTable({ hello }) }, { kernel: createKernel, clock: new VirtualClock() });
+    const system = await boot(
+      { init: 'hello', binaries: binaryTable({ hello }) },
+      { kernel: createKernel, clock: new VirtualClock() },
+    );
     expect(await system.exit).toBe(7);
     // the kernels charge differently: hw also charges each thread's signal receiver (base-hw's new_signal_receiver)
     const objects: Record<string, number> = { hw: 5, nova: 3, sel4: 3 };
-    expect(system.lines).toEqual(['[hello] Hello world', `[hello] my PD pays for ${objects[kernelUnderTest().name]} kernel objects`]);
+    expect(system.lines).toEqual([
+      '[hello] Hello world',
+      `[hello] my PD pays for ${objects[kernelUnderTest().name]} kernel objects`,
+    ]);
   });
 
   it('a component starts with no capability it did not make itself but its parent and its env LOG session', async () => {
@@ -32,7 +38,10 @@ describe('boot', () => {
         void env.parent.exit(0);
       },
     };
-    system = await boot({ init: 'probe', binaries: binaryTable({ probe }) }, { kernel: createKernel, clock: new VirtualClock() });
+    system = await boot(
+      { init: 'probe', binaries: binaryTable({ probe }) },
+      { kernel: createKernel, clock: new VirtualClock() },
+    );
     await system.exit;
     // the parent and the LOG session (an env session, opened before construct, as Genode's Parent::Env::log),
     // plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
@@ -45,20 +54,26 @@ describe('boot', () => {
         throw new TypeError('missing config');
       },
     };
-    const system = await boot({ init: 'broken', binaries: binaryTable({ broken }) }, { kernel: createKernel, clock: new VirtualClock() });
+    const system = await boot(
+      { init: 'broken', binaries: binaryTable({ broken }) },
+      { kernel: createKernel, clock: new VirtualClock() },
+    );
     expect(await system.exit).toBe(1);
     expect(system.lines).toEqual(['[broken] Error: broken: construct failed: TypeError: missing config']);
   });
 
   it('on virtual time a system that can never make progress ends with SystemStalledError', async () => {
     const idle = { construct() {} };
-    const system = await boot({ init: 'idle', binaries: binaryTable({ idle }) }, { kernel: createKernel, clock: new VirtualClock() });
+    const system = await boot(
+      { init: 'idle', binaries: binaryTable({ idle }) },
+      { kernel: createKernel, clock: new VirtualClock() },
+    );
     await expect(system.exit).rejects.toBeInstanceOf(SystemStalledError);
   });
 
   it('an unknown binary is a boot error naming it', async () => {
-    await expect(boot({ init: 'nope', binaries: binaryTable({}) }, { kernel: createKernel, clock: new VirtualClock() })).rejects.toThrow(
-      /cannot start "nope": no binary "nope"/,
-    );
+    await expect(
+      boot({ init: 'nope', binaries: binaryTable({}) }, { kernel: createKernel, clock: new VirtualClock() }),
+    ).rejects.toThrow(/cannot start "nope": no binary "nope"/);
   });
 });

@@ -22,11 +22,21 @@ describe('the LOG limit (Genode: Log_session::MAX_STRING_LEN = 232)', () => {
   it('line breaks: each line is printed on its own, at most 232 lines per write', () => {
     expect(logLines('one\ntwo\r\nthree\n')).toEqual(['one', 'two', 'three']);
     expect(logLines('\n'.repeat(1000))).toHaveLength(232);
-    for (const line of logLines('x\n'.repeat(500))) expect(line.length).toBeLessThanOrEqual(LOG_MAX_STRING_LEN + LOG_CUT_MARKER.length);
+    for (const line of logLines('x\n'.repeat(500)))
+      expect(line.length).toBeLessThanOrEqual(LOG_MAX_STRING_LEN + LOG_CUT_MARKER.length);
   });
 
   it('a client splits what it writes into writes the server prints whole: all of the text, in order', () => {
-    for (const text of ['', 'hello', 'a'.repeat(233), 'a'.repeat(10_000), '\x1b'.repeat(4000), 'é😀'.repeat(300), `x\n${'y'.repeat(500)}\n\nz`, '\ud800'.repeat(300)]) {
+    for (const text of [
+      '',
+      'hello',
+      'a'.repeat(233),
+      'a'.repeat(10_000),
+      '\x1b'.repeat(4000),
+      'é😀'.repeat(300),
+      `x\n${'y'.repeat(500)}\n\nz`,
+      '\ud800'.repeat(300),
+    ]) {
       const writes = logWrites(text);
       for (const write of writes) {
         expect(write.length).toBeLessThanOrEqual(LOG_MAX_STRING_LEN);

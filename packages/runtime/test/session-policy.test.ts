@@ -19,8 +19,14 @@ function picked(label: string | SessionLabel, config: XmlNode): string | null {
 
 describe('SessionPolicy.find', () => {
   it('prefers an exact label to a label_prefix, whichever comes first', () => {
-    const prefixFirst = serverConfig('<policy id="prefix" label_prefix="app -> log"/>', '<policy id="exact" label="app -> log"/>');
-    const exactFirst = serverConfig('<policy id="exact" label="app -> log"/>', '<policy id="prefix" label_prefix="app -> log"/>');
+    const prefixFirst = serverConfig(
+      '<policy id="prefix" label_prefix="app -> log"/>',
+      '<policy id="exact" label="app -> log"/>',
+    );
+    const exactFirst = serverConfig(
+      '<policy id="exact" label="app -> log"/>',
+      '<policy id="prefix" label_prefix="app -> log"/>',
+    );
     expect(picked('app -> log', prefixFirst)).toBe('exact');
     expect(picked('app -> log', exactFirst)).toBe('exact');
   });
@@ -35,7 +41,10 @@ describe('SessionPolicy.find', () => {
   });
 
   it('prefers any label_prefix to a label_suffix alone, even a longer suffix', () => {
-    const config = serverConfig('<policy id="suffix" label_suffix="pp -> log"/>', '<policy id="prefix" label_prefix="a"/>');
+    const config = serverConfig(
+      '<policy id="suffix" label_suffix="pp -> log"/>',
+      '<policy id="prefix" label_prefix="a"/>',
+    );
     expect(picked('app -> log', config)).toBe('prefix');
   });
 
@@ -48,7 +57,10 @@ describe('SessionPolicy.find', () => {
   });
 
   it('with equal prefixes prefers the one that also has a matching suffix', () => {
-    const config = serverConfig('<policy id="prefix" label_prefix="app"/>', '<policy id="both" label_prefix="app" label_suffix="log"/>');
+    const config = serverConfig(
+      '<policy id="prefix" label_prefix="app"/>',
+      '<policy id="both" label_prefix="app" label_suffix="log"/>',
+    );
     expect(picked('app -> log', config)).toBe('both');
   });
 
@@ -59,12 +71,23 @@ describe('SessionPolicy.find', () => {
 
   it('takes a policy with several label attributes only when all of them match', () => {
     const fallback = '<policy id="fallback" label_prefix="app"/>';
-    expect(picked('app -> log', serverConfig(fallback, '<policy id="all" label_prefix="app -> " label_suffix="log"/>'))).toBe('all');
+    expect(
+      picked('app -> log', serverConfig(fallback, '<policy id="all" label_prefix="app -> " label_suffix="log"/>')),
+    ).toBe('all');
     // the longer prefix matches but the suffix conflicts: the policy is out, however long its prefix
-    expect(picked('app -> log', serverConfig(fallback, '<policy id="conflict" label_prefix="app -> log" label_suffix="rom"/>'))).toBe('fallback');
+    expect(
+      picked(
+        'app -> log',
+        serverConfig(fallback, '<policy id="conflict" label_prefix="app -> log" label_suffix="rom"/>'),
+      ),
+    ).toBe('fallback');
     // an exact label that matches does not save a policy whose prefix conflicts
-    expect(picked('app -> log', serverConfig(fallback, '<policy id="conflict" label="app -> log" label_prefix="other"/>'))).toBe('fallback');
-    expect(picked('app -> log', serverConfig('<policy id="conflict" label="app -> rom" label_suffix="log"/>'))).toBeNull();
+    expect(
+      picked('app -> log', serverConfig(fallback, '<policy id="conflict" label="app -> log" label_prefix="other"/>')),
+    ).toBe('fallback');
+    expect(
+      picked('app -> log', serverConfig('<policy id="conflict" label="app -> rom" label_suffix="log"/>')),
+    ).toBeNull();
   });
 
   it('falls back to <default-policy> only when no <policy> matches, wherever it stands', () => {
@@ -86,7 +109,12 @@ describe('SessionPolicy.find', () => {
   });
 
   it('returns null when no <policy> matches and there is no <default-policy>', () => {
-    expect(SessionPolicy.find('other -> log', serverConfig('<policy id="app" label_prefix="app"/>', '<policy id="exact" label="app -> log"/>'))).toBeNull();
+    expect(
+      SessionPolicy.find(
+        'other -> log',
+        serverConfig('<policy id="app" label_prefix="app"/>', '<policy id="exact" label="app -> log"/>'),
+      ),
+    ).toBeNull();
     expect(SessionPolicy.find('app -> log', serverConfig())).toBeNull();
   });
 
@@ -103,7 +131,9 @@ describe('SessionPolicy.find', () => {
     expect(picked('app -> log', serverConfig('<policy id="prefix" label_prefix=" app "/>'))).toBe('prefix');
     expect(picked('app -> log', serverConfig('<policy id="suffix" label_suffix="  log"/>'))).toBe('suffix');
     expect(picked('  app -> log ', serverConfig('<policy id="exact" label="app -> log"/>'))).toBe('exact');
-    expect(picked(new SessionLabel(' app -> log'), serverConfig('<policy id="exact" label="app -> log"/>'))).toBe('exact');
+    expect(picked(new SessionLabel(' app -> log'), serverConfig('<policy id="exact" label="app -> log"/>'))).toBe(
+      'exact',
+    );
   });
 
   it('measures a prefix by its trimmed length', () => {
@@ -115,14 +145,19 @@ describe('SessionPolicy.find', () => {
   it('matches an empty label_prefix or label_suffix against any label, but weaker than a non-empty one', () => {
     expect(picked('anything', serverConfig('<policy id="empty" label_prefix=""/>'))).toBe('empty');
     expect(picked('anything', serverConfig('<policy id="empty" label_suffix=""/>'))).toBe('empty');
-    expect(picked('anything', serverConfig('<policy id="empty" label_prefix=""/>', '<policy id="a" label_prefix="a"/>'))).toBe('a');
+    expect(
+      picked('anything', serverConfig('<policy id="empty" label_prefix=""/>', '<policy id="a" label_prefix="a"/>')),
+    ).toBe('a');
   });
 
   // Genode's Node_label_score::stronger: once the best so far has a `label` attribute, no later
   // policy is stronger (`if (other.label_present) return false;`), so of two policies with the same
   // matching exact label the first wins.
   it('keeps the first of two policies that both match by exact label, as Genode does', () => {
-    const config = serverConfig('<policy id="first" label="app -> log"/>', '<policy id="second" label="app -> log" label_suffix="log"/>');
+    const config = serverConfig(
+      '<policy id="first" label="app -> log"/>',
+      '<policy id="second" label="app -> log" label_suffix="log"/>',
+    );
     expect(picked('app -> log', config)).toBe('first');
   });
 });
@@ -131,7 +166,12 @@ describe('SessionPolicy.select', () => {
   it('returns the node find picks', () => {
     const config = serverConfig('<policy id="app" label_prefix="app" writeable="yes"/>', '<default-policy/>');
     const policy = SessionPolicy.select('app -> log', config);
-    expect([policy.type, policy.attribute('id'), policy.booleanAttribute('writeable', false), policy.line]).toEqual(['policy', 'app', true, 2]);
+    expect([policy.type, policy.attribute('id'), policy.booleanAttribute('writeable', false), policy.line]).toEqual([
+      'policy',
+      'app',
+      true,
+      2,
+    ]);
     expect(SessionPolicy.select('other', config).type).toBe('default-policy');
   });
 
@@ -146,12 +186,16 @@ describe('SessionPolicy.select', () => {
     expect(thrown).toBeInstanceOf(NoPolicyDefined);
     expect(thrown).toBeInstanceOf(ServiceDenied);
     expect((thrown as ServiceDenied).kind).toBe('DENIED');
-    expect((thrown as Error).message).toBe('no policy matches label "other -> log" in ROM "config" of log_server and there is no <default-policy>');
+    expect((thrown as Error).message).toBe(
+      'no policy matches label "other -> log" in ROM "config" of log_server and there is no <default-policy>',
+    );
   });
 
   it('names a SessionLabel by its text', () => {
     expect(() => SessionPolicy.select(SessionLabel.prefixed('client', 'rom'), serverConfig())).toThrow(
-      new NoPolicyDefined('no policy matches label "client -> rom" in ROM "config" of log_server and there is no <default-policy>'),
+      new NoPolicyDefined(
+        'no policy matches label "client -> rom" in ROM "config" of log_server and there is no <default-policy>',
+      ),
     );
   });
 });
@@ -189,7 +233,11 @@ function referenceScore(spec: PolicySpec, rawLabel: string): ReferenceScore {
 }
 
 function conflict(score: ReferenceScore): boolean {
-  return (score.labelPresent && !score.labelMatch) || (score.prefixPresent && score.prefixMatch === 0) || (score.suffixPresent && score.suffixMatch === 0);
+  return (
+    (score.labelPresent && !score.labelMatch) ||
+    (score.prefixPresent && score.prefixMatch === 0) ||
+    (score.suffixPresent && score.suffixMatch === 0)
+  );
 }
 
 function matches(score: ReferenceScore): boolean {
@@ -208,10 +256,19 @@ function strictlyStronger(a: ReferenceScore, b: ReferenceScore): boolean {
 
 describe('SessionPolicy.find on random policy sets', () => {
   const text = (maxLength: number) => fc.string({ unit: fc.constantFrom('a', 'b', '-'), maxLength });
-  const padded = fc.tuple(fc.constantFrom('', ' ', '  '), text(3), fc.constantFrom('', ' ')).map(([before, value, after]) => `${before}${value}${after}`);
-  const policySpec: fc.Arbitrary<PolicySpec> = fc.record({ label: padded, prefix: padded, suffix: padded }, { requiredKeys: [] });
+  const padded = fc
+    .tuple(fc.constantFrom('', ' ', '  '), text(3), fc.constantFrom('', ' '))
+    .map(([before, value, after]) => `${before}${value}${after}`);
+  const policySpec: fc.Arbitrary<PolicySpec> = fc.record(
+    { label: padded, prefix: padded, suffix: padded },
+    { requiredKeys: [] },
+  );
   const attributes = (spec: PolicySpec): string =>
-    [spec.label === undefined ? '' : ` label="${spec.label}"`, spec.prefix === undefined ? '' : ` label_prefix="${spec.prefix}"`, spec.suffix === undefined ? '' : ` label_suffix="${spec.suffix}"`].join('');
+    [
+      spec.label === undefined ? '' : ` label="${spec.label}"`,
+      spec.prefix === undefined ? '' : ` label_prefix="${spec.prefix}"`,
+      spec.suffix === undefined ? '' : ` label_suffix="${spec.suffix}"`,
+    ].join('');
 
   it('picks a matching policy that no other matching policy beats, else the default, else none', () => {
     fc.assert(

@@ -7,8 +7,14 @@ import { describe, expect, it } from 'vitest';
 const createKernel = kernelUnderTest().factory;
 
 /** Boots `construct` as the only component with `caps` capabilities and returns its exit value and lines. */
-async function run(construct: (env: Env) => Promise<void>, caps = 100): Promise<{ exit: number; lines: readonly string[] }> {
-  const system = await boot({ init: 'probe', binaries: binaryTable({ probe: { construct } }), caps }, { kernel: createKernel, clock: new VirtualClock() });
+async function run(
+  construct: (env: Env) => Promise<void>,
+  caps = 100,
+): Promise<{ exit: number; lines: readonly string[] }> {
+  const system = await boot(
+    { init: 'probe', binaries: binaryTable({ probe: { construct } }), caps },
+    { kernel: createKernel, clock: new VirtualClock() },
+  );
   return { exit: await system.exit, lines: system.lines };
 }
 

@@ -67,18 +67,91 @@ function childrenOf(element: Element): Element[] {
 
 /** Genode's element names, the names JavaScript objects hold themselves (which a parser must not rename), and random ones. */
 const elementName = fc.oneof(
-  fc.constantFrom('config', 'start', 'route', 'service', 'parent', 'child', 'any-child', 'default-route', 'parent-provides', 'resource', 'binary', 'provides', 'vfs', 'dir', 'rom', 'inline', 'policy', 'default-policy', 'report', 'heartbeat', 'exit', 'any-service'),
-  fc.constantFrom('toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', '__lookupSetter__', 'isPrototypeOf', 'then', 'length'),
+  fc.constantFrom(
+    'config',
+    'start',
+    'route',
+    'service',
+    'parent',
+    'child',
+    'any-child',
+    'default-route',
+    'parent-provides',
+    'resource',
+    'binary',
+    'provides',
+    'vfs',
+    'dir',
+    'rom',
+    'inline',
+    'policy',
+    'default-policy',
+    'report',
+    'heartbeat',
+    'exit',
+    'any-service',
+  ),
+  fc.constantFrom(
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    '__defineGetter__',
+    '__lookupSetter__',
+    'isPrototypeOf',
+    'then',
+    'length',
+  ),
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.:-]{0,10}$/),
 );
 const attributeName = fc.oneof(
-  fc.constantFrom('name', 'label', 'label_prefix', 'label_suffix', 'caps', 'ram', 'version', 'verbose', 'quantum', 'ld', 'priority', 'propagate'),
+  fc.constantFrom(
+    'name',
+    'label',
+    'label_prefix',
+    'label_suffix',
+    'caps',
+    'ram',
+    'version',
+    'verbose',
+    'quantum',
+    'ld',
+    'priority',
+    'propagate',
+  ),
   fc.constantFrom('toString', 'valueOf', 'hasOwnProperty', '__defineSetter__', 'propertyIsEnumerable'),
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.:-]{0,10}$/),
 );
 /** Characters of values: markup characters, whitespace, quotes, non-ASCII and astral characters (no CR: XML turns it into LF). */
 const valueCharacter = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('a', 'Z', '0', '9', ' ', '-', '>', '<', '&', '"', "'", '=', '/', ';', '#', '\t', '\n', 'ä', '€', '😀', '\u00a0', ']', '?', '!') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'a',
+      'Z',
+      '0',
+      '9',
+      ' ',
+      '-',
+      '>',
+      '<',
+      '&',
+      '"',
+      "'",
+      '=',
+      '/',
+      ';',
+      '#',
+      '\t',
+      '\n',
+      'ä',
+      '€',
+      '😀',
+      '\u00a0',
+      ']',
+      '?',
+      '!',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }).filter((char) => char !== '\r') },
 );
 /** Any value: attribute values are read as written, white space and all. */
@@ -96,8 +169,16 @@ const element: fc.Arbitrary<Element> = fc.letrec<{ element: Element; item: Item 
   item: fc.oneof(
     { depthSize: 'small', depthIdentifier: 'xml', withCrossShrink: true },
     fc.record({ kind: fc.constant('text' as const), text: trimmedValue.filter((text) => text.length > 0) }),
-    fc.record({ kind: fc.constant('cdata' as const), text: fc.string({ unit: valueCharacter, maxLength: 12 }).filter((text) => !text.includes(']]>')) }),
-    fc.record({ kind: fc.constant('comment' as const), text: fc.string({ unit: valueCharacter, maxLength: 12 }).filter((text) => !text.includes('--') && !text.endsWith('-')) }),
+    fc.record({
+      kind: fc.constant('cdata' as const),
+      text: fc.string({ unit: valueCharacter, maxLength: 12 }).filter((text) => !text.includes(']]>')),
+    }),
+    fc.record({
+      kind: fc.constant('comment' as const),
+      text: fc
+        .string({ unit: valueCharacter, maxLength: 12 })
+        .filter((text) => !text.includes('--') && !text.endsWith('-')),
+    }),
     fc.record({ kind: fc.constant('element' as const), element: tie('element') }),
   ),
 })).element;
@@ -203,7 +284,12 @@ function checkTree(node: XmlNode, placed: Placed, text: string): void {
 
 /** Removes offsets: the tree of a node's source read on its own. */
 function shape(node: XmlNode): unknown {
-  return { type: node.type, attributes: node.attributeNames().map((name) => [name, node.attribute(name)]), text: node.text, children: node.subNodes().map(shape) };
+  return {
+    type: node.type,
+    attributes: node.attributeNames().map((name) => [name, node.attribute(name)]),
+    text: node.text,
+    children: node.subNodes().map(shape),
+  };
 }
 
 // ------------------------------------------------------------------ the properties
@@ -211,19 +297,80 @@ function shape(node: XmlNode): unknown {
 describe('XmlNode.parse, fuzzed', () => {
   it('throws nothing but XmlError for arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 200 })), (text) => {
-        const node = parse(text);
-        if (node !== XML) checkPlacement(node, text);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme-ascii', maxLength: 200 })),
+        (text) => {
+          const node = parse(text);
+          if (node !== XML) checkPlacement(node, text);
+        },
+      ),
       runs(400),
     );
   });
 
   const piece = fc.constantFrom(
-    '<', '>', '/', '/>', '</', '="', '"', "'", '=', ' ', '\t', '\n', '\r\n', '\r', '\0', '\ufeff', 'a', 'config', 'x="1"', "y='2'",
-    '&', '&amp;', '&lt;', '&#0;', '&#65;', '&#xD800;', '&unknown;', '&e;', ';', '<!--', '-->', '--', '<![CDATA[', ']]>', '<?', '?>', '<?xml version="1.0"?>',
-    '<!DOCTYPE a [<!ENTITY e "x">]>', '<!DOCTYPE', '<!ENTITY', '[', ']', '<a>', '</a>', '<a/>', '<b x="1">', '</b>', '!', '<!', '<![', '<!x>', '<![x]]>', '<!-x-->',
-    'constructor', '__proto__', 'prototype', 'toString', 'hasOwnProperty', '#text', ':@', ':', '?xml',
+    '<',
+    '>',
+    '/',
+    '/>',
+    '</',
+    '="',
+    '"',
+    "'",
+    '=',
+    ' ',
+    '\t',
+    '\n',
+    '\r\n',
+    '\r',
+    '\0',
+    '\ufeff',
+    'a',
+    'config',
+    'x="1"',
+    "y='2'",
+    '&',
+    '&amp;',
+    '&lt;',
+    '&#0;',
+    '&#65;',
+    '&#xD800;',
+    '&unknown;',
+    '&e;',
+    ';',
+    '<!--',
+    '-->',
+    '--',
+    '<![CDATA[',
+    ']]>',
+    '<?',
+    '?>',
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE a [<!ENTITY e "x">]>',
+    '<!DOCTYPE',
+    '<!ENTITY',
+    '[',
+    ']',
+    '<a>',
+    '</a>',
+    '<a/>',
+    '<b x="1">',
+    '</b>',
+    '!',
+    '<!',
+    '<![',
+    '<!x>',
+    '<![x]]>',
+    '<!-x-->',
+    'constructor',
+    '__proto__',
+    'prototype',
+    'toString',
+    'hasOwnProperty',
+    '#text',
+    ':@',
+    ':',
+    '?xml',
   );
 
   it('throws nothing but XmlError for text made of XML pieces', () => {
@@ -255,9 +402,16 @@ describe('XmlNode.parse, fuzzed', () => {
   });
 
   /** One edit of a text: delete, insert a piece, duplicate or cut off. */
-  type Edit = { kind: 'delete' | 'duplicate'; at: number; length: number } | { kind: 'insert'; at: number; piece: string } | { kind: 'cut'; at: number };
+  type Edit =
+    | { kind: 'delete' | 'duplicate'; at: number; length: number }
+    | { kind: 'insert'; at: number; piece: string }
+    | { kind: 'cut'; at: number };
   const edit: fc.Arbitrary<Edit> = fc.oneof(
-    fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({
+      kind: fc.constantFrom('delete' as const, 'duplicate' as const),
+      at: fc.nat(),
+      length: fc.integer({ min: 1, max: 40 }),
+    }),
     fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), piece }),
     fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
   );
@@ -297,7 +451,15 @@ describe('XmlNode.parse, fuzzed', () => {
     const reserved = fc.constantFrom('__proto__', 'constructor', 'prototype');
     fc.assert(
       fc.property(element, layout, reserved, fc.boolean(), (root, form, name, asAttribute) => {
-        const poisoned: Element = asAttribute ? { ...root, attributes: [...root.attributes.filter(([other]) => other !== name), [name, 'x']] } : { ...root, content: [...root.content, { kind: 'element', element: { type: name, attributes: [], content: [], open: false } }] };
+        const poisoned: Element = asAttribute
+          ? { ...root, attributes: [...root.attributes.filter(([other]) => other !== name), [name, 'x']] }
+          : {
+              ...root,
+              content: [
+                ...root.content,
+                { kind: 'element', element: { type: name, attributes: [], content: [], open: false } },
+              ],
+            };
         expect(parse(write(poisoned, form).text)).toBe(XML);
         expect(Object.prototype).not.toHaveProperty('x');
       }),
@@ -306,8 +468,21 @@ describe('XmlNode.parse, fuzzed', () => {
   });
 
   it('refuses a "<!" that starts no comment, CDATA or DOCTYPE (the parser read it as an element or CDATA)', () => {
-    for (const text of ['<a><!x></a>', '<a><!x/></a>', '<a><!></a>', '<a><![x]]></a>', '<a><!-x--></a>', '<dir><!]]>--aa--></dir>\n<!-- end -->']) {
-      expect(() => XmlNode.parse(text, 'f.xml')).toThrow(expect.objectContaining({ code: XML, line: 1, message: expect.stringMatching(/^f\.xml:1: not well-formed: "<!" starts neither/) }));
+    for (const text of [
+      '<a><!x></a>',
+      '<a><!x/></a>',
+      '<a><!></a>',
+      '<a><![x]]></a>',
+      '<a><!-x--></a>',
+      '<dir><!]]>--aa--></dir>\n<!-- end -->',
+    ]) {
+      expect(() => XmlNode.parse(text, 'f.xml')).toThrow(
+        expect.objectContaining({
+          code: XML,
+          line: 1,
+          message: expect.stringMatching(/^f\.xml:1: not well-formed: "<!" starts neither/),
+        }),
+      );
     }
     // where "<!" is no markup it is fine
     const node = XmlNode.parse('<a x="<!x>"><!-- <!x> --><![CDATA[<!x>]]><?pi <!x>?></a>');
@@ -318,13 +493,21 @@ describe('XmlNode.parse, fuzzed', () => {
     const node = XmlNode.parse('<rom name=" a " label="\tx\n"> t <!-- c --> u <b/> v <![CDATA[ w ]]></rom>');
     expect([node.attribute('name'), node.attribute('label')]).toEqual([' a ', '\tx\n']);
     expect(node.text).toBe('t  uv w ');
-    expect(() => XmlNode.parse('<a ram=" 1M"/>').numberAttribute('ram', 0)).toThrow(expect.objectContaining({ code: XML }));
+    expect(() => XmlNode.parse('<a ram=" 1M"/>').numberAttribute('ram', 0)).toThrow(
+      expect.objectContaining({ code: XML }),
+    );
   });
 
   it('keeps elements and attributes named like Object methods as written', () => {
-    const node = XmlNode.parse('<config toString="1" valueOf="2" hasOwnProperty="3"><hasOwnProperty/><toString a="b"/><__lookupGetter__/></config>');
+    const node = XmlNode.parse(
+      '<config toString="1" valueOf="2" hasOwnProperty="3"><hasOwnProperty/><toString a="b"/><__lookupGetter__/></config>',
+    );
     expect(node.attributeNames()).toEqual(['toString', 'valueOf', 'hasOwnProperty']);
-    expect([node.attribute('toString'), node.attribute('valueOf'), node.attribute('hasOwnProperty')]).toEqual(['1', '2', '3']);
+    expect([node.attribute('toString'), node.attribute('valueOf'), node.attribute('hasOwnProperty')]).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(node.subNodes().map((child) => child.type)).toEqual(['hasOwnProperty', 'toString', '__lookupGetter__']);
     expect(node.subNode('toString').attribute('a')).toBe('b');
   });
@@ -349,15 +532,45 @@ describe('XmlNode.parse, fuzzed', () => {
   it("reads attributes as numbers and booleans, or throws the node's XmlError", () => {
     const suffix = fc.constantFrom<[string, number]>(['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]);
     const numberText = fc.oneof(
-      fc.tuple(fc.nat({ max: 2 ** 40 }), suffix, fc.boolean()).map(([value, [letter, scale], hex]) => ({ text: `${hex ? `0x${value.toString(16)}` : value}${letter}`, value: Number.isSafeInteger(value * scale) ? value * scale : undefined })),
+      fc
+        .tuple(fc.nat({ max: 2 ** 40 }), suffix, fc.boolean())
+        .map(([value, [letter, scale], hex]) => ({
+          text: `${hex ? `0x${value.toString(16)}` : value}${letter}`,
+          value: Number.isSafeInteger(value * scale) ? value * scale : undefined,
+        })),
       fc.string({ unit: valueCharacter, maxLength: 12 }).map((text) => ({ text, value: parseGenodeNumber(text) })),
     );
-    const words = new Map([['yes', true], ['true', true], ['on', true], ['1', true], ['no', false], ['false', false], ['off', false], ['0', false]]);
+    const words = new Map([
+      ['yes', true],
+      ['true', true],
+      ['on', true],
+      ['1', true],
+      ['no', false],
+      ['false', false],
+      ['off', false],
+      ['0', false],
+    ]);
     // the names an object literal holds without being given them: a lookup in one must not find them
-    const word = fc.oneof(fc.constantFrom(...words.keys(), 'constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty', 'Yes', '', ' yes'), anyValue);
+    const word = fc.oneof(
+      fc.constantFrom(
+        ...words.keys(),
+        'constructor',
+        'toString',
+        '__proto__',
+        'valueOf',
+        'hasOwnProperty',
+        'Yes',
+        '',
+        ' yes',
+      ),
+      anyValue,
+    );
     fc.assert(
       fc.property(numberText, word, ({ text, value }, flagText) => {
-        const node = XmlNode.parse(`<config n="${escapeAttribute(text, '"')}" b="${escapeAttribute(flagText, '"')}"/>`, 'attributes');
+        const node = XmlNode.parse(
+          `<config n="${escapeAttribute(text, '"')}" b="${escapeAttribute(flagText, '"')}"/>`,
+          'attributes',
+        );
         if (value === undefined) {
           expect(() => node.numberAttribute('n', 0)).toThrow(expect.objectContaining({ code: XML, line: 1 }));
         } else {

@@ -17,8 +17,16 @@ describe('XmlNode', () => {
   it('reads types, lines, attributes with Genode number and boolean forms, and text', () => {
     expect([node.type, node.line]).toEqual(['config', 3]);
     expect(node.attributeNames()).toEqual(['verbose', 'size', 'mask']);
-    expect([node.booleanAttribute('verbose', false), node.numberAttribute('size', 0), node.numberAttribute('mask', 0)]).toEqual([true, 16 * 1024 * 1024, 31]);
-    expect([node.numberAttribute('absent', 7), node.booleanAttribute('absent', false), node.stringAttribute('absent', 'd')]).toEqual([7, false, 'd']);
+    expect([
+      node.booleanAttribute('verbose', false),
+      node.numberAttribute('size', 0),
+      node.numberAttribute('mask', 0),
+    ]).toEqual([true, 16 * 1024 * 1024, 31]);
+    expect([
+      node.numberAttribute('absent', 7),
+      node.booleanAttribute('absent', false),
+      node.stringAttribute('absent', 'd'),
+    ]).toEqual([7, false, 'd']);
     const starts = node.subNodes('start');
     expect(starts.map((start) => [start.attribute('name'), start.line, start.text])).toEqual([
       ['a', 4, ''],
@@ -35,26 +43,54 @@ describe('XmlNode', () => {
   });
 
   it('names origin, line and the fix for malformed text and wrong attribute values', () => {
-    expect(() => XmlNode.parse('<a>\n<b></a>', 'f.xml')).toThrow(new XmlError("Expected closing tag 'b' (opened in line 2, col 1) instead of closing tag 'a'.", 'f.xml', 2));
+    expect(() => XmlNode.parse('<a>\n<b></a>', 'f.xml')).toThrow(
+      new XmlError("Expected closing tag 'b' (opened in line 2, col 1) instead of closing tag 'a'.", 'f.xml', 2),
+    );
     expect(() => XmlNode.parse('<a/><b/>', 'f.xml')).toThrow('f.xml: expected exactly one top-level element, found 2');
     expect(() => XmlNode.parse('', 'f.xml')).toThrow(XmlError);
     // found by the fuzz test below: the validator passes it, the parser fails
     expect(() => XmlNode.parse('<A/', 'f.xml')).toThrow(/^f\.xml: not well-formed: /);
-    expect(() => node.subNode('start').numberAttribute('name', 0)).toThrow('config:4: attribute name="a" is not a number');
-    expect(() => node.subNode('start').booleanAttribute('name', false)).toThrow('config:4: attribute name="a" is not a boolean (write name="yes" or name="no")');
+    expect(() => node.subNode('start').numberAttribute('name', 0)).toThrow(
+      'config:4: attribute name="a" is not a number',
+    );
+    expect(() => node.subNode('start').booleanAttribute('name', false)).toThrow(
+      'config:4: attribute name="a" is not a boolean (write name="yes" or name="no")',
+    );
     expect(() => node.subNode('missing')).toThrow('config:3: <config> has no <missing> sub-node');
   });
 
   it('throws nothing but XmlError for any input', () => {
-    const pieces = fc.constantFrom('<', '>', '/', '="', '"', ' ', 'a', 'config', '&amp;', '&', '<!--', '-->', '<?xml?>', '\n', 'x="1"');
+    const pieces = fc.constantFrom(
+      '<',
+      '>',
+      '/',
+      '="',
+      '"',
+      ' ',
+      'a',
+      'config',
+      '&amp;',
+      '&',
+      '<!--',
+      '-->',
+      '<?xml?>',
+      '\n',
+      'x="1"',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(pieces, { maxLength: 30 }).map((parts) => parts.join(''))), (input) => {
-        try {
-          XmlNode.parse(input, 'fuzz');
-        } catch (error) {
-          if (!(error instanceof XmlError)) throw error;
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(pieces, { maxLength: 30 }).map((parts) => parts.join('')),
+        ),
+        (input) => {
+          try {
+            XmlNode.parse(input, 'fuzz');
+          } catch (error) {
+            if (!(error instanceof XmlError)) throw error;
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -67,7 +67,9 @@ export class SessionRequestError extends Error {
     /** The arguments of the last attempt. */
     readonly args: string,
   ) {
-    super(`session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts (last: ${args}); the server asks for more than it can be given`);
+    super(
+      `session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts (last: ${args}); the server asks for more than it can be given`,
+    );
     this.name = 'SessionRequestError';
     this.code = errorCode(new.target.name);
   }
@@ -144,18 +146,35 @@ class Donation {
  * for resources (then waiting for `resource_avail`) when the component cannot afford the donation.
  * Returns the session id, its capability and the arguments that succeeded.
  */
-export async function requestSession(env: SessionEnv, request: SessionRequest): Promise<{ id: number; capability: Capability; args: SessionArgs }> {
-  const args = SessionArgs.from({ ...request.args, label: request.label ?? '', ram_quota: request.ram, cap_quota: request.caps });
+export async function requestSession(
+  env: SessionEnv,
+  request: SessionRequest,
+): Promise<{ id: number; capability: Capability; args: SessionArgs }> {
+  const args = SessionArgs.from({
+    ...request.args,
+    label: request.label ?? '',
+    ram_quota: request.ram,
+    cap_quota: request.caps,
+  });
   const ram = new Donation('ram_quota', RAM_UPGRADE_STEP);
   const caps = new Donation('cap_quota', CAP_UPGRADE_STEP);
   const id = env.allocSessionId();
   try {
     for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
       try {
-        const capability = await waiting(env, `a "${request.service}" session (label "${request.label ?? ''}") from its parent`, sessionAtParent(env, id, request.service, args.toString()));
+        const capability = await waiting(
+          env,
+          `a "${request.service}" session (label "${request.label ?? ''}") from its parent`,
+          sessionAtParent(env, id, request.service, args.toString()),
+        );
         return { id, capability, args };
       } catch (error) {
-        const donation = hasErrorCode(error, InsufficientRamQuota.code) || hasErrorCode(error, OutOfRam.code) ? ram : hasErrorCode(error, InsufficientCapQuota.code) || hasErrorCode(error, OutOfCaps.code) ? caps : null;
+        const donation =
+          hasErrorCode(error, InsufficientRamQuota.code) || hasErrorCode(error, OutOfRam.code)
+            ? ram
+            : hasErrorCode(error, InsufficientCapQuota.code) || hasErrorCode(error, OutOfCaps.code)
+              ? caps
+              : null;
         if (donation === null) throw error;
         const offered = args.number(donation.key);
         if (hasErrorCode(error, InsufficientRamQuota.code) || hasErrorCode(error, InsufficientCapQuota.code)) {
@@ -203,7 +222,11 @@ export class Connection<I extends RpcInterface> {
   }
 
   /** Opens a session of `rpcInterface` as `request` describes. */
-  static async openSession<I extends RpcInterface>(env: SessionEnv, rpcInterface: I, request: SessionRequest): Promise<Connection<I>> {
+  static async openSession<I extends RpcInterface>(
+    env: SessionEnv,
+    rpcInterface: I,
+    request: SessionRequest,
+  ): Promise<Connection<I>> {
     const { id, capability, args } = await requestSession(env, request);
     return new Connection(env, rpcInterface, id, capability, args);
   }
@@ -258,7 +281,11 @@ export class Connection<I extends RpcInterface> {
     for (;;) {
       const seen = this.#env.sessionSignals;
       if ((await this.#env.parent.close(this.id)) !== SessionResult.Pending) break;
-      await waiting(this.#env, `its parent to close session ${this.id} at the server`, this.#env.waitForSessionSignal(seen));
+      await waiting(
+        this.#env,
+        `its parent to close session ${this.id} at the server`,
+        this.#env.waitForSessionSignal(seen),
+      );
     }
     this.#env.freeSessionId(this.id);
   }

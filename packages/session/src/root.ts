@@ -8,7 +8,9 @@ import { InsufficientCapQuota, InsufficientRamQuota, OutOfCaps, OutOfRam, Servic
  * donation.
  */
 export const Root = defineInterface('Root', {
-  session: method([codec.string], codec.capability(), { throws: [ServiceDenied, InsufficientRamQuota, InsufficientCapQuota] }),
+  session: method([codec.string], codec.capability(), {
+    throws: [ServiceDenied, InsufficientRamQuota, InsufficientCapQuota],
+  }),
   upgrade: method([codec.capability(), codec.string], codec.void, { throws: [OutOfRam, OutOfCaps] }),
   close: method([codec.capability()], codec.void),
 });

@@ -24,7 +24,10 @@ export class SessionArgsError extends Error {
   ) {
     // quote at most what a valid string can hold: refusing an over-long string costs the same
     // whatever its length, and the message stays readable
-    const quoted = args.length > SESSION_ARGS_MAX ? `${JSON.stringify(args.slice(0, SESSION_ARGS_MAX))}… (${args.length} characters)` : JSON.stringify(args);
+    const quoted =
+      args.length > SESSION_ARGS_MAX
+        ? `${JSON.stringify(args.slice(0, SESSION_ARGS_MAX))}… (${args.length} characters)`
+        : JSON.stringify(args);
     super(`session arguments ${quoted}, at character ${position}: ${reason}`);
     this.name = 'SessionArgsError';
     this.code = errorCode(new.target.name);
@@ -105,7 +108,8 @@ export class SessionArgs {
 
   /** Parses an argument string. */
   static parse(args: string): SessionArgs {
-    if (args.length > SESSION_ARGS_MAX) throw new SessionArgsError(args, SESSION_ARGS_MAX, `longer than ${SESSION_ARGS_MAX} characters`);
+    if (args.length > SESSION_ARGS_MAX)
+      throw new SessionArgsError(args, SESSION_ARGS_MAX, `longer than ${SESSION_ARGS_MAX} characters`);
     const parsed: SessionArg[] = [];
     const end = args.length;
     let at = skipSpace(args, 0);
@@ -113,7 +117,12 @@ export class SessionArgs {
     for (;;) {
       at = skipSpace(args, at);
       const keyStart = at;
-      if (at === end || !isIdentStartCode(args.charCodeAt(at))) throw new SessionArgsError(args, at, 'expected a key (a letter or underline, then letters, digits or underlines)');
+      if (at === end || !isIdentStartCode(args.charCodeAt(at)))
+        throw new SessionArgsError(
+          args,
+          at,
+          'expected a key (a letter or underline, then letters, digits or underlines)',
+        );
       at++;
       while (at < end && isIdentPartCode(args.charCodeAt(at))) at++;
       const key = args.slice(keyStart, at);
@@ -137,7 +146,8 @@ export class SessionArgs {
       parsed.push({ key, text: args.slice(valueStart, at) });
       at = skipSpace(args, at);
       if (at === end) return new SessionArgs(parsed);
-      if (args.charCodeAt(at) !== COMMA) throw new SessionArgsError(args, at, `expected "," after the value of "${key}"`);
+      if (args.charCodeAt(at) !== COMMA)
+        throw new SessionArgsError(args, at, `expected "," after the value of "${key}"`);
       at++;
     }
   }
@@ -172,8 +182,14 @@ export class SessionArgs {
     const arg = this.#find(key);
     if (arg === undefined) return fallback;
     const value = parseNumberToken(arg.text);
-    if (value < 0) throw new SessionArgsError(this.toString(), 0, `"${key}" must be a non-negative integer with an optional K, M or G suffix, got ${arg.text}`);
-    if (!Number.isSafeInteger(value)) throw new SessionArgsError(this.toString(), 0, `"${key}" is too large: ${arg.text}`);
+    if (value < 0)
+      throw new SessionArgsError(
+        this.toString(),
+        0,
+        `"${key}" must be a non-negative integer with an optional K, M or G suffix, got ${arg.text}`,
+      );
+    if (!Number.isSafeInteger(value))
+      throw new SessionArgsError(this.toString(), 0, `"${key}" is too large: ${arg.text}`);
     return value;
   }
 
@@ -202,7 +218,8 @@ export class SessionArgs {
     }
     let text: string;
     if (typeof value === 'number') {
-      if (!Number.isSafeInteger(value) || value < 0) throw new SessionArgsError(key, 0, `"${key}" must be a non-negative integer, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new SessionArgsError(key, 0, `"${key}" must be a non-negative integer, got ${value}`);
       text = String(value);
     } else if (typeof value === 'boolean') text = value ? 'yes' : 'no';
     else text = quoteArg(value);

@@ -77,7 +77,10 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
     const session = this.sessions.get(id);
     if (session === undefined) throw new ServiceDenied(`no session ${id}`);
     const args = SessionArgs.parse(text);
-    this.kernel.transferQuota(this.childPd, this.parentPd, { ram: args.number('ram_quota'), caps: args.number('cap_quota') });
+    this.kernel.transferQuota(this.childPd, this.parentPd, {
+      ram: args.number('ram_quota'),
+      caps: args.number('cap_quota'),
+    });
     session.ram += args.number('ram_quota');
     session.caps += args.number('cap_quota');
     return SessionResult.Done;
@@ -96,7 +99,10 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
   resourceRequest(text: string) {
     this.resourceRequests.push(text);
     const args = SessionArgs.parse(text);
-    this.kernel.transferQuota(this.parentPd, this.childPd, { ram: args.number('ram_quota'), caps: args.number('cap_quota') });
+    this.kernel.transferQuota(this.parentPd, this.childPd, {
+      ram: args.number('ram_quota'),
+      caps: args.number('cap_quota'),
+    });
     if (this.#resourceAvail !== null) this.entrypoint.thread.submitSignal(this.#resourceAvail);
   }
   sessionSigh() {}
@@ -210,7 +216,9 @@ describe('Connection', () => {
   it('a denied request rejects with ServiceDenied and takes nothing', async () => {
     const { kernel, childPd, env } = await family(64 * 1024);
     const before = kernel.quota(childPd);
-    const error = await Connection.openSession(env, Echo, { service: 'Nope', ram: 4096, caps: 2 }).catch((caught: unknown) => caught);
+    const error = await Connection.openSession(env, Echo, { service: 'Nope', ram: 4096, caps: 2 }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(ServiceDenied);
     expect((error as ServiceDenied).kind).toBe('DENIED');
     expect((error as Error).message).toBe('no service "Nope"');
@@ -219,7 +227,9 @@ describe('Connection', () => {
 
   it('gives up with SessionRequestError when the server is never satisfied', async () => {
     const { env, parent } = await family(2 ** 46, 2 ** 50);
-    await expect(Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 })).rejects.toThrow(SessionRequestError);
+    await expect(Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 })).rejects.toThrow(
+      SessionRequestError,
+    );
     expect(parent.requests).toHaveLength(64);
     expect(parent.resourceRequests).toEqual([]);
   });

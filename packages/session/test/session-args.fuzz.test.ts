@@ -3,7 +3,15 @@
 // ERR_OS_SESSION_ARGS), an argument string built from tokens reads back as those tokens, and
 // parse(toString()) gives the same arguments. Deterministic: a fixed seed (OS_FUZZ_SEED overrides it,
 // OS_FUZZ_SCALE multiplies the runs). Growth with input size: bench/parser-growth.mjs.
-import { LABEL_SEPARATOR, SESSION_ARGS_MAX, type SessionArg, SessionArgs, SessionArgsError, SessionLabel, quoteArg } from '@os/session';
+import {
+  LABEL_SEPARATOR,
+  SESSION_ARGS_MAX,
+  type SessionArg,
+  SessionArgs,
+  SessionArgsError,
+  SessionLabel,
+  quoteArg,
+} from '@os/session';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -45,7 +53,12 @@ interface Value {
   readonly number: number | undefined;
 }
 
-const SCALES = new Map([['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]]);
+const SCALES = new Map([
+  ['', 1],
+  ['K', 1024],
+  ['M', 1024 ** 2],
+  ['G', 1024 ** 3],
+]);
 
 /** What `number()` reads from a bare token: decimal digits and an optional K, M or G; `undefined` if not one, or not safe. */
 function genodeNumber(text: string): number | undefined {
@@ -56,21 +69,55 @@ function genodeNumber(text: string): number | undefined {
 }
 
 const numberValue: fc.Arbitrary<Value> = fc
-  .tuple(fc.oneof(fc.nat({ max: 100_000 }), fc.maxSafeNat(), fc.stringMatching(/^[0-9]{1,25}$/)), fc.constantFrom('', 'K', 'M', 'G'))
-  .map(([digits, suffix]) => ({ text: `${digits}${suffix}`, string: `${digits}${suffix}`, number: genodeNumber(`${digits}${suffix}`) }));
+  .tuple(
+    fc.oneof(fc.nat({ max: 100_000 }), fc.maxSafeNat(), fc.stringMatching(/^[0-9]{1,25}$/)),
+    fc.constantFrom('', 'K', 'M', 'G'),
+  )
+  .map(([digits, suffix]) => ({
+    text: `${digits}${suffix}`,
+    string: `${digits}${suffix}`,
+    number: genodeNumber(`${digits}${suffix}`),
+  }));
 
 /** A bare word: anything but separators, not starting with a quote. */
 const bareValue: fc.Arbitrary<Value> = fc
-  .string({ unit: fc.constantFrom('a', 'Z', '0', '9', '_', '-', '>', '=', '"', '\\', '/', 'ä', '😀', '.', 'K', 'x'), minLength: 1, maxLength: 12 })
+  .string({
+    unit: fc.constantFrom('a', 'Z', '0', '9', '_', '-', '>', '=', '"', '\\', '/', 'ä', '😀', '.', 'K', 'x'),
+    minLength: 1,
+    maxLength: 12,
+  })
   .filter((text) => !text.startsWith('"'))
   .map((text) => ({ text, string: text, number: genodeNumber(text) }));
 
 /** A quoted string: plain characters and backslash escapes of any character. */
 const quotedValue: fc.Arbitrary<Value> = fc
-  .array(fc.oneof(fc.constantFrom('a', ' ', ',', '=', '-', '>', 'ä', '😀', '\t', "'").map((char) => [char, char] as const), fc.constantFrom('"', '\\', 'n', ',', ' ', 'a').map((char) => [`\\${char}`, char] as const)), { maxLength: 14 })
-  .map((pieces) => ({ text: `"${pieces.map(([written]) => written).join('')}"`, string: pieces.map(([, read]) => read).join(''), number: undefined }));
+  .array(
+    fc.oneof(
+      fc.constantFrom('a', ' ', ',', '=', '-', '>', 'ä', '😀', '\t', "'").map((char) => [char, char] as const),
+      fc.constantFrom('"', '\\', 'n', ',', ' ', 'a').map((char) => [`\\${char}`, char] as const),
+    ),
+    { maxLength: 14 },
+  )
+  .map((pieces) => ({
+    text: `"${pieces.map(([written]) => written).join('')}"`,
+    string: pieces.map(([, read]) => read).join(''),
+    number: undefined,
+  }));
 
-const key = fc.oneof(fc.constantFrom('label', 'ram_quota', 'cap_quota', 'diag', '_', '__proto__', 'constructor', 'toString', 'hasOwnProperty'), fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/));
+const key = fc.oneof(
+  fc.constantFrom(
+    'label',
+    'ram_quota',
+    'cap_quota',
+    'diag',
+    '_',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+  ),
+  fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/),
+);
 const blank = fc.constantFrom('', '', ' ', '  ', '\t', ' \t');
 
 interface Built {
@@ -79,7 +126,13 @@ interface Built {
 }
 /** An argument string from key=value tokens, with white space wherever Genode's syntax allows it. */
 const built: fc.Arbitrary<Built> = fc
-  .tuple(fc.array(fc.tuple(key, fc.oneof(numberValue, bareValue, quotedValue), blank, blank, blank, blank), { maxLength: 6 }), blank, blank)
+  .tuple(
+    fc.array(fc.tuple(key, fc.oneof(numberValue, bareValue, quotedValue), blank, blank, blank, blank), {
+      maxLength: 6,
+    }),
+    blank,
+    blank,
+  )
   .map(([tokens, lead, trail]) => ({
     text: `${lead}${tokens.map(([name, value, a, b, c, d]) => `${a}${name}${b}=${c}${value.text}${d}`).join(',')}${trail}`,
     tokens: tokens.map(([name, value]) => [name, value] as const),
@@ -89,24 +142,49 @@ const built: fc.Arbitrary<Built> = fc
 
 describe('SessionArgs, fuzzed', () => {
   it('throws nothing but SessionArgsError for arbitrary strings, and refuses long ones at once', () => {
-    const alphabet = fc.constantFrom('a', 'k', '_', '1', 'K', 'M', '=', ',', ' ', '\t', '"', '\\', '\n', '\0', 'ä', '😀');
+    const alphabet = fc.constantFrom(
+      'a',
+      'k',
+      '_',
+      '1',
+      'K',
+      'M',
+      '=',
+      ',',
+      ' ',
+      '\t',
+      '"',
+      '\\',
+      '\n',
+      '\0',
+      'ä',
+      '😀',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: alphabet, maxLength: 200 })), (text) => {
-        const args = attempt(() => SessionArgs.parse(text));
-        if (text.length > SESSION_ARGS_MAX) {
-          expect(args).toBe(ARGS);
-          expect(() => SessionArgs.parse(text)).toThrow(expect.objectContaining({ position: SESSION_ARGS_MAX, reason: `longer than ${SESSION_ARGS_MAX} characters` }));
-        }
-        if (args === ARGS) return;
-        for (const { key: name, text: value } of args.entries()) {
-          expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
-          expect(value.length).toBeGreaterThan(0);
-          attempt(() => args.number(name));
-          expect(typeof args.string(name)).toBe('string');
-          expect(typeof args.boolean(name)).toBe('boolean');
-        }
-        reparse(args);
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: alphabet, maxLength: 200 })),
+        (text) => {
+          const args = attempt(() => SessionArgs.parse(text));
+          if (text.length > SESSION_ARGS_MAX) {
+            expect(args).toBe(ARGS);
+            expect(() => SessionArgs.parse(text)).toThrow(
+              expect.objectContaining({
+                position: SESSION_ARGS_MAX,
+                reason: `longer than ${SESSION_ARGS_MAX} characters`,
+              }),
+            );
+          }
+          if (args === ARGS) return;
+          for (const { key: name, text: value } of args.entries()) {
+            expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_]*$/);
+            expect(value.length).toBeGreaterThan(0);
+            attempt(() => args.number(name));
+            expect(typeof args.string(name)).toBe('string');
+            expect(typeof args.boolean(name)).toBe('boolean');
+          }
+          reparse(args);
+        },
+      ),
       runs(500),
     );
   });
@@ -137,7 +215,11 @@ describe('SessionArgs, fuzzed', () => {
   });
 
   /** An edit of a valid string, as a confused or hostile client might send. */
-  const edit = fc.record({ at: fc.nat(), cut: fc.nat({ max: 4 }), insert: fc.constantFrom('', '"', '\\', ',', '=', ' ', ',,', '="', '\\"', 'x', '9', 'K', '\0', '\n') });
+  const edit = fc.record({
+    at: fc.nat(),
+    cut: fc.nat({ max: 4 }),
+    insert: fc.constantFrom('', '"', '\\', ',', '=', ' ', ',,', '="', '\\"', 'x', '9', 'K', '\0', '\n'),
+  });
 
   it('throws nothing but SessionArgsError for edited argument strings', () => {
     fc.assert(
@@ -161,26 +243,35 @@ describe('SessionArgs, fuzzed', () => {
 
   it('reads back any string, number or flag it was given', () => {
     fc.assert(
-      fc.property(key.filter((name) => name !== 'n' && name !== 'f'), fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: fc.constantFrom('"', '\\', ',', ' ', 'a', '='), maxLength: 40 })), fc.maxSafeNat(), fc.boolean(), (name, text, number, flag) => {
-        const args = SessionArgs.from({ [name]: text, n: number, f: flag });
-        expect(args.string(name)).toBe(text);
-        expect(args.number('n')).toBe(number);
-        expect(args.boolean('f')).toBe(flag);
-        expect(quoteArg(text)).toBe(args.entries()[0]?.text);
-        const printed = args.toString();
-        if (printed.length <= SESSION_ARGS_MAX) {
-          const again = SessionArgs.parse(printed);
-          expect(again.string(name)).toBe(text);
-          expect(again.number('n')).toBe(number);
-          expect(again.boolean('f')).toBe(flag);
-        } else {
-          expect(attempt(() => SessionArgs.parse(printed))).toBe(ARGS);
-        }
-        // what set refuses, it refuses as SessionArgsError
-        attempt(() => args.set(text, text));
-        attempt(() => args.set(name, number * -1 - 1));
-        attempt(() => args.set(name, number + 0.5));
-      }),
+      fc.property(
+        key.filter((name) => name !== 'n' && name !== 'f'),
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 40 }),
+          fc.string({ unit: fc.constantFrom('"', '\\', ',', ' ', 'a', '='), maxLength: 40 }),
+        ),
+        fc.maxSafeNat(),
+        fc.boolean(),
+        (name, text, number, flag) => {
+          const args = SessionArgs.from({ [name]: text, n: number, f: flag });
+          expect(args.string(name)).toBe(text);
+          expect(args.number('n')).toBe(number);
+          expect(args.boolean('f')).toBe(flag);
+          expect(quoteArg(text)).toBe(args.entries()[0]?.text);
+          const printed = args.toString();
+          if (printed.length <= SESSION_ARGS_MAX) {
+            const again = SessionArgs.parse(printed);
+            expect(again.string(name)).toBe(text);
+            expect(again.number('n')).toBe(number);
+            expect(again.boolean('f')).toBe(flag);
+          } else {
+            expect(attempt(() => SessionArgs.parse(printed))).toBe(ARGS);
+          }
+          // what set refuses, it refuses as SessionArgsError
+          attempt(() => args.set(text, text));
+          attempt(() => args.set(name, number * -1 - 1));
+          attempt(() => args.set(name, number + 0.5));
+        },
+      ),
       runs(500),
     );
   });
@@ -195,7 +286,9 @@ describe('SessionArgs, fuzzed', () => {
         expect(error).toBeInstanceOf(SessionArgsError);
         const refusal = error as SessionArgsError;
         expect([refusal.code, refusal.position, refusal.args]).toEqual([ARGS, SESSION_ARGS_MAX, text]);
-        expect(refusal.message).toBe(`session arguments ${JSON.stringify(text.slice(0, SESSION_ARGS_MAX))}… (${text.length} characters), at character ${SESSION_ARGS_MAX}: longer than ${SESSION_ARGS_MAX} characters`);
+        expect(refusal.message).toBe(
+          `session arguments ${JSON.stringify(text.slice(0, SESSION_ARGS_MAX))}… (${text.length} characters), at character ${SESSION_ARGS_MAX}: longer than ${SESSION_ARGS_MAX} characters`,
+        );
       }
     }
   });
@@ -204,7 +297,11 @@ describe('SessionArgs, fuzzed', () => {
 describe('SessionLabel, fuzzed', () => {
   it('never throws, and splits what it joined', () => {
     // parts without ">" cannot hold or make up the separator " -> "
-    const part = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '-', '_', 'ä', '😀', '"', '\\'), minLength: 1, maxLength: 8 });
+    const part = fc.string({
+      unit: fc.constantFrom('a', 'b', ' ', '-', '_', 'ä', '😀', '"', '\\'),
+      minLength: 1,
+      maxLength: 8,
+    });
     fc.assert(
       fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), fc.string({ maxLength: 30 }), (parts, anything) => {
         const text = parts.join(LABEL_SEPARATOR);

@@ -99,7 +99,9 @@ describe('SessionLabel', () => {
     expect(inInit.text).toBe('hello');
     const inCore = SessionLabel.prefixed('init', inInit.text);
     expect(inCore.text).toBe('init -> hello');
-    expect(SessionLabel.prefixed('init', SessionLabel.prefixed('hello', 'timer').text).text).toBe('init -> hello -> timer');
+    expect(SessionLabel.prefixed('init', SessionLabel.prefixed('hello', 'timer').text).text).toBe(
+      'init -> hello -> timer',
+    );
   });
 
   it('splits into prefix and last element, and strips a leading name as routes do', () => {

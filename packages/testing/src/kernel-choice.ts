@@ -10,6 +10,7 @@ export function kernelFactory(choice: KernelChoice | undefined): KernelFactory {
   if (typeof choice === 'function') return choice;
   const name = choice ?? 'hw';
   const factory = KERNELS[name];
-  if (factory === undefined) throw new TestSystemError(`kernel "${String(name)}" is not one of ${Object.keys(KERNELS).join(', ')}`);
+  if (factory === undefined)
+    throw new TestSystemError(`kernel "${String(name)}" is not one of ${Object.keys(KERNELS).join(', ')}`);
   return factory;
 }

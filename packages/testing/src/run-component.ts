@@ -27,12 +27,17 @@ export interface ComponentRun extends SystemRun {
 }
 
 const ATTRIBUTE_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '"': '&quot;' };
-const attribute = (value: string): string => value.replace(/[&<"]/g, (character) => ATTRIBUTE_ESCAPES[character] as string);
+const attribute = (value: string): string =>
+  value.replace(/[&<"]/g, (character) => ATTRIBUTE_ESCAPES[character] as string);
 
 /** The start entry name for a binary: `@acme/blinker` → `blinker`, `./lib/app.mjs` → `app`. */
 function nameOf(binary: string | ComponentModule): string {
   if (typeof binary !== 'string') return 'component';
-  const last = binary.split('/').filter((part) => part !== '' && part !== '.' && part !== '..').pop() ?? 'component';
+  const last =
+    binary
+      .split('/')
+      .filter((part) => part !== '' && part !== '.' && part !== '..')
+      .pop() ?? 'component';
   return last.replace(/\.(m?js|cjs)$/, '') || 'component';
 }
 
@@ -40,9 +45,11 @@ function nameOf(binary: string | ComponentModule): string {
 function checkXmlOption(option: 'config' | 'servers', text: string): void {
   try {
     const node = XmlNode.parse(option === 'config' ? text : `<servers>${text}</servers>`, `option ${option}`);
-    if (option === 'config' && node.type !== 'config') throw new TestSystemError(`option config must be a <config> element, got <${node.type}>`);
+    if (option === 'config' && node.type !== 'config')
+      throw new TestSystemError(`option config must be a <config> element, got <${node.type}>`);
     const other = node.subNodes().find((sub) => sub.type !== 'start');
-    if (option === 'servers' && other !== undefined) throw new TestSystemError(`option servers must hold <start> elements only, got <${other.type}>`);
+    if (option === 'servers' && other !== undefined)
+      throw new TestSystemError(`option servers must hold <start> elements only, got <${other.type}>`);
   } catch (error) {
     if (error instanceof TestSystemError) throw error;
     throw new TestSystemError(error instanceof Error ? error.message : String(error));
@@ -55,10 +62,14 @@ function checkXmlOption(option: 'config' | 'servers', text: string): void {
  */
 export function componentSystemConfig(options: RunComponentOptions): string {
   const name = options.name ?? nameOf(options.binary);
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new TestSystemError(`name "${name}" is not a start entry name (letters, digits, "_", "." and "-"): pass name`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new TestSystemError(
+      `name "${name}" is not a start entry name (letters, digits, "_", "." and "-"): pass name`,
+    );
   if (options.config !== undefined) checkXmlOption('config', options.config);
   if (options.servers !== undefined) checkXmlOption('servers', options.servers);
-  if (options.caps !== undefined && !(Number.isSafeInteger(options.caps) && options.caps >= 0)) throw new TestSystemError(`option caps must be a non-negative integer, got ${String(options.caps)}`);
+  if (options.caps !== undefined && !(Number.isSafeInteger(options.caps) && options.caps >= 0))
+    throw new TestSystemError(`option caps must be a non-negative integer, got ${String(options.caps)}`);
   const binary = typeof options.binary === 'string' ? options.binary : name;
   const quota = `${options.ram === undefined ? '' : ` ram="${attribute(String(options.ram))}"`}${options.caps === undefined ? '' : ` caps="${options.caps}"`}`;
   return [
@@ -84,9 +95,23 @@ export function componentSystemConfig(options: RunComponentOptions): string {
  */
 export async function runComponent(options: RunComponentOptions): Promise<ComponentRun> {
   const name = options.name ?? nameOf(options.binary);
-  const binaries = typeof options.binary === 'string' ? options.binaries : { ...options.binaries, [name]: options.binary };
-  const { binary: _binary, name: _name, config: _config, ram: _ram, caps: _caps, unconfined: _unconfined, servers: _servers, ...system } = options;
-  const run = await runSystem({ ...system, config: componentSystemConfig(options), ...(binaries === undefined ? {} : { binaries }) });
+  const binaries =
+    typeof options.binary === 'string' ? options.binaries : { ...options.binaries, [name]: options.binary };
+  const {
+    binary: _binary,
+    name: _name,
+    config: _config,
+    ram: _ram,
+    caps: _caps,
+    unconfined: _unconfined,
+    servers: _servers,
+    ...system
+  } = options;
+  const run = await runSystem({
+    ...system,
+    config: componentSystemConfig(options),
+    ...(binaries === undefined ? {} : { binaries }),
+  });
   const label = `[init -> ${name}] `;
   return { ...run, output: run.lines.filter((line) => line.startsWith(label)).map((line) => line.slice(label.length)) };
 }

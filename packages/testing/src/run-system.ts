@@ -60,7 +60,8 @@ const encoder = new TextEncoder();
 function checkUntil(until: RunUntil | undefined): void {
   for (const key of ['lines', 'virtualMs'] as const) {
     const value = until?.[key];
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new TestSystemError(`until.${key} must be a positive number, got ${String(value)}`);
+    if (value !== undefined && !(Number.isFinite(value) && value > 0))
+      throw new TestSystemError(`until.${key} must be a positive number, got ${String(value)}`);
   }
 }
 
@@ -73,8 +74,18 @@ export async function runSystem(options: RunSystemOptions): Promise<SystemRun> {
   checkUntil(options.until);
   const kernel = kernelFactory(options.kernel);
   const directory = options.directory ?? process.cwd();
-  const roms = new Map(Object.entries(options.roms ?? {}).map(([name, content]) => [name, typeof content === 'string' ? encoder.encode(content) : content]));
-  const system = initConfigSystem(options.config, { directory, origin: 'config', builtins: { ...BUILTIN_BINARIES, ...options.binaries }, roms });
+  const roms = new Map(
+    Object.entries(options.roms ?? {}).map(([name, content]) => [
+      name,
+      typeof content === 'string' ? encoder.encode(content) : content,
+    ]),
+  );
+  const system = initConfigSystem(options.config, {
+    directory,
+    origin: 'config',
+    builtins: { ...BUILTIN_BINARIES, ...options.binaries },
+    roms,
+  });
   await hardenRealm();
   const clock = new VirtualClock(options.seed ?? 1);
   const stop = new AbortController();
@@ -86,7 +97,8 @@ export async function runSystem(options: RunSystemOptions): Promise<SystemRun> {
   };
   let count = 0;
   const lineLimit = options.until?.lines;
-  const log = lineLimit === undefined ? undefined : () => (++count >= lineLimit ? stopWith({ kind: 'lines' }) : undefined);
+  const log =
+    lineLimit === undefined ? undefined : () => (++count >= lineLimit ? stopWith({ kind: 'lines' }) : undefined);
   const timeLimit = options.until?.virtualMs;
   if (timeLimit !== undefined) clock.schedule(Math.round(timeLimit * 1000), () => stopWith({ kind: 'time' }));
   const handle = await boot(system, { kernel, clock, signal: stop.signal, ...(log === undefined ? {} : { log }) });
@@ -96,7 +108,8 @@ export async function runSystem(options: RunSystemOptions): Promise<SystemRun> {
     end = { kind: 'exit', value };
   } catch (error) {
     if (stopped !== undefined) end = stopped;
-    else if (hasErrorCode<SystemStalledError>(error, SystemStalledError.code)) end = { kind: 'stalled', waits: error.waits };
+    else if (hasErrorCode<SystemStalledError>(error, SystemStalledError.code))
+      end = { kind: 'stalled', waits: error.waits };
     else throw error;
   }
   return { end, exit: end.kind === 'exit' ? end.value : null, lines: [...handle.lines], virtualUs: clock.now() };

@@ -20,27 +20,50 @@ export async function construct(env) {
 beforeAll(() => {
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-testing-')));
   writeFileSync(join(directory, 'ticker.mjs'), ticker);
-  writeFileSync(join(directory, 'greeter.mjs'), `import { AttachedRomDataspace } from '@os/runtime';
+  writeFileSync(
+    join(directory, 'greeter.mjs'),
+    `import { AttachedRomDataspace } from '@os/runtime';
 export async function construct(env) {
   const rom = await AttachedRomDataspace.open(env, 'config');
   await env.log('hello ' + rom.xml().stringAttribute('who', 'world'));
   await env.parent.exit(rom.xml().numberAttribute('exit', 0));
 }
-`);
-  writeFileSync(join(directory, 'program.mjs'), `import { readFileSync } from 'node:fs';
+`,
+  );
+  writeFileSync(
+    join(directory, 'program.mjs'),
+    `import { readFileSync } from 'node:fs';
 console.log(readFileSync('/data.txt', 'utf8').trim(), process.argv.slice(2).join(' '));
 setTimeout(() => process.exit(7), 5000);
-`);
+`,
+  );
   writeFileSync(join(directory, 'data.txt'), 'from a ROM\n');
   const pkg = join(directory, 'node_modules/@acme/greedy');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/greedy', version: '1.0.0', type: 'module', exports: './index.js', osComponent: { wire: 1, ram: '3M', caps: 120 } }));
-  writeFileSync(join(pkg, 'index.js'), `export async function construct(env) { await env.log('quota ' + env.pd.quota().ramLimit + ' ' + env.pd.quota().capLimit); await env.parent.exit(0); }\n`);
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: '@acme/greedy',
+      version: '1.0.0',
+      type: 'module',
+      exports: './index.js',
+      osComponent: { wire: 1, ram: '3M', caps: 120 },
+    }),
+  );
+  writeFileSync(
+    join(pkg, 'index.js'),
+    `export async function construct(env) { await env.log('quota ' + env.pd.quota().ramLimit + ' ' + env.pd.quota().capLimit); await env.parent.exit(0); }\n`,
+  );
 });
 
 describe(`runComponent on ${kernel}`, () => {
   it('boots a module file with its config, collects its output and exit value', async () => {
-    const run = await runComponent({ binary: './greeter.mjs', directory, kernel, config: '<config who="tests" exit="3"/>' });
+    const run = await runComponent({
+      binary: './greeter.mjs',
+      directory,
+      kernel,
+      config: '<config who="tests" exit="3"/>',
+    });
     expect(run.end).toEqual({ kind: 'exit', value: 3 });
     expect(run.exit).toBe(3);
     expect(run.output).toEqual(['hello tests']);
@@ -72,22 +95,27 @@ describe(`runComponent on ${kernel}`, () => {
   });
 
   it('runs a plain Node program under the libc shim', async () => {
-    const config = '<config><libc stdout="/dev/log"/><vfs><dir name="dev"><log/></dir><rom name="data.txt"/></vfs><arg value="program"/><arg value="--fast"/></config>';
+    const config =
+      '<config><libc stdout="/dev/log"/><vfs><dir name="dev"><log/></dir><rom name="data.txt"/></vfs><arg value="program"/><arg value="--fast"/></config>';
     const run = await runComponent({ binary: './program.mjs', directory, kernel, config });
     expect(run.output).toEqual(['from a ROM --fast']);
     expect(run.exit).toBe(7);
     expect(run.virtualUs).toBe(5_000_000);
   });
 
-  it("gives a package its declared quota when none is given, and refuses less before boot", async () => {
+  it('gives a package its declared quota when none is given, and refuses less before boot', async () => {
     const run = await runComponent({ binary: '@acme/greedy', directory, kernel });
     const stated = await runComponent({ binary: '@acme/greedy', directory, kernel, ram: '3M', caps: 120 });
     const more = await runComponent({ binary: '@acme/greedy', directory, kernel, ram: '4M', caps: 130 });
     expect(run.output).toEqual(stated.output);
     expect(run.output[0]).toMatch(new RegExp(`^quota ${3 * 1024 * 1024} `));
     expect(more.output).not.toEqual(run.output);
-    await expect(runComponent({ binary: '@acme/greedy', directory, kernel, ram: '1M' })).rejects.toThrow('package "@acme/greedy" needs at least ram="3M", but the start entry gives 1M');
-    await expect(runComponent({ binary: '@acme/greedy', directory, kernel, caps: 50 })).rejects.toThrow('package "@acme/greedy" needs at least caps="120", but the start entry gives 50');
+    await expect(runComponent({ binary: '@acme/greedy', directory, kernel, ram: '1M' })).rejects.toThrow(
+      'package "@acme/greedy" needs at least ram="3M", but the start entry gives 1M',
+    );
+    await expect(runComponent({ binary: '@acme/greedy', directory, kernel, caps: 50 })).rejects.toThrow(
+      'package "@acme/greedy" needs at least caps="120", but the start entry gives 50',
+    );
   });
 
   it('reports a stall with who waits on what', async () => {
@@ -101,25 +129,51 @@ describe(`runComponent on ${kernel}`, () => {
   });
 
   it('refuses bad options before boot, naming the option', async () => {
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel: 'l4' as 'hw' })).rejects.toThrow(TestSystemError);
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel: 'l4' as 'hw' })).rejects.toThrow('kernel "l4" is not one of hw, nova, sel4');
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, until: { lines: 0 } })).rejects.toThrow('until.lines must be a positive number, got 0');
-    await expect(runComponent({ binary: { construct: async () => undefined }, name: 'a b', kernel })).rejects.toThrow('name "a b" is not a start entry name');
-    await expect(runComponent({ binary: './nope.mjs', directory, kernel })).rejects.toThrow(/config:\d+: <start name="nope">: .*nope\.mjs/);
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, config: '<config who="x">' })).rejects.toThrow(/^option config:1: /);
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, config: '<libc/>' })).rejects.toThrow('option config must be a <config> element, got <libc>');
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, servers: '<start name="a"/><route/>' })).rejects.toThrow('option servers must hold <start> elements only, got <route>');
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, caps: -1 })).rejects.toThrow('option caps must be a non-negative integer, got -1');
-    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, ram: '2 MB' })).rejects.toThrow(/config:6: <start>: attribute ram="2 MB"/);
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel: 'l4' as 'hw' })).rejects.toThrow(
+      TestSystemError,
+    );
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel: 'l4' as 'hw' })).rejects.toThrow(
+      'kernel "l4" is not one of hw, nova, sel4',
+    );
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, until: { lines: 0 } })).rejects.toThrow(
+      'until.lines must be a positive number, got 0',
+    );
+    await expect(runComponent({ binary: { construct: async () => undefined }, name: 'a b', kernel })).rejects.toThrow(
+      'name "a b" is not a start entry name',
+    );
+    await expect(runComponent({ binary: './nope.mjs', directory, kernel })).rejects.toThrow(
+      /config:\d+: <start name="nope">: .*nope\.mjs/,
+    );
+    await expect(
+      runComponent({ binary: './greeter.mjs', directory, kernel, config: '<config who="x">' }),
+    ).rejects.toThrow(/^option config:1: /);
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, config: '<libc/>' })).rejects.toThrow(
+      'option config must be a <config> element, got <libc>',
+    );
+    await expect(
+      runComponent({ binary: './greeter.mjs', directory, kernel, servers: '<start name="a"/><route/>' }),
+    ).rejects.toThrow('option servers must hold <start> elements only, got <route>');
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, caps: -1 })).rejects.toThrow(
+      'option caps must be a non-negative integer, got -1',
+    );
+    await expect(runComponent({ binary: './greeter.mjs', directory, kernel, ram: '2 MB' })).rejects.toThrow(
+      /config:6: <start>: attribute ram="2 MB"/,
+    );
   });
 });
 
 describe('componentSystemConfig', () => {
   it('names the component after its file or package, and escapes what it writes into attributes', () => {
     const config = componentSystemConfig({ binary: './dir/my-app.mjs', ram: '2M', caps: 10, config: '<config/>' });
-    expect(config).toContain('<start name="my-app" ram="2M" caps="10">\n    <binary name="./dir/my-app.mjs"/>\n    <exit propagate="yes"/>\n    <config/>\n  </start>');
-    expect(componentSystemConfig({ binary: '@acme/blinker', unconfined: true })).toContain('<start name="blinker">\n    <binary name="@acme/blinker" confined="no"/>');
-    expect(componentSystemConfig({ binary: './a&"<b.mjs', name: 'ab' })).toContain('<binary name="./a&amp;&quot;&lt;b.mjs"/>');
+    expect(config).toContain(
+      '<start name="my-app" ram="2M" caps="10">\n    <binary name="./dir/my-app.mjs"/>\n    <exit propagate="yes"/>\n    <config/>\n  </start>',
+    );
+    expect(componentSystemConfig({ binary: '@acme/blinker', unconfined: true })).toContain(
+      '<start name="blinker">\n    <binary name="@acme/blinker" confined="no"/>',
+    );
+    expect(componentSystemConfig({ binary: './a&"<b.mjs', name: 'ab' })).toContain(
+      '<binary name="./a&amp;&quot;&lt;b.mjs"/>',
+    );
   });
 });
 

@@ -49,7 +49,12 @@ export class TimerConnection extends Connection<typeof TimerSession> {
 
   /** Opens a Timer session labelled `label`. */
   static async open(env: TimerEnv, label = ''): Promise<TimerConnection> {
-    const { id, capability, args } = await requestSession(env, { service: 'Timer', label, ram: TIMER_SESSION_RAM, caps: TIMER_SESSION_CAPS });
+    const { id, capability, args } = await requestSession(env, {
+      service: 'Timer',
+      label,
+      ram: TIMER_SESSION_RAM,
+      caps: TIMER_SESSION_CAPS,
+    });
     return new TimerConnection(env, id, capability, args);
   }
 

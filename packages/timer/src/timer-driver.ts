@@ -3,7 +3,13 @@ import { RpcObject, type ServerOf } from '@os/rpc';
 import { type Env, SignalHandler, type SignalContextCapability } from '@os/runtime';
 import { InsufficientCapQuota, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from './timer-connection.js';
-import { InvalidDuration, TIMER_MAX_DURATION_US, TIMER_MIN_ONE_SHOT_US, TIMER_MIN_PERIOD_US, TimerSession } from './timer-session.js';
+import {
+  InvalidDuration,
+  TIMER_MAX_DURATION_US,
+  TIMER_MIN_ONE_SHOT_US,
+  TIMER_MIN_PERIOD_US,
+  TimerSession,
+} from './timer-session.js';
 
 /** A trigger deadline of one session. */
 interface Deadline {
@@ -34,7 +40,10 @@ class TimerSessionObject extends RpcObject<typeof TimerSession> implements Serve
    * {@link TIMER_MIN_ONE_SHOT_US} (250), replacing any pending trigger (Timer::Session::trigger_once).
    */
   triggerOnce(us: number): void {
-    this.deadline = { at: this.driver.now() + Math.max(TimerDriver.checkDuration(us), TIMER_MIN_ONE_SHOT_US), period: 0 };
+    this.deadline = {
+      at: this.driver.now() + Math.max(TimerDriver.checkDuration(us), TIMER_MIN_ONE_SHOT_US),
+      period: 0,
+    };
     this.driver.reprogram();
   }
 
@@ -44,7 +53,13 @@ class TimerSessionObject extends RpcObject<typeof TimerSession> implements Serve
    */
   triggerPeriodic(us: number): void {
     const period = TimerDriver.checkDuration(us);
-    this.deadline = period === 0 ? null : { at: this.driver.now() + Math.max(period, TIMER_MIN_PERIOD_US), period: Math.max(period, TIMER_MIN_PERIOD_US) };
+    this.deadline =
+      period === 0
+        ? null
+        : {
+            at: this.driver.now() + Math.max(period, TIMER_MIN_PERIOD_US),
+            period: Math.max(period, TIMER_MIN_PERIOD_US),
+          };
     this.driver.reprogram();
   }
 
@@ -83,7 +98,8 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
 
   /** A duration in microseconds, checked: a client may not make the driver compute garbage ({@link InvalidDuration}). */
   static checkDuration(us: number): number {
-    if (!Number.isFinite(us) || us < 0 || us > TIMER_MAX_DURATION_US) throw new InvalidDuration(`timer duration must be 0 to ${TIMER_MAX_DURATION_US} us, got ${us}`);
+    if (!Number.isFinite(us) || us < 0 || us > TIMER_MAX_DURATION_US)
+      throw new InvalidDuration(`timer duration must be 0 to ${TIMER_MAX_DURATION_US} us, got ${us}`);
     return Math.floor(us);
   }
 
@@ -95,8 +111,10 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
   /** Opens a Timer session for a client whose donation covers its cost (Root::session). */
   session(argsText: string): Capability {
     const args = SessionArgs.parse(argsText);
-    if (args.number('ram_quota') < TIMER_SESSION_RAM) throw new InsufficientRamQuota(`a Timer session needs ${TIMER_SESSION_RAM} bytes`);
-    if (args.number('cap_quota') < TIMER_SESSION_CAPS) throw new InsufficientCapQuota(`a Timer session needs ${TIMER_SESSION_CAPS} capabilities`);
+    if (args.number('ram_quota') < TIMER_SESSION_RAM)
+      throw new InsufficientRamQuota(`a Timer session needs ${TIMER_SESSION_RAM} bytes`);
+    if (args.number('cap_quota') < TIMER_SESSION_CAPS)
+      throw new InsufficientCapQuota(`a Timer session needs ${TIMER_SESSION_CAPS} capabilities`);
     const session = new TimerSessionObject(this);
     const capability = this.env.ep.manage(session);
     this.#sessions.set(capability.selector, session);

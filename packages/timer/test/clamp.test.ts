@@ -10,7 +10,10 @@ import { InvalidDuration, TIMER_MIN_ONE_SHOT_US, TIMER_MIN_PERIOD_US, Timer, tim
 async function withClient(client: (env: Env, done: () => Promise<void>) => Promise<void>): Promise<string[]> {
   const config = {
     parentProvides: ['LOG', 'PD'],
-    defaultRoute: [{ service: 'Timer', to: { child: 'timer' } }, { service: '*', to: 'parent' }],
+    defaultRoute: [
+      { service: 'Timer', to: { child: 'timer' } },
+      { service: '*', to: 'parent' },
+    ],
     children: [
       { name: 'timer', ram: 1 << 20, caps: 50, provides: ['Timer'] },
       { name: 'client', ram: 1 << 20, caps: 50, exit: { propagate: true } },
@@ -18,7 +21,11 @@ async function withClient(client: (env: Env, done: () => Promise<void>) => Promi
   };
   const construct = (env: Env): Promise<void> => client(env, () => env.parent.exit(0));
   const system = await boot(
-    { init: 'init', binaries: binaryTable({ init, timer: timerDriver, client: { construct } }), roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]) },
+    {
+      init: 'init',
+      binaries: binaryTable({ init, timer: timerDriver, client: { construct } }),
+      roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]),
+    },
     { kernel: createHwKernel, clock: new VirtualClock() },
   );
   expect(await system.exit).toBe(0);
@@ -37,14 +44,18 @@ function counting(arm: (timer: Timer.Connection) => Promise<void>) {
     const start = await timer.elapsedUs();
     let signals = 0;
     let first = -1;
-    await timer.sigh(new SignalHandler(env.ep, async (count) => {
-      signals += count;
-      if (first < 0) first = (await timer.elapsedUs()) - start;
-    }));
-    await end.sigh(new SignalHandler(env.ep, async () => {
-      await env.log(`signals: ${signals} first at ${first}`);
-      await done();
-    }));
+    await timer.sigh(
+      new SignalHandler(env.ep, async (count) => {
+        signals += count;
+        if (first < 0) first = (await timer.elapsedUs()) - start;
+      }),
+    );
+    await end.sigh(
+      new SignalHandler(env.ep, async () => {
+        await env.log(`signals: ${signals} first at ${first}`);
+        await done();
+      }),
+    );
     await end.triggerOnce(100_000);
     await arm(timer);
   };
@@ -52,7 +63,8 @@ function counting(arm: (timer: Timer.Connection) => Promise<void>) {
 
 /** The `signals:` line's figures. */
 function signals(lines: string[]): { count: number; first: number } {
-  const [, count, first] = /^signals: (\d+) first at (-?\d+)$/.exec(lines.find((line) => line.startsWith('signals:')) ?? '') ?? [];
+  const [, count, first] =
+    /^signals: (\d+) first at (-?\d+)$/.exec(lines.find((line) => line.startsWith('signals:')) ?? '') ?? [];
   return { count: Number(count), first: Number(first) };
 }
 

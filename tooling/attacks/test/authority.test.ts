@@ -120,17 +120,27 @@ function rawHandler(result: string): string {
 
 const FAULTS: Readonly<Record<string, string>> = {
   'microtask-throws': faulter(`queueMicrotask(() => { throw new Error('thrown in a microtask'); });`),
-  'microtask-throws-twice': faulter(`queueMicrotask(() => { throw new Error('first'); }); queueMicrotask(() => { throw 'second, not an Error'; });`),
-  'microtask-not-a-function': faulter(`try { queueMicrotask(42); } catch (error) { await env.log('queueMicrotask(42): ' + error.name); } queueMicrotask(() => { throw new RangeError('after'); });`),
+  'microtask-throws-twice': faulter(
+    `queueMicrotask(() => { throw new Error('first'); }); queueMicrotask(() => { throw 'second, not an Error'; });`,
+  ),
+  'microtask-not-a-function': faulter(
+    `try { queueMicrotask(42); } catch (error) { await env.log('queueMicrotask(42): ' + error.name); } queueMicrotask(() => { throw new RangeError('after'); });`,
+  ),
   'raw-returns-number': rawHandler('42'),
   'raw-returns-thenable': rawHandler(`{ then() { throw new Error('then'); } }`),
-  'raw-returns-proxy': rawHandler(`new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } })`),
-  'raw-returns-promise-with-hostile-species': rawHandler(`(() => { const p = Promise.resolve(); Object.defineProperty(p, 'constructor', { get() { throw new Error('species'); } }); return p; })()`),
+  'raw-returns-proxy': rawHandler(
+    `new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } })`,
+  ),
+  'raw-returns-promise-with-hostile-species': rawHandler(
+    `(() => { const p = Promise.resolve(); Object.defineProperty(p, 'constructor', { get() { throw new Error('species'); } }); return p; })()`,
+  ),
   'raw-throws': rawHandler(`(() => { throw new Error('raw handler threw'); })()`),
 };
 
 /** 2, not a fault: a genuine promise with its own `then` is followed through the intrinsic `then` (its own is never called). */
-const OWN_THEN = rawHandler(`Object.defineProperty(Promise.resolve(), 'then', { value() { throw new Error('own then'); } })`);
+const OWN_THEN = rawHandler(
+  `Object.defineProperty(Promise.resolve(), 'then', { value() { throw new Error('own then'); } })`,
+);
 
 /** 2, the IPC buffer: hardened by its owner before anything arrives; the component keeps working. */
 const HARDENS_UTCB = `import { Timer } from '@os/timer';
@@ -238,21 +248,44 @@ let directory = '';
 
 beforeAll(() => {
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-authority-')));
-  const files: Record<string, string> = { 'probes.mjs': PROBES, 'ticker.mjs': TICKER, 'prototypes.mjs': PROTOTYPES, 'hardens-utcb.mjs': HARDENS_UTCB, 'host.mjs': HOST, 'imports.mjs': importer(IMPORTS), 'own.mjs': OWN, 'libc.mjs': LIBC, 'own-then.mjs': OWN_THEN };
+  const files: Record<string, string> = {
+    'probes.mjs': PROBES,
+    'ticker.mjs': TICKER,
+    'prototypes.mjs': PROTOTYPES,
+    'hardens-utcb.mjs': HARDENS_UTCB,
+    'host.mjs': HOST,
+    'imports.mjs': importer(IMPORTS),
+    'own.mjs': OWN,
+    'libc.mjs': LIBC,
+    'own-then.mjs': OWN_THEN,
+  };
   for (const [name, source] of Object.entries(FAULTS)) files[`${name}.mjs`] = source;
   for (const [name, source] of Object.entries(files)) writeFileSync(join(directory, name), source);
   symlinkSync(kernelHw, join(directory, 'outside.mjs'));
 });
 
-async function run(attacker: string, attackerConfig?: string): Promise<{ lines: readonly string[]; exit: number | null; attacker: string[] }> {
-  const result = await runSystem({ config: config(attacker, attackerConfig), directory, kernel: KERNEL.name as 'hw' | 'nova' | 'sel4' });
+async function run(
+  attacker: string,
+  attackerConfig?: string,
+): Promise<{ lines: readonly string[]; exit: number | null; attacker: string[] }> {
+  const result = await runSystem({
+    config: config(attacker, attackerConfig),
+    directory,
+    kernel: KERNEL.name as 'hw' | 'nova' | 'sel4',
+  });
   const prefix = '[init -> attacker] ';
-  return { lines: result.lines, exit: result.exit, attacker: result.lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)) };
+  return {
+    lines: result.lines,
+    exit: result.exit,
+    attacker: result.lines.filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length)),
+  };
 }
 
 /** The bystander ticked to its end and its exit ended the run: the process and the system went on. */
 function expectBystanderUnharmed(lines: readonly string[], exit: number | null): void {
-  expect(lines.filter((line) => line.startsWith('[init -> ticker]'))).toEqual(Array.from({ length: 10 }, (_, index) => `[init -> ticker] tick ${index + 1}`));
+  expect(lines.filter((line) => line.startsWith('[init -> ticker]'))).toEqual(
+    Array.from({ length: 10 }, (_, index) => `[init -> ticker] tick ${index + 1}`),
+  );
   expect(exit).toBe(0);
 }
 
@@ -261,7 +294,9 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
     const { lines, exit, attacker } = await run('prototypes');
     const outcomes = attacker.filter((line) => line.includes(': blocked') || line.includes(': OPEN'));
     expect(outcomes.length).toBe(15 * 3 + 2);
-    expect(outcomes.filter((line) => !line.endsWith(': blocked (TypeError)') && !line.endsWith(': blocked'))).toEqual([]);
+    expect(outcomes.filter((line) => !line.endsWith(': blocked (TypeError)') && !line.endsWith(': blocked'))).toEqual(
+      [],
+    );
     expect(attacker).toContain("receive another component's objects through a prototype: blocked");
     expect(attacker).toContain('sessions still work: true true');
     expectBystanderUnharmed(lines, exit);
@@ -323,7 +358,10 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
 
   it('6. imports by absolute path, file: and other URLs, paths that leave its directory (also by symlink), undeclared packages: one ConfinementError that tells nothing of the host files; its own module loads', async () => {
     const { lines, exit, attacker } = await run('imports');
-    expect(attacker.filter((line) => line.startsWith('import '))).toEqual([...IMPORTS.map((specifier) => `import ${specifier}: blocked (ConfinementError)`), 'import its own ./own.mjs: blocked']);
+    expect(attacker.filter((line) => line.startsWith('import '))).toEqual([
+      ...IMPORTS.map((specifier) => `import ${specifier}: blocked (ConfinementError)`),
+      'import its own ./own.mjs: blocked',
+    ]);
     expect(attacker).toContain(
       'message: "attacker" imports "<specifier>": a confined component imports only the @os packages its system grants, its own modules by relative path inside its package, and the packages its package.json declares',
     );
@@ -333,7 +371,10 @@ describe(`authority attacks on ${KERNEL.name}`, () => {
   });
 
   it('3 and 6 for a libc program: the host entry points and host files are refused as for a component, and its fs is its VFS, not the host', async () => {
-    const { lines, exit, attacker } = await run('libc', '<config> <libc stdout="/dev/log" stderr="/dev/log"/> <vfs> <dir name="dev"> <log/> </dir> </vfs> </config>');
+    const { lines, exit, attacker } = await run(
+      'libc',
+      '<config> <libc stdout="/dev/log" stderr="/dev/log"/> <vfs> <dir name="dev"> <log/> </dir> </vfs> </config>',
+    );
     expect(attacker).toEqual([
       'import @os/rom/host: blocked (ConfinementError)',
       'import @os/runtime/host: blocked (ConfinementError)',

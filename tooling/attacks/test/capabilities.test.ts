@@ -10,7 +10,14 @@ import { Timer } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { Counter, OP } from './support/counter.js';
 import { CounterServer, KERNEL, codeOf, header, kernelWorld, rawCall, seeded, u32 } from './support/kernel-world.js';
-import { ATTACKER, BYSTANDER, COUNTER_SESSION_CAPS, COUNTER_SESSION_RAM, attackSystem, quotaTable } from './support/system.js';
+import {
+  ATTACKER,
+  BYSTANDER,
+  COUNTER_SESSION_CAPS,
+  COUNTER_SESSION_RAM,
+  attackSystem,
+  quotaTable,
+} from './support/system.js';
 
 const INVALID = 'ERR_OS_INVALID_CAPABILITY';
 /** A well-formed `Counter.add(1)`: if a forged selector reached the server, its total would move. */
@@ -38,7 +45,20 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
     const before = world.snapshot();
     const accepted = world.counter.accepted.length;
     const next = seeded(1);
-    const candidates = [0, -1, -(2 ** 31), 2 ** 31, 2 ** 32 + 1, 2 ** 53, kernel.capSpaceSize, kernel.capSpaceSize + 1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    const candidates = [
+      0,
+      -1,
+      -(2 ** 31),
+      2 ** 31,
+      2 ** 32 + 1,
+      2 ** 53,
+      kernel.capSpaceSize,
+      kernel.capSpaceSize + 1,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ];
     for (let i = 0; i < 300; i++) candidates.push(next(), next() % 4096);
     const forged = candidates.filter((selector) => !attacker.thread.valid(selector));
     expect(forged.length).toBeGreaterThan(300);
@@ -89,9 +109,19 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
       const listed = new Set(kernel.capSpace(attacker.pd).map((entry) => entry.selector));
       expect(byOutcome.get(`reply ${ReplyStatus.BadRequest}`)).toEqual(replies);
       expect(byOutcome.get('ERR_OS_WRONG_OBJECT_KIND') ?? []).toEqual(expect.arrayContaining(wrongKind));
-      const plumbing = [...(byOutcome.get('ERR_OS_WRONG_OBJECT_KIND') ?? []), ...(byOutcome.get('ERR_OS_DEADLOCK') ?? [])].filter((selector) => !listed.has(selector));
+      const plumbing = [
+        ...(byOutcome.get('ERR_OS_WRONG_OBJECT_KIND') ?? []),
+        ...(byOutcome.get('ERR_OS_DEADLOCK') ?? []),
+      ].filter((selector) => !listed.has(selector));
       expect(plumbing.length).toBeLessThanOrEqual(4);
-      expect([...byOutcome.keys()].filter((outcome) => ![INVALID, 'ERR_OS_WRONG_OBJECT_KIND', 'ERR_OS_DEADLOCK', `reply ${ReplyStatus.BadRequest}`].includes(outcome))).toEqual([]);
+      expect(
+        [...byOutcome.keys()].filter(
+          (outcome) =>
+            ![INVALID, 'ERR_OS_WRONG_OBJECT_KIND', 'ERR_OS_DEADLOCK', `reply ${ReplyStatus.BadRequest}`].includes(
+              outcome,
+            ),
+        ),
+      ).toEqual([]);
       expect(byOutcome.get(INVALID)?.length).toBeGreaterThan(kernel.capSpaceSize);
     };
 
@@ -117,7 +147,9 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
 
     // holding nothing, every one of them is invalid for every operation
     const before = world.snapshot();
-    for (const entry of foreign) for (const work of Object.values(operations(attacker.thread, entry.selector))) expect(await codeOf(work)).toBe(INVALID);
+    for (const entry of foreign)
+      for (const work of Object.values(operations(attacker.thread, entry.selector)))
+        expect(await codeOf(work)).toBe(INVALID);
     expect(world.snapshot()).toEqual(before);
 
     // holding dataspaces of its own, a number that is also one of the attacker's names its own dataspace
@@ -170,7 +202,9 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
     const before = world.snapshot();
     const doomed = new CounterServer();
     const doomedCapability = world.entrypoint.manage(doomed);
-    const held = new Capability<typeof Counter>(kernel.delegate(world.server.pd, doomedCapability.selector, attacker.pd));
+    const held = new Capability<typeof Counter>(
+      kernel.delegate(world.server.pd, doomedCapability.selector, attacker.pd),
+    );
     const client = connect(Counter, attacker.thread, held);
     expect(await client.add(2)).toBe(2);
     world.entrypoint.dissolve(doomed);
@@ -192,9 +226,13 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
     const dataspace = attacker.thread.allocDataspace(100);
     const before = world.snapshot();
     expect(await codeOf(() => rawCall(attacker.thread, signal, ADD_ONE))).toBe('ERR_OS_WRONG_OBJECT_KIND');
-    expect(await codeOf(() => connect(Counter, attacker.thread, new Capability<typeof Counter>(signal)).read())).toBe('ERR_OS_WRONG_OBJECT_KIND');
+    expect(await codeOf(() => connect(Counter, attacker.thread, new Capability<typeof Counter>(signal)).read())).toBe(
+      'ERR_OS_WRONG_OBJECT_KIND',
+    );
     expect(await codeOf(() => rawCall(attacker.thread, dataspace, ADD_ONE))).toBe('ERR_OS_WRONG_OBJECT_KIND');
-    expect(await codeOf(() => connect(Counter, attacker.thread, new Capability<typeof Counter>(dataspace)).read())).toBe('ERR_OS_WRONG_OBJECT_KIND');
+    expect(
+      await codeOf(() => connect(Counter, attacker.thread, new Capability<typeof Counter>(dataspace)).read()),
+    ).toBe('ERR_OS_WRONG_OBJECT_KIND');
     expect(world.counter.accepted).toEqual([]);
     expect(await world.bystanderCall()).toEqual([1, 1]);
     expect(world.snapshot()).toEqual(before);
@@ -206,7 +244,9 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
     const capability = world.grant(attacker);
     const before = world.snapshot();
     expect(await codeOf(() => attacker.thread.dissolve(capability.selector))).toBe('ERR_OS_NOT_OWNER');
-    expect(await codeOf(() => attacker.thread.dissolve(world.bystanderCapability.selector))).toMatch(/^ERR_OS_(NOT_OWNER|INVALID_CAPABILITY)$/);
+    expect(await codeOf(() => attacker.thread.dissolve(world.bystanderCapability.selector))).toMatch(
+      /^ERR_OS_(NOT_OWNER|INVALID_CAPABILITY)$/,
+    );
     expect(attacker.thread.valid(capability.selector)).toBe(true);
     expect(await connect(Counter, attacker.thread, capability).read()).toBe(0);
     expect(await world.bystanderCall()).toEqual([1, 1]);
@@ -215,8 +255,14 @@ describe(`capability attacks on ${KERNEL.name}`, () => {
 });
 
 describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
-  it("a component sweeping its own capability space with garbage reaches only its own sessions and parent, each answering a bad request; init, the server and a bystander keep working", async () => {
-    const seen: { outcomes?: Map<string, number[]>; listed?: Map<number, string>; tables?: unknown[]; rounds?: number; borrowed?: [boolean, string | boolean] } = {};
+  it('a component sweeping its own capability space with garbage reaches only its own sessions and parent, each answering a bad request; init, the server and a bystander keep working', async () => {
+    const seen: {
+      outcomes?: Map<string, number[]>;
+      listed?: Map<number, string>;
+      tables?: unknown[];
+      rounds?: number;
+      borrowed?: [boolean, string | boolean];
+    } = {};
     const system = await attackSystem({
       starts: `${BYSTANDER}${ATTACKER}`,
       components: (ready) => ({
@@ -226,7 +272,11 @@ describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
             const timer = await Timer.Connection.open(env);
             await timer.msleep(20);
             const before = await attack.fresh();
-            const counter = await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+            const counter = await Connection.openSession(env, Counter, {
+              service: 'Counter',
+              ram: COUNTER_SESSION_RAM,
+              caps: COUNTER_SESSION_CAPS,
+            });
             const accepted = attack.server.accepted.length;
             const roundsBefore = attack.bystander.rounds;
             const kernel = attack.handle.kernel;
@@ -243,16 +293,27 @@ describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
               outcomes.set(outcome, [...(outcomes.get(outcome) ?? []), selector]);
             }
             // no call ran a method; the attacker's own session still works
-            expect(attack.server.accepted.slice(accepted).every((method) => method === 'add' || method === 'read')).toBe(true);
+            expect(
+              attack.server.accepted.slice(accepted).every((method) => method === 'add' || method === 'read'),
+            ).toBe(true);
             expect(await counter.session.add(3)).toBe(3);
             await counter.close();
             seen.outcomes = outcomes;
             seen.listed = listed;
             // the bystander's session selector, used in the attacker's own space: invalid there, or one of the attacker's own objects
             const bystanderSelector = attack.bystander.selector as number;
-            const bystanderObject = kernel.capSpace(attack.bystander.pd as number).find((entry) => entry.selector === bystanderSelector)?.object;
-            const ownAtThatNumber = kernel.capSpace(env.thread.pd).find((entry) => entry.selector === bystanderSelector)?.object;
-            seen.borrowed = [bystanderObject !== undefined, ownAtThatNumber === undefined ? await codeOf(() => rawCall(env.thread, bystanderSelector, ADD_ONE)) : ownAtThatNumber !== bystanderObject];
+            const bystanderObject = kernel
+              .capSpace(attack.bystander.pd as number)
+              .find((entry) => entry.selector === bystanderSelector)?.object;
+            const ownAtThatNumber = kernel
+              .capSpace(env.thread.pd)
+              .find((entry) => entry.selector === bystanderSelector)?.object;
+            seen.borrowed = [
+              bystanderObject !== undefined,
+              ownAtThatNumber === undefined
+                ? await codeOf(() => rawCall(env.thread, bystanderSelector, ADD_ONE))
+                : ownAtThatNumber !== bystanderObject,
+            ];
             await timer.msleep(30);
             seen.rounds = attack.bystander.rounds - roundsBefore;
             seen.tables = [quotaTable(before), quotaTable(await attack.fresh())];
@@ -272,7 +333,11 @@ describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
     // anything else: invalid, the wrong kind (its signal contexts and its PD's kernel plumbing), its own
     // entrypoint, or on NOVA its I/O thread's signal-proxy portal, which answers with an empty message
     const others = [...outcomes.keys()].filter((outcome) => outcome !== `reply ${ReplyStatus.BadRequest}`);
-    expect(others.filter((outcome) => ![INVALID, 'ERR_OS_WRONG_OBJECT_KIND', 'ERR_OS_DEADLOCK', 'reply null'].includes(outcome))).toEqual([]);
+    expect(
+      others.filter(
+        (outcome) => ![INVALID, 'ERR_OS_WRONG_OBJECT_KIND', 'ERR_OS_DEADLOCK', 'reply null'].includes(outcome),
+      ),
+    ).toEqual([]);
     for (const selector of outcomes.get('reply null') ?? []) expect(listed.has(selector)).toBe(false);
     expect((outcomes.get('reply null') ?? []).length).toBeLessThanOrEqual(1);
     expect(system.server.total).toBe(3 + system.bystander.rounds);
@@ -299,7 +364,11 @@ describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
             const before = await attack.fresh();
             const quotaBefore = env.pd.quota();
             const openBefore = attack.server.open;
-            const session = await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+            const session = await Connection.openSession(env, Counter, {
+              service: 'Counter',
+              ram: COUNTER_SESSION_RAM,
+              caps: COUNTER_SESSION_CAPS,
+            });
             const selector = session.capability.selector;
             seen['added'] = await session.session.add(7);
             seen['openDuring'] = attack.server.open - openBefore;
@@ -307,7 +376,9 @@ describe(`capability attacks inside a running system on ${KERNEL.name}`, () => {
             seen['openAfter'] = attack.server.open - openBefore;
             seen['typed'] = await codeOf(() => session.session.add(1));
             seen['raw'] = await codeOf(() => rawCall(env.thread, selector, ADD_ONE));
-            seen['forgedAgain'] = await codeOf(() => connect(Counter, env.thread, new Capability<typeof Counter>(selector)).read());
+            seen['forgedAgain'] = await codeOf(() =>
+              connect(Counter, env.thread, new Capability<typeof Counter>(selector)).read(),
+            );
             seen['quota'] = [quotaBefore, env.pd.quota()];
             const rounds = attack.bystander.rounds;
             await timer.msleep(50);

@@ -38,7 +38,8 @@ const Store = defineInterface('Store', {
 });`;
 
 /** A hostile value: own `__proto__`, `constructor` and `prototype` keys holding records that would pollute. */
-const HOSTILE_JSON = '{"__proto__":{"polluted":"via __proto__"},"constructor":{"prototype":{"polluted":"via constructor.prototype"}},"prototype":{"polluted":"via prototype"}}';
+const HOSTILE_JSON =
+  '{"__proto__":{"polluted":"via __proto__"},"constructor":{"prototype":{"polluted":"via constructor.prototype"}},"prototype":{"polluted":"via prototype"}}';
 
 const ATTACKER = `import { Connection } from '@os/session';
 import { codec, defineInterface, method } from '@os/rpc';
@@ -130,7 +131,11 @@ const CONFIG = `<config>
 </config>`;
 
 /** What the Store server received, as its methods saw it, and its own quota at each call. */
-const received: { kept: RpcValue[]; records: Record<string, unknown>[]; quota: unknown[] } = { kept: [], records: [], quota: [] };
+const received: { kept: RpcValue[]; records: Record<string, unknown>[]; quota: unknown[] } = {
+  kept: [],
+  records: [],
+  quota: [],
+};
 
 /** The Store: keeps what it is sent, and answers with hostile values itself. */
 const store: ComponentModule = {
@@ -180,10 +185,18 @@ beforeAll(() => {
 describe(`confinement and record attacks on ${KERNEL.name}`, () => {
   let lines: readonly string[] = [];
   let exit: number | null = null;
-  const attacker = (prefix: string): string[] => lines.filter((line) => line.startsWith(`[init -> attacker] ${prefix}`)).map((line) => line.slice('[init -> attacker] '.length));
+  const attacker = (prefix: string): string[] =>
+    lines
+      .filter((line) => line.startsWith(`[init -> attacker] ${prefix}`))
+      .map((line) => line.slice('[init -> attacker] '.length));
 
   beforeAll(async () => {
-    const run = await runSystem({ config: CONFIG, directory, binaries: { store }, kernel: KERNEL.name as 'hw' | 'nova' | 'sel4' });
+    const run = await runSystem({
+      config: CONFIG,
+      directory,
+      binaries: { store },
+      kernel: KERNEL.name as 'hw' | 'nova' | 'sel4',
+    });
     lines = run.lines;
     exit = run.exit;
   });
@@ -191,7 +204,9 @@ describe(`confinement and record attacks on ${KERNEL.name}`, () => {
   /** What every attack of this family leaves as it was: the bystander, the Store, the quota and the intrinsics. */
   function expectUnharmed(): void {
     // the confined bystander ticked to its end and its exit ended the run
-    expect(lines.filter((line) => line.startsWith('[init -> ticker]'))).toEqual(['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5'].map((tick) => `[init -> ticker] ${tick}`));
+    expect(lines.filter((line) => line.startsWith('[init -> ticker]'))).toEqual(
+      ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5'].map((tick) => `[init -> ticker] ${tick}`),
+    );
     expect(exit).toBe(0);
     // the Store answered the attacker's last, plain request; neither its quota nor the attacker's moved
     expect(attacker('store still answers')).toEqual(['store still answers 2']);
@@ -237,7 +252,10 @@ describe(`confinement and record attacks on ${KERNEL.name}`, () => {
   });
 
   it('sending records with __proto__, constructor and prototype keys (codec.value and a record codec): the Store decodes them as plain own keys of records whose prototype is Object.prototype', () => {
-    expect(attacker('pollute by sending')).toEqual(['pollute by sending codec.value: blocked', 'pollute by sending a record codec: blocked']);
+    expect(attacker('pollute by sending')).toEqual([
+      'pollute by sending codec.value: blocked',
+      'pollute by sending a record codec: blocked',
+    ]);
     expect(received.kept[0]).toBeDefined();
     expect(received.records).toHaveLength(1);
     for (const value of [received.kept[0] as Record<string, unknown>, received.records[0] as Record<string, unknown>]) {
@@ -250,7 +268,13 @@ describe(`confinement and record attacks on ${KERNEL.name}`, () => {
   });
 
   it('receiving records with those keys and feeding them to Object.assign, a naive deep merge, or writing through constructor.prototype: own keys on arrival, and every write that would reach a shared prototype is a TypeError (the intrinsics are frozen)', () => {
-    expect([...attacker('received'), ...attacker('pollute by Object.assign'), ...attacker('pollute by a naive'), ...attacker('pollute by received'), ...attacker('pollute Object.prototype')]).toEqual([
+    expect([
+      ...attacker('received'),
+      ...attacker('pollute by Object.assign'),
+      ...attacker('pollute by a naive'),
+      ...attacker('pollute by received'),
+      ...attacker('pollute Object.prototype'),
+    ]).toEqual([
       'received codec.value keeps its keys as own data: blocked',
       'received record codec keeps its keys as own data: blocked',
       'pollute by Object.assign of a received value: blocked',

@@ -11,7 +11,16 @@ import { Timer } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { Counter } from './support/counter.js';
 import { CounterServer, KERNEL, codeOf, domain, kernelWorld } from './support/kernel-world.js';
-import { type AttackSystem, BYSTANDER, COUNTER_SESSION_CAPS, COUNTER_SESSION_RAM, type Figures, attackSystem, quotaTable, runAttack } from './support/system.js';
+import {
+  type AttackSystem,
+  BYSTANDER,
+  COUNTER_SESSION_CAPS,
+  COUNTER_SESSION_RAM,
+  type Figures,
+  attackSystem,
+  quotaTable,
+  runAttack,
+} from './support/system.js';
 import { expectUnharmed } from './support/unharmed.js';
 
 /** What a relay answers: its name and the rest of the chain, or where the chain was refused. */
@@ -34,7 +43,13 @@ interface RelayRecord {
  * opens a Relay session to the next relay its route names; the one with `trigger` then, at 30 ms,
  * calls the chain from a signal handler, records the answer and exits.
  */
-function relay(name: string, record: RelayRecord, ready: Promise<AttackSystem>, openAtMs: number, trigger = false): ComponentModule {
+function relay(
+  name: string,
+  record: RelayRecord,
+  ready: Promise<AttackSystem>,
+  openAtMs: number,
+  trigger = false,
+): ComponentModule {
   return {
     async construct(env: Env) {
       let next: ClientOf<typeof Relay> | null = null;
@@ -98,10 +113,13 @@ const relayStart = (name: string, next: string, exit = false): string => `<start
 /** Boots the relays `names` in a cycle (each calling the next, the last the first), the first triggering. */
 async function cycle(names: readonly string[]): Promise<{ system: AttackSystem; record: RelayRecord }> {
   const record: RelayRecord = { result: '', refusals: [], quota: {}, tables: null };
-  const starts = names.map((name, index) => relayStart(name, names[(index + 1) % names.length] as string, index === 0)).join('\n');
+  const starts = names
+    .map((name, index) => relayStart(name, names[(index + 1) % names.length] as string, index === 0))
+    .join('\n');
   const system = await attackSystem({
     starts: `${BYSTANDER}${starts}`,
-    components: (ready) => Object.fromEntries(names.map((name, index) => [name, relay(name, record, ready, 10 + index, index === 0)])),
+    components: (ready) =>
+      Object.fromEntries(names.map((name, index) => [name, relay(name, record, ready, 10 + index, index === 0)])),
   });
   expect(await system.handle.exit).toBe(0);
   return { system, record };
@@ -163,13 +181,24 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
       });
       const object = thread.createRpcObject();
       const victim = domain(kernel, 'victim');
-      const inProgress = connect(Counter, bystander.thread, new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, bystander.pd))).add(1);
-      const queued = connect(Counter, victim.thread, new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, victim.pd))).read();
+      const inProgress = connect(
+        Counter,
+        bystander.thread,
+        new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, bystander.pd)),
+      ).add(1);
+      const queued = connect(
+        Counter,
+        victim.thread,
+        new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, victim.pd)),
+      ).read();
       await kernel.settle();
       const held = kernel.quota(attacker.pd);
       if (end === 'thread') kernel.destroyThread(thread);
       else expect(kernel.destroyPd(attacker.pd)).toEqual({ ram: held.ramLimit, caps: held.capLimit });
-      expect([await codeOf(() => inProgress), await codeOf(() => queued)]).toEqual(['ERR_OS_CALL_ABORTED', 'ERR_OS_CALL_ABORTED']);
+      expect([await codeOf(() => inProgress), await codeOf(() => queued)]).toEqual([
+        'ERR_OS_CALL_ABORTED',
+        'ERR_OS_CALL_ABORTED',
+      ]);
       // the victim and the bystander go on with the Counter server; their and the server's quota did not
       // move; the attacker's object outlives its thread (the seam keeps it for another thread to serve)
       // but not its PD: then the bystander's capability to it is gone too
@@ -187,7 +216,11 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
     const world = kernelWorld();
     const { kernel, attacker, server } = world;
     const counter = world.grant(attacker);
-    const own = [attacker.thread.createRpcObject(), attacker.thread.allocDataspace(5000), attacker.thread.createSignalContext(1)];
+    const own = [
+      attacker.thread.createRpcObject(),
+      attacker.thread.allocDataspace(5000),
+      attacker.thread.createSignalContext(1),
+    ];
     // the server holds one of the attacker's objects (handed in a call)
     expect(await connect(Counter, attacker.thread, counter).hand(new Capability(own[0] as number))).toBe(1);
     const handed = world.counter.handed[0] as Capability;
@@ -202,7 +235,9 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
     expect(after.quota['server']).toEqual(before.quota['server']);
     expect(after.quota['bystander']).toEqual(before.quota['bystander']);
     expect(after.spaces['bystander']).toEqual(before.spaces['bystander']);
-    expect(after.spaces['server']).toEqual(before.spaces['server']?.filter((entry) => entry.selector !== handed.selector));
+    expect(after.spaces['server']).toEqual(
+      before.spaces['server']?.filter((entry) => entry.selector !== handed.selector),
+    );
   });
 
   it('a component removed from the config while holding sessions (it had exhausted itself and blocked in a resource request): the server drops its sessions, everyone gets back what it donated, and init gets back all it lent', async () => {
@@ -221,7 +256,11 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
             await Timer.Connection.open(env);
             // sessions until it cannot pay: the last request asks init for resources and blocks for good
             for (;;) {
-              await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+              await Connection.openSession(env, Counter, {
+                service: 'Counter',
+                ram: COUNTER_SESSION_RAM,
+                caps: COUNTER_SESSION_CAPS,
+              });
               sessionsHeld++;
             }
           },
@@ -231,13 +270,21 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
             const attack = await ready;
             const timer = await Timer.Connection.open(env);
             await timer.msleep(20);
-            moments.baseline = { table: quotaTable(await attack.fresh()), serverOpen: attack.server.open, serverQuota: attack.server.quota?.() };
+            moments.baseline = {
+              table: quotaTable(await attack.fresh()),
+              serverOpen: attack.server.open,
+              serverQuota: attack.server.quota?.(),
+            };
             go();
             await timer.msleep(40);
             blocked = attack.handle.lines.some((line) => /^\[init\] child "attacker" requests resources: /.test(line));
             attack.reconfigure(`${BYSTANDER}<start name="driver"> <exit propagate="yes"/> </start>`);
             await timer.msleep(20);
-            moments.final = { table: quotaTable(await attack.fresh()), serverOpen: attack.server.open, serverQuota: attack.server.quota?.() };
+            moments.final = {
+              table: quotaTable(await attack.fresh()),
+              serverOpen: attack.server.open,
+              serverQuota: attack.server.quota?.(),
+            };
             await env.parent.exit(0);
           },
         },
@@ -256,7 +303,12 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
     // init has back exactly what it lent the attacker
     // (its start entry's 1M and 100 capabilities), and the capability of the attacker's parent object
     const initBefore = init as Figures;
-    expect(initAfter).toEqual({ ramQuota: initBefore.ramQuota + 1024 * 1024, ramUsed: initBefore.ramUsed, capQuota: initBefore.capQuota + 100, capUsed: initBefore.capUsed - 1 });
+    expect(initAfter).toEqual({
+      ramQuota: initBefore.ramQuota + 1024 * 1024,
+      ramUsed: initBefore.ramUsed,
+      capQuota: initBefore.capQuota + 100,
+      capUsed: initBefore.capUsed - 1,
+    });
     expect(attacker).toBeDefined();
     expect(system.bystander.wrong).toEqual([]);
     expect(system.bystander.errors).toEqual([]);
@@ -274,7 +326,11 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
             const timer = await Timer.Connection.open(env);
             await timer.msleep(50);
             // init still routes and answers: a new session, a fresh state report
-            const counter = await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+            const counter = await Connection.openSession(env, Counter, {
+              service: 'Counter',
+              ram: COUNTER_SESSION_RAM,
+              caps: COUNTER_SESSION_CAPS,
+            });
             expect(await counter.session.add(2)).toBe(2);
             await counter.close();
             const state = await attack.fresh();
@@ -336,7 +392,9 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
             const attack = await ready;
             const timer = await Timer.Connection.open(env);
             await timer.msleep(50);
-            attack.reconfigure(`${BYSTANDER}<start name="caller"/><start name="driver"> <exit propagate="yes"/> </start>`);
+            attack.reconfigure(
+              `${BYSTANDER}<start name="caller"/><start name="driver"> <exit propagate="yes"/> </start>`,
+            );
             await timer.msleep(50);
             const state = await attack.fresh();
             expect([...state.children.keys()]).not.toContain('hang');
@@ -363,7 +421,10 @@ const hangStarts = `<start name="hang"> <provides> <service name="Hang"/> </prov
  * The components of {@link hangStarts}: with `exitFirst` the server's `hang` asks its parent to exit
  * with 3 before it waits forever; with `stallSessions` its Root never answers a session request.
  */
-function hangComponents(seen: { asked: boolean; answered: boolean }, options: { exitFirst?: boolean; stallSessions?: boolean; onCallerStart?: () => void }): Record<string, ComponentModule> {
+function hangComponents(
+  seen: { asked: boolean; answered: boolean },
+  options: { exitFirst?: boolean; stallSessions?: boolean; onCallerStart?: () => void },
+): Record<string, ComponentModule> {
   return {
     hang: {
       async construct(env: Env) {

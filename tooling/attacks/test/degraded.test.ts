@@ -60,7 +60,9 @@ describe('degraded: timer periods', () => {
 
 /** The lines core printed under the attacker's label. */
 function attackerLines(lines: readonly string[]): string[] {
-  return lines.filter((line) => line.startsWith('[init -> attacker] ')).map((line) => line.slice('[init -> attacker] '.length));
+  return lines
+    .filter((line) => line.startsWith('[init -> attacker] '))
+    .map((line) => line.slice('[init -> attacker] '.length));
 }
 
 describe('degraded: LOG writes', () => {

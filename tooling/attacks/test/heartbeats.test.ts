@@ -38,7 +38,11 @@ describe(`heartbeat attacks on ${KERNEL.name}`, () => {
         stuck: {
           async construct(env: Env) {
             started('stuck');
-            await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+            await Connection.openSession(env, Counter, {
+              service: 'Counter',
+              ram: COUNTER_SESSION_RAM,
+              caps: COUNTER_SESSION_CAPS,
+            });
             await new Promise<void>(() => undefined);
           },
         },
@@ -63,14 +67,22 @@ describe(`heartbeat attacks on ${KERNEL.name}`, () => {
       }),
     });
     expect(await system.handle.exit).toBe(0);
-    const restarts = system.handle.lines.filter((line) => line === '[init] child "stuck" skipped 3 heartbeats: restarting it');
+    const restarts = system.handle.lines.filter(
+      (line) => line === '[init] child "stuck" skipped 3 heartbeats: restarting it',
+    );
     expect(restarts.length).toBeGreaterThanOrEqual(2);
     expect(record.starts).toEqual({ stuck: restarts.length + 1, unwatched: 1 });
-    expect(system.handle.lines.filter((line) => /child "(bystander|unwatched|driver|server|timer)" skipped/.test(line))).toEqual([]);
+    expect(
+      system.handle.lines.filter((line) => /child "(bystander|unwatched|driver|server|timer)" skipped/.test(line)),
+    ).toEqual([]);
     // the state report showed the skipped heartbeats before the restart, and a new id after it
-    const stuckIds = new Set(system.reports.map((report) => /<child name="stuck" binary="stuck" id="(\d+)"/.exec(report.text)?.[1]));
+    const stuckIds = new Set(
+      system.reports.map((report) => /<child name="stuck" binary="stuck" id="(\d+)"/.exec(report.text)?.[1]),
+    );
     expect(stuckIds.size).toBeGreaterThanOrEqual(3);
-    expect(system.reports.some((report) => /<child name="stuck" [^>]*skipped_heartbeats="2"/.test(report.text))).toBe(true);
+    expect(system.reports.some((report) => /<child name="stuck" [^>]*skipped_heartbeats="2"/.test(report.text))).toBe(
+      true,
+    );
     // one Counter session at a time: each restart dropped the old one; init, server and every child hold what they held
     expect(system.server.opened).toBe(1 + restarts.length + 1);
     expect(record.openAtEnd).toBe(2);

@@ -35,14 +35,21 @@ function shadowings(utcb: Message, field: (typeof FIELDS)[number]): Record<strin
   const real = (utcb as unknown as Record<string, unknown>)[field];
   const attempts: Record<string, () => unknown> = {
     [`${field}: a lying getter`]: () => Object.defineProperty(utcb, field, lying<unknown>(4, 3.5)),
-    [`${field}: a setter that drops writes`]: () => Object.defineProperty(utcb, field, { set: () => undefined, get: () => 0, configurable: true }),
+    [`${field}: a setter that drops writes`]: () =>
+      Object.defineProperty(utcb, field, { set: () => undefined, get: () => 0, configurable: true }),
     [`${field}: a data property`]: () => Object.defineProperty(utcb, field, { value: 4, writable: true }),
-    [`${field}: a proxy over the field`]: () => Object.defineProperty(utcb, field, { value: new Proxy(typeof real === 'object' && real !== null ? real : {}, {}) }),
+    [`${field}: a proxy over the field`]: () =>
+      Object.defineProperty(utcb, field, {
+        value: new Proxy(typeof real === 'object' && real !== null ? real : {}, {}),
+      }),
   };
   if ((READ_ONLY as readonly string[]).includes(field)) {
-    attempts[`${field}: assigned a plain array`] = () => ((utcb as unknown as Record<string, unknown>)[field] = [1, 2, 3, 4]);
-    attempts[`${field}: assigned a proxy`] = () => ((utcb as unknown as Record<string, unknown>)[field] = new Proxy(real as object, {}));
-    attempts[`${field}: assigned a replaced typed array`] = () => ((utcb as unknown as Record<string, unknown>)[field] = new Int32Array(64));
+    attempts[`${field}: assigned a plain array`] = () =>
+      ((utcb as unknown as Record<string, unknown>)[field] = [1, 2, 3, 4]);
+    attempts[`${field}: assigned a proxy`] = () =>
+      ((utcb as unknown as Record<string, unknown>)[field] = new Proxy(real as object, {}));
+    attempts[`${field}: assigned a replaced typed array`] = () =>
+      ((utcb as unknown as Record<string, unknown>)[field] = new Int32Array(64));
   }
   return attempts;
 }
@@ -51,7 +58,8 @@ function shadowings(utcb: Message, field: (typeof FIELDS)[number]): Record<strin
 function everyShadowing(utcb: Message): Record<string, () => unknown> {
   const attempts: Record<string, () => unknown> = {};
   for (const field of FIELDS) Object.assign(attempts, shadowings(utcb, field));
-  attempts['a new prototype with lying accessors'] = () => Object.setPrototypeOf(utcb, Object.create(Object.getPrototypeOf(utcb), { capCount: lying(4, 3.5) }));
+  attempts['a new prototype with lying accessors'] = () =>
+    Object.setPrototypeOf(utcb, Object.create(Object.getPrototypeOf(utcb), { capCount: lying(4, 3.5) }));
   attempts['a getter on a cap slot'] = () => Object.defineProperty(utcb.caps, 3, lying(1, 2));
   attempts['a getter on a payload word'] = () => Object.defineProperty(utcb.words, 0, lying(1, 2));
   return attempts;
@@ -63,19 +71,77 @@ const BAD_RESULTS: readonly [string, () => unknown][] = [
   ['a string', () => 'done'],
   ['null', () => null],
   ['a function', () => () => undefined],
-  ['{ then() { throw } }', () => ({ then: () => { throw new Error('then'); } })],
-  ['a thenable whose then getter throws', () => Object.defineProperty({}, 'then', { get: () => { throw new Error('then getter'); } })],
+  [
+    '{ then() { throw } }',
+    () => ({
+      then: () => {
+        throw new Error('then');
+      },
+    }),
+  ],
+  [
+    'a thenable whose then getter throws',
+    () =>
+      Object.defineProperty({}, 'then', {
+        get: () => {
+          throw new Error('then getter');
+        },
+      }),
+  ],
   ['a thenable that never calls back', () => ({ then: () => undefined })],
   ['a thenable that fulfils at once', () => ({ then: (resolve: () => void) => resolve() })],
-  ['a proxy whose every trap throws', () => new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); }, getOwnPropertyDescriptor: () => { throw new Error('trap'); }, has: () => { throw new Error('trap'); } })],
+  [
+    'a proxy whose every trap throws',
+    () =>
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          getPrototypeOf: () => {
+            throw new Error('trap');
+          },
+          getOwnPropertyDescriptor: () => {
+            throw new Error('trap');
+          },
+          has: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+  ],
   ['a proxy passing for a promise', () => new Proxy(Promise.resolve(), {})],
-  ['a promise with an own then that throws', () => Object.assign(Promise.resolve(), { then: () => { throw new Error('own then'); } })],
-  ['a promise with an own constructor getter', () => Object.defineProperty(Promise.resolve(), 'constructor', { get: () => { throw new Error('constructor'); } })],
-  ['a promise of a subclass with a throwing species', () => {
-    class Sub extends Promise<void> {}
-    Object.defineProperty(Sub, Symbol.species, { get: () => { throw new Error('species'); } });
-    return new Sub((resolve) => resolve());
-  }],
+  [
+    'a promise with an own then that throws',
+    () =>
+      Object.assign(Promise.resolve(), {
+        then: () => {
+          throw new Error('own then');
+        },
+      }),
+  ],
+  [
+    'a promise with an own constructor getter',
+    () =>
+      Object.defineProperty(Promise.resolve(), 'constructor', {
+        get: () => {
+          throw new Error('constructor');
+        },
+      }),
+  ],
+  [
+    'a promise of a subclass with a throwing species',
+    () => {
+      class Sub extends Promise<void> {}
+      Object.defineProperty(Sub, Symbol.species, {
+        get: () => {
+          throw new Error('species');
+        },
+      });
+      return new Sub((resolve) => resolve());
+    },
+  ],
 ];
 
 /** A raw reply of the Counter's `read`: `Ok` and `value`, carrying `caps`. */
@@ -123,7 +189,12 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
   it('every field of the buffer (getter, setter, data, proxy, replaced or plain array), its prototype and its slots: each redefinition is a TypeError and the kernel copies what the setters wrote', async () => {
     const world = attacked();
     const { attacker, capability, kernel, server } = world;
-    const planted = [attacker.thread.createRpcObject(), attacker.thread.createRpcObject(), attacker.thread.createRpcObject(), attacker.thread.createSignalContext(1)];
+    const planted = [
+      attacker.thread.createRpcObject(),
+      attacker.thread.createRpcObject(),
+      attacker.thread.createRpcObject(),
+      attacker.thread.createSignalContext(1),
+    ];
     const before = everything(world);
     const utcb = attacker.thread.utcb;
     const outcomes: Record<string, string> = {};
@@ -140,7 +211,9 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
     expect(Reflect.ownKeys(utcb)).toEqual([]);
     // what the kernel copies is what the setters wrote: four caps, one read request
     const spaceBefore = kernel.capSpace(server.pd);
-    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), planted)).status).toBe(ReplyStatus.Ok);
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), planted)).status).toBe(
+      ReplyStatus.Ok,
+    );
     expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
     expect(world.counter.accepted).toEqual(['read']);
     expect(await world.bystanderCall()).toEqual([world.bystanderTotal(), world.bystanderTotal()]);
@@ -150,7 +223,12 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
   it("lying across the kernel's check and its copy, request direction: 60 calls with four planted capabilities leave the server's capability space exactly as before", async () => {
     const world = attacked();
     const { attacker, capability, kernel, server } = world;
-    const planted = [attacker.thread.createRpcObject(), attacker.thread.allocDataspace(10), attacker.thread.createSignalContext(2), attacker.thread.createRpcObject()];
+    const planted = [
+      attacker.thread.createRpcObject(),
+      attacker.thread.allocDataspace(10),
+      attacker.thread.createSignalContext(2),
+      attacker.thread.createRpcObject(),
+    ];
     const before = everything(world);
     const spaceBefore = kernel.capSpace(server.pd);
     const utcb = attacker.thread.utcb;
@@ -160,10 +238,18 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
       const refusals = [
         () => Object.defineProperty(utcb, 'capCount', i % 2 === 0 ? lying(4, 3.5) : lying(3.5, 4)),
         () => Object.defineProperty(utcb, 'length', lying(8, 7.5)),
-        () => Object.defineProperty(utcb, 'caps', { get: () => (i % 2 === 0 ? Int32Array.from(planted) : [...planted, ...planted]) }),
+        () =>
+          Object.defineProperty(utcb, 'caps', {
+            get: () => (i % 2 === 0 ? Int32Array.from(planted) : [...planted, ...planted]),
+          }),
       ];
       for (const refusal of refusals) codes.add(await codeOf(refusal));
-      const reply = await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), ...u32(0)], planted);
+      const reply = await rawCall(
+        attacker.thread,
+        capability.selector,
+        [...header(OP.add, Counter.id), ...u32(0)],
+        planted,
+      );
       expect(reply.status).toBe(ReplyStatus.Ok);
       // a fractional count written through the setter never reaches the server
       utcb.capCount = i % 2 === 0 ? 3.5 : MAX_CAPS_PER_MESSAGE + 0.5;
@@ -172,7 +258,11 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
       utcb.length = 7.5;
       codes.add(await codeOf(() => attacker.thread.call(capability.selector)));
     }
-    expect([...codes].sort()).toEqual(['ERR_OS_MESSAGE_TOO_LARGE', 'ERR_OS_TOO_MANY_CAPABILITIES', 'untyped TypeError']);
+    expect([...codes].sort()).toEqual([
+      'ERR_OS_MESSAGE_TOO_LARGE',
+      'ERR_OS_TOO_MANY_CAPABILITIES',
+      'untyped TypeError',
+    ]);
     expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
     expect(world.counter.accepted).toEqual(Array(60).fill('add'));
     expect(world.reports).toEqual([]);
@@ -183,7 +273,12 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
   it("lying across check and copy, reply direction: a hostile server's 60 replies with four planted capabilities leave its client's capability space exactly as before; a fractional count or length in a reply is the server's fault", async () => {
     const world = attacked();
     const { attacker, kernel, victim } = world;
-    const planted = [attacker.thread.createRpcObject(), attacker.thread.createRpcObject(), attacker.thread.allocDataspace(10), attacker.thread.createSignalContext(3)];
+    const planted = [
+      attacker.thread.createRpcObject(),
+      attacker.thread.createRpcObject(),
+      attacker.thread.allocDataspace(10),
+      attacker.thread.createSignalContext(3),
+    ];
     const refusals: string[] = [];
     let mode = 'plant';
     const target = attackerServes(world, (request) => {
@@ -252,7 +347,11 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
     expect(await first).toBe(1);
     expect(await queuedFrozen).toBe(20);
     expect(await queuedHardened).toBe(30);
-    expect(seen).toEqual([{ word: 1, caps: 0 }, { word: 2, caps: 1 }, { word: 3, caps: 0 }]);
+    expect(seen).toEqual([
+      { word: 1, caps: 0 },
+      { word: 2, caps: 1 },
+      { word: 3, caps: 0 },
+    ]);
     // the hardened server keeps serving
     expect(await call(victim.thread, target, 4)).toBe(40);
     expect(await world.bystanderCall()).toEqual([world.bystanderTotal(), world.bystanderTotal()]);
@@ -288,7 +387,9 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
     expect(reply.capCount).toBe(1);
     expect(attacker.thread.valid(reply.caps[0] as number)).toBe(true);
     // the hardened buffer still sends: a Counter call from it
-    expect((await rawCall(attacker.thread, world.capability.selector, [...header(OP.add, Counter.id), ...u32(0)])).status).toBe(ReplyStatus.Ok);
+    expect(
+      (await rawCall(attacker.thread, world.capability.selector, [...header(OP.add, Counter.id), ...u32(0)])).status,
+    ).toBe(ReplyStatus.Ok);
     expect(world.counter.accepted).toEqual(['add']);
     expect(await world.bystanderCall()).toEqual([world.bystanderTotal(), world.bystanderTotal()]);
     expect(world.snapshot(['server', 'bystander'])).toEqual(before);
@@ -359,7 +460,9 @@ describe(`IPC buffer attacks on ${KERNEL.name}`, () => {
       for (const context of contexts) attacker.thread.submitSignal(context);
       for (let i = 0; i < 4; i++) await kernel.settle();
     }
-    expect(BAD_RESULTS.map((_, imprint) => delivered.filter((each) => each === imprint).length)).toEqual(BAD_RESULTS.map(() => 2));
+    expect(BAD_RESULTS.map((_, imprint) => delivered.filter((each) => each === imprint).length)).toEqual(
+      BAD_RESULTS.map(() => 2),
+    );
     expect(await world.bystanderCall()).toEqual([world.bystanderTotal(), world.bystanderTotal()]);
   });
 });

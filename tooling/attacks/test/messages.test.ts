@@ -91,7 +91,8 @@ describe(`message attacks on ${KERNEL.name}`, () => {
       [[...header(99, Counter.id), ...u32(1)], UnknownMethod],
       [[...header(OP.add, 0), ...u32(1)], WrongInterface],
     ];
-    for (const [request, status] of requests) expect((await rawCall(attacker.thread, capability.selector, request)).status).toBe(status);
+    for (const [request, status] of requests)
+      expect((await rawCall(attacker.thread, capability.selector, request)).status).toBe(status);
     await expectNothingChanged(world);
   });
 
@@ -121,7 +122,12 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     const { kernel, attacker, bystander, server, capability } = world;
     // the bystander hands the server two capabilities of its own: they sit in slots 0 and 1 of the server's buffer
     const mine = [bystander.thread.createRpcObject(), bystander.thread.createRpcObject()];
-    const bystanderObjects = new Set(kernel.capSpace(bystander.pd).filter((entry) => mine.includes(entry.selector)).map((entry) => entry.object));
+    const bystanderObjects = new Set(
+      kernel
+        .capSpace(bystander.pd)
+        .filter((entry) => mine.includes(entry.selector))
+        .map((entry) => entry.object),
+    );
     const bystanderCapabilities = mine.map((selector) => new Capability(selector));
     expect(await world.bystanderClient.keep(bystanderCapabilities)).toBe(1);
     const handBefore = world.counter.handed.length;
@@ -176,21 +182,36 @@ describe(`message attacks on ${KERNEL.name}`, () => {
   it("capabilities carried in slots the interface does not declare do not stay in the server's capability space", async () => {
     const world = attacked();
     const { attacker, capability, kernel, server } = world;
-    const planted = [attacker.thread.createRpcObject(), attacker.thread.createRpcObject(), attacker.thread.allocDataspace(10), attacker.thread.createSignalContext(1)];
+    const planted = [
+      attacker.thread.createRpcObject(),
+      attacker.thread.createRpcObject(),
+      attacker.thread.allocDataspace(10),
+      attacker.thread.createSignalContext(1),
+    ];
     const spaceBefore = kernel.capSpace(server.pd);
-    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), planted)).status).toBe(ReplyStatus.Ok);
-    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), ...u32(0)], planted)).status).toBe(ReplyStatus.Ok);
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), planted)).status).toBe(
+      ReplyStatus.Ok,
+    );
+    expect(
+      (await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), ...u32(0)], planted)).status,
+    ).toBe(ReplyStatus.Ok);
     // refused requests (undecodable, another interface, an unknown method) leave nothing either
-    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], planted)).status).toBe(BadRequest);
-    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id ^ 1), planted)).status).toBe(WrongInterface);
-    expect((await rawCall(attacker.thread, capability.selector, header(99, Counter.id), planted)).status).toBe(UnknownMethod);
+    expect(
+      (await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], planted)).status,
+    ).toBe(BadRequest);
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id ^ 1), planted)).status).toBe(
+      WrongInterface,
+    );
+    expect((await rawCall(attacker.thread, capability.selector, header(99, Counter.id), planted)).status).toBe(
+      UnknownMethod,
+    );
     expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
   });
 
   // Only what the message brought in goes: a capability the receiver held before (its own object, one it
   // was given) arrives under its existing selector, not fresh, and stays; so does a planted one that a
   // declared argument took in another slot.
-  it("capabilities the server held before stay when a request carries them in undeclared slots, and a declared slot keeps what it took", async () => {
+  it('capabilities the server held before stay when a request carries them in undeclared slots, and a declared slot keeps what it took', async () => {
     const world = attacked();
     const { attacker, bystander, capability, kernel, server, counter, serverCapability } = world;
     const given = bystander.thread.createRpcObject();
@@ -198,13 +219,22 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     const givenInAttacker = kernel.delegate(bystander.pd, given, attacker.pd);
     const spaceBefore = kernel.capSpace(server.pd);
     const held = [capability.selector, givenInAttacker, capability.selector, givenInAttacker];
-    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), held)).status).toBe(ReplyStatus.Ok);
-    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], held)).status).toBe(BadRequest);
+    expect((await rawCall(attacker.thread, capability.selector, header(OP.read, Counter.id), held)).status).toBe(
+      ReplyStatus.Ok,
+    );
+    expect((await rawCall(attacker.thread, capability.selector, [...header(OP.add, Counter.id), 1], held)).status).toBe(
+      BadRequest,
+    );
     expect(kernel.capSpace(server.pd)).toEqual(spaceBefore);
     expect(server.thread.valid(serverCapability.selector) && server.thread.valid(givenInServer)).toBe(true);
     // hand takes slot 2; the same new object sits in slot 0 too (fresh there), the server's own object in slot 1, a held one in slot 3
     const handedOver = attacker.thread.createRpcObject();
-    const handed = await rawCall(attacker.thread, capability.selector, [...header(OP.hand, Counter.id), 2], [handedOver, capability.selector, handedOver, givenInAttacker]);
+    const handed = await rawCall(
+      attacker.thread,
+      capability.selector,
+      [...header(OP.hand, Counter.id), 2],
+      [handedOver, capability.selector, handedOver, givenInAttacker],
+    );
     expect(handed.status).toBe(ReplyStatus.Ok);
     const kept = counter.handed.at(-1) as Capability;
     expect(server.thread.valid(kept.rawSelector)).toBe(true);
@@ -228,12 +258,21 @@ describe(`message attacks on ${KERNEL.name}`, () => {
       },
       onSignal() {},
     });
-    const client = connect(Counter, bystander.thread, new Capability<typeof Counter>(kernel.delegate(attacker.pd, liar.createRpcObject(), bystander.pd)));
+    const client = connect(
+      Counter,
+      bystander.thread,
+      new Capability<typeof Counter>(kernel.delegate(attacker.pd, liar.createRpcObject(), bystander.pd)),
+    );
     const spaceBefore = kernel.capSpace(bystander.pd);
     expect(await client.add(1)).toBe(5);
     expect(kernel.capSpace(bystander.pd)).toEqual(spaceBefore);
     const codes: string[] = [];
-    for (const reply of [[0, 0, 0, 0, 9], [ReplyStatus.ServerError, 0, 0, 0], [ReplyStatus.NoSuchObject, 0, 0, 0], [1, 0, 0, 0, 0, 0, ...wireString('refused')]]) {
+    for (const reply of [
+      [0, 0, 0, 0, 9],
+      [ReplyStatus.ServerError, 0, 0, 0],
+      [ReplyStatus.NoSuchObject, 0, 0, 0],
+      [1, 0, 0, 0, 0, 0, ...wireString('refused')],
+    ]) {
       answer = reply;
       codes.push(await codeOf(() => client.fail('declared')));
     }
@@ -262,11 +301,27 @@ describe(`message attacks on ${KERNEL.name}`, () => {
       ran += counter.accepted.length - acceptedBefore;
       statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
     }
-    const allowed = [BadRequest, WrongInterface, UnknownMethod, ReplyStatus.Ok, ReplyStatus.Exception, ReplyStatus.ServerError, null].map((status) => `status ${status}`);
-    expect([...statuses.keys()].filter((outcome) => !allowed.includes(outcome) && outcome !== 'ERR_OS_SERVER_FAULT')).toEqual([]);
-    expect((statuses.get(`status ${BadRequest}`) ?? 0) + (statuses.get(`status ${WrongInterface}`) ?? 0)).toBeGreaterThan(1000);
+    const allowed = [
+      BadRequest,
+      WrongInterface,
+      UnknownMethod,
+      ReplyStatus.Ok,
+      ReplyStatus.Exception,
+      ReplyStatus.ServerError,
+      null,
+    ].map((status) => `status ${status}`);
+    expect(
+      [...statuses.keys()].filter((outcome) => !allowed.includes(outcome) && outcome !== 'ERR_OS_SERVER_FAULT'),
+    ).toEqual([]);
+    expect(
+      (statuses.get(`status ${BadRequest}`) ?? 0) + (statuses.get(`status ${WrongInterface}`) ?? 0),
+    ).toBeGreaterThan(1000);
     // a method ran only for a request that decoded exactly, and answered for each
-    const answered = (statuses.get(`status ${ReplyStatus.Ok}`) ?? 0) + (statuses.get(`status ${ReplyStatus.Exception}`) ?? 0) + (statuses.get(`status ${ReplyStatus.ServerError}`) ?? 0) + (statuses.get('ERR_OS_SERVER_FAULT') ?? 0);
+    const answered =
+      (statuses.get(`status ${ReplyStatus.Ok}`) ?? 0) +
+      (statuses.get(`status ${ReplyStatus.Exception}`) ?? 0) +
+      (statuses.get(`status ${ReplyStatus.ServerError}`) ?? 0) +
+      (statuses.get('ERR_OS_SERVER_FAULT') ?? 0);
     expect(ran).toBe(answered);
     // the counter is still the sum of the adds that ran, and the bystander's next add lands on it
     const total = counter.total;
@@ -308,7 +363,11 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     for (const kind of FAILURES) {
       failing.push(new Failing(kind));
       const object = entrypoint.manage(failing.at(-1) as Failing);
-      const client = connect(Counter, attacker.thread, new Capability<typeof Counter>(kernel.delegate(server.pd, object.selector, attacker.pd)));
+      const client = connect(
+        Counter,
+        attacker.thread,
+        new Capability<typeof Counter>(kernel.delegate(server.pd, object.selector, attacker.pd)),
+      );
       codes[kind] = [
         await codeOf(() => client.add(1)),
         await codeOf(() => client.read()),
@@ -335,7 +394,9 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     // every undeclared failure was reported at the server (8 kinds x 6 methods), except the declared
     // exception and the two ServerFaultErrors
     expect(reports).toHaveLength(8 * 6 - 3);
-    expect(new Set(reports.map((report) => report.method))).toEqual(new Set(Counter.entries.map((entry) => entry.qualifiedName)));
+    expect(new Set(reports.map((report) => report.method))).toEqual(
+      new Set(Counter.entries.map((entry) => entry.qualifiedName)),
+    );
     for (const object of failing) entrypoint.dissolve(object);
     expect(world.snapshot()).toEqual(world.before);
   });
@@ -358,11 +419,25 @@ describe(`message attacks on ${KERNEL.name}`, () => {
     const before = world.snapshot(['server', 'bystander']);
     const client = connect(Counter, bystander.thread, lying);
     const codes: string[] = [];
-    for (const reply of [[0, 0], [0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0, 0, 9], [77, 0, 0, 0], [1, 0, 0, 0, 5, 0, ...wireString('boom')], [ReplyStatus.NoSuchObject, 0, 0, 0]]) {
+    for (const reply of [
+      [0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 0, 1, 0, 0, 0, 9],
+      [77, 0, 0, 0],
+      [1, 0, 0, 0, 5, 0, ...wireString('boom')],
+      [ReplyStatus.NoSuchObject, 0, 0, 0],
+    ]) {
       answer = reply;
       codes.push(await codeOf(() => client.add(1)));
     }
-    expect(codes).toEqual(['ERR_OS_RPC_DECODE', 'ERR_OS_RPC_DECODE', 'ERR_OS_RPC_DECODE', 'ERR_OS_RPC_DECODE', 'ERR_OS_RPC_DECODE', 'ERR_OS_RPC_INTERFACE']);
+    expect(codes).toEqual([
+      'ERR_OS_RPC_DECODE',
+      'ERR_OS_RPC_DECODE',
+      'ERR_OS_RPC_DECODE',
+      'ERR_OS_RPC_DECODE',
+      'ERR_OS_RPC_DECODE',
+      'ERR_OS_RPC_INTERFACE',
+    ]);
     // a well-formed answer with capabilities nobody asked for: the result decodes; the client still works
     planted = [attacker.thread.createRpcObject(), attacker.thread.createSignalContext(1)];
     answer = [0, 0, 0, 0, ...u32(5)];
@@ -395,7 +470,7 @@ describe(`message attacks inside a running system on ${KERNEL.name}`, () => {
   // core's LOG session prints each line of a client's text under the client's label, control characters
   // written out (`\x1b`, `\r`): a newline cannot start a line under another label, and no escape
   // sequence reaches the terminal of `os run`.
-  it('a LOG message with an embedded newline cannot print a line under another component\'s label', async () => {
+  it("a LOG message with an embedded newline cannot print a line under another component's label", async () => {
     const run = await runAttack(async (env) => {
       const log = await env.openLog();
       await log.session.write('hello\n[init -> bystander] I am the bystander');

@@ -88,16 +88,28 @@ beforeAll(async () => {
   await hardenRealm();
   directory = realpathSync(mkdtempSync(join(tmpdir(), 'os-audit-')));
   writeFileSync(join(directory, 'probe.mjs'), PROBE);
-  const probe = { collect: (name: string, roots: Readonly<Record<string, unknown>>) => void collected.set(name, roots) };
-  const loader = new BinaryLoader({ directory, builtins: { init, timer: timerDriver }, modules: { '@audit/probe': probe } });
+  const probe = {
+    collect: (name: string, roots: Readonly<Record<string, unknown>>) => void collected.set(name, roots),
+  };
+  const loader = new BinaryLoader({
+    directory,
+    builtins: { init, timer: timerDriver },
+    modules: { '@audit/probe': probe },
+  });
   const clock = new VirtualClock(1);
   const stop = new AbortController();
-  const system = await boot({ init: 'init', binaries: loader.resolve, roms: new Map([['config', new TextEncoder().encode(CONFIG)]]) }, { kernel: KERNEL.factory, clock, signal: stop.signal });
+  const system = await boot(
+    { init: 'init', binaries: loader.resolve, roms: new Map([['config', new TextEncoder().encode(CONFIG)]]) },
+    { kernel: KERNEL.factory, clock, signal: stop.signal },
+  );
   const run = system.exit.catch(() => -1);
   for (let step = 0; step < 200 && collected.size < 2; step++) await new Promise((resolve) => setTimeout(resolve, 10));
   stop.abort();
   void run;
-  expect(system.lines.filter((line) => line.endsWith('collected')), system.lines.join('\n')).toHaveLength(2);
+  expect(
+    system.lines.filter((line) => line.endsWith('collected')),
+    system.lines.join('\n'),
+  ).toHaveLength(2);
   const namespaces = await systemModules();
   namespaceReach = walk(Object.fromEntries(namespaces));
   reaches = new Map([...collected].map(([name, roots]) => [name, walk(roots)]));
@@ -116,7 +128,8 @@ describe(`the reachability audit (${KERNEL.name})`, () => {
     expect(shared.length).toBeGreaterThan(500);
     expect(unfrozen(shared)).toEqual([]);
     // what is a component's own is its own: its env, its connections, its IPC buffer are not the other's
-    for (const own of ['env', 'clock', 'client', 'utcb', 'object']) expect(b.objects.has(collected.get('a')?.[own] as object), own).toBe(false);
+    for (const own of ['env', 'clock', 'client', 'utcb', 'object'])
+      expect(b.objects.has(collected.get('a')?.[own] as object), own).toBe(false);
   });
 
   it('reaches no function defined in a host file that touches the file system, timers, clocks, the process or the network', () => {

@@ -96,7 +96,9 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
       'ERR_OS_OUT_OF_CAPS',
     ]);
     expect(run.result.reachedServer).toBe(0);
-    const initErrors = run.system.handle.lines.filter((line) => line.startsWith('[init] Error: Parent.session threw SessionArgsError'));
+    const initErrors = run.system.handle.lines.filter((line) =>
+      line.startsWith('[init] Error: Parent.session threw SessionArgsError'),
+    );
     expect(initErrors).toHaveLength(5);
     expectUnharmed(run);
   });
@@ -104,16 +106,29 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
   it('malformed argument strings (unterminated quote, key without value, value without key, bad key, no comma, longer than 160 characters) are refused by init before routing; an unknown service is ServiceDenied', async () => {
     const run = await runAttack(async (env, { system }) => {
       const labels = system.server.labels.length;
-      const malformed = [`label="x, ${PAID}`, `label, ${PAID}`, `=5, ${PAID}`, `ram-quota=4096, cap_quota=2`, `ram_quota=4096 cap_quota=2`, `label="${'x'.repeat(200)}", ${PAID}`];
+      const malformed = [
+        `label="x, ${PAID}`,
+        `label, ${PAID}`,
+        `=5, ${PAID}`,
+        `ram-quota=4096, cap_quota=2`,
+        `ram_quota=4096 cap_quota=2`,
+        `label="${'x'.repeat(200)}", ${PAID}`,
+      ];
       const codes: string[] = [];
       for (const args of malformed) codes.push(await codeOf(() => env.parent.session(freshId(), 'Counter', args)));
       codes.push(await codeOf(() => env.parent.session(freshId(), 'NoSuchService', PAID)));
       codes.push(await codeOf(() => env.parent.session(freshId(), '', PAID)));
       return { codes, reachedServer: system.server.labels.length - labels };
     });
-    expect(run.result.codes).toEqual([...Array(6).fill('ERR_OS_RPC_SERVER'), 'ERR_OS_SERVICE_DENIED', 'ERR_OS_SERVICE_DENIED']);
+    expect(run.result.codes).toEqual([
+      ...Array(6).fill('ERR_OS_RPC_SERVER'),
+      'ERR_OS_SERVICE_DENIED',
+      'ERR_OS_SERVICE_DENIED',
+    ]);
     expect(run.result.reachedServer).toBe(0);
-    expect(run.system.handle.lines.filter((line) => line.startsWith('[init] Error: Parent.session threw SessionArgsError'))).toHaveLength(6);
+    expect(
+      run.system.handle.lines.filter((line) => line.startsWith('[init] Error: Parent.session threw SessionArgsError')),
+    ).toHaveLength(6);
     expectUnharmed(run);
   });
 
@@ -152,9 +167,15 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
   it('duplicate keys are read alike by init and the server: the donation moved is the one the server checked', async () => {
     const run = await runAttack(async (env) => {
       const before = env.pd.quota().ramLimit;
-      const lastIsZero = await codeOf(() => env.parent.session(freshId(), 'Counter', `label="d", ${PAID}, ram_quota=0`));
+      const lastIsZero = await codeOf(() =>
+        env.parent.session(freshId(), 'Counter', `label="d", ${PAID}, ram_quota=0`),
+      );
       const id = freshId();
-      await env.parent.session(id, 'Counter', `label="d", ram_quota=0, cap_quota=${COUNTER_SESSION_CAPS}, ram_quota=${COUNTER_SESSION_RAM}`);
+      await env.parent.session(
+        id,
+        'Counter',
+        `label="d", ram_quota=0, cap_quota=${COUNTER_SESSION_CAPS}, ram_quota=${COUNTER_SESSION_RAM}`,
+      );
       const donated = before - env.pd.quota().ramLimit;
       await env.parent.close(id);
       return { lastIsZero, donated };
@@ -210,7 +231,14 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
         await codeOf(() => pd.start('init', 'second', Capability.invalid())),
       ];
     });
-    expect(run.result).toEqual(['ERR_OS_OUT_OF_RAM', 'ERR_OS_OUT_OF_RAM', 'ERR_OS_OUT_OF_RAM', 'ERR_OS_OUT_OF_RAM', 'ERR_OS_OUT_OF_RAM', 'ERR_OS_START_FAILED']);
+    expect(run.result).toEqual([
+      'ERR_OS_OUT_OF_RAM',
+      'ERR_OS_OUT_OF_RAM',
+      'ERR_OS_OUT_OF_RAM',
+      'ERR_OS_OUT_OF_RAM',
+      'ERR_OS_OUT_OF_RAM',
+      'ERR_OS_START_FAILED',
+    ]);
     expectUnharmed(run);
   });
 
@@ -239,7 +267,9 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
     });
     expect(counterfeitCalls).toBe(0);
     expect(run.result).toEqual(['attacker -> after the announcement']);
-    expect(run.system.handle.lines).toContain('[init] Warning: "attacker" announced "Counter", which its start entry does not provide');
+    expect(run.system.handle.lines).toContain(
+      '[init] Warning: "attacker" announced "Counter", which its start entry does not provide',
+    );
     expectUnharmed(run);
   });
 
@@ -268,7 +298,11 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
   it('RAM and kernel arguments out of range are refused with a typed error (a code)', async () => {
     const run = await runAttack(async (env) => {
       const context = env.thread.createSignalContext(4242);
-      const codes = [await codeOf(() => env.ram.alloc(-4096)), await codeOf(() => env.thread.submitSignal(context, -1)), await codeOf(() => env.thread.timeout(-5, context))];
+      const codes = [
+        await codeOf(() => env.ram.alloc(-4096)),
+        await codeOf(() => env.thread.submitSignal(context, -1)),
+        await codeOf(() => env.thread.timeout(-5, context)),
+      ];
       env.thread.dissolve(context);
       return codes;
     });
@@ -277,7 +311,12 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
 
   it('opening sessions in a loop exhausts only the attacker (OutOfCaps); the server holds exactly the donations, the bystander keeps working, and closing them all returns everything', async () => {
     const run = await runAttack(async (env, { system, timer }) => {
-      const server = system.server.quota as () => { ramLimit: number; capLimit: number; ramUsed: number; capUsed: number };
+      const server = system.server.quota as () => {
+        ramLimit: number;
+        capLimit: number;
+        ramUsed: number;
+        capUsed: number;
+      };
       const serverBefore = server();
       const ids: number[] = [];
       let refusal = 'none';
@@ -320,7 +359,9 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
       const ids: number[] = [];
       for (let attempt = 0; attempt < 100; attempt++) {
         const id = freshId();
-        const code = await codeOf(() => env.parent.session(id, 'PD', `label="free ${attempt}", ram_quota=0, cap_quota=0`));
+        const code = await codeOf(() =>
+          env.parent.session(id, 'PD', `label="free ${attempt}", ram_quota=0, cap_quota=0`),
+        );
         codes.add(code);
         if (code === 'none') ids.push(id);
       }
@@ -335,11 +376,23 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
   // line, control characters written out: a child cannot print a line of its choosing under init's label.
   it("control characters in session arguments cannot forge a line under init's label", async () => {
     const run = await runAttack(async (env) => {
-      await env.parent.resourceRequest('ram_quota=4096, note="\nError: the new config is not applied: forged by the attacker"');
-      await codeOf(() => env.parent.session(freshId(), 'NoSuchService', 'label="x\nchild \\"bystander\\" exited with exit value 0", ram_quota=0, cap_quota=0'));
+      await env.parent.resourceRequest(
+        'ram_quota=4096, note="\nError: the new config is not applied: forged by the attacker"',
+      );
+      await codeOf(() =>
+        env.parent.session(
+          freshId(),
+          'NoSuchService',
+          'label="x\nchild \\"bystander\\" exited with exit value 0", ram_quota=0, cap_quota=0',
+        ),
+      );
       return null;
     });
-    const forged = run.system.handle.lines.filter((line) => line.startsWith('[init] Error: the new config is not applied: forged') || line.startsWith('[init] child "bystander" exited'));
+    const forged = run.system.handle.lines.filter(
+      (line) =>
+        line.startsWith('[init] Error: the new config is not applied: forged') ||
+        line.startsWith('[init] child "bystander" exited'),
+    );
     expect(forged).toEqual([]);
   });
 });

@@ -5,7 +5,20 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
-const published = ['kernel', 'kernel-hw', 'capability', 'rpc', 'session', 'runtime', 'timer', 'init', 'dummy', 'kernel-nova', 'kernel-sel4', 'rom'];
+const published = [
+  'kernel',
+  'kernel-hw',
+  'capability',
+  'rpc',
+  'session',
+  'runtime',
+  'timer',
+  'init',
+  'dummy',
+  'kernel-nova',
+  'kernel-sel4',
+  'rom',
+];
 const scratch = mkdtempSync(join(tmpdir(), 'os-pack-'));
 const tarballs: string[] = [];
 
@@ -72,16 +85,40 @@ describe('the published packages, installed with plain npm into an empty project
       expect(files, tarball).toContain('package/dist/index.js');
       expect(files, tarball).toContain('package/dist/index.d.ts');
       expect(files, tarball).toContain('package/README.md');
-      expect(files.some((file) => /^package\/etc\/.*\.api\.md$/.test(file)), tarball).toBe(true);
-      expect(files.filter((file) => file.startsWith('package/src/') || file.startsWith('package/test/')), tarball).toEqual([]);
-      const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], scratch)) as { dependencies?: Record<string, string> };
-      expect(Object.values(manifest.dependencies ?? {}).filter((range) => range.startsWith('workspace:')), tarball).toEqual([]);
+      expect(
+        files.some((file) => /^package\/etc\/.*\.api\.md$/.test(file)),
+        tarball,
+      ).toBe(true);
+      expect(
+        files.filter((file) => file.startsWith('package/src/') || file.startsWith('package/test/')),
+        tarball,
+      ).toEqual([]);
+      const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], scratch)) as {
+        dependencies?: Record<string, string>;
+      };
+      expect(
+        Object.values(manifest.dependencies ?? {}).filter((range) => range.startsWith('workspace:')),
+        tarball,
+      ).toEqual([]);
     }
   });
 
   it('installs and runs: a typed call, the whole conformance suite, a typed kernel error', () => {
     const project = join(scratch, 'project');
-    expect(readdirSync(join(project, 'node_modules', '@os')).sort()).toEqual(['capability', 'dummy', 'init', 'kernel', 'kernel-hw', 'kernel-nova', 'kernel-sel4', 'rom', 'rpc', 'runtime', 'session', 'timer']);
+    expect(readdirSync(join(project, 'node_modules', '@os')).sort()).toEqual([
+      'capability',
+      'dummy',
+      'init',
+      'kernel',
+      'kernel-hw',
+      'kernel-nova',
+      'kernel-sel4',
+      'rom',
+      'rpc',
+      'runtime',
+      'session',
+      'timer',
+    ]);
     const output = run('node', ['main.mjs'], project).trim().split('\n');
     expect(output[0]).toBe('hello packed world');
     expect(output[1]).toMatch(/^conformance (\d+)\/\1$/);

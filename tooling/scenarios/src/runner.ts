@@ -55,13 +55,20 @@ const STEPS = ['init_config', 'expect_log', 'expect_state', 'forbid_log', 'sleep
  */
 export async function runScenario(text: string, origin: string, options: ScenarioOptions): Promise<ScenarioRun> {
   const scenario = XmlNode.parse(text, origin);
-  if (scenario.type !== 'scenario') throw new ScenarioError(origin, scenario.line, `the root element must be <scenario>, not <${scenario.type}>`);
+  if (scenario.type !== 'scenario')
+    throw new ScenarioError(origin, scenario.line, `the root element must be <scenario>, not <${scenario.type}>`);
   const steps = scenario.subNodes();
   for (const step of steps) {
-    if (!(STEPS as readonly string[]).includes(step.type)) throw new ScenarioError(origin, step.line, `unknown step <${step.type}> (known: ${STEPS.map((name) => `<${name}>`).join(', ')})`);
+    if (!(STEPS as readonly string[]).includes(step.type))
+      throw new ScenarioError(
+        origin,
+        step.line,
+        `unknown step <${step.type}> (known: ${STEPS.map((name) => `<${name}>`).join(', ')})`,
+      );
   }
   const first = steps[0];
-  if (first?.type !== 'init_config') throw new ScenarioError(origin, first?.line ?? scenario.line, 'a scenario starts with an <init_config>');
+  if (first?.type !== 'init_config')
+    throw new ScenarioError(origin, first?.line ?? scenario.line, 'a scenario starts with an <init_config>');
   const forbidden: { step: XmlNode; line: LineMatcher; from: number; to: number | null }[] = [];
 
   const clock = new VirtualClock();
@@ -122,10 +129,26 @@ export async function runScenario(text: string, origin: string, options: Scenari
       function check(): void {
         if (done()) return finish(null);
         if (failure !== null && !(failure instanceof Error && failure.name === 'AbortError')) {
-          return finish(new ScenarioError(origin, step.line, `<${step.type}>: the system ended first: ${failure instanceof Error ? failure.message : String(failure)}\n${describe()}`));
+          return finish(
+            new ScenarioError(
+              origin,
+              step.line,
+              `<${step.type}>: the system ended first: ${failure instanceof Error ? failure.message : String(failure)}\n${describe()}`,
+            ),
+          );
         }
-        if (exitValue !== null && step.type !== 'expect_exit') return finish(new ScenarioError(origin, step.line, `<${step.type}>: init exited with ${exitValue} first\n${describe()}`));
-        if (timedOut) finish(new ScenarioError(origin, step.line, `<${step.type}>: not seen within ${timeoutMs} ms of virtual time\n${describe()}`));
+        if (exitValue !== null && step.type !== 'expect_exit')
+          return finish(
+            new ScenarioError(origin, step.line, `<${step.type}>: init exited with ${exitValue} first\n${describe()}`),
+          );
+        if (timedOut)
+          finish(
+            new ScenarioError(
+              origin,
+              step.line,
+              `<${step.type}>: not seen within ${timeoutMs} ms of virtual time\n${describe()}`,
+            ),
+          );
       }
       wakers.add(check);
       check();
@@ -154,7 +177,11 @@ export async function runScenario(text: string, origin: string, options: Scenari
               }
               return false;
             },
-            () => `expected: ${wanted.text}\nlog since the last <init_config>:\n${lines.slice(phase).map((line) => `  ${line}`).join('\n')}`,
+            () =>
+              `expected: ${wanted.text}\nlog since the last <init_config>:\n${lines
+                .slice(phase)
+                .map((line) => `  ${line}`)
+                .join('\n')}`,
           );
           break;
         }
@@ -162,7 +189,10 @@ export async function runScenario(text: string, origin: string, options: Scenari
           const from = states.length;
           await until(
             step,
-            () => states.slice(Math.max(0, from - 1)).some((state) => stateMatches(withRoot(step), XmlNode.parse(state, 'state report'))),
+            () =>
+              states
+                .slice(Math.max(0, from - 1))
+                .some((state) => stateMatches(withRoot(step), XmlNode.parse(state, 'state report'))),
             () => `expected: ${step.source}\nlatest state report:\n${states.at(-1) ?? '(none)'}`,
           );
           break;
@@ -173,9 +203,22 @@ export async function runScenario(text: string, origin: string, options: Scenari
           break;
         }
         case 'expect_exit': {
-          await until(step, () => exitValue !== null, () => `log:\n${lines.slice(-20).map((line) => `  ${line}`).join('\n')}`);
+          await until(
+            step,
+            () => exitValue !== null,
+            () =>
+              `log:\n${lines
+                .slice(-20)
+                .map((line) => `  ${line}`)
+                .join('\n')}`,
+          );
           const wanted = step.numberAttribute('value', 0);
-          if (exitValue !== wanted) throw new ScenarioError(origin, step.line, `<expect_exit value="${wanted}">: init exited with ${exitValue}`);
+          if (exitValue !== wanted)
+            throw new ScenarioError(
+              origin,
+              step.line,
+              `<expect_exit value="${wanted}">: init exited with ${exitValue}`,
+            );
           break;
         }
         case 'forbid_log':
@@ -186,7 +229,9 @@ export async function runScenario(text: string, origin: string, options: Scenari
       }
     }
     for (const { step, line: unwanted, from, to } of forbidden) {
-      const seen = lines.slice(from, to ?? lines.length).find((line, index) => unwanted.test(line) && !matched.has(from + index));
+      const seen = lines
+        .slice(from, to ?? lines.length)
+        .find((line, index) => unwanted.test(line) && !matched.has(from + index));
       if (seen !== undefined) throw new ScenarioError(origin, step.line, `<forbid_log>: the line appeared: ${seen}`);
     }
   } finally {
@@ -208,10 +253,21 @@ interface LineMatcher {
 function lineMatcher(step: XmlNode, origin: string): LineMatcher {
   const string = step.attribute('string');
   const pattern = step.attribute('pattern');
-  if ((string === undefined) === (pattern === undefined)) throw new ScenarioError(origin, step.line, `<${step.type}> needs either string="..." or pattern="..." (with * for any characters)`);
+  if ((string === undefined) === (pattern === undefined))
+    throw new ScenarioError(
+      origin,
+      step.line,
+      `<${step.type}> needs either string="..." or pattern="..." (with * for any characters)`,
+    );
   if (string !== undefined) return { text: string, test: (line) => line === string };
   const text = pattern as string;
-  const regex = new RegExp(`^${text.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  const regex = new RegExp(
+    `^${text
+      .split('*')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
   return { text, test: (line) => regex.test(line) };
 }
 
@@ -219,7 +275,8 @@ function lineMatcher(step: XmlNode, origin: string): LineMatcher {
 function configText(step: XmlNode, origin: string): string {
   const configs = step.subNodes();
   const config = configs[0];
-  if (configs.length !== 1 || config?.type !== 'config') throw new ScenarioError(origin, step.line, '<init_config> holds exactly one <config>');
+  if (configs.length !== 1 || config?.type !== 'config')
+    throw new ScenarioError(origin, step.line, '<init_config> holds exactly one <config>');
   return config.source;
 }
 

@@ -14,5 +14,7 @@ export function stateMatches(expected: XmlNode, actual: XmlNode): boolean {
   for (const name of (expected.attribute('absent') ?? '').split(/\s+/).filter((word) => word !== '')) {
     if (actual.hasAttribute(name)) return false;
   }
-  return expected.subNodes().every((wanted) => actual.subNodes(wanted.type).some((candidate) => stateMatches(wanted, candidate)));
+  return expected
+    .subNodes()
+    .every((wanted) => actual.subNodes(wanted.type).some((candidate) => stateMatches(wanted, candidate)));
 }

@@ -37,7 +37,14 @@ const batch = Number(values.batch);
 const seed = Number(values.seed);
 const maxReports = Number(values['max-reports']);
 const names = values.kernel.split(',').filter(Boolean);
-for (const [option, value] of Object.entries({ operations, commands: maxCommands, batch, seed, jobs: Number(values.jobs), 'max-reports': maxReports })) {
+for (const [option, value] of Object.entries({
+  operations,
+  commands: maxCommands,
+  batch,
+  seed,
+  jobs: Number(values.jobs),
+  'max-reports': maxReports,
+})) {
   if (!Number.isSafeInteger(value) || value < 0) {
     console.error(`--${option} must be a non-negative integer`);
     process.exit(2);
@@ -60,7 +67,9 @@ const CONFIGURATIONS = [
 let running = null;
 process.on('beforeExit', () => {
   if (running === null) return;
-  console.log(`\n${running.name}: divergence: \`${running.world?.current}\` never settled (the kernel left a call, signal or reply hanging)`);
+  console.log(
+    `\n${running.name}: divergence: \`${running.world?.current}\` never settled (the kernel left a call, signal or reply hanging)`,
+  );
   console.log(`${running.name}: ${running.total} operations, ${running.divergences + 1} divergences`);
   process.exit(1);
 });
@@ -100,7 +109,14 @@ async function deep(name) {
         const message = error instanceof Error ? error.message : String(error);
         if (reported++ < maxReports) {
           console.log(`\n${name} (${label}): divergence in the batch of seed ${batchSeed}`);
-          console.log(fc.defaultReportMessage(details).split('\n').filter((line) => !line.startsWith('Hint:')).join('\n').trim());
+          console.log(
+            fc
+              .defaultReportMessage(details)
+              .split('\n')
+              .filter((line) => !line.startsWith('Hint:'))
+              .join('\n')
+              .trim(),
+          );
           console.log(`Divergence: ${message}\n`);
         } else {
           console.log(`${name} (${label}): another divergence, batch seed ${batchSeed}: ${message.split('\n')[0]}`);
@@ -109,7 +125,9 @@ async function deep(name) {
       if (live.operations === 0) break;
     }
     const seconds = (performance.now() - started) / 1000;
-    console.error(`  ${name} (${label}): ${done} operations in ${seconds.toFixed(1)} s, ${Math.round(done / seconds)} operations/s`);
+    console.error(
+      `  ${name} (${label}): ${done} operations in ${seconds.toFixed(1)} s, ${Math.round(done / seconds)} operations/s`,
+    );
     total += done;
   }
   running = null;
@@ -123,7 +141,9 @@ if (values.child) {
   process.exit(0);
 }
 
-console.log(`model-deep: seed ${seed}, ${operations} operations per kernel (+${Math.round(operations * 0.2)} with small spaces), up to ${maxCommands} commands per run, ${batch} runs per batch`);
+console.log(
+  `model-deep: seed ${seed}, ${operations} operations per kernel (+${Math.round(operations * 0.2)} with small spaces), up to ${maxCommands} commands per run, ${batch} runs per batch`,
+);
 const jobs = Math.max(1, Math.min(Number(values.jobs), names.length));
 let failed = false;
 const summary = (name, { total, divergences }) => {
@@ -134,7 +154,19 @@ if (jobs === 1) {
   for (const name of names) summary(name, await deep(name));
 } else {
   const self = fileURLToPath(import.meta.url);
-  const forward = ['--operations', values.operations, '--commands', values.commands, '--batch', values.batch, '--seed', values.seed, '--max-reports', values['max-reports'], '--child'];
+  const forward = [
+    '--operations',
+    values.operations,
+    '--commands',
+    values.commands,
+    '--batch',
+    values.batch,
+    '--seed',
+    values.seed,
+    '--max-reports',
+    values['max-reports'],
+    '--child',
+  ];
   const pending = [...names];
   const results = new Map();
   await Promise.all(
@@ -145,7 +177,11 @@ if (jobs === 1) {
           let counts = null;
           child.on('message', (message) => (counts = message));
           child.on('error', reject);
-          child.on('exit', (code) => (counts === null ? reject(new Error(`${name}: the run ended with code ${code} before reporting`)) : resolve(counts)));
+          child.on('exit', (code) =>
+            counts === null
+              ? reject(new Error(`${name}: the run ended with code ${code} before reporting`))
+              : resolve(counts),
+          );
         });
         results.set(name, result);
       }

@@ -2,7 +2,15 @@ import type { Kernel, KernelThread, Message, Selector } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHECKED_KERNELS, type CheckedKernel, type ModelCommand, type SeamModel, World, type WorldOptions, modelCommand } from '../src/index.js';
+import {
+  CHECKED_KERNELS,
+  type CheckedKernel,
+  type ModelCommand,
+  type SeamModel,
+  World,
+  type WorldOptions,
+  modelCommand,
+} from '../src/index.js';
 
 /**
  * Every kernel against the seam model (src/model), through the seam, compared after every step:
@@ -19,7 +27,10 @@ const TIGHT: WorldOptions = { capSpaceSize: 14, quota: { ram: 64 * 4096, caps: 2
 type Step = ModelCommand & fc.AsyncCommand<SeamModel, World, true>;
 
 function property(checked: CheckedKernel, options: WorldOptions, kernel = checked.name) {
-  const commands = fc.commands<SeamModel, World, true>([modelCommand(fc, { kernel, slots: SLOTS }) as fc.Arbitrary<Step>], { maxCommands: COMMANDS, size: 'max' });
+  const commands = fc.commands<SeamModel, World, true>(
+    [modelCommand(fc, { kernel, slots: SLOTS }) as fc.Arbitrary<Step>],
+    { maxCommands: COMMANDS, size: 'max' },
+  );
   return fc.asyncProperty(commands, (steps) =>
     fc.asyncModelRun(() => {
       const world = new World(checked, { slots: SLOTS, ...options });
@@ -28,15 +39,18 @@ function property(checked: CheckedKernel, options: WorldOptions, kernel = checke
   );
 }
 
-describe.each(CHECKED_KERNELS.map((checked) => [checked.name, checked] as const))('%s against the seam model', (_name, checked) => {
-  it('agrees with the model after every step of any sequence of operations', async () => {
-    await fc.assert(property(checked, {}), { numRuns: RUNS });
-  });
+describe.each(CHECKED_KERNELS.map((checked) => [checked.name, checked] as const))(
+  '%s against the seam model',
+  (_name, checked) => {
+    it('agrees with the model after every step of any sequence of operations', async () => {
+      await fc.assert(property(checked, {}), { numRuns: RUNS });
+    });
 
-  it('agrees with the model while capability spaces fill up', async () => {
-    await fc.assert(property(checked, TIGHT), { numRuns: Math.ceil(RUNS / 2) });
-  });
-});
+    it('agrees with the model while capability spaces fill up', async () => {
+      await fc.assert(property(checked, TIGHT), { numRuns: Math.ceil(RUNS / 2) });
+    });
+  },
+);
 
 /** A hw kernel whose threads get `patch` applied: a deliberately broken backend the model must catch. */
 function mutant(name: string, patch: (thread: KernelThread, kernel: Kernel) => void): CheckedKernel {

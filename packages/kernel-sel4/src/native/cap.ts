@@ -71,8 +71,22 @@ export class Cap {
   /** The same capability with rights `rights` ANDed in (`maskCapRights`). */
   maskRights(rights: number): Cap {
     const masked = this.rights & rights;
-    if (masked === this.rights || this.type === CapType.CNodeCap || this.type === CapType.UntypedCap || this.type === CapType.ThreadCap || this.type === CapType.FrameCap) return this;
-    return new Cap(this.type, this.object, this.badge, this.type === CapType.NotificationCap ? masked & 3 : masked, this.guard, this.guardSize);
+    if (
+      masked === this.rights ||
+      this.type === CapType.CNodeCap ||
+      this.type === CapType.UntypedCap ||
+      this.type === CapType.ThreadCap ||
+      this.type === CapType.FrameCap
+    )
+      return this;
+    return new Cap(
+      this.type,
+      this.object,
+      this.badge,
+      this.type === CapType.NotificationCap ? masked & 3 : masked,
+      this.guard,
+      this.guardSize,
+    );
   }
 
   /** The same capability with a new badge. */

@@ -36,7 +36,13 @@ export interface ResolvedSlot {
  * level, as `resolveAddressBits` in `src/kernel/cspace.c` does. Returns false with `fault` set on a
  * lookup failure; on success `out` holds the slot.
  */
-export function resolveAddressBits(nodeCap: Cap, capptr: number, nBits: number, fault: LookupFault, out: ResolvedSlot): boolean {
+export function resolveAddressBits(
+  nodeCap: Cap,
+  capptr: number,
+  nBits: number,
+  fault: LookupFault,
+  out: ResolvedSlot,
+): boolean {
   out.slot = null;
   out.bitsRemaining = nBits;
   if (nodeCap.type !== CapType.CNodeCap) {
@@ -51,7 +57,8 @@ export function resolveAddressBits(nodeCap: Cap, capptr: number, nBits: number, 
     const guardBits = cap.guardSize;
     const levelBits = radixBits + guardBits;
     const guardShift = n - guardBits;
-    const guard = guardBits > n ? -1 : capptr <= 0x7fffffff && guardShift >= 31 ? 0 : bitsOf(capptr, guardShift, guardBits);
+    const guard =
+      guardBits > n ? -1 : capptr <= 0x7fffffff && guardShift >= 31 ? 0 : bitsOf(capptr, guardShift, guardBits);
     if (guardBits > n || guard !== cap.guard) {
       fault.set(LookupFailure.seL4_GuardMismatch, n, cap.guard, guardBits);
       return false;
@@ -61,7 +68,10 @@ export function resolveAddressBits(nodeCap: Cap, capptr: number, nBits: number, 
       return false;
     }
     const shift = n - levelBits;
-    const index = capptr <= 0x7fffffff && shift < 31 && radixBits < 31 ? (capptr >>> shift) & ((1 << radixBits) - 1) : bitsOf(capptr, shift, radixBits);
+    const index =
+      capptr <= 0x7fffffff && shift < 31 && radixBits < 31
+        ? (capptr >>> shift) & ((1 << radixBits) - 1)
+        : bitsOf(capptr, shift, radixBits);
     const slot = cnode.slots[index] ?? cnode.slot(index);
     if (n === levelBits) {
       out.slot = slot;

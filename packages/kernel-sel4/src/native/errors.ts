@@ -20,7 +20,9 @@ export class Sel4CapFault extends Error {
     /** Bits of the CPtr left unresolved (`seL4_CapFault_BitsLeft`). */
     readonly bitsLeft: number,
   ) {
-    super(`seL4_Fault_CapFault: thread "${thread}" used CPtr ${cptr} (${LOOKUP_FAILURE_NAMES[lookupFailure] ?? lookupFailure}, ${bitsLeft} bits left${inReceivePhase ? ', receive phase' : ''}); with no fault handler the thread is now inactive`);
+    super(
+      `seL4_Fault_CapFault: thread "${thread}" used CPtr ${cptr} (${LOOKUP_FAILURE_NAMES[lookupFailure] ?? lookupFailure}, ${bitsLeft} bits left${inReceivePhase ? ', receive phase' : ''}); with no fault handler the thread is now inactive`,
+    );
     this.name = 'Sel4CapFault';
   }
 }

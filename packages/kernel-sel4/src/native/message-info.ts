@@ -7,7 +7,12 @@ import { bitsOf } from './words.js';
 export type MessageInfo = number;
 
 /** Builds a message tag (`seL4_MessageInfo_new`). */
-export function seL4_MessageInfo_new(label: number, capsUnwrapped: number, extraCaps: number, length: number): MessageInfo {
+export function seL4_MessageInfo_new(
+  label: number,
+  capsUnwrapped: number,
+  extraCaps: number,
+  length: number,
+): MessageInfo {
   const low = ((capsUnwrapped & 7) << 9) | ((extraCaps & 3) << 7) | (length & 127);
   return label < 0x7ffff ? (label << 12) | low : label * 4096 + low;
 }

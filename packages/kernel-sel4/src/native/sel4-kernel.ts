@@ -12,11 +12,28 @@ import {
   seL4_MessageInfo_get_length,
   seL4_MessageInfo_new,
 } from './message-info.js';
-import { CNode, type Cte, Endpoint, EndpointState, Frame, type KernelObject, Notification, NotificationState, Untyped } from './objects.js';
+import {
+  CNode,
+  type Cte,
+  Endpoint,
+  EndpointState,
+  Frame,
+  type KernelObject,
+  Notification,
+  NotificationState,
+  Untyped,
+} from './objects.js';
 import { type RestartableCall, Tcb } from './tcb.js';
 import { bit, bitsOf, isWord, wordOr } from './words.js';
 
-const { seL4_MsgMaxLength, seL4_MsgMaxExtraCaps, seL4_WordBits, seL4_SlotBits, seL4_MaxUntypedBits, seL4_MinUntypedBits } = Sel4Constants;
+const {
+  seL4_MsgMaxLength,
+  seL4_MsgMaxExtraCaps,
+  seL4_WordBits,
+  seL4_SlotBits,
+  seL4_MaxUntypedBits,
+  seL4_MinUntypedBits,
+} = Sel4Constants;
 const FAN_OUT = Sel4Constants.seL4_UntypedRetypeMaxObjects;
 
 /** Sizes of a seL4 kernel instance. */
@@ -94,7 +111,13 @@ export class Sel4Kernel {
   readonly #fault = new LookupFault();
   readonly #resolved: ResolvedSlot = { slot: null, bitsRemaining: 0 };
   readonly #extra: (Cte | null)[] = [null, null, null];
-  readonly #error: SyscallError = { invalidArgumentNumber: 0, rangeMin: 0, rangeMax: 0, memoryLeft: 0, failedLookupWasSource: false };
+  readonly #error: SyscallError = {
+    invalidArgumentNumber: 0,
+    rangeMin: 0,
+    rangeMax: 0,
+    memoryLeft: 0,
+    failedLookupWasSource: false,
+  };
   readonly #options: Required<Sel4KernelOptions>;
   #direct: Tcb | null = null;
   #trace: TraceHook | null = null;
@@ -102,7 +125,10 @@ export class Sel4Kernel {
 
   /** Creates a kernel; call {@link Sel4Kernel.bootstrap} to get the root task. */
   constructor(options: Sel4KernelOptions = {}) {
-    this.#options = { memorySizeBits: options.memorySizeBits ?? 40, rootCNodeSizeBits: options.rootCNodeSizeBits ?? 12 };
+    this.#options = {
+      memorySizeBits: options.memorySizeBits ?? 40,
+      rootCNodeSizeBits: options.rootCNodeSizeBits ?? 12,
+    };
   }
 
   /** Installs a hook that sees every system call and invocation, by its seL4 name (`operation: 'native'`). */
@@ -149,7 +175,8 @@ export class Sel4Kernel {
   /** The thread behind the TCB cap `cptr` of `invoker`: the handle JavaScript uses to act as that thread. */
   threadOf(invoker: Tcb, cptr: number): Tcb {
     const slot = this.#slotOf(invoker, cptr);
-    if (slot === null || slot.cap.type !== CapType.ThreadCap) throw new ThreadStateError(`CPtr ${cptr} of "${invoker.name}" names no TCB`);
+    if (slot === null || slot.cap.type !== CapType.ThreadCap)
+      throw new ThreadStateError(`CPtr ${cptr} of "${invoker.name}" names no TCB`);
     return slot.cap.object as Tcb;
   }
 
@@ -269,7 +296,8 @@ export class Sel4Kernel {
       this.#handleReply(tcb);
     }
     const fault = this.#handleRecv(tcb, src, true);
-    if (tcb.state !== ThreadState.Running && fault === null) tcb.restart = { kind: 'recv', blocking: true, cptr: src, info: 0 };
+    if (tcb.state !== ThreadState.Running && fault === null)
+      tcb.restart = { kind: 'recv', blocking: true, cptr: src, info: 0 };
     this.#exit();
     if (fault !== null) throw fault;
     return tcb.state === ThreadState.Running;
@@ -301,7 +329,8 @@ export class Sel4Kernel {
 
   #receive(tcb: Tcb, src: number, blocking: boolean): Sel4RecvResult | Promise<Sel4RecvResult> {
     const fault = this.#handleRecv(tcb, src, blocking);
-    if (tcb.state !== ThreadState.Running && fault === null) tcb.restart = { kind: 'recv', blocking, cptr: src, info: 0 };
+    if (tcb.state !== ThreadState.Running && fault === null)
+      tcb.restart = { kind: 'recv', blocking, cptr: src, info: 0 };
     this.#exit();
     if (fault !== null) throw fault;
     if (tcb.state === ThreadState.Running) return { info: tcb.msgInfo, badge: tcb.badge };
@@ -310,10 +339,13 @@ export class Sel4Kernel {
 
   #enter(tcb: Tcb, name: string, cptr: number): void {
     if (tcb.state !== ThreadState.Running || !tcb.alive) {
-      throw new ThreadStateError(`thread "${tcb.name}" cannot make a system call: it is not running (${tcb.alive ? tcb.state : 'deleted'})`);
+      throw new ThreadStateError(
+        `thread "${tcb.name}" cannot make a system call: it is not running (${tcb.alive ? tcb.state : 'deleted'})`,
+      );
     }
     if (!isWord(cptr)) throw new RangeError(`${name}: CPtr must be a word (a non-negative safe integer), got ${cptr}`);
-    if (this.#trace !== null) this.#trace({ operation: 'native', pd: tcb.name, thread: tcb.name, selector: cptr, detail: name });
+    if (this.#trace !== null)
+      this.#trace({ operation: 'native', pd: tcb.name, thread: tcb.name, selector: cptr, detail: name });
   }
 
   /** Runs the continuation of the thread the last call switched to, now that the kernel is done. */
@@ -335,9 +367,10 @@ export class Sel4Kernel {
   #switchTo(tcb: Tcb): void {
     if (tcb.resume !== null) {
       if (this.#direct === null) this.#direct = tcb;
-      else queueMicrotask(() => {
-        if (tcb.resume !== null && tcb.state === ThreadState.Running) tcb.resume();
-      });
+      else
+        queueMicrotask(() => {
+          if (tcb.resume !== null && tcb.state === ThreadState.Running) tcb.resume();
+        });
     } else if (tcb.wake !== null) {
       const wake = tcb.wake;
       tcb.wake = null;
@@ -348,19 +381,35 @@ export class Sel4Kernel {
   // ------------------------------------------------------------------ invocation of a capability
 
   /** `handleInvocation` for the IPC objects: looks up `cptr` and its extra caps and performs the send. */
-  #invoke(tcb: Tcb, cptr: number, info: MessageInfo, isCall: boolean, isBlocking: boolean, restarting = false): Sel4CapFault | null {
+  #invoke(
+    tcb: Tcb,
+    cptr: number,
+    info: MessageInfo,
+    isCall: boolean,
+    isBlocking: boolean,
+    restarting = false,
+  ): Sel4CapFault | null {
     tcb.msgInfo = info;
     const resolved = this.#resolved;
-    if (!lookupSlot(tcb.cspaceRoot.cap, cptr, this.#fault, resolved)) return isBlocking ? this.#capFault(tcb, cptr, false) : null;
+    if (!lookupSlot(tcb.cspaceRoot.cap, cptr, this.#fault, resolved))
+      return isBlocking ? this.#capFault(tcb, cptr, false) : null;
     const slot = resolved.slot as Cte;
-    if (seL4_MessageInfo_get_extraCaps(info) !== 0 && !this.#lookupExtraCaps(tcb, info)) return isBlocking ? this.#capFault(tcb, tcb.ipcBuffer.capsOrBadges[this.#failedExtra] ?? 0, false) : null;
+    if (seL4_MessageInfo_get_extraCaps(info) !== 0 && !this.#lookupExtraCaps(tcb, info))
+      return isBlocking ? this.#capFault(tcb, tcb.ipcBuffer.capsOrBadges[this.#failedExtra] ?? 0, false) : null;
     const cap = slot.cap;
     switch (cap.type) {
       case CapType.EndpointCap:
         if (!cap.canSend) return this.#kernelError(tcb, isCall, Sel4Error.seL4_InvalidCapability);
         this.#sendIPC(isBlocking, isCall, cap.badge, cap.canGrant, cap.canGrantReply, tcb, cap.object as Endpoint);
-        if (tcb.state === ThreadState.BlockedOnSend && !restarting) tcb.restart = { kind: isCall ? 'call' : 'send', blocking: isBlocking, cptr, info };
-        else if (tcb.state === ThreadState.BlockedOnSend) (tcb.restart as RestartableCall | null) ??= { kind: isCall ? 'call' : 'send', blocking: isBlocking, cptr, info };
+        if (tcb.state === ThreadState.BlockedOnSend && !restarting)
+          tcb.restart = { kind: isCall ? 'call' : 'send', blocking: isBlocking, cptr, info };
+        else if (tcb.state === ThreadState.BlockedOnSend)
+          (tcb.restart as RestartableCall | null) ??= {
+            kind: isCall ? 'call' : 'send',
+            blocking: isBlocking,
+            cptr,
+            info,
+          };
         return null;
       case CapType.NotificationCap:
         if (!cap.canSend) return this.#kernelError(tcb, isCall, Sel4Error.seL4_InvalidCapability);
@@ -421,7 +470,15 @@ export class Sel4Kernel {
   // ------------------------------------------------------------------ endpoints
 
   /** `sendIPC` in `src/object/endpoint.c`. */
-  #sendIPC(blocking: boolean, doCall: boolean, badge: number, canGrant: boolean, canGrantReply: boolean, thread: Tcb, endpoint: Endpoint): void {
+  #sendIPC(
+    blocking: boolean,
+    doCall: boolean,
+    badge: number,
+    canGrant: boolean,
+    canGrantReply: boolean,
+    thread: Tcb,
+    endpoint: Endpoint,
+  ): void {
     if (endpoint.state !== EndpointState.Recv) {
       if (!blocking) return;
       thread.state = ThreadState.BlockedOnSend;
@@ -539,7 +596,8 @@ export class Sel4Kernel {
   #handleReply(tcb: Tcb): void {
     const callerSlot = tcb.callerSlot;
     const cap = callerSlot.cap;
-    if (cap.type === CapType.ReplyCap && cap.badge !== 1) this.#doReplyTransfer(tcb, cap.object as Tcb, callerSlot, cap.canGrant);
+    if (cap.type === CapType.ReplyCap && cap.badge !== 1)
+      this.#doReplyTransfer(tcb, cap.object as Tcb, callerSlot, cap.canGrant);
   }
 
   /** `doReplyTransfer` (non-MCS): the reply goes to the caller, the reply cap is used up. */
@@ -755,7 +813,10 @@ export class Sel4Kernel {
     if (!isWord(size_bits) || size_bits >= seL4_WordBits || objectSize > seL4_MaxUntypedBits) {
       return this.#range(tcb, 0, seL4_MaxUntypedBits);
     }
-    if ((type === ObjectType.seL4_CapTableObject && size_bits === 0) || (type === ObjectType.seL4_UntypedObject && size_bits < seL4_MinUntypedBits)) {
+    if (
+      (type === ObjectType.seL4_CapTableObject && size_bits === 0) ||
+      (type === ObjectType.seL4_UntypedObject && size_bits < seL4_MinUntypedBits)
+    ) {
       error.invalidArgumentNumber = 1;
       return this.#fail(tcb, Sel4Error.seL4_InvalidArgument);
     }
@@ -800,7 +861,10 @@ export class Sel4Kernel {
       case ObjectType.seL4_UntypedObject:
         return new Cap(CapType.UntypedCap, new Untyped(address, userSize));
       case ObjectType.seL4_TCBObject:
-        return new Cap(CapType.ThreadCap, new Tcb(address, Sel4Constants.seL4_TCBBits, `tcb@0x${address.toString(16)}`));
+        return new Cap(
+          CapType.ThreadCap,
+          new Tcb(address, Sel4Constants.seL4_TCBBits, `tcb@0x${address.toString(16)}`),
+        );
       case ObjectType.seL4_EndpointObject:
         return new Cap(CapType.EndpointCap, new Endpoint(address, Sel4Constants.seL4_EndpointBits));
       case ObjectType.seL4_NotificationObject:
@@ -815,23 +879,90 @@ export class Sel4Kernel {
   // ------------------------------------------------------------------ CNode
 
   /** `seL4_CNode_Copy`: a derived copy of the source cap, with `rights` masked in, into an empty slot. */
-  seL4_CNode_Copy(tcb: Tcb, service: number, dest_index: number, dest_depth: number, src_root: number, src_index: number, src_depth: number, rights: CapRights): Sel4Error {
-    return this.#insertOp(tcb, 'CNode_Copy', service, dest_index, dest_depth, src_root, src_index, src_depth, (source) => source.cap.maskRights(rights));
+  seL4_CNode_Copy(
+    tcb: Tcb,
+    service: number,
+    dest_index: number,
+    dest_depth: number,
+    src_root: number,
+    src_index: number,
+    src_depth: number,
+    rights: CapRights,
+  ): Sel4Error {
+    return this.#insertOp(
+      tcb,
+      'CNode_Copy',
+      service,
+      dest_index,
+      dest_depth,
+      src_root,
+      src_index,
+      src_depth,
+      (source) => source.cap.maskRights(rights),
+    );
   }
 
   /** `seL4_CNode_Mint`: like Copy, also setting a badge (endpoint, notification; once only) or a guard (CNode). */
-  seL4_CNode_Mint(tcb: Tcb, service: number, dest_index: number, dest_depth: number, src_root: number, src_index: number, src_depth: number, rights: CapRights, badge: number): Sel4Error {
-    return this.#insertOp(tcb, 'CNode_Mint', service, dest_index, dest_depth, src_root, src_index, src_depth, (source) => updateCapData(false, badge, source.cap.maskRights(rights)));
+  seL4_CNode_Mint(
+    tcb: Tcb,
+    service: number,
+    dest_index: number,
+    dest_depth: number,
+    src_root: number,
+    src_index: number,
+    src_depth: number,
+    rights: CapRights,
+    badge: number,
+  ): Sel4Error {
+    return this.#insertOp(
+      tcb,
+      'CNode_Mint',
+      service,
+      dest_index,
+      dest_depth,
+      src_root,
+      src_index,
+      src_depth,
+      (source) => updateCapData(false, badge, source.cap.maskRights(rights)),
+    );
   }
 
   /** `seL4_CNode_Move`: moves a cap, with its place in the derivation tree, to an empty slot. */
-  seL4_CNode_Move(tcb: Tcb, service: number, dest_index: number, dest_depth: number, src_root: number, src_index: number, src_depth: number): Sel4Error {
+  seL4_CNode_Move(
+    tcb: Tcb,
+    service: number,
+    dest_index: number,
+    dest_depth: number,
+    src_root: number,
+    src_index: number,
+    src_depth: number,
+  ): Sel4Error {
     return this.#insertOp(tcb, 'CNode_Move', service, dest_index, dest_depth, src_root, src_index, src_depth, null);
   }
 
   /** `seL4_CNode_Mutate`: moves a cap, changing its guard (CNode caps; badged caps cannot be mutated). */
-  seL4_CNode_Mutate(tcb: Tcb, service: number, dest_index: number, dest_depth: number, src_root: number, src_index: number, src_depth: number, badge: number): Sel4Error {
-    return this.#insertOp(tcb, 'CNode_Mutate', service, dest_index, dest_depth, src_root, src_index, src_depth, null, badge);
+  seL4_CNode_Mutate(
+    tcb: Tcb,
+    service: number,
+    dest_index: number,
+    dest_depth: number,
+    src_root: number,
+    src_index: number,
+    src_depth: number,
+    badge: number,
+  ): Sel4Error {
+    return this.#insertOp(
+      tcb,
+      'CNode_Mutate',
+      service,
+      dest_index,
+      dest_depth,
+      src_root,
+      src_index,
+      src_depth,
+      null,
+      badge,
+    );
   }
 
   #insertOp(
@@ -860,7 +991,8 @@ export class Sel4Kernel {
     let newCap: Cap;
     if (derive !== null) {
       const derived = derive(srcSlot);
-      if (derived.type === CapType.UntypedCap && srcSlot.hasChildren) return this.#fail(tcb, Sel4Error.seL4_RevokeFirst);
+      if (derived.type === CapType.UntypedCap && srcSlot.hasChildren)
+        return this.#fail(tcb, Sel4Error.seL4_RevokeFirst);
       newCap = derived.type === CapType.ReplyCap ? NULL_CAP : derived;
     } else {
       newCap = mutateData === undefined ? srcSlot.cap : updateCapData(true, mutateData, srcSlot.cap);
@@ -948,7 +1080,8 @@ export class Sel4Kernel {
     }
     const newSrcCap = updateCapData(true, dest_badge, srcSlot.cap);
     const newPivotCap = updateCapData(true, pivot_badge, pivotSlot.cap);
-    if (newSrcCap.type === CapType.NullCap || newPivotCap.type === CapType.NullCap) return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
+    if (newSrcCap.type === CapType.NullCap || newPivotCap.type === CapType.NullCap)
+      return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
     if (srcSlot === destSlot) {
       cteSwap(newSrcCap, srcSlot, newPivotCap, pivotSlot);
     } else {
@@ -970,7 +1103,8 @@ export class Sel4Kernel {
   /** Resolves the invoked cap; a lookup failure is a capability fault (thrown), a null cap `InvalidCapability`. */
   #service(tcb: Tcb, service: number, name: string): Cte | number {
     this.#enter(tcb, name, service);
-    if (!lookupSlot(tcb.cspaceRoot.cap, service, this.#fault, this.#resolved)) throw this.#capFault(tcb, service, false);
+    if (!lookupSlot(tcb.cspaceRoot.cap, service, this.#fault, this.#resolved))
+      throw this.#capFault(tcb, service, false);
     const slot = this.#resolved.slot as Cte;
     if (slot.empty) return Sel4Error.seL4_InvalidCapability;
     return slot;
@@ -978,7 +1112,8 @@ export class Sel4Kernel {
 
   /** An extra cap of an invocation (a root CNode argument), looked up like `lookupExtraCaps`. */
   #extraCap(tcb: Tcb, cptr: number): Cap {
-    if (!isWord(cptr) || !lookupSlot(tcb.cspaceRoot.cap, cptr, this.#fault, this.#resolved)) throw this.#capFault(tcb, cptr, false);
+    if (!isWord(cptr) || !lookupSlot(tcb.cspaceRoot.cap, cptr, this.#fault, this.#resolved))
+      throw this.#capFault(tcb, cptr, false);
     return (this.#resolved.slot as Cte).cap;
   }
 
@@ -1046,7 +1181,8 @@ export class Sel4Kernel {
         buffer.setMR(1, fault.type);
         length = 2;
         if (fault.type !== LookupFailure.seL4_InvalidRoot) buffer.setMR(length++, fault.bitsLeft);
-        if (fault.type === LookupFailure.seL4_DepthMismatch || fault.type === LookupFailure.seL4_GuardMismatch) buffer.setMR(length++, fault.found);
+        if (fault.type === LookupFailure.seL4_DepthMismatch || fault.type === LookupFailure.seL4_GuardMismatch)
+          buffer.setMR(length++, fault.found);
         if (fault.type === LookupFailure.seL4_GuardMismatch) buffer.setMR(length++, fault.bitsFound);
         break;
       }
@@ -1123,7 +1259,15 @@ export class Sel4Kernel {
   // ------------------------------------------------------------------ TCB
 
   /** `seL4_TCB_SetSpace`: gives the thread a CSpace root (a copy of `cspace_root`, with `cspace_root_data` as its guard if non-zero). VSpaces are not modelled; pass 0. */
-  seL4_TCB_SetSpace(tcb: Tcb, service: number, fault_ep: number, cspace_root: number, cspace_root_data: number, _vspace_root = 0, _vspace_root_data = 0): Sel4Error {
+  seL4_TCB_SetSpace(
+    tcb: Tcb,
+    service: number,
+    fault_ep: number,
+    cspace_root: number,
+    cspace_root_data: number,
+    _vspace_root = 0,
+    _vspace_root_data = 0,
+  ): Sel4Error {
     const slot = this.#service(tcb, service, 'TCB_SetSpace');
     if (typeof slot === 'number') return this.#fail(tcb, slot);
     if (slot.cap.type !== CapType.ThreadCap) return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
@@ -1140,7 +1284,17 @@ export class Sel4Kernel {
   }
 
   /** `seL4_TCB_Configure` (non-MCS), of which the model keeps the fault endpoint and the CSpace root; VSpace and IPC buffer arguments are ignored. */
-  seL4_TCB_Configure(tcb: Tcb, service: number, fault_ep: number, cspace_root: number, cspace_root_data: number, vspace_root = 0, vspace_root_data = 0, _buffer = 0, _bufferFrame = 0): Sel4Error {
+  seL4_TCB_Configure(
+    tcb: Tcb,
+    service: number,
+    fault_ep: number,
+    cspace_root: number,
+    cspace_root_data: number,
+    vspace_root = 0,
+    vspace_root_data = 0,
+    _buffer = 0,
+    _bufferFrame = 0,
+  ): Sel4Error {
     return this.seL4_TCB_SetSpace(tcb, service, fault_ep, cspace_root, cspace_root_data, vspace_root, vspace_root_data);
   }
 
@@ -1175,7 +1329,8 @@ export class Sel4Kernel {
     const cap = this.#extraCap(tcb, notification);
     const target = slot.cap.object as Tcb;
     if (target.boundNotification !== null) return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
-    if (cap.type !== CapType.NotificationCap || !cap.canReceive) return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
+    if (cap.type !== CapType.NotificationCap || !cap.canReceive)
+      return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
     const object = cap.object as Notification;
     if (object.queue.length > 0 || object.boundTcb !== null) return this.#fail(tcb, Sel4Error.seL4_IllegalOperation);
     object.boundTcb = target;

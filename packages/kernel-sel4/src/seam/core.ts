@@ -128,7 +128,8 @@ export class SeamCore {
 
   /** Fails loudly if core's own invocation went wrong: an inconsistency of the adapter, never the user's fault. */
   check(code: number, what: string): void {
-    if (code !== Sel4Error.seL4_NoError) throw new KernelError(`core: ${what} failed with ${SEL4_ERROR_NAMES[code] ?? code}`);
+    if (code !== Sel4Error.seL4_NoError)
+      throw new KernelError(`core: ${what} failed with ${SEL4_ERROR_NAMES[code] ?? code}`);
   }
 
   /** `Untyped_Retype` of one object from untyped `from` (default: the boot untyped) into a fresh core slot. */
@@ -143,7 +144,10 @@ export class SeamCore {
   /** `CNode_Mint` within core's CNode: a badged child of `source`. */
   mint(source: number, badge: number): number {
     const slot = this.allocSlot();
-    this.check(this.kernel.seL4_CNode_Mint(this.tcb, CNODE, slot, WORD, CNODE, source, WORD, Rights.seL4_AllRights, badge), 'CNode_Mint');
+    this.check(
+      this.kernel.seL4_CNode_Mint(this.tcb, CNODE, slot, WORD, CNODE, source, WORD, Rights.seL4_AllRights, badge),
+      'CNode_Mint',
+    );
     return slot;
   }
 
@@ -171,11 +175,30 @@ export class SeamCore {
     const top = this.retype(ObjectType.seL4_CapTableObject, 1);
     const selectors = this.retype(ObjectType.seL4_CapTableObject, bits);
     const infra = this.retype(ObjectType.seL4_CapTableObject, bits);
-    this.check(this.kernel.seL4_CNode_Copy(this.tcb, top, 0, 1, CNODE, selectors, WORD, Rights.seL4_AllRights), 'CNode_Copy');
-    this.check(this.kernel.seL4_CNode_Copy(this.tcb, top, 1, 1, CNODE, infra, WORD, Rights.seL4_AllRights), 'CNode_Copy');
+    this.check(
+      this.kernel.seL4_CNode_Copy(this.tcb, top, 0, 1, CNODE, selectors, WORD, Rights.seL4_AllRights),
+      'CNode_Copy',
+    );
+    this.check(
+      this.kernel.seL4_CNode_Copy(this.tcb, top, 1, 1, CNODE, infra, WORD, Rights.seL4_AllRights),
+      'CNode_Copy',
+    );
     const pd = new SeamPd(this.nextPdId(), label, top, [selectors, infra]);
     // the PD's own CNode cap, guarded as its threads' root, at kernel-caps slot 0 (its receive path root)
-    this.check(this.kernel.seL4_CNode_Mint(this.tcb, top, this.infraPath(0), bits + 1, CNODE, top, WORD, Rights.seL4_AllRights, this.rootGuard()), 'CNode_Mint');
+    this.check(
+      this.kernel.seL4_CNode_Mint(
+        this.tcb,
+        top,
+        this.infraPath(0),
+        bits + 1,
+        CNODE,
+        top,
+        WORD,
+        Rights.seL4_AllRights,
+        this.rootGuard(),
+      ),
+      'CNode_Mint',
+    );
     this.pds.set(pd.id, pd);
     return pd;
   }
@@ -192,18 +215,23 @@ export class SeamCore {
 
   /** Allocates a kernel-caps slot of `pd`; returns its CPtr in the PD's CSpace. */
   allocInfra(pd: SeamPd): number {
-    if (pd.nextInfra >= bit(this.selectorBits)) throw new CapSpaceExhaustedError(`${pd.label} (kernel caps)`, bit(this.selectorBits));
+    if (pd.nextInfra >= bit(this.selectorBits))
+      throw new CapSpaceExhaustedError(`${pd.label} (kernel caps)`, bit(this.selectorBits));
     return this.infraPath(pd.nextInfra++);
   }
 
   /** `CNode_Copy` of core's cap `source` into `pd` at `path` (a selector, or an infra path). */
   copyToPd(pd: SeamPd, path: number, source: number, rights: number = Rights.seL4_AllRights): void {
-    this.check(this.kernel.seL4_CNode_Copy(this.tcb, pd.top, path, this.selectorBits + 1, CNODE, source, WORD, rights), 'CNode_Copy');
+    this.check(
+      this.kernel.seL4_CNode_Copy(this.tcb, pd.top, path, this.selectorBits + 1, CNODE, source, WORD, rights),
+      'CNode_Copy',
+    );
   }
 
   /** A free selector of `pd` (for an object it owns, its reserved selector first). */
   allocSelector(pd: SeamPd, object?: SeamObject): number {
-    if (object !== undefined && object.owner === pd && pd.reserved.delete(object.ownerSelector)) return object.ownerSelector;
+    if (object !== undefined && object.owner === pd && pd.reserved.delete(object.ownerSelector))
+      return object.ownerSelector;
     const free = pd.freeSelectors.pop();
     if (free !== undefined) return free;
     if (pd.nextSelector >= this.capSpaceSize) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
@@ -271,7 +299,20 @@ export class SeamCore {
   #split(pd: SeamPd, untyped: PoolUntyped): [PoolUntyped, PoolUntyped] {
     const first = this.#allocPair();
     const sizeBits = untyped.sizeBits - 1;
-    this.check(this.kernel.seL4_Untyped_Retype(this.tcb, untyped.cptr, ObjectType.seL4_UntypedObject, sizeBits, CNODE, 0, 0, first, 2), 'Untyped_Retype (split)');
+    this.check(
+      this.kernel.seL4_Untyped_Retype(
+        this.tcb,
+        untyped.cptr,
+        ObjectType.seL4_UntypedObject,
+        sizeBits,
+        CNODE,
+        0,
+        0,
+        first,
+        2,
+      ),
+      'Untyped_Retype (split)',
+    );
     pd.pool.splice(pd.pool.indexOf(untyped), 1);
     const halves: [PoolUntyped, PoolUntyped] = [
       { cptr: first, sizeBits },
@@ -283,7 +324,8 @@ export class SeamCore {
 
   /** Takes untypeds of exactly `pages` pages out of `pd`'s pool, splitting as needed. */
   takePages(pd: SeamPd, pages: number): PoolUntyped[] {
-    if (this.poolPages(pd) < pages) throw new QuotaExceededError(pd.label, 'ram', pages * bit(PAGE_BITS), this.poolPages(pd) * bit(PAGE_BITS));
+    if (this.poolPages(pd) < pages)
+      throw new QuotaExceededError(pd.label, 'ram', pages * bit(PAGE_BITS), this.poolPages(pd) * bit(PAGE_BITS));
     const taken: PoolUntyped[] = [];
     let need = pages;
     while (need > 0) {
@@ -314,9 +356,11 @@ export class SeamCore {
 
   /** Retypes a dataspace's frames from `pd`'s pool and gives `pd` a capability to it (a badged cap to core's endpoint). */
   allocDataspace(pd: SeamPd, size: number, actor: string): number {
-    if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);
     const charged = pageRound(size);
-    if (pd.ramUsed + charged > pd.ramLimit) throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
+    if (pd.ramUsed + charged > pd.ramLimit)
+      throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
     if (this.freeSelectorCount(pd) < 1) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
     const pages: DataspacePage[] = [];
@@ -324,7 +368,17 @@ export class SeamCore {
       for (let i = 0; i < charged / PAGE_SIZE; i++) {
         const untyped = this.takePage(pd);
         const frame = this.allocSlot();
-        const code = this.kernel.seL4_Untyped_Retype(this.tcb, untyped.cptr, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, frame, 1);
+        const code = this.kernel.seL4_Untyped_Retype(
+          this.tcb,
+          untyped.cptr,
+          ObjectType.seL4_FrameObject,
+          0,
+          CNODE,
+          0,
+          0,
+          frame,
+          1,
+        );
         if (code !== Sel4Error.seL4_NoError) {
           this.freeSlot(frame);
           pd.pool.push(untyped);
@@ -348,7 +402,15 @@ export class SeamCore {
     pd.owned.add(object);
     pd.capUsed++;
     pd.ramUsed += charged;
-    if (this.trace !== null) this.emit({ operation: 'create-dataspace', pd: pd.label, thread: actor, selector, bytes: size, detail: `Untyped_Retype (${pages.length} x seL4_FrameObject)` });
+    if (this.trace !== null)
+      this.emit({
+        operation: 'create-dataspace',
+        pd: pd.label,
+        thread: actor,
+        selector,
+        bytes: size,
+        detail: `Untyped_Retype (${pages.length} x seL4_FrameObject)`,
+      });
     return selector;
   }
 
@@ -371,9 +433,20 @@ export class SeamCore {
     }
     const target = this.allocSelector(to, object);
     const bits = this.selectorBits + 1;
-    this.check(this.kernel.seL4_CNode_Copy(this.tcb, to.top, target, bits, from.top, selector, bits, Rights.seL4_AllRights), 'CNode_Copy');
+    this.check(
+      this.kernel.seL4_CNode_Copy(this.tcb, to.top, target, bits, from.top, selector, bits, Rights.seL4_AllRights),
+      'CNode_Copy',
+    );
     this.bind(to, target, object);
-    if (this.trace !== null) this.emit({ operation: 'delegate', pd: from.label, selector, target: to.label, caps: [target], detail: 'CNode_Copy' });
+    if (this.trace !== null)
+      this.emit({
+        operation: 'delegate',
+        pd: from.label,
+        selector,
+        target: to.label,
+        caps: [target],
+        detail: 'CNode_Copy',
+      });
     return target;
   }
 
@@ -383,7 +456,8 @@ export class SeamCore {
     if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Delete', pd.label);
     this.check(this.kernel.seL4_CNode_Delete(this.tcb, pd.top, selector, this.selectorBits + 1), 'CNode_Delete');
     this.unbind(pd, object);
-    if (this.trace !== null) this.emit({ operation: 'free', pd: pd.label, thread: actor, selector, detail: 'CNode_Delete' });
+    if (this.trace !== null)
+      this.emit({ operation: 'free', pd: pd.label, thread: actor, selector, detail: 'CNode_Delete' });
   }
 
   /** Destroys an object `pd` owns: `CNode_Revoke` of its original removes every copy in every CSpace. */
@@ -392,7 +466,8 @@ export class SeamCore {
     if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Revoke', pd.label);
     if (object.owner !== pd) throw new NotOwnerError(selector, 'CNode_Revoke', pd.label);
     this.destroyObject(object);
-    if (this.trace !== null) this.emit({ operation: 'dissolve', pd: pd.label, thread: actor, selector, detail: 'CNode_Revoke' });
+    if (this.trace !== null)
+      this.emit({ operation: 'dissolve', pd: pd.label, thread: actor, selector, detail: 'CNode_Revoke' });
   }
 
   /** Revokes and deletes the object's original; queued calls to it restart and fail; its quota returns. */

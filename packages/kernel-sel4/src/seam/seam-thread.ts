@@ -30,7 +30,11 @@ import {
 } from '@os/kernel';
 import { CapType } from '../native/cap.js';
 import { ObjectType, Sel4Constants, ThreadState } from '../native/constants.js';
-import { seL4_MessageInfo_get_label, seL4_MessageInfo_get_length, seL4_MessageInfo_new } from '../native/message-info.js';
+import {
+  seL4_MessageInfo_get_label,
+  seL4_MessageInfo_get_length,
+  seL4_MessageInfo_new,
+} from '../native/message-info.js';
 import type { Tcb } from '../native/tcb.js';
 import type { SeamCore } from './core.js';
 import { Protocol, SEAM_IPC_BUFFER_SIZE, rpcBadge, signalBadge } from './protocol.js';
@@ -51,8 +55,10 @@ interface Shape {
 function shapeOf(message: Message): Shape {
   const length = lengthOf(message);
   const capCount = capCountOf(message);
-  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity)) throw new MessageTooLargeError(length, message.capacity);
-  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE)) throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
+  if (!(Number.isInteger(length) && length >= 0 && length <= message.capacity))
+    throw new MessageTooLargeError(length, message.capacity);
+  if (!(Number.isInteger(capCount) && capCount >= 0 && capCount <= MAX_CAPS_PER_MESSAGE))
+    throw new TooManyCapabilitiesError(capCount, MAX_CAPS_PER_MESSAGE);
   return { length, capCount };
 }
 
@@ -135,7 +141,14 @@ export class SeamThread implements KernelThread {
   }
 
   get #idle(): boolean {
-    return this.alive && this.handler !== null && !this.serving && !this.receiving && this.calling === null && this.syncTarget === null;
+    return (
+      this.alive &&
+      this.handler !== null &&
+      !this.serving &&
+      !this.receiving &&
+      this.calling === null &&
+      this.syncTarget === null
+    );
   }
 
   /** Busy in a way that waits on others. */
@@ -172,7 +185,16 @@ export class SeamThread implements KernelThread {
       this.#rearm = true;
     }
     if (core.trace !== null) {
-      core.emit({ operation: 'call', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: shape.length, caps: utcb.capList(), detail: 'seL4_Call' });
+      core.emit({
+        operation: 'call',
+        pd: this.spd.label,
+        thread: this.label,
+        selector: object,
+        target: server.label,
+        bytes: shape.length,
+        caps: utcb.capList(),
+        detail: 'seL4_Call',
+      });
     }
     this.syncTarget = server;
     const done = core.kernel.callFast(this.tcb, object, info);
@@ -180,8 +202,10 @@ export class SeamThread implements KernelThread {
     if (done) {
       const reply = this.tcb.msgInfo;
       if (this.#rearm) this.#scheduleRearm();
-      if (seL4_MessageInfo_get_length(reply) < Protocol.MR_DATA) throw new InvalidCapabilityError(object, 'seL4_Call', this.spd.label);
-      if (seL4_MessageInfo_get_label(reply) === Protocol.LABEL_FAULT) throw new ServerFaultError(server.label, this.faultText);
+      if (seL4_MessageInfo_get_length(reply) < Protocol.MR_DATA)
+        throw new InvalidCapabilityError(object, 'seL4_Call', this.spd.label);
+      if (seL4_MessageInfo_get_label(reply) === Protocol.LABEL_FAULT)
+        throw new ServerFaultError(server.label, this.faultText);
       this.#decode(utcb, reply);
       return utcb;
     }
@@ -189,7 +213,15 @@ export class SeamThread implements KernelThread {
     this.outgoing.add(call);
     this.calling = call;
     if (this.tcb.state === ThreadState.BlockedOnSend && core.trace !== null) {
-      core.emit({ operation: 'queue', pd: this.spd.label, thread: this.label, selector: object, target: server.label, bytes: shape.length, detail: 'seL4_Call (queued on the endpoint)' });
+      core.emit({
+        operation: 'queue',
+        pd: this.spd.label,
+        thread: this.label,
+        selector: object,
+        target: server.label,
+        bytes: shape.length,
+        detail: 'seL4_Call (queued on the endpoint)',
+      });
     }
     return call.promise;
   }
@@ -208,7 +240,12 @@ export class SeamThread implements KernelThread {
     call.done = true;
     const info = this.tcb.msgInfo;
     if (seL4_MessageInfo_get_length(info) < Protocol.MR_DATA) {
-      call.reject(new CallAbortedError(call.server.label, call.object.alive ? 'the kernel refused the call' : 'the object was dissolved before the call was served'));
+      call.reject(
+        new CallAbortedError(
+          call.server.label,
+          call.object.alive ? 'the kernel refused the call' : 'the object was dissolved before the call was served',
+        ),
+      );
     } else if (seL4_MessageInfo_get_label(info) === Protocol.LABEL_FAULT) {
       call.reject(new ServerFaultError(call.server.label, this.faultText));
     } else {
@@ -228,7 +265,14 @@ export class SeamThread implements KernelThread {
       this.core.kernel.abortIPC(this.tcb);
       if (this.#rearm) this.#scheduleRearm();
     }
-    if (this.core.trace !== null) this.core.emit({ operation: 'abort', pd: this.spd.label, thread: this.label, target: call.server.label, detail: `seL4_TCB_Suspend (call aborted: ${reason})` });
+    if (this.core.trace !== null)
+      this.core.emit({
+        operation: 'abort',
+        pd: this.spd.label,
+        thread: this.label,
+        target: call.server.label,
+        detail: `seL4_TCB_Suspend (call aborted: ${reason})`,
+      });
     call.reject(new CallAbortedError(call.server.label, reason));
   }
 
@@ -277,26 +321,55 @@ export class SeamThread implements KernelThread {
       const selector = caps[i] as number;
       const object = core.objectAt(this.spd, selector);
       buffer.setMR(Protocol.MR_KEYS + i, object?.key ?? 0);
-      if (object !== undefined && receiver !== null && !receiver.selectorByKey.has(object.key) && !fresh.includes(object)) fresh.push(object);
+      if (
+        object !== undefined &&
+        receiver !== null &&
+        !receiver.selectorByKey.has(object.key) &&
+        !fresh.includes(object)
+      )
+        fresh.push(object);
     }
     if (receiver === null || fresh.length === 0) return 0;
     // an owner's own object goes back to the selector kept for it: it needs no free one
     let needed = 0;
     for (const object of fresh) if (object.owner !== receiver || !receiver.reserved.has(object.ownerSelector)) needed++;
-    if (!reply && core.freeSelectorCount(receiver) < needed) throw new CapSpaceExhaustedError(receiver.label, core.capSpaceSize);
+    if (!reply && core.freeSelectorCount(receiver) < needed)
+      throw new CapSpaceExhaustedError(receiver.label, core.capSpaceSize);
     buffer.capsOrBadges[0] = this.spd.selectorByKey.get((fresh[0] as SeamObject).key) as number;
     for (let i = 1; i < fresh.length; i++) {
       const object = fresh[i] as SeamObject;
       // in a reply, a cap that finds no selector is not carried: the caller decodes it as the invalid capability
-      if (reply && core.freeSelectorCount(receiver) === 0 && !(object.owner === receiver && receiver.reserved.has(object.ownerSelector))) continue;
+      if (
+        reply &&
+        core.freeSelectorCount(receiver) === 0 &&
+        !(object.owner === receiver && receiver.reserved.has(object.ownerSelector))
+      )
+        continue;
       const selector = core.allocSelector(receiver, object);
       core.check(
-        core.kernel.seL4_CNode_Copy(core.tcb, receiver.top, selector, core.selectorBits + 1, this.spd.top, this.spd.selectorByKey.get(object.key) as number, core.selectorBits + 1, 15),
+        core.kernel.seL4_CNode_Copy(
+          core.tcb,
+          receiver.top,
+          selector,
+          core.selectorBits + 1,
+          this.spd.top,
+          this.spd.selectorByKey.get(object.key) as number,
+          core.selectorBits + 1,
+          15,
+        ),
         'CNode_Copy (cap carry)',
       );
       core.bind(receiver, selector, object);
       receiver.carried.add(object.key);
-      if (core.trace !== null) core.emit({ operation: 'native', pd: this.spd.label, thread: this.label, target: receiver.label, caps: [selector], detail: `CNode_Copy (cap carry ${i + 1}/${fresh.length}: key ${object.key} to selector ${selector})` });
+      if (core.trace !== null)
+        core.emit({
+          operation: 'native',
+          pd: this.spd.label,
+          thread: this.label,
+          target: receiver.label,
+          caps: [selector],
+          detail: `CNode_Copy (cap carry ${i + 1}/${fresh.length}: key ${object.key} to selector ${selector})`,
+        });
     }
     return 1;
   }
@@ -353,9 +426,19 @@ export class SeamThread implements KernelThread {
         continue;
       }
       if (received) {
-        core.check(core.kernel.seL4_CNode_Move(this.tcb, ownCNode, selector, WORD, ownCNode, this.receivePath, WORD), 'CNode_Move (receive slot)');
+        core.check(
+          core.kernel.seL4_CNode_Move(this.tcb, ownCNode, selector, WORD, ownCNode, this.receivePath, WORD),
+          'CNode_Move (receive slot)',
+        );
         received = false;
-        if (core.trace !== null) core.emit({ operation: 'native', pd: pd.label, thread: this.label, caps: [selector], detail: `CNode_Move (receive slot to selector ${selector}, key ${key})` });
+        if (core.trace !== null)
+          core.emit({
+            operation: 'native',
+            pd: pd.label,
+            thread: this.label,
+            caps: [selector],
+            detail: `CNode_Move (receive slot to selector ${selector}, key ${key})`,
+          });
       } else {
         core.copyToPd(pd, selector, object.original);
       }
@@ -364,7 +447,11 @@ export class SeamThread implements KernelThread {
       fresh |= 1 << i;
     }
     deliver(message, lengthOf(message), capCount, fresh);
-    if (received) core.check(core.kernel.seL4_CNode_Delete(this.tcb, ownCNode, this.receivePath, WORD), 'CNode_Delete (receive slot)');
+    if (received)
+      core.check(
+        core.kernel.seL4_CNode_Delete(this.tcb, ownCNode, this.receivePath, WORD),
+        'CNode_Delete (receive slot)',
+      );
   }
 
   // ------------------------------------------------------------------ the entrypoint
@@ -385,7 +472,10 @@ export class SeamThread implements KernelThread {
     this.notification = core.retype(ObjectType.seL4_NotificationObject, 0);
     this.endpointPath = core.allocInfra(this.spd);
     core.copyToPd(this.spd, this.endpointPath, this.endpoint);
-    core.check(core.kernel.seL4_TCB_BindNotification(core.tcb, this.tcbSlot, this.notification), 'TCB_BindNotification');
+    core.check(
+      core.kernel.seL4_TCB_BindNotification(core.tcb, this.tcbSlot, this.notification),
+      'TCB_BindNotification',
+    );
   }
 
   /** The server loop: `seL4_ReplyRecv` (or `seL4_Recv`) and dispatch while messages are there at once. */
@@ -439,7 +529,9 @@ export class SeamThread implements KernelThread {
     this.replied = false;
     try {
       // the handler is component code: what it throws, or returns other than nothing or a promise, is its fault
-      const result = entryOutcome((this.handler as EntrypointHandler).onCall(object?.ownerSelector ?? INVALID_SELECTOR, request));
+      const result = entryOutcome(
+        (this.handler as EntrypointHandler).onCall(object?.ownerSelector ?? INVALID_SELECTOR, request),
+      );
       if (result !== undefined) {
         followEntry(result, this.#handlerFulfilled, this.#handlerRejected);
         return false;
@@ -475,7 +567,15 @@ export class SeamThread implements KernelThread {
     const shape = shapeOf(this.utcb);
     const info = this.#encode(this.utcb, shape, caller?.spd ?? null, true);
     if (this.core.trace !== null && caller !== null) {
-      this.core.emit({ operation: 'reply', pd: this.spd.label, thread: this.label, target: caller.label, bytes: shape.length, caps: this.utcb.capList(), detail: this.serving ? 'seL4_Reply' : 'seL4_ReplyRecv' });
+      this.core.emit({
+        operation: 'reply',
+        pd: this.spd.label,
+        thread: this.label,
+        target: caller.label,
+        bytes: shape.length,
+        caps: this.utcb.capList(),
+        detail: this.serving ? 'seL4_Reply' : 'seL4_ReplyRecv',
+      });
     }
     return info;
   }
@@ -484,7 +584,8 @@ export class SeamThread implements KernelThread {
   #faultReply(fault: unknown): number {
     const text = describe(fault);
     if (this.currentCaller !== null) this.currentCaller.faultText = text;
-    if (this.core.trace !== null) this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: text });
+    if (this.core.trace !== null)
+      this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: text });
     return seL4_MessageInfo_new(Protocol.LABEL_FAULT, 0, 0, Protocol.MR_DATA);
   }
 
@@ -541,7 +642,14 @@ export class SeamThread implements KernelThread {
       return;
     }
     const core = this.core;
-    if (core.trace !== null) core.emit({ operation: 'signal-deliver', pd: this.spd.label, thread: this.label, selector: context.holders.get(this.spd), detail: `seL4_Recv (bound notification) imprint=${context.imprint} count=${count}` });
+    if (core.trace !== null)
+      core.emit({
+        operation: 'signal-deliver',
+        pd: this.spd.label,
+        thread: this.label,
+        selector: context.holders.get(this.spd),
+        detail: `seL4_Recv (bound notification) imprint=${context.imprint} count=${count}`,
+      });
     this.serving = true;
     try {
       // a result other than nothing or a promise is the handler's fault, as a throw is
@@ -563,7 +671,8 @@ export class SeamThread implements KernelThread {
   };
 
   readonly #signalRejected = (fault: unknown): void => {
-    if (this.core.trace !== null) this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
+    if (this.core.trace !== null)
+      this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
     this.serving = false;
     this.#afterSignal();
   };
@@ -578,7 +687,14 @@ export class SeamThread implements KernelThread {
   submit(context: SeamObject, count: number, actor: SeamThread | null, detail: string): void {
     context.count += count;
     if (this.core.trace !== null) {
-      this.core.emit({ operation: 'signal-submit', pd: actor?.spd.label ?? this.spd.label, thread: actor?.label, selector: actor === null ? undefined : context.holders.get(actor.spd), target: this.label, detail });
+      this.core.emit({
+        operation: 'signal-submit',
+        pd: actor?.spd.label ?? this.spd.label,
+        thread: actor?.label,
+        selector: actor === null ? undefined : context.holders.get(actor.spd),
+        target: this.label,
+        detail,
+      });
     }
     if (context.queued) return;
     context.queued = true;
@@ -589,7 +705,8 @@ export class SeamThread implements KernelThread {
 
   createSignalContext(imprint: number): Selector {
     this.#checkAlive();
-    if (!Number.isSafeInteger(imprint)) throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
+    if (!Number.isSafeInteger(imprint))
+      throw new InvalidArgumentError(`signal imprint must be an integer, got ${imprint}`);
     this.ensureEndpoint();
     return this.#createObject('signal-context', imprint);
   }
@@ -598,8 +715,10 @@ export class SeamThread implements KernelThread {
     this.#checkAlive();
     const object = this.core.objectAt(this.spd, context);
     if (object === undefined) throw new InvalidCapabilityError(context, 'seL4_Signal', this.spd.label);
-    if (object.kind !== 'signal-context') throw new WrongObjectKindError(context, 'seL4_Signal', 'signal-context', object.kind);
-    if (!Number.isSafeInteger(count) || count < 1) throw new InvalidArgumentError(`seL4_Signal: count must be a positive integer, got ${count}`);
+    if (object.kind !== 'signal-context')
+      throw new WrongObjectKindError(context, 'seL4_Signal', 'signal-context', object.kind);
+    if (!Number.isSafeInteger(count) || count < 1)
+      throw new InvalidArgumentError(`seL4_Signal: count must be a positive integer, got ${count}`);
     const receiver = object.thread as SeamThread;
     if (!receiver.alive) return;
     receiver.submit(object, count, this, 'seL4_Signal');
@@ -613,18 +732,29 @@ export class SeamThread implements KernelThread {
     this.#checkAlive();
     const object = this.core.objectAt(this.spd, context);
     if (object === undefined) throw new InvalidCapabilityError(context, 'timeout', this.spd.label);
-    if (object.kind !== 'signal-context') throw new WrongObjectKindError(context, 'timeout', 'signal-context', object.kind);
+    if (object.kind !== 'signal-context')
+      throw new WrongObjectKindError(context, 'timeout', 'signal-context', object.kind);
     if (!Number.isSafeInteger(durationUs) || durationUs < 0 || durationUs > TIMEOUT_MAX_US) {
-      throw new InvalidArgumentError(`timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`);
+      throw new InvalidArgumentError(
+        `timeout: duration must be an integer from 0 to ${TIMEOUT_MAX_US} us, got ${durationUs}`,
+      );
     }
     const clock = this.core.clock;
     if (this.#timer !== null) clock.cancel(this.#timer);
     this.#timer = clock.schedule(clock.now() + durationUs, () => {
       this.#timer = null;
       const receiver = object.thread as SeamThread;
-      if (object.alive && receiver.alive) receiver.submit(object, 1, null, 'seL4_Signal (timer interrupt, IRQHandler notification)');
+      if (object.alive && receiver.alive)
+        receiver.submit(object, 1, null, 'seL4_Signal (timer interrupt, IRQHandler notification)');
     });
-    if (this.core.trace !== null) this.core.emit({ operation: 'native', pd: this.spd.label, thread: this.label, selector: context, detail: `IRQHandler_SetNotification (timer, ${durationUs}us)` });
+    if (this.core.trace !== null)
+      this.core.emit({
+        operation: 'native',
+        pd: this.spd.label,
+        thread: this.label,
+        selector: context,
+        detail: `IRQHandler_SetNotification (timer, ${durationUs}us)`,
+      });
   }
 
   // ------------------------------------------------------------------ objects
@@ -642,7 +772,8 @@ export class SeamThread implements KernelThread {
     if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
     const selector = core.allocSelector(pd);
     const key = core.nextKey();
-    const original = kind === 'rpc-object' ? core.mint(this.endpoint, rpcBadge(key)) : core.mint(this.notification, signalBadge(key));
+    const original =
+      kind === 'rpc-object' ? core.mint(this.endpoint, rpcBadge(key)) : core.mint(this.notification, signalBadge(key));
     core.copyToPd(pd, selector, original);
     const object = new SeamObject(key, kind, pd, original, selector, this, imprint);
     core.objects.set(key, object);
@@ -650,7 +781,13 @@ export class SeamThread implements KernelThread {
     pd.owned.add(object);
     pd.capUsed++;
     if (core.trace !== null) {
-      core.emit({ operation: kind === 'rpc-object' ? 'create-object' : 'create-signal-context', pd: pd.label, thread: this.label, selector, detail: `CNode_Mint (badge ${kind === 'rpc-object' ? rpcBadge(key) : signalBadge(key)})` });
+      core.emit({
+        operation: kind === 'rpc-object' ? 'create-object' : 'create-signal-context',
+        pd: pd.label,
+        thread: this.label,
+        selector,
+        detail: `CNode_Mint (badge ${kind === 'rpc-object' ? rpcBadge(key) : signalBadge(key)})`,
+      });
     }
     return selector;
   }
@@ -662,7 +799,14 @@ export class SeamThread implements KernelThread {
 
   attach(dataspace: Selector): Uint8Array {
     const object = this.#dataspace(dataspace, 'attach');
-    if (this.core.trace !== null) this.core.emit({ operation: 'attach', pd: this.spd.label, thread: this.label, selector: dataspace, bytes: object.memory?.byteLength ?? 0 });
+    if (this.core.trace !== null)
+      this.core.emit({
+        operation: 'attach',
+        pd: this.spd.label,
+        thread: this.label,
+        selector: dataspace,
+        bytes: object.memory?.byteLength ?? 0,
+      });
     return new Uint8Array(object.memory as ArrayBuffer);
   }
 

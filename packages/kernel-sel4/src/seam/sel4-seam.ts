@@ -76,7 +76,8 @@ export class Sel4SeamKernel implements Kernel {
   /** {@inheritDoc @os/kernel#Kernel.createPd} */
   createPd(label: string): PdId {
     const pd = this.#core.createPd(label);
-    if (this.#core.trace !== null) this.#core.emit({ operation: 'create-pd', pd: label, detail: 'Untyped_Retype (CNodes)' });
+    if (this.#core.trace !== null)
+      this.#core.emit({ operation: 'create-pd', pd: label, detail: 'Untyped_Retype (CNodes)' });
     return pd.id;
   }
 
@@ -111,15 +112,23 @@ export class Sel4SeamKernel implements Kernel {
     const thread = new SeamThread(core, pd, label, tcb, tcbSlot);
     core.threads.set(tcb, thread);
     pd.threads.add(thread);
-    if (core.trace !== null) core.emit({ operation: 'create-thread', pd: pd.label, thread: label, detail: 'TCB_Configure' });
+    if (core.trace !== null)
+      core.emit({ operation: 'create-thread', pd: pd.label, thread: label, detail: 'TCB_Configure' });
     return thread;
   }
 
   /** {@inheritDoc @os/kernel#Kernel.destroyThread} */
   destroyThread(thread: KernelThread): void {
-    if (!(thread instanceof SeamThread) || thread.core !== this.#core) throw new ThreadStateError(`thread "${thread.label}" does not belong to this sel4 kernel`);
+    if (!(thread instanceof SeamThread) || thread.core !== this.#core)
+      throw new ThreadStateError(`thread "${thread.label}" does not belong to this sel4 kernel`);
     thread.destroy(`thread "${thread.label}" was destroyed`);
-    if (this.#core.trace !== null) this.#core.emit({ operation: 'destroy-thread', pd: thread.spd.label, thread: thread.label, detail: 'CNode_Delete (TCB)' });
+    if (this.#core.trace !== null)
+      this.#core.emit({
+        operation: 'destroy-thread',
+        pd: thread.spd.label,
+        thread: thread.label,
+        detail: 'CNode_Delete (TCB)',
+      });
   }
 
   /** {@inheritDoc @os/kernel#Kernel.grantQuota} */
@@ -145,8 +154,10 @@ export class Sel4SeamKernel implements Kernel {
     if (!Number.isSafeInteger(ram) || !Number.isSafeInteger(caps) || ram < 0 || caps < 0) {
       throw new InvalidArgumentError(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
     }
-    if (from.ramLimit - from.ramUsed < ram) throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
-    if (from.capLimit - from.capUsed < caps) throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
+    if (from.ramLimit - from.ramUsed < ram)
+      throw new QuotaExceededError(from.label, 'ram', ram, from.ramLimit - from.ramUsed);
+    if (from.capLimit - from.capUsed < caps)
+      throw new QuotaExceededError(from.label, 'caps', caps, from.capLimit - from.capUsed);
     const pages = Math.floor(from.ramLimit / PAGE) - Math.floor((from.ramLimit - ram) / PAGE);
     const moved = core.takePages(from, pages);
     to.pool.push(...moved);
@@ -156,7 +167,13 @@ export class Sel4SeamKernel implements Kernel {
     from.capLimit -= caps;
     to.ramLimit += ram;
     to.capLimit += caps;
-    if (core.trace !== null) core.emit({ operation: 'transfer-quota', pd: from.label, target: to.label, detail: `Untyped (${moved.length} caps, ${pages} pages, move to the receiver pool) ram=${ram} caps=${caps}` });
+    if (core.trace !== null)
+      core.emit({
+        operation: 'transfer-quota',
+        pd: from.label,
+        target: to.label,
+        detail: `Untyped (${moved.length} caps, ${pages} pages, move to the receiver pool) ram=${ram} caps=${caps}`,
+      });
   }
 
   /** {@inheritDoc @os/kernel#Kernel.quota} */

@@ -25,7 +25,8 @@ export function check(condition: boolean, what: string): asserts condition {
 
 /** Fails unless `actual` and `expected` are identical (`Object.is`). */
 export function equal<T>(actual: T, expected: T, what: string): void {
-  if (!Object.is(actual, expected)) throw new ConformanceFailure(`${what}: expected ${String(expected)}, got ${String(actual)}`);
+  if (!Object.is(actual, expected))
+    throw new ConformanceFailure(`${what}: expected ${String(expected)}, got ${String(actual)}`);
 }
 
 /** Fails unless the arrays hold identical elements. */
@@ -49,18 +50,26 @@ export function throws<E extends ErrorClass>(action: () => unknown, expected: E,
     if (result instanceof Promise) result.catch(() => undefined);
   } catch (error) {
     if (isExpected(error, expected)) return error;
-    throw new ConformanceFailure(`${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw new ConformanceFailure(
+      `${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   throw new ConformanceFailure(`${what}: expected ${expected.name}, nothing was thrown`);
 }
 
 /** Fails unless `action` throws or rejects with an instance of `expected` (or an error with its code); returns the error. */
-export async function rejects<E extends ErrorClass>(action: () => unknown, expected: E, what: string): Promise<InstanceType<E>> {
+export async function rejects<E extends ErrorClass>(
+  action: () => unknown,
+  expected: E,
+  what: string,
+): Promise<InstanceType<E>> {
   try {
     await action();
   } catch (error) {
     if (isExpected(error, expected)) return error;
-    throw new ConformanceFailure(`${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    throw new ConformanceFailure(
+      `${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
   }
   throw new ConformanceFailure(`${what}: expected ${expected.name}, the call succeeded`);
 }

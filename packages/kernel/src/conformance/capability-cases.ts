@@ -119,11 +119,18 @@ export const capabilityCases: ConformanceCase[] = [
       for (const [i, holder] of holders.entries()) {
         const selector = selectors[i] as number;
         check(!holder.thread.valid(selector), `holder ${i} selector invalid`);
-        check(kernel.capSpace(holder.pd).every((entry) => entry.object !== object), `holder ${i} space no longer lists it`);
+        check(
+          kernel.capSpace(holder.pd).every((entry) => entry.object !== object),
+          `holder ${i} space no longer lists it`,
+        );
         await rejects(() => callWord(holder.thread, selector, 1), InvalidCapabilityError, `holder ${i} call`);
       }
       check(!server.thread.valid(server.object), 'owner selector invalid too');
-      throws(() => kernel.delegate(server.pd, server.object, holders[0]!.pd), InvalidCapabilityError, 'delegating a dissolved object');
+      throws(
+        () => kernel.delegate(server.pd, server.object, holders[0]!.pd),
+        InvalidCapabilityError,
+        'delegating a dissolved object',
+      );
     },
   },
   {
@@ -145,9 +152,16 @@ export const capabilityCases: ConformanceCase[] = [
       client.thread.free(selector);
       const own = client.thread.createRpcObject();
       if (own === selector) equal(client.thread.kindOf(own), 'rpc-object', 'reused slot holds the new object');
-      equal(objectOf(kernel, client.pd, own) === objectOf(kernel, server.pd, server.object), false, 'not the server object');
+      equal(
+        objectOf(kernel, client.pd, own) === objectOf(kernel, server.pd, server.object),
+        false,
+        'not the server object',
+      );
       if (own === selector) {
-        check(objectOf(kernel, client.pd, selector) !== objectOf(kernel, server.pd, server.object), 'slot reused for own object only');
+        check(
+          objectOf(kernel, client.pd, selector) !== objectOf(kernel, server.pd, server.object),
+          'slot reused for own object only',
+        );
       } else {
         await rejects(() => callWord(client.thread, selector, 1), InvalidCapabilityError, 'freed slot');
       }
@@ -161,7 +175,11 @@ export const capabilityCases: ConformanceCase[] = [
       check(filled <= kernel.capSpaceSize, `at most ${kernel.capSpaceSize} entries, got ${filled}`);
       const owner = domain(kernel, 'last-owner');
       const object = owner.thread.createRpcObject();
-      const error = throws(() => kernel.delegate(owner.pd, object, receiver.pd), CapSpaceExhaustedError, 'delegating past the space');
+      const error = throws(
+        () => kernel.delegate(owner.pd, object, receiver.pd),
+        CapSpaceExhaustedError,
+        'delegating past the space',
+      );
       check(error.message.includes('"receiver"'), 'names the full PD');
       equal(kernel.capSpace(receiver.pd).length, filled, 'the refused delegation added nothing');
     },

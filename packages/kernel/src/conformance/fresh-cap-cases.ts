@@ -50,7 +50,11 @@ function clientOf(kernel: Kernel, server: ReturnType<typeof recordingServer>, la
 }
 
 /** Calls `target` from `thread` carrying `caps`; returns the reply. */
-async function callWith(thread: ReturnType<typeof domain>['thread'], target: Selector, caps: readonly Selector[]): Promise<Message> {
+async function callWith(
+  thread: ReturnType<typeof domain>['thread'],
+  target: Selector,
+  caps: readonly Selector[],
+): Promise<Message> {
   writeWord(thread.utcb, 0);
   thread.utcb.setCaps(caps);
   return thread.call(target);
@@ -81,8 +85,16 @@ export const freshCapCases: ConformanceCase[] = [
       equal(kernel.capSpace(server.pd).length, entries + 1, 'one new entry, as one fresh slot says');
       await callWith(client.thread, client.target, [b, 12345, a, INVALID_SELECTOR]);
       const second = server.arrivals[1] as Arrival;
-      equalList(second.fresh, [true, false, false, false], 'new context, invalid selector, object received before, invalid capability');
-      equalList([second.caps[1], second.caps[3]], [INVALID_SELECTOR, INVALID_SELECTOR], 'invalid selectors arrive as the invalid capability');
+      equalList(
+        second.fresh,
+        [true, false, false, false],
+        'new context, invalid selector, object received before, invalid capability',
+      );
+      equalList(
+        [second.caps[1], second.caps[3]],
+        [INVALID_SELECTOR, INVALID_SELECTOR],
+        'invalid selectors arrive as the invalid capability',
+      );
       equal(kernel.capSpace(server.pd).length, entries + 2, 'again one new entry');
     },
   },
@@ -98,7 +110,11 @@ export const freshCapCases: ConformanceCase[] = [
       client.thread.free(dropped);
       await callWith(client.thread, client.target, [dead, dropped]);
       equalList((server.arrivals[0] as Arrival).fresh, [false, false], 'dead selectors');
-      equalList(Array.from((server.arrivals[0] as Arrival).caps), [INVALID_SELECTOR, INVALID_SELECTOR], 'dead selectors arrive invalid');
+      equalList(
+        Array.from((server.arrivals[0] as Arrival).caps),
+        [INVALID_SELECTOR, INVALID_SELECTOR],
+        'dead selectors arrive invalid',
+      );
       const a = client.thread.createRpcObject();
       await callWith(client.thread, client.target, [a]);
       const aInServer = (server.arrivals[1] as Arrival).caps[0] as Selector;
@@ -123,7 +139,11 @@ export const freshCapCases: ConformanceCase[] = [
       const given = server.thread.createRpcObject();
       server.state.replyWith = [given, mineInServer, server.object, 9999];
       const reply = await callWith(client.thread, client.target, []);
-      equalList(freshSlots(reply), [true, false, false, false], 'server object, caller own object, held object, invalid selector');
+      equalList(
+        freshSlots(reply),
+        [true, false, false, false],
+        'server object, caller own object, held object, invalid selector',
+      );
       equal(reply.capList()[2], client.target, 'a held object arrives as the caller selector');
       const later = server.thread.createSignalContext(2);
       server.state.replyWith = [later, given];
@@ -144,7 +164,11 @@ export const freshCapCases: ConformanceCase[] = [
       server.state.hold = release.promise;
       const busy = callWith(first.thread, first.target, []);
       await kernel.settle();
-      const [x, y, z] = [second.thread.createRpcObject(), second.thread.createRpcObject(), second.thread.allocDataspace(64)];
+      const [x, y, z] = [
+        second.thread.createRpcObject(),
+        second.thread.createRpcObject(),
+        second.thread.allocDataspace(64),
+      ];
       const queued = callWith(second.thread, second.target, [x, y, z]);
       await kernel.settle();
       const yInServer = kernel.delegate(second.pd, y, server.pd);
@@ -162,7 +186,12 @@ export const freshCapCases: ConformanceCase[] = [
     async run(kernel) {
       const server = recordingServer(kernel);
       const client = clientOf(kernel, server);
-      const sent = [client.thread.createRpcObject(), client.thread.createSignalContext(7), client.thread.allocDataspace(16), client.thread.createRpcObject()];
+      const sent = [
+        client.thread.createRpcObject(),
+        client.thread.createSignalContext(7),
+        client.thread.allocDataspace(16),
+        client.thread.createRpcObject(),
+      ];
       const entries = kernel.capSpace(server.pd).length;
       await callWith(client.thread, client.target, sent);
       const arrival = server.arrivals[0] as Arrival;

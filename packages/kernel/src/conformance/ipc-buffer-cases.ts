@@ -8,7 +8,14 @@ import type { ConformanceCase } from './suite.js';
 function harden(root: object): void {
   const seen = new Set<unknown>();
   const walk = (value: unknown): void => {
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value) || value === Object.prototype || value === Function.prototype) return;
+    if (
+      (typeof value !== 'object' && typeof value !== 'function') ||
+      value === null ||
+      seen.has(value) ||
+      value === Object.prototype ||
+      value === Function.prototype
+    )
+      return;
     seen.add(value);
     Object.freeze(value);
     for (const key of Reflect.ownKeys(value)) {
@@ -28,13 +35,45 @@ const FIELDS = ['length', 'capCount', 'freshCaps', 'bytes', 'view', 'words', 'ca
 /** The forms of a handler result that are neither nothing nor a promise, each made fresh. */
 const BAD_RESULTS: readonly [string, () => unknown][] = [
   ['the number 42', () => 42],
-  ['an object whose then throws', () => ({ then: () => { throw new Error('then'); } })],
-  ['a proxy whose every trap throws', () => new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); }, getOwnPropertyDescriptor: () => { throw new Error('trap'); } })],
+  [
+    'an object whose then throws',
+    () => ({
+      then: () => {
+        throw new Error('then');
+      },
+    }),
+  ],
+  [
+    'a proxy whose every trap throws',
+    () =>
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          getPrototypeOf: () => {
+            throw new Error('trap');
+          },
+          getOwnPropertyDescriptor: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+  ],
   ['a proxy passing for a promise', () => new Proxy(Promise.resolve(), {})],
   ['a thenable that never calls back', () => ({ then: () => undefined })],
   ['a thenable that fulfils', () => ({ then: (resolve: () => void) => resolve() })],
   ['a promise of a subclass', () => new (class Sub extends Promise<void> {})((resolve) => resolve())],
-  ['a promise with an own constructor', () => Object.defineProperty(Promise.resolve(), 'constructor', { get: () => { throw new Error('constructor'); } })],
+  [
+    'a promise with an own constructor',
+    () =>
+      Object.defineProperty(Promise.resolve(), 'constructor', {
+        get: () => {
+          throw new Error('constructor');
+        },
+      }),
+  ],
   ['a function', () => () => undefined],
   ['null', () => null],
 ];
@@ -56,7 +95,12 @@ function misbehavingServer(kernel: Kernel, label = 'server') {
 }
 
 /** A client of `object` of `server`'s PD. */
-function clientOf(kernel: Kernel, server: { pd: number }, object: Selector, label: string): { thread: KernelThread; pd: number; target: Selector } {
+function clientOf(
+  kernel: Kernel,
+  server: { pd: number },
+  object: Selector,
+  label: string,
+): { thread: KernelThread; pd: number; target: Selector } {
   const client = domain(kernel, label);
   return { ...client, target: kernel.delegate(server.pd, object, client.pd) };
 }
@@ -77,12 +121,20 @@ export const ipcBufferCases: ConformanceCase[] = [
         check(!Object.isExtensible(utcb), 'the utcb is non-extensible');
         equal(Reflect.ownKeys(utcb).length, 0, 'own properties of the utcb');
         for (const field of FIELDS) {
-          throws(() => Object.defineProperty(utcb, field, { get: () => 4, configurable: true }), TypeError, `a getter over ${field}`);
+          throws(
+            () => Object.defineProperty(utcb, field, { get: () => 4, configurable: true }),
+            TypeError,
+            `a getter over ${field}`,
+          );
           throws(() => Object.defineProperty(utcb, field, { value: 4 }), TypeError, `a value over ${field}`);
         }
         throws(() => Object.setPrototypeOf(utcb, {}), TypeError, 'a new prototype');
         for (const field of ['bytes', 'view', 'words', 'caps'] as const) {
-          throws(() => ((utcb as unknown as Record<string, unknown>)[field] = new Proxy([], {})), TypeError, `assigning ${field}`);
+          throws(
+            () => ((utcb as unknown as Record<string, unknown>)[field] = new Proxy([], {})),
+            TypeError,
+            `assigning ${field}`,
+          );
         }
         throws(() => Object.defineProperty(utcb.caps, 0, { get: () => 1 }), TypeError, 'a getter on a cap slot');
       }
@@ -170,7 +222,11 @@ export const ipcBufferCases: ConformanceCase[] = [
         await rejects(() => client.thread.call(client.target), MessageTooLargeError, `length ${length}`);
       }
       equal(served, 0, 'the server ran nothing');
-      equalList(kernel.capSpace(server.pd).map((entry) => entry.selector), before.map((entry) => entry.selector), 'server capability space');
+      equalList(
+        kernel.capSpace(server.pd).map((entry) => entry.selector),
+        before.map((entry) => entry.selector),
+        'server capability space',
+      );
     },
   },
   {
@@ -200,7 +256,11 @@ export const ipcBufferCases: ConformanceCase[] = [
       });
       const client = clientOf(kernel, server, server.thread.createRpcObject(), 'client');
       for (const word of [1, 2, 3]) {
-        const error = await rejects(() => callWord(client.thread, client.target, word), ServerFaultError, `reply ${word}`);
+        const error = await rejects(
+          () => callWord(client.thread, client.target, word),
+          ServerFaultError,
+          `reply ${word}`,
+        );
         equal(error.server, 'server.ep', 'the fault names the server');
       }
       equal(await callWord(client.thread, client.target, 4), 44, 'answered after two refused replies');
@@ -216,10 +276,18 @@ export const ipcBufferCases: ConformanceCase[] = [
       const bystanderClient = clientOf(kernel, bystander, bystander.object, 'bystander');
       for (let word = 0; word < BAD_RESULTS.length; word++) {
         const what = (BAD_RESULTS[word] as [string, () => unknown])[0];
-        const error = await rejects(() => callWord(client.thread, client.target, word), ServerFaultError, `direct: ${what}`);
+        const error = await rejects(
+          () => callWord(client.thread, client.target, word),
+          ServerFaultError,
+          `direct: ${what}`,
+        );
         equal(error.server, 'server.ep', `the fault names the server (${what})`);
         equal(await callWord(client.thread, client.target, 100), 1100, `the server answers after ${what}`);
-        equal(await callWord(bystanderClient.thread, bystanderClient.target, word), word + 1, `the bystander after ${what}`);
+        equal(
+          await callWord(bystanderClient.thread, bystanderClient.target, word),
+          word + 1,
+          `the bystander after ${what}`,
+        );
       }
       // queued: the server is busy with a held request while each misbehaving one queues
       const hold = gate();
@@ -255,7 +323,11 @@ export const ipcBufferCases: ConformanceCase[] = [
       const lastReply = last.thread.call(last.target);
       hold.open();
       equal(await held, 0, 'the held request is answered');
-      equalList(await Promise.all(queued), BAD_RESULTS.map(() => 'fault'), 'each queued misbehaving request');
+      equalList(
+        await Promise.all(queued),
+        BAD_RESULTS.map(() => 'fault'),
+        'each queued misbehaving request',
+      );
       equal(readWord(await lastReply), 7000, 'the request queued after them is served');
       equal(await callWord(bystanderClient.thread, bystanderClient.target, 1), 2, 'the bystander at the end');
     },
@@ -284,7 +356,11 @@ export const ipcBufferCases: ConformanceCase[] = [
       await kernel.settle();
       await kernel.settle();
       const counts = BAD_RESULTS.map((_, imprint) => delivered.filter((each) => each === imprint).length);
-      equalList(counts, BAD_RESULTS.map(() => 2), 'deliveries per misbehaving context');
+      equalList(
+        counts,
+        BAD_RESULTS.map(() => 2),
+        'deliveries per misbehaving context',
+      );
       equal(delivered.filter((each) => each === 100).length, 1, 'the well-behaved context');
     },
   },

@@ -1,4 +1,11 @@
-import { CallAbortedError, DeadlockError, InvalidCapabilityError, MessageTooLargeError, ServerFaultError, TooManyCapabilitiesError } from '../errors.js';
+import {
+  CallAbortedError,
+  DeadlockError,
+  InvalidCapabilityError,
+  MessageTooLargeError,
+  ServerFaultError,
+  TooManyCapabilitiesError,
+} from '../errors.js';
 import type { Kernel } from '../kernel.js';
 import { MAX_CAPS_PER_MESSAGE, type Message } from '../message.js';
 import { check, equal, equalList, rejects } from './assert.js';
@@ -66,7 +73,9 @@ export const ipcCases: ConformanceCase[] = [
       });
       const object = server.thread.createRpcObject();
       const clients = [1, 2, 3].map((i) => domain(kernel, `client${i}`));
-      const calls = clients.map((client, i) => callWord(client.thread, kernel.delegate(server.pd, object, client.pd), i + 1));
+      const calls = clients.map((client, i) =>
+        callWord(client.thread, kernel.delegate(server.pd, object, client.pd), i + 1),
+      );
       await kernel.settle();
       equalList(order, [1], 'only the first call runs while the handler awaits');
       release.open();

@@ -93,9 +93,17 @@ export const memoryCases: ConformanceCase[] = [
       equal(kernel.quota(child).capLimit, 3, 'child caps');
       equal(kernel.quota(parent.pd).ramLimit, 6 * PAGE_SIZE, 'parent RAM left');
       parent.thread.allocDataspace(5 * PAGE_SIZE);
-      throws(() => kernel.transferQuota(parent.pd, child, { ram: 2 * PAGE_SIZE }), QuotaExceededError, 'RAM in use is not free');
+      throws(
+        () => kernel.transferQuota(parent.pd, child, { ram: 2 * PAGE_SIZE }),
+        QuotaExceededError,
+        'RAM in use is not free',
+      );
       throws(() => kernel.transferQuota(parent.pd, child, { caps: 100 }), QuotaExceededError, 'more caps than held');
-      throws(() => kernel.transferQuota(parent.pd, child, { ram: -PAGE_SIZE }), InvalidArgumentError, 'negative amount');
+      throws(
+        () => kernel.transferQuota(parent.pd, child, { ram: -PAGE_SIZE }),
+        InvalidArgumentError,
+        'negative amount',
+      );
       equal(kernel.quota(child).ramLimit, 4 * PAGE_SIZE, 'nothing moved by the refused transfers');
       equal(kernel.quota(parent.pd).capLimit, 7, 'parent caps unchanged by the refusals');
     },

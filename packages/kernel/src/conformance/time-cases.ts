@@ -33,7 +33,11 @@ export const timeCases: ConformanceCase[] = [
       equal(deliveries.length, 0, 'nothing before the clock moves');
       check(clock.advance(), 'one timer armed');
       await kernel.settle();
-      equalList(deliveries.map(([time, count]) => `${time}x${count}`), ['1500x1'], 'delivered at 1500 us');
+      equalList(
+        deliveries.map(([time, count]) => `${time}x${count}`),
+        ['1500x1'],
+        'delivered at 1500 us',
+      );
       check(!clock.advance(), 'nothing left');
     },
   },
@@ -44,7 +48,11 @@ export const timeCases: ConformanceCase[] = [
       timer.thread.timeout(1000, context);
       timer.thread.timeout(5000, context);
       while (clock.advance()) await kernel.settle();
-      equalList(deliveries.map(([time]) => time), [5000], 'only the second fired');
+      equalList(
+        deliveries.map(([time]) => time),
+        [5000],
+        'only the second fired',
+      );
     },
   },
   {

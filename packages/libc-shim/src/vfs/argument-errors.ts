@@ -35,8 +35,14 @@ export class VfsArgumentRangeError extends RangeError {
 }
 
 /** Whether `error` is one of the argument errors, which the callback API throws instead of passing on. */
-export function isArgumentError(error: unknown): error is VfsArgumentTypeError | VfsArgumentValueError | VfsArgumentRangeError {
-  return error instanceof VfsArgumentTypeError || error instanceof VfsArgumentValueError || error instanceof VfsArgumentRangeError;
+export function isArgumentError(
+  error: unknown,
+): error is VfsArgumentTypeError | VfsArgumentValueError | VfsArgumentRangeError {
+  return (
+    error instanceof VfsArgumentTypeError ||
+    error instanceof VfsArgumentValueError ||
+    error instanceof VfsArgumentRangeError
+  );
 }
 
 function describeReceived(value: unknown): string {

@@ -26,14 +26,19 @@ export function buildStaticTree(config: VfsConfig, backends: VfsBackends, nextIn
     const dir = new StaticDir(stamp());
     for (const entry of entries) {
       if (entry.type === 'ram') dir.ram = new RamFs(nextDev++, backends.ram, () => backends.now(), nextIno);
-      else dir.entries.set(entry.name, entry.type === 'dir' ? build(entry.entries) : fileNode(entry, backends, stamp()));
+      else
+        dir.entries.set(entry.name, entry.type === 'dir' ? build(entry.entries) : fileNode(entry, backends, stamp()));
     }
     return dir;
   };
   return build(config.entries);
 }
 
-function fileNode(entry: Exclude<VfsEntryConfig, { type: 'dir' | 'ram' }>, backends: VfsBackends, stamp: NodeStamp): FileNode {
+function fileNode(
+  entry: Exclude<VfsEntryConfig, { type: 'dir' | 'ram' }>,
+  backends: VfsBackends,
+  stamp: NodeStamp,
+): FileNode {
   switch (entry.type) {
     case 'rom':
       return new RomFile(() => backends.rom(entry.label), stamp);

@@ -51,7 +51,15 @@ export interface NodeStamp {
 
 /** The status of a config-made file of `size` bytes and `mode`, stamped with `stamp`. */
 export function stampedStatus(stamp: NodeStamp, size: number, mode: number): FileStatus {
-  return { size, mode, ino: stamp.ino, dev: stamp.dev, mtimeMs: stamp.timeMs, ctimeMs: stamp.timeMs, birthtimeMs: stamp.timeMs };
+  return {
+    size,
+    mode,
+    ino: stamp.ino,
+    dev: stamp.dev,
+    mtimeMs: stamp.timeMs,
+    ctimeMs: stamp.timeMs,
+    birthtimeMs: stamp.timeMs,
+  };
 }
 
 /** Copies the part of `content` from `position` into `target`; returns how many bytes. */

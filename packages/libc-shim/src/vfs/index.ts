@@ -1,7 +1,15 @@
 export { Vfs, type VfsOptions } from './vfs.js';
 export { parseVfsConfig } from './parse-vfs-config.js';
 export { vfsRomLabels } from './vfs-rom-labels.js';
-export type { VfsConfig, VfsEntryConfig, VfsDirConfig, VfsRomConfig, VfsInlineConfig, VfsRamConfig, VfsDeviceConfig } from './vfs-config.js';
+export type {
+  VfsConfig,
+  VfsEntryConfig,
+  VfsDirConfig,
+  VfsRomConfig,
+  VfsInlineConfig,
+  VfsRamConfig,
+  VfsDeviceConfig,
+} from './vfs-config.js';
 export { VfsConfigError } from './vfs-config-error.js';
 export type { VfsBackends, RamStore, RamBlock } from './vfs-backends.js';
 export { RamExhausted } from './ram-exhausted.js';

@@ -37,7 +37,8 @@ export class MemoryRamStore implements RamStore {
     return {
       bytes,
       free: () => {
-        if (!this.#live.delete(bytes)) throw new Error(`a RamBlock of ${size} bytes was freed twice: the VFS gives each block back once`);
+        if (!this.#live.delete(bytes))
+          throw new Error(`a RamBlock of ${size} bytes was freed twice: the VFS gives each block back once`);
         this.#allocated -= size;
       },
     };

@@ -12,7 +12,13 @@ import { type Located, type VfsEntry, isPresent } from './vfs-tree.js';
  * reading the log), `EROFS` for creating outside a `<ram/>`. Truncates when `truncate` says so
  * (`writeFile` passes false and replaces the content itself, so a failure loses nothing).
  */
-export function openEntry(located: Located, path: VfsPath, flags: OpenFlags, site: ErrorSite, truncate = flags.truncate): VfsEntry {
+export function openEntry(
+  located: Located,
+  path: VfsPath,
+  flags: OpenFlags,
+  site: ErrorSite,
+  truncate = flags.truncate,
+): VfsEntry {
   const { entry } = located;
   if (entry === undefined) {
     if (!flags.create) throw site.error('ENOENT');

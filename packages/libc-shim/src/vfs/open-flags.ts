@@ -11,7 +11,14 @@ export interface OpenFlags {
   readonly append: boolean;
 }
 
-const flags = (read: boolean, write: boolean, create: boolean, exclusive: boolean, truncate: boolean, append: boolean): OpenFlags => ({ read, write, create, exclusive, truncate, append });
+const flags = (
+  read: boolean,
+  write: boolean,
+  create: boolean,
+  exclusive: boolean,
+  truncate: boolean,
+  append: boolean,
+): OpenFlags => ({ read, write, create, exclusive, truncate, append });
 
 /** Node's flag strings; the `s` (synchronous) variants mean the same here: every write is at once. */
 const NAMED: ReadonlyMap<string, OpenFlags> = new Map([
@@ -36,7 +43,14 @@ export function parseOpenFlags(value: unknown, fallback: string): OpenFlags {
   if (typeof given === 'number' && Number.isInteger(given)) {
     const access = given & 3;
     const has = (bit: number): boolean => (given & bit) !== 0;
-    return flags(access !== fsConstants.O_WRONLY, access !== fsConstants.O_RDONLY, has(fsConstants.O_CREAT), has(fsConstants.O_EXCL), has(fsConstants.O_TRUNC), has(fsConstants.O_APPEND));
+    return flags(
+      access !== fsConstants.O_WRONLY,
+      access !== fsConstants.O_RDONLY,
+      has(fsConstants.O_CREAT),
+      has(fsConstants.O_EXCL),
+      has(fsConstants.O_TRUNC),
+      has(fsConstants.O_APPEND),
+    );
   }
   if (typeof given !== 'string') throw new VfsArgumentTypeError('flags', 'of type string or an integer', given);
   const named = NAMED.get(given);

@@ -19,7 +19,9 @@ export class RamExhausted extends Error {
     /** What ran out, as the store knows it. */
     readonly reason: string,
   ) {
-    super(`the RAM quota does not cover a <ram/> file's content: ${reason}; raise the component's RAM quota or store less`);
+    super(
+      `the RAM quota does not cover a <ram/> file's content: ${reason}; raise the component's RAM quota or store less`,
+    );
     this.name = 'RamExhausted';
     this.code = errorCode(new.target.name);
   }

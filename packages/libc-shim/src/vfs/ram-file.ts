@@ -46,7 +46,15 @@ export class RamFile implements FileNode {
 
   status(): FileStatus {
     const time = this.#mtimeMs;
-    return { size: this.#size, mode: fsConstants.S_IFREG | 0o644, ino: this.ino, dev: this.#fs.dev, mtimeMs: time, ctimeMs: time, birthtimeMs: this.#birthtimeMs };
+    return {
+      size: this.#size,
+      mode: fsConstants.S_IFREG | 0o644,
+      ino: this.ino,
+      dev: this.#fs.dev,
+      mtimeMs: time,
+      ctimeMs: time,
+      birthtimeMs: this.#birthtimeMs,
+    };
   }
 
   refusal(): undefined {

@@ -1,4 +1,11 @@
-import { type FileAccess, type FileNode, type FileStatus, type NodeStamp, readFrom, stampedStatus } from './file-node.js';
+import {
+  type FileAccess,
+  type FileNode,
+  type FileStatus,
+  type NodeStamp,
+  readFrom,
+  stampedStatus,
+} from './file-node.js';
 import { fsConstants } from './fs-constants.js';
 import type { VfsErrorCode } from './vfs-error.js';
 

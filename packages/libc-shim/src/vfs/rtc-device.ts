@@ -1,4 +1,11 @@
-import { type FileAccess, type FileNode, type FileStatus, type NodeStamp, readFrom, stampedStatus } from './file-node.js';
+import {
+  type FileAccess,
+  type FileNode,
+  type FileStatus,
+  type NodeStamp,
+  readFrom,
+  stampedStatus,
+} from './file-node.js';
 import { fsConstants } from './fs-constants.js';
 import { RTC_TIMESTAMP_LENGTH, rtcTimestamp } from './rtc-timestamp.js';
 import type { VfsErrorCode } from './vfs-error.js';

@@ -1,4 +1,10 @@
-import { closeDescriptor, openDescriptor, readDescriptor, statDescriptor, writeDescriptor } from './descriptor-operations.js';
+import {
+  closeDescriptor,
+  openDescriptor,
+  readDescriptor,
+  statDescriptor,
+  writeDescriptor,
+} from './descriptor-operations.js';
 import { makeDirectory, readDirectory, removeDirectory } from './directory-operations.js';
 import { checkAccess, pathExists, renamePath, statPath, unlinkPath } from './entry-operations.js';
 import { checkFd } from './fd-table.js';
@@ -22,20 +28,25 @@ export type SyncOperations = ReturnType<typeof createSyncOperations>;
  * so they work detached.
  */
 export function createSyncOperations(core: VfsCore) {
-  const writeFile = (fallbackFlag: string) => (path: unknown, data: unknown, options?: unknown): void => {
-    const resolved = core.path(path);
-    encodingOption(options);
-    writeWholeFile(core, resolved, toBytes(data), parseOpenFlags(optionField(options, 'flag'), fallbackFlag));
-  };
-  const stat = (syscall: VfsSyscall) => (path: unknown, options?: unknown): VfsStats | undefined => {
-    const resolved = core.path(path);
-    try {
-      return new VfsStats(statPath(core, resolved, syscall));
-    } catch (error) {
-      if (error instanceof VfsError && error.code === 'ENOENT' && optionField(options, 'throwIfNoEntry') === false) return undefined;
-      throw error;
-    }
-  };
+  const writeFile =
+    (fallbackFlag: string) =>
+    (path: unknown, data: unknown, options?: unknown): void => {
+      const resolved = core.path(path);
+      encodingOption(options);
+      writeWholeFile(core, resolved, toBytes(data), parseOpenFlags(optionField(options, 'flag'), fallbackFlag));
+    };
+  const stat =
+    (syscall: VfsSyscall) =>
+    (path: unknown, options?: unknown): VfsStats | undefined => {
+      const resolved = core.path(path);
+      try {
+        return new VfsStats(statPath(core, resolved, syscall));
+      } catch (error) {
+        if (error instanceof VfsError && error.code === 'ENOENT' && optionField(options, 'throwIfNoEntry') === false)
+          return undefined;
+        throw error;
+      }
+    };
   return {
     readFileSync(path: unknown, options?: unknown): string | Uint8Array {
       const resolved = core.path(path);
@@ -52,13 +63,18 @@ export function createSyncOperations(core: VfsCore) {
     },
     statSync: stat('stat'),
     lstatSync: stat('lstat'),
-    existsSync: (path: unknown): boolean => typeof path === 'string' && !path.includes('\0') && pathExists(core, core.path(path)),
-    accessSync: (path: unknown, mode?: unknown): void => checkAccess(core, core.path(path), typeof mode === 'number' ? mode : fsConstants.F_OK),
-    mkdirSync: (path: unknown, options?: unknown): string | undefined => makeDirectory(core, core.path(path), optionField(options, 'recursive') === true),
+    existsSync: (path: unknown): boolean =>
+      typeof path === 'string' && !path.includes('\0') && pathExists(core, core.path(path)),
+    accessSync: (path: unknown, mode?: unknown): void =>
+      checkAccess(core, core.path(path), typeof mode === 'number' ? mode : fsConstants.F_OK),
+    mkdirSync: (path: unknown, options?: unknown): string | undefined =>
+      makeDirectory(core, core.path(path), optionField(options, 'recursive') === true),
     unlinkSync: (path: unknown): void => unlinkPath(core, core.path(path)),
     rmdirSync: (path: unknown): void => removeDirectory(core, core.path(path)),
-    renameSync: (oldPath: unknown, newPath: unknown): void => renamePath(core, core.path(oldPath, 'oldPath'), core.path(newPath, 'newPath')),
-    openSync: (path: unknown, flags?: unknown): number => openDescriptor(core, core.path(path), parseOpenFlags(flags, 'r')),
+    renameSync: (oldPath: unknown, newPath: unknown): void =>
+      renamePath(core, core.path(oldPath, 'oldPath'), core.path(newPath, 'newPath')),
+    openSync: (path: unknown, flags?: unknown): number =>
+      openDescriptor(core, core.path(path), parseOpenFlags(flags, 'r')),
     readSync(fd: unknown, buffer: unknown, ...rest: unknown[]): number {
       const checked = checkFd(fd);
       const request = readArguments(buffer, rest);

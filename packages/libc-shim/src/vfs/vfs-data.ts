@@ -16,7 +16,8 @@ const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
  * `ERR_INVALID_ARG_VALUE` for any other encoding: the VFS runs without Node's Buffer and its codecs.
  */
 export function encodingOption(options: unknown): 'utf8' | undefined {
-  const encoding = typeof options === 'object' && options !== null ? (options as { readonly encoding?: unknown }).encoding : options;
+  const encoding =
+    typeof options === 'object' && options !== null ? (options as { readonly encoding?: unknown }).encoding : options;
   if (encoding === undefined || encoding === null) return undefined;
   if (typeof options !== 'string' && (typeof options !== 'object' || options === null)) {
     throw new VfsArgumentTypeError('options', 'one of type string or an instance of Object', options);
@@ -29,7 +30,9 @@ export function encodingOption(options: unknown): 'utf8' | undefined {
 
 /** The field `key` of an options object, or `undefined` when `options` is no object (a string or number stands for another field). */
 export function optionField(options: unknown, key: string): unknown {
-  return typeof options === 'object' && options !== null ? (options as Readonly<Record<string, unknown>>)[key] : undefined;
+  return typeof options === 'object' && options !== null
+    ? (options as Readonly<Record<string, unknown>>)[key]
+    : undefined;
 }
 
 /** `data` as bytes: a string encoded as UTF-8, a view's bytes as they are (not copied). */

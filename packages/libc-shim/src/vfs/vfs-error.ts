@@ -18,7 +18,21 @@ const ERRNO = {
 export type VfsErrorCode = keyof typeof ERRNO;
 
 /** The system call a {@link VfsError} names, as Node names it for the same failure. */
-export type VfsSyscall = 'open' | 'close' | 'read' | 'write' | 'stat' | 'lstat' | 'fstat' | 'scandir' | 'mkdir' | 'rmdir' | 'unlink' | 'rename' | 'access' | 'chdir';
+export type VfsSyscall =
+  | 'open'
+  | 'close'
+  | 'read'
+  | 'write'
+  | 'stat'
+  | 'lstat'
+  | 'fstat'
+  | 'scandir'
+  | 'mkdir'
+  | 'rmdir'
+  | 'unlink'
+  | 'rename'
+  | 'access'
+  | 'chdir';
 
 /**
  * A failed file operation, shaped like Node's own `fs` errors so code written for Node handles it
@@ -49,8 +63,10 @@ export class VfsError extends Error {
     this.errno = errno;
     this.code = code;
     this.syscall = syscall;
-    if (path !== undefined) Object.defineProperty(this, 'path', { value: path, enumerable: true, writable: true, configurable: true });
-    if (dest !== undefined) Object.defineProperty(this, 'dest', { value: dest, enumerable: true, writable: true, configurable: true });
+    if (path !== undefined)
+      Object.defineProperty(this, 'path', { value: path, enumerable: true, writable: true, configurable: true });
+    if (dest !== undefined)
+      Object.defineProperty(this, 'dest', { value: dest, enumerable: true, writable: true, configurable: true });
   }
 }
 

@@ -10,9 +10,15 @@ import type { VfsStats } from './vfs-stats.js';
  */
 export interface VfsFsPromises {
   /** `readFileSync(path, options)` with an encoding: the content as text. */
-  readFile(path: string, options: VfsEncoding | (VfsReadFileOptions & { readonly encoding: VfsEncoding })): Promise<string>;
+  readFile(
+    path: string,
+    options: VfsEncoding | (VfsReadFileOptions & { readonly encoding: VfsEncoding }),
+  ): Promise<string>;
   /** `readFileSync(path, options)` without an encoding: the content as a `Uint8Array`. */
-  readFile(path: string, options?: (VfsReadFileOptions & { readonly encoding?: null | undefined }) | null): Promise<Uint8Array>;
+  readFile(
+    path: string,
+    options?: (VfsReadFileOptions & { readonly encoding?: null | undefined }) | null,
+  ): Promise<Uint8Array>;
   /** `readFileSync(path, options)`: text or bytes. */
   readFile(path: string, options?: VfsEncoding | VfsReadFileOptions | null): Promise<string | Uint8Array>;
   /** `writeFileSync`, as a promise. */
@@ -22,7 +28,10 @@ export interface VfsFsPromises {
   /** `readdirSync(path, { withFileTypes: true })`: the {@link VfsDirent}s. */
   readdir(path: string, options: VfsReaddirOptions & { readonly withFileTypes: true }): Promise<VfsDirent[]>;
   /** `readdirSync(path, options)`: the names. */
-  readdir(path: string, options?: VfsEncoding | (VfsReaddirOptions & { readonly withFileTypes?: false | undefined }) | null): Promise<string[]>;
+  readdir(
+    path: string,
+    options?: VfsEncoding | (VfsReaddirOptions & { readonly withFileTypes?: false | undefined }) | null,
+  ): Promise<string[]>;
   /** `readdirSync(path, options)`: names or {@link VfsDirent}s. */
   readdir(path: string, options?: VfsEncoding | VfsReaddirOptions | null): Promise<string[] | VfsDirent[]>;
   /** `statSync`, as a promise. */
@@ -32,7 +41,10 @@ export interface VfsFsPromises {
   /** `mkdirSync(path, { recursive: true })`: the first directory created, if any. */
   mkdir(path: string, options: VfsMkdirOptions & { readonly recursive: true }): Promise<string | undefined>;
   /** `mkdirSync(path, options)`, as a promise. */
-  mkdir(path: string, options?: number | (VfsMkdirOptions & { readonly recursive?: false | undefined }) | null): Promise<undefined>;
+  mkdir(
+    path: string,
+    options?: number | (VfsMkdirOptions & { readonly recursive?: false | undefined }) | null,
+  ): Promise<undefined>;
   /** `mkdirSync(path, options)`: with `recursive`, the first directory created. */
   mkdir(path: string, options?: number | VfsMkdirOptions | null): Promise<string | undefined>;
   /** `unlinkSync`, as a promise. */

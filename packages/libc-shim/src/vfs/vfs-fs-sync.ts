@@ -1,6 +1,14 @@
 import type { VfsData, VfsEncoding } from './vfs-data.js';
 import type { VfsDirent } from './vfs-dirent.js';
-import type { VfsMkdirOptions, VfsOpenFlag, VfsReadFileOptions, VfsReaddirOptions, VfsReadOptions, VfsStatOptions, VfsWriteFileOptions } from './vfs-fs-options.js';
+import type {
+  VfsMkdirOptions,
+  VfsOpenFlag,
+  VfsReadFileOptions,
+  VfsReaddirOptions,
+  VfsReadOptions,
+  VfsStatOptions,
+  VfsWriteFileOptions,
+} from './vfs-fs-options.js';
 import type { VfsStats } from './vfs-stats.js';
 
 /**
@@ -17,7 +25,10 @@ export interface VfsFsSync {
   /** The whole content of a file, decoded as UTF-8 text. */
   readFileSync(path: string, options: VfsEncoding | (VfsReadFileOptions & { readonly encoding: VfsEncoding })): string;
   /** The whole content of a file as a fresh `Uint8Array` (not a Buffer). A character device is read up to its end or 64 KiB. */
-  readFileSync(path: string, options?: (VfsReadFileOptions & { readonly encoding?: null | undefined }) | null): Uint8Array;
+  readFileSync(
+    path: string,
+    options?: (VfsReadFileOptions & { readonly encoding?: null | undefined }) | null,
+  ): Uint8Array;
   /** The whole content of a file: text with an encoding, else a fresh `Uint8Array`. */
   readFileSync(path: string, options?: VfsEncoding | VfsReadFileOptions | null): string | Uint8Array;
   /** Replaces a file's content (creating the file in a `<ram/>`); all or nothing, `ENOSPC` when RAM runs out. */
@@ -27,7 +38,10 @@ export interface VfsFsSync {
   /** The entries of a directory as {@link VfsDirent}s: the config's entries in config order, then the `<ram/>`'s in creation order. */
   readdirSync(path: string, options: VfsReaddirOptions & { readonly withFileTypes: true }): VfsDirent[];
   /** The names in a directory: the config's entries in config order, then the `<ram/>`'s in creation order. */
-  readdirSync(path: string, options?: VfsEncoding | (VfsReaddirOptions & { readonly withFileTypes?: false | undefined }) | null): string[];
+  readdirSync(
+    path: string,
+    options?: VfsEncoding | (VfsReaddirOptions & { readonly withFileTypes?: false | undefined }) | null,
+  ): string[];
   /** The names in a directory, or with `withFileTypes` its {@link VfsDirent}s. */
   readdirSync(path: string, options?: VfsEncoding | VfsReaddirOptions | null): string[] | VfsDirent[];
   /** The status of a file or directory, or `undefined` when there is none. */
@@ -49,7 +63,10 @@ export interface VfsFsSync {
   /** Creates a directory in a `<ram/>` and its missing parents; returns the first one it created, `undefined` when all existed. */
   mkdirSync(path: string, options: VfsMkdirOptions & { readonly recursive: true }): string | undefined;
   /** Creates a directory in a `<ram/>` (`EROFS` elsewhere, `EEXIST` when the name is taken). */
-  mkdirSync(path: string, options?: number | (VfsMkdirOptions & { readonly recursive?: false | undefined }) | null): undefined;
+  mkdirSync(
+    path: string,
+    options?: number | (VfsMkdirOptions & { readonly recursive?: false | undefined }) | null,
+  ): undefined;
   /** Creates a directory in a `<ram/>`; `recursive` also its parents, returning the first one it created. */
   mkdirSync(path: string, options?: number | VfsMkdirOptions | null): string | undefined;
   /** Removes a `<ram/>` file; its RAM comes back (after its last descriptor closes). */
@@ -65,7 +82,13 @@ export interface VfsFsSync {
   /** Reads into `buffer` where `options` say; returns the count. */
   readSync(fd: number, buffer: ArrayBufferView, options?: VfsReadOptions): number;
   /** Writes `length` bytes of `buffer` from `offset` at file `position` (`null`: the descriptor's position, which advances); returns the count. */
-  writeSync(fd: number, buffer: ArrayBufferView, offset?: number | null, length?: number | null, position?: number | null): number;
+  writeSync(
+    fd: number,
+    buffer: ArrayBufferView,
+    offset?: number | null,
+    length?: number | null,
+    position?: number | null,
+  ): number;
   /** Writes `text` as UTF-8 at file `position` (`null`: the descriptor's position, which advances); returns the byte count. */
   writeSync(fd: number, text: string, position?: number | null, encoding?: VfsEncoding | null): number;
   /** The status of what a descriptor has open. */

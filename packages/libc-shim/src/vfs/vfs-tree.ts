@@ -15,10 +15,14 @@ import type { VfsPath } from './vfs-path.js';
  * At most one `<ram/>` directory is ever part of a view: a `<ram/>` can create no entry under a
  * name the config's directory holds, and the config allows one `<ram/>` per directory.
  */
-export type DirView = { readonly fixed: StaticDir; readonly ram: RamDir | undefined } | { readonly fixed: undefined; readonly ram: RamDir };
+export type DirView =
+  | { readonly fixed: StaticDir; readonly ram: RamDir | undefined }
+  | { readonly fixed: undefined; readonly ram: RamDir };
 
 /** What a name in a directory refers to. */
-export type VfsEntry = { readonly kind: 'dir'; readonly view: DirView } | { readonly kind: 'file'; readonly node: FileNode };
+export type VfsEntry =
+  | { readonly kind: 'dir'; readonly view: DirView }
+  | { readonly kind: 'file'; readonly node: FileNode };
 
 /** Where a path leads: the directory holding its last component, and what that names, if anything. */
 export interface Located {
@@ -105,7 +109,15 @@ function dirStatus(view: DirView): FileStatus {
     return { size: 0, mode, ino, dev, mtimeMs, ctimeMs: mtimeMs, birthtimeMs: timeMs };
   }
   const ram = view.ram;
-  return { size: 0, mode, ino: ram.ino, dev: ram.fs.dev, mtimeMs: ram.mtimeMs, ctimeMs: ram.mtimeMs, birthtimeMs: ram.birthtimeMs };
+  return {
+    size: 0,
+    mode,
+    ino: ram.ino,
+    dev: ram.fs.dev,
+    mtimeMs: ram.mtimeMs,
+    ctimeMs: ram.mtimeMs,
+    birthtimeMs: ram.birthtimeMs,
+  };
 }
 
 /** The status of `entry` now; `undefined` for a file that is absent. */

@@ -43,7 +43,12 @@ export class Vfs {
     this.#core = new VfsCore(rootView(buildStaticTree(config, backends, () => ++lastIno)), options.cwd ?? '/');
     const operations = createSyncOperations(this.#core);
     this.promises = createPromisesFs(operations);
-    this.fs = { ...typedSyncFs(operations), ...createCallbackFs(operations), constants: fsConstants, promises: this.promises };
+    this.fs = {
+      ...typedSyncFs(operations),
+      ...createCallbackFs(operations),
+      constants: fsConstants,
+      promises: this.promises,
+    };
   }
 
   /** The current directory (`process.cwd()`). */

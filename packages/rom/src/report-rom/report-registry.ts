@@ -21,7 +21,9 @@ export class ReportRegistry {
   /** Registers the reporter of `name`; a second one is denied, as Genode allows one writer per module. */
   attachReporter(name: string): void {
     if (this.#reports.has(name)) {
-      throw new ServiceDenied(`report "${name}" already has a Report session; report_rom takes one reporter per label (close the other, or label this one differently)`);
+      throw new ServiceDenied(
+        `report "${name}" already has a Report session; report_rom takes one reporter per label (close the other, or label this one differently)`,
+      );
     }
     this.#reports.set(name, null);
   }

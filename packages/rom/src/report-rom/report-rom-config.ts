@@ -31,7 +31,9 @@ export class ReportRomConfig {
     const policy = SessionPolicy.select(label, this.#node);
     const report = policy.attribute('report');
     if (report === undefined || report.length === 0) {
-      throw new ServiceDenied(`${policy.origin}:${policy.line}: the <${policy.type}> matching ROM session "${label}" names no report (add report="<label of the Report session>")`);
+      throw new ServiceDenied(
+        `${policy.origin}:${policy.line}: the <${policy.type}> matching ROM session "${label}" names no report (add report="<label of the Report session>")`,
+      );
     }
     return report;
   }

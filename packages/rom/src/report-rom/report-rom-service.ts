@@ -30,15 +30,25 @@ export class ReportRomService extends RpcObject<typeof Root> implements ServerOf
 
   /** Opens a session on the report its policy names; the report's size page-rounded in RAM and 2 capabilities (Root::session). */
   async session(argsText: string): Promise<Capability> {
-    const request = readSessionArgs('ROM', argsText, (args) => ({ label: args.string('label'), ram: args.number('ram_quota'), caps: args.number('cap_quota') }));
+    const request = readSessionArgs('ROM', argsText, (args) => ({
+      label: args.string('label'),
+      ram: args.number('ram_quota'),
+      caps: args.number('cap_quota'),
+    }));
     let report: string;
     try {
       report = this.#config().reportFor(request.label);
     } catch (error) {
-      if (error instanceof NoPolicyDefined) await this.#log.write(`Warning: no valid policy for ROM request '${request.label}'`);
+      if (error instanceof NoPolicyDefined)
+        await this.#log.write(`Warning: no valid policy for ROM request '${request.label}'`);
       throw error;
     }
-    return this.#roms.open(report, this.#registry.content(report), request, `ROM "${request.label}" (report "${report}")`);
+    return this.#roms.open(
+      report,
+      this.#registry.content(report),
+      request,
+      `ROM "${request.label}" (report "${report}")`,
+    );
   }
 
   /** Accepts the donation; a ROM session needs no more (Root::upgrade). */

@@ -7,7 +7,12 @@ import { ReportService } from './report-service.js';
 import { ServerLog } from './server-log.js';
 
 /** The config in `rom`, or `fallback` (with the error logged, saying what happens meanwhile) when it is malformed. */
-async function readConfig(rom: AttachedRomDataspace, log: ServerLog, fallback: ReportRomConfig, meanwhile: string): Promise<ReportRomConfig> {
+async function readConfig(
+  rom: AttachedRomDataspace,
+  log: ServerLog,
+  fallback: ReportRomConfig,
+  meanwhile: string,
+): Promise<ReportRomConfig> {
   try {
     return new ReportRomConfig(rom.xml());
   } catch (error) {
@@ -25,7 +30,12 @@ async function readConfig(rom: AttachedRomDataspace, log: ServerLog, fallback: R
 export async function construct(env: Env): Promise<void> {
   const log = await ServerLog.open(env);
   const configRom = await AttachedRomDataspace.open(env, 'config');
-  let config = await readConfig(configRom, log, ReportRomConfig.empty(), 'denies every ROM session until its config is fixed');
+  let config = await readConfig(
+    configRom,
+    log,
+    ReportRomConfig.empty(),
+    'denies every ROM session until its config is fixed',
+  );
   await configRom.sigh(
     new SignalHandler(env.ep, async () => {
       await configRom.update();

@@ -41,13 +41,20 @@ export class ReportService extends RpcObject<typeof Root> implements ServerOf<ty
     const needed = pageRound(bufferSize);
     if (request.ram < needed) {
       await this.#log.write(`Error: insufficient ram donation from ${label}`);
-      throw new InsufficientRamQuota(`Report "${label}": a buffer of ${bufferSize} bytes needs ${needed} bytes of RAM, the request donated ${request.ram}`);
+      throw new InsufficientRamQuota(
+        `Report "${label}": a buffer of ${bufferSize} bytes needs ${needed} bytes of RAM, the request donated ${request.ram}`,
+      );
     }
     if (bufferSize === 0) {
       await this.#log.write(`Error: zero-length report requested by ${label}`);
-      throw new ServiceDenied(`Report "${label}": buffer_size=0 leaves no room for a report; ask for the largest report's size`);
+      throw new ServiceDenied(
+        `Report "${label}": buffer_size=0 leaves no room for a report; ask for the largest report's size`,
+      );
     }
-    if (request.caps < REPORT_SESSION_CAPS) throw new InsufficientCapQuota(`Report "${label}": a Report session needs ${REPORT_SESSION_CAPS} capabilities, the request donated ${request.caps}`);
+    if (request.caps < REPORT_SESSION_CAPS)
+      throw new InsufficientCapQuota(
+        `Report "${label}": a Report session needs ${REPORT_SESSION_CAPS} capabilities, the request donated ${request.caps}`,
+      );
     this.#registry.attachReporter(label);
     let session: ReportRomSession | null = null;
     try {
@@ -59,7 +66,9 @@ export class ReportService extends RpcObject<typeof Root> implements ServerOf<ty
       if (session !== null) this.#env.thread.dissolve(session.buffer);
       this.#registry.detachReporter(label);
       if (error instanceof QuotaExceededError) {
-        throw error.kind === 'ram' ? new InsufficientRamQuota(`Report "${label}": ${error.message}`) : new InsufficientCapQuota(`Report "${label}": ${error.message}`);
+        throw error.kind === 'ram'
+          ? new InsufficientRamQuota(`Report "${label}": ${error.message}`)
+          : new InsufficientCapQuota(`Report "${label}": ${error.message}`);
       }
       throw error;
     }
@@ -83,13 +92,16 @@ export class ReportService extends RpcObject<typeof Root> implements ServerOf<ty
    * as too large (the only error a submit declares) and every reader keeps its version.
    */
   async #receive(label: string, report: Uint8Array): Promise<void> {
-    if (this.#verbose()) await this.#log.write([`report '${label}'`, ...printLines(report).map((line) => `  ${line}`)].join('\n'));
+    if (this.#verbose())
+      await this.#log.write([`report '${label}'`, ...printLines(report).map((line) => `  ${line}`)].join('\n'));
     try {
       this.#registry.write(label, report);
     } catch (error) {
       if (!(error instanceof QuotaExceededError)) throw error;
       await this.#log.write(`Error: report '${label}' of ${report.length} bytes dropped: ${error.message}`);
-      throw new ReportTooLarge(`report_rom lacks the RAM to hand a report of ${report.length} bytes to the ROM sessions showing it; give report_rom more RAM or report less`);
+      throw new ReportTooLarge(
+        `report_rom lacks the RAM to hand a report of ${report.length} bytes to the ROM sessions showing it; give report_rom more RAM or report less`,
+      );
     }
   }
 }

@@ -38,7 +38,9 @@ export function describeValue(value: unknown): string {
     case 'object': {
       const prototype: unknown = Object.getPrototypeOf(value);
       const constructorName = (prototype as { constructor?: { name?: string } } | null)?.constructor?.name;
-      return constructorName !== undefined && constructorName !== 'Object' ? `an instance of ${constructorName}` : 'an object';
+      return constructorName !== undefined && constructorName !== 'Object'
+        ? `an instance of ${constructorName}`
+        : 'an object';
     }
     default:
       return typeof value;

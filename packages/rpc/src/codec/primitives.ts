@@ -6,12 +6,20 @@ function refuse(writer: MessageWriter, expected: string, value: unknown): never 
   throw new RpcEncodeError(writer.path, `expected ${expected}, got ${describeValue(value)}`);
 }
 
-function integer(name: string, min: number, max: number, write: (writer: MessageWriter, value: number) => void, read: (reader: MessageReader) => number, size: number): Codec<number> {
+function integer(
+  name: string,
+  min: number,
+  max: number,
+  write: (writer: MessageWriter, value: number) => void,
+  read: (reader: MessageReader) => number,
+  size: number,
+): Codec<number> {
   return {
     name,
     minSize: size,
     encode(writer, value) {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) refuse(writer, `${name} (an integer from ${min} to ${max})`, value);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+        refuse(writer, `${name} (an integer from ${min} to ${max})`, value);
       write(writer, value);
     },
     decode: read,
@@ -46,13 +54,41 @@ export const bool: Codec<boolean> = {
 };
 
 /** An unsigned 8-bit integer. */
-export const u8 = integer('u8', 0, 0xff, (w, v) => w.u8(v), (r) => r.u8(), 1);
+export const u8 = integer(
+  'u8',
+  0,
+  0xff,
+  (w, v) => w.u8(v),
+  (r) => r.u8(),
+  1,
+);
 /** An unsigned 16-bit integer. */
-export const u16 = integer('u16', 0, 0xffff, (w, v) => w.u16(v), (r) => r.u16(), 2);
+export const u16 = integer(
+  'u16',
+  0,
+  0xffff,
+  (w, v) => w.u16(v),
+  (r) => r.u16(),
+  2,
+);
 /** An unsigned 32-bit integer. */
-export const u32 = integer('u32', 0, 0xffff_ffff, (w, v) => w.u32(v), (r) => r.u32(), 4);
+export const u32 = integer(
+  'u32',
+  0,
+  0xffff_ffff,
+  (w, v) => w.u32(v),
+  (r) => r.u32(),
+  4,
+);
 /** A signed 32-bit integer. */
-export const i32 = integer('i32', -0x8000_0000, 0x7fff_ffff, (w, v) => w.i32(v), (r) => r.i32(), 4);
+export const i32 = integer(
+  'i32',
+  -0x8000_0000,
+  0x7fff_ffff,
+  (w, v) => w.i32(v),
+  (r) => r.i32(),
+  4,
+);
 
 /** Any JavaScript number (IEEE 754 double), including NaN and the infinities. */
 export const f64: Codec<number> = {
@@ -72,7 +108,8 @@ function bigint64(name: string, min: bigint, max: bigint, signed: boolean): Code
     name,
     minSize: 8,
     encode(writer, value) {
-      if (typeof value !== 'bigint' || value < min || value > max) refuse(writer, `${name} (a bigint from ${min} to ${max})`, value);
+      if (typeof value !== 'bigint' || value < min || value > max)
+        refuse(writer, `${name} (a bigint from ${min} to ${max})`, value);
       if (signed) writer.i64(value);
       else writer.u64(value);
     },

@@ -37,7 +37,10 @@ export function array<T>(element: Codec<T>): Codec<T[]> {
     },
     decode(reader) {
       const count = reader.u32();
-      if (count * element.minSize > reader.remaining) reader.fail(`array claims ${count} elements of at least ${element.minSize} bytes, only ${reader.remaining} bytes remain`);
+      if (count * element.minSize > reader.remaining)
+        reader.fail(
+          `array claims ${count} elements of at least ${element.minSize} bytes, only ${reader.remaining} bytes remain`,
+        );
       const path = reader.path;
       const result: T[] = [];
       for (let i = 0; i < count; i++) {
@@ -72,7 +75,9 @@ export function optional<T>(inner: Codec<T>): Codec<T | undefined> {
 }
 
 /** The record type a field map describes. */
-export type RecordOf<F extends Record<string, Codec<unknown>>> = { [K in keyof F]: F[K] extends Codec<infer T> ? T : never };
+export type RecordOf<F extends Record<string, Codec<unknown>>> = {
+  [K in keyof F]: F[K] extends Codec<infer T> ? T : never;
+};
 
 /** A plain record with the given fields, written in declaration order; other fields are not sent. */
 export function record<F extends Record<string, Codec<unknown>>>(fields: F): Codec<RecordOf<F>> {
@@ -85,7 +90,8 @@ export function record<F extends Record<string, Codec<unknown>>>(fields: F): Cod
     name: `record{${entries.map(([key]) => key).join(',')}}`,
     minSize,
     encode(writer, value) {
-      if (!isPlainRecord(value)) refuse(writer, `a plain record with fields ${entries.map(([key]) => key).join(', ')}`, value);
+      if (!isPlainRecord(value))
+        refuse(writer, `a plain record with fields ${entries.map(([key]) => key).join(', ')}`, value);
       const path = writer.path;
       for (const [key, codec] of entries) {
         writer.path = `${path}.${key}`;
@@ -115,7 +121,8 @@ export function tuple<C extends readonly Codec<unknown>[]>(...elements: C): Code
     name: `[${elements.map((element) => element.name).join(',')}]`,
     minSize: elements.reduce((sum, element) => sum + element.minSize, 0),
     encode(writer, value) {
-      if (!Array.isArray(value) || value.length !== elements.length) refuse(writer, `a tuple of ${elements.length}`, value);
+      if (!Array.isArray(value) || value.length !== elements.length)
+        refuse(writer, `a tuple of ${elements.length}`, value);
       const path = writer.path;
       elements.forEach((element, i) => {
         writer.path = `${path}[${i}]`;

@@ -64,7 +64,10 @@ function encodeValue(writer: MessageWriter, value: unknown, ancestors: unknown[]
     case 'object':
       break;
     default:
-      throw new RpcEncodeError(writer.path, `${describeValue(value)} cannot travel in a message; send data, not behaviour`);
+      throw new RpcEncodeError(
+        writer.path,
+        `${describeValue(value)} cannot travel in a message; send data, not behaviour`,
+      );
   }
   if (value === null) {
     writer.u8(Tag.Null);
@@ -81,7 +84,8 @@ function encodeValue(writer: MessageWriter, value: unknown, ancestors: unknown[]
     return;
   }
   if (ancestors.includes(value)) throw new RpcEncodeError(writer.path, 'the value contains a cycle');
-  if (ancestors.length >= MAX_VALUE_DEPTH) throw new RpcEncodeError(writer.path, `nesting deeper than ${MAX_VALUE_DEPTH} levels`);
+  if (ancestors.length >= MAX_VALUE_DEPTH)
+    throw new RpcEncodeError(writer.path, `nesting deeper than ${MAX_VALUE_DEPTH} levels`);
   const path = writer.path;
   ancestors.push(value);
   if (Array.isArray(value)) {
@@ -93,18 +97,23 @@ function encodeValue(writer: MessageWriter, value: unknown, ancestors: unknown[]
     }
   } else if (isPlainRecord(value)) {
     const keys = Object.keys(value);
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new RpcEncodeError(path, 'a record with symbol keys cannot travel in a message');
+    if (Object.getOwnPropertySymbols(value).length > 0)
+      throw new RpcEncodeError(path, 'a record with symbol keys cannot travel in a message');
     writer.u8(Tag.Record);
     writer.u32(keys.length);
     for (const key of keys) {
       writer.path = `${path}.${key}`;
       const descriptor = Object.getOwnPropertyDescriptor(value, key);
-      if (descriptor?.get !== undefined || descriptor?.set !== undefined) throw new RpcEncodeError(writer.path, 'accessor properties cannot travel in a message');
+      if (descriptor?.get !== undefined || descriptor?.set !== undefined)
+        throw new RpcEncodeError(writer.path, 'accessor properties cannot travel in a message');
       writer.string(key);
       encodeValue(writer, descriptor?.value, ancestors);
     }
   } else {
-    throw new RpcEncodeError(path, `${describeValue(value)} cannot travel in a message; send plain records, arrays, bytes or capabilities`);
+    throw new RpcEncodeError(
+      path,
+      `${describeValue(value)} cannot travel in a message; send plain records, arrays, bytes or capabilities`,
+    );
   }
   ancestors.pop();
   writer.path = path;

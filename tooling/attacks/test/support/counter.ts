@@ -8,7 +8,16 @@ import { RpcException, codec, defineInterface, method } from '@os/rpc';
 export class Refused extends RpcException {}
 
 /** How `Counter.fail` fails. */
-export const FAILURES = ['error', 'declared', 'string', 'nothing', 'hostile', 'rejected', 'hostile-rejected', 'bad-result'] as const;
+export const FAILURES = [
+  'error',
+  'declared',
+  'string',
+  'nothing',
+  'hostile',
+  'rejected',
+  'hostile-rejected',
+  'bad-result',
+] as const;
 
 /** One of {@link FAILURES}. */
 export type FailureKind = (typeof FAILURES)[number];
@@ -30,7 +39,10 @@ function hostileThrowable(): object {
   const refuse = (): never => {
     throw new Error('the thrown object refuses to be looked at');
   };
-  return new Proxy({}, { get: refuse, getPrototypeOf: refuse, has: refuse, ownKeys: refuse, getOwnPropertyDescriptor: refuse });
+  return new Proxy(
+    {},
+    { get: refuse, getPrototypeOf: refuse, has: refuse, ownKeys: refuse, getOwnPropertyDescriptor: refuse },
+  );
 }
 
 /** Fails as `kind` says: the body of every server's `fail`. */

@@ -85,14 +85,18 @@ export interface WorldSnapshot {
  * `capSpaceSize` shrinks every PD's capability space, so a sweep over all of it stays fast.
  */
 export function kernelWorld(options: { readonly capSpaceSize?: number } = {}) {
-  const kernel = (KERNEL.factory as SizedFactory)(options.capSpaceSize === undefined ? {} : { capSpaceSize: options.capSpaceSize });
+  const kernel = (KERNEL.factory as SizedFactory)(
+    options.capSpaceSize === undefined ? {} : { capSpaceSize: options.capSpaceSize },
+  );
   const server = domain(kernel, 'server');
   const reports: ServerErrorReport[] = [];
   const entrypoint = new RpcEntrypoint(server.thread, { onError: (report) => reports.push(report) });
   const counter = new CounterServer();
   const serverCapability = entrypoint.manage(counter);
   const bystander = domain(kernel, 'bystander');
-  const bystanderCapability = new Capability<typeof Counter>(kernel.delegate(server.pd, serverCapability.selector, bystander.pd));
+  const bystanderCapability = new Capability<typeof Counter>(
+    kernel.delegate(server.pd, serverCapability.selector, bystander.pd),
+  );
   const bystanderClient = connect(Counter, bystander.thread, bystanderCapability);
   const attacker = domain(kernel, 'attacker');
   const domains = [server, bystander, attacker];
@@ -121,11 +125,31 @@ export function kernelWorld(options: { readonly capSpaceSize?: number } = {}) {
     return [await bystanderClient.add(amount), await bystanderClient.read()];
   }
 
-  return { kernel, server, bystander, attacker, entrypoint, counter, serverCapability, bystanderCapability, bystanderClient, reports, grant, snapshot, bystanderCall, bystanderTotal: () => bystanderTotal };
+  return {
+    kernel,
+    server,
+    bystander,
+    attacker,
+    entrypoint,
+    counter,
+    serverCapability,
+    bystanderCapability,
+    bystanderClient,
+    reports,
+    grant,
+    snapshot,
+    bystanderCall,
+    bystanderTotal: () => bystanderTotal,
+  };
 }
 
 /** Writes `bytes` (and `caps`) into `thread`'s IPC buffer and calls `selector`: a hostile client's raw request. */
-export async function rawCall(thread: KernelThread, selector: number, bytes: ArrayLike<number>, caps: readonly number[] = []): Promise<{ status: number | null; length: number; reason: string }> {
+export async function rawCall(
+  thread: KernelThread,
+  selector: number,
+  bytes: ArrayLike<number>,
+  caps: readonly number[] = [],
+): Promise<{ status: number | null; length: number; reason: string }> {
   const utcb = thread.utcb;
   utcb.bytes.set(Array.from(bytes));
   utcb.length = bytes.length;
@@ -133,7 +157,10 @@ export async function rawCall(thread: KernelThread, selector: number, bytes: Arr
   const reply = await thread.call(selector);
   const status = reply.length >= 4 ? reply.view.getUint32(0, true) : null;
   // a BadRequest reply carries the server's reason as a length-prefixed string
-  const reason = status === 3 && reply.length >= 8 ? new TextDecoder().decode(reply.bytes.subarray(8, 8 + reply.view.getUint32(4, true))) : '';
+  const reason =
+    status === 3 && reply.length >= 8
+      ? new TextDecoder().decode(reply.bytes.subarray(8, 8 + reply.view.getUint32(4, true)))
+      : '';
   return { status, length: reply.length, reason };
 }
 

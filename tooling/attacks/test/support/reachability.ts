@@ -15,7 +15,13 @@ export interface Reach {
 
 /** The intrinsics SES hardened at lockdown: shared by design, frozen, and not worth walking through. */
 function isIntrinsic(value: object): boolean {
-  return value === Object.prototype || value === Function.prototype || value === Array.prototype || value === Promise.prototype || value === Error.prototype;
+  return (
+    value === Object.prototype ||
+    value === Function.prototype ||
+    value === Array.prototype ||
+    value === Promise.prototype ||
+    value === Error.prototype
+  );
 }
 
 /**
@@ -76,14 +82,17 @@ export class FunctionLocator {
     const holder = globalThis as { __auditFunction?: Function };
     holder.__auditFunction = fn;
     try {
-      const evaluated = this.#post('Runtime.evaluate', { expression: 'globalThis.__auditFunction' }) as { result: { objectId?: string } };
+      const evaluated = this.#post('Runtime.evaluate', { expression: 'globalThis.__auditFunction' }) as {
+        result: { objectId?: string };
+      };
       const objectId = evaluated.result.objectId;
       if (objectId === undefined) return undefined;
       const properties = this.#post('Runtime.getProperties', { objectId, ownProperties: true }) as {
         internalProperties?: { name: string; value?: { value?: { scriptId?: string } } }[];
       };
       this.#post('Runtime.releaseObject', { objectId });
-      const location = properties.internalProperties?.find((property) => property.name === '[[FunctionLocation]]')?.value?.value;
+      const location = properties.internalProperties?.find((property) => property.name === '[[FunctionLocation]]')
+        ?.value?.value;
       return location?.scriptId === undefined ? undefined : this.#scripts.get(location.scriptId);
     } finally {
       delete holder.__auditFunction;
@@ -112,7 +121,17 @@ export class FunctionLocator {
 }
 
 /** Node built-ins that carry no authority over the host: pure computation on their arguments. */
-const PURE_BUILTINS = new Set(['path', 'url', 'util', 'buffer', 'events', 'string_decoder', 'assert', 'querystring', 'punycode']);
+const PURE_BUILTINS = new Set([
+  'path',
+  'url',
+  'util',
+  'buffer',
+  'events',
+  'string_decoder',
+  'assert',
+  'querystring',
+  'punycode',
+]);
 const BUILTINS = new Set(builtinModules);
 
 /** Host globals a module may not use: the process, timers, clocks, the network. */
@@ -133,7 +152,8 @@ function code(text: string, strings: boolean): string {
   return text.replace(TOKENS, (match) => (match.startsWith('/') ? ' ' : strings ? `${match[0]}${match[0]}` : match));
 }
 
-const IMPORT = /(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\n])\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\n])\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Why a module file touches the host, following its static imports; memoised per file. */
 export class HostAudit {

@@ -45,7 +45,18 @@ export interface ServerRecord {
 
 /** A fresh, empty {@link ServerRecord}. */
 export function serverRecord(): ServerRecord {
-  return { open: 0, opened: 0, refused: 0, labels: [], total: 0, accepted: [], kept: [], errors: [], quota: null, pd: null };
+  return {
+    open: 0,
+    opened: 0,
+    refused: 0,
+    labels: [],
+    total: 0,
+    accepted: [],
+    kept: [],
+    errors: [],
+    quota: null,
+    pd: null,
+  };
 }
 
 class CounterSession extends RpcObject<typeof Counter> implements ServerOf<typeof Counter> {
@@ -154,7 +165,11 @@ export function bystander(record: BystanderRecord): ComponentModule {
   return {
     async construct(env: Env) {
       record.pd = env.thread.pd;
-      const counter = await Connection.openSession(env, Counter, { service: 'Counter', ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS });
+      const counter = await Connection.openSession(env, Counter, {
+        service: 'Counter',
+        ram: COUNTER_SESSION_RAM,
+        caps: COUNTER_SESSION_CAPS,
+      });
       record.selector = counter.capability.selector;
       const timer = await Timer.Connection.open(env);
       let expected = 0;
@@ -164,7 +179,8 @@ export function bystander(record: BystanderRecord): ComponentModule {
             expected++;
             const added = await counter.session.add(1);
             const read = await counter.session.read();
-            if (added !== expected || read !== expected) record.wrong.push(`round ${record.rounds + 1}: add -> ${added}, read -> ${read}, expected ${expected}`);
+            if (added !== expected || read !== expected)
+              record.wrong.push(`round ${record.rounds + 1}: add -> ${added}, read -> ${read}, expected ${expected}`);
             record.rounds++;
           } catch (error) {
             record.errors.push(String(error));
@@ -222,13 +238,23 @@ export function readState(text: string): StateView {
       exited: child.hasAttribute('exited') ? child.numberAttribute('exited', -1) : null,
     });
   }
-  return { version: state.stringAttribute('version', ''), init: figures(state.subNode('ram'), state.subNode('caps')), children };
+  return {
+    version: state.stringAttribute('version', ''),
+    init: figures(state.subNode('ram'), state.subNode('caps')),
+    children,
+  };
 }
 
 /** Every PD's figures from a state view, init's under `init`: what "all quota came back" compares. */
 export function quotaTable(state: StateView): Record<string, Figures> {
   const table: Record<string, Figures> = { init: state.init };
-  for (const [name, child] of state.children) table[name] = { ramQuota: child.ramQuota, ramUsed: child.ramUsed, capQuota: child.capQuota, capUsed: child.capUsed };
+  for (const [name, child] of state.children)
+    table[name] = {
+      ramQuota: child.ramQuota,
+      ramUsed: child.ramUsed,
+      capQuota: child.capQuota,
+      capUsed: child.capUsed,
+    };
   return table;
 }
 
@@ -256,7 +282,10 @@ export interface AttackSystemOptions {
 }
 
 /** The init config of an attack system: timer and Counter server first, then `starts`. */
-export function attackConfig(options: Pick<AttackSystemOptions, 'starts' | 'heartbeatMs' | 'routes'>, version = 1): string {
+export function attackConfig(
+  options: Pick<AttackSystemOptions, 'starts' | 'heartbeatMs' | 'routes'>,
+  version = 1,
+): string {
   return `<config version="${version}">
   <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> </parent-provides>
   <default-route>
@@ -307,13 +336,21 @@ export async function attackSystem(options: AttackSystemOptions): Promise<Attack
   const configText = (): Uint8Array => new TextEncoder().encode(attackConfig({ ...options, starts }, version));
   const clock = new VirtualClock(1);
   const deadline = new AbortController();
-  clock.schedule((options.deadlineMs ?? 5000) * 1000, () => deadline.abort(new Error(`the system did not exit within ${options.deadlineMs ?? 5000} ms of virtual time`)));
+  clock.schedule((options.deadlineMs ?? 5000) * 1000, () =>
+    deadline.abort(new Error(`the system did not exit within ${options.deadlineMs ?? 5000} ms of virtual time`)),
+  );
   let ready: (system: AttackSystem) => void = () => undefined;
   const system = new Promise<AttackSystem>((resolve) => (ready = resolve));
   const handle = await boot(
     {
       init: 'init',
-      binaries: binaryTable({ init, timer: timerDriver, server: counterServer(server), bystander: bystander(byRecord), ...options.components?.(system) }),
+      binaries: binaryTable({
+        init,
+        timer: timerDriver,
+        server: counterServer(server),
+        bystander: bystander(byRecord),
+        ...options.components?.(system),
+      }),
       roms: new Map([['config', configText()]]),
       ...(options.caps === undefined ? {} : { caps: options.caps }),
     },
@@ -389,7 +426,10 @@ export interface AttackRun<T> {
  * quota, attacks, waits 50 ms of virtual time (the bystander goes on ticking), takes them again and
  * exits (which ends the run).
  */
-export async function runAttack<T>(attack: (env: Env, kit: AttackKit) => Promise<T>, options: Partial<AttackSystemOptions> = {}): Promise<AttackRun<T>> {
+export async function runAttack<T>(
+  attack: (env: Env, kit: AttackKit) => Promise<T>,
+  options: Partial<AttackSystemOptions> = {},
+): Promise<AttackRun<T>> {
   let run: Omit<AttackRun<T>, 'system'> | null = null;
   let failure: unknown = null;
   const extra = options.components;
@@ -412,7 +452,13 @@ export async function runAttack<T>(attack: (env: Env, kit: AttackKit) => Promise
             await timer.msleep(50);
             const roundsAfter = attackSystem.bystander.rounds - rounds;
             const after = quotaTable(await attackSystem.fresh());
-            run = { result, tables: [before, after], own: [ownBefore, env.pd.quota()], roundsAfter, open: [openBefore, attackSystem.server.open] };
+            run = {
+              result,
+              tables: [before, after],
+              own: [ownBefore, env.pd.quota()],
+              roundsAfter,
+              open: [openBefore, attackSystem.server.open],
+            };
           } catch (error) {
             failure = error;
           }

@@ -39,7 +39,10 @@ export interface CommandOptions {
  * capabilities (create, delegate, calls carrying caps, free) over what ends things (dissolve, destroy).
  */
 export function modelCommand(fc: FastCheckApi, options: CommandOptions): FastCheck.Arbitrary<ModelCommand> {
-  const slot = fc.oneof({ arbitrary: fc.integer({ min: 0, max: options.slots - 1 }), weight: 12 }, { arbitrary: fc.constant(options.slots), weight: 1 });
+  const slot = fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: options.slots - 1 }), weight: 12 },
+    { arbitrary: fc.constant(options.slots), weight: 1 },
+  );
   const pool = fc.oneof(
     { arbitrary: fc.constant<Pool>('held'), weight: 8 },
     { arbitrary: fc.constant<Pool>('stale'), weight: 3 },
@@ -62,21 +65,48 @@ export function modelCommand(fc: FastCheckApi, options: CommandOptions): FastChe
     { arbitrary: fc.constant<ObjectKind>('dataspace'), weight: 2 },
   );
   const weighted: { arbitrary: FastCheck.Arbitrary<ModelCommand>; weight: number }[] = [
-    { weight: 8, arbitrary: fc.tuple(slot, kind, fc.nat({ max: DATASPACE_SIZES.length - 1 })).map(([s, k, size]) => new CreateObject(s, k, size)) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .tuple(slot, kind, fc.nat({ max: DATASPACE_SIZES.length - 1 }))
+        .map(([s, k, size]) => new CreateObject(s, k, size)),
+    },
     { weight: 8, arbitrary: fc.tuple(slot, pick, slot).map(([from, p, to]) => new Delegate(from, p, to)) },
     {
       weight: 12,
       arbitrary: fc
-        .tuple(slot, callTarget, fc.array(pick, { maxLength: 4 }), reply, fc.array(pick, { maxLength: 4 }), fc.nat({ max: 3 }))
-        .map(([s, t, caps, mode, gives, later]) => new Call(s, t, caps, mode, mode === 'give' ? gives : [], later === 0)),
+        .tuple(
+          slot,
+          callTarget,
+          fc.array(pick, { maxLength: 4 }),
+          reply,
+          fc.array(pick, { maxLength: 4 }),
+          fc.nat({ max: 3 }),
+        )
+        .map(
+          ([s, t, caps, mode, gives, later]) => new Call(s, t, caps, mode, mode === 'give' ? gives : [], later === 0),
+        ),
     },
     { weight: 6, arbitrary: fc.tuple(slot, pick).map(([s, p]) => new Free(s, p)) },
     { weight: 3, arbitrary: fc.tuple(slot, pick).map(([s, p]) => new Dissolve(s, p)) },
-    { weight: 2, arbitrary: fc.tuple(slot, pick, fc.integer({ min: 1, max: 3 })).map(([s, p, times]) => new Submit(s, p, times)) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(slot, pick, fc.integer({ min: 1, max: 3 })).map(([s, p, times]) => new Submit(s, p, times)),
+    },
     { weight: 2, arbitrary: fc.tuple(slot, pick).map(([s, p]) => new Attach(s, p)) },
     { weight: 1, arbitrary: fc.tuple(slot, pick).map(([s, p]) => new Probe(s, p)) },
-    { weight: 2, arbitrary: fc.tuple(slot, slot, fc.nat({ max: RAM_AMOUNTS.length - 1 }), fc.nat({ max: CAP_AMOUNTS.length - 1 })).map(([from, to, ram, caps]) => new TransferQuota(from, to, ram, caps)) },
-    { weight: 1, arbitrary: fc.tuple(slot, fc.nat({ max: RAM_AMOUNTS.length - 1 }), fc.nat({ max: CAP_AMOUNTS.length - 1 })).map(([s, ram, caps]) => new GrantQuota(s, ram, caps)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(slot, slot, fc.nat({ max: RAM_AMOUNTS.length - 1 }), fc.nat({ max: CAP_AMOUNTS.length - 1 }))
+        .map(([from, to, ram, caps]) => new TransferQuota(from, to, ram, caps)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(slot, fc.nat({ max: RAM_AMOUNTS.length - 1 }), fc.nat({ max: CAP_AMOUNTS.length - 1 }))
+        .map(([s, ram, caps]) => new GrantQuota(s, ram, caps)),
+    },
     { weight: 1, arbitrary: slot.map((s) => new DestroyPd(s)) },
   ];
   const held = fc.tuple(slot, fc.nat({ max: 63 })).map(([s, index]): [number, Pick] => [s, { pool: 'held', index }]);

@@ -1,5 +1,20 @@
-import { INVALID_SELECTOR, type KernelThread, type Message, type ObjectKind, PAGE_SIZE, type QuotaAmount, type Selector } from '@os/kernel';
-import { type ModelObject, type ModelPdId, type Prediction, type SeamModel, SpecViolation, fails } from '../model/index.js';
+import {
+  INVALID_SELECTOR,
+  type KernelThread,
+  type Message,
+  type ObjectKind,
+  PAGE_SIZE,
+  type QuotaAmount,
+  type Selector,
+} from '@os/kernel';
+import {
+  type ModelObject,
+  type ModelPdId,
+  type Prediction,
+  type SeamModel,
+  SpecViolation,
+  fails,
+} from '../model/index.js';
 import { compareDestroyed, compareWithModel } from './compare.js';
 import { Divergence, attempt, attemptSync, describeError, ensure, judge, same } from './divergence.js';
 import { type Domain, ECHO, GIVE, LATER, ODD_SELECTORS, type World } from './world.js';
@@ -28,7 +43,15 @@ export interface Pick {
 }
 
 /** Dataspace sizes creation picks from: below, at and above page boundaries. */
-export const DATASPACE_SIZES: readonly number[] = [4, 100, PAGE_SIZE - 1, PAGE_SIZE, PAGE_SIZE + 1, 3 * PAGE_SIZE, 6 * PAGE_SIZE];
+export const DATASPACE_SIZES: readonly number[] = [
+  4,
+  100,
+  PAGE_SIZE - 1,
+  PAGE_SIZE,
+  PAGE_SIZE + 1,
+  3 * PAGE_SIZE,
+  6 * PAGE_SIZE,
+];
 /** RAM amounts quota transfers pick from. */
 export const RAM_AMOUNTS: readonly number[] = [0, 1, PAGE_SIZE, 2 * PAGE_SIZE + 5, 8 * PAGE_SIZE, 40 * PAGE_SIZE];
 /** Capability amounts quota transfers pick from. */
@@ -48,14 +71,18 @@ export function resolve(world: World, domain: Domain, pick: Pick, mutating = fal
   const candidates = (pool: Pool): Selector[] => {
     switch (pool) {
       case 'held':
-        return space.entries().filter(([selector, object]) => usable(selector) && !(mutating && world.mailboxes.has(object))).map(([selector]) => selector);
+        return space
+          .entries()
+          .filter(([selector, object]) => usable(selector) && !(mutating && world.mailboxes.has(object)))
+          .map(([selector]) => selector);
       case 'stale':
         return space.everHeld().filter((selector) => usable(selector) && !space.holds(selector));
       case 'foreign': {
         const found = new Set<Selector>();
         for (const other of [...world.slots, ...world.graveyard.slice(-1)]) {
           if (other === domain) continue;
-          for (const selector of world.spec.pd(other.model).space.everHeld()) if (usable(selector) && !space.holds(selector)) found.add(selector);
+          for (const selector of world.spec.pd(other.model).space.everHeld())
+            if (usable(selector) && !space.holds(selector)) found.add(selector);
         }
         return [...found].sort((x, y) => x - y);
       }
@@ -86,13 +113,22 @@ function served(world: World): Map<Domain, [number, number]> {
 function expectServed(world: World, before: Map<Domain, [number, number]>, server: Domain | null, what: string): void {
   for (const [domain, [calls, signals]] of before) {
     const newCalls = domain.calls.length - calls;
-    if (newCalls !== (domain === server ? 1 : 0)) world.fail(`${what}: ${domain.label}'s entrypoint was told of ${newCalls} calls, expected ${domain === server ? 1 : 0}`);
+    if (newCalls !== (domain === server ? 1 : 0))
+      world.fail(
+        `${what}: ${domain.label}'s entrypoint was told of ${newCalls} calls, expected ${domain === server ? 1 : 0}`,
+      );
     if (domain.signals.length !== signals) world.fail(`${what}: ${domain.label}'s entrypoint got a signal`);
   }
 }
 
 /** Makes `thread`'s request carrying `caps`, asking for a reply of `mode` (with `given` selectors of the server for `give`). */
-function prepare(thread: KernelThread, caps: readonly Selector[], mode: ReplyMode, given: readonly Selector[] = [], later = false): void {
+function prepare(
+  thread: KernelThread,
+  caps: readonly Selector[],
+  mode: ReplyMode,
+  given: readonly Selector[] = [],
+  later = false,
+): void {
   const utcb = thread.utcb;
   utcb.clear();
   const flag = later ? LATER : 0;
@@ -118,28 +154,53 @@ function stampOf(bytes: Uint8Array): number {
  * that the use reaches `object`, or, with `object` null, that it is refused as an invalid capability
  * and reaches no one.
  */
-export async function checkUse(world: World, domain: Domain, selector: Selector, kind: ObjectKind, object: ModelObject | null, what: string): Promise<void> {
+export async function checkUse(
+  world: World,
+  domain: Domain,
+  selector: Selector,
+  kind: ObjectKind,
+  object: ModelObject | null,
+  what: string,
+): Promise<void> {
   const { spec } = world;
   const before = served(world);
   if (kind === 'rpc-object') {
     prepare(domain.client, [], 'none');
     const outcome = await attempt(() => domain.client.call(selector));
-    const result = judge(`${what}: call(${selector})`, object === null ? fails('InvalidCapabilityError') : spec.predictCall(domain.model, selector), outcome);
+    const result = judge(
+      `${what}: call(${selector})`,
+      object === null ? fails('InvalidCapabilityError') : spec.predictCall(domain.model, selector),
+      outcome,
+    );
     const server = result === undefined || object === null ? null : world.domainOf(object.owner);
     expectServed(world, before, server, `${what}: call(${selector})`);
-    if (server !== null && object !== null) same(`${what}: badge told to ${server.label}`, server.calls.at(-1)?.badge, object.badge);
+    if (server !== null && object !== null)
+      same(`${what}: badge told to ${server.label}`, server.calls.at(-1)?.badge, object.badge);
   } else if (kind === 'signal-context') {
     const outcome = attemptSync(() => domain.client.submitSignal(selector, 1));
-    const result = judge(`${what}: submitSignal(${selector})`, object === null ? fails('InvalidCapabilityError') : spec.predictSubmit(domain.model, selector), outcome);
+    const result = judge(
+      `${what}: submitSignal(${selector})`,
+      object === null ? fails('InvalidCapabilityError') : spec.predictSubmit(domain.model, selector),
+      outcome,
+    );
     await world.kernel.settle();
     for (const [other, [calls, signals]] of before) {
       const expected = result !== undefined && object !== null && other.model === object.owner ? 1 : 0;
-      if (other.signals.length - signals !== expected || other.calls.length !== calls) world.fail(`${what}: ${other.label} got ${other.signals.length - signals} signals, expected ${expected}`);
+      if (other.signals.length - signals !== expected || other.calls.length !== calls)
+        world.fail(`${what}: ${other.label} got ${other.signals.length - signals} signals, expected ${expected}`);
     }
-    if (result !== undefined && object !== null) same(`${what}: signal delivered`, world.domainOf(object.owner).signals.at(-1), { imprint: object.imprint, count: 1 });
+    if (result !== undefined && object !== null)
+      same(`${what}: signal delivered`, world.domainOf(object.owner).signals.at(-1), {
+        imprint: object.imprint,
+        count: 1,
+      });
   } else {
     const outcome = attemptSync(() => domain.client.attach(selector));
-    const result = judge(`${what}: attach(${selector})`, object === null ? fails('InvalidCapabilityError') : spec.predictAttach(domain.model, selector), outcome);
+    const result = judge(
+      `${what}: attach(${selector})`,
+      object === null ? fails('InvalidCapabilityError') : spec.predictAttach(domain.model, selector),
+      outcome,
+    );
     if (result !== undefined && object !== null) {
       same(`${what}: attached bytes`, result.value.length, object.size);
       same(`${what}: stamp in the attached bytes`, stampOf(result.value), object.id);
@@ -161,7 +222,8 @@ export abstract class Step implements ModelCommand {
       await this.act(world);
       compareWithModel(world);
     } catch (error) {
-      if (error instanceof Divergence || error instanceof SpecViolation) throw new Divergence(`${this.toString()}: ${error.message}`);
+      if (error instanceof Divergence || error instanceof SpecViolation)
+        throw new Divergence(`${this.toString()}: ${error.message}`);
       throw error;
     }
   }
@@ -185,10 +247,15 @@ export class CreateObject extends Step {
     const domain = world.domainAt(this.slot);
     const thread = domain.server;
     const size = DATASPACE_SIZES[this.sizeIndex % DATASPACE_SIZES.length] as number;
-    const parameters = this.kind === 'signal-context' ? { imprint: world.nextImprint() } : this.kind === 'dataspace' ? { size } : {};
+    const parameters =
+      this.kind === 'signal-context' ? { imprint: world.nextImprint() } : this.kind === 'dataspace' ? { size } : {};
     const prediction = world.spec.predictCreate(domain.model, this.kind, parameters);
     const outcome = attemptSync(() =>
-      this.kind === 'rpc-object' ? thread.createRpcObject() : this.kind === 'signal-context' ? thread.createSignalContext(parameters.imprint as number) : thread.allocDataspace(size),
+      this.kind === 'rpc-object'
+        ? thread.createRpcObject()
+        : this.kind === 'signal-context'
+          ? thread.createSignalContext(parameters.imprint as number)
+          : thread.allocDataspace(size),
     );
     const result = judge(`${domain.label} creates a ${this.kind}`, prediction, outcome);
     if (result === undefined) return;
@@ -196,7 +263,10 @@ export class CreateObject extends Step {
     if (this.kind !== 'dataspace') return;
     const bytes = thread.attach(result.value);
     same(`${domain.label}: new dataspace size`, [bytes.length, thread.dataspaceSize(result.value)], [size, size]);
-    ensure(bytes.every((byte) => byte === 0), `${world.name} ${domain.label}: a new dataspace is not zeroed`);
+    ensure(
+      bytes.every((byte) => byte === 0),
+      `${world.name} ${domain.label}: a new dataspace is not zeroed`,
+    );
     new DataView(bytes.buffer, bytes.byteOffset, 4).setUint32(0, id + 1, true);
     world.views.set(id, [bytes]);
   }
@@ -259,7 +329,8 @@ export class Call extends Step {
     const sent = this.caps.map((pick) => resolve(world, domain, pick));
     const call = spec.predictCall(domain.model, target);
     const server = call.success === null ? null : world.domainOf(call.success.server);
-    const given = server === null || this.reply !== 'give' ? [] : this.gives.map((pick) => resolve(world, server, pick));
+    const given =
+      server === null || this.reply !== 'give' ? [] : this.gives.map((pick) => resolve(world, server, pick));
     const what = `${domain.label} calls ${target} carrying [${sent.join(', ')}]${given.length > 0 ? ` for [${given.join(', ')}] of ${server?.label}` : ''}`;
     let prediction: Prediction<unknown> = call;
     if (server !== null) {
@@ -279,7 +350,8 @@ export class Call extends Step {
     }
     same(`${what}: badge told to ${server.label}`, request?.badge, call.success.badge);
     spec.recordCarry(domain.model, sent, server.model, request?.caps ?? [], request?.fresh ?? 0);
-    if (result === undefined) world.fail(`${what}: reached ${server.label}, then threw ${describeError(outcome.ok ? null : outcome.error)}`);
+    if (result === undefined)
+      world.fail(`${what}: reached ${server.label}, then threw ${describeError(outcome.ok ? null : outcome.error)}`);
     // a reply is never refused once the server acted: capabilities that find no room arrive as the invalid capability
     const back = this.reply === 'echo' ? (request?.caps ?? []) : given;
     const lossy = spec.predictCarry(server.model, back, domain.model).errors.includes('CapSpaceExhaustedError');
@@ -289,7 +361,12 @@ export class Call extends Step {
   }
 
   toString(): string {
-    const reply = this.reply === 'none' ? '' : this.reply === 'echo' ? ', echo' : `, give [${this.gives.map(describePick).join(', ')}]`;
+    const reply =
+      this.reply === 'none'
+        ? ''
+        : this.reply === 'echo'
+          ? ', echo'
+          : `, give [${this.gives.map(describePick).join(', ')}]`;
     return `call(${this.slot}, ${describePick(this.target)}, [${this.caps.map(describePick).join(', ')}]${reply}${this.later ? ', later' : ''})`;
   }
 }
@@ -308,7 +385,8 @@ export class Free extends Step {
     const selector = resolve(world, domain, this.pick, true);
     const prediction = world.spec.predictFree(domain.model, selector);
     const outcome = attemptSync(() => domain.client.free(selector));
-    if (judge(`${domain.label} frees ${selector}`, prediction, outcome) === undefined || prediction.success === null) return;
+    if (judge(`${domain.label} frees ${selector}`, prediction, outcome) === undefined || prediction.success === null)
+      return;
     const kind = world.spec.object(prediction.success).kind;
     world.spec.free(domain.model, selector);
     await checkUse(world, domain, selector, kind, null, `${domain.label} uses freed ${selector}`);
@@ -346,13 +424,25 @@ export class Dissolve extends Step {
 }
 
 /** Checks that no former holder of a dissolved object reaches it, and that its memory is gone from every view. */
-export async function checkDissolved(world: World, object: ModelObject, holders: readonly [ModelPdId, Selector][]): Promise<void> {
+export async function checkDissolved(
+  world: World,
+  object: ModelObject,
+  holders: readonly [ModelPdId, Selector][],
+): Promise<void> {
   for (const [pd, selector] of holders) {
     const holder = world.domainOf(pd);
     if (!world.spec.pd(pd).alive) continue;
-    await checkUse(world, holder, selector, object.kind, null, `after dissolving object ${object.id}, ${holder.label} uses ${selector}`);
+    await checkUse(
+      world,
+      holder,
+      selector,
+      object.kind,
+      null,
+      `after dissolving object ${object.id}, ${holder.label} uses ${selector}`,
+    );
   }
-  for (const view of world.views.get(object.id) ?? []) if (view.length !== 0) world.fail(`a view of dissolved dataspace ${object.id} still shows ${view.length} bytes`);
+  for (const view of world.views.get(object.id) ?? [])
+    if (view.length !== 0) world.fail(`a view of dissolved dataspace ${object.id} still shows ${view.length} bytes`);
   world.views.delete(object.id);
 }
 
@@ -375,13 +465,20 @@ export class Submit extends Step {
     const result = judge(`${domain.label} submits ${selector} ${this.times} times`, prediction, outcome);
     await world.kernel.settle();
     for (const [other, [calls, signals]] of before) {
-      const expected = result !== undefined && prediction.success !== null && other.model === prediction.success.receiver ? 1 : 0;
+      const expected =
+        result !== undefined && prediction.success !== null && other.model === prediction.success.receiver ? 1 : 0;
       if (other.signals.length - signals !== expected || other.calls.length !== calls) {
-        world.fail(`${domain.label} submits ${selector}: ${other.label} was told of ${other.signals.length - signals} signals and ${other.calls.length - calls} calls, expected ${expected} signals`);
+        world.fail(
+          `${domain.label} submits ${selector}: ${other.label} was told of ${other.signals.length - signals} signals and ${other.calls.length - calls} calls, expected ${expected} signals`,
+        );
       }
     }
     if (result !== undefined && prediction.success !== null) {
-      same(`${domain.label} submits ${selector}: delivery`, world.domainOf(prediction.success.receiver).signals.at(-1), { imprint: prediction.success.imprint, count: this.times });
+      same(
+        `${domain.label} submits ${selector}: delivery`,
+        world.domainOf(prediction.success.receiver).signals.at(-1),
+        { imprint: prediction.success.imprint, count: this.times },
+      );
     }
   }
 
@@ -409,7 +506,11 @@ export class Attach extends Step {
     const size = attemptSync(() => domain.client.dataspaceSize(selector));
     const sized = judge(`${domain.label} asks the size of ${selector}`, prediction, size);
     if (result === undefined || prediction.success === null) return;
-    same(`${what}: length and dataspaceSize`, [result.value.length, sized?.value], [prediction.success.size, prediction.success.size]);
+    same(
+      `${what}: length and dataspaceSize`,
+      [result.value.length, sized?.value],
+      [prediction.success.size, prediction.success.size],
+    );
     same(`${what}: stamp`, stampOf(result.value), prediction.success.object);
     world.views.get(prediction.success.object)?.push(result.value);
   }
@@ -438,7 +539,11 @@ export class Probe extends Step {
       await checkUse(world, domain, selector, object.kind, object, `${domain.label} probes ${selector}`);
     }
     const selector = resolve(world, domain, this.stale);
-    judge(`${domain.label} kindOf(${selector})`, world.spec.predictKindOf(domain.model, selector), attemptSync(() => domain.client.kindOf(selector)));
+    judge(
+      `${domain.label} kindOf(${selector})`,
+      world.spec.predictKindOf(domain.model, selector),
+      attemptSync(() => domain.client.kindOf(selector)),
+    );
   }
 
   toString(): string {
@@ -458,7 +563,10 @@ export class TransferQuota extends Step {
   }
 
   get amount(): Required<QuotaAmount> {
-    return { ram: RAM_AMOUNTS[this.ramIndex % RAM_AMOUNTS.length] as number, caps: CAP_AMOUNTS[this.capsIndex % CAP_AMOUNTS.length] as number };
+    return {
+      ram: RAM_AMOUNTS[this.ramIndex % RAM_AMOUNTS.length] as number,
+      caps: CAP_AMOUNTS[this.capsIndex % CAP_AMOUNTS.length] as number,
+    };
   }
 
   protected async act(world: World): Promise<void> {
@@ -467,7 +575,10 @@ export class TransferQuota extends Step {
     const amount = this.amount;
     const prediction = world.spec.predictQuotaTransfer(from.model, to.model, amount);
     const outcome = attemptSync(() => world.kernel.transferQuota(from.pd, to.pd, amount));
-    if (judge(`transfer ram=${amount.ram} caps=${amount.caps} from ${from.label} to ${to.label}`, prediction, outcome) !== undefined) {
+    if (
+      judge(`transfer ram=${amount.ram} caps=${amount.caps} from ${from.label} to ${to.label}`, prediction, outcome) !==
+      undefined
+    ) {
       world.spec.transferQuota(from.model, to.model, amount);
     }
   }
@@ -488,14 +599,23 @@ export class GrantQuota extends Step {
   }
 
   get amount(): Required<QuotaAmount> {
-    return { ram: RAM_AMOUNTS[this.ramIndex % RAM_AMOUNTS.length] as number, caps: CAP_AMOUNTS[this.capsIndex % CAP_AMOUNTS.length] as number };
+    return {
+      ram: RAM_AMOUNTS[this.ramIndex % RAM_AMOUNTS.length] as number,
+      caps: CAP_AMOUNTS[this.capsIndex % CAP_AMOUNTS.length] as number,
+    };
   }
 
   protected async act(world: World): Promise<void> {
     const domain = world.domainAt(this.slot);
     const amount = this.amount;
     const outcome = attemptSync(() => world.kernel.grantQuota(domain.pd, amount));
-    if (judge(`grant ram=${amount.ram} caps=${amount.caps} to ${domain.label}`, world.spec.predictGrant(domain.model), outcome) !== undefined) {
+    if (
+      judge(
+        `grant ram=${amount.ram} caps=${amount.caps} to ${domain.label}`,
+        world.spec.predictGrant(domain.model),
+        outcome,
+      ) !== undefined
+    ) {
       world.spec.grantQuota(domain.model, amount, 'machine');
     }
   }
@@ -515,7 +635,9 @@ export class DestroyPd extends Step {
     const domain = world.domainAt(this.slot);
     const prediction = world.spec.predictDestroyPd(domain.model);
     const former = world.spec.pd(domain.model).space.everHeld();
-    const objects = world.spec.objects.filter((object) => object.owner === domain.model && object.life !== 'dissolved').map((object) => ({ object, holders: world.spec.holders(object.id) }));
+    const objects = world.spec.objects
+      .filter((object) => object.owner === domain.model && object.life !== 'dissolved')
+      .map((object) => ({ object, holders: world.spec.holders(object.id) }));
     const outcome = attemptSync(() => world.kernel.destroyPd(domain.pd));
     const result = judge(`destroyPd(${domain.label})`, prediction, outcome);
     if (result === undefined) return;

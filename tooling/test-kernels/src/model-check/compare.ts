@@ -15,17 +15,25 @@ import { ODD_SELECTORS } from './world.js';
 export function compareWithModel(world: World): void {
   const { kernel, spec } = world;
   const foreign = new Set<Selector>(ODD_SELECTORS);
-  for (const domain of world.slots) for (const selector of spec.pd(domain.model).space.selectors()) foreign.add(selector);
+  for (const domain of world.slots)
+    for (const selector of spec.pd(domain.model).space.selectors()) foreign.add(selector);
   for (const domain of world.slots) {
     const pd = spec.pd(domain.model);
     const label = `${world.name} ${domain.label}`;
     const entries = kernel.capSpace(domain.pd).map((entry) => {
       const object = world.objectIds.get(entry.object);
-      if (object === undefined) world.fail(`${domain.label} holds kernel object ${entry.object} at ${entry.selector}, which no PD ever created`);
+      if (object === undefined)
+        world.fail(
+          `${domain.label} holds kernel object ${entry.object} at ${entry.selector}, which no PD ever created`,
+        );
       return [entry.selector, object, entry.kind] as const;
     });
     entries.sort(([x], [y]) => x - y);
-    same(`${label} capability space [selector, object, kind]`, entries, pd.space.entries().map(([selector, object]) => [selector, object, spec.object(object).kind]));
+    same(
+      `${label} capability space [selector, object, kind]`,
+      entries,
+      pd.space.entries().map(([selector, object]) => [selector, object, spec.object(object).kind]),
+    );
     const probes = new Set<Selector>(foreign);
     for (const selector of pd.space.everHeld()) probes.add(selector);
     const wrong: string[] = [];
@@ -55,9 +63,14 @@ export function compareDestroyed(world: World, domain: Domain, formerSelectors: 
   ] as const) {
     const outcome = attemptSync<unknown>(call);
     if (outcome.ok || !(outcome.error instanceof DestroyedError)) {
-      world.fail(`${what} of destroyed ${domain.label} ${outcome.ok ? 'succeeded' : `threw ${describeError(outcome.error)}`}, expected DestroyedError`);
+      world.fail(
+        `${what} of destroyed ${domain.label} ${outcome.ok ? 'succeeded' : `threw ${describeError(outcome.error)}`}, expected DestroyedError`,
+      );
     }
   }
-  const stillValid = formerSelectors.filter((selector) => domain.client.valid(selector) || domain.server.valid(selector));
-  if (stillValid.length > 0) world.fail(`destroyed ${domain.label} still calls selectors ${stillValid.join(', ')} valid`);
+  const stillValid = formerSelectors.filter(
+    (selector) => domain.client.valid(selector) || domain.server.valid(selector),
+  );
+  if (stillValid.length > 0)
+    world.fail(`destroyed ${domain.label} still calls selectors ${stillValid.join(', ')} valid`);
 }

@@ -66,7 +66,8 @@ function describePrediction(prediction: Prediction<unknown>): string {
  */
 export function judge<T>(what: string, prediction: Prediction<unknown>, outcome: Outcome<T>): { value: T } | undefined {
   if (outcome.ok) {
-    if (prediction.success === null) throw new Divergence(`${what}: succeeded, but the model says ${describePrediction(prediction)}`);
+    if (prediction.success === null)
+      throw new Divergence(`${what}: succeeded, but the model says ${describePrediction(prediction)}`);
     return { value: outcome.value };
   }
   const error = outcome.error;
@@ -78,7 +79,8 @@ export function judge<T>(what: string, prediction: Prediction<unknown>, outcome:
 /** Structural equality of plain data: primitives (NaN equals NaN), arrays and plain objects, key by key. */
 export function equalData(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (!equalData(a[i], b[i])) return false;
@@ -87,13 +89,15 @@ export function equalData(a: unknown, b: unknown): boolean {
   if (Array.isArray(b)) return false;
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (!equalData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  for (const key of keys)
+    if (!equalData((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
   return true;
 }
 
 /** Throws a divergence naming `what` unless `actual` equals `expected` as plain data. */
 export function same(what: string, actual: unknown, expected: unknown): void {
-  if (!equalData(actual, expected)) throw new Divergence(`${what}: the kernel has ${JSON.stringify(actual)}, the model ${JSON.stringify(expected)}`);
+  if (!equalData(actual, expected))
+    throw new Divergence(`${what}: the kernel has ${JSON.stringify(actual)}, the model ${JSON.stringify(expected)}`);
 }
 
 /** Throws a divergence with `message` unless `condition` holds. */

@@ -3,8 +3,29 @@
  * mailboxes), commands that act on it and compare it with the {@link SeamModel} after every step,
  * NOVA and seL4 commands that revoke natively, and the fast-check arbitrary of them all.
  */
-export { Divergence, type Outcome, attempt, attemptSync, judge, same, equalData, ensure, describeError } from './divergence.js';
-export { World, type WorldOptions, type Domain, type CheckedKernel, type ServedCall, type ServedSignal, ECHO, GIVE, LATER, ODD_SELECTORS } from './world.js';
+export {
+  Divergence,
+  type Outcome,
+  attempt,
+  attemptSync,
+  judge,
+  same,
+  equalData,
+  ensure,
+  describeError,
+} from './divergence.js';
+export {
+  World,
+  type WorldOptions,
+  type Domain,
+  type CheckedKernel,
+  type ServedCall,
+  type ServedSignal,
+  ECHO,
+  GIVE,
+  LATER,
+  ODD_SELECTORS,
+} from './world.js';
 export { compareWithModel, compareDestroyed } from './compare.js';
 export {
   type ModelCommand,

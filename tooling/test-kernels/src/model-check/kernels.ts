@@ -11,13 +11,19 @@ import type { CheckedKernel } from './world.js';
  */
 export const CHECKED_KERNELS: readonly CheckedKernel[] = [
   { name: 'hw', create: (capSpaceSize) => createHwKernel({ capSpaceSize }), derivation: 'chain' },
-  { name: 'nova', create: (capSpaceSize) => createNovaKernel({ capSpaceSize }), derivation: 'chain', receiveWindows: true },
+  {
+    name: 'nova',
+    create: (capSpaceSize) => createNovaKernel({ capSpaceSize }),
+    derivation: 'chain',
+    receiveWindows: true,
+  },
   { name: 'sel4', create: (capSpaceSize) => createSel4Kernel({ capSpaceSize }), derivation: 'siblings' },
 ];
 
 /** The checked backend named `name`; throws if there is none. */
 export function checkedKernel(name: string): CheckedKernel {
   const found = CHECKED_KERNELS.find((kernel) => kernel.name === name);
-  if (found === undefined) throw new Error(`no kernel "${name}"; use one of ${CHECKED_KERNELS.map((kernel) => kernel.name).join(', ')}`);
+  if (found === undefined)
+    throw new Error(`no kernel "${name}"; use one of ${CHECKED_KERNELS.map((kernel) => kernel.name).join(', ')}`);
   return found;
 }

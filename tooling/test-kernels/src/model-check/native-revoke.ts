@@ -53,18 +53,40 @@ function target(world: World, domain: Domain, pick: Pick): { selector: Selector;
 }
 
 /** Checks that every one of `lost` (PD and its former selector) no longer reaches the object. */
-async function checkLost(world: World, object: ModelObject, lost: readonly [ModelPdId, Selector][], what: string): Promise<void> {
+async function checkLost(
+  world: World,
+  object: ModelObject,
+  lost: readonly [ModelPdId, Selector][],
+  what: string,
+): Promise<void> {
   for (const [pd, selector] of lost) {
     const holder = world.domainOf(pd);
-    ensure(!holder.client.valid(selector), `${world.name} ${what}: ${holder.label}'s derived copy ${selector} is still valid`);
-    await checkUse(world, holder, selector, object.kind, null, `${what}: ${holder.label} uses its revoked copy ${selector}`);
+    ensure(
+      !holder.client.valid(selector),
+      `${world.name} ${what}: ${holder.label}'s derived copy ${selector} is still valid`,
+    );
+    await checkUse(
+      world,
+      holder,
+      selector,
+      object.kind,
+      null,
+      `${what}: ${holder.label} uses its revoked copy ${selector}`,
+    );
   }
 }
 
 /** Checks that every remaining holder still reaches the object. */
 async function checkKept(world: World, object: ModelObject, what: string): Promise<void> {
   for (const [pd, selector] of world.spec.holders(object.id)) {
-    await checkUse(world, world.domainOf(pd), selector, object.kind, object, `${what}: ${world.domainOf(pd).label} uses its copy ${selector}`);
+    await checkUse(
+      world,
+      world.domainOf(pd),
+      selector,
+      object.kind,
+      object,
+      `${what}: ${world.domainOf(pd).label} uses its copy ${selector}`,
+    );
   }
 }
 
@@ -92,7 +114,12 @@ export class NovaRevokeDerived extends Step {
     same(`${domain.label} revokes ${selector} natively`, statusName(status), 'SUCCESS');
     const { lost } = world.spec.revokeDerived(object.id, domain.model);
     const what = `${domain.label} revoked what it delegated of object ${object.id}`;
-    await checkLost(world, object, lost.map((pd) => [pd, before.get(pd) as Selector]), what);
+    await checkLost(
+      world,
+      object,
+      lost.map((pd) => [pd, before.get(pd) as Selector]),
+      what,
+    );
     await checkKept(world, object, what);
   }
 
@@ -123,27 +150,47 @@ export class NovaRevokeOriginal extends Step {
     const native = (world.kernel as NovaSeamKernel).native;
     let root: Mapping | null = native.mappingAt(novaEc(domain.server).pd, selector);
     while (root?.parent) root = root.parent;
-    ensure(root !== null && root.pd === native.root, `${world.name}: ${domain.label}'s mapping ${selector} does not derive from a mapping of the root PD`);
+    ensure(
+      root !== null && root.pd === native.root,
+      `${world.name}: ${domain.label}'s mapping ${selector} does not derive from a mapping of the root PD`,
+    );
     const rootSel = (root as Mapping).at;
     const before = world.spec.holders(object.id);
-    same(`core revokes its selector ${rootSel} natively`, statusName(native.revoke(native.rootEc, Crd.obj(rootSel, 0), false)), 'SUCCESS');
+    same(
+      `core revokes its selector ${rootSel} natively`,
+      statusName(native.revoke(native.rootEc, Crd.obj(rootSel, 0), false)),
+      'SUCCESS',
+    );
     world.spec.revokeOriginal(object.id);
     const what = `core revoked everything derived from object ${object.id}`;
     await checkLost(world, object, before, what);
-    ensure(native.objectAt(native.root, rootSel) !== null, `${world.name} ${what}: core's own mapping ${rootSel} went too`);
+    ensure(
+      native.objectAt(native.root, rootSel) !== null,
+      `${world.name} ${what}: core's own mapping ${rootSel} went too`,
+    );
     const owner = world.domainOf(object.owner);
     if (object.kind === 'rpc-object') {
       const calls = owner.calls.length;
       native.rootEc.utcb.clear();
       const status = await native.call(native.rootEc, rootSel);
-      same(`${what}: core calls its original`, statusName(typeof status === 'number' ? status : status.status), 'SUCCESS');
+      same(
+        `${what}: core calls its original`,
+        statusName(typeof status === 'number' ? status : status.status),
+        'SUCCESS',
+      );
       same(`${what}: calls told to the owner`, owner.calls.length - calls, 1);
       same(`${what}: badge told to the owner`, owner.calls.at(-1)?.badge, object.badge);
     } else if (object.kind === 'signal-context') {
       const signals = owner.signals.length;
-      same(`${what}: core ups its original`, statusName(native.sm_ctrl(native.rootEc, rootSel, SmOp.UP) as Status), 'SUCCESS');
+      same(
+        `${what}: core ups its original`,
+        statusName(native.sm_ctrl(native.rootEc, rootSel, SmOp.UP) as Status),
+        'SUCCESS',
+      );
       await world.kernel.settle();
-      same(`${what}: signals the owner was told of`, owner.signals.slice(signals), [{ imprint: object.imprint, count: 1 }]);
+      same(`${what}: signals the owner was told of`, owner.signals.slice(signals), [
+        { imprint: object.imprint, count: 1 },
+      ]);
     }
   }
 
@@ -182,12 +229,19 @@ export class Sel4RevokeCopy extends Step {
     const cnode = sel4OwnCNode(world);
     same(`${domain.label}'s own CNode cap at ${cnode}`, native.seL4_DebugCapIdentify(tcb, cnode), CapType.CNodeCap);
     const code = native.seL4_CNode_Revoke(tcb, cnode, selector, 64);
-    same(`${domain.label} CNode_Revoke of its copy ${selector}`, SEL4_ERROR_NAMES[code], SEL4_ERROR_NAMES[Sel4Error.seL4_NoError]);
+    same(
+      `${domain.label} CNode_Revoke of its copy ${selector}`,
+      SEL4_ERROR_NAMES[code],
+      SEL4_ERROR_NAMES[Sel4Error.seL4_NoError],
+    );
     const { lost } = world.spec.revokeDerived(object.id, domain.model);
     same(`${domain.label} revoked its copy of object ${object.id}: copies the model says went`, lost, []);
     for (const [pd, holderSelector] of world.spec.holders(object.id)) {
       const holder = world.domainOf(pd);
-      ensure(native.seL4_DebugCapIdentify(sel4Tcb(holder.client), holderSelector) !== CapType.NullCap, `${world.name}: after ${domain.label} revoked its copy, ${holder.label}'s copy ${holderSelector} is gone`);
+      ensure(
+        native.seL4_DebugCapIdentify(sel4Tcb(holder.client), holderSelector) !== CapType.NullCap,
+        `${world.name}: after ${domain.label} revoked its copy, ${holder.label}'s copy ${holderSelector} is gone`,
+      );
     }
     await checkKept(world, object, `${domain.label} revoked its copy of object ${object.id}`);
   }
@@ -225,18 +279,32 @@ export class Sel4RevokeOriginal extends Step {
     const native = kernel.native;
     const core = kernel.coreThread;
     const original = sel4Slot(sel4Tcb(domain.client), selector)?.parent ?? null;
-    ensure(original !== null && native.capAt(core, original.index) === original.cap, `${world.name}: ${domain.label}'s copy ${selector} is no child of an original in core's CNode`);
+    ensure(
+      original !== null && native.capAt(core, original.index) === original.cap,
+      `${world.name}: ${domain.label}'s copy ${selector} is no child of an original in core's CNode`,
+    );
     const index = (original as Cte).index;
     const before = world.spec.holders(object.id);
     const code = native.seL4_CNode_Revoke(core, InitialCaps.seL4_CapInitThreadCNode, index, 64);
-    same(`core CNode_Revoke of the original ${index}`, SEL4_ERROR_NAMES[code], SEL4_ERROR_NAMES[Sel4Error.seL4_NoError]);
+    same(
+      `core CNode_Revoke of the original ${index}`,
+      SEL4_ERROR_NAMES[code],
+      SEL4_ERROR_NAMES[Sel4Error.seL4_NoError],
+    );
     world.spec.revokeOriginal(object.id);
     const what = `core revoked the original of object ${object.id}`;
     for (const [pd, holderSelector] of before) {
       const holder = world.domainOf(pd);
-      same(`${what}: ${holder.label}'s copy ${holderSelector}`, native.seL4_DebugCapIdentify(sel4Tcb(holder.client), holderSelector), CapType.NullCap);
+      same(
+        `${what}: ${holder.label}'s copy ${holderSelector}`,
+        native.seL4_DebugCapIdentify(sel4Tcb(holder.client), holderSelector),
+        CapType.NullCap,
+      );
     }
-    ensure(native.seL4_DebugCapIdentify(core, index) !== CapType.NullCap, `${world.name} ${what}: the original went too`);
+    ensure(
+      native.seL4_DebugCapIdentify(core, index) !== CapType.NullCap,
+      `${world.name} ${what}: the original went too`,
+    );
     if (object.kind === 'rpc-object') {
       const calls = owner.calls.length;
       core.ipcBuffer.setMR(0, 0);
@@ -246,7 +314,8 @@ export class Sel4RevokeOriginal extends Step {
     }
     owner.client.dissolve(ownerSelector);
     world.spec.destroyOrphan(object.id);
-    for (const view of world.views.get(object.id) ?? []) ensure(view.length === 0, `${world.name} ${what}: a view of the dissolved dataspace still shows bytes`);
+    for (const view of world.views.get(object.id) ?? [])
+      ensure(view.length === 0, `${world.name} ${what}: a view of the dissolved dataspace still shows bytes`);
     world.views.delete(object.id);
   }
 

@@ -84,7 +84,14 @@ export interface WorldOptions {
 }
 
 /** Selector values that are never handed out anywhere: probes for forged capabilities. */
-export const ODD_SELECTORS: readonly Selector[] = [INVALID_SELECTOR, -1, 0.5, Number.NaN, 2 ** 31, Number.MAX_SAFE_INTEGER];
+export const ODD_SELECTORS: readonly Selector[] = [
+  INVALID_SELECTOR,
+  -1,
+  0.5,
+  Number.NaN,
+  2 ** 31,
+  Number.MAX_SAFE_INTEGER,
+];
 
 /**
  * The system under test: a kernel behind the seam, PDs (slots, replaced when destroyed), and the
@@ -126,7 +133,11 @@ export class World {
   ) {
     const capSpaceSize = options.capSpaceSize ?? 256;
     this.kernel = checked.create(capSpaceSize);
-    this.spec = new SeamModel({ capSpaceSize, derivation: checked.derivation, receiveWindows: checked.receiveWindows ?? false });
+    this.spec = new SeamModel({
+      capSpaceSize,
+      derivation: checked.derivation,
+      receiveWindows: checked.receiveWindows ?? false,
+    });
     this.quota = options.quota ?? { ram: 32 * PAGE_SIZE, caps: 12 };
     this.invariants = options.invariants ?? true;
     this.counter = options.counter ?? { operations: 0 };
@@ -167,7 +178,10 @@ export class World {
     const label = `pd${this.#spawned++}`;
     const pd = kernel.createPd(label);
     const model = spec.createPd(label);
-    const reclaimed = { ram: Math.min(this.quota.ram, spec.reclaimed.ram), caps: Math.min(this.quota.caps, spec.reclaimed.caps) };
+    const reclaimed = {
+      ram: Math.min(this.quota.ram, spec.reclaimed.ram),
+      caps: Math.min(this.quota.caps, spec.reclaimed.caps),
+    };
     kernel.grantQuota(pd, this.quota);
     spec.grantQuota(model, reclaimed, 'reclaimed');
     spec.grantQuota(model, { ram: this.quota.ram - reclaimed.ram, caps: this.quota.caps - reclaimed.caps }, 'machine');
@@ -204,7 +218,18 @@ export class World {
     const mailboxSelector = server.createRpcObject();
     const mailbox = this.learn(model, pd, 'rpc-object', mailboxSelector);
     this.mailboxes.add(mailbox);
-    const domain: Domain = { model, pd, label, server, client, calls, signals, infra: new Set(), mailbox, mailboxes: new Map([[model, mailboxSelector]]) };
+    const domain: Domain = {
+      model,
+      pd,
+      label,
+      server,
+      client,
+      calls,
+      signals,
+      infra: new Set(),
+      mailbox,
+      mailboxes: new Map([[model, mailboxSelector]]),
+    };
     const imprint = this.nextImprint();
     this.learn(model, pd, 'signal-context', server.createSignalContext(imprint), { imprint });
     for (const other of this.slots) {
@@ -222,12 +247,24 @@ export class World {
   }
 
   /** Records an object the kernel created for `model` under `selector`, pairing the identities. */
-  learn(model: ModelPdId, pd: PdId, kind: 'rpc-object' | 'signal-context' | 'dataspace', selector: Selector, parameters: { imprint?: number; size?: number } = {}): ModelObjectId {
+  learn(
+    model: ModelPdId,
+    pd: PdId,
+    kind: 'rpc-object' | 'signal-context' | 'dataspace',
+    selector: Selector,
+    parameters: { imprint?: number; size?: number } = {},
+  ): ModelObjectId {
     const entry = this.kernel.capSpace(pd).find((candidate) => candidate.selector === selector);
-    ensure(entry !== undefined, `${kind} created under selector ${selector}, but the capability space does not list it`);
+    ensure(
+      entry !== undefined,
+      `${kind} created under selector ${selector}, but the capability space does not list it`,
+    );
     const identity = entry?.object ?? -1;
     ensure(entry?.kind === kind, `${kind} created under selector ${selector} is listed as a ${entry?.kind}`);
-    ensure(!this.objectIds.has(identity), `new ${kind} has the identity ${identity} of object ${this.objectIds.get(identity)}`);
+    ensure(
+      !this.objectIds.has(identity),
+      `new ${kind} has the identity ${identity} of object ${this.objectIds.get(identity)}`,
+    );
     const id = this.spec.recordCreate(model, kind, selector, parameters);
     this.objectIds.set(identity, id);
     return id;
@@ -247,7 +284,8 @@ export class World {
     for (let selector = 0; selector <= highest + 8; selector++) {
       if (!listed.has(selector) && domain.client.valid(selector)) domain.infra.add(selector);
     }
-    for (const selector of ODD_SELECTORS) if (!listed.has(selector) && domain.client.valid(selector)) domain.infra.add(selector);
+    for (const selector of ODD_SELECTORS)
+      if (!listed.has(selector) && domain.client.valid(selector)) domain.infra.add(selector);
   }
 
   /** Counts one operation. */

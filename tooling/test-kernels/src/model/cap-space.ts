@@ -51,9 +51,15 @@ export class ModelCapSpace {
   /** Enters `object` under `selector`; both must be unused here. */
   bind(selector: Selector, object: ModelObjectId): void {
     const occupant = this.#objectAt.get(selector);
-    if (occupant !== undefined) throw new SpecViolation(`selector ${selector} already names object ${occupant}, cannot also name object ${object}`);
+    if (occupant !== undefined)
+      throw new SpecViolation(
+        `selector ${selector} already names object ${occupant}, cannot also name object ${object}`,
+      );
     const existing = this.#selectorOf.get(object);
-    if (existing !== undefined) throw new SpecViolation(`object ${object} is already held under selector ${existing}, cannot also be held under ${selector}`);
+    if (existing !== undefined)
+      throw new SpecViolation(
+        `object ${object} is already held under selector ${existing}, cannot also be held under ${selector}`,
+      );
     this.#objectAt.set(selector, object);
     this.#selectorOf.set(object, selector);
     this.#everHeld.add(selector);

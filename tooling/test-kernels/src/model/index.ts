@@ -8,7 +8,16 @@ export { type ModelPdId, type ModelObjectId, holdingKey } from './ids.js';
 export { SpecViolation } from './violation.js';
 export { type SeamErrorName, type Prediction, succeeds, fails, either, allowsError } from './prediction.js';
 export { type ObjectLife, type ModelObject, type ObjectParameters, creationCharge, exists } from './objects.js';
-export { type QuotaAccount, emptyAccount, freeRam, freeCaps, wholeAmount, shortfall, quotaState, accountViolations } from './quota.js';
+export {
+  type QuotaAccount,
+  emptyAccount,
+  freeRam,
+  freeCaps,
+  wholeAmount,
+  shortfall,
+  quotaState,
+  accountViolations,
+} from './quota.js';
 export { ModelCapSpace } from './cap-space.js';
 export { Provenance } from './provenance.js';
 export { type DerivationPolicy, DerivationTree, ORIGINAL } from './derivation.js';

@@ -39,11 +39,15 @@ export class Provenance {
     const path = this.#paths.get(holdingKey(object, holder));
     if (path === undefined) return [`PD ${holder} holds object ${object} with no recorded chain of hand-overs`];
     const violations: string[] = [];
-    if (path[0] !== owner || path[path.length - 1] !== holder) violations.push(`object ${object}: chain ${path.join('->')} does not lead from its owner ${owner} to PD ${holder}`);
+    if (path[0] !== owner || path[path.length - 1] !== holder)
+      violations.push(
+        `object ${object}: chain ${path.join('->')} does not lead from its owner ${owner} to PD ${holder}`,
+      );
     for (let step = 1; step < path.length; step++) {
       const from = path[step - 1] as ModelPdId;
       const to = path[step] as ModelPdId;
-      if (!this.#handOvers.has(handOverKey(object, from, to))) violations.push(`object ${object} never went from PD ${from} to PD ${to}`);
+      if (!this.#handOvers.has(handOverKey(object, from, to)))
+        violations.push(`object ${object} never went from PD ${from} to PD ${to}`);
     }
     return violations;
   }

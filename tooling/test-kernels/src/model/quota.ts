@@ -54,7 +54,9 @@ export function accountViolations(account: QuotaAccount): string[] {
   for (const [name, value] of Object.entries(account) as [string, number][]) {
     if (!Number.isSafeInteger(value) || value < 0) violations.push(`${name} is ${value}`);
   }
-  if (account.ramUsed > account.ramLimit) violations.push(`RAM used ${account.ramUsed} exceeds the limit ${account.ramLimit}`);
-  if (account.capUsed > account.capLimit) violations.push(`caps used ${account.capUsed} exceed the limit ${account.capLimit}`);
+  if (account.ramUsed > account.ramLimit)
+    violations.push(`RAM used ${account.ramUsed} exceeds the limit ${account.ramLimit}`);
+  if (account.capUsed > account.capLimit)
+    violations.push(`caps used ${account.capUsed} exceed the limit ${account.capLimit}`);
   return violations;
 }

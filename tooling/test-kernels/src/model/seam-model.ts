@@ -5,7 +5,15 @@ import type { ModelObjectId, ModelPdId } from './ids.js';
 import { type ModelObject, type ObjectParameters, creationCharge, exists } from './objects.js';
 import { type Prediction, type SeamErrorName, fails, succeeds } from './prediction.js';
 import { Provenance } from './provenance.js';
-import { type QuotaAccount, accountViolations, emptyAccount, freeCaps, freeRam, shortfall, wholeAmount } from './quota.js';
+import {
+  type QuotaAccount,
+  accountViolations,
+  emptyAccount,
+  freeCaps,
+  freeRam,
+  shortfall,
+  wholeAmount,
+} from './quota.js';
 import { SpecViolation } from './violation.js';
 
 /** The slots a cap-slot bitmask names, for messages. */
@@ -208,7 +216,8 @@ export class SeamModel {
    */
   chargePlumbing(id: ModelPdId, caps: number): void {
     const pd = this.#live(id, 'chargePlumbing');
-    if (!Number.isSafeInteger(caps) || caps < 0 || freeCaps(pd.quota) < caps) throw new SpecViolation(`PD ${id}: a plumbing charge of ${caps} capabilities does not fit its quota`);
+    if (!Number.isSafeInteger(caps) || caps < 0 || freeCaps(pd.quota) < caps)
+      throw new SpecViolation(`PD ${id}: a plumbing charge of ${caps} capabilities does not fit its quota`);
     pd.plumbing += caps;
     pd.quota.capUsed += caps;
   }
@@ -235,7 +244,8 @@ export class SeamModel {
     }
     for (const object of pd.space.clear()) this.#forget(object, id);
     const returned = { ram: pd.quota.ramLimit, caps: pd.quota.capLimit };
-    if (pd.quota.ramUsed !== 0 || pd.quota.capUsed !== pd.plumbing) throw new SpecViolation(`PD ${id} still uses quota after its objects were dissolved`);
+    if (pd.quota.ramUsed !== 0 || pd.quota.capUsed !== pd.plumbing)
+      throw new SpecViolation(`PD ${id} still uses quota after its objects were dissolved`);
     pd.quota.ramLimit = 0;
     pd.quota.capLimit = 0;
     pd.quota.capUsed = 0;
@@ -256,7 +266,8 @@ export class SeamModel {
     const pd = this.#live(id, 'grantQuota');
     const { ram, caps } = wholeAmount(amount);
     if (source === 'reclaimed') {
-      if (this.reclaimed.ram < ram || this.reclaimed.caps < caps) throw new SpecViolation('granting more reclaimed quota than destroyed PDs returned');
+      if (this.reclaimed.ram < ram || this.reclaimed.caps < caps)
+        throw new SpecViolation('granting more reclaimed quota than destroyed PDs returned');
       this.reclaimed.ram -= ram;
       this.reclaimed.caps -= caps;
     } else {
@@ -285,7 +296,8 @@ export class SeamModel {
     const source = this.#live(from, 'transferQuota');
     const target = this.#live(to, 'transferQuota');
     const { ram, caps } = wholeAmount(amount);
-    if (shortfall(source.quota, { ram, caps }).length > 0) throw new SpecViolation(`PD ${from} transferred quota it did not have free`);
+    if (shortfall(source.quota, { ram, caps }).length > 0)
+      throw new SpecViolation(`PD ${from} transferred quota it did not have free`);
     source.quota.ramLimit -= ram;
     source.quota.capLimit -= caps;
     target.quota.ramLimit += ram;
@@ -313,7 +325,8 @@ export class SeamModel {
   recordCreate(pd: ModelPdId, kind: ObjectKind, selector: Selector, parameters: ObjectParameters = {}): ModelObjectId {
     const creator = this.#live(pd, 'create');
     const charge = creationCharge(kind, parameters);
-    if (freeCaps(creator.quota) < charge.caps || freeRam(creator.quota) < charge.ram) throw new SpecViolation(`PD ${pd} created a ${kind} beyond its quota`);
+    if (freeCaps(creator.quota) < charge.caps || freeRam(creator.quota) < charge.ram)
+      throw new SpecViolation(`PD ${pd} created a ${kind} beyond its quota`);
     this.#checkFresh(creator, selector, null);
     const id = this.objects.length;
     this.objects.push({
@@ -365,7 +378,8 @@ export class SeamModel {
   /** Applies a `dissolve` that succeeded; returns the PDs that held the object, with their selectors. */
   dissolve(pd: ModelPdId, selector: Selector): [ModelPdId, Selector][] {
     const object = this.heldAt(pd, selector);
-    if (object === undefined || object.owner !== pd) throw new SpecViolation(`PD ${pd} dissolved selector ${selector}, which is no object it owns`);
+    if (object === undefined || object.owner !== pd)
+      throw new SpecViolation(`PD ${pd} dissolved selector ${selector}, which is no object it owns`);
     const holders = this.holders(object.id);
     this.#dissolve(object);
     return holders;
@@ -420,7 +434,11 @@ export class SeamModel {
     const must: SeamErrorName[] = [];
     const may: SeamErrorName[] = [];
     this.#roomFor(receiver, this.#slotsNeeded(receiver, objects), must, may);
-    if (this.receiveWindows && may.length + must.length === 0 && objects.some((id) => receiver.space.selectorOf(id) === undefined)) {
+    if (
+      this.receiveWindows &&
+      may.length + must.length === 0 &&
+      objects.some((id) => receiver.space.selectorOf(id) === undefined)
+    ) {
       const order = selectors.length <= 1 ? 0 : Math.ceil(Math.log2(selectors.length));
       const windows = Math.floor(this.capSpaceSize / 2 ** order);
       if (this.occupancy(receiver) >= windows - this.capSpaceSlack) may.push('CapSpaceExhaustedError');
@@ -436,8 +454,16 @@ export class SeamModel {
    * receiver lacked room, see {@link SeamModel.predictCarry}), a capability may instead arrive as
    * `INVALID_SELECTOR`: lost, not delivered.
    */
-  recordCarry(from: ModelPdId, sent: readonly Selector[], to: ModelPdId, received: readonly Selector[], fresh: number, lossy = false): void {
-    if (sent.length !== received.length) throw new SpecViolation(`${sent.length} capabilities sent, ${received.length} arrived`);
+  recordCarry(
+    from: ModelPdId,
+    sent: readonly Selector[],
+    to: ModelPdId,
+    received: readonly Selector[],
+    fresh: number,
+    lossy = false,
+  ): void {
+    if (sent.length !== received.length)
+      throw new SpecViolation(`${sent.length} capabilities sent, ${received.length} arrived`);
     const sender = this.#live(from, 'carry');
     const receiver = this.#live(to, 'carry');
     let expected = 0;
@@ -445,7 +471,10 @@ export class SeamModel {
       const arrived = received[i] as Selector;
       const object = sender.space.objectAt(selector);
       if (object === undefined) {
-        if (arrived !== INVALID_SELECTOR) throw new SpecViolation(`selector ${selector}, which names nothing in PD ${from}, arrived as ${arrived} instead of the invalid capability`);
+        if (arrived !== INVALID_SELECTOR)
+          throw new SpecViolation(
+            `selector ${selector}, which names nothing in PD ${from}, arrived as ${arrived} instead of the invalid capability`,
+          );
         return;
       }
       if (lossy && arrived === INVALID_SELECTOR) return;
@@ -453,7 +482,9 @@ export class SeamModel {
       this.#receive(to, object, from, arrived);
     });
     if (fresh !== expected) {
-      throw new SpecViolation(`PD ${to} was told slots [${slotList(fresh)}] of a message were new entries, but [${slotList(expected)}] were`);
+      throw new SpecViolation(
+        `PD ${to} was told slots [${slotList(fresh)}] of a message were new entries, but [${slotList(expected)}] were`,
+      );
     }
   }
 
@@ -496,7 +527,8 @@ export class SeamModel {
    * it under the model's {@link DerivationPolicy} goes; nothing else changes.
    */
   revokeDerived(object: ModelObjectId, pd: ModelPdId): Revocation {
-    if (this.pd(pd).space.selectorOf(object) === undefined) throw new SpecViolation(`PD ${pd} revokes object ${object} it does not hold`);
+    if (this.pd(pd).space.selectorOf(object) === undefined)
+      throw new SpecViolation(`PD ${pd} revokes object ${object} it does not hold`);
     return this.#revoke(object, this.derivation.descendants(object, pd));
   }
 
@@ -507,7 +539,8 @@ export class SeamModel {
   revokeOriginal(object: ModelObjectId): Revocation {
     const revocation = this.#revoke(object, this.derivation.descendants(object, ORIGINAL));
     const target = this.object(object);
-    if (this.holders(object).length > 0) throw new SpecViolation(`object ${object} still held after its original was revoked`);
+    if (this.holders(object).length > 0)
+      throw new SpecViolation(`object ${object} still held after its original was revoked`);
     if (target.life === 'live') target.life = 'orphaned';
     return revocation;
   }
@@ -540,7 +573,8 @@ export class SeamModel {
       let owned = badges.get(object.owner);
       if (owned === undefined) badges.set(object.owner, (owned = new Map()));
       const twin = owned.get(object.badge);
-      if (twin !== undefined) violations.push(`objects ${twin} and ${object.id} of PD ${object.owner} share badge ${object.badge}`);
+      if (twin !== undefined)
+        violations.push(`objects ${twin} and ${object.id} of PD ${object.owner} share badge ${object.badge}`);
       owned.set(object.badge, object.id);
     }
     let ramLimits = 0;
@@ -555,17 +589,24 @@ export class SeamModel {
       ramLimits += pd.quota.ramLimit;
       capLimits += pd.quota.capLimit;
       for (const violation of accountViolations(pd.quota)) violations.push(`${label}: ${violation}`);
-      if (pd.quota.capUsed !== (capUsed.get(pd.id) ?? 0) + pd.plumbing) violations.push(`${label}: caps used ${pd.quota.capUsed}, but it owns ${capUsed.get(pd.id) ?? 0} objects and pays ${pd.plumbing} for plumbing`);
-      if (pd.quota.ramUsed !== (ramUsed.get(pd.id) ?? 0)) violations.push(`${label}: RAM used ${pd.quota.ramUsed}, but its dataspaces take ${ramUsed.get(pd.id) ?? 0}`);
+      if (pd.quota.capUsed !== (capUsed.get(pd.id) ?? 0) + pd.plumbing)
+        violations.push(
+          `${label}: caps used ${pd.quota.capUsed}, but it owns ${capUsed.get(pd.id) ?? 0} objects and pays ${pd.plumbing} for plumbing`,
+        );
+      if (pd.quota.ramUsed !== (ramUsed.get(pd.id) ?? 0))
+        violations.push(`${label}: RAM used ${pd.quota.ramUsed}, but its dataspaces take ${ramUsed.get(pd.id) ?? 0}`);
       const owned = badges.get(pd.id);
       for (const [selector, id] of pd.space.entries()) {
         const object = this.object(id);
         if (object.life !== 'live') violations.push(`${label} holds ${object.life} object ${id}`);
         const badgeOf = owned?.get(selector);
-        if (badgeOf !== undefined && badgeOf !== id) violations.push(`${label} holds object ${id} at ${selector}, the badge of its live object ${badgeOf}`);
-        if (object.owner === pd.id && object.life === 'live' && selector !== object.badge) violations.push(`${label} holds its own object ${id} at ${selector}, not at its badge ${object.badge}`);
+        if (badgeOf !== undefined && badgeOf !== id)
+          violations.push(`${label} holds object ${id} at ${selector}, the badge of its live object ${badgeOf}`);
+        if (object.owner === pd.id && object.life === 'live' && selector !== object.badge)
+          violations.push(`${label} holds its own object ${id} at ${selector}, not at its badge ${object.badge}`);
         violations.push(...this.provenance.violations(id, object.owner, pd.id));
-        if (this.derivation.parentOf(id, pd.id) === undefined) violations.push(`${label}'s holding of object ${id} is not in the derivation tree`);
+        if (this.derivation.parentOf(id, pd.id) === undefined)
+          violations.push(`${label}'s holding of object ${id} is not in the derivation tree`);
       }
     }
     if (ramLimits + this.reclaimed.ram !== this.granted.ram || capLimits + this.reclaimed.caps !== this.granted.caps) {
@@ -622,12 +663,18 @@ export class SeamModel {
 
   /** Checks that `selector` may take a new entry for `object` (null: a new object) in `pd`. */
   #checkFresh(pd: ModelPd, selector: Selector, object: ModelObject | null): void {
-    if (!Number.isSafeInteger(selector) || selector === INVALID_SELECTOR) throw new SpecViolation(`PD ${pd.id} got ${selector} as a new selector: not a valid capability`);
+    if (!Number.isSafeInteger(selector) || selector === INVALID_SELECTOR)
+      throw new SpecViolation(`PD ${pd.id} got ${selector} as a new selector: not a valid capability`);
     const occupant = pd.space.objectAt(selector);
-    if (occupant !== undefined) throw new SpecViolation(`PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but it already names object ${occupant}`);
+    if (occupant !== undefined)
+      throw new SpecViolation(
+        `PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but it already names object ${occupant}`,
+      );
     for (const owned of this.objects) {
       if (owned.owner === pd.id && exists(owned) && owned.badge === selector && owned !== object) {
-        throw new SpecViolation(`PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but that is the badge of its ${owned.life} object ${owned.id}: its server would take one for the other`);
+        throw new SpecViolation(
+          `PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but that is the badge of its ${owned.life} object ${owned.id}: its server would take one for the other`,
+        );
       }
     }
   }
@@ -637,8 +684,13 @@ export class SeamModel {
     const receiver = this.#live(to, 'receive');
     const expected = this.#arrival(receiver, object);
     if (expected.selector !== null && selector !== expected.selector) {
-      const why = receiver.space.selectorOf(object) !== undefined ? 'where it already holds it' : 'its badge: an owner gets its own object back under the selector its server knows it by';
-      throw new SpecViolation(`PD ${to} received object ${object} under ${selector}, not under ${expected.selector}, ${why}`);
+      const why =
+        receiver.space.selectorOf(object) !== undefined
+          ? 'where it already holds it'
+          : 'its badge: an owner gets its own object back under the selector its server knows it by';
+      throw new SpecViolation(
+        `PD ${to} received object ${object} under ${selector}, not under ${expected.selector}, ${why}`,
+      );
     }
     if (receiver.space.selectorOf(object) !== undefined) return;
     const target = this.object(object);
