@@ -94,6 +94,9 @@ class HwKernelThread implements KernelThread {
         return handler.onCall(badge, utcb);
       },
       signal(context, imprint, count) {
+        // the handler may dissolve its own context and the selector name something new by the time an
+        // asynchronous handler is done (startComponent's starter does): acknowledge only the context delivered
+        const delivered = context === INVALID_SELECTOR ? undefined : kernel.identity(thread.pd, context);
         let result: Promise<unknown> | undefined;
         try {
           // a result other than nothing or a promise is the handler's fault, as a throw is
@@ -108,7 +111,8 @@ class HwKernelThread implements KernelThread {
         }
         const pending = result;
         const ack = (): void => {
-          if (kernel.identity(thread.pd, context) !== undefined) kernel.signal_ack(thread, context);
+          if (delivered !== undefined && kernel.identity(thread.pd, context) === delivered)
+            kernel.signal_ack(thread, context);
         };
         // settles once the handler's promise did and the delivery is acknowledged; an acknowledgement
         // that fails (the context's selector now names something else) is the entry's fault, as before
