@@ -1,6 +1,7 @@
 import type { Capability } from '@os/capability';
 import { type KernelThread, type Message, hardenShared } from '@os/kernel';
 import type { ClientOf, MethodEntry, RpcInterface } from './define-interface.js';
+import { RpcEncodeError } from './errors.js';
 import { decodeReply } from './reply.js';
 import { MessageReader, MessageWriter } from './wire.js';
 
@@ -106,22 +107,38 @@ async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): 
 
 type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;
 
+/** A call with more arguments than `entry` declares (plain JavaScript can make one): refused as a value that cannot be encoded. */
+function tooMany(entry: MethodEntry, given: number): Promise<never> {
+  const declared = entry.args.length;
+  const takes = `${declared} argument${declared === 1 ? '' : 's'}`;
+  return Promise.reject(
+    new RpcEncodeError(
+      `${entry.qualifiedName}(argument ${declared + 1})`,
+      `${entry.qualifiedName} takes ${takes}, got ${given}`,
+    ),
+  );
+}
+
 function makeMethod(entry: MethodEntry): Method {
   switch (entry.args.length) {
     case 0:
       return function (this: RpcClient) {
+        if (arguments.length > 0) return tooMany(entry, arguments.length);
         return invoke0(this, entry);
       };
     case 1:
       return function (this: RpcClient, a: unknown) {
+        if (arguments.length > 1) return tooMany(entry, arguments.length);
         return invoke1(this, entry, a);
       } as Method;
     case 2:
       return function (this: RpcClient, a: unknown, b: unknown) {
+        if (arguments.length > 2) return tooMany(entry, arguments.length);
         return invoke2(this, entry, a, b);
       } as Method;
     default:
       return function (this: RpcClient, ...args: unknown[]) {
+        if (args.length > entry.args.length) return tooMany(entry, args.length);
         return invokeN(this, entry, args);
       };
   }

@@ -108,6 +108,16 @@ describe('arguments that cannot be encoded are refused at the client before anyt
     ],
     ['a string too large for the IPC buffer', (store) => store.put(1, 'x'.repeat(5000)), /exceeds the IPC buffer/],
     [
+      'a third argument to a method of two (plain JavaScript)',
+      (store) => (store.put as (...args: unknown[]) => Promise<unknown>)(1, 'x', 'extra'),
+      /^cannot encode Store\.put\(argument 3\): Store\.put takes 2 arguments, got 3$/,
+    ],
+    [
+      'a second argument to a method of one (plain JavaScript)',
+      (store) => (store.keep as (...args: unknown[]) => Promise<unknown>)(1, undefined),
+      /^cannot encode Store\.keep\(argument 2\): Store\.keep takes 1 argument, got 2$/,
+    ],
+    [
       'more than four capabilities',
       (store) => store.caps(Array.from({ length: MAX_CAPS_PER_MESSAGE + 1 }, () => Capability.invalid())),
       /at most 4 capabilities/,
