@@ -58,7 +58,7 @@ cli.help((sections) => [
   ...sections,
   {
     title: 'Exit codes',
-    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    virtual time only: nothing can happen any more (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached (also when the JavaScript thread never yields: the component running is named)',
+    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    nothing can happen any more, on virtual or real time (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached (also when the JavaScript thread never yields: the component running is named)',
   },
   {
     title: 'Targets',

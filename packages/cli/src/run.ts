@@ -80,6 +80,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   let timer: ReturnType<typeof setTimeout> | undefined;
   let watchdog: Watchdog | undefined;
   let stopWatching = (): void => undefined;
+  let stopStallWatch = (): void => undefined;
   try {
     // os run owns its process: component code is confined, which needs the realm hardened first
     await hardenRealm();
@@ -119,7 +120,19 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     });
     kernel = booted.kernel;
     if (watching) stopWatching = watchConfig(target, booted.core, output);
-    const code = await Promise.race([booted.exit, timedOut]);
+    // on real time nothing drives the clock: when no timer is armed and nothing else is pending, the
+    // event loop empties (Node would end with code 13 and no word); that is the stall virtual time reports
+    const stalled = new Promise<number>((resolve) => {
+      stopStallWatch = onEmptyEventLoop(() => {
+        const waits = booted.core.waits.describe();
+        output.stderr(
+          'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component has ' +
+            `exited${waits.map((line) => `\n  ${line}`).join('')}`,
+        );
+        resolve(EXIT_STALLED);
+      });
+    });
+    const code = await Promise.race([booted.exit, timedOut, stalled]);
     if (code === EXIT_TIMEOUT && options.timeout !== undefined)
       output.stderr(`os run: --timeout of ${options.timeout} s reached`);
     return code;
@@ -138,6 +151,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     clearTimeout(timer);
     watchdog?.stop();
     stopWatching();
+    stopStallWatch();
     kernel?.setTrace(null);
   }
 }
@@ -148,4 +162,13 @@ function hung(running: Running): string {
   return running.component === null
     ? `while the JavaScript thread never yielded, in no component's code${where}`
     : `while component "${running.component}" was running and never yielded${where}`;
+}
+
+/** Calls `then` once the process's event loop has nothing left to do (Node's `beforeExit`); returns the function that stops watching. */
+function onEmptyEventLoop(then: () => void): () => void {
+  const listener = (): void => then();
+  process.once('beforeExit', listener);
+  return () => {
+    process.off('beforeExit', listener);
+  };
 }
