@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
 import { run } from './run.js';
+import { declaredFlags, unknownOptionMessage } from './unknown-option.js';
 
 const cli = cac('os');
 
@@ -77,6 +78,8 @@ try {
     await cli.runMatchedCommand();
   }
 } catch (error) {
-  process.stderr.write(`os: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  const declared = declaredFlags([...cli.globalCommand.options, ...cli.commands.flatMap((command) => command.options)]);
+  process.stderr.write(`os: ${unknownOptionMessage(message, process.argv.slice(2), declared) ?? message}\n`);
   process.exitCode = 1;
 }
