@@ -259,14 +259,25 @@ export class Env implements SessionEnv {
     void report().catch(() => undefined);
   }
 
+  /**
+   * An exception a method of one of this component's servers threw that its interface does not declare:
+   * logged with where it was thrown (up to 8 stack frames), as it is the server's bug, not the client's.
+   */
   #reportError(report: ServerErrorReport): void {
-    const detail =
-      report.error instanceof Error ? `${report.error.name}: ${report.error.message}` : String(report.error);
-    void this.log(`Error: ${report.method} threw ${detail}`).catch(() => undefined);
+    const error = report.error;
+    const frames = error instanceof Error && typeof error.stack === 'string' ? stackFrames(error.stack) : [];
+    const text = [`Error: ${report.method} threw ${describeFault(error)}`, ...frames].join('\n');
+    void this.log(text).catch(() => undefined);
   }
 
   /** The component's name. */
   get name(): string {
     return this.#name;
   }
+}
+
+/** The frames of a stack trace (`    at f (file:///…:3:7)`), at most `limit`, without the message lines before them. */
+function stackFrames(stack: string, limit = 8): string[] {
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line));
+  return frames.length > limit ? [...frames.slice(0, limit), `    ... ${frames.length - limit} more`] : frames;
 }
