@@ -1,4 +1,4 @@
-import { Capability } from '@os/capability';
+import type { Capability } from '@os/capability';
 import {
   InvalidArgumentError,
   type Kernel,
@@ -9,16 +9,7 @@ import {
   pageRound,
 } from '@os/kernel';
 import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
-import {
-  InsufficientCapQuota,
-  InsufficientRamQuota,
-  OutOfCaps,
-  OutOfRam,
-  Root,
-  ServiceDenied,
-  SessionArgs,
-  SessionLabel,
-} from '@os/session';
+import { OutOfCaps, OutOfRam, Root, ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import { Child, type ChildPolicy, type Route } from './child.js';
 import { type ComponentModule, startComponent } from './component.js';
 import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS, ReportSessionComponent } from './report-session.js';
@@ -28,6 +19,7 @@ import { ComponentThread } from './component-thread.js';
 import { ComponentFaults } from './component-faults.js';
 import { WaitList } from './wait-list.js';
 import { PdThreads } from './pd-threads.js';
+import { RootComponent, type SessionCost, type SessionEntrypoint } from './root-component.js';
 import { logLines } from './printable.js';
 import { Log, Pd, StartFailed } from './services.js';
 
@@ -134,6 +126,7 @@ export class Core {
   readonly #resolveBinary: BinaryResolver;
   readonly #roms: Map<string, Uint8Array>;
   readonly #romRoot: RomRoot;
+  readonly #pdRoot: PdRoot;
   readonly #romWaiters: (() => void)[] = [];
   readonly #log: (line: string) => void;
   readonly #reports = new Map<string, Uint8Array>();
@@ -173,18 +166,14 @@ export class Core {
     corePd.started = true;
     this.#corePdCapability = this.#manage(corePd);
     this.#corePd = connect(Pd, this.#parentThread, this.#corePdCapability);
-    this.#announceLocal('PD', new PdRoot(this));
-    this.#announceLocal(
-      'LOG',
-      new OneCapRoot(this, 'a LOG session', (args) => new LogSession(args.string('label'), this.#log)),
-    );
-    this.#romRoot = new RomRoot(this);
-    this.#announceLocal('ROM', this.#romRoot);
-    this.#announceLocal('Report', new ReportRoot(this));
-    this.#announceLocal(
-      'Rtc',
-      new OneCapRoot(this, 'an Rtc session', () => new RtcSessionComponent(this.kernel.clock)),
-    );
+    const ep = this.#entrypoint;
+    this.#pdRoot = new PdRoot(this, ep);
+    this.#announceLocal(this.#pdRoot);
+    this.#announceLocal(new OneCapRoot('LOG', ep, (label) => new LogSession(label.text, this.#log)));
+    this.#romRoot = new RomRoot(this, ep);
+    this.#announceLocal(this.#romRoot);
+    this.#announceLocal(new ReportRoot(this, ep));
+    this.#announceLocal(new OneCapRoot('Rtc', ep, () => new RtcSessionComponent(this.kernel.clock)));
   }
 
   /** The latest report submitted to core's Report service under session label `label`, if any. */
@@ -205,15 +194,26 @@ export class Core {
 
   /** The PD session a capability (in core's space) names, if it is one. */
   pdSession(capability: Capability): PdSession | undefined {
-    return this.#pdSessions.get(capability.rawSelector);
+    return this.#pdSessions.get(capability.rawSelector) ?? this.#pdRoot.lookup(capability);
   }
 
-  /** Creates a PD session for `label` with the given quota, from core's own. */
+  /** Creates a PD session for `label` with the given quota, from core's own, and serves it. */
   createPdSession(label: string, ram: number, caps: number): Capability<typeof Pd> {
+    const session = this.createPd(label, ram, caps);
+    try {
+      return this.#manage(session);
+    } catch (error) {
+      this.destroyPd(session);
+      throw error;
+    }
+  }
+
+  /** Creates a PD for `label` with the given quota, from core's own, and its session object (not yet served). */
+  createPd(label: string, ram: number, caps: number): PdSession {
     const pd = this.kernel.createPd(label);
     try {
       this.kernel.transferQuota(this.pd, pd, { ram, caps });
-      return this.#manage(new PdSession(this, pd, label));
+      return new PdSession(this, pd, label);
     } catch (error) {
       // a PD without its session would hold its quota where nobody can reach it
       this.kernel.grantQuota(this.pd, this.kernel.destroyPd(pd));
@@ -221,15 +221,12 @@ export class Core {
     }
   }
 
-  /** Destroys the PD behind a PD session; its quota comes back to core. */
-  destroyPdSession(capability: Capability): void {
-    const session = this.pdSession(capability);
-    if (session === undefined || session.pd === this.pd) return;
-    this.#pdSessions.delete(capability.rawSelector);
+  /** Destroys the PD of `session` (whose capability is dissolved); its quota comes back to core. */
+  destroyPd(session: PdSession): void {
+    if (session.destroyed || session.pd === this.pd) return;
     session.destroyed = true;
     const returned = this.kernel.destroyPd(session.pd);
     this.kernel.grantQuota(this.pd, returned);
-    this.#entrypoint.dissolve(session);
     // settle what other PDs moved in or took out, so the session's donation is all that is left to return
     for (const [peer, net] of session.net) {
       peer.net.delete(session);
@@ -277,16 +274,6 @@ export class Core {
   /** Resolves at the next `updateRom`: what a stalled system waits for under `os run --watch`. */
   nextRomUpdate(): Promise<void> {
     return new Promise((resolve) => this.#romWaiters.push(resolve));
-  }
-
-  /** Serves `object` on core's entrypoint. */
-  manageSession(object: RpcObject): Capability {
-    return this.#entrypoint.manage(object);
-  }
-
-  /** Stops serving a session object. */
-  dissolveSession(object: RpcObject): void {
-    this.#entrypoint.dissolve(object);
   }
 
   /** Dissolves a dataspace of core's. */
@@ -378,93 +365,57 @@ export class Core {
     return capability;
   }
 
-  #announceLocal(service: string, root: RpcObject<typeof Root>): void {
+  #announceLocal(root: RootComponent<RpcObject>): void {
     const capability = this.#entrypoint.manage(root);
-    this.#roots.set(service, connect(Root, this.#parentThread, capability));
+    this.#roots.set(root.service, connect(Root, this.#parentThread, capability));
   }
 }
 
 /** core's PD service: each session is a new PD holding the session's donation. */
-class PdRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+class PdRoot extends RootComponent<PdSession> {
   constructor(
     /** The core that creates the PDs. */
     private readonly core: Core,
+    ep: SessionEntrypoint,
   ) {
-    super(Root);
+    super({ service: 'PD', ep });
   }
   /**
-   * Creates a PD with the donated quota as its own, less the capability the session itself takes in
-   * core (Root::session): as in Genode, a PD session's cost comes out of its donation, so a request
-   * that donates nothing cannot drain core.
+   * A PD session takes one capability in core for itself, out of its donation: as in Genode, so a
+   * request that donates nothing cannot drain core.
    */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    const caps = args.number('cap_quota');
-    if (caps < PD_SESSION_CAPS)
-      throw new InsufficientCapQuota(
-        `a PD session needs ${PD_SESSION_CAPS} capability for itself in core, donated ${caps}`,
-      );
-    return this.core.createPdSession(args.string('label'), args.number('ram_quota'), caps - PD_SESSION_CAPS);
+  protected override sessionCost(): SessionCost {
+    return { ram: 0, caps: PD_SESSION_CAPS };
   }
-  /** Accepts the donation; a PD session needs no more than it has (Root::upgrade). */
-  upgrade(): void {}
+  /** Creates a PD with the donated quota as its own, less the session's own capability (Root::session). */
+  protected override createSession(args: SessionArgs, label: SessionLabel): PdSession {
+    return this.core.createPd(label.text, args.number('ram_quota'), args.number('cap_quota') - PD_SESSION_CAPS);
+  }
   /** Destroys the PD; its quota goes back to core (Root::close). */
-  close(session: Capability): void {
-    this.core.destroyPdSession(session);
+  protected override destroySession(session: PdSession): void {
+    this.core.destroyPd(session);
   }
 }
 
 /** Capabilities a PD session takes in core for itself (its session object), out of its donation. */
 export const PD_SESSION_CAPS = 1;
 
-/** The sessions one of core's roots serves, by the session capability's selector in core's space. */
-class ServedSessions<S extends RpcObject> {
-  readonly #bySelector = new Map<number, S>();
-  constructor(private readonly core: Core) {}
-  /** Serves `session` and returns its capability. */
-  add(session: S): Capability {
-    const capability = this.core.manageSession(session);
-    this.#bySelector.set(capability.selector, session);
-    return capability;
-  }
-  /** Stops serving the session behind `capability`; returns it, or undefined if it is not one of these. */
-  remove(capability: Capability): S | undefined {
-    const session = this.#bySelector.get(capability.rawSelector);
-    if (session === undefined) return undefined;
-    this.#bySelector.delete(capability.rawSelector);
-    this.core.dissolveSession(session);
-    return session;
-  }
-}
-
 /**
  * A core service whose sessions cost one capability and no RAM (LOG, Rtc): each session request
  * gets a fresh session object from `create`.
  */
-class OneCapRoot<S extends RpcObject> extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<S>;
+class OneCapRoot<S extends RpcObject> extends RootComponent<S> {
   constructor(
-    /** The core that serves the sessions. */
-    core: Core,
-    /** The session in words, for the quota error (`a LOG session`). */
-    private readonly what: string,
-    /** Makes the session for a request's arguments. */
-    private readonly create: (args: SessionArgs) => S,
+    service: string,
+    ep: SessionEntrypoint,
+    /** Makes the session for a request's label. */
+    private readonly create: (label: SessionLabel) => S,
   ) {
-    super(Root);
-    this.#sessions = new ServedSessions(core);
+    super({ service, ep });
   }
   /** Opens a session; it needs one capability (Root::session). */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    if (args.number('cap_quota') < 1) throw new InsufficientCapQuota(`${this.what} needs 1 capability`);
-    return this.#sessions.add(this.create(args));
-  }
-  /** Accepts the donation; the session needs no more (Root::upgrade). */
-  upgrade(): void {}
-  /** Closes the session (Root::close). */
-  close(session: Capability): void {
-    this.#sessions.remove(session);
+  protected override createSession(_args: SessionArgs, label: SessionLabel): S {
+    return this.create(label);
   }
 }
 
@@ -472,63 +423,58 @@ class OneCapRoot<S extends RpcObject> extends RpcObject<typeof Root> implements 
  * core's Report service: keeps each session's latest report by its label (`core.report(label)`) and
  * hands it to the boot's `onReport`, which is how `os run --state` sees the top init's state report.
  */
-class ReportRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<ReportSessionComponent>;
+class ReportRoot extends RootComponent<ReportSessionComponent> {
   constructor(
     /** The core that keeps the reports. */
     private readonly core: Core,
+    ep: SessionEntrypoint,
   ) {
-    super(Root);
-    this.#sessions = new ServedSessions(core);
+    super({ service: 'Report', ep });
   }
-  /** Opens a Report session with a buffer of `buffer_size` bytes, which the donation must cover (Root::session). */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    const label = args.string('label');
-    const size = args.has('buffer_size') ? args.number('buffer_size') : DEFAULT_REPORT_BUFFER;
-    const needed = pageRound(Math.max(1, size));
-    if (args.number('ram_quota') < needed)
-      throw new InsufficientRamQuota(
-        `a Report session with a buffer of ${size} bytes needs ${needed} bytes of RAM (whole pages)`,
-      );
-    if (args.number('cap_quota') < REPORT_SESSION_CAPS)
-      throw new InsufficientCapQuota(`a Report session needs ${REPORT_SESSION_CAPS} capabilities`);
-    return this.#sessions.add(
-      new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label, report)),
-    );
+  /** A buffer of `buffer_size` bytes in whole pages, and {@link REPORT_SESSION_CAPS} capabilities. */
+  protected override sessionCost(args: SessionArgs): SessionCost {
+    const size = args.number('buffer_size', DEFAULT_REPORT_BUFFER);
+    return {
+      ram: pageRound(Math.max(1, size)),
+      caps: REPORT_SESSION_CAPS,
+      ramFor: `a buffer of ${size} bytes, in whole pages`,
+    };
   }
-  /** Accepts the donation; a Report session needs no more (Root::upgrade). */
-  upgrade(): void {}
-  /** Closes the Report session and frees its buffer (Root::close). */
-  close(session: Capability): void {
-    const closed = this.#sessions.remove(session);
-    if (closed !== undefined) this.core.freeDataspace(closed.buffer);
+  /** Opens a Report session with a buffer of `buffer_size` bytes (Root::session). */
+  protected override createSession(args: SessionArgs, label: SessionLabel): ReportSessionComponent {
+    const size = args.number('buffer_size', DEFAULT_REPORT_BUFFER);
+    return new ReportSessionComponent(this.core.thread, size, (report) => this.core.receiveReport(label.text, report));
+  }
+  /** Frees the session's buffer (Root::close). */
+  protected override destroySession(session: ReportSessionComponent): void {
+    this.core.freeDataspace(session.buffer);
   }
 }
 
 /** core's ROM service: the boot modules, by the label's last element. */
-class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions: ServedSessions<RomSessionComponent>;
+class RomRoot extends RootComponent<RomSessionComponent> {
   readonly #modules = new Map<RomSessionComponent, string>();
   constructor(
     /** The core whose boot modules are served. */
     private readonly core: Core,
+    ep: SessionEntrypoint,
   ) {
-    super(Root);
-    this.#sessions = new ServedSessions(core);
+    super({ service: 'ROM', ep });
   }
-  /** Opens the boot module the label names, copied into a dataspace the donation pays for (Root::session). */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    const name = new SessionLabel(args.string('label')).last();
+  /** A copy of the module the label names in whole pages, and 2 capabilities; no such module is `ServiceDenied`. */
+  protected override sessionCost(_args: SessionArgs, label: SessionLabel): SessionCost {
+    const name = label.last();
     const content = this.core.rom(name);
     if (content === undefined) throw new ServiceDenied(`no ROM module "${name}"`);
-    const needed = pageRound(Math.max(1, content.length));
-    if (args.number('ram_quota') < needed) throw new InsufficientRamQuota(`ROM "${name}" needs ${needed} bytes`);
-    if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
+    return { ram: pageRound(Math.max(1, content.length)), caps: 2, ramFor: `module "${name}", in whole pages` };
+  }
+  /** Opens the boot module the label names, copied into a dataspace the donation pays for (Root::session). */
+  protected override createSession(_args: SessionArgs, label: SessionLabel): RomSessionComponent {
+    const name = label.last();
+    const content = this.core.rom(name) ?? new Uint8Array();
     const session = new RomSessionComponent(this.core.thread, this.core.romDataspace(content));
     this.#modules.set(session, name);
-    return this.#sessions.add(session);
+    return session;
   }
   /** Hands every session on module `name` its new content. */
   update(name: string, content: Uint8Array): void {
@@ -536,13 +482,9 @@ class RomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
       if (module === name) this.core.freeDataspace(session.replace(this.core.romDataspace(content)));
     }
   }
-  /** Accepts the donation; a ROM session needs no more (Root::upgrade). */
-  upgrade(): void {}
-  /** Closes the ROM session and frees its dataspace (Root::close). */
-  close(session: Capability): void {
-    const closed = this.#sessions.remove(session);
-    if (closed === undefined) return;
-    this.#modules.delete(closed);
-    this.core.freeDataspace(closed.dataspaceSelector);
+  /** Frees the session's dataspace (Root::close). */
+  protected override destroySession(session: RomSessionComponent): void {
+    this.#modules.delete(session);
+    this.core.freeDataspace(session.dataspaceSelector);
   }
 }

@@ -3,6 +3,12 @@ export { ReportSessionComponent, DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS } fr
 export { Reporter } from './reporter.js';
 export { ReportConnection } from './report-connection.js';
 export { SessionPolicy, NoPolicyDefined } from './session-policy.js';
+export {
+  RootComponent,
+  type RootComponentOptions,
+  type SessionCost,
+  type SessionEntrypoint,
+} from './root-component.js';
 export { Entrypoint } from './entrypoint.js';
 export { SignalHandler, SignalTransmitter, BlockingSignal, type SignalContextCapability } from './signal.js';
 export {
