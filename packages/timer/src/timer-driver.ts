@@ -1,7 +1,6 @@
-import { Capability } from '@os/capability';
+import type { Capability } from '@os/capability';
 import { RpcObject, type ServerOf } from '@os/rpc';
-import { type Env, SignalHandler, type SignalContextCapability } from '@os/runtime';
-import { InsufficientCapQuota, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
+import { type Env, RootComponent, type SessionCost, SignalHandler, type SignalContextCapability } from '@os/runtime';
 import { TIMER_SESSION_CAPS, TIMER_SESSION_RAM } from './timer-connection.js';
 import {
   InvalidDuration,
@@ -83,8 +82,7 @@ class TimerSessionObject extends RpcObject<typeof TimerSession> implements Serve
  * The timer driver: multiplexes every session's trigger onto the kernel's one timeout per thread
  * (base-hw's `Kernel::timeout`), and signals each session's handler when its deadline passes.
  */
-class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
-  readonly #sessions = new Map<number, TimerSessionObject>();
+class TimerDriver extends RootComponent<TimerSessionObject> {
   readonly #tick: SignalHandler;
   #armedFor: number | null = null;
 
@@ -92,7 +90,7 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
     /** The driver component's environment: its entrypoint serves the sessions. */
     private readonly env: Env,
   ) {
-    super(Root);
+    super({ service: 'Timer', ep: env.ep });
     this.#tick = new SignalHandler(env.ep, () => this.#expired());
   }
 
@@ -108,35 +106,25 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
     return this.env.thread.time();
   }
 
-  /** Opens a Timer session for a client whose donation covers its cost (Root::session). */
-  session(argsText: string): Capability {
-    const args = SessionArgs.parse(argsText);
-    if (args.number('ram_quota') < TIMER_SESSION_RAM)
-      throw new InsufficientRamQuota(`a Timer session needs ${TIMER_SESSION_RAM} bytes`);
-    if (args.number('cap_quota') < TIMER_SESSION_CAPS)
-      throw new InsufficientCapQuota(`a Timer session needs ${TIMER_SESSION_CAPS} capabilities`);
-    const session = new TimerSessionObject(this);
-    const capability = this.env.ep.manage(session);
-    this.#sessions.set(capability.selector, session);
-    return capability;
+  /** What a Timer session costs: {@link TIMER_SESSION_RAM} bytes and {@link TIMER_SESSION_CAPS} capabilities. */
+  protected override sessionCost(): SessionCost {
+    return { ram: TIMER_SESSION_RAM, caps: TIMER_SESSION_CAPS };
   }
 
-  /** Accepts the donation; a Timer session needs no more (Root::upgrade). */
-  upgrade(): void {}
+  /** Opens a Timer session (Root::session). */
+  protected override createSession(): TimerSessionObject {
+    return new TimerSessionObject(this);
+  }
 
-  /** Closes a Timer session and drops its pending trigger (Root::close). */
-  close(capability: Capability): void {
-    const session = this.#sessions.get(capability.rawSelector);
-    if (session === undefined) return;
-    this.#sessions.delete(capability.rawSelector);
-    this.env.ep.dissolve(session);
+  /** Drops a closed session's pending trigger (Root::close). */
+  protected override destroySession(): void {
     this.reprogram();
   }
 
   /** Arms the kernel timeout for the earliest deadline of any session. */
   reprogram(): void {
     let earliest: number | null = null;
-    for (const session of this.#sessions.values()) {
+    for (const session of this.sessions()) {
       const at = session.deadline?.at;
       if (at !== undefined && (earliest === null || at < earliest)) earliest = at;
     }
@@ -148,7 +136,7 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
   #expired(): void {
     this.#armedFor = null;
     const now = this.now();
-    for (const session of this.#sessions.values()) {
+    for (const session of this.sessions()) {
       const deadline = session.deadline;
       if (deadline === null || deadline.at > now) continue;
       if (session.handler !== null) this.env.thread.submitSignal(session.handler.selector);
@@ -160,8 +148,7 @@ class TimerDriver extends RpcObject<typeof Root> implements ServerOf<typeof Root
 
 /** The timer driver component (binary `timer`): announces the Timer service to its parent. */
 export async function construct(env: Env): Promise<void> {
-  const driver = new TimerDriver(env);
-  await env.parent.announce('Timer', env.ep.manage(driver));
+  await new TimerDriver(env).announce(env);
 }
 
 /** The timer driver as a component module, for binary tables. */
