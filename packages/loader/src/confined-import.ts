@@ -91,11 +91,6 @@ export async function importConfined(
     return namespace;
   } catch (error) {
     if (refusal !== undefined) throw refusal;
-    if (error instanceof SyntaxError && /await is only valid/.test(error.message)) {
-      throw new ConfinementError(
-        `"${label}": a module of ${file} uses top-level await, which a confined compartment cannot run (the SES module transform does not support it): move the await into construct() or an async function, or load the binary unconfined (<binary name="..." confined="no"/>)`,
-      );
-    }
     throw error;
   }
 }

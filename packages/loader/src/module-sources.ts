@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModuleSource } from '@endo/module-source';
-import { NotAComponent } from './errors.js';
+import { ConfinementError, NotAComponent } from './errors.js';
+import { findTopLevelAwait } from './top-level-await.js';
 
 /** The type of module Node would load a `.js` file as: the nearest package.json's `"type"`. */
 function isCommonJs(file: string): boolean {
@@ -42,7 +43,7 @@ export class ModuleSources {
   /** The analysed source of the ES module at `url` (a `file:` URL). */
   get(url: string): AnalysedModule {
     const file = fileURLToPath(url);
-    let stat;
+    let stat: Stats;
     try {
       stat = statSync(file);
     } catch {
@@ -68,6 +69,14 @@ export class ModuleSources {
 }
 
 function parse(text: string, url: string, file: string): ModuleSource {
+  const awaiting = findTopLevelAwait(text);
+  if (awaiting !== undefined) {
+    throw new ConfinementError(
+      `module ${file}:${awaiting.line}:${awaiting.column} uses top-level await, which a confined component cannot ` +
+        'run (the SES module transform does not support it): move the await into construct() or an async ' +
+        'function (a libc program can wrap its code in an async function and call it)',
+    );
+  }
   try {
     return new ModuleSource(text, url);
   } catch (error) {

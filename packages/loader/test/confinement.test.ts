@@ -60,7 +60,7 @@ describe('a confined module with top-level await', () => {
     const { lines } = await bootDirectory(escapes, 'tla.xml');
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^\[init -> tla\] Error: tla: construct failed: ConfinementError: "tla": a module of .*top-level-await\.mjs uses top-level await, which a confined compartment cannot run/,
+        /^\[init -> tla\] Error: tla: construct failed: ConfinementError: module \/.*\/top-level-await\.mjs:1:18 uses top-level await, which a confined component cannot run/,
       ),
     );
   });

@@ -72,6 +72,18 @@ describe('a Node program under the libc shim', () => {
     expect(exit).toBe(0);
   });
 
+  it('that awaits at its top level (inside an argument) is refused with a ConfinementError naming file, line and column', async () => {
+    const { exit, lines } = await run('tla.xml');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^\[init -> tla\] Error: uncaught exception: ConfinementError: module \/.*\/tla\.mjs:4:30 uses top-level await, which a confined component cannot run /,
+      ),
+      expect.stringMatching(/^\[init -> tla\] .*a libc program can wrap its code in an async function and call it\)$/),
+    ]);
+    expect(lines.join('')).not.toContain('confined="no"');
+    expect(exit).toBe(1);
+  });
+
   it('cannot import a Node built-in the shim does not offer', async () => {
     const { exit, lines } = await run('net.xml');
     // the message is longer than one LOG write takes (Genode's 232 characters): its rest follows on a second line
