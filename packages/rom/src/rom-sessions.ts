@@ -1,7 +1,5 @@
-import type { Capability } from '@os/capability';
-import { INVALID_SELECTOR, QuotaExceededError, type Selector, hasErrorCode, pageRound } from '@os/kernel';
+import { INVALID_SELECTOR, type Selector, pageRound } from '@os/kernel';
 import { type Env, RomSessionComponent } from '@os/runtime';
-import { InsufficientCapQuota, InsufficientRamQuota } from '@os/session';
 
 /** Capabilities a ROM session costs its server: the session object and its dataspace (as core's ROM). */
 export const ROM_SESSION_CAPS = 2;
@@ -11,14 +9,7 @@ export function romSessionRam(size: number): number {
   return pageRound(Math.max(1, size));
 }
 
-/** What a session request donated: bytes of RAM and capabilities. */
-export interface Donation {
-  /** `ram_quota`. */
-  readonly ram: number;
-  /** `cap_quota`. */
-  readonly caps: number;
-}
-
+/** One ROM session and the module or report it shows. */
 interface Served {
   readonly session: RomSessionComponent;
   /** The module (or report) the session shows. */
@@ -26,49 +17,28 @@ interface Served {
 }
 
 /**
- * The open ROM sessions of one server, by the module each shows: opening with core's quota checks,
- * handing every session on a module each new version, and freeing a session's dataspace on close.
- * Each session holds its own copy of the content, paid from the RAM its client donated.
+ * The ROM sessions of one server, by the module each shows: making a session with its own copy of the
+ * content (paid from the RAM its client donated; the server's root checks the donation), handing
+ * every session on a module each new version, and freeing a session's dataspace when it is closed.
  */
 export class RomSessions {
   readonly #env: Env;
-  readonly #served = new Map<Selector, Served>();
+  readonly #served = new Map<RomSessionComponent, Served>();
 
-  /** Serves sessions on `env`'s entrypoint, with dataspaces from its PD. */
+  /** Makes sessions with dataspaces from `env`'s PD. */
   constructor(env: Env) {
     this.#env = env;
   }
 
   /**
-   * Opens a session showing `content` (null: empty) of module `key`, after checking that `donation`
-   * covers it; `what` names the module in error messages.
+   * A session showing `content` (null: empty) of module `key`, for the root to serve; a
+   * `QuotaExceededError` when the server's own quota cannot hold the copy.
    */
-  open(key: string, content: Uint8Array | null, { ram, caps }: Donation, what: string): Capability {
-    const needed = romSessionRam(content?.length ?? 0);
-    if (ram < needed)
-      throw new InsufficientRamQuota(
-        `${what}: a ROM session needs ${needed} bytes of RAM (the content, page-rounded), the request donated ${ram}`,
-      );
-    if (caps < ROM_SESSION_CAPS)
-      throw new InsufficientCapQuota(
-        `${what}: a ROM session needs ${ROM_SESSION_CAPS} capabilities, the request donated ${caps}`,
-      );
-    let dataspace: Selector = INVALID_SELECTOR;
-    try {
-      dataspace = this.#copy(content);
-      const session = new RomSessionComponent(this.#env.thread, dataspace);
-      const capability = this.#env.ep.manage(session);
-      this.#served.set(capability.rawSelector, { session, key });
-      return capability;
-    } catch (error) {
-      this.#free(dataspace);
-      if (hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) {
-        throw error.kind === 'ram'
-          ? new InsufficientRamQuota(`${what}: ${error.message}`)
-          : new InsufficientCapQuota(`${what}: ${error.message}`);
-      }
-      throw error;
-    }
+  open(key: string, content: Uint8Array | null): RomSessionComponent {
+    const dataspace = this.#copy(content);
+    const session = new RomSessionComponent(this.#env.thread, dataspace);
+    this.#served.set(session, { session, key });
+    return session;
   }
 
   /**
@@ -85,16 +55,15 @@ export class RomSessions {
       for (const copy of copies) this.#free(copy);
       throw error;
     }
-    targets.forEach((served, i) => this.#free(served.session.replace(copies[i] as Selector)));
+    targets.forEach((served, i) => {
+      this.#free(served.session.replace(copies[i] as Selector));
+    });
   }
 
-  /** Closes the session behind `capability` and frees its dataspace; a capability that is none of these is ignored. */
-  close(capability: Capability): void {
-    const served = this.#served.get(capability.rawSelector);
-    if (served === undefined) return;
-    this.#served.delete(capability.rawSelector);
-    this.#env.ep.dissolve(served.session);
-    this.#free(served.session.dataspaceSelector);
+  /** Forgets `session` (its capability dissolved) and frees its dataspace. */
+  close(session: RomSessionComponent): void {
+    if (!this.#served.delete(session)) return;
+    this.#free(session.dataspaceSelector);
   }
 
   #copy(content: Uint8Array | null): Selector {

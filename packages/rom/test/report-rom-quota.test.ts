@@ -27,13 +27,16 @@ describe('report_rom: quotas and bad input', () => {
     expect(await system.exit).toBe(0);
     expect(system.lines).toEqual([
       '[init -> report_rom] Error: insufficient ram donation from client -> weather',
-      '[init -> client] Report with 4K for an 8K buffer: InsufficientRamQuota: Report "client -> weather": a buffer of 8192 bytes needs 8192 bytes of RAM, the request donated 4096',
+      '[init -> client] Report with 4K for an 8K buffer: InsufficientRamQuota: Report "client -> weather": ' +
+        'a Report session needs 8192 bytes of RAM (a buffer of 8192 bytes, page-rounded), the request donated 4096',
       '[init -> client] Report with 2 caps: InsufficientCapQuota: Report "client -> weather": a Report session needs 3 capabilities, the request donated 2',
       '[init -> report_rom] Error: zero-length report requested by client -> weather',
       '[init -> client] Report with buffer_size=0: ServiceDenied: Report "client -> weather": buffer_size=0 leaves no room for a report; ask for the largest report\'s size',
       // longer than one LOG write takes (Genode's 232 characters): the rest follows on a second line
-      '[init -> client] Report with buffer_size=lots: ServiceDenied: Report: session arguments "ram_quota=4096, cap_quota=3, buffer_size=\\"lots\\", label=\\"client -> weather\\"", at character 0: "buffer_size" must be a non-negative integer with an optional K',
-      '[init -> client] , M or G suffix, got "lots"',
+      '[init -> client] Report with buffer_size=lots: ServiceDenied: Report "client -> weather": session arguments ' +
+        '"ram_quota=4096, cap_quota=3, buffer_size=\\"lots\\", label=\\"client -> weather\\"", at character 0: ' +
+        '"buffer_size" must be a non-negative intege',
+      '[init -> client] r with an optional K, M or G suffix, got "lots"',
     ]);
   });
 

@@ -64,8 +64,10 @@ describe('RomService: in-memory modules as ROMs', () => {
     expect(await system.exit).toBe(0);
     expect(system.lines).toEqual([
       '[init -> client] ROM "nope": ServiceDenied: no ROM module "nope" here (known: big, motd); route the session elsewhere or add the module',
-      '[init -> client] ROM "big" with 4K for 5000 bytes: InsufficientRamQuota: ROM "big": a ROM session needs 8192 bytes of RAM (the content, page-rounded), the request donated 4096',
-      '[init -> client] ROM "big" with 1 cap: InsufficientCapQuota: ROM "big": a ROM session needs 2 capabilities, the request donated 1',
+      '[init -> client] ROM "big" with 4K for 5000 bytes: InsufficientRamQuota: ROM "client -> big": ' +
+        'a ROM session needs 8192 bytes of RAM (the content, page-rounded), the request donated 4096',
+      '[init -> client] ROM "big" with 1 cap: InsufficientCapQuota: ROM "client -> big": ' +
+        'a ROM session needs 2 capabilities, the request donated 1',
       '[init -> client] ROM "big" with 8K and 2 caps: ok',
       '[init -> client] ROM "deep -> motd": ok',
       '[init -> client] ROM "motd" after its deletion: ServiceDenied: no ROM module "motd" here (known: big); route the session elsewhere or add the module',

@@ -139,6 +139,11 @@ export abstract class RootComponent<S extends RpcObject>
     if (typeof destroy === 'function') return (destroy as () => void | Promise<void>).call(session);
   }
 
+  /** How a refusal names the session: `Timer "init -> client"` (the service and the label) by default. */
+  protected describeSession(label: SessionLabel, _policy: XmlNode | null): string {
+    return `${this.service} "${label.text}"`;
+  }
+
   /**
    * Told of every refusal before it goes to the parent: for a server that logs them (report_rom's
    * `Error: insufficient ram donation from <label>`). `label` is empty when the arguments did not parse.
@@ -179,7 +184,7 @@ export abstract class RootComponent<S extends RpcObject>
       const caps = args.number('cap_quota');
       const policy = this.#config === undefined ? null : SessionPolicy.select(sessionLabel, this.#config());
       const cost = this.sessionCost(args, sessionLabel, policy);
-      const what = `${this.service} "${label}"`;
+      const what = this.describeSession(sessionLabel, policy);
       if (ram < cost.ram) {
         const why = cost.ramFor === undefined ? '' : ` (${cost.ramFor})`;
         throw new InsufficientRamQuota(

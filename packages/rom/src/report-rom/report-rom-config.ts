@@ -9,11 +9,12 @@ import { ServiceDenied } from '@os/session';
 export class ReportRomConfig {
   /** Whether every incoming report is logged (`verbose="yes"`). */
   readonly verbose: boolean;
-  readonly #node: XmlNode;
+  /** The `<config>` node, whose `<policy>` nodes a ROM session's label is matched against. */
+  readonly node: XmlNode;
 
   /** Reads `node` (a `<config>`); throws `XmlError` naming the line of a malformed `verbose`. */
   constructor(node: XmlNode) {
-    this.#node = node;
+    this.node = node;
     this.verbose = node.booleanAttribute('verbose', false);
   }
 
@@ -28,7 +29,11 @@ export class ReportRomConfig {
    * `NoPolicyDefined` when none matches, `ServiceDenied` when the policy names no report.
    */
   reportFor(label: string): string {
-    const policy = SessionPolicy.select(label, this.#node);
+    return this.reportOf(SessionPolicy.select(label, this.node), label);
+  }
+
+  /** The report that `policy` (selected for ROM session `label`) names; `ServiceDenied` when it names none. */
+  reportOf(policy: XmlNode, label: string): string {
     const report = policy.attribute('report');
     if (report === undefined || report.length === 0) {
       throw new ServiceDenied(

@@ -44,15 +44,15 @@ export async function construct(env: Env): Promise<void> {
   );
   const roms = new RomSessions(env);
   const registry = new ReportRegistry(roms);
-  await env.parent.announce('Report', env.ep.manage(new ReportService(env, registry, log, () => config.verbose)));
-  const rom = env.ep.manage(new ReportRomService(roms, registry, log, () => config));
+  await new ReportService(env, registry, log, () => config.verbose).announce(env);
+  const rom = new ReportRomService(env, roms, registry, log, () => config);
   // init answers a request for "Report" that waited for the announcement by calling our root from its
   // entrypoint; announcing "ROM" right away would call init while init calls us, and both would wait
   // for good. The kernel timeout fires after the work under way (on virtual time: once the system has
   // settled), so those requests are served by then.
   const announceRom = new SignalHandler(env.ep, async () => {
     announceRom.dispose();
-    await env.parent.announce('ROM', rom);
+    await rom.announce(env);
   });
   env.thread.timeout(0, announceRom.capability.selector);
 }

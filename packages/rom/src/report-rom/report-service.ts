@@ -1,90 +1,83 @@
-import type { Capability } from '@os/capability';
-import { QuotaExceededError, type Selector, pageRound } from '@os/kernel';
-import { RpcObject, type ServerOf } from '@os/rpc';
-import { DEFAULT_REPORT_BUFFER, type Env, REPORT_SESSION_CAPS, ReportTooLarge } from '@os/runtime';
-import { InsufficientCapQuota, InsufficientRamQuota, Root, ServiceDenied } from '@os/session';
-import { readSessionArgs } from '../session-request.js';
+import { QuotaExceededError, pageRound } from '@os/kernel';
+import {
+  DEFAULT_REPORT_BUFFER,
+  type Env,
+  REPORT_SESSION_CAPS,
+  ReportTooLarge,
+  RootComponent,
+  type SessionCost,
+} from '@os/runtime';
+import {
+  InsufficientRamQuota,
+  ServiceDenied,
+  type SessionArgs,
+  type SessionError,
+  type SessionLabel,
+} from '@os/session';
 import { printLines } from './print-lines.js';
 import type { ReportRegistry } from './report-registry.js';
 import { ReportRomSession } from './report-rom-session.js';
 import type { ServerLog } from './server-log.js';
 
+/** A Report session asked for a buffer of 0 bytes: denied, and logged as report_rom does. */
+class ZeroLengthReport extends ServiceDenied {}
+
 /**
  * report_rom's Report service (Genode's `Report::Root`): one session per report, named by the
  * session's full label, with a buffer of `buffer_size` bytes that the client's donation pays for.
  */
-export class ReportService extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+export class ReportService extends RootComponent<ReportRomSession> {
   readonly #env: Env;
   readonly #registry: ReportRegistry;
   readonly #log: ServerLog;
   readonly #verbose: () => boolean;
-  readonly #sessions = new Map<Selector, ReportRomSession>();
 
   /** Serves reports into `registry`; `verbose` says whether each is logged. */
   constructor(env: Env, registry: ReportRegistry, log: ServerLog, verbose: () => boolean) {
-    super(Root);
+    super({ service: 'Report', ep: env.ep });
     this.#env = env;
     this.#registry = registry;
     this.#log = log;
     this.#verbose = verbose;
   }
 
-  /** Opens a Report session; it needs `buffer_size` page-rounded in RAM and 3 capabilities (Root::session). */
-  async session(argsText: string): Promise<Capability> {
-    const request = readSessionArgs('Report', argsText, (args) => ({
-      label: args.string('label'),
-      ram: args.number('ram_quota'),
-      caps: args.number('cap_quota'),
-      bufferSize: args.number('buffer_size', DEFAULT_REPORT_BUFFER),
-    }));
-    const { label, bufferSize } = request;
-    const needed = pageRound(bufferSize);
-    if (request.ram < needed) {
-      await this.#log.write(`Error: insufficient ram donation from ${label}`);
-      throw new InsufficientRamQuota(
-        `Report "${label}": a buffer of ${bufferSize} bytes needs ${needed} bytes of RAM, the request donated ${request.ram}`,
+  /** A buffer of `buffer_size` bytes page-rounded in RAM and {@link REPORT_SESSION_CAPS} capabilities; 0 bytes is denied. */
+  protected override sessionCost(args: SessionArgs, label: SessionLabel): SessionCost {
+    const bufferSize = args.number('buffer_size', DEFAULT_REPORT_BUFFER);
+    if (bufferSize === 0)
+      throw new ZeroLengthReport(
+        `Report "${label.text}": buffer_size=0 leaves no room for a report; ask for the largest report's size`,
       );
-    }
-    if (bufferSize === 0) {
-      await this.#log.write(`Error: zero-length report requested by ${label}`);
-      throw new ServiceDenied(
-        `Report "${label}": buffer_size=0 leaves no room for a report; ask for the largest report's size`,
-      );
-    }
-    if (request.caps < REPORT_SESSION_CAPS)
-      throw new InsufficientCapQuota(
-        `Report "${label}": a Report session needs ${REPORT_SESSION_CAPS} capabilities, the request donated ${request.caps}`,
-      );
+    return {
+      ram: pageRound(bufferSize),
+      caps: REPORT_SESSION_CAPS,
+      ramFor: `a buffer of ${bufferSize} bytes, page-rounded`,
+    };
+  }
+
+  /** Opens a Report session with its buffer (Root::session). */
+  protected override createSession(args: SessionArgs, sessionLabel: SessionLabel): ReportRomSession {
+    const label = sessionLabel.text;
+    const bufferSize = args.number('buffer_size', DEFAULT_REPORT_BUFFER);
     this.#registry.attachReporter(label);
-    let session: ReportRomSession | null = null;
     try {
-      session = new ReportRomSession(this.#env.thread, label, bufferSize, (report) => this.#receive(label, report));
-      const capability = this.#env.ep.manage(session);
-      this.#sessions.set(capability.rawSelector, session);
-      return capability;
+      return new ReportRomSession(this.#env.thread, label, bufferSize, (report) => this.#receive(label, report));
     } catch (error) {
-      if (session !== null) this.#env.thread.dissolve(session.buffer);
       this.#registry.detachReporter(label);
-      if (error instanceof QuotaExceededError) {
-        throw error.kind === 'ram'
-          ? new InsufficientRamQuota(`Report "${label}": ${error.message}`)
-          : new InsufficientCapQuota(`Report "${label}": ${error.message}`);
-      }
       throw error;
     }
   }
 
-  /** Accepts the donation; a Report session needs no more (Root::upgrade). */
-  upgrade(): void {}
-
-  /** Closes the session, frees its buffer and forgets its report (Root::close). */
-  close(capability: Capability): void {
-    const session = this.#sessions.get(capability.rawSelector);
-    if (session === undefined) return;
-    this.#sessions.delete(capability.rawSelector);
-    this.#env.ep.dissolve(session);
+  /** Frees the session's buffer and forgets its report (Root::close). */
+  protected override destroySession(session: ReportRomSession): void {
     this.#env.thread.dissolve(session.buffer);
     this.#registry.detachReporter(session.label);
+  }
+
+  /** Logs a donation too small and a zero-length buffer, as Genode's report_rom. */
+  protected override async refused(error: SessionError, label: string): Promise<void> {
+    if (error instanceof InsufficientRamQuota) await this.#log.write(`Error: insufficient ram donation from ${label}`);
+    if (error instanceof ZeroLengthReport) await this.#log.write(`Error: zero-length report requested by ${label}`);
   }
 
   /**
