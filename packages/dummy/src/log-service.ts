@@ -14,7 +14,7 @@ export class LogService {
   /** Creates the root, announces "LOG" to the parent and logs `created LOG service`. */
   static async start(env: Env, options: LogServiceOptions): Promise<LogService> {
     const root = await LogServiceRoot.create(env, options);
-    await env.parent.announce('LOG', env.ep.manage(root));
+    await root.announce(env);
     await env.log('created LOG service');
     return new LogService(env, root);
   }

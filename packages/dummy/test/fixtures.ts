@@ -1,8 +1,7 @@
-import type { Capability } from '@os/capability';
 import { type InitConfigValue, type RouteRuleValue, type StartEntryValue, init } from '@os/init';
-import { VirtualClock } from '@os/kernel';
+import { VirtualClock, pageRound } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
+import { type ClientOf, connect } from '@os/rpc';
 import {
   Child,
   type ComponentModule,
@@ -10,11 +9,13 @@ import {
   type Env,
   Pd,
   RomSessionComponent,
+  RootComponent,
+  type SessionCost,
   SignalHandler,
   parentRoot,
 } from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
-import { Connection, Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
+import { Connection, type Root, ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { dummy } from '../src/index.js';
 
@@ -84,39 +85,32 @@ async function after(env: Env, timer: Timer.Connection, ms: number, action: () =
 }
 
 /** The server side of ROM sessions to one module named "config", whose text can be replaced. */
-class ConfigRomRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+class ConfigRomRoot extends RootComponent<RomSessionComponent> {
   readonly #env: Env;
-  readonly #sessions = new Map<number, RomSessionComponent>();
   #text: string;
 
   constructor(env: Env, text: string) {
-    super(Root);
+    super({ service: 'ROM', ep: env.ep });
     this.#env = env;
     this.#text = text;
   }
 
-  session(argsText: string): Capability {
-    const label = new SessionLabel(SessionArgs.parse(argsText).string('label'));
-    if (label.last() !== 'config') throw new ServiceDenied(`only ROM "config" is served here, not "${label.last()}"`);
-    const session = new RomSessionComponent(this.#env.thread, this.#copy());
-    const capability = this.#env.ep.manage(session);
-    this.#sessions.set(capability.rawSelector, session);
-    return capability;
+  protected override sessionCost(): SessionCost {
+    return { ram: pageRound(Math.max(1, new TextEncoder().encode(this.#text).length)), caps: 2 };
   }
 
-  upgrade(): void {}
+  protected override createSession(_args: SessionArgs, label: SessionLabel): RomSessionComponent {
+    if (label.last() !== 'config') throw new ServiceDenied(`only ROM "config" is served here, not "${label.last()}"`);
+    return new RomSessionComponent(this.#env.thread, this.#copy());
+  }
 
-  close(capability: Capability): void {
-    const session = this.#sessions.get(capability.rawSelector);
-    if (session === undefined) return;
-    this.#sessions.delete(capability.rawSelector);
-    this.#env.ep.dissolve(session);
+  protected override destroySession(session: RomSessionComponent): void {
     this.#env.thread.dissolve(session.dataspaceSelector);
   }
 
   replace(text: string): void {
     this.#text = text;
-    for (const session of this.#sessions.values()) this.#env.thread.dissolve(session.replace(this.#copy()));
+    for (const session of this.sessions()) this.#env.thread.dissolve(session.replace(this.#copy()));
   }
 
   #copy(): number {
@@ -145,7 +139,7 @@ export function configServer(versions: readonly [ConfigVersion, ...ConfigVersion
   return {
     async construct(env) {
       const root = new ConfigRomRoot(env, versions[0].text);
-      await env.parent.announce('ROM', env.ep.manage(root));
+      await root.announce(env);
       let index = 1;
       const tick = new SignalHandler(env.ep, () => {
         const version = versions[index] as ConfigVersion;
