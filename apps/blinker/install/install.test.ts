@@ -138,8 +138,10 @@ for (const kernel of ['hw', 'nova', 'sel4']) {
   it('names a package that is not installed', () => {
     const result = osRun(config(blinker.replace('@acme/blinker', '@acme/missing')));
     expect(result.stderr).toMatch(
-      /<start name="blinker">: binary "@acme\/missing": .* package "@acme\/missing" is not installed there .* \("npm install @acme\/missing"\)/,
+      /<start name="blinker">: binary "@acme\/missing": .* no package "@acme\/missing" is installed there \(looked in node_modules from .* up\)/,
     );
+    // a name that is neither built in, a file nor installed gets no advice to install a public package of that name
+    expect(result.stderr).not.toContain('npm install');
     expect(result.status).toBe(1);
   });
 });

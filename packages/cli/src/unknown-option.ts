@@ -1,4 +1,4 @@
-import { suggest } from './suggest.js';
+import { suggest } from '@os/runtime';
 
 /** cac's camel-cased form of a flag's name (`virtul-time` -> `virtulTime`). */
 function camelCase(name: string): string {

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { suggest } from '../src/suggest.js';
+import { suggest } from '@os/runtime';
 
 const root = resolve(import.meta.dirname, '../../..');
 const main = join(root, 'packages/cli/dist/main.js');

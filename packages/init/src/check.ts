@@ -1,3 +1,4 @@
+import { suggest } from '@os/runtime';
 import { InitConfigError } from './config-error.js';
 import type { InitConfig, RouteRule, StartEntry } from './model.js';
 
@@ -54,8 +55,14 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
           );
         }
         if (rule.service !== null && !provides(provider, rule.service)) {
+          // a typo of a service the child does provide is fixed in the route, not by a <provides> for the typo
+          const meant = suggest(rule.service, provider.provides);
+          const fix =
+            meant === undefined
+              ? `add <provides><service name="${rule.service}"/></provides> to its start entry`
+              : `did you mean "${meant}", which it provides?`;
           throw new InitConfigError(
-            `${at}: routes to child "${target.name}", which does not provide "${rule.service}" (add <provides><service name="${rule.service}"/></provides> to its start entry)`,
+            `${at}: routes to child "${target.name}", which does not provide "${rule.service}" (${fix})`,
           );
         }
       }

@@ -1,4 +1,4 @@
-import { XmlError, XmlNode } from '@os/runtime';
+import { XmlError, XmlNode, suggest } from '@os/runtime';
 import { hasErrorCode } from '@os/kernel';
 import { InitConfigError } from './config-error.js';
 import type {
@@ -34,17 +34,30 @@ function fail(node: XmlNode, message: string): never {
   throw new InitConfigError(`${node.origin}:${node.line}: <${node.type}>: ${message}`);
 }
 
+/** `; did you mean "x"?` when one of `known` is close to `word` by edit distance, else nothing. */
+function didYouMean(word: string, known: readonly string[], quote: (name: string) => string): string {
+  const close = suggest(word, known);
+  return close === undefined ? '' : `; did you mean ${quote(close)}?`;
+}
+
 function checkAttributes(node: XmlNode, known: readonly string[]): void {
   for (const name of node.attributeNames()) {
-    if (!known.includes(name))
-      fail(node, `unknown attribute "${name}" (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+    if (!known.includes(name)) {
+      const hint = didYouMean(name, known, (close) => `"${close}"`);
+      fail(node, `unknown attribute "${name}"${hint} (known: ${known.length === 0 ? 'none' : known.join(', ')})`);
+    }
   }
 }
 
 function checkChildren(node: XmlNode, known: readonly string[]): void {
   for (const child of node.subNodes()) {
-    if (!known.includes(child.type))
-      fail(child, `unknown element inside <${node.type}> (known: ${known.map((name) => `<${name}>`).join(', ')})`);
+    if (!known.includes(child.type)) {
+      const hint = didYouMean(child.type, known, (close) => `<${close}>`);
+      fail(
+        child,
+        `unknown element inside <${node.type}>${hint} (known: ${known.map((name) => `<${name}>`).join(', ')})`,
+      );
+    }
   }
 }
 

@@ -1,9 +1,9 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WIRE_VERSION } from '@os/rpc';
-import type { ComponentModule, XmlNode } from '@os/runtime';
+import { type ComponentModule, type XmlNode, suggest } from '@os/runtime';
 import type { BinaryResolver } from '@os/runtime/host';
 import { type BinaryLocation, findPackageDirectory, locateBinary } from './binary-location.js';
 import { type ComponentManifest, readComponentManifest } from './component-manifest.js';
@@ -81,10 +81,13 @@ export class BinaryLoader {
       try {
         location = locateBinary(name, this.#options.directory);
       } catch (error) {
+        if (!(error instanceof BinaryNotFound)) throw error;
         const known = Object.keys(builtins);
-        if (error instanceof BinaryNotFound && known.length > 0)
-          throw new BinaryNotFound(`${error.message}; nor is it built in (${known.join(', ')})`);
-        throw error;
+        const builtIn = known.length > 0 ? `; nor is it built in (${known.join(', ')})` : '';
+        const meant = suggest(name, [...known, ...moduleFileNames(this.#options.directory)]);
+        throw new BinaryNotFound(
+          `${error.message}${builtIn}${meant === undefined ? '' : `; did you mean "${meant}"?`}`,
+        );
       }
       if (location.packageDirectory === undefined || location.packageJson === undefined) {
         located = { kind: 'module', location };
@@ -171,4 +174,15 @@ export class BinaryLoader {
       ...(imported === undefined ? {} : { imported }),
     });
   };
+}
+
+/** The module files of `directory` by the names a config gives them (`app` for `app.mjs`); none when it cannot be read. */
+function moduleFileNames(directory: string): string[] {
+  try {
+    return readdirSync(directory)
+      .filter((file) => /\.m?js$/.test(file))
+      .map((file) => file.replace(/\.m?js$/, ''));
+  } catch {
+    return [];
+  }
 }

@@ -130,7 +130,7 @@ export function locateBinary(name: string, directory: string): BinaryLocation {
   const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined) {
     throw new BinaryNotFound(
-      `binary "${name}": no module file "${name}" in ${directory}, and package "${bare.packageName}" is not installed there (looked in node_modules from ${directory} up): install it ("npm install ${bare.packageName}")`,
+      `binary "${name}": no module file "${name}" in ${directory}, and no package "${bare.packageName}" is installed there (looked in node_modules from ${directory} up)`,
     );
   }
   const packageJson = readPackageJson(packageDirectory);

@@ -83,7 +83,7 @@ describe('locateBinary', () => {
     expect(own.file).toBe(join(root, 'own/main.js'));
     expect(own.packageDirectory).toBe(join(root, 'own'));
     expect(() => locateBinary('@acme/own-no-exports', join(root, 'own-no-exports'))).toThrow(
-      /package "@acme\/own-no-exports" is not installed there/,
+      /no package "@acme\/own-no-exports" is installed there/,
     );
   });
 
@@ -93,7 +93,7 @@ describe('locateBinary', () => {
     expect(() => locateBinary('./missing.mjs', directory)).toThrow(
       `binary "./missing.mjs": there is no module file ${join(directory, 'missing.mjs')}`,
     );
-    expect(() => locateBinary('@acme/nothing', directory)).toThrow(`package "@acme/nothing" is not installed there`);
+    expect(() => locateBinary('@acme/nothing', directory)).toThrow(`no package "@acme/nothing" is installed there`);
     expect(() => locateBinary('@acme/blinker/secret', directory)).toThrow(/does not export "\.\/secret"/);
   });
 });
@@ -138,5 +138,13 @@ describe('BinaryLoader.check', () => {
 
   it('refuses CommonJS', () => {
     expect(() => loader().check('@acme/cjs')).toThrow(/is CommonJS .* confined components load ES modules only/);
+  });
+
+  it('a name that is neither built in, a file nor installed suggests the close built-in or module file, never npm install', () => {
+    const builtins = { dummy: { construct() {} }, timer: { construct() {} } };
+    const withBuiltins = new BinaryLoader({ directory: join(root, 'system'), builtins });
+    expect(() => withBuiltins.locate('dumy')).toThrow(/; nor is it built in \(dummy, timer\); did you mean "dummy"\?$/);
+    expect(() => withBuiltins.locate('frobnicator')).toThrow(/; nor is it built in \(dummy, timer\)$/);
+    expect(() => withBuiltins.locate('dumy')).not.toThrow(/npm install/);
   });
 });

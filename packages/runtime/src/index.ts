@@ -39,3 +39,4 @@ export { WaitList } from './wait-list.js';
 export { parentRoot } from './parent-root.js';
 export { Rtc, VIRTUAL_RTC_EPOCH } from './rtc.js';
 export { ComponentThread } from './component-thread.js';
+export { suggest } from './suggest.js';

@@ -1,8 +1,9 @@
 import { distance } from 'fastest-levenshtein';
 
 /**
- * The candidate closest to `word` by edit distance, when it is close enough to be what was meant (at
- * most a third of the longer word's length, and at least one edit away); otherwise `undefined`. A
+ * The candidate closest to `word` by edit distance, when it is close enough to be what was meant (one
+ * edit for words of up to three letters, else two or a third of the longer word's length, whichever is
+ * more; a swap of two letters is two edits); otherwise `undefined`. An exact match is itself. A
  * suggestion must be right or absent: a far-off guess misleads more than silence.
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
@@ -16,5 +17,6 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
     }
   }
   if (best === undefined || bestDistance === 0) return best;
-  return bestDistance <= Math.max(1, Math.floor(Math.max(word.length, best.length) / 3)) ? best : undefined;
+  const longer = Math.max(word.length, best.length);
+  return bestDistance <= (longer <= 3 ? 1 : Math.max(2, Math.floor(longer / 3))) ? best : undefined;
 }
