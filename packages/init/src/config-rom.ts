@@ -1,59 +1,47 @@
-import type { Capability } from '@os/capability';
-import type { ClientOf } from '@os/rpc';
-import { type Env, RomSessionComponent } from '@os/runtime';
-import { InsufficientCapQuota, InsufficientRamQuota, type Root, SessionArgs } from '@os/session';
-
-const PAGE = 4096;
+import { pageRound } from '@os/kernel';
+import { type Env, RomSessionComponent, RootComponent, type SessionCost } from '@os/runtime';
 
 /**
  * init's own ROM service for one child's "config" (Genode's sandbox serves a start entry's
  * `<config>` node this way): the text lives in a dataspace of init's, paid for by the session's
- * donation, and `update` hands each open session a new version and signals it.
+ * donation, and `update` hands each open session a new version and signals it. init calls it
+ * directly as the child's route (it is never announced), and serves its sessions on init's entrypoint.
  */
-export class ConfigRomService implements ClientOf<typeof Root> {
+export class ConfigRomService extends RootComponent<RomSessionComponent> {
   readonly #env: Env;
   #content: Uint8Array;
-  readonly #sessions = new Map<number, RomSessionComponent>();
 
   /** Serves `text` as the child's config. */
   constructor(env: Env, text: string) {
+    super({ service: 'ROM', ep: env.ep });
     this.#env = env;
     this.#content = new TextEncoder().encode(text);
   }
 
   /** Bytes a session must donate: the content, page-rounded. */
   get ramNeeded(): number {
-    return Math.ceil(Math.max(1, this.#content.length) / PAGE) * PAGE;
+    return pageRound(Math.max(1, this.#content.length));
   }
 
-  /** Opens a session on the config (Root::session); the donation must cover one page-rounded copy. */
-  async session(argsText: string): Promise<Capability> {
-    const args = SessionArgs.parse(argsText);
-    if (args.number('ram_quota') < this.ramNeeded)
-      throw new InsufficientRamQuota(`the config ROM needs ${this.ramNeeded} bytes`);
-    if (args.number('cap_quota') < 2) throw new InsufficientCapQuota('a ROM session needs 2 capabilities');
-    const session = new RomSessionComponent(this.#env.thread, this.#copy());
-    const capability = this.#env.ep.manage(session);
-    this.#sessions.set(capability.rawSelector, session);
-    return capability;
+  /** A session costs one page-rounded copy of the config and 2 capabilities (the session object and the copy). */
+  protected override sessionCost(): SessionCost {
+    return { ram: this.ramNeeded, caps: 2, ramFor: 'the config, page-rounded' };
   }
 
-  /** Nothing to do: a config session needs no more than its first donation (Root::upgrade). */
-  async upgrade(): Promise<void> {}
+  /** Opens a session on the config (Root::session). */
+  protected override createSession(): RomSessionComponent {
+    return new RomSessionComponent(this.#env.thread, this.#copy());
+  }
 
-  /** Closes a session and frees its copy (Root::close). */
-  async close(capability: Capability): Promise<void> {
-    const session = this.#sessions.get(capability.rawSelector);
-    if (session === undefined) return;
-    this.#sessions.delete(capability.rawSelector);
-    this.#env.ep.dissolve(session);
+  /** Frees the session's copy (Root::close). */
+  protected override destroySession(session: RomSessionComponent): void {
     this.#env.thread.dissolve(session.dataspaceSelector);
   }
 
   /** Replaces the config: every open session gets the new text and a signal. */
   update(text: string): void {
     this.#content = new TextEncoder().encode(text);
-    for (const session of this.#sessions.values()) this.#env.thread.dissolve(session.replace(this.#copy()));
+    for (const session of this.sessions()) this.#env.thread.dissolve(session.replace(this.#copy()));
   }
 
   #copy(): number {

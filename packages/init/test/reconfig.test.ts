@@ -2,9 +2,9 @@ import { init } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
 import { defineInterface, RpcObject } from '@os/rpc';
-import { AttachedRomDataspace, type ComponentModule, SignalHandler } from '@os/runtime';
+import { AttachedRomDataspace, type ComponentModule, RootComponent, SignalHandler } from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
-import { Connection, Root } from '@os/session';
+import { Connection } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 
@@ -68,23 +68,20 @@ describe('init, live reconfiguration', () => {
     const store: ComponentModule = {
       async construct(env) {
         await env.log('store started');
-        class EchoRoot extends RpcObject<typeof Root> {
+        class EchoSession extends RpcObject<typeof Echo> {
           constructor() {
-            super(Root);
+            super(Echo);
           }
-          session() {
-            return env.ep.manage(
-              new (class extends RpcObject<typeof Echo> {
-                constructor() {
-                  super(Echo);
-                }
-              })(),
-            );
-          }
-          upgrade() {}
-          close() {}
         }
-        await env.parent.announce('Echo', env.ep.manage(new EchoRoot()));
+        class EchoRoot extends RootComponent<EchoSession> {
+          constructor() {
+            super({ service: 'Echo', ep: env.ep });
+          }
+          protected override createSession(): EchoSession {
+            return new EchoSession();
+          }
+        }
+        await new EchoRoot().announce(env);
       },
     };
     const user: ComponentModule = {

@@ -1,11 +1,10 @@
-import type { Capability } from '@os/capability';
 import { init } from '@os/init';
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
 import { RpcObject, type ServerOf, codec, defineInterface, method } from '@os/rpc';
-import { type ComponentModule, type Env } from '@os/runtime';
+import { type ComponentModule, type Env, RootComponent } from '@os/runtime';
 import { binaryTable, boot } from '@os/runtime/host';
-import { Connection, Root } from '@os/session';
+import { Connection } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 
@@ -35,30 +34,30 @@ function slowServer(
   return {
     async construct(env: Env) {
       let timer: Timer.Connection | null = null;
-      class SlowRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+      class SlowRoot extends RootComponent<AnswerObject> {
         constructor() {
-          super(Root);
+          super({ service: 'Answer', ep: env.ep });
         }
-        async session(): Promise<Capability> {
+        protected override async createSession(): Promise<AnswerObject> {
           events.push('session asked');
           timer ??= await Timer.Connection.open(env);
           await timer.msleep(delayMs);
           events.push('session answered');
-          return env.ep.manage(new AnswerObject());
+          return new AnswerObject();
         }
-        async upgrade(): Promise<void> {
+        protected override async upgradeSession(): Promise<void> {
           if (options.upgradeNever !== true) return;
           events.push('upgrade asked');
           await new Promise<void>(() => undefined);
         }
-        async close(): Promise<void> {
+        protected override async destroySession(): Promise<void> {
           if (options.closeNever === true) events.push('close asked');
           if (options.closeNever === true) await new Promise<void>(() => undefined);
           await (timer as Timer.Connection).msleep(delayMs);
           events.push('closed');
         }
       }
-      await env.parent.announce('Answer', env.ep.manage(new SlowRoot()));
+      await new SlowRoot().announce(env);
     },
   };
 }
@@ -161,7 +160,7 @@ describe('init calls sibling servers from threads of its own', () => {
           configText(
             `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`,
           )
-            .replace(/<start name="slow"[^]*?<\/start>/, '')
+            .replace(/<start name="slow"[\s\S]*?<\/start>/, '')
             .replace(/<service name="Answer">.*?<\/service>/, ''),
         );
       },
