@@ -6,7 +6,7 @@ import {
   INVALID_SELECTOR,
   InvalidCapabilityError,
   MAX_CAPS_PER_MESSAGE,
-  Message,
+  type Message,
   MessageTooLargeError,
   NotOwnerError,
   QuotaExceededError,
@@ -345,7 +345,7 @@ export class HwKernel {
     let call = thread.current;
     if (call === null && thread.syncCaller === null)
       throw new ThreadStateError(`thread "${thread.label}" has no caller to reply to`);
-    if (call !== null && call.done) {
+    if (call?.done) {
       // The caller was destroyed mid-call: as on base-hw, the reply has no one to go to and is dropped.
       if (!call.caller.alive) return;
       throw new ThreadStateError(`thread "${thread.label}" already replied to this request`);
@@ -668,7 +668,7 @@ export class HwKernel {
     call.done = true;
     caller.outgoing.delete(call);
     if (!caller.alive) return;
-    call.awaitable();
+    void call.awaitable();
     (call.reject as (error: Error) => void)(error);
     if (caller.queue.length > 0 && caller.idle) this.#scheduleDrain(caller);
   }

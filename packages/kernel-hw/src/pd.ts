@@ -46,7 +46,7 @@ export class HwPd {
   /** The live reference under `capId`, or undefined. */
   lookup(capId: number): ObjectIdentityReference | undefined {
     const reference = this.table[capId];
-    return reference !== undefined && reference.identity.alive ? reference : undefined;
+    return reference?.identity.alive ? reference : undefined;
   }
 
   /** Whether this PD holds a reference to `identity`: receiving it again reuses that entry. */

@@ -152,9 +152,9 @@ describe('hw native: capability ids and references', () => {
     const gift = kernel.new_obj(client.thread);
 
     writeWord(client.thread.utcb, 1, [gift]);
-    kernel.rpc_call(client.thread, mailboxInClient);
+    directReply(kernel.rpc_call(client.thread, mailboxInClient));
     writeWord(client.thread.utcb, 2, [gift, gift]);
-    kernel.rpc_call(client.thread, mailboxInClient);
+    directReply(kernel.rpc_call(client.thread, mailboxInClient));
 
     const received = server.requests.map((request) => request.caps);
     expect(received).toEqual([[2], [2, 2]]);
@@ -174,7 +174,7 @@ describe('hw native: capability ids and references', () => {
     const giftIdentity = identityOf(kernel, client.pd, gift);
     for (const word of [1, 2]) {
       writeWord(client.thread.utcb, word, [gift]);
-      kernel.rpc_call(client.thread, mailboxInClient);
+      directReply(kernel.rpc_call(client.thread, mailboxInClient));
     }
     const giftInServer = server.requests[0]?.caps[0] ?? INVALID_SELECTOR;
     expect(giftInServer).toBe(2);
@@ -258,7 +258,7 @@ describe('hw native: badges', () => {
     const second = kernel.new_obj(server.thread);
     expect(second).not.toBe(first);
     writeWord(client.thread.utcb, 1);
-    kernel.rpc_call(client.thread, held);
+    directReply(kernel.rpc_call(client.thread, held));
     expect(server.requests.at(-1)?.badge).toBe(first);
     const back = kernel.cap_copy(client.pd, held, server.pd);
     expect(back).toBe(first);
@@ -807,7 +807,7 @@ describe('hw native: trace', () => {
     const capId = kernel.cap_copy(server.pd, object, client.pd);
     kernel.setTrace((event) => events.push(event));
     writeWord(client.thread.utcb, 3);
-    kernel.rpc_call(client.thread, capId);
+    directReply(kernel.rpc_call(client.thread, capId));
     kernel.cap_delete(client.thread, capId);
     kernel.delete_obj(server.pd, object);
     kernel.delete_thread(client.thread);
