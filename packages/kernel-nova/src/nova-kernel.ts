@@ -893,7 +893,7 @@ export class NovaKernel {
         target: call.server.label,
         detail: `${statusName(status)}: ${failure.reason}`,
       });
-    call.awaitable();
+    void call.awaitable();
     call.resolve?.(call);
     if (caller.queue.length > 0 && caller.ready) this.#scheduleDrain(caller);
   }
@@ -963,7 +963,7 @@ export class NovaKernel {
    */
   #transfer(fromPd: NovaPd, from: Utcb, shape: Shape, receiver: NovaEc, to: Utcb): void {
     const { length, count } = shape;
-    to.copyBytesFrom(from, length <= to.capacity ? length : to.capacity);
+    to.copyBytesFrom(from, Math.min(length, to.capacity));
     setItemCount(to, 0);
     if (count === 0) return;
     receiver.prepareReceive?.(to, count);
@@ -1129,7 +1129,7 @@ export class NovaKernel {
     for (const node of pd.objects) if (node !== undefined) this.mdb.removeTree(node);
     for (const node of [...pd.memory.values()]) this.mdb.removeTree(node);
     const source = pd.quotaSource;
-    if (source !== null && source.alive) source.quota.limit += pd.quota.limit;
+    if (source?.alive) source.quota.limit += pd.quota.limit;
     pd.quota.limit = 0;
     if (this.#trace) this.emit({ operation: 'destroy-pd', pd: pd.label, detail: 'revoke (last mapping of the PD)' });
   }

@@ -261,7 +261,7 @@ export class NovaKernelThread implements KernelThread {
     if (record === null || record.kind !== 'signal-context')
       throw this.#kindError(context, 'sm_ctrl', 'signal-context');
     // NOVA's semaphore counts one submit per up, as base-nova's Signal_transmitter submits in a loop
-    for (let i = 0; i < count; i++) this.#native.sm_ctrl(this.#ep, context, SmOp.UP);
+    for (let i = 0; i < count; i++) void this.#native.sm_ctrl(this.#ep, context, SmOp.UP);
   }
 
   allocDataspace(size: number): Selector {
@@ -343,7 +343,7 @@ export class NovaKernelThread implements KernelThread {
     const timer = this.#ensureTimer();
     const native = this.#native;
     // a pending timed down is cancelled by an up, as base-nova's timer cancels its waiter
-    if (timer.armed) native.sm_ctrl(this.#ep, timer.smInPd, SmOp.UP);
+    if (timer.armed) void native.sm_ctrl(this.#ep, timer.smInPd, SmOp.UP);
     const generation = ++timer.generation;
     timer.armed = true;
     timer.context = context;
@@ -364,7 +364,7 @@ export class NovaKernelThread implements KernelThread {
     void result.then((outcome) => {
       if (generation !== timer.generation) return;
       timer.armed = false;
-      if (outcome.status === Status.COM_TIM && timer.ec.alive) native.sm_ctrl(timer.ec, timer.context, SmOp.UP);
+      if (outcome.status === Status.COM_TIM && timer.ec.alive) void native.sm_ctrl(timer.ec, timer.context, SmOp.UP);
     });
   }
 
@@ -644,7 +644,7 @@ export class NovaKernelThread implements KernelThread {
     for (const [contextId, count] of this.#pending) {
       this.#pending.delete(contextId);
       const record = this.#core.contexts.get(contextId);
-      if (record !== undefined && record.object.alive) return { record, count };
+      if (record?.object.alive) return { record, count };
     }
     return null;
   }

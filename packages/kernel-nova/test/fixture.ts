@@ -6,7 +6,7 @@ import {
   type NovaKernelOptions,
   type PortalEntry,
   ROOT_PD_SEL,
-  Status,
+  type Status,
   XferKind,
   statusName,
 } from '@os/kernel-nova';

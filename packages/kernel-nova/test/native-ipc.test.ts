@@ -6,7 +6,6 @@ import {
   type NovaReply,
   type NovaSc,
   Rights,
-  Status,
   XferKind,
 } from '@os/kernel-nova';
 import { describe, expect, it } from 'vitest';
