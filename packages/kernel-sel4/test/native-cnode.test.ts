@@ -267,7 +267,7 @@ describe('CSpace addressing (after sel4test cspace.c)', () => {
     expect(kernel.seL4_DebugCapIdentify(worker.tcb, epPosition)).toBe(CapType.EndpointCap);
     const received = kernel.seL4_Recv(root, ep);
     worker.tcb.ipcBuffer.setMR(0, 0x12374151);
-    kernel.seL4_Send(worker.tcb, epPosition, 1);
+    await kernel.seL4_Send(worker.tcb, epPosition, 1);
     expect((await received).info % 128).toBe(1);
     expect(root.ipcBuffer.getMR(0)).toBe(0x12374151);
   });

@@ -210,7 +210,7 @@ describe('IPC rights (after sel4test ipc_rights.c)', () => {
       } else {
         expect(kernel.seL4_DebugCapIdentify(root, saved)).toBe(CapType.ReplyCap);
         fill(server.tcb, 1, 2);
-        kernel.seL4_Send(server.tcb, saved, tag(1));
+        await kernel.seL4_Send(server.tcb, saved, tag(1));
         expect(isEmpty(saved)).toBe(true);
         await call;
         expect(client.tcb.ipcBuffer.getMR(0)).toBe(2);

@@ -582,7 +582,7 @@ export class Sel4Kernel {
     if (!lookupSlot(receiver.cspaceRoot.cap, buffer.receiveCNode, this.#fault, this.#resolved)) return null;
     const root = (this.#resolved.slot as Cte).cap;
     const slot = this.#lookupSlotForCNodeOp(root, buffer.receiveIndex, buffer.receiveDepth, false);
-    return slot !== null && slot.empty ? slot : null;
+    return slot?.empty ? slot : null;
   }
 
   /** `setupCallerCap` (non-MCS): the receiver's caller slot gets a reply cap to the sender. */

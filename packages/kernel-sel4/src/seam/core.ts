@@ -274,7 +274,7 @@ export class SeamCore {
     const key = pd.keyBySelector[selector];
     if (key === undefined || key === 0) return undefined;
     const object = this.objects.get(key);
-    return object !== undefined && object.alive ? object : undefined;
+    return object?.alive ? object : undefined;
   }
 
   // ------------------------------------------------------------------ RAM: untyped pools

@@ -389,7 +389,7 @@ export class SeamThread implements KernelThread {
     const to = wordsOf(message);
     for (let i = 0, count = (length + 3) >>> 2; i < count; i++) to[i] = words[10 + i] as number;
     const capCount = Math.min(words[0] as number, MAX_CAPS_PER_MESSAGE);
-    deliver(message, length, capCount > 0 ? capCount : 0, 0);
+    deliver(message, length, Math.max(capCount, 0), 0);
     if (capCount > 0) this.#decodeCaps(message, capCount);
   }
 

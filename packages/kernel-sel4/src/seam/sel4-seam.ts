@@ -193,7 +193,7 @@ export class Sel4SeamKernel implements Kernel {
     const entries: CapSpaceEntry[] = [];
     for (const [key, selector] of pd.selectorByKey) {
       const object = this.#core.objects.get(key);
-      if (object !== undefined && object.alive) entries.push({ selector, object: key, kind: object.kind });
+      if (object?.alive) entries.push({ selector, object: key, kind: object.kind });
     }
     return entries.sort((a, b) => a.selector - b.selector);
   }
