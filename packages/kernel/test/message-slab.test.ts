@@ -1,4 +1,4 @@
-import { Message, MessageSlab } from '@os/kernel';
+import { type Message, MessageSlab } from '@os/kernel';
 import { describe, expect, it } from 'vitest';
 
 describe('MessageSlab', () => {
@@ -14,7 +14,9 @@ describe('MessageSlab', () => {
       taken.push(message);
     }
     // every message still holds only what was written into it
-    taken.forEach((message, i) => expect([...message.bytes].every((byte) => byte === i + 1)).toBe(true));
+    taken.forEach((message, i) => {
+      expect([...message.bytes].every((byte) => byte === i + 1)).toBe(true);
+    });
     expect(new Set(taken.map((message) => message.bytes.buffer)).size).toBeGreaterThan(1);
   });
 

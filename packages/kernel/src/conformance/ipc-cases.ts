@@ -6,7 +6,6 @@ import {
   ServerFaultError,
   TooManyCapabilitiesError,
 } from '../errors.js';
-import type { Kernel } from '../kernel.js';
 import { MAX_CAPS_PER_MESSAGE, type Message } from '../message.js';
 import { check, equal, equalList, rejects } from './assert.js';
 import { callWord, domain, gate, incrementServer, readWord, writeWord } from './fixture.js';
