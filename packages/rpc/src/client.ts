@@ -123,16 +123,19 @@ function makeMethod(entry: MethodEntry): Method {
   switch (entry.args.length) {
     case 0:
       return function (this: RpcClient) {
+        // biome-ignore lint/complexity/noArguments: counts extra arguments without a rest array on every call
         if (arguments.length > 0) return tooMany(entry, arguments.length);
         return invoke0(this, entry);
       };
     case 1:
       return function (this: RpcClient, a: unknown) {
+        // biome-ignore lint/complexity/noArguments: counts extra arguments without a rest array on every call
         if (arguments.length > 1) return tooMany(entry, arguments.length);
         return invoke1(this, entry, a);
       } as Method;
     case 2:
       return function (this: RpcClient, a: unknown, b: unknown) {
+        // biome-ignore lint/complexity/noArguments: counts extra arguments without a rest array on every call
         if (arguments.length > 2) return tooMany(entry, arguments.length);
         return invoke2(this, entry, a, b);
       } as Method;

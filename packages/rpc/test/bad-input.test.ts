@@ -201,7 +201,7 @@ describe('malformed requests get a typed error reply and the server keeps servin
     expect(status(reply)).toBe(ReplyStatus.Ok);
     const received = implementation.received[0] as Record<string, unknown>;
     expect(Object.getPrototypeOf(received)).toBe(Object.prototype);
-    expect(Object.prototype.hasOwnProperty.call(received, '__proto__')).toBe(true);
+    expect(Object.hasOwn(received, '__proto__')).toBe(true);
     expect(received['constructor']).toBe('x');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });

@@ -220,14 +220,12 @@ const pair: fc.Arbitrary<Pair> = fc.letrec<{ pair: Pair }>((tie) => ({
     tie('pair').map(
       (inner): Pair => ({ codec: codec.optional(inner.codec), value: fc.option(inner.value, { nil: undefined }) }),
     ),
-    fc
-      .array(tie('pair'), { minLength: 1, maxLength: 3 })
-      .map(
-        (items): Pair => ({
-          codec: codec.tuple(...items.map((item) => item.codec)),
-          value: fc.tuple(...items.map((item) => item.value)),
-        }),
-      ),
+    fc.array(tie('pair'), { minLength: 1, maxLength: 3 }).map(
+      (items): Pair => ({
+        codec: codec.tuple(...items.map((item) => item.codec)),
+        value: fc.tuple(...items.map((item) => item.value)),
+      }),
+    ),
     fc
       .uniqueArray(fc.tuple(fc.oneof(fc.constantFrom(...PROTO_KEYS), fc.stringMatching(/^[a-z]{1,6}$/)), tie('pair')), {
         minLength: 1,
@@ -240,14 +238,14 @@ const pair: fc.Arbitrary<Pair> = fc.letrec<{ pair: Pair }>((tie) => ({
           // fields defined, not assigned: a value's own "__proto__" is a field like any other
           value: fc.tuple(...fields.map(([, item]) => item.value)).map((values) => {
             const record: Record<string, unknown> = {};
-            fields.forEach(([name], index) =>
+            fields.forEach(([name], index) => {
               Object.defineProperty(record, name, {
                 value: values[index],
                 enumerable: true,
                 writable: true,
                 configurable: true,
-              }),
-            );
+              });
+            });
             return record;
           }),
         }),
@@ -372,7 +370,7 @@ describe('codec decoding, fuzzed', () => {
             expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
             expect(Object.keys(record).sort()).toEqual([...names].sort());
             entries.forEach(([name, tag]) => {
-              expect(Object.prototype.hasOwnProperty.call(record, name)).toBe(true);
+              expect(Object.hasOwn(record, name)).toBe(true);
               expect(Object.getOwnPropertyDescriptor(record, name)?.value).toBe(tag === 1 ? 'x' : null);
             });
             checkDecoded(decoded);

@@ -199,7 +199,11 @@ describe('capabilities as arguments', () => {
     const failure = await registry.register(callback, 'hello').catch((caught: unknown) => caught);
     expect(failure).toBeInstanceOf(RpcServerError);
     expect(system.reports[0]?.error).toBeInstanceOf(DeadlockError);
-    expect((system.reports[0]?.error as DeadlockError).cycle).toEqual(['server.ep', 'client.ep', 'server.ep']);
+    expect((system.reports[0]?.error as DeadlockError | undefined)?.cycle).toEqual([
+      'server.ep',
+      'client.ep',
+      'server.ep',
+    ]);
     expect(listener.heard).toEqual([]);
   });
 

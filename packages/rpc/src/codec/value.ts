@@ -17,6 +17,7 @@ export type RpcValue =
   | readonly RpcValue[]
   | { readonly [key: string]: RpcValue };
 
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc inlines the tags and the decoder switches on integer literals
 const enum Tag {
   Undefined = 0,
   Null = 1,
@@ -163,7 +164,7 @@ function decodeValue(reader: MessageReader, depth: number): RpcValue {
       const result: Record<string, RpcValue> = {};
       for (let i = 0; i < count; i++) {
         const key = reader.string();
-        if (Object.prototype.hasOwnProperty.call(result, key)) reader.fail(`record key "${key}" appears twice`);
+        if (Object.hasOwn(result, key)) reader.fail(`record key "${key}" appears twice`);
         reader.path = `${path}.${key}`;
         defineField(result, key, decodeValue(reader, depth + 1));
       }
