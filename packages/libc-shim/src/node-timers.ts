@@ -33,8 +33,16 @@ export function nodeTimers(queue: TimerQueue) {
   const handle = (id: number): ShimTimeout => {
     let ref = true;
     const timeout: ShimTimeout = {
-      ref: () => ((ref = true), queue.setRef(id, true), timeout),
-      unref: () => ((ref = false), queue.setRef(id, false), timeout),
+      ref: () => {
+        ref = true;
+        queue.setRef(id, true);
+        return timeout;
+      },
+      unref: () => {
+        ref = false;
+        queue.setRef(id, false);
+        return timeout;
+      },
       hasRef: () => ref,
       [Symbol.toPrimitive]: () => id,
     };

@@ -136,15 +136,15 @@ const tree: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
 })).node;
 const root = fc.array(tree, { maxLength: 6 });
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** The nodes written as a <vfs> config, each element on a line of its own. */
 function write(nodes: readonly Node[]): string {
   const element = (node: Node, indent: string): string => {
-    const attributes = `${node.name === undefined ? '' : ` name="${escape(node.name)}"`}${node.type === 'rom' && node.label !== undefined ? ` label="${escape(node.label)}"` : ''}`;
-    if (node.type === 'inline') return `${indent}<inline${attributes}>${escape(node.text)}</inline>`;
+    const attributes = `${node.name === undefined ? '' : ` name="${escapeXml(node.name)}"`}${node.type === 'rom' && node.label !== undefined ? ` label="${escapeXml(node.label)}"` : ''}`;
+    if (node.type === 'inline') return `${indent}<inline${attributes}>${escapeXml(node.text)}</inline>`;
     if (node.type === 'dir' && node.children.length > 0)
       return `${indent}<dir${attributes}>\n${node.children.map((child) => element(child, `${indent}  `)).join('\n')}\n${indent}</dir>`;
     return `${indent}<${node.type}${attributes}/>`;

@@ -60,7 +60,10 @@ export function writeWholeFile(core: VfsCore, path: VfsPath, data: Uint8Array, f
 }
 
 function replace(node: FileNode, data: Uint8Array): void {
-  if (node instanceof RamFile) return node.replace(data);
+  if (node instanceof RamFile) {
+    node.replace(data);
+    return;
+  }
   node.truncate(0);
   node.write(data, 0);
 }
