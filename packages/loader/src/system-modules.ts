@@ -51,7 +51,9 @@ export async function systemModules(
     import('@os/timer'),
     import('@os/rom'),
   ]);
-  SYSTEM_MODULE_NAMES.forEach((name, index) => modules.set(name, hardenedNamespace(loaded[index] as object)));
+  SYSTEM_MODULE_NAMES.forEach((name, index) => {
+    modules.set(name, hardenedNamespace(loaded[index] as object));
+  });
   for (const [name, namespace] of Object.entries(extra)) modules.set(name, hardenedNamespace(namespace));
   return modules;
 }
