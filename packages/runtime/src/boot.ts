@@ -156,7 +156,7 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
 /** Resolves binary names from a fixed table of component modules. */
 export function binaryTable(table: Readonly<Record<string, ComponentModule>>): BinaryResolver {
   return async (name) => {
-    const module = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+    const module = Object.hasOwn(table, name) ? table[name] : undefined;
     if (module === undefined) throw new Error(`no binary "${name}" (known: ${Object.keys(table).join(', ')})`);
     return module;
   };

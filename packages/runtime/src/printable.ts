@@ -1,4 +1,5 @@
 /** C0 controls but the tab, DEL, and C1 controls. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
 /**
@@ -32,6 +33,7 @@ function printedWidth(character: string): number {
   return character === '\n' || character === '\r' ? 2 : 4;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose
 const CONTROL_CHARACTER = /^[\u0000-\u0008\u000a-\u001f\u007f-\u009f]$/;
 
 /**

@@ -1,4 +1,4 @@
-import { ServiceDenied, SessionLabel } from '@os/session';
+import { ServiceDenied, type SessionLabel } from '@os/session';
 import type { XmlNode } from './xml-node.js';
 
 /** No `<policy>` matches a session's label and there is no `<default-policy>`: the server denies the session. */

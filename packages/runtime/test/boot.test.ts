@@ -1,6 +1,6 @@
 import { VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { type Env } from '@os/runtime';
+import type { Env } from '@os/runtime';
 import { SystemStalledError, binaryTable, boot } from '@os/runtime/host';
 import { describe, expect, it } from 'vitest';
 

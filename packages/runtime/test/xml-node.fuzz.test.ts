@@ -3,7 +3,7 @@
 // node's offset, line and source pointing at its text. Deterministic: a fixed seed (OS_FUZZ_SEED
 // overrides it, OS_FUZZ_SCALE multiplies the runs). Growth with input size is measured, not tested
 // here: bench/parser-growth.mjs.
-import { XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
+import { type XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -247,7 +247,10 @@ function write(root: Element, form: Layout): { text: string; placed: Placed } {
         else if (item.kind === 'cdata') text += `<![CDATA[${item.text}]]>`;
         else if (item.kind === 'comment') text += `<!--${item.text}-->`;
         // whitespace only right around elements, where it is trimmed from the text next to it
-        else children.push(((text += space()), writeElement(item.element)));
+        else {
+          text += space();
+          children.push(writeElement(item.element));
+        }
         if (item.kind === 'element') text += space();
       }
       text += `</${node.type}>`;
@@ -279,7 +282,9 @@ function checkTree(node: XmlNode, placed: Placed, text: string): void {
   expect(node.line).toBe(text.slice(0, placed.start).split('\n').length);
   const children = node.subNodes();
   expect(children.map((child) => child.type)).toEqual(childrenOf(model).map((child) => child.type));
-  children.forEach((child, index) => checkTree(child, placed.children[index] as Placed, text));
+  children.forEach((child, index) => {
+    checkTree(child, placed.children[index] as Placed, text);
+  });
 }
 
 /** Removes offsets: the tree of a node's source read on its own. */
@@ -532,12 +537,10 @@ describe('XmlNode.parse, fuzzed', () => {
   it("reads attributes as numbers and booleans, or throws the node's XmlError", () => {
     const suffix = fc.constantFrom<[string, number]>(['', 1], ['K', 1024], ['M', 1024 ** 2], ['G', 1024 ** 3]);
     const numberText = fc.oneof(
-      fc
-        .tuple(fc.nat({ max: 2 ** 40 }), suffix, fc.boolean())
-        .map(([value, [letter, scale], hex]) => ({
-          text: `${hex ? `0x${value.toString(16)}` : value}${letter}`,
-          value: Number.isSafeInteger(value * scale) ? value * scale : undefined,
-        })),
+      fc.tuple(fc.nat({ max: 2 ** 40 }), suffix, fc.boolean()).map(([value, [letter, scale], hex]) => ({
+        text: `${hex ? `0x${value.toString(16)}` : value}${letter}`,
+        value: Number.isSafeInteger(value * scale) ? value * scale : undefined,
+      })),
       fc.string({ unit: valueCharacter, maxLength: 12 }).map((text) => ({ text, value: parseGenodeNumber(text) })),
     );
     const words = new Map([
