@@ -35,8 +35,6 @@ export const DUMMY_CONFIG_NODES = [
   'exit',
 ] as const;
 
-const KNOWN_NODES: ReadonlySet<string> = new Set(DUMMY_CONFIG_NODES);
-
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

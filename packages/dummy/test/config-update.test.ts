@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigVersion, bootInit, configServer, dummyChild, routesTo } from './fixtures.js';
+import { type ConfigVersion, bootInit, configServer, routesTo } from './fixtures.js';
 
 /** Boots a dummy whose ROM "config" comes from the sibling `configs`, which serves `versions` at their times. */
 function bootWithConfigs(versions: readonly [ConfigVersion, ...ConfigVersion[]]) {

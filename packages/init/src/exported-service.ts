@@ -1,6 +1,6 @@
 import type { Capability } from '@os/capability';
 import { type ClientOf, RpcObject, type ServerOf } from '@os/rpc';
-import { Pd } from '@os/runtime';
+import type { Pd } from '@os/runtime';
 import { Root, ServiceDenied, SessionArgs, SessionLabel } from '@os/session';
 import type { ExportedService, LabelMatch, ServicePolicy } from './model.js';
 

@@ -73,7 +73,7 @@ export interface StateSnapshot {
   readonly children: readonly ChildState[];
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
@@ -83,7 +83,7 @@ function element(
   body: readonly string[] = [],
   indent = '',
 ): string[] {
-  const attrs = attributes.map(([key, value]) => ` ${key}="${escape(String(value))}"`).join('');
+  const attrs = attributes.map(([key, value]) => ` ${key}="${escapeXml(String(value))}"`).join('');
   if (body.length === 0) return [`${indent}<${name}${attrs}/>`];
   return [`${indent}<${name}${attrs}>`, ...body, `${indent}</${name}>`];
 }
@@ -115,7 +115,7 @@ function session(session: ChildSession | ProvidedSession, options: ReportOptions
     ['ram', numberOfBytes(session.ram)],
     ['caps', String(session.caps)],
   ];
-  const body = options.sessionArgs && session.args !== '' ? [`${indent}  <args>${escape(session.args)}</args>`] : [];
+  const body = options.sessionArgs && session.args !== '' ? [`${indent}  <args>${escapeXml(session.args)}</args>`] : [];
   return element('session', attributes, body, indent);
 }
 

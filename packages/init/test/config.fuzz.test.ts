@@ -219,24 +219,22 @@ const spec: fc.Arbitrary<Spec> = fc
           services:
             exported.length === 0
               ? fc.constant([])
-              : fc
-                  .uniqueArray(fc.constantFrom(...exported), { maxLength: 3 })
-                  .chain((chosen) =>
-                    fc.tuple(
-                      ...chosen.map((name) =>
-                        fc.record({
-                          name: fc.constant(name),
-                          policies: fc.array(
-                            fc.record({
-                              match: match.map((m) => (m === null || m[0] === 'unscoped_label' ? null : m)),
-                              child: fc.constantFrom(...providersOf(name)),
-                            }),
-                            { minLength: 1, maxLength: 3 },
-                          ),
-                        }),
-                      ),
+              : fc.uniqueArray(fc.constantFrom(...exported), { maxLength: 3 }).chain((chosen) =>
+                  fc.tuple(
+                    ...chosen.map((name) =>
+                      fc.record({
+                        name: fc.constant(name),
+                        policies: fc.array(
+                          fc.record({
+                            match: match.map((m) => (m === null || m[0] === 'unscoped_label' ? null : m)),
+                            child: fc.constantFrom(...providersOf(name)),
+                          }),
+                          { minLength: 1, maxLength: 3 },
+                        ),
+                      }),
                     ),
                   ),
+                ),
           report: fc.option(
             fc
               .array(
@@ -264,27 +262,27 @@ const spec: fc.Arbitrary<Spec> = fc
     })),
   }));
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 
 function xmlRule(rule: Rule): string {
-  const condition = rule.match === null ? '' : ` ${rule.match[0]}="${escape(rule.match[1])}"`;
+  const condition = rule.match === null ? '' : ` ${rule.match[0]}="${escapeXml(rule.match[1])}"`;
   const targets = rule.targets.map((target) => {
-    const rewrite = target.label === undefined ? '' : ` label="${escape(target.label)}"`;
+    const rewrite = target.label === undefined ? '' : ` label="${escapeXml(target.label)}"`;
     return target.kind === 'child' ? `<child name="${target.name}"${rewrite}/>` : `<${target.kind}${rewrite}/>`;
   });
   return rule.service === null
     ? `<any-service${condition}>${targets.join('')}</any-service>`
-    : `<service name="${escape(rule.service)}"${condition}>${targets.join('')}</service>`;
+    : `<service name="${escapeXml(rule.service)}"${condition}>${targets.join('')}</service>`;
 }
 
 /** The configuration in Genode's XML. */
 function toXml(config: Spec): string {
-  const lines = [`<config${config.version === null ? '' : ` version="${escape(config.version)}"`}>`];
+  const lines = [`<config${config.version === null ? '' : ` version="${escapeXml(config.version)}"`}>`];
   if (config.parentProvides.length > 0)
     lines.push(
-      `  <parent-provides>${config.parentProvides.map((name) => `<service name="${escape(name)}"/>`).join('')}</parent-provides>`,
+      `  <parent-provides>${config.parentProvides.map((name) => `<service name="${escapeXml(name)}"/>`).join('')}</parent-provides>`,
     );
   if (config.defaultCaps !== null || config.defaultRam !== null)
     lines.push(
@@ -297,13 +295,13 @@ function toXml(config: Spec): string {
       `name="${child.name}"`,
       child.ram === null ? '' : `ram="${child.ram}"`,
       child.caps === null ? '' : `caps="${child.caps}"`,
-      child.version === null ? '' : `version="${escape(child.version)}"`,
+      child.version === null ? '' : `version="${escapeXml(child.version)}"`,
     ].filter((text) => text !== '');
     const body = [
-      child.binary === null ? '' : `<binary name="${escape(child.binary)}"/>`,
+      child.binary === null ? '' : `<binary name="${escapeXml(child.binary)}"/>`,
       child.provides.length === 0
         ? ''
-        : `<provides>${child.provides.map((name) => `<service name="${escape(name)}"/>`).join('')}</provides>`,
+        : `<provides>${child.provides.map((name) => `<service name="${escapeXml(name)}"/>`).join('')}</provides>`,
       child.routes === null ? '' : `<route>${child.routes.map(xmlRule).join('')}</route>`,
       child.config ?? '',
       child.exit === null ? '' : `<exit propagate="${child.exit ? 'yes' : 'no'}"/>`,
@@ -315,9 +313,9 @@ function toXml(config: Spec): string {
     const policies = service.policies.map((policy) =>
       policy.match === null
         ? `<default-policy><child name="${policy.child}"/></default-policy>`
-        : `<policy ${policy.match[0]}="${escape(policy.match[1])}"><child name="${policy.child}"/></policy>`,
+        : `<policy ${policy.match[0]}="${escapeXml(policy.match[1])}"><child name="${policy.child}"/></policy>`,
     );
-    lines.push(`  <service name="${escape(service.name)}">${policies.join('')}</service>`);
+    lines.push(`  <service name="${escapeXml(service.name)}">${policies.join('')}</service>`);
   }
   if (config.report !== null)
     lines.push(`  <report ${config.report.map(([name, on]) => `${name}="${on ? 'yes' : 'no'}"`).join(' ')}/>`);
@@ -470,7 +468,7 @@ const attributeValue = fc.oneof(
     'a b',
     '&amp;',
   ),
-  fc.string({ maxLength: 6 }).map(escape),
+  fc.string({ maxLength: 6 }).map(escapeXml),
 );
 interface Tree {
   readonly type: string;
@@ -627,7 +625,7 @@ describe('init config readers, fuzzed', () => {
           1,
           -1,
           1.5,
-          1e400,
+          Number.POSITIVE_INFINITY,
           '<config/>',
           '<start/>',
           '<config',

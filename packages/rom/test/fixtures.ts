@@ -6,7 +6,7 @@ import { AttachedRomDataspace, type ComponentModule, type Env, Reporter, SignalH
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
 import { SessionArgs, sessionAtParent } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
-import { RomModules, RomService, reportRom } from '../src/index.js';
+import { type RomModules, RomService, reportRom } from '../src/index.js';
 
 /** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
 const createKernel = kernelUnderTest().factory;

@@ -1,7 +1,7 @@
 import { BUILTIN_BINARIES, initConfigSystem } from '@os/cli';
 import { VirtualClock, hasErrorCode } from '@os/kernel';
 import { hardenRealm } from '@os/loader';
-import { type ComponentModule } from '@os/runtime';
+import type { ComponentModule } from '@os/runtime';
 import { SystemStalledError, boot } from '@os/runtime/host';
 import { type KernelChoice, kernelFactory } from './kernel-choice.js';
 import { TestSystemError } from './test-system-error.js';
