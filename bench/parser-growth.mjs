@@ -99,7 +99,10 @@ function timeSizes(parse, inputs) {
   const batches = runs.map(batchFor);
   gc();
   const samples = runs.map(() => []);
-  for (let s = 0; s < SAMPLES; s++) runs.forEach((run, i) => samples[i].push(sample(run, batches[i])));
+  for (let s = 0; s < SAMPLES; s++)
+    runs.forEach((run, i) => {
+      samples[i].push(sample(run, batches[i]));
+    });
   return samples.map(median);
 }
 
@@ -473,7 +476,7 @@ function cases() {
       parser: 'session-args',
       shape: 'many-args',
       n: 16,
-      make: (n) => repeat(n / 4, (i) => `${String.fromCharCode(97 + (i % 26))}=${i % 10},`).slice(0, n - 1) + ' ',
+      make: (n) => `${repeat(n / 4, (i) => `${String.fromCharCode(97 + (i % 26))}=${i % 10},`).slice(0, n - 1)} `,
       parse: args,
       expect: 'ok',
     },
@@ -816,7 +819,9 @@ export async function parserGrowthCases({ only, onMismatch } = {}) {
       if (onMismatch === undefined) throw new Error(`parser-growth: ${problem}`);
       onMismatch(`parse.${name}.${size}`, problem);
     });
-    timeSizes(item.parse, inputs).forEach((ns, i) => results.set(`parse.${name}.${sizes[i]}`, ns));
+    timeSizes(item.parse, inputs).forEach((ns, i) => {
+      results.set(`parse.${name}.${sizes[i]}`, ns);
+    });
   }
   return results;
 }
@@ -841,7 +846,7 @@ export function growthRatios(results) {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const only = process.argv[2];
   const mismatches = [];
-  const results = await parserGrowthCases({ only, onMismatch: (key, problem) => mismatches.push(problem) });
+  const results = await parserGrowthCases({ only, onMismatch: (_key, problem) => mismatches.push(problem) });
   const format = (ns) =>
     ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(1)} µs` : `${ns.toFixed(0)} ns`;
   console.log(`${'shape'.padEnd(44)} ${'n'.padStart(6)} ${'at n'.padStart(10)} ${'at 10n'.padStart(10)}  ratio`);

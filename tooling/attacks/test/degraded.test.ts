@@ -97,6 +97,7 @@ describe('degraded: LOG writes', () => {
     // 300 newlines: the first 232 characters count, 116 lines of "c"; the forged label is cut off
     expect(mine.filter((line) => line === 'c' || line === `c${CUT}`)).toHaveLength(MAX / 2);
     expect(lines.filter((line) => line.startsWith('[init -> bystander]'))).toEqual([]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the console
     expect(lines.filter((line) => /[\u0000-\u001f]/.test(line))).toEqual([]);
     // the whole attack printed a bounded amount: at most 232 lines per write
     expect(mine.length).toBeLessThanOrEqual(7 * MAX);

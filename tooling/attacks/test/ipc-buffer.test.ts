@@ -133,12 +133,11 @@ const BAD_RESULTS: readonly [string, () => unknown][] = [
   [
     'a promise of a subclass with a throwing species',
     () => {
-      class Sub extends Promise<void> {}
-      Object.defineProperty(Sub, Symbol.species, {
-        get: () => {
+      class Sub extends Promise<void> {
+        static override get [Symbol.species](): never {
           throw new Error('species');
-        },
-      });
+        }
+      }
       return new Sub((resolve) => resolve());
     },
   ],

@@ -5,7 +5,7 @@
 // but that one call.
 
 import { Capability } from '@os/capability';
-import { MAX_CAPS_PER_MESSAGE, type Message } from '@os/kernel';
+import { MAX_CAPS_PER_MESSAGE } from '@os/kernel';
 import { ReplyStatus, RpcObject, type ServerOf, connect } from '@os/rpc';
 import { Log } from '@os/runtime';
 import { Parent } from '@os/session';
@@ -354,7 +354,7 @@ describe(`message attacks on ${KERNEL.name}`, () => {
       hand(): number {
         return this.#fail(null);
       }
-      fail(): void {
+      fail(): undefined {
         return this.#fail(42);
       }
     }
@@ -479,6 +479,7 @@ describe(`message attacks inside a running system on ${KERNEL.name}`, () => {
     });
     const lines = run.system.handle.lines.flatMap((line) => line.split(/\r|\n/));
     expect(lines.filter((line) => line.startsWith('[init -> bystander]'))).toEqual([]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the console
     expect(run.system.handle.lines.filter((line) => /[\u0000-\u001f]/.test(line))).toEqual([]);
   });
 });

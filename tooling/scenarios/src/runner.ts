@@ -127,20 +127,26 @@ export async function runScenario(text: string, origin: string, options: Scenari
         else reject(error);
       };
       function check(): void {
-        if (done()) return finish(null);
+        if (done()) {
+          finish(null);
+          return;
+        }
         if (failure !== null && !(failure instanceof Error && failure.name === 'AbortError')) {
-          return finish(
+          finish(
             new ScenarioError(
               origin,
               step.line,
               `<${step.type}>: the system ended first: ${failure instanceof Error ? failure.message : String(failure)}\n${describe()}`,
             ),
           );
+          return;
         }
-        if (exitValue !== null && step.type !== 'expect_exit')
-          return finish(
+        if (exitValue !== null && step.type !== 'expect_exit') {
+          finish(
             new ScenarioError(origin, step.line, `<${step.type}>: init exited with ${exitValue} first\n${describe()}`),
           );
+          return;
+        }
         if (timedOut)
           finish(
             new ScenarioError(

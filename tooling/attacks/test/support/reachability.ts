@@ -78,8 +78,8 @@ export class FunctionLocator {
   }
 
   /** The URL of the script `fn` was defined in (`file:///...`), or undefined for a native or bound function. */
-  locate(fn: Function): string | undefined {
-    const holder = globalThis as { __auditFunction?: Function };
+  locate(fn: object): string | undefined {
+    const holder = globalThis as { __auditFunction?: object };
     holder.__auditFunction = fn;
     try {
       const evaluated = this.#post('Runtime.evaluate', { expression: 'globalThis.__auditFunction' }) as {

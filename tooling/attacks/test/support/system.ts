@@ -3,13 +3,28 @@
 // record what they see into plain objects the test reads afterwards; init publishes its state
 // report (its own and every child's RAM and capabilities) whenever the test asks for a fresh one.
 
-import { Capability } from '@os/capability';
+import type { Capability } from '@os/capability';
 import { init } from '@os/init';
 import { type QuotaState, VirtualClock } from '@os/kernel';
 import { RpcObject, type RpcValue, type ServerOf } from '@os/rpc';
-import { type ComponentModule, type DataspaceCapability, type Env, SignalHandler, XmlNode } from '@os/runtime';
+import {
+  type ComponentModule,
+  type DataspaceCapability,
+  type Env,
+  RootComponent,
+  type SessionCost,
+  SignalHandler,
+  XmlNode,
+} from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
-import { Connection, InsufficientCapQuota, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
+import {
+  Connection,
+  InsufficientCapQuota,
+  InsufficientRamQuota,
+  type SessionArgs,
+  type SessionError,
+  type SessionLabel,
+} from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { Counter, type FailureKind, throwFailure } from './counter.js';
 import { KERNEL } from './kernel-world.js';
@@ -102,41 +117,32 @@ export function counterServer(record: ServerRecord): ComponentModule {
     async construct(env: Env) {
       record.quota = () => env.pd.quota();
       record.pd = env.thread.pd;
-      const sessions = new Map<number, { session: CounterSession; state: DataspaceCapability }>();
-      class CounterRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+      const states = new Map<CounterSession, DataspaceCapability>();
+      class CounterRoot extends RootComponent<CounterSession> {
         constructor() {
-          super(Root);
+          super({ service: 'Counter', ep: env.ep });
         }
-        session(argsText: string): Capability {
-          const args = SessionArgs.parse(argsText);
-          record.labels.push(args.string('label'));
-          if (args.number('ram_quota') < COUNTER_SESSION_RAM) {
-            record.refused++;
-            throw new InsufficientRamQuota(`a Counter session needs ${COUNTER_SESSION_RAM} bytes`);
-          }
-          if (args.number('cap_quota') < COUNTER_SESSION_CAPS) {
-            record.refused++;
-            throw new InsufficientCapQuota(`a Counter session needs ${COUNTER_SESSION_CAPS} capabilities`);
-          }
-          const state = env.ram.alloc(COUNTER_SESSION_RAM);
+        protected override sessionCost(_args: SessionArgs, label: SessionLabel): SessionCost {
+          record.labels.push(label.text);
+          return { ram: COUNTER_SESSION_RAM, caps: COUNTER_SESSION_CAPS };
+        }
+        protected override createSession(): CounterSession {
           const session = new CounterSession(record);
-          const capability = env.ep.manage(session);
-          sessions.set(capability.selector, { session, state });
+          states.set(session, env.ram.alloc(COUNTER_SESSION_RAM));
           record.open++;
           record.opened++;
-          return capability;
+          return session;
         }
-        upgrade(): void {}
-        close(capability: Capability): void {
-          const open = sessions.get(capability.rawSelector);
-          if (open === undefined) return;
-          sessions.delete(capability.rawSelector);
-          env.ep.dissolve(open.session);
-          env.ram.free(open.state);
+        protected override destroySession(session: CounterSession): void {
+          env.ram.free(states.get(session) as DataspaceCapability);
+          states.delete(session);
           record.open--;
         }
+        protected override refused(error: SessionError): void {
+          if (error instanceof InsufficientRamQuota || error instanceof InsufficientCapQuota) record.refused++;
+        }
       }
-      await env.parent.announce('Counter', env.ep.manage(new CounterRoot()));
+      await new CounterRoot().announce(env);
     },
   };
 }

@@ -135,7 +135,9 @@ function prepare(
   if (mode === 'give') {
     utcb.view.setUint32(0, GIVE | flag, true);
     utcb.view.setUint32(4, given.length, true);
-    given.forEach((selector, i) => utcb.view.setFloat64(8 + 8 * i, selector, true));
+    given.forEach((selector, i) => {
+      utcb.view.setFloat64(8 + 8 * i, selector, true);
+    });
     utcb.length = 8 + 8 * given.length;
   } else if (mode === 'echo' || later) {
     utcb.view.setUint32(0, (mode === 'echo' ? ECHO : 0) | flag, true);

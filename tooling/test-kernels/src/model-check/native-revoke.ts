@@ -1,5 +1,5 @@
 import type { KernelThread, Selector } from '@os/kernel';
-import { Crd, type Mapping, type NovaEc, type NovaSeamKernel, SmOp, Status, statusName } from '@os/kernel-nova';
+import { Crd, type Mapping, type NovaEc, type NovaSeamKernel, SmOp, type Status, statusName } from '@os/kernel-nova';
 import {
   CapType,
   type Cte,
