@@ -3,8 +3,9 @@ import { VirtualClock } from '@os/kernel';
 import { createHwKernel } from '@os/kernel-hw';
 import { init } from '@os/init';
 import { RpcObject, codec, defineInterface, method } from '@os/rpc';
+import { RootComponent } from '@os/runtime';
 import { binaryTable, boot } from '@os/runtime/host';
-import { Connection, InsufficientRamQuota, Root, SessionArgs } from '@os/session';
+import { Connection } from '@os/session';
 import { bootHelloTimer } from '../apps/hello-timer/dist/system.js';
 import { median } from './measure.mjs';
 
@@ -31,7 +32,10 @@ export function signalBench(factory = createHwKernel) {
     });
 }
 
-/** `virtual.hour`: the hello-timer system configured for 3600 ticks on virtual time, booted to exit; median ns of `runs`. */
+/**
+ * `virtual.hour`: the hello-timer system configured for 3600 ticks on virtual time, booted to exit; median ns of
+ * `runs`.
+ */
 export async function virtualHour(runs, factory = createHwKernel) {
   const times = [];
   for (let run = 0; run < runs; run++) {
@@ -58,32 +62,22 @@ export async function sessionBench(kernel) {
     }
     ping() {}
   }
-  class EchoRoot extends RpcObject {
-    #sessions = new Map();
+  class EchoRoot extends RootComponent {
     constructor(env) {
-      super(Root);
-      this.env = env;
+      super({ service: 'Echo', ep: env.ep });
     }
-    session(args) {
-      if (SessionArgs.parse(args).number('ram_quota') < 4096)
-        throw new InsufficientRamQuota('an Echo session needs 4096 bytes');
-      const session = new EchoSession();
-      const capability = this.env.ep.manage(session);
-      this.#sessions.set(capability.rawSelector, session);
-      return capability;
+    sessionCost() {
+      return { ram: 4096, caps: 1 };
     }
-    upgrade() {}
-    close(capability) {
-      const session = this.#sessions.get(capability.rawSelector);
-      this.#sessions.delete(capability.rawSelector);
-      if (session !== undefined) this.env.ep.dissolve(session);
+    createSession() {
+      return new EchoSession();
     }
   }
   let ready;
   const openClose = new Promise((resolve) => (ready = resolve));
   const server = {
     async construct(env) {
-      await env.parent.announce('Echo', env.ep.manage(new EchoRoot(env)));
+      await new EchoRoot(env).announce(env);
     },
   };
   const client = {

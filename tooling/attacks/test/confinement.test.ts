@@ -9,10 +9,8 @@
 import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Capability } from '@os/capability';
 import { RpcObject, type RpcValue, type ServerOf, codec, defineInterface, method } from '@os/rpc';
-import type { ComponentModule, Env } from '@os/runtime';
-import { Root } from '@os/session';
+import { type ComponentModule, type Env, RootComponent } from '@os/runtime';
 import { runSystem } from '@os/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KERNEL } from './support/kernel-world.js';
@@ -160,17 +158,15 @@ const store: ComponentModule = {
         return JSON.parse(HOSTILE_JSON) as { __proto__: RpcValue; constructor: RpcValue; prototype: RpcValue };
       }
     }
-    class StoreRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+    class StoreRoot extends RootComponent<StoreSession> {
       constructor() {
-        super(Root);
+        super({ service: 'Store', ep: env.ep });
       }
-      session(): Capability {
-        return env.ep.manage(new StoreSession());
+      protected override createSession(): StoreSession {
+        return new StoreSession();
       }
-      upgrade(): void {}
-      close(): void {}
     }
-    await env.parent.announce('Store', env.ep.manage(new StoreRoot()));
+    await new StoreRoot().announce(env);
   },
 };
 

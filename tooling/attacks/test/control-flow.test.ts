@@ -5,8 +5,8 @@
 
 import { Capability } from '@os/capability';
 import { type ClientOf, RpcObject, type ServerOf, codec, connect, defineInterface, method } from '@os/rpc';
-import { type ComponentModule, type Env, SignalHandler } from '@os/runtime';
-import { Connection, Root } from '@os/session';
+import { type ComponentModule, type Env, RootComponent, SignalHandler } from '@os/runtime';
+import { Connection } from '@os/session';
 import { Timer } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { Counter } from './support/counter.js';
@@ -68,17 +68,15 @@ function relay(
           }
         }
       }
-      class RelayRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+      class RelayRoot extends RootComponent<RelayObject> {
         constructor() {
-          super(Root);
+          super({ service: 'Relay', ep: env.ep });
         }
-        session(): Capability {
-          return env.ep.manage(new RelayObject());
+        protected override createSession(): RelayObject {
+          return new RelayObject();
         }
-        upgrade(): void {}
-        close(): void {}
       }
-      await env.parent.announce('Relay', env.ep.manage(new RelayRoot()));
+      await new RelayRoot().announce(env);
       const timer = await Timer.Connection.open(env);
       let step = 0;
       await timer.sigh(
@@ -437,18 +435,16 @@ function hangComponents(
             return new Promise<number>(() => undefined);
           }
         }
-        class HangRoot extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+        class HangRoot extends RootComponent<HangObject> {
           constructor() {
-            super(Root);
+            super({ service: 'Hang', ep: env.ep });
           }
-          session(): Capability | Promise<Capability> {
-            if (options.stallSessions === true) return new Promise<Capability>(() => undefined);
-            return env.ep.manage(new HangObject());
+          protected override createSession(): HangObject | Promise<HangObject> {
+            if (options.stallSessions === true) return new Promise<HangObject>(() => undefined);
+            return new HangObject();
           }
-          upgrade(): void {}
-          close(): void {}
         }
-        await env.parent.announce('Hang', env.ep.manage(new HangRoot()));
+        await new HangRoot().announce(env);
       },
     },
     caller: {

@@ -4,13 +4,23 @@
 // refuse each with a typed error, move no quota they should not, and give back all they moved.
 
 import { Capability } from '@os/capability';
-import { RpcObject, type ServerOf, connect } from '@os/rpc';
-import { Pd } from '@os/runtime';
-import { Root, SessionLabel } from '@os/session';
+import { RpcObject, connect, defineInterface } from '@os/rpc';
+import { Pd, RootComponent } from '@os/runtime';
+import { SessionLabel } from '@os/session';
 import { describe, expect, it } from 'vitest';
 import { KERNEL } from './support/kernel-world.js';
 import { COUNTER_SESSION_CAPS, COUNTER_SESSION_RAM, codeOf, runAttack } from './support/system.js';
 import { expectUnharmed } from './support/unharmed.js';
+
+/** What a counterfeit Counter root would serve: nothing. */
+const Counterfeited = defineInterface('Counterfeited', {});
+
+/** A session of the counterfeit root (never made: init does not route to it). */
+class CounterfeitSession extends RpcObject<typeof Counterfeited> {
+  constructor() {
+    super(Counterfeited);
+  }
+}
 
 /** Session ids an attack uses: clear of the runtime's own (1 to 7) and of what `Connection` hands out. */
 let nextId = 1000;
@@ -245,19 +255,17 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
   it("announcing a service its start entry does not provide (a counterfeit Counter) is ignored with a warning: the attacker's and everyone's Counter sessions still reach the real server", async () => {
     let counterfeitCalls = 0;
     const run = await runAttack(async (env, { system }) => {
-      class Counterfeit extends RpcObject<typeof Root> implements ServerOf<typeof Root> {
+      class Counterfeit extends RootComponent<CounterfeitSession> {
         constructor() {
-          super(Root);
+          super({ service: 'Counter', ep: env.ep });
         }
-        session(): Capability {
+        protected override createSession(): CounterfeitSession {
           counterfeitCalls++;
-          return Capability.invalid();
+          return new CounterfeitSession();
         }
-        upgrade(): void {}
-        close(): void {}
       }
       const counterfeit = new Counterfeit();
-      await env.parent.announce('Counter', env.ep.manage(counterfeit));
+      await counterfeit.announce(env);
       const labels = system.server.labels.length;
       const id = freshId();
       await env.parent.session(id, 'Counter', `label="after the announcement", ${PAID}`);

@@ -166,7 +166,10 @@ export function bystanderRecord(): BystanderRecord {
   return { rounds: 0, wrong: [], errors: [], selector: null, pd: null };
 }
 
-/** The bystander: a Counter client that adds 1 and reads the total back every 10 ms of virtual time, from a signal handler. */
+/**
+ * The bystander: a Counter client that adds 1 and reads the total back every 10 ms of virtual time, from a signal
+ * handler.
+ */
 export function bystander(record: BystanderRecord): ComponentModule {
   return {
     async construct(env: Env) {
@@ -266,7 +269,10 @@ export function quotaTable(state: StateView): Record<string, Figures> {
 
 /** Options of {@link attackSystem}. */
 export interface AttackSystemOptions {
-  /** The start entries besides the timer and the Counter server (XML); `bystander` and `attacker` name the built-in ones below. */
+  /**
+   * The start entries besides the timer and the Counter server (XML); `bystander` and `attacker` name the built-in ones
+   * below.
+   */
   readonly starts: string;
   /**
    * Components by binary name, besides init, timer, server (Counter) and bystander. They get the
