@@ -1,6 +1,6 @@
 import { Capability } from '@os/capability';
 import { DeadlockError, type KernelThread, hasErrorCode } from '@os/kernel';
-import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
+import { type ClientOf, RpcObject, RpcServerError, type ServerOf, connect } from '@os/rpc';
 import {
   OutOfCaps,
   OutOfRam,
@@ -24,7 +24,10 @@ export interface Route {
   readonly serverPdCapability: Capability<typeof Pd>;
   /** The label the server sees, when the route rewrites it (Genode's `label` on a route target). */
   readonly label?: string;
-  /** The serving sibling's name, when the server is a child of the same parent (so the parent knows who depends on whom). */
+  /**
+   * The serving sibling's name, when the server is a child of the same parent (so the parent knows who depends on
+   * whom).
+   */
   readonly server?: string;
   /**
    * Whether `root` calls from a thread of the parent's own, not from its entrypoint (as init calls
@@ -46,7 +49,10 @@ export interface ChildPolicy {
   announce(service: string, root: Capability<typeof Root>): void;
   /** The child asked to exit with `value`. */
   exited(value: number): void;
-  /** The child asked for more resources (`ram_quota=...`); answer by transferring and calling `child.resourcesAvailable()`. */
+  /**
+   * The child asked for more resources (`ram_quota=...`); answer by transferring and calling
+   * `child.resourcesAvailable()`.
+   */
   resourceRequest(args: SessionArgs): void;
   /** The child answered a yield request (`child.requestYield`): what it gave up can be taken back now. */
   yielded?(): void;
@@ -58,7 +64,9 @@ export interface ChildPolicy {
    * {@link SERVER_CALL_ATTEMPTS} times. Without them such a request fails.
    */
   later?(): Promise<void>;
-  /** Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned. */
+  /**
+   * Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned.
+   */
   resume?<T>(work: () => Promise<T>): Promise<T>;
   /**
    * Watches `work`, a call to a server on a detached route (see {@link Route.detached}), and calls
@@ -95,7 +103,9 @@ export interface ChildSession {
   readonly server?: string;
 }
 
-/** How often a parent tries a call to a server that is blocked calling it before it gives up with the `DeadlockError`. */
+/**
+ * How often a parent tries a call to a server that is blocked calling it before it gives up with the `DeadlockError`.
+ */
 export const SERVER_CALL_ATTEMPTS = 100;
 
 /** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
@@ -252,7 +262,10 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#sessionSigh = context.valid() ? context.cast() : null;
   }
 
-  /** The capability of a request that was pending, once it is there; invalid while it still is; throws its error (Parent::session_cap). */
+  /**
+   * The capability of a request that was pending, once it is there; invalid while it still is; throws its error
+   * (Parent::session_cap).
+   */
   sessionCap(id: number): Capability {
     const request = this.#requests.get(id);
     if (request === undefined) throw new ServiceDenied(`"${this.name}" has no session request ${id}`);
@@ -293,7 +306,18 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     const onEntrypoint = <T>(work: () => Promise<T>): Promise<T> => this.#onEntrypoint(pending, work);
     for (let attempt = 1; ; attempt++) {
       try {
-        const capability = await this.#create(route, args, ram, caps, onEntrypoint, becomePending);
+        const capability = await this.#create(route, args, ram, caps, onEntrypoint, becomePending).catch(
+          (error: unknown) => {
+            // the server's bug is not the client's: it learns which server failed where, as a refusal
+            if (!hasErrorCode(error, RpcServerError.code)) throw error;
+            const server = route.server === undefined ? 'its server' : `server "${route.server}"`;
+            throw new ServiceDenied(
+              `"${service}" session for "${label}": ${server} failed in Root.session with an error its interface ` +
+                `does ` +
+                'not declare (the server logged it with where it was thrown)',
+            );
+          },
+        );
         this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
         return capability;
       } catch (error) {
@@ -516,7 +540,10 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#policy.yielded?.();
   }
 
-  /** Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh); an invalid one does not end monitoring (see {@link Child.heartbeat}). */
+  /**
+   * Sets the signal that heartbeats reach the child by (Parent::heartbeat_sigh); an invalid one does not end monitoring
+   * (see {@link Child.heartbeat}).
+   */
   heartbeatSigh(context: Capability): void {
     if (this.#heartbeat === null && !context.valid()) return;
     this.#heartbeat = context.cast();
@@ -541,7 +568,10 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return true;
   }
 
-  /** Asks the child to yield `args` (e.g. `ram_quota=65536`), if it registered for yield requests; returns whether it could ask. */
+  /**
+   * Asks the child to yield `args` (e.g. `ram_quota=65536`), if it registered for yield requests; returns whether it
+   * could ask.
+   */
   requestYield(args: string): boolean {
     this.#yieldArgs = args;
     if (this.#yield === null || !this.#thread.valid(this.#yield.rawSelector)) return false;
