@@ -1,6 +1,6 @@
-import { InitConfigError, initConfigFromNode, readInitConfig } from '@os/init';
-import { type BinaryLoader, type ComponentManifest, LoaderError } from '@os/loader';
-import { XmlError, XmlNode } from '@os/runtime';
+import { InitConfigError, type StartEntry, initConfigFromNode, readInitConfig } from '@os/init';
+import { type BinaryLoader, type ComponentManifest, LoaderError, MODULE_START_QUOTA } from '@os/loader';
+import { XmlError, XmlNode, numberOfBytes } from '@os/runtime';
 import { hasErrorCode } from '@os/kernel';
 import { checkAgainstManifest } from './manifest-check.js';
 
@@ -11,6 +11,31 @@ export function parseConfig(text: string, origin: string): XmlNode {
   } catch (error) {
     if (hasErrorCode<XmlError>(error, XmlError.code)) throw new InitConfigError(error.message);
     throw error;
+  }
+}
+
+/**
+ * Warns when a start entry for a module binary gives less than its component spends before `construct`
+ * runs ({@link MODULE_START_QUOTA}): it would ask init for resources at once and wait there.
+ */
+function warnStartQuota(child: StartEntry, origin: string, warn: (message: string) => void): void {
+  const at = `${origin}:${child.line}: <start name="${child.name}">`;
+  const needs = MODULE_START_QUOTA;
+  if (child.ram < needs.ram) {
+    warn(
+      `${at}: ram="${numberOfBytes(child.ram)}" is less than the ${numberOfBytes(needs.ram)} a component loaded ` +
+        `from a ` +
+        'file needs at start (the config ROM session the loader opens before construct): give it at least ' +
+        `ram="${numberOfBytes(needs.ram)}", or it asks init for more and waits`,
+    );
+  }
+  if (child.caps < needs.caps) {
+    warn(
+      `${at}: caps="${child.caps}" is less than the ${needs.caps} capabilities a component loaded from a file needs ` +
+        `at ` +
+        'start (its signal contexts, its LOG session and the config ROM session the loader opens): give it at least ' +
+        `caps="${needs.caps}", or it asks init for more and waits`,
+    );
   }
 }
 
@@ -29,7 +54,13 @@ function statesQuota(start: XmlNode, kind: 'ram' | 'caps'): boolean {
  * `InitConfigError` naming the file, line and entry. `origin` names the text in errors; `parsed` is
  * the text's XML when the caller has it already.
  */
-export function prepareInitConfig(text: string, origin: string, loader: BinaryLoader, parsed?: XmlNode): string {
+export function prepareInitConfig(
+  text: string,
+  origin: string,
+  loader: BinaryLoader,
+  parsed?: XmlNode,
+  warn?: (message: string) => void,
+): string {
   const node = parsed ?? parseConfig(text, origin);
   const config = initConfigFromNode(node);
   const starts = new Map(node.subNodes('start').map((start) => [start.stringAttribute('name', ''), start]));
@@ -59,6 +90,7 @@ export function prepareInitConfig(text: string, origin: string, loader: BinaryLo
   for (const child of preparedConfig.children) {
     const manifest = manifests.get(child.name);
     if (manifest !== undefined) checkAgainstManifest(preparedConfig, child, manifest, origin);
+    if (warn !== undefined && loader.locate(child.binary).kind === 'module') warnStartQuota(child, origin, warn);
   }
   return prepared;
 }

@@ -84,7 +84,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   try {
     // os run owns its process: component code is confined, which needs the realm hardened first
     await hardenRealm();
-    const loaded = await loadSystem(target);
+    const loaded = await loadSystem(target, (message) => output.stderr(`os run: Warning: ${message}`));
     // with --timeout, each component's code runs inside a function named after it, for the watchdog to name it
     const system = options.timeout === undefined ? loaded : { ...loaded, binaries: namingComponents(loaded.binaries) };
     const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);

@@ -53,11 +53,11 @@ export function systemDirectory(target: string): string {
 /**
  * Loads a target's system: an init config (`.xml`), or a module exporting `system`, a
  * `SystemDescription`. The files of the system's directory are added as boot modules (ROMs, and
- * binaries by module file).
+ * binaries by module file). `warn` is told what the checks before boot of an init config find doubtful.
  */
-export async function loadSystem(target: string): Promise<SystemDescription> {
+export async function loadSystem(target: string, warn?: (message: string) => void): Promise<SystemDescription> {
   const file = systemModulePath(target);
-  if (file.endsWith('.xml')) return xmlSystem(file);
+  if (file.endsWith('.xml')) return xmlSystem(file, warn);
   const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
   const system = module.system;
   if (

@@ -39,6 +39,8 @@ export interface InitConfigSystemOptions {
   readonly builtins?: Readonly<Record<string, ComponentModule>>;
   /** ROMs besides the directory's files; they win on a name clash. */
   readonly roms?: ReadonlyMap<string, Uint8Array>;
+  /** Told what the checks before boot find doubtful but not wrong (a start entry too small to start its component). */
+  readonly warn?: (message: string) => void;
 }
 
 /** The loader for an init config (its text, or its parsed XML): built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
@@ -61,7 +63,7 @@ export function initConfigLoader(config: string | XmlNode, options: InitConfigSy
 export function initConfigSystem(text: string, options: InitConfigSystemOptions): SystemDescription {
   const node = parseConfig(text, options.origin);
   const loader = initConfigLoader(node, options);
-  const prepared = prepareInitConfig(text, options.origin, loader, node);
+  const prepared = prepareInitConfig(text, options.origin, loader, node, options.warn);
   const roms = directoryRoms(options.directory);
   for (const [name, content] of options.roms ?? []) roms.set(name, content);
   roms.set('config', new TextEncoder().encode(prepared));
@@ -69,6 +71,10 @@ export function initConfigSystem(text: string, options: InitConfigSystemOptions)
 }
 
 /** The system of an init config file (see {@link initConfigSystem}); the file's directory holds its boot modules. */
-export function xmlSystem(file: string): SystemDescription {
-  return initConfigSystem(readFileSync(file, 'utf8'), { directory: dirname(file), origin: file });
+export function xmlSystem(file: string, warn?: (message: string) => void): SystemDescription {
+  return initConfigSystem(readFileSync(file, 'utf8'), {
+    directory: dirname(file),
+    origin: file,
+    ...(warn === undefined ? {} : { warn }),
+  });
 }

@@ -19,3 +19,4 @@ export { hardenRealm, realmIsHardened, requireHardenedRealm, LOCKDOWN_OPTIONS } 
 export { moduleBinary, type ModuleBinaryOptions } from './module-binary.js';
 export { ModuleSources, type AnalysedModule } from './module-sources.js';
 export { systemModules, hardenedNamespace, SYSTEM_MODULE_NAMES } from './system-modules.js';
+export { MODULE_START_QUOTA } from './start-quota.js';
