@@ -38,7 +38,8 @@ function pack(directory: string): string {
 
 function config(start: string): string {
   return `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> \
+</parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"> <provides> <service name="Timer"/> </provides> </start>
@@ -76,7 +77,8 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const blinker =
-  '<start name="blinker"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" count="4"/> </start>';
+  '<start name="blinker"> <binary name="@acme/blinker"/> <exit propagate="yes"/> <config led="led1" period_ms="250" ' +
+  'count="4"/> </start>';
 
 describe('@acme/blinker, packed and installed with plain npm into a separate system', () => {
   it.each(['hw', 'nova', 'sel4'])("starts from the system's init config by its package name (%s)", (kernel) => {
@@ -115,7 +117,8 @@ describe('@acme/blinker, packed and installed with plain npm into a separate sys
   it("is tested there with the published @os/testing, as the package's own tests would", () => {
     const script = `import { runComponent } from '@os/testing';
 for (const kernel of ['hw', 'nova', 'sel4']) {
-  const run = await runComponent({ binary: '@acme/blinker', directory: process.cwd(), kernel, config: '<config led="led2" period_ms="100" count="3"/>' });
+  const run = await runComponent({ binary: '@acme/blinker', directory: process.cwd(), kernel, config: '<config \
+led="led2" period_ms="100" count="3"/>' });
   console.log(kernel, JSON.stringify(run.end), run.virtualUs, run.output.join(','));
 }
 `;

@@ -4,7 +4,10 @@ import { type SystemDescription, type SystemHandle, binaryTable, boot } from '@o
 import { timerDriver } from '@os/timer';
 import { DEFAULT_TICKS, helloTimer } from './hello.js';
 
-/** init's configuration, in Genode's XML: the timer driver and hello (ticking `ticks` times), whose Timer session goes to the driver. */
+/**
+ * init's configuration, in Genode's XML: the timer driver and hello (ticking `ticks` times), whose Timer session goes
+ * to the driver.
+ */
 export function helloTimerConfig(ticks = DEFAULT_TICKS): string {
   return `<config>
   <parent-provides>
