@@ -67,7 +67,8 @@ if (end !== 'stalled' || waits.length > 0) {
         ? `idles with ${waits.length} waiting, e.g. ${waits[0]}`
         : `${end}`;
   throw new Error(
-    `boot-case: the system of ${n} ${kind} components did not idle with every component constructed: ${why}; last lines: ${handle.lines.slice(-3).join(' | ')}`,
+    `boot-case: the system of ${n} ${kind} components did not idle with every component constructed: ${why}; last ` +
+      `lines: ${handle.lines.slice(-3).join(' | ')}`,
   );
 }
 const after = memory();

@@ -101,11 +101,15 @@ export function messageChannel() {
   };
 }
 
-/** A worker-thread round trip: post to a worker that answers at once, wait for the answer. Waking a thread is the floor of any cross-thread call. */
+/**
+ * A worker-thread round trip: post to a worker that answers at once, wait for the answer. Waking a thread is the floor
+ * of any cross-thread call.
+ */
 export async function workerRoundTrip() {
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker(
-    "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (value) => parentPort.postMessage(value + 1));",
+    "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (value) => " +
+      'parentPort.postMessage(value + 1));',
     { eval: true },
   );
   let resolve = null;

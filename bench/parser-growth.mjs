@@ -27,7 +27,10 @@ const VFS = 'ERR_OS_VFS_CONFIG';
 const SAMPLES = 9;
 /** A sample repeats the parse until it took this long, so short parses are not timer noise. */
 const SAMPLE_MS = 4;
-/** Untimed parses before the samples, so the JIT has settled: at least this long and this many (a parse takes tens of runs to reach its optimised code). */
+/**
+ * Untimed parses before the samples, so the JIT has settled: at least this long and this many (a parse takes tens of
+ * runs to reach its optimised code).
+ */
 const WARMUP_MS = 150;
 const WARMUP_CALLS = 25;
 /** ...but no more than this long. */
@@ -41,7 +44,10 @@ const gc = runInNewContext('gc');
 
 const now = () => process.hrtime.bigint();
 
-/** A function running `parse(input)` that ignores what it throws: the outcome was checked before timing, and a refusal is what some shapes time. */
+/**
+ * A function running `parse(input)` that ignores what it throws: the outcome was checked before timing, and a refusal
+ * is what some shapes time.
+ */
 function runner(parse, input) {
   return () => {
     try {
@@ -52,7 +58,10 @@ function runner(parse, input) {
   };
 }
 
-/** Runs `run` until the JIT has settled: at least {@link WARMUP_CALLS} times and {@link WARMUP_MS}, at most {@link WARMUP_MAX_MS}. */
+/**
+ * Runs `run` until the JIT has settled: at least {@link WARMUP_CALLS} times and {@link WARMUP_MS}, at most {@link
+ * WARMUP_MAX_MS}.
+ */
 function warm(run) {
   const start = now();
   const end = start + BigInt(WARMUP_MS * 1e6);
@@ -137,7 +146,9 @@ function parentRoutes(n) {
   return `<config><parent-provides>${provides}</parent-provides><default-route>${rules}\n</default-route></config>`;
 }
 
-/** One server providing `n` services and a client routing each to it: each rule is checked against the server's list. */
+/**
+ * One server providing `n` services and a client routing each to it: each rule is checked against the server's list.
+ */
 function childRoutes(n) {
   const provides = repeat(n, (i) => `<service name="S${i}"/>`);
   const rules = repeat(n, (i) => `\n <service name="S${i}"><child name="server"/></service>`);
@@ -353,7 +364,8 @@ function cases() {
       shape: 'doctype-entities',
       n: 90,
       make: (n) =>
-        `<!DOCTYPE a [${repeat(n, (i) => `<!ENTITY e${i} "v${i}">`)}]><a>${repeat(n, (i) => `<b x="&e${i};">&e${i};</b>`)}</a>`,
+        `<!DOCTYPE a ` +
+        `[${repeat(n, (i) => `<!ENTITY e${i} "v${i}">`)}]><a>${repeat(n, (i) => `<b x="&e${i};">&e${i};</b>`)}</a>`,
       parse: xml,
       expect: 'ok',
     },
@@ -404,7 +416,8 @@ function cases() {
       parse: init,
       expect: INIT,
     },
-    // init's own work on a parsed node (the XML parse, linear as above, would hide it): every route and policy looks a service up
+    // init's own work on a parsed node (the XML parse, linear as above, would hide it): every route and policy looks a
+    // service up
     {
       parser: 'init-model',
       shape: 'parent-routes',

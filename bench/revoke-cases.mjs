@@ -99,7 +99,9 @@ function novaDelegateAll(kernel, serverPd, selector, holders) {
   return holders.map(() => at);
 }
 
-/** Whether the kernel itself still resolves the selector: on seL4 `valid` reads the adapter's books, so ask the CSpace. */
+/**
+ * Whether the kernel itself still resolves the selector: on seL4 `valid` reads the adapter's books, so ask the CSpace.
+ */
 function kernelResolves(kernel, thread, selector) {
   if (kernel.name !== 'sel4') return thread.valid(selector);
   return kernel.native.seL4_DebugCapIdentify(thread.tcb, selector) !== CapType.NullCap;
@@ -278,7 +280,10 @@ function sel4Setup(shape) {
 
 // ------------------------------------------------------------------ the cases
 
-/** Median ns of each revocation, by case name: `revoke.<n>.<kernel>`, `revoke-tree.<n>.<kernel>`, `revoke-chain.<n>.<kernel>`. */
+/**
+ * Median ns of each revocation, by case name: `revoke.<n>.<kernel>`, `revoke-tree.<n>.<kernel>`,
+ * `revoke-chain.<n>.<kernel>`.
+ */
 export async function revokeCases(sizes = [10000, 100000]) {
   const cases = [
     ['revoke', 'hw', seamSetup(createHwKernel)],
@@ -300,7 +305,8 @@ export async function revokeCases(sizes = [10000, 100000]) {
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const results = await revokeCases();
   console.log(
-    `node ${process.version}, median of ${RUNS} fresh setups (${RUNS_SMALL} up to ${SMALL.toLocaleString('en-US')} capabilities), revoke only`,
+    `node ${process.version}, median of ${RUNS} fresh setups (${RUNS_SMALL} up ` +
+      `to ${SMALL.toLocaleString('en-US')} capabilities), revoke only`,
   );
   console.log(`${'case'.padEnd(26)}${'ns'.padStart(13)}${'ns/cap'.padStart(10)}`);
   const families = new Map();
@@ -320,7 +326,8 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     const perCap = t1 / n1 / (t0 / n0);
     const verdict = perCap > 3 ? 'super-linear' : perCap < 1 / 3 ? 'sub-linear' : 'linear';
     console.log(
-      `${key.padEnd(20)} time x${(t1 / t0).toFixed(1)} for x${n1 / n0} capabilities (per capability x${perCap.toFixed(2)}): ${verdict}`,
+      `${key.padEnd(20)} time x${(t1 / t0).toFixed(1)} for x${n1 / n0} capabilities (per capability ` +
+        `x${perCap.toFixed(2)}): ${verdict}`,
     );
   }
 }

@@ -119,7 +119,8 @@ function mark(name) {
   if (name === 'floor.mediated-awaited') {
     const ratio = ns / results.get('floor.plain-call');
     marks.push(
-      `the least an awaited rpc.null can cost: ${ratio.toFixed(1)}x plain; ${ratio <= 20 ? 'leaves room for' : 'alone exceeds'} the 20x target`,
+      `the least an awaited rpc.null can cost: ${ratio.toFixed(1)}x ` +
+        `plain; ${ratio <= 20 ? 'leaves room for' : 'alone exceeds'} the 20x target`,
     );
   }
   if (name.startsWith('rpc.null.')) {
@@ -155,7 +156,8 @@ for (const entry of cases) {
 const worst = growth.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 const superLinear = growth.filter((entry) => entry.ratio > 30);
 console.log(
-  `${`parse.* (${growth.length} shapes)`.padEnd(28)}${''.padStart(36)}  linear (10x the input, <= 30x the time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ${superLinear.length === 0 ? 'pass' : `MISS: ${superLinear.map((entry) => entry.shape).join(', ')}`}`,
+  `${`parse.* (${growth.length} shapes)`.padEnd(28)}${''.padStart(36)}  linear (10x the input, <= 30x the ` +
+    `time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ${superLinear.length === 0 ? 'pass' : `MISS: ${superLinear.map((entry) => entry.shape).join(', ')}`}`,
 );
 for (const [name, ns] of parsing)
   cases.push({
