@@ -4,7 +4,10 @@ declare const interfaceType: unique symbol;
 
 /** Thrown when an invalidated capability's selector is used. */
 export class InvalidatedCapabilityError extends Error {
-  /** Stable code of this failure, `ERR_OS_INVALIDATED_CAPABILITY`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_INVALIDATED_CAPABILITY`: compare it, not the class, to recognise an error from
+   * another copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`InvalidatedCapabilityError.code`); see `errorCode` in `@os/kernel`. */
