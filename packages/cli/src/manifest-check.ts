@@ -17,7 +17,8 @@ export function checkAgainstManifest(
   const what = `package "${child.binary}"`;
   if (manifest.ram !== undefined && child.ram < manifest.ram) {
     throw new InitConfigError(
-      `${at}: ${what} needs at least ram="${numberOfBytes(manifest.ram)}", but the start entry gives ${numberOfBytes(child.ram)}`,
+      `${at}: ${what} needs at least ram="${numberOfBytes(manifest.ram)}", but the start entry ` +
+        `gives ${numberOfBytes(child.ram)}`,
     );
   }
   if (manifest.caps !== undefined && child.caps < manifest.caps) {
@@ -28,7 +29,8 @@ export function checkAgainstManifest(
   for (const service of child.provides) {
     if (!manifest.provides.includes(service)) {
       throw new InitConfigError(
-        `${at}: <provides> lists "${service}", which ${what} does not provide (its package.json says: ${manifest.provides.join(', ') || 'none'})`,
+        `${at}: <provides> lists "${service}", which ${what} does not provide (its package.json ` +
+          `says: ${manifest.provides.join(', ') || 'none'})`,
       );
     }
   }
@@ -41,7 +43,9 @@ export function checkAgainstManifest(
     const decision = resolveRoute(config, child, session.service, label, providers);
     if (decision.kind === 'denied') {
       throw new InitConfigError(
-        `${at}: ${what} requires a "${session.service}" session${session.label === undefined ? '' : ` labelled "${session.label}"`}, but it has no route: ${decision.reason}`,
+        `${at}: ${what} requires a "${session.service}" ` +
+          (`session${session.label === undefined ? '' : ` labelled "${session.label}"`}, but it has no ` +
+            `route: ${decision.reason}`),
       );
     }
   }

@@ -126,7 +126,8 @@ export async function run(target: string, options: RunOptions, output: RunOutput
       stopStallWatch = onEmptyEventLoop(() => {
         const waits = booted.core.waits.describe();
         output.stderr(
-          'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component has ' +
+          'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component ' +
+            'has ' +
             `exited${waits.map((line) => `\n  ${line}`).join('')}`,
         );
         resolve(EXIT_STALLED);
@@ -164,7 +165,10 @@ function hung(running: Running): string {
     : `while component "${running.component}" was running and never yielded${where}`;
 }
 
-/** Calls `then` once the process's event loop has nothing left to do (Node's `beforeExit`); returns the function that stops watching. */
+/**
+ * Calls `then` once the process's event loop has nothing left to do (Node's `beforeExit`); returns the function that
+ * stops watching.
+ */
 function onEmptyEventLoop(then: () => void): () => void {
   const listener = (): void => then();
   process.once('beforeExit', listener);

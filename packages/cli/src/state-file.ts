@@ -40,7 +40,8 @@ export function stateFile(
       if (reported) return;
       reported = true;
       failed(
-        `os run: --state ${file}: cannot write the state report: ${error instanceof Error ? error.message : String(error)}`,
+        `os run: --state ${file}: cannot write the state ` +
+          `report: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   };

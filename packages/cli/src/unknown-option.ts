@@ -27,5 +27,8 @@ export function unknownOptionMessage(
     ) ?? `${reported[1]}${reported[2]}`;
   const flag = typed.split('=')[0] ?? typed;
   const closest = suggest(flag, declared);
-  return `unknown option ${flag}${closest === undefined ? '' : `; did you mean ${closest}?`} (os --help lists the options)`;
+  return (
+    `unknown option ${flag}${closest === undefined ? '' : `; did you mean ${closest}?`} (os --help lists the ` +
+    `options)`
+  );
 }

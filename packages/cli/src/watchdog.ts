@@ -19,7 +19,10 @@ const SAMPLE_INTERVAL_MS = 10;
 /** The global (by registered symbol) through which the watchdog reaches into a main thread that never yields. */
 const HOOK = Symbol.for('@os/cli watchdog');
 
-/** What a component's `construct` runs inside: a function whose name (`os component "<name>"`) shows in every stack through it. */
+/**
+ * What a component's `construct` runs inside: a function whose name (`os component "<name>"`) shows in every stack
+ * through it.
+ */
 const FRAME = 'os component';
 
 /**
@@ -47,8 +50,10 @@ if (Atomics.wait(state, 0, 0, workerData.ms) === 'timed-out') {
     session.post('Runtime.evaluate', { expression: hook + '("sample")', returnByValue: true }, (error, answer) => {
       samples++;
       if (!error && answer && answer.result && typeof answer.result.value === 'string') named++;
-      if (named >= ${ENOUGH_SAMPLES} || samples >= ${MAX_SAMPLES}) return session.post('Runtime.evaluate', { expression: hook + '("end")' }, () => undefined);
-      session.post('Debugger.resume', {}, () => setTimeout(() => { sampling = false; session.post('Debugger.pause', {}, () => undefined); }, ${SAMPLE_INTERVAL_MS}));
+      if (named >= ${ENOUGH_SAMPLES} || samples >= ${MAX_SAMPLES}) return session.post('Runtime.evaluate', { \
+expression: hook + '("end")' }, () => undefined);
+      session.post('Debugger.resume', {}, () => setTimeout(() => { sampling = false; session.post('Debugger.pause', \
+{}, () => undefined); }, ${SAMPLE_INTERVAL_MS}));
     });
   });
   session.post('Debugger.enable', {}, () => session.post('Debugger.pause', {}, () => undefined));
@@ -121,7 +126,10 @@ function deepStack(): string {
   return stack;
 }
 
-/** The component named most often in `samples` (the first of equals), with a frame of a sample naming it; else the last sample. */
+/**
+ * The component named most often in `samples` (the first of equals), with a frame of a sample naming it; else the last
+ * sample.
+ */
 function mostFrequent(samples: readonly Running[]): Running {
   const counts = new Map<string, number>();
   for (const sample of samples)

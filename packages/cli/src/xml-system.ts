@@ -43,7 +43,10 @@ export interface InitConfigSystemOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** The loader for an init config (its text, or its parsed XML): built-ins, the directory's modules and packages, and the unconfined binaries the config names. */
+/**
+ * The loader for an init config (its text, or its parsed XML): built-ins, the directory's modules and packages, and the
+ * unconfined binaries the config names.
+ */
 export function initConfigLoader(config: string | XmlNode, options: InitConfigSystemOptions): BinaryLoader {
   const node = typeof config === 'string' ? parseConfig(config, options.origin) : config;
   return new BinaryLoader({

@@ -68,49 +68,58 @@ describe('os run', () => {
     expect(os('run', join(dir, 'typo.xml'))).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: `os run: ${join(dir, 'typo.xml')}:12: <defualt>: unknown element inside <config> (known: <parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)\n`,
+      stderr:
+        `os run: ${join(dir, 'typo.xml')}:12: <defualt>: unknown element inside <config> (known: ` +
+        `<parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)\n`,
     });
     expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
       code: 1,
-      stderr: `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js": there is no module file ${join(dir, 'dist/nope.js')} (nor with .mjs or .js); nor is it built in (init, timer, dummy, report_rom)\n`,
+      stderr:
+        `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js": there is no ` +
+        (`module file ${join(dir, 'dist/nope.js')} (nor with .mjs or .js); nor is it built in (init, timer, dummy, ` +
+          `report_rom)\n`),
     });
     expect(os('run', join(dir, 'route.xml')).stderr).toBe(
-      `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", which is not in this config (known: timer, hello)\n`,
+      `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", ` +
+        `which is not in this config (known: timer, hello)\n`,
     );
   });
 
-  it('--watch applies each saved edit of the config to the running system, refuses a bad one, and waits on a stall', async () => {
-    const dir = mkdtempSync(join(fixtures, '.watch-'));
-    try {
-      for (const file of ['system.xml', 'watcher.mjs'])
-        writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
-      const xml = join(dir, 'system.xml');
-      const child = spawn(
-        'node',
-        [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20', '--kernel', kernel],
-        { cwd: root },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-      child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
-      const until = async (done: () => boolean) => {
-        for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-        expect(done()).toBe(true);
-      };
-      await until(() => stderr.includes('waiting for an edit'));
-      writeFileSync(xml, readFileSync(xml, 'utf8').replace('value="1"', 'value="2"'));
-      await until(() => stdout.includes('value 2'));
-      writeFileSync(xml, readFileSync(xml, 'utf8').replace('<config value="2"/>', '<config value="3"/><bogus/>'));
-      await until(() => stderr.includes('the edit is not applied'));
-      child.kill();
-      expect(stdout).toBe('[init -> watcher] value 1\n[init -> watcher] value 2\n');
-      expect(stderr).toContain(`os run: applying the edit of ${xml}\n`);
-      expect(stderr).toContain(`os run: the edit is not applied: ${xml}:6: <bogus>: unknown element inside <start>`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    '--watch applies each saved edit of the config to the running system, refuses a bad one, and waits on a ' + 'stall',
+    async () => {
+      const dir = mkdtempSync(join(fixtures, '.watch-'));
+      try {
+        for (const file of ['system.xml', 'watcher.mjs'])
+          writeFileSync(join(dir, file), readFileSync(join(fixtures, 'watch', file)));
+        const xml = join(dir, 'system.xml');
+        const child = spawn(
+          'node',
+          [main, 'run', xml, '--virtual-time', '--watch', '--timeout', '20', '--kernel', kernel],
+          { cwd: root },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+        child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+        const until = async (done: () => boolean) => {
+          for (let i = 0; i < 200 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+          expect(done()).toBe(true);
+        };
+        await until(() => stderr.includes('waiting for an edit'));
+        writeFileSync(xml, readFileSync(xml, 'utf8').replace('value="1"', 'value="2"'));
+        await until(() => stdout.includes('value 2'));
+        writeFileSync(xml, readFileSync(xml, 'utf8').replace('<config value="2"/>', '<config value="3"/><bogus/>'));
+        await until(() => stderr.includes('the edit is not applied'));
+        child.kill();
+        expect(stdout).toBe('[init -> watcher] value 1\n[init -> watcher] value 2\n');
+        expect(stderr).toContain(`os run: applying the edit of ${xml}\n`);
+        expect(stderr).toContain(`os run: the edit is not applied: ${xml}:6: <bogus>: unknown element inside <start>`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('--watch needs an init config as target', () => {
     expect(os('run', 'apps/hello-timer', '--watch')).toMatchObject({
@@ -143,7 +152,8 @@ describe('os run', () => {
     expect(result.stdout).toBe('[init -> client] asking for Echo\n');
     expect(result.stderr).toBe(
       [
-        'os run: nothing can happen any more at virtual time 0 us: no timer is armed, no call or signal is pending, and no component has exited',
+        'os run: nothing can happen any more at virtual time 0 us: no timer is armed, no call or signal is pending, ' +
+          'and no component has exited',
         '  init waits for child "lazy" to announce "Echo" (requested by "client")',
         '  client waits for a "Echo" session (label "") from its parent',
         '',

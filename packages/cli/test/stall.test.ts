@@ -53,7 +53,8 @@ describe(`a stalled system on ${kernel}`, () => {
     });
     expect(result.stdout).toBe('[init -> client] asking for Echo\n');
     expect(result.stderr.split('\n')).toEqual([
-      'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component has exited',
+      'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component has ' +
+        'exited',
       ...WAITS,
       '',
     ]);
@@ -70,7 +71,8 @@ describe(`a stalled system on ${kernel}`, () => {
       },
     );
     expect(result.stderr.split('\n')).toEqual([
-      'os run: nothing can happen any more at virtual time 0 us: no timer is armed, no call or signal is pending, and no ' +
+      'os run: nothing can happen any more at virtual time 0 us: no timer is armed, no call or signal is pending, ' +
+        'and no ' +
         'component has exited',
       ...WAITS,
       '',

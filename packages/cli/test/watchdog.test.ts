@@ -13,7 +13,8 @@ const kernel = kernelUnderTest().name;
 /** A system with a well-behaved component ("ticker") and a hog whose `construct` is `body`. */
 const CONFIG = `<config>
   <parent-provides><service name="LOG"/><service name="ROM"/><service name="PD"/></parent-provides>
-  <default-route><service name="Timer"><child name="timer"/></service><any-service><parent/></any-service></default-route>
+  <default-route><service name="Timer"><child \
+name="timer"/></service><any-service><parent/></any-service></default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"><provides><service name="Timer"/></provides></start>
   <start name="ticker"><binary name="ticker.mjs"/></start>
@@ -35,7 +36,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `os run <dir>/<name>.xml --timeout 1` on the kernel under test; collects stdout's first lines only (an endless LOG loop prints a lot). */
+/**
+ * Runs `os run <dir>/<name>.xml --timeout 1` on the kernel under test; collects stdout's first lines only (an endless
+ * LOG loop prints a lot).
+ */
 function runHog(
   name: string,
   body: string,
@@ -74,7 +78,8 @@ function runHog(
 describe('os run --timeout when the JavaScript thread never yields', () => {
   for (const [what, body] of Object.entries(HOGS)) {
     for (const virtualTime of [true, false]) {
-      it(`ends ${what} at the deadline with 124 and names the component (${virtualTime ? 'virtual' : 'real'} time)`, async () => {
+      it(`ends ${what} at the deadline with 124 and names the component (${virtualTime ? 'virtual' : 'real'} ` +
+        `time)`, async () => {
         const name = `hog${Object.keys(HOGS).indexOf(what)}${virtualTime ? 'v' : 'r'}`;
         const result = await runHog(name, body, virtualTime);
         expect(result.signal).toBeNull();
