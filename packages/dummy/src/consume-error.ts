@@ -13,7 +13,10 @@ function describe(error: unknown): string {
  * consumed before the quota ran out stays consumed until the next consume or a yield request.
  */
 export class ConsumeError extends Error {
-  /** Stable code of this failure, `ERR_OS_CONSUME`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_CONSUME`: compare it, not the class, to recognise an error from another copy
+   * of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`ConsumeError.code`); see `errorCode` in `@os/kernel`. */

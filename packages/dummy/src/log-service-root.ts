@@ -67,7 +67,10 @@ export class LogServiceRoot extends RootComponent<LogSessionComponent> {
     if (this.#verbose) await this.#env.log(`closing session with label ${session.label}`);
   }
 
-  /** Dissolves every session (without the close's delay and lines) and closes the Timer session: for a root no longer served. */
+  /**
+   * Dissolves every session (without the close's delay and lines) and closes the Timer session: for a root no longer
+   * served.
+   */
   async destroy(): Promise<void> {
     this.#destroying = true;
     await this.closeAll();

@@ -21,7 +21,10 @@ export class RamConsumer {
     this.#env.ram.free(held.dataspace);
   }
 
-  /** Releases what is held, then allocates `bytes` (`consume <n> bytes of memory`); past the quota a {@link ConsumeError}. */
+  /**
+   * Releases what is held, then allocates `bytes` (`consume <n> bytes of memory`); past the quota a {@link
+   * ConsumeError}.
+   */
   async consume(bytes: number): Promise<void> {
     await this.release();
     await this.#env.log(`consume ${numberOfBytes(bytes)} bytes of memory`);

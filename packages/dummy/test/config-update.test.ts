@@ -19,20 +19,23 @@ function bootWithConfigs(versions: readonly [ConfigVersion, ...ConfigVersion[]])
 }
 
 describe('dummy: config updates', () => {
-  it('runs the config again for each new version, logging config <n>: <version>; the same version again is ignored', async () => {
-    const system = await bootWithConfigs([
-      { at: 0, text: '<config version="initial"><log string="first"/></config>' },
-      { at: 50, text: '<config version="initial"><log string="ignored"/></config>' },
-      { at: 100, text: '<config version="updated"><log string="second"/><exit/></config>' },
-    ]);
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> dummy] config 1: initial',
-      '0 [init -> dummy] first',
-      '100000 [init -> dummy] config 2: updated',
-      '100000 [init -> dummy] second',
-    ]);
-  });
+  it(
+    'runs the config again for each new version, logging config <n>: <version>; the same version again is ' + 'ignored',
+    async () => {
+      const system = await bootWithConfigs([
+        { at: 0, text: '<config version="initial"><log string="first"/></config>' },
+        { at: 50, text: '<config version="initial"><log string="ignored"/></config>' },
+        { at: 100, text: '<config version="updated"><log string="second"/><exit/></config>' },
+      ]);
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> dummy] config 1: initial',
+        '0 [init -> dummy] first',
+        '100000 [init -> dummy] config 2: updated',
+        '100000 [init -> dummy] second',
+      ]);
+    },
+  );
 
   it('counts a malformed config as a version without a name, as Genode reads it as an empty node', async () => {
     const system = await bootWithConfigs([
@@ -44,7 +47,8 @@ describe('dummy: config updates', () => {
     expect(system.stamped).toEqual([
       '0 [init -> dummy] config 1: initial',
       '0 [init -> dummy] first',
-      "50000 [init -> dummy] Error: ROM \"config\":3: Expected closing tag 'log' (opened in line 2, col 1) instead of closing tag 'config'.",
+      '50000 [init -> dummy] Error: ROM "config":3: Expected closing tag \'log\' (opened in line 2, col 1) instead ' +
+        "of closing tag 'config'.",
       '100000 [init -> dummy] config 3: fixed',
       '100000 [init -> dummy] third',
     ]);

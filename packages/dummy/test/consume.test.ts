@@ -12,7 +12,8 @@ const events = (lines: readonly string[]) => lines.filter((line) => !line.includ
 describe('dummy: <consume_ram>', () => {
   it('holds one dataspace of the amount until the next <consume_ram>, which releases it first', async () => {
     const config =
-      '<config><consume_ram amount="1M"/><sleep ms="100"/><consume_ram amount="512K"/><sleep ms="100"/><exit/></config>';
+      '<config><consume_ram amount="1M"/><sleep ms="100"/><consume_ram amount="512K"/><sleep ' +
+      'ms="100"/><exit/></config>';
     const system = await bootHost(config, [
       { at: 50, action: 'quota' },
       { at: 150, action: 'quota' },
@@ -38,7 +39,8 @@ describe('dummy: <consume_ram>', () => {
     expect(system.lines).toEqual([
       '[init -> dummy] consume 2M bytes of memory',
       '[init -> dummy] Error: ROM "config":2: <consume_ram> failed: ConsumeError: cannot consume 2M bytes of memory ' +
-        `(QuotaExceededError: PD "init -> dummy" is out of RAM quota: needs ${2 * MIB}, has ${MIB - ROM_SESSION_RAM} left; upgrade its quota)`,
+        (`(QuotaExceededError: PD "init -> dummy" is out of RAM quota: needs ${2 * MIB}, ` +
+          `has ${MIB - ROM_SESSION_RAM} left; upgrade its quota)`),
       '[init -> dummy] still here',
     ]);
   });
@@ -66,7 +68,8 @@ describe('dummy: <consume_caps>', () => {
   it('past the cap quota logs how many it got, keeps them, and the next <consume_caps> releases them', async () => {
     // the Timer session is opened first: with no caps left, a new session could not be paid for
     const config =
-      '<config>\n  <sleep ms="1"/>\n  <consume_caps amount="150"/>\n  <sleep ms="100"/>\n  <consume_caps amount="3"/>\n  <sleep ms="100"/>\n  <exit/>\n</config>';
+      '<config>\n  <sleep ms="1"/>\n  <consume_caps amount="150"/>\n  <sleep ms="100"/>\n  <consume_caps ' +
+      'amount="3"/>\n  <sleep ms="100"/>\n  <exit/>\n</config>';
     const system = await bootHost(config, [
       { at: 50, action: 'quota' },
       { at: 150, action: 'quota' },
@@ -79,8 +82,10 @@ describe('dummy: <consume_caps>', () => {
     expect(got).toBeLessThan(100);
     expect(events(system.lines)).toEqual([
       '[init -> host -> dummy] consume 150 caps',
-      `[init -> host -> dummy] Error: ROM "config":3: <consume_caps> failed: ConsumeError: consumed ${got} of 150 caps, then ran out ` +
-        '(QuotaExceededError: PD "init -> host -> dummy" is out of capability quota: needs 1, has 0 left; upgrade its quota)',
+      `[init -> host -> dummy] Error: ROM "config":3: <consume_caps> failed: ConsumeError: consumed ${got} of 150 ` +
+        `caps, then ran out ` +
+        ('(QuotaExceededError: PD "init -> host -> dummy" is out of capability quota: needs 1, has 0 left; upgrade ' +
+          'its quota)'),
       `[init -> host -> dummy] release ${got} caps`,
       '[init -> host -> dummy] consume 3 caps',
     ]);

@@ -74,7 +74,9 @@ export function dummyChild(config: string, extra: Partial<StartEntryValue> = {})
   return { name: 'dummy', binary: 'dummy', ram: 1 << 20, caps: 50, config, exit: { propagate: true }, ...extra };
 }
 
-/** Runs `action` `ms` milliseconds from now on `timer`, without blocking the entrypoint (the component goes on serving). */
+/**
+ * Runs `action` `ms` milliseconds from now on `timer`, without blocking the entrypoint (the component goes on serving).
+ */
 async function after(env: Env, timer: Timer.Connection, ms: number, action: () => Promise<void>): Promise<void> {
   const handler = new SignalHandler(env.ep, async () => {
     handler.dispose();

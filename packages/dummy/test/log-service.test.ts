@@ -26,27 +26,32 @@ describe('dummy: <log_service>', () => {
     expect(system.stamped).toEqual(['0 [init -> s] created LOG service', '10000 [init -> s] [c] text']);
   });
 
-  it("verbose: logs each session's opening and closing and each quota upgrade; delay_close_ms delays each close on virtual time", async () => {
-    const client =
-      '<config><sleep ms="10"/><create_log_connections count="1" ram_upgrade="4K"/><destroy_log_connections/><exit/></config>';
-    const system = await bootInit([
-      server('<log_service verbose="yes" delay_close_ms="30"/>'),
-      dummyChild(client, { name: 'c', routes: routesTo({ LOG: 's', Timer: 'timer' }) }),
-    ]);
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> s] created LOG service',
-      '0 [init -> s] opening session with label c',
-      '10000 [init -> s] [c] going to create 1 LOG connections',
-      '10000 [init -> s] opening session with label c -> 0',
-      '10000 [init -> s] [c] upgrade connection 0',
-      '10000 [init -> s] received session quota upgrade',
-      '10000 [init -> s] [c] created all LOG connections',
-      '10000 [init -> s] delay close by 30 ms',
-      '40000 [init -> s] closing session with label c -> 0',
-      '40000 [init -> s] [c] destroyed all LOG connections',
-    ]);
-  });
+  it(
+    "verbose: logs each session's opening and closing and each quota upgrade; delay_close_ms delays each close on " +
+      'virtual time',
+    async () => {
+      const client =
+        '<config><sleep ms="10"/><create_log_connections count="1" ' +
+        'ram_upgrade="4K"/><destroy_log_connections/><exit/></config>';
+      const system = await bootInit([
+        server('<log_service verbose="yes" delay_close_ms="30"/>'),
+        dummyChild(client, { name: 'c', routes: routesTo({ LOG: 's', Timer: 'timer' }) }),
+      ]);
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> s] created LOG service',
+        '0 [init -> s] opening session with label c',
+        '10000 [init -> s] [c] going to create 1 LOG connections',
+        '10000 [init -> s] opening session with label c -> 0',
+        '10000 [init -> s] [c] upgrade connection 0',
+        '10000 [init -> s] received session quota upgrade',
+        '10000 [init -> s] [c] created all LOG connections',
+        '10000 [init -> s] delay close by 30 ms',
+        '40000 [init -> s] closing session with label c -> 0',
+        '40000 [init -> s] [c] destroyed all LOG connections',
+      ]);
+    },
+  );
 
   it('without delay_close_ms, closes at once and says so', async () => {
     const system = await bootInit([
