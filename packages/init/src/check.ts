@@ -44,14 +44,16 @@ export function checkInitConfig(config: InitConfig, origin: string): void {
       for (const target of rule.targets) {
         if (target.kind === 'parent' && rule.service !== null && !parentProvides.has(rule.service)) {
           throw new InitConfigError(
-            `${at}: routes to <parent/>, but <parent-provides> does not list "${rule.service}" (add <service name="${rule.service}"/> there)`,
+            `${at}: routes to <parent/>, but <parent-provides> does not list "${rule.service}" (add <service ` +
+              `name="${rule.service}"/> there)`,
           );
         }
         if (target.kind !== 'child') continue;
         const provider = byName.get(target.name);
         if (provider === undefined) {
           throw new InitConfigError(
-            `${at}: routes to child "${target.name}", which is not in this config (known: ${[...byName.keys()].join(', ') || 'none'})`,
+            `${at}: routes to child "${target.name}", which is not in this config ` +
+              `(known: ${[...byName.keys()].join(', ') || 'none'})`,
           );
         }
         if (rule.service !== null && !provides(provider, rule.service)) {

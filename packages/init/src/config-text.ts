@@ -27,7 +27,8 @@ export function parseInitConfigText(text: string, origin = 'init config'): InitC
     value = JSON.parse(trimmed);
   } catch (error) {
     throw new InitConfigError(
-      `${origin}: neither XML (it does not start with "<") nor JSON: ${error instanceof Error ? error.message : String(error)}`,
+      `${origin}: neither XML (it does not start with "<") nor ` +
+        `JSON: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
   return initConfig(value);

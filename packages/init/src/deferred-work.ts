@@ -31,7 +31,10 @@ export class DeferredWork {
     this.#env.thread.submitSignal(this.#handler.capability.selector);
   }
 
-  /** Logs `text` after the current activity, as one line: what children put in it (labels, arguments) cannot start a line of its own. */
+  /**
+   * Logs `text` after the current activity, as one line: what children put in it (labels, arguments) cannot start a
+   * line of its own.
+   */
   log(text: string): void {
     this.defer(() => this.#env.log(printable(text)));
   }

@@ -38,7 +38,10 @@ export interface ExportedSession {
   readonly args: string;
 }
 
-/** How well a policy's label condition fits `label`, as `[exact, prefix, suffix]` (lengths + 1); `null` when it does not match. */
+/**
+ * How well a policy's label condition fits `label`, as `[exact, prefix, suffix]` (lengths + 1); `null` when it does not
+ * match.
+ */
 function score(match: LabelMatch | undefined, label: SessionLabel): readonly [number, number, number] | null {
   if (match === undefined) return null;
   if ('label' in match) return label.text === match.label ? [1, 0, 0] : null;
@@ -49,7 +52,10 @@ function score(match: LabelMatch | undefined, label: SessionLabel): readonly [nu
   return label.last() === match.labelLast ? [0, 0, match.labelLast.length + 1] : null;
 }
 
-/** Whether `a` beats `b` (Genode's `Node_label_score::stronger`): an exact label, then any prefix (the longer), then the longer suffix; ties keep the first. */
+/**
+ * Whether `a` beats `b` (Genode's `Node_label_score::stronger`): an exact label, then any prefix (the longer), then the
+ * longer suffix; ties keep the first.
+ */
 function stronger(a: readonly [number, number, number], b: readonly [number, number, number]): boolean {
   if (b[0] === 1) return false;
   if (a[0] !== b[0]) return a[0] > b[0];
@@ -115,7 +121,8 @@ export class ExportedServiceRoot extends RpcObject<typeof Root> implements Serve
     const policy = selectPolicy(service.policies, label);
     if (policy === null)
       throw new ServiceDenied(
-        `init: no <policy> of the exported service "${service.name}" matches label "${label}", and it has no <default-policy>`,
+        `init: no <policy> of the exported service "${service.name}" matches label "${label}", and it has no ` +
+          `<default-policy>`,
       );
     const target = this.#target(policy.child);
     if (target === undefined)

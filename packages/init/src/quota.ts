@@ -45,11 +45,13 @@ export function checkQuota(own: QuotaState, config: InitConfig, running: Readonl
     const what = kept ? 'a raise of' : '';
     if (ram < 0)
       throw new InitConfigError(
-        `init config${where}: <start name="${child.name}">: not enough RAM: init has ${ram + needRam} bytes left for ${what ? `${what} ` : ''}it, it asks ${needRam} (lower its ram or give init more)`,
+        `init config${where}: <start name="${child.name}">: not enough RAM: init has ${ram + needRam} bytes left ` +
+          `for ${what ? `${what} ` : ''}it, it asks ${needRam} (lower its ram or give init more)`,
       );
     if (caps < 0)
       throw new InitConfigError(
-        `init config${where}: <start name="${child.name}">: not enough capabilities: init has ${caps + needCaps} left for ${what ? `${what} ` : ''}it, it asks ${needCaps} (lower its caps or give init more)`,
+        `init config${where}: <start name="${child.name}">: not enough capabilities: init has ${caps + needCaps} ` +
+          `left for ${what ? `${what} ` : ''}it, it asks ${needCaps} (lower its caps or give init more)`,
       );
   }
 }

@@ -58,7 +58,9 @@ function tryTarget(
       if (all.length > 1)
         return {
           kind: 'denied',
-          reason: `ambiguous routes to service "${service}": provided by ${all.map((name) => `"${name}"`).join(' and ')}`,
+          reason:
+            `ambiguous routes to service "${service}": provided ` +
+            `by ${all.map((name) => `"${name}"`).join(' and ')}`,
         };
       const only = all[0];
       return only === undefined ? 'refused' : { kind: 'child', name: only, label: targetLabel(target, label) };

@@ -47,7 +47,10 @@ interface RunningChild {
   exited: number | null;
   /** Skipped heartbeats at the last check. */
   skipped: number;
-  /** The thread init calls its roots from, once a sibling's session was routed to it; null: none yet; `entrypoint`: init had no capability for one, and calls from its entrypoint. */
+  /**
+   * The thread init calls its roots from, once a sibling's session was routed to it; null: none yet; `entrypoint`: init
+   * had no capability for one, and calls from its entrypoint.
+   */
   caller: ServerCaller | null | 'entrypoint';
 }
 
@@ -268,7 +271,8 @@ export class Sandbox {
       if (!hasErrorCode(error, OutOfCaps.code)) throw error;
       provider.caller = 'entrypoint';
       this.#later.log(
-        `Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session request, init waits (raise init's caps)`,
+        `Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session ` +
+          `request, init waits (raise init's caps)`,
       );
     }
     return provider.caller;
@@ -412,7 +416,8 @@ export class Sandbox {
     for (const exported of this.#exported.values()) exported.forget(name);
     for (const failure of await running.child.closeAll()) {
       this.#later.log(
-        `Warning: closing a session of "${name}" failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+        `Warning: closing a session of "${name}" ` +
+          `failed: ${failure instanceof Error ? failure.message : String(failure)}`,
       );
     }
     await running.pd.close();

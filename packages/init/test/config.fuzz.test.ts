@@ -21,7 +21,9 @@ const runs = (numRuns: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round
 
 const INIT = 'ERR_OS_INIT_CONFIG';
 
-/** The config, or `INIT` when `read` threw an InitConfigError; anything else is rethrown (fast-check reports the input). */
+/**
+ * The config, or `INIT` when `read` threw an InitConfigError; anything else is rethrown (fast-check reports the input).
+ */
 function attempt(read: () => InitConfig): InitConfig | typeof INIT {
   try {
     const config = read();
@@ -282,7 +284,8 @@ function toXml(config: Spec): string {
   const lines = [`<config${config.version === null ? '' : ` version="${escapeXml(config.version)}"`}>`];
   if (config.parentProvides.length > 0)
     lines.push(
-      `  <parent-provides>${config.parentProvides.map((name) => `<service name="${escapeXml(name)}"/>`).join('')}</parent-provides>`,
+      `  <parent-provides>${config.parentProvides.map((name) => `<service name="${escapeXml(name)}"/>`).join('')}</` +
+        `parent-provides>`,
     );
   if (config.defaultCaps !== null || config.defaultRam !== null)
     lines.push(

@@ -17,8 +17,10 @@ describe('reading init configs', () => {
     const xml = readInitConfig(
       wrap(`<default caps="50" ram="2M"/>
 <default-route><any-service><parent/></any-service></default-route>
-<start name="a" version="2"><binary name="app"/><provides><service name="X"/></provides><config n="1"/><exit propagate="yes"/><heartbeat restart_after_skipped="3"/></start>
-<start name="b" caps="10" ram="64K"><route><service name="X" label="x"><child name="a" label="y"/></service></route></start>
+<start name="a" version="2"><binary name="app"/><provides><service name="X"/></provides><config n="1"/><exit \
+propagate="yes"/><heartbeat restart_after_skipped="3"/></start>
+<start name="b" caps="10" ram="64K"><route><service name="X" label="x"><child name="a" \
+label="y"/></service></route></start>
 <heartbeat rate_ms="500"/>
 <resource name="RAM" preserve="1M"/>
 <report requested="yes" child_ram="yes" delay_ms="100"/>`),
@@ -58,13 +60,15 @@ describe('reading init configs', () => {
 
   it('names the line, the element and the fix for unknown elements, attributes and bad values', () => {
     expect(error(wrap('<strat name="a"/>'))).toBe(
-      'system.xml:3: <strat>: unknown element inside <config> (known: <parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)',
+      'system.xml:3: <strat>: unknown element inside <config> (known: <parent-provides>, <default-route>, ' +
+        '<default>, <start>, <service>, <report>, <heartbeat>, <resource>)',
     );
     expect(error(wrap('<start name="a" ram="1M" caps="5" cpas="3"/>'))).toBe(
       'system.xml:3: <start>: unknown attribute "cpas" (known: name, caps, ram, version, priority, ld)',
     );
     expect(error(wrap('<start name="a" ram="lots" caps="5"/>'))).toBe(
-      'system.xml:3: <start>: attribute ram="lots" is not a number (write e.g. ram="42", ram="0x2a" or, for sizes, ram="16M")',
+      'system.xml:3: <start>: attribute ram="lots" is not a number (write e.g. ram="42", ram="0x2a" or, for sizes, ' +
+        'ram="16M")',
     );
     expect(error(wrap('<start ram="1M" caps="5"/>'))).toBe(
       'system.xml:3: <start>: attribute "name" is missing (write e.g. <start name="hello">)',
@@ -96,14 +100,17 @@ describe('reading init configs', () => {
     expect(
       error(
         wrap(
-          '<start name="b" ram="1M" caps="5"/><start name="a" ram="1M" caps="5">\n<route><service name="X"><child name="b"/></service></route></start>',
+          '<start name="b" ram="1M" caps="5"/><start name="a" ram="1M" caps="5">\n<route><service name="X"><child ' +
+            'name="b"/></service></route></start>',
         ),
       ),
     ).toBe(
-      'system.xml:4: <start name="a">: <service name="X">: routes to child "b", which does not provide "X" (add <provides><service name="X"/></provides> to its start entry)',
+      'system.xml:4: <start name="a">: <service name="X">: routes to child "b", which does not provide "X" (add ' +
+        '<provides><service name="X"/></provides> to its start entry)',
     );
     expect(error(wrap('<default-route>\n<service name="Timer"><parent/></service></default-route>'))).toBe(
-      'system.xml:4: <default-route>: <service name="Timer">: routes to <parent/>, but <parent-provides> does not list "Timer" (add <service name="Timer"/> there)',
+      'system.xml:4: <default-route>: <service name="Timer">: routes to <parent/>, but <parent-provides> does not ' +
+        'list "Timer" (add <service name="Timer"/> there)',
     );
   });
 
@@ -114,7 +121,8 @@ describe('reading init configs', () => {
     expect(() =>
       initConfig({ children: [{ name: 'a', ram: 1, caps: 1, routes: [{ service: 'X', to: { sibling: 'b' } }] }] }),
     ).toThrow(
-      'init config: children[0] ("a").routes[0].to[0]: must be "parent", "any-child", { child: name } (each optionally with label)',
+      'init config: children[0] ("a").routes[0].to[0]: must be "parent", "any-child", { child: name } (each ' +
+        'optionally with label)',
     );
     expect(() => initConfig({ children: [{ name: 'a', ram: '1Q', caps: 1 }] })).toThrow(
       'init config: children[0] ("a").ram: must be a non-negative integer or a size such as "16M", got "1Q"',

@@ -47,7 +47,8 @@ describe('routing as Genode init does it', () => {
   });
 
   it('a scoped label condition never matches the child name itself', () => {
-    // "special" with the child name left on does not match label="special"; the request falls to <any-service><child name="fs"/>
+    // "special" with the child name left on does not match label="special"; the request falls to <any-service><child
+    // name="fs"/>
     expect(route('app', 'ROM', 'special')).toEqual({ kind: 'child', name: 'fs', label: 'special' });
   });
 

@@ -31,43 +31,46 @@ const CONFIG = `<config>
 </config>`;
 
 describe('a server whose Root.session throws an undeclared error', () => {
-  it('the client gets ServiceDenied naming the service, the server and Root.session; the server logs its error', async () => {
-    const outcome: { denied?: boolean; message?: string } = {};
-    const system = await boot(
-      {
-        init: 'init',
-        binaries: binaryTable({
-          init,
-          server: {
-            async construct(env: Env) {
-              await env.parent.announce('Echo', env.ep.manage(new BuggyRoot()));
+  it(
+    'the client gets ServiceDenied naming the service, the server and Root.session; the server logs its ' + 'error',
+    async () => {
+      const outcome: { denied?: boolean; message?: string } = {};
+      const system = await boot(
+        {
+          init: 'init',
+          binaries: binaryTable({
+            init,
+            server: {
+              async construct(env: Env) {
+                await env.parent.announce('Echo', env.ep.manage(new BuggyRoot()));
+              },
             },
-          },
-          client: {
-            async construct(env: Env) {
-              await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 2 }).catch(
-                (error: unknown) => {
-                  outcome.denied = hasErrorCode(error, ServiceDenied.code);
-                  outcome.message = (error as Error).message;
-                },
-              );
-              await env.parent.exit(0);
+            client: {
+              async construct(env: Env) {
+                await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 2 }).catch(
+                  (error: unknown) => {
+                    outcome.denied = hasErrorCode(error, ServiceDenied.code);
+                    outcome.message = (error as Error).message;
+                  },
+                );
+                await env.parent.exit(0);
+              },
             },
-          },
-        }),
-        roms: new Map([['config', new TextEncoder().encode(CONFIG)]]),
-      },
-      { kernel: kernelUnderTest().factory, clock: new VirtualClock() },
-    );
-    await expect(system.exit).rejects.toThrow(/nothing can happen any more/);
-    expect(outcome).toEqual({
-      denied: true,
-      message:
-        '"Echo" session for "client": server "server" failed in Root.session with an error its interface does not ' +
-        'declare (the server logged it with where it was thrown)',
-    });
-    expect(system.lines).toContain('[init -> server] Error: Root.session threw TypeError: the server has a bug');
-    // init answered the client with a declared refusal: it logs no error of its own
-    expect(system.lines.filter((line) => line.startsWith('[init] Error'))).toEqual([]);
-  });
+          }),
+          roms: new Map([['config', new TextEncoder().encode(CONFIG)]]),
+        },
+        { kernel: kernelUnderTest().factory, clock: new VirtualClock() },
+      );
+      await expect(system.exit).rejects.toThrow(/nothing can happen any more/);
+      expect(outcome).toEqual({
+        denied: true,
+        message:
+          '"Echo" session for "client": server "server" failed in Root.session with an error its interface does not ' +
+          'declare (the server logged it with where it was thrown)',
+      });
+      expect(system.lines).toContain('[init -> server] Error: Root.session threw TypeError: the server has a bug');
+      // init answered the client with a declared refusal: it logs no error of its own
+      expect(system.lines.filter((line) => line.startsWith('[init] Error'))).toEqual([]);
+    },
+  );
 });

@@ -89,122 +89,139 @@ async function system(starts: string, binaries: Record<string, ComponentModule>)
 }
 
 describe('init calls sibling servers from threads of its own', () => {
-  it('a server that asks init for a session and sleeps before it answers one: the request turns pending, the client gets it, and the donation comes back on close', async () => {
-    const events: string[] = [];
-    const client: ComponentModule = {
-      async construct(env) {
-        const before = env.pd.quota();
-        const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
-        events.push(`got ${await answer.session.get()} at ${Math.round(env.thread.time() / 1000)} ms`);
-        const during = env.pd.quota();
-        events.push(`donated ${before.ramLimit - during.ramLimit} bytes, ${before.capLimit - during.capLimit} caps`);
-        await answer.close();
-        events.push('close returned');
-        const after = env.pd.quota();
-        events.push(`back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`);
-        await env.parent.exit(0);
-      },
-    };
-    // a bystander that opens a Timer session while the slow server keeps init's caller thread for it busy
-    const bystander: ComponentModule = {
-      async construct(env) {
-        const timer = await Timer.Connection.open(env);
-        await timer.msleep(5);
-        events.push(`bystander at ${Math.round(env.thread.time() / 1000)} ms`);
-      },
-    };
-    const booted = await system(
-      `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="bystander" ram="1M" caps="50"/>`,
-      {
-        slow: slowServer(20, events),
+  it(
+    'a server that asks init for a session and sleeps before it answers one: the request turns pending, the client ' +
+      'gets it, and the donation comes back on close',
+    async () => {
+      const events: string[] = [];
+      const client: ComponentModule = {
+        async construct(env) {
+          const before = env.pd.quota();
+          const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
+          events.push(`got ${await answer.session.get()} at ${Math.round(env.thread.time() / 1000)} ms`);
+          const during = env.pd.quota();
+          events.push(`donated ${before.ramLimit - during.ramLimit} bytes, ${before.capLimit - during.capLimit} caps`);
+          await answer.close();
+          events.push('close returned');
+          const after = env.pd.quota();
+          events.push(`back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`);
+          await env.parent.exit(0);
+        },
+      };
+      // a bystander that opens a Timer session while the slow server keeps init's caller thread for it busy
+      const bystander: ComponentModule = {
+        async construct(env) {
+          const timer = await Timer.Connection.open(env);
+          await timer.msleep(5);
+          events.push(`bystander at ${Math.round(env.thread.time() / 1000)} ms`);
+        },
+      };
+      const booted = await system(
+        `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="bystander" ram="1M" ` +
+          `caps="50"/>`,
+        {
+          slow: slowServer(20, events),
+          client,
+          bystander,
+        },
+      );
+      expect(await booted.exit).toBe(0);
+      expect(events.filter((event) => !event.startsWith('bystander'))).toEqual([
+        'session asked',
+        'session answered',
+        'got 42 at 20 ms',
+        'donated 8192 bytes, 3 caps',
+        'closed',
+        'close returned',
+        'back: true',
+      ]);
+      // the bystander's Timer session was routed while the slow server held its request
+      expect(events.indexOf('bystander at 5 ms')).toBeGreaterThan(events.indexOf('session asked'));
+      expect(events.indexOf('bystander at 5 ms')).toBeLessThan(events.indexOf('session answered'));
+    },
+  );
+
+  it(
+    'a server that never answers a close: the client waits in close while init and the others go on; once the ' +
+      'server is removed, the close returns and the donation is back',
+    async () => {
+      const events: string[] = [];
+      let update: (text: string) => void = () => undefined;
+      const client: ComponentModule = {
+        async construct(env) {
+          const before = env.pd.quota();
+          const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
+          await answer.close();
+          const after = env.pd.quota();
+          events.push(
+            `close returned at ${Math.round(env.thread.time() / 1000)} ms, donation ` +
+              `back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`,
+          );
+          await env.parent.exit(0);
+        },
+      };
+      const driver: ComponentModule = {
+        async construct(env) {
+          const timer = await Timer.Connection.open(env);
+          await timer.msleep(50);
+          events.push('driver removes slow');
+          update(
+            configText(
+              `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" ` +
+                `caps="50"/>`,
+            )
+              .replace(/<start name="slow"[\s\S]*?<\/start>/, '')
+              .replace(/<service name="Answer">.*?<\/service>/, ''),
+          );
+        },
+      };
+      const starts =
+        `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ` +
+        `ram="1M" caps="50"/>`;
+      const booted = await system(starts, { slow: slowServer(1, events, { closeNever: true }), client, driver });
+      update = (text) => booted.core.updateRom('config', new TextEncoder().encode(text));
+      expect(await booted.exit).toBe(0);
+      expect(events).toEqual([
+        'session asked',
+        'session answered',
+        'close asked',
+        'driver removes slow',
+        'close returned at 50 ms, donation back: true',
+      ]);
+    },
+  );
+
+  it(
+    'a server that never answers an upgrade: the client goes on at once with its donation gone to the server, and ' +
+      'init serves it a Timer session meanwhile',
+    async () => {
+      const events: string[] = [];
+      const client: ComponentModule = {
+        async construct(env) {
+          const before = env.pd.quota();
+          const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
+          await answer.upgrade({ ram: 4096 });
+          events.push(`upgrade returned, ${before.ramLimit - env.pd.quota().ramLimit} bytes donated`);
+          const timer = await Timer.Connection.open(env);
+          await timer.msleep(20);
+          events.push(
+            `timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? '20 ms or more' : 'less than 20 ms'}`,
+          );
+          await env.parent.exit(0);
+        },
+      };
+      const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, {
+        slow: slowServer(1, events, { upgradeNever: true }),
         client,
-        bystander,
-      },
-    );
-    expect(await booted.exit).toBe(0);
-    expect(events.filter((event) => !event.startsWith('bystander'))).toEqual([
-      'session asked',
-      'session answered',
-      'got 42 at 20 ms',
-      'donated 8192 bytes, 3 caps',
-      'closed',
-      'close returned',
-      'back: true',
-    ]);
-    // the bystander's Timer session was routed while the slow server held its request
-    expect(events.indexOf('bystander at 5 ms')).toBeGreaterThan(events.indexOf('session asked'));
-    expect(events.indexOf('bystander at 5 ms')).toBeLessThan(events.indexOf('session answered'));
-  });
-
-  it('a server that never answers a close: the client waits in close while init and the others go on; once the server is removed, the close returns and the donation is back', async () => {
-    const events: string[] = [];
-    let update: (text: string) => void = () => undefined;
-    const client: ComponentModule = {
-      async construct(env) {
-        const before = env.pd.quota();
-        const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
-        await answer.close();
-        const after = env.pd.quota();
-        events.push(
-          `close returned at ${Math.round(env.thread.time() / 1000)} ms, donation back: ${after.ramLimit === before.ramLimit && after.capLimit === before.capLimit}`,
-        );
-        await env.parent.exit(0);
-      },
-    };
-    const driver: ComponentModule = {
-      async construct(env) {
-        const timer = await Timer.Connection.open(env);
-        await timer.msleep(50);
-        events.push('driver removes slow');
-        update(
-          configText(
-            `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`,
-          )
-            .replace(/<start name="slow"[\s\S]*?<\/start>/, '')
-            .replace(/<service name="Answer">.*?<\/service>/, ''),
-        );
-      },
-    };
-    const starts = `<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start><start name="driver" ram="1M" caps="50"/>`;
-    const booted = await system(starts, { slow: slowServer(1, events, { closeNever: true }), client, driver });
-    update = (text) => booted.core.updateRom('config', new TextEncoder().encode(text));
-    expect(await booted.exit).toBe(0);
-    expect(events).toEqual([
-      'session asked',
-      'session answered',
-      'close asked',
-      'driver removes slow',
-      'close returned at 50 ms, donation back: true',
-    ]);
-  });
-
-  it('a server that never answers an upgrade: the client goes on at once with its donation gone to the server, and init serves it a Timer session meanwhile', async () => {
-    const events: string[] = [];
-    const client: ComponentModule = {
-      async construct(env) {
-        const before = env.pd.quota();
-        const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
-        await answer.upgrade({ ram: 4096 });
-        events.push(`upgrade returned, ${before.ramLimit - env.pd.quota().ramLimit} bytes donated`);
-        const timer = await Timer.Connection.open(env);
-        await timer.msleep(20);
-        events.push(
-          `timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? '20 ms or more' : 'less than 20 ms'}`,
-        );
-        await env.parent.exit(0);
-      },
-    };
-    const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, {
-      slow: slowServer(1, events, { upgradeNever: true }),
-      client,
-    });
-    expect(await booted.exit).toBe(0);
-    expect(events).toEqual([
-      'session asked',
-      'session answered',
-      'upgrade asked',
-      'upgrade returned, 12288 bytes donated',
-      'timer served after 20 ms or more',
-    ]);
-  });
+      });
+      expect(await booted.exit).toBe(0);
+      expect(events).toEqual([
+        'session asked',
+        'session answered',
+        'upgrade asked',
+        'upgrade returned, 12288 bytes donated',
+        'timer served after 20 ms or more',
+      ]);
+    },
+  );
 });

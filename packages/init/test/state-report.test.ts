@@ -326,7 +326,8 @@ describe('renderStateReport', () => {
       only('initRam', 'initCaps'),
     );
     expect(init).toBe(
-      '<state version="3">\n  <ram quota="1M" used="1000" avail="1K"/>\n  <caps quota="1024" used="0" avail="1024"/>\n</state>\n',
+      '<state version="3">\n  <ram quota="1M" used="1000" avail="1K"/>\n  <caps quota="1024" used="0" ' +
+        'avail="1024"/>\n</state>\n',
     );
   });
 

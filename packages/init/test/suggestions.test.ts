@@ -28,7 +28,8 @@ describe('suggestions in config errors are right or absent', () => {
 
   it('an attribute with a letter too many', () => {
     expect(refusal('  <start name="app" ramm="1M"> <binary name="x"/> </start>')).toBe(
-      'system.xml:6: <start>: unknown attribute "ramm"; did you mean "ram"? (known: name, caps, ram, version, priority, ld)',
+      'system.xml:6: <start>: unknown attribute "ramm"; did you mean "ram"? (known: name, caps, ram, version, ' +
+        'priority, ld)',
     );
   });
 
@@ -39,15 +40,18 @@ describe('suggestions in config errors are right or absent', () => {
     );
   });
 
-  it('a route to a child by a typo of the service it provides suggests that service, not a <provides> for the typo', () => {
-    const message = refusal(
-      '  <start name="app"> <route> <service name="Timr"> <child name="timer"/> </service> </route> </start>',
-    );
-    expect(message).toMatch(
-      /routes to child "timer", which does not provide "Timr" \(did you mean "Timer", which it provides\?\)$/,
-    );
-    expect(message).not.toContain('<provides>');
-  });
+  it(
+    'a route to a child by a typo of the service it provides suggests that service, not a <provides> for the ' + 'typo',
+    () => {
+      const message = refusal(
+        '  <start name="app"> <route> <service name="Timr"> <child name="timer"/> </service> </route> </start>',
+      );
+      expect(message).toMatch(
+        /routes to child "timer", which does not provide "Timr" \(did you mean "Timer", which it provides\?\)$/,
+      );
+      expect(message).not.toContain('<provides>');
+    },
+  );
 
   it('a route to a child for a service far from what it provides still says how to add it', () => {
     expect(
