@@ -52,7 +52,10 @@ export function hasErrorCode<E extends object = { readonly code: string }>(error
  * (`class MyError extends CodedError {}`) and is recognised by code across package copies.
  */
 export class CodedError extends Error {
-  /** Stable code of this failure (`ERR_OS_…`): compare it, not the class, to recognise an error from another copy of its package. */
+  /**
+   * Stable code of this failure (`ERR_OS_…`): compare it, not the class, to recognise an error from another copy of its
+   * package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`MyError.code`); see {@link errorCode}. */

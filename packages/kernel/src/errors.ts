@@ -29,7 +29,8 @@ export class InvalidCapabilityError extends KernelError {
     readonly pd: string,
   ) {
     super(
-      `${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or its object was dissolved)`,
+      `${operation}: selector ${selector} names no valid capability in PD "${pd}" (never delegated to it, freed, or ` +
+        `its object was dissolved)`,
     );
   }
 }
@@ -87,7 +88,8 @@ export class DeadlockError extends KernelError {
     super(
       cycle.length === 2
         ? `deadlock: "${cycle[0]}" calls an object served by its own entrypoint; serve it from another entrypoint`
-        : `deadlock: call cycle ${cycle.map((label) => `"${label}"`).join(' -> ')}; every entrypoint in it waits on the next`,
+        : `deadlock: call cycle ${cycle.map((label) => `"${label}"`).join(' -> ')}; every entrypoint in ` +
+            `it waits on the next`,
     );
   }
 }
@@ -135,7 +137,8 @@ export class QuotaExceededError extends KernelError {
     readonly available: number,
   ) {
     super(
-      `PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; upgrade its quota`,
+      `PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; ` +
+        `upgrade its quota`,
     );
   }
 }

@@ -94,7 +94,10 @@ export class Message {
     return this.#caps;
   }
 
-  /** Number of payload bytes in use. A kernel refuses to send a value that is no integer from 0 to {@link Message.capacity}. */
+  /**
+   * Number of payload bytes in use. A kernel refuses to send a value that is no integer from 0 to {@link
+   * Message.capacity}.
+   */
   get length(): number {
     return this.#length;
   }
@@ -103,7 +106,10 @@ export class Message {
     this.#length = length;
   }
 
-  /** Number of entries of {@link Message.caps} in use. A kernel refuses to send a value that is no integer from 0 to {@link MAX_CAPS_PER_MESSAGE}. */
+  /**
+   * Number of entries of {@link Message.caps} in use. A kernel refuses to send a value that is no integer from 0 to
+   * {@link MAX_CAPS_PER_MESSAGE}.
+   */
   get capCount(): number {
     return this.#capCount;
   }

@@ -51,13 +51,17 @@ export function throws<E extends ErrorClass>(action: () => unknown, expected: E,
   } catch (error) {
     if (isExpected(error, expected)) return error;
     throw new ConformanceFailure(
-      `${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      `${what}: expected ${expected.name}, ` +
+        `got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
     );
   }
   throw new ConformanceFailure(`${what}: expected ${expected.name}, nothing was thrown`);
 }
 
-/** Fails unless `action` throws or rejects with an instance of `expected` (or an error with its code); returns the error. */
+/**
+ * Fails unless `action` throws or rejects with an instance of `expected` (or an error with its code); returns the
+ * error.
+ */
 export async function rejects<E extends ErrorClass>(
   action: () => unknown,
   expected: E,
@@ -68,7 +72,8 @@ export async function rejects<E extends ErrorClass>(
   } catch (error) {
     if (isExpected(error, expected)) return error;
     throw new ConformanceFailure(
-      `${what}: expected ${expected.name}, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      `${what}: expected ${expected.name}, ` +
+        `got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
     );
   }
   throw new ConformanceFailure(`${what}: expected ${expected.name}, the call succeeded`);

@@ -202,7 +202,10 @@ export const capabilityCases: ConformanceCase[] = [
   },
 ];
 
-/** Delegates fresh objects into `pd` until its space is full, from as many owner PDs as that takes; returns its entry count. */
+/**
+ * Delegates fresh objects into `pd` until its space is full, from as many owner PDs as that takes; returns its entry
+ * count.
+ */
 function fillCapSpace(kernel: Kernel, pd: number): number {
   let owner = domain(kernel, 'filler-0', 1 << 20, kernel.capSpaceSize);
   let owned = 0;

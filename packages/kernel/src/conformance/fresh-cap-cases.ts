@@ -66,7 +66,9 @@ async function callWith(
  */
 export const freshCapCases: ConformanceCase[] = [
   {
-    name: 'a capability the receiver did not hold arrives fresh; one it holds, its own object, an invalid selector or a repeat in the same message does not',
+    name:
+      'a capability the receiver did not hold arrives fresh; one it holds, its own object, an invalid selector ' +
+      'or a repeat in the same message does not',
     async run(kernel) {
       const server = recordingServer(kernel);
       const client = clientOf(kernel, server);
@@ -99,7 +101,9 @@ export const freshCapCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a dissolved or freed capability arrives invalid and not fresh; one the receiver freed arrives fresh again, its own object under its own selector',
+    name:
+      'a dissolved or freed capability arrives invalid and not fresh; one the receiver freed arrives fresh ' +
+      'again, its own object under its own selector',
     async run(kernel) {
       const server = recordingServer(kernel);
       const client = clientOf(kernel, server);
@@ -155,7 +159,9 @@ export const freshCapCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a request queued at a busy entrypoint is marked on delivery: an object handed to the receiver meanwhile is not fresh',
+    name:
+      'a request queued at a busy entrypoint is marked on delivery: an object handed to the receiver meanwhile ' +
+      'is not fresh',
     async run(kernel) {
       const server = recordingServer(kernel);
       const first = clientOf(kernel, server, 'first');

@@ -4,7 +4,10 @@ import { check, equal, equalList, rejects, throws } from './assert.js';
 import { callWord, domain, gate, incrementServer, readWord, writeWord } from './fixture.js';
 import type { ConformanceCase } from './suite.js';
 
-/** What `harden` of SES does to an object graph, without SES: freezes the object, its own property values and accessors, and its prototypes up to `Object.prototype`. */
+/**
+ * What `harden` of SES does to an object graph, without SES: freezes the object, its own property values and accessors,
+ * and its prototypes up to `Object.prototype`.
+ */
 function harden(root: object): void {
   const seen = new Set<unknown>();
   const walk = (value: unknown): void => {
@@ -111,7 +114,9 @@ function clientOf(
  */
 export const ipcBufferCases: ConformanceCase[] = [
   {
-    name: 'no field of a utcb can be shadowed, swapped or replaced: defineProperty, setPrototypeOf and assignment to a read-only field fail',
+    name:
+      'no field of a utcb can be shadowed, swapped or replaced: defineProperty, setPrototypeOf and assignment ' +
+      'to a read-only field fail',
     async run(kernel) {
       const server = incrementServer(kernel);
       const client = domain(kernel, 'client');
@@ -142,7 +147,9 @@ export const ipcBufferCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a frozen or hardened utcb changes nothing the kernel relies on: a direct call, a queued request and a late reply arrive intact',
+    name:
+      'a frozen or hardened utcb changes nothing the kernel relies on: a direct call, a queued request and a ' +
+      'late reply arrive intact',
     async run(kernel) {
       const server = domain(kernel, 'server');
       const hold = gate();
@@ -195,7 +202,9 @@ export const ipcBufferCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a fractional capability count or length written through the setters is refused by the kernel; nothing reaches the server',
+    name:
+      'a fractional capability count or length written through the setters is refused by the kernel; nothing ' +
+      'reaches the server',
     async run(kernel) {
       let served = 0;
       const server = domain(kernel, 'server');
@@ -230,7 +239,9 @@ export const ipcBufferCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a malformed reply is the server fault: the caller gets ServerFaultError, an explicit reply() throws the typed error and the call can still be answered',
+    name:
+      'a malformed reply is the server fault: the caller gets ServerFaultError, an explicit reply() throws the ' +
+      'typed error and the call can still be answered',
     async run(kernel) {
       const server = domain(kernel, 'server');
       server.thread.serve({
@@ -268,7 +279,9 @@ export const ipcBufferCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a raw handler returning neither nothing nor a promise faults the call (directly or queued); the server and every other PD go on',
+    name:
+      'a raw handler returning neither nothing nor a promise faults the call (directly or queued); the server ' +
+      'and every other PD go on',
     async run(kernel) {
       const server = misbehavingServer(kernel);
       const client = clientOf(kernel, server, server.object, 'client');

@@ -43,7 +43,9 @@ export const memoryCases: ConformanceCase[] = [
     },
   },
   {
-    name: 'a PD that attached a dataspace is destroyed: the owner keeps the bytes, and dissolving it later still empties its view and refunds',
+    name:
+      'a PD that attached a dataspace is destroyed: the owner keeps the bytes, and dissolving it later still ' +
+      'empties its view and refunds',
     run(kernel) {
       const owner = domain(kernel, 'owner', 2 * PAGE_SIZE, 8);
       const peer = domain(kernel, 'peer');
