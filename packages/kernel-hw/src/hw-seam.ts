@@ -35,7 +35,9 @@ const SEAM_KINDS: Record<IdentityKind, ObjectKind | null> = {
 
 const { capCount: capCountOf, caps: capsOf } = messageAccess;
 
-/** Acknowledges every capability a message the kernel delivered brought in, as base-hw's IPC library does on receipt. */
+/**
+ * Acknowledges every capability a message the kernel delivered brought in, as base-hw's IPC library does on receipt.
+ */
 function ackCaps(kernel: HwKernel, thread: HwThread, message: Message): void {
   const count = capCountOf(message);
   const caps = capsOf(message);

@@ -101,7 +101,9 @@ export class HwPd {
     reference.identity.references.delete(reference);
   }
 
-  /** {@link HwPd.remove} but for the identity's set of references, which the caller updates (see `#destroyIdentity`). */
+  /**
+   * {@link HwPd.remove} but for the identity's set of references, which the caller updates (see `#destroyIdentity`).
+   */
   forget(reference: ObjectIdentityReference): void {
     const identity = reference.identity;
     this.table[reference.capId] = undefined;

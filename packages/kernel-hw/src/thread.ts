@@ -7,7 +7,10 @@ import type { HwPd } from './pd.js';
  * `rpc_wait` / `signal_wait`. Returning (or settling the returned promise) is `rpc_reply_and_wait`.
  */
 export interface HwEntry {
-  /** A request to the object the server knows as `badge` is in `utcb`; leave the reply there. Anything returned but nothing or a promise is a fault of the entry. */
+  /**
+   * A request to the object the server knows as `badge` is in `utcb`; leave the reply there. Anything returned but
+   * nothing or a promise is a fault of the entry.
+   */
   request(badge: number, utcb: Message): void | Promise<void>;
   /** Signal context `context` (capability id in this PD) with `imprint` fired `count` times. */
   signal(context: number, imprint: number, count: number): void | Promise<void>;

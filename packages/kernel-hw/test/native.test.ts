@@ -40,7 +40,9 @@ interface SeenRequest {
   readonly caps: readonly number[];
 }
 
-/** A PD whose thread `label.ep` waits for requests, records them and replies with the word plus one, carrying no caps. */
+/**
+ * A PD whose thread `label.ep` waits for requests, records them and replies with the word plus one, carrying no caps.
+ */
 function recordingServer(kernel: HwKernel, label: string): { pd: HwPd; thread: HwThread; requests: SeenRequest[] } {
   const pd = quotaPd(kernel, label);
   const thread = kernel.new_thread(pd, `${label}.ep`);
@@ -143,55 +145,63 @@ function holders(identity: ObjectIdentity): string[] {
 // ------------------------------------------------------------------ tests
 
 describe('hw native: capability ids and references', () => {
-  it('gives a PD one capability id per object identity however often it receives it, counting each reception in inUtcb', () => {
-    const kernel = new HwKernel();
-    const server = recordingServer(kernel, 'server');
-    const mailbox = kernel.new_obj(server.thread);
-    const client = callerPd(kernel, 'client');
-    const mailboxInClient = kernel.cap_copy(server.pd, mailbox, client.pd);
-    const gift = kernel.new_obj(client.thread);
+  it(
+    'gives a PD one capability id per object identity however often it receives it, counting each reception in ' +
+      'inUtcb',
+    () => {
+      const kernel = new HwKernel();
+      const server = recordingServer(kernel, 'server');
+      const mailbox = kernel.new_obj(server.thread);
+      const client = callerPd(kernel, 'client');
+      const mailboxInClient = kernel.cap_copy(server.pd, mailbox, client.pd);
+      const gift = kernel.new_obj(client.thread);
 
-    writeWord(client.thread.utcb, 1, [gift]);
-    directReply(kernel.rpc_call(client.thread, mailboxInClient));
-    writeWord(client.thread.utcb, 2, [gift, gift]);
-    directReply(kernel.rpc_call(client.thread, mailboxInClient));
-
-    const received = server.requests.map((request) => request.caps);
-    expect(received).toEqual([[2], [2, 2]]);
-    expect(referenceOf(server.pd, 2).identity).toBe(identityOf(kernel, client.pd, gift));
-    expect(referenceOf(server.pd, 2).inUtcb).toBe(3);
-    expect(server.pd.byIdentity.size).toBe(2);
-    expect(holders(identityOf(kernel, client.pd, gift))).toEqual(['client', 'server']);
-  });
-
-  it('keeps a reference with unacknowledged receptions on cap_delete, and removes it once cap_ack acknowledged them all', () => {
-    const kernel = new HwKernel();
-    const server = recordingServer(kernel, 'server');
-    const mailbox = kernel.new_obj(server.thread);
-    const client = callerPd(kernel, 'client');
-    const mailboxInClient = kernel.cap_copy(server.pd, mailbox, client.pd);
-    const gift = kernel.new_obj(client.thread);
-    const giftIdentity = identityOf(kernel, client.pd, gift);
-    for (const word of [1, 2]) {
-      writeWord(client.thread.utcb, word, [gift]);
+      writeWord(client.thread.utcb, 1, [gift]);
       directReply(kernel.rpc_call(client.thread, mailboxInClient));
-    }
-    const giftInServer = server.requests[0]?.caps[0] ?? INVALID_SELECTOR;
-    expect(giftInServer).toBe(2);
+      writeWord(client.thread.utcb, 2, [gift, gift]);
+      directReply(kernel.rpc_call(client.thread, mailboxInClient));
 
-    expect(kernel.cap_delete(server.thread, giftInServer)).toBe(false);
-    expect(kernel.identity(server.pd, giftInServer)).toBe(giftIdentity);
-    kernel.cap_ack(server.thread, giftInServer);
-    expect(referenceOf(server.pd, giftInServer).inUtcb).toBe(1);
-    expect(kernel.cap_delete(server.thread, giftInServer)).toBe(false);
-    kernel.cap_ack(server.thread, giftInServer);
-    expect(kernel.cap_delete(server.thread, giftInServer)).toBe(true);
+      const received = server.requests.map((request) => request.caps);
+      expect(received).toEqual([[2], [2, 2]]);
+      expect(referenceOf(server.pd, 2).identity).toBe(identityOf(kernel, client.pd, gift));
+      expect(referenceOf(server.pd, 2).inUtcb).toBe(3);
+      expect(server.pd.byIdentity.size).toBe(2);
+      expect(holders(identityOf(kernel, client.pd, gift))).toEqual(['client', 'server']);
+    },
+  );
 
-    expect(server.pd.table[giftInServer]).toBeUndefined();
-    expect(kernel.identity(server.pd, giftInServer)).toBeUndefined();
-    expect(holders(giftIdentity)).toEqual(['client']);
-    expect(kernel.identity(client.pd, gift)).toBe(giftIdentity);
-  });
+  it(
+    'keeps a reference with unacknowledged receptions on cap_delete, and removes it once cap_ack acknowledged them ' +
+      'all',
+    () => {
+      const kernel = new HwKernel();
+      const server = recordingServer(kernel, 'server');
+      const mailbox = kernel.new_obj(server.thread);
+      const client = callerPd(kernel, 'client');
+      const mailboxInClient = kernel.cap_copy(server.pd, mailbox, client.pd);
+      const gift = kernel.new_obj(client.thread);
+      const giftIdentity = identityOf(kernel, client.pd, gift);
+      for (const word of [1, 2]) {
+        writeWord(client.thread.utcb, word, [gift]);
+        directReply(kernel.rpc_call(client.thread, mailboxInClient));
+      }
+      const giftInServer = server.requests[0]?.caps[0] ?? INVALID_SELECTOR;
+      expect(giftInServer).toBe(2);
+
+      expect(kernel.cap_delete(server.thread, giftInServer)).toBe(false);
+      expect(kernel.identity(server.pd, giftInServer)).toBe(giftIdentity);
+      kernel.cap_ack(server.thread, giftInServer);
+      expect(referenceOf(server.pd, giftInServer).inUtcb).toBe(1);
+      expect(kernel.cap_delete(server.thread, giftInServer)).toBe(false);
+      kernel.cap_ack(server.thread, giftInServer);
+      expect(kernel.cap_delete(server.thread, giftInServer)).toBe(true);
+
+      expect(server.pd.table[giftInServer]).toBeUndefined();
+      expect(kernel.identity(server.pd, giftInServer)).toBeUndefined();
+      expect(holders(giftIdentity)).toEqual(['client']);
+      expect(kernel.identity(client.pd, gift)).toBe(giftIdentity);
+    },
+  );
 
   it('acknowledges a cap_copy reception at once, so the copy can be deleted right away', () => {
     const kernel = new HwKernel();
@@ -213,7 +223,8 @@ describe('hw native: capability ids and references', () => {
     expect(error.operation).toBe('cap_delete');
     expect(error.pd).toBe('lonely');
     expect(error.message).toBe(
-      'cap_delete: selector 7 names no valid capability in PD "lonely" (never delegated to it, freed, or its object was dissolved)',
+      'cap_delete: selector 7 names no valid capability in PD "lonely" (never delegated to it, freed, or its object ' +
+        'was dissolved)',
     );
     thrown(() => kernel.cap_delete(pd.thread, INVALID_SELECTOR), InvalidCapabilityError);
     const object = kernel.new_obj(pd.thread);
@@ -248,24 +259,28 @@ describe('hw native: capability ids and references', () => {
 });
 
 describe('hw native: badges', () => {
-  it('keeps an owned object badge unique after the owner frees its own capability, and gives it back under that badge', () => {
-    const kernel = new HwKernel();
-    const server = recordingServer(kernel, 'server');
-    const client = callerPd(kernel, 'client');
-    const first = kernel.new_obj(server.thread);
-    const held = kernel.cap_copy(server.pd, first, client.pd);
-    expect(kernel.cap_delete(server.thread, first)).toBe(true);
-    const second = kernel.new_obj(server.thread);
-    expect(second).not.toBe(first);
-    writeWord(client.thread.utcb, 1);
-    directReply(kernel.rpc_call(client.thread, held));
-    expect(server.requests.at(-1)?.badge).toBe(first);
-    const back = kernel.cap_copy(client.pd, held, server.pd);
-    expect(back).toBe(first);
-    kernel.delete_obj(server.pd, first);
-    const third = kernel.new_obj(server.thread);
-    expect(third).toBe(first);
-  });
+  it(
+    'keeps an owned object badge unique after the owner frees its own capability, and gives it back under that ' +
+      'badge',
+    () => {
+      const kernel = new HwKernel();
+      const server = recordingServer(kernel, 'server');
+      const client = callerPd(kernel, 'client');
+      const first = kernel.new_obj(server.thread);
+      const held = kernel.cap_copy(server.pd, first, client.pd);
+      expect(kernel.cap_delete(server.thread, first)).toBe(true);
+      const second = kernel.new_obj(server.thread);
+      expect(second).not.toBe(first);
+      writeWord(client.thread.utcb, 1);
+      directReply(kernel.rpc_call(client.thread, held));
+      expect(server.requests.at(-1)?.badge).toBe(first);
+      const back = kernel.cap_copy(client.pd, held, server.pd);
+      expect(back).toBe(first);
+      kernel.delete_obj(server.pd, first);
+      const third = kernel.new_obj(server.thread);
+      expect(third).toBe(first);
+    },
+  );
 
   it('refuses to delete a PD twice or grant it a negative amount', () => {
     const kernel = new HwKernel();
@@ -309,45 +324,49 @@ describe('hw native: destroying objects', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('aborts the calls queued at an object destroyed by delete_obj with CallAbortedError, and still serves the rest', async () => {
-    const kernel = new HwKernel();
-    const server = callerPd(kernel, 'server');
-    const release = gate();
-    const served: number[] = [];
-    kernel.rpc_wait(server.thread, {
-      async request(badge, utcb) {
-        const word = readWord(utcb);
-        served.push(badge);
-        if (word === 1) await release.promise;
-        writeWord(server.thread.utcb, word * 10);
-        kernel.rpc_reply(server.thread);
-      },
-      signal() {},
-    });
-    const doomed = kernel.new_obj(server.thread);
-    const survivor = kernel.new_obj(server.thread);
-    const clients = [1, 2, 3].map((i) => callerPd(kernel, `client${i}`));
-    const call = (index: number, object: number, word: number): Promise<Message> => {
-      const client = clients[index] as { pd: HwPd; thread: HwThread };
-      const capId = kernel.cap_copy(server.pd, object, client.pd);
-      writeWord(client.thread.utcb, word);
-      return pendingReply(kernel.rpc_call(client.thread, capId));
-    };
-    const busy = call(0, survivor, 1);
-    const queuedAtDoomed = call(1, doomed, 2);
-    const queuedAtSurvivor = call(2, survivor, 3);
+  it(
+    'aborts the calls queued at an object destroyed by delete_obj with CallAbortedError, and still serves the ' +
+      'rest',
+    async () => {
+      const kernel = new HwKernel();
+      const server = callerPd(kernel, 'server');
+      const release = gate();
+      const served: number[] = [];
+      kernel.rpc_wait(server.thread, {
+        async request(badge, utcb) {
+          const word = readWord(utcb);
+          served.push(badge);
+          if (word === 1) await release.promise;
+          writeWord(server.thread.utcb, word * 10);
+          kernel.rpc_reply(server.thread);
+        },
+        signal() {},
+      });
+      const doomed = kernel.new_obj(server.thread);
+      const survivor = kernel.new_obj(server.thread);
+      const clients = [1, 2, 3].map((i) => callerPd(kernel, `client${i}`));
+      const call = (index: number, object: number, word: number): Promise<Message> => {
+        const client = clients[index] as { pd: HwPd; thread: HwThread };
+        const capId = kernel.cap_copy(server.pd, object, client.pd);
+        writeWord(client.thread.utcb, word);
+        return pendingReply(kernel.rpc_call(client.thread, capId));
+      };
+      const busy = call(0, survivor, 1);
+      const queuedAtDoomed = call(1, doomed, 2);
+      const queuedAtSurvivor = call(2, survivor, 3);
 
-    kernel.delete_obj(server.pd, doomed);
+      kernel.delete_obj(server.pd, doomed);
 
-    const aborted = await rejected(queuedAtDoomed, CallAbortedError);
-    expect(aborted.server).toBe('server.ep');
-    expect(aborted.reason).toBe('the object was dissolved');
-    expect(aborted.message).toBe('call to "server.ep" aborted: the object was dissolved');
-    release.open();
-    expect(readWord(await busy)).toBe(10);
-    expect(readWord(await queuedAtSurvivor)).toBe(30);
-    expect(served).toEqual([survivor, survivor]);
-  });
+      const aborted = await rejected(queuedAtDoomed, CallAbortedError);
+      expect(aborted.server).toBe('server.ep');
+      expect(aborted.reason).toBe('the object was dissolved');
+      expect(aborted.message).toBe('call to "server.ep" aborted: the object was dissolved');
+      release.open();
+      expect(readWord(await busy)).toBe(10);
+      expect(readWord(await queuedAtSurvivor)).toBe(30);
+      expect(served).toEqual([survivor, survivor]);
+    },
+  );
 
   it('refuses delete_obj by a PD that does not own the object with NotOwnerError and changes nothing', () => {
     const kernel = new HwKernel();
@@ -386,46 +405,50 @@ describe('hw native: rpc', () => {
     expect(error.message).toBe('thread "server.ep" has no caller to reply to');
   });
 
-  it('lets the caller go on after an rpc_reply while the entry still works, and gives the thread no new request until the entry is done', async () => {
-    const kernel = new HwKernel();
-    const server = callerPd(kernel, 'server');
-    const replyNow = gate();
-    const finish = gate();
-    const steps: string[] = [];
-    kernel.rpc_wait(server.thread, {
-      async request(_badge, utcb) {
-        const word = readWord(utcb);
-        steps.push(`request ${word}`);
-        await replyNow.promise;
-        writeWord(server.thread.utcb, word + 100);
-        kernel.rpc_reply(server.thread);
-        steps.push(`replied ${word}`);
-        await finish.promise;
-        steps.push(`done ${word}`);
-      },
-      signal() {},
-    });
-    const object = kernel.new_obj(server.thread);
-    const first = callerPd(kernel, 'first');
-    const second = callerPd(kernel, 'second');
-    writeWord(first.thread.utcb, 1);
-    const firstReply = pendingReply(kernel.rpc_call(first.thread, kernel.cap_copy(server.pd, object, first.pd)));
+  it(
+    'lets the caller go on after an rpc_reply while the entry still works, and gives the thread no new request ' +
+      'until the entry is done',
+    async () => {
+      const kernel = new HwKernel();
+      const server = callerPd(kernel, 'server');
+      const replyNow = gate();
+      const finish = gate();
+      const steps: string[] = [];
+      kernel.rpc_wait(server.thread, {
+        async request(_badge, utcb) {
+          const word = readWord(utcb);
+          steps.push(`request ${word}`);
+          await replyNow.promise;
+          writeWord(server.thread.utcb, word + 100);
+          kernel.rpc_reply(server.thread);
+          steps.push(`replied ${word}`);
+          await finish.promise;
+          steps.push(`done ${word}`);
+        },
+        signal() {},
+      });
+      const object = kernel.new_obj(server.thread);
+      const first = callerPd(kernel, 'first');
+      const second = callerPd(kernel, 'second');
+      writeWord(first.thread.utcb, 1);
+      const firstReply = pendingReply(kernel.rpc_call(first.thread, kernel.cap_copy(server.pd, object, first.pd)));
 
-    replyNow.open();
-    expect(readWord(await firstReply)).toBe(101);
-    expect(steps).toEqual(['request 1', 'replied 1']);
+      replyNow.open();
+      expect(readWord(await firstReply)).toBe(101);
+      expect(steps).toEqual(['request 1', 'replied 1']);
 
-    writeWord(second.thread.utcb, 2);
-    const secondReply = pendingReply(kernel.rpc_call(second.thread, kernel.cap_copy(server.pd, object, second.pd)));
-    await flush();
-    expect(steps).toEqual(['request 1', 'replied 1']);
-    expect(server.thread.serving).toBe(true);
+      writeWord(second.thread.utcb, 2);
+      const secondReply = pendingReply(kernel.rpc_call(second.thread, kernel.cap_copy(server.pd, object, second.pd)));
+      await flush();
+      expect(steps).toEqual(['request 1', 'replied 1']);
+      expect(server.thread.serving).toBe(true);
 
-    finish.open();
-    expect(readWord(await secondReply)).toBe(102);
-    await flush();
-    expect(steps).toEqual(['request 1', 'replied 1', 'done 1', 'request 2', 'replied 2', 'done 2']);
-  });
+      finish.open();
+      expect(readWord(await secondReply)).toBe(102);
+      await flush();
+      expect(steps).toEqual(['request 1', 'replied 1', 'done 1', 'request 2', 'replied 2', 'done 2']);
+    },
+  );
 
   it('completes the call within rpc_call when the entry replies before its first await', async () => {
     const kernel = new HwKernel();
@@ -541,21 +564,25 @@ describe('hw native: rpc', () => {
     expect(readWord(await kernel.rpc_call(next.thread, kernel.cap_copy(server.pd, object, next.pd)))).toBe(8);
   });
 
-  it('refuses a utcb carrying more than MAX_CAPS_PER_MESSAGE caps with TooManyCapabilitiesError before the entry runs', () => {
-    const kernel = new HwKernel();
-    const server = recordingServer(kernel, 'server');
-    const object = kernel.new_obj(server.thread);
-    const client = callerPd(kernel, 'client');
-    const capId = kernel.cap_copy(server.pd, object, client.pd);
-    writeWord(client.thread.utcb, 0, [capId, capId, capId, capId]);
-    client.thread.utcb.capCount = MAX_CAPS_PER_MESSAGE + 1;
-    const error = thrown(() => kernel.rpc_call(client.thread, capId), TooManyCapabilitiesError);
-    expect(error.count).toBe(5);
-    expect(error.limit).toBe(4);
-    expect(error.message).toBe('message carries 5 capabilities; at most 4 fit in one message');
-    expect(server.requests).toEqual([]);
-    expect(server.thread.serving).toBe(false);
-  });
+  it(
+    'refuses a utcb carrying more than MAX_CAPS_PER_MESSAGE caps with TooManyCapabilitiesError before the entry ' +
+      'runs',
+    () => {
+      const kernel = new HwKernel();
+      const server = recordingServer(kernel, 'server');
+      const object = kernel.new_obj(server.thread);
+      const client = callerPd(kernel, 'client');
+      const capId = kernel.cap_copy(server.pd, object, client.pd);
+      writeWord(client.thread.utcb, 0, [capId, capId, capId, capId]);
+      client.thread.utcb.capCount = MAX_CAPS_PER_MESSAGE + 1;
+      const error = thrown(() => kernel.rpc_call(client.thread, capId), TooManyCapabilitiesError);
+      expect(error.count).toBe(5);
+      expect(error.limit).toBe(4);
+      expect(error.message).toBe('message carries 5 capabilities; at most 4 fit in one message');
+      expect(server.requests).toEqual([]);
+      expect(server.thread.serving).toBe(false);
+    },
+  );
 
   it('refuses a utcb whose length exceeds its capacity with MessageTooLargeError before the entry runs', () => {
     const kernel = new HwKernel({ utcbSize: 64 });
@@ -618,23 +645,27 @@ describe('hw native: signals', () => {
     expect(deliveries.length).toBe(2);
   });
 
-  it('takes a pending delivery with signal_pending without running the entry, and returns null when none is pending', async () => {
-    const { kernel, receiverThread, submitter, receiver, context, deliveries } = signalSetup(true);
-    expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
-    kernel.signal_submit(submitter, context, 3);
-    expect(kernel.signal_pending(receiverThread, receiver)).toEqual({ context, imprint: 42, count: 3 });
-    expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
+  it(
+    'takes a pending delivery with signal_pending without running the entry, and returns null when none is ' +
+      'pending',
+    async () => {
+      const { kernel, receiverThread, submitter, receiver, context, deliveries } = signalSetup(true);
+      expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
+      kernel.signal_submit(submitter, context, 3);
+      expect(kernel.signal_pending(receiverThread, receiver)).toEqual({ context, imprint: 42, count: 3 });
+      expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
 
-    kernel.signal_submit(submitter, context, 1);
-    expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
-    await flush();
-    expect(deliveries).toEqual([]);
+      kernel.signal_submit(submitter, context, 1);
+      expect(kernel.signal_pending(receiverThread, receiver)).toBeNull();
+      await flush();
+      expect(deliveries).toEqual([]);
 
-    kernel.signal_ack(receiverThread, context);
-    expect(kernel.signal_pending(receiverThread, receiver)).toEqual({ context, imprint: 42, count: 1 });
-    await flush();
-    expect(deliveries).toEqual([]);
-  });
+      kernel.signal_ack(receiverThread, context);
+      expect(kernel.signal_pending(receiverThread, receiver)).toEqual({ context, imprint: 42, count: 1 });
+      await flush();
+      expect(deliveries).toEqual([]);
+    },
+  );
 
   it('drops pending submits on signal_kill and refuses later submits with InvalidCapabilityError', async () => {
     const { kernel, receiverThread, submitter, receiver, context, deliveries } = signalSetup(true);
@@ -750,24 +781,27 @@ describe('hw native: quota', () => {
     expect([owner.pd.ramUsed, owner.pd.capUsed, owner.pd.table.length]).toEqual([8192, 2, 3]);
   });
 
-  it('refuses to transfer negative or non-integer amounts with InvalidArgumentError and leaves both PDs unchanged', () => {
-    const kernel = new HwKernel();
-    const from = quotaPd(kernel, 'from', 4, 8192);
-    const to = quotaPd(kernel, 'to', 1, 4096);
-    const amounts: [ram: number, caps: number][] = [
-      [-4096, 0],
-      [0, -1],
-      [0.5, 0],
-      [0, 1.5],
-      [Number.NaN, 0],
-      [Number.POSITIVE_INFINITY, 0],
-    ];
-    for (const [ram, caps] of amounts) {
-      const error = thrown(() => kernel.transfer(from, to, ram, caps), InvalidArgumentError);
-      expect(error.message).toBe(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
-    }
-    expect([from.ramLimit, from.capLimit, to.ramLimit, to.capLimit]).toEqual([8192, 4, 4096, 1]);
-  });
+  it(
+    'refuses to transfer negative or non-integer amounts with InvalidArgumentError and leaves both PDs ' + 'unchanged',
+    () => {
+      const kernel = new HwKernel();
+      const from = quotaPd(kernel, 'from', 4, 8192);
+      const to = quotaPd(kernel, 'to', 1, 4096);
+      const amounts: [ram: number, caps: number][] = [
+        [-4096, 0],
+        [0, -1],
+        [0.5, 0],
+        [0, 1.5],
+        [Number.NaN, 0],
+        [Number.POSITIVE_INFINITY, 0],
+      ];
+      for (const [ram, caps] of amounts) {
+        const error = thrown(() => kernel.transfer(from, to, ram, caps), InvalidArgumentError);
+        expect(error.message).toBe(`quota transfer needs non-negative integers, got ram=${ram} caps=${caps}`);
+      }
+      expect([from.ramLimit, from.capLimit, to.ramLimit, to.capLimit]).toEqual([8192, 4, 4096, 1]);
+    },
+  );
 
   it('refuses a transfer that overdraws the giver with QuotaExceededError and leaves both PDs unchanged', () => {
     const kernel = new HwKernel();
