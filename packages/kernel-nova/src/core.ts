@@ -19,7 +19,10 @@ import { type Utcb, XferKind } from './utcb.js';
 
 /** Selectors below this are Genode's reserved exception and startup selectors (`NUM_INITIAL_PT_RESERVED`). */
 export const FIRST_SELECTOR = 64;
-/** Selectors between the reserved ones and a PD's seam range, for the adapter's own objects (EC caps, semaphores, proxy portals). */
+/**
+ * Selectors between the reserved ones and a PD's seam range, for the adapter's own objects (EC caps, semaphores, proxy
+ * portals).
+ */
 export const INFRA_SELECTORS = 1024;
 
 /** The first selector of a PD's seam range: the capabilities the seam counts. */
@@ -48,7 +51,10 @@ export interface ObjectRecord {
   readonly attachedBy: Set<SeamPd> | null;
 }
 
-/** Core's books of one PD: its selector, RAM quota (a Genode notion, kept here) and the kernel-memory part funded for threads. */
+/**
+ * Core's books of one PD: its selector, RAM quota (a Genode notion, kept here) and the kernel-memory part funded for
+ * threads.
+ */
 export interface SeamPd {
   readonly native: NovaPd;
   readonly sel: number;

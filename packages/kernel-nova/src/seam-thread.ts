@@ -431,7 +431,10 @@ export class NovaKernelThread implements KernelThread {
     return this.#core.pds.get((target as NovaPt).ec.pd.serial) ?? null;
   }
 
-  /** Turns the seam's first `capCount` selectors (checked) into typed items, translate-or-delegate as base-nova sends them; each is read once. */
+  /**
+   * Turns the seam's first `capCount` selectors (checked) into typed items, translate-or-delegate as base-nova sends
+   * them; each is read once.
+   */
   #sendCaps(utcb: Utcb, capCount: number, peer: SeamPd | null): void {
     setItemCount(utcb, 0);
     let fresh = 0;
@@ -448,7 +451,8 @@ export class NovaKernelThread implements KernelThread {
     }
     if (fresh > 0 && peer !== null) {
       this.#core.ensureRoom(peer, fresh);
-      // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they would be lost
+      // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they
+      // would be lost
       if (peer.allocator.findBlock(windowOrder(capCount)) === null)
         throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
     }
@@ -598,7 +602,9 @@ export class NovaKernelThread implements KernelThread {
     this.#pending.set(contextId, (this.#pending.get(contextId) ?? 0) + count);
   }
 
-  /** The main EC calls the signal-proxy portal while signals are pending: they reach the entrypoint in turn with calls. */
+  /**
+   * The main EC calls the signal-proxy portal while signals are pending: they reach the entrypoint in turn with calls.
+   */
   #dispatchSignals(): void {
     this.#dispatching = true;
     const main = this.#main;

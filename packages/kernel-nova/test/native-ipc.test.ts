@@ -174,36 +174,40 @@ describe('call and reply', () => {
 });
 
 describe('typed items in calls', () => {
-  it('a request delegates into the callee window (rights ANDed) and the reply translates back to the caller own name', () => {
-    let received: { base: number; rights: number; delegated: boolean } | null = null;
-    const m = boot();
-    const serverPd = makePd(m, 'server');
-    const clientPd = makePd(m, 'client');
-    const server = makeEc(m, serverPd, 'server.ep', false);
-    const client = makeEc(m, clientPd, 'client', true);
-    server.ec.prepareReceive = (utcb) => {
-      utcb.del = Crd.obj(0x80, 2, Rights.SM_UP);
-      utcb.xlt = Crd.obj(0, 31);
-    };
-    const pt = makePt(m, serverPd, server.sel, (_id, utcb) => {
-      const item = utcb.item(0);
-      received = { base: item.crd.base, rights: item.crd.rights, delegated: item.delegated };
-      utcb.setMsgWords(0);
-      utcb.appendItem(XferKind.TRANSLATE, Crd.obj(item.crd.base, 0));
-    });
-    give(m, Crd.obj(pt, 0), clientPd, Crd.obj(0x40, 0));
-    const sm = m.sel();
-    expectStatus(m.kernel.create_sm(m.root, sm, clientPd, 0), 'SUCCESS');
-    give(m, Crd.obj(sm, 0), clientPd, Crd.obj(0x60, 0));
-    client.ec.utcb.xlt = Crd.obj(0, 31);
-    const utcb = client.ec.utcb;
-    utcb.setMsgWords(1);
-    utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, Crd.obj(0x60, 0), 2);
-    expectStatus(m.kernel.call(client.ec, 0x40), 'SUCCESS');
-    expect(received).toEqual({ base: 0x82, rights: Rights.SM_UP, delegated: true });
-    expect(m.kernel.objectAt(m.kernel.objectAt(m.kernel.root, serverPd) as NovaPd, 0x82)?.type).toBe(KobjectType.SM);
-    expect(utcb.itemCount).toBe(1);
-    expect(utcb.item(0).crd.base).toBe(0x60);
-    expect(utcb.item(0).delegated).toBe(false);
-  });
+  it(
+    'a request delegates into the callee window (rights ANDed) and the reply translates back to the caller own ' +
+      'name',
+    () => {
+      let received: { base: number; rights: number; delegated: boolean } | null = null;
+      const m = boot();
+      const serverPd = makePd(m, 'server');
+      const clientPd = makePd(m, 'client');
+      const server = makeEc(m, serverPd, 'server.ep', false);
+      const client = makeEc(m, clientPd, 'client', true);
+      server.ec.prepareReceive = (utcb) => {
+        utcb.del = Crd.obj(0x80, 2, Rights.SM_UP);
+        utcb.xlt = Crd.obj(0, 31);
+      };
+      const pt = makePt(m, serverPd, server.sel, (_id, utcb) => {
+        const item = utcb.item(0);
+        received = { base: item.crd.base, rights: item.crd.rights, delegated: item.delegated };
+        utcb.setMsgWords(0);
+        utcb.appendItem(XferKind.TRANSLATE, Crd.obj(item.crd.base, 0));
+      });
+      give(m, Crd.obj(pt, 0), clientPd, Crd.obj(0x40, 0));
+      const sm = m.sel();
+      expectStatus(m.kernel.create_sm(m.root, sm, clientPd, 0), 'SUCCESS');
+      give(m, Crd.obj(sm, 0), clientPd, Crd.obj(0x60, 0));
+      client.ec.utcb.xlt = Crd.obj(0, 31);
+      const utcb = client.ec.utcb;
+      utcb.setMsgWords(1);
+      utcb.appendItem(XferKind.TRANSLATE_OR_DELEGATE, Crd.obj(0x60, 0), 2);
+      expectStatus(m.kernel.call(client.ec, 0x40), 'SUCCESS');
+      expect(received).toEqual({ base: 0x82, rights: Rights.SM_UP, delegated: true });
+      expect(m.kernel.objectAt(m.kernel.objectAt(m.kernel.root, serverPd) as NovaPd, 0x82)?.type).toBe(KobjectType.SM);
+      expect(utcb.itemCount).toBe(1);
+      expect(utcb.item(0).crd.base).toBe(0x60);
+      expect(utcb.item(0).delegated).toBe(false);
+    },
+  );
 });

@@ -111,27 +111,31 @@ describe('revoke through the mapping database', () => {
     expect(pc.lookup(0x42)).toBeUndefined();
   });
 
-  it('revokes a chain of 20 000 delegations (deeper than the JavaScript stack would go by recursion), keeping the original', () => {
-    const depth = 20_000;
-    const kernel = new NovaKernel({ selectors: 0x1000 + depth });
-    const root = kernel.rootEc;
-    expectStatus(kernel.create_pd(root, 0x100, ROOT_PD_SEL, Crd.NULL, 0, 0, 'holder'), 'SUCCESS');
-    expectStatus(kernel.create_sm(root, 0x101, ROOT_PD_SEL, 0), 'SUCCESS');
-    const holder = kernel.objectAt(kernel.root, 0x100) as NovaPd;
-    for (let i = 0; i < depth; i++) {
+  it(
+    'revokes a chain of 20 000 delegations (deeper than the JavaScript stack would go by recursion), keeping the ' +
+      'original',
+    () => {
+      const depth = 20_000;
+      const kernel = new NovaKernel({ selectors: 0x1000 + depth });
+      const root = kernel.rootEc;
+      expectStatus(kernel.create_pd(root, 0x100, ROOT_PD_SEL, Crd.NULL, 0, 0, 'holder'), 'SUCCESS');
+      expectStatus(kernel.create_sm(root, 0x101, ROOT_PD_SEL, 0), 'SUCCESS');
+      const holder = kernel.objectAt(kernel.root, 0x100) as NovaPd;
+      for (let i = 0; i < depth; i++) {
+        root.utcb.clear();
+        root.utcb.appendItem(XferKind.DELEGATE, Crd.obj(i === 0 ? 0x101 : 0x1000 + i - 1, 0));
+        expectStatus(kernel.delegate(root, i === 0 ? ROOT_PD_SEL : 0x100, 0x100, Crd.obj(0x1000 + i, 0)), 'SUCCESS');
+      }
       root.utcb.clear();
-      root.utcb.appendItem(XferKind.DELEGATE, Crd.obj(i === 0 ? 0x101 : 0x1000 + i - 1, 0));
-      expectStatus(kernel.delegate(root, i === 0 ? ROOT_PD_SEL : 0x100, 0x100, Crd.obj(0x1000 + i, 0)), 'SUCCESS');
-    }
-    root.utcb.clear();
-    expect(kernel.mappingAt(holder, 0x1000 + depth - 1)?.parent).toBe(kernel.mappingAt(holder, 0x1000 + depth - 2));
-    expectStatus(kernel.revoke(root, Crd.obj(0x101, 0), false), 'SUCCESS');
-    const survivors = Array.from({ length: depth }, (_, i) => kernel.mappingAt(holder, 0x1000 + i)).filter(
-      (mapping) => mapping !== null,
-    );
-    expect(survivors).toEqual([]);
-    expect(kernel.lookup(root, Crd.obj(0x101, 0)).isNull).toBe(false);
-  });
+      expect(kernel.mappingAt(holder, 0x1000 + depth - 1)?.parent).toBe(kernel.mappingAt(holder, 0x1000 + depth - 2));
+      expectStatus(kernel.revoke(root, Crd.obj(0x101, 0), false), 'SUCCESS');
+      const survivors = Array.from({ length: depth }, (_, i) => kernel.mappingAt(holder, 0x1000 + i)).filter(
+        (mapping) => mapping !== null,
+      );
+      expect(survivors).toEqual([]);
+      expect(kernel.lookup(root, Crd.obj(0x101, 0)).isNull).toBe(false);
+    },
+  );
 
   it('revoke with self from the root destroys the object and refunds the kernel memory it cost', () => {
     const { m, sm, pa, pc } = chain();

@@ -50,26 +50,29 @@ describe('semaphores', () => {
     expect(ec.alive).toBe(true);
   });
 
-  it('a signal chained to a semaphore counts its ups; a down there yields its value and count, once per delivery', async () => {
-    const { m, pd } = semaphores();
-    const receiver = m.sel();
-    const first = m.sel();
-    const second = m.sel();
-    expectStatus(m.kernel.create_sm(m.root, receiver, pd, 0), 'SUCCESS');
-    expectStatus(m.kernel.create_sm(m.root, first, pd, 0xaa, receiver), 'SUCCESS');
-    expectStatus(m.kernel.create_sm(m.root, second, pd, 0xbb, receiver), 'SUCCESS');
-    for (let i = 0; i < 3; i++) expectStatus(m.kernel.sm_ctrl(m.root, first, SmOp.UP), 'SUCCESS');
-    expectStatus(m.kernel.sm_ctrl(m.root, second, SmOp.UP), 'SUCCESS');
-    expectStatus(m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN), 'SUCCESS');
-    expect([m.root.siValue, m.root.siCount]).toEqual([0xaa, 3]);
-    expectStatus(m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN), 'SUCCESS');
-    expect([m.root.siValue, m.root.siCount]).toEqual([0xbb, 1]);
-    const waiting = m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN) as Promise<SmResult>;
-    expectStatus(m.kernel.sm_ctrl(m.root, second, SmOp.UP), 'SUCCESS');
-    expect(await waiting).toEqual({ status: 0, value: 0xbb, count: 1 });
-    expectStatus(m.kernel.sm_ctrl(m.root, first, SmOp.DOWN), 'BAD_CAP');
-    expectStatus(m.kernel.create_sm(m.root, m.sel(), pd, 0, first), 'BAD_CAP');
-  });
+  it(
+    'a signal chained to a semaphore counts its ups; a down there yields its value and count, once per ' + 'delivery',
+    async () => {
+      const { m, pd } = semaphores();
+      const receiver = m.sel();
+      const first = m.sel();
+      const second = m.sel();
+      expectStatus(m.kernel.create_sm(m.root, receiver, pd, 0), 'SUCCESS');
+      expectStatus(m.kernel.create_sm(m.root, first, pd, 0xaa, receiver), 'SUCCESS');
+      expectStatus(m.kernel.create_sm(m.root, second, pd, 0xbb, receiver), 'SUCCESS');
+      for (let i = 0; i < 3; i++) expectStatus(m.kernel.sm_ctrl(m.root, first, SmOp.UP), 'SUCCESS');
+      expectStatus(m.kernel.sm_ctrl(m.root, second, SmOp.UP), 'SUCCESS');
+      expectStatus(m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN), 'SUCCESS');
+      expect([m.root.siValue, m.root.siCount]).toEqual([0xaa, 3]);
+      expectStatus(m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN), 'SUCCESS');
+      expect([m.root.siValue, m.root.siCount]).toEqual([0xbb, 1]);
+      const waiting = m.kernel.sm_ctrl(m.root, receiver, SmOp.DOWN) as Promise<SmResult>;
+      expectStatus(m.kernel.sm_ctrl(m.root, second, SmOp.UP), 'SUCCESS');
+      expect(await waiting).toEqual({ status: 0, value: 0xbb, count: 1 });
+      expectStatus(m.kernel.sm_ctrl(m.root, first, SmOp.DOWN), 'BAD_CAP');
+      expectStatus(m.kernel.create_sm(m.root, m.sel(), pd, 0, first), 'BAD_CAP');
+    },
+  );
 
   it('destroying a semaphore wakes its waiters with BAD_CAP; up and down need their rights', async () => {
     const { m, pd, ec } = semaphores();

@@ -104,18 +104,22 @@ describe('every NOVA status code, reached', () => {
 });
 
 describe('kernel-memory quota', () => {
-  it('create_pd moves the upper limit from the source, keeps the lower limit from being passed on, and charges one unit', () => {
-    const m = boot();
-    const parent = makePd(m, 'parent', 10);
-    const child = m.sel();
-    expectStatus(m.kernel.create_pd(m.root, child, parent, Crd.NULL, 2, 5, 'child'), 'SUCCESS');
-    expect(m.kernel.pd_ctrl_debug(m.root, parent)).toEqual({ status: Status.SUCCESS, limit: 5, usage: 1 });
-    expectStatus(m.kernel.pd_ctrl(m.root, child, PdOp.TRANSFER_QUOTA, parent, 4), 'BAD_PAR');
-    expectStatus(m.kernel.pd_ctrl(m.root, child, PdOp.TRANSFER_QUOTA, parent, 3), 'SUCCESS');
-    expectStatus(m.kernel.revoke(m.root, Crd.obj(child, 0), true), 'SUCCESS');
-    expect(m.kernel.pd_ctrl_debug(m.root, parent)).toEqual({ status: Status.SUCCESS, limit: 10, usage: 0 });
-    expect(pdOf(m, parent).alive).toBe(true);
-  });
+  it(
+    'create_pd moves the upper limit from the source, keeps the lower limit from being passed on, and charges one ' +
+      'unit',
+    () => {
+      const m = boot();
+      const parent = makePd(m, 'parent', 10);
+      const child = m.sel();
+      expectStatus(m.kernel.create_pd(m.root, child, parent, Crd.NULL, 2, 5, 'child'), 'SUCCESS');
+      expect(m.kernel.pd_ctrl_debug(m.root, parent)).toEqual({ status: Status.SUCCESS, limit: 5, usage: 1 });
+      expectStatus(m.kernel.pd_ctrl(m.root, child, PdOp.TRANSFER_QUOTA, parent, 4), 'BAD_PAR');
+      expectStatus(m.kernel.pd_ctrl(m.root, child, PdOp.TRANSFER_QUOTA, parent, 3), 'SUCCESS');
+      expectStatus(m.kernel.revoke(m.root, Crd.obj(child, 0), true), 'SUCCESS');
+      expect(m.kernel.pd_ctrl_debug(m.root, parent)).toEqual({ status: Status.SUCCESS, limit: 10, usage: 0 });
+      expect(pdOf(m, parent).alive).toBe(true);
+    },
+  );
 
   it('create_pd delegates the given object range into the new PD at the same selectors', () => {
     const m = boot();
@@ -196,21 +200,25 @@ describe('the seam on NOVA', () => {
     expect(call).toMatchObject({ detail: 'call', target: 'server.ep', bytes: 4 });
   });
 
-  it('an RPC object is a portal into the entrypoint local EC whose id is the owner selector, and PT_CTRL is gone after imprinting', () => {
-    const kernel = new NovaSeamKernel({ capSpaceSize: 64 });
-    const pd = kernel.createPd('server');
-    kernel.grantQuota(pd, { caps: 2 });
-    const thread = kernel.createThread(pd, 'server.ep');
-    const object = thread.createRpcObject();
-    const nodes = kernel.native.root.objects.filter(
-      (node) => node?.object.type === KobjectType.PT && node.object.label.endsWith(`object ${object}`),
-    );
-    expect(nodes).toHaveLength(1);
-    const portal = nodes[0]!.object as NovaPt;
-    expect(portal.id).toBe(object);
-    expect(portal.ec.label).toBe('server.ep');
-    expect(portal.ec.global).toBe(false);
-    expect(nodes[0]!.rights & Rights.PT_CTRL).toBe(0);
-    expect(nodes[0]!.rights & Rights.PT_CALL).toBe(Rights.PT_CALL);
-  });
+  it(
+    'an RPC object is a portal into the entrypoint local EC whose id is the owner selector, and PT_CTRL is gone ' +
+      'after imprinting',
+    () => {
+      const kernel = new NovaSeamKernel({ capSpaceSize: 64 });
+      const pd = kernel.createPd('server');
+      kernel.grantQuota(pd, { caps: 2 });
+      const thread = kernel.createThread(pd, 'server.ep');
+      const object = thread.createRpcObject();
+      const nodes = kernel.native.root.objects.filter(
+        (node) => node?.object.type === KobjectType.PT && node.object.label.endsWith(`object ${object}`),
+      );
+      expect(nodes).toHaveLength(1);
+      const portal = nodes[0]!.object as NovaPt;
+      expect(portal.id).toBe(object);
+      expect(portal.ec.label).toBe('server.ep');
+      expect(portal.ec.global).toBe(false);
+      expect(nodes[0]!.rights & Rights.PT_CTRL).toBe(0);
+      expect(nodes[0]!.rights & Rights.PT_CALL).toBe(Rights.PT_CALL);
+    },
+  );
 });
