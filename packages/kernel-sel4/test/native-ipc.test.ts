@@ -99,33 +99,37 @@ describe('IPC (after sel4test ipc.c)', () => {
     expect(b.tcb.ipcBuffer.getMR(0)).toBe(8);
   });
 
-  it('transfers one new cap into the single receive slot; a second stops the transfer; caps to the endpoint itself arrive unwrapped as badges', async () => {
-    const { kernel, root, alloc, freeSlot, helper } = bootEnv();
-    const ep = alloc(EP);
-    const [sender, receiver] = [helper('sender'), helper('receiver')];
-    const badged = freeSlot();
-    kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 77);
-    const [first, second] = [alloc(EP), alloc(ObjectType.seL4_NotificationObject)];
-    const receiveSlot = freeSlot();
-    receiver.tcb.ipcBuffer.setCapReceivePath(CNODE, receiveSlot, DEPTH);
-    const waiting = kernel.seL4_Recv(receiver.tcb, ep);
-    const buffer = sender.tcb.ipcBuffer;
-    buffer.setCap(0, badged);
-    buffer.setCap(1, first);
-    buffer.setCap(2, second);
-    await kernel.seL4_Send(sender.tcb, ep, tag(0, 3));
-    const { info } = await waiting;
-    expect(seL4_MessageInfo_get_capsUnwrapped(info)).toBe(0b001);
-    expect(receiver.tcb.ipcBuffer.getBadge(0)).toBe(77);
-    expect(seL4_MessageInfo_get_extraCaps(info)).toBe(2);
-    expect(kernel.capAt(root, receiveSlot).object).toBe(kernel.capAt(root, first).object);
-    // the slot is now full: the next message's cap is not transferred
-    const again = kernel.seL4_Recv(receiver.tcb, ep);
-    buffer.setCap(0, second);
-    await kernel.seL4_Send(sender.tcb, ep, tag(0, 1));
-    expect(seL4_MessageInfo_get_extraCaps((await again).info)).toBe(0);
-    expect(kernel.capAt(root, receiveSlot).type).toBe(CapType.EndpointCap);
-  });
+  it(
+    'transfers one new cap into the single receive slot; a second stops the transfer; caps to the endpoint itself ' +
+      'arrive unwrapped as badges',
+    async () => {
+      const { kernel, root, alloc, freeSlot, helper } = bootEnv();
+      const ep = alloc(EP);
+      const [sender, receiver] = [helper('sender'), helper('receiver')];
+      const badged = freeSlot();
+      kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 77);
+      const [first, second] = [alloc(EP), alloc(ObjectType.seL4_NotificationObject)];
+      const receiveSlot = freeSlot();
+      receiver.tcb.ipcBuffer.setCapReceivePath(CNODE, receiveSlot, DEPTH);
+      const waiting = kernel.seL4_Recv(receiver.tcb, ep);
+      const buffer = sender.tcb.ipcBuffer;
+      buffer.setCap(0, badged);
+      buffer.setCap(1, first);
+      buffer.setCap(2, second);
+      await kernel.seL4_Send(sender.tcb, ep, tag(0, 3));
+      const { info } = await waiting;
+      expect(seL4_MessageInfo_get_capsUnwrapped(info)).toBe(0b001);
+      expect(receiver.tcb.ipcBuffer.getBadge(0)).toBe(77);
+      expect(seL4_MessageInfo_get_extraCaps(info)).toBe(2);
+      expect(kernel.capAt(root, receiveSlot).object).toBe(kernel.capAt(root, first).object);
+      // the slot is now full: the next message's cap is not transferred
+      const again = kernel.seL4_Recv(receiver.tcb, ep);
+      buffer.setCap(0, second);
+      await kernel.seL4_Send(sender.tcb, ep, tag(0, 1));
+      expect(seL4_MessageInfo_get_extraCaps((await again).info)).toBe(0);
+      expect(kernel.capAt(root, receiveSlot).type).toBe(CapType.EndpointCap);
+    },
+  );
 });
 
 describe('IPC rights (after sel4test ipc_rights.c)', () => {
@@ -186,123 +190,138 @@ describe('IPC rights (after sel4test ipc_rights.c)', () => {
     }
   });
 
-  it('IPCRIGHTS0004: seL4_Call needs grant or grant-reply; without either the caller gets no reply cap and stays inactive', async () => {
-    const { kernel, root, alloc, freeSlot, helper, isEmpty } = bootEnv();
-    const ep = alloc(EP);
-    const server = helper('server');
-    for (const rights of [
-      Rights.seL4_CanWrite,
-      Rights.seL4_CanWrite | Rights.seL4_CanGrant,
-      Rights.seL4_CanWrite | Rights.seL4_CanGrantReply,
-    ]) {
-      const client = helper(`client-${rights}`);
-      const minted = freeSlot();
-      kernel.seL4_CNode_Copy(root, CNODE, minted, DEPTH, CNODE, ep, DEPTH, rights);
-      const waiting = kernel.seL4_Recv(server.tcb, ep);
-      fill(client.tcb, 1, 1);
-      const call = kernel.seL4_Call(client.tcb, minted, tag(1));
-      await waiting;
-      const saved = freeSlot();
-      kernel.seL4_CNode_SaveCaller(server.tcb, CNODE, saved, DEPTH);
-      if (rights === Rights.seL4_CanWrite) {
-        expect(isEmpty(saved)).toBe(true);
-        expect(client.tcb.state).toBe(ThreadState.Inactive);
-      } else {
-        expect(kernel.seL4_DebugCapIdentify(root, saved)).toBe(CapType.ReplyCap);
-        fill(server.tcb, 1, 2);
-        await kernel.seL4_Send(server.tcb, saved, tag(1));
-        expect(isEmpty(saved)).toBe(true);
-        await call;
-        expect(client.tcb.ipcBuffer.getMR(0)).toBe(2);
+  it(
+    'IPCRIGHTS0004: seL4_Call needs grant or grant-reply; without either the caller gets no reply cap and stays ' +
+      'inactive',
+    async () => {
+      const { kernel, root, alloc, freeSlot, helper, isEmpty } = bootEnv();
+      const ep = alloc(EP);
+      const server = helper('server');
+      for (const rights of [
+        Rights.seL4_CanWrite,
+        Rights.seL4_CanWrite | Rights.seL4_CanGrant,
+        Rights.seL4_CanWrite | Rights.seL4_CanGrantReply,
+      ]) {
+        const client = helper(`client-${rights}`);
+        const minted = freeSlot();
+        kernel.seL4_CNode_Copy(root, CNODE, minted, DEPTH, CNODE, ep, DEPTH, rights);
+        const waiting = kernel.seL4_Recv(server.tcb, ep);
+        fill(client.tcb, 1, 1);
+        const call = kernel.seL4_Call(client.tcb, minted, tag(1));
+        await waiting;
+        const saved = freeSlot();
+        kernel.seL4_CNode_SaveCaller(server.tcb, CNODE, saved, DEPTH);
+        if (rights === Rights.seL4_CanWrite) {
+          expect(isEmpty(saved)).toBe(true);
+          expect(client.tcb.state).toBe(ThreadState.Inactive);
+        } else {
+          expect(kernel.seL4_DebugCapIdentify(root, saved)).toBe(CapType.ReplyCap);
+          fill(server.tcb, 1, 2);
+          await kernel.seL4_Send(server.tcb, saved, tag(1));
+          expect(isEmpty(saved)).toBe(true);
+          await call;
+          expect(client.tcb.ipcBuffer.getMR(0)).toBe(2);
+        }
       }
-    }
-  });
+    },
+  );
 
-  it('IPCRIGHTS0005: whether a reply carries a cap depends on the grant right of the cap the server received on', async () => {
-    const { kernel, root, alloc, freeSlot, helper, isEmpty } = bootEnv();
-    const ep = alloc(EP);
-    const gift = alloc(EP);
-    for (const rights of [Rights.seL4_CanRead, Rights.seL4_CanRead | Rights.seL4_CanGrant]) {
-      const [client, server] = [helper('client'), helper('server')];
-      const minted = freeSlot();
-      kernel.seL4_CNode_Copy(root, CNODE, minted, DEPTH, CNODE, ep, DEPTH, rights);
-      const receiveSlot = freeSlot();
-      client.tcb.ipcBuffer.setCapReceivePath(CNODE, receiveSlot, DEPTH);
-      const waiting = kernel.seL4_Recv(server.tcb, minted);
-      const call = kernel.seL4_Call(client.tcb, ep, tag(0));
-      await waiting;
-      server.tcb.ipcBuffer.setCap(0, gift);
-      kernel.seL4_Reply(server.tcb, tag(0, 1));
-      await call;
-      expect(isEmpty(receiveSlot)).toBe((rights & Rights.seL4_CanGrant) === 0);
-    }
-  });
+  it(
+    'IPCRIGHTS0005: whether a reply carries a cap depends on the grant right of the cap the server received ' + 'on',
+    async () => {
+      const { kernel, root, alloc, freeSlot, helper, isEmpty } = bootEnv();
+      const ep = alloc(EP);
+      const gift = alloc(EP);
+      for (const rights of [Rights.seL4_CanRead, Rights.seL4_CanRead | Rights.seL4_CanGrant]) {
+        const [client, server] = [helper('client'), helper('server')];
+        const minted = freeSlot();
+        kernel.seL4_CNode_Copy(root, CNODE, minted, DEPTH, CNODE, ep, DEPTH, rights);
+        const receiveSlot = freeSlot();
+        client.tcb.ipcBuffer.setCapReceivePath(CNODE, receiveSlot, DEPTH);
+        const waiting = kernel.seL4_Recv(server.tcb, minted);
+        const call = kernel.seL4_Call(client.tcb, ep, tag(0));
+        await waiting;
+        server.tcb.ipcBuffer.setCap(0, gift);
+        kernel.seL4_Reply(server.tcb, tag(0, 1));
+        await call;
+        expect(isEmpty(receiveSlot)).toBe((rights & Rights.seL4_CanGrant) === 0);
+      }
+    },
+  );
 });
 
 describe('cancelling badged sends (after sel4test endpoints.c)', () => {
-  it('CANCEL_BADGED_SENDS_0001: revoking a badge and cancelling its sends aborts exactly the callers queued with it', async () => {
-    const { kernel, root, alloc, freeSlot, helper } = bootEnv();
-    const ep = alloc(EP);
-    const server = helper('server');
-    const clients = Array.from({ length: 4 }, (_, i) => {
-      const badged = freeSlot();
-      const derived = freeSlot();
-      kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 200 + i);
-      kernel.seL4_CNode_Copy(root, CNODE, derived, DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights);
-      return { badged, derived, thread: helper(`client${i}`) };
-    });
-    // the first call of each is served
-    for (const [i, client] of clients.entries()) {
-      const waiting = kernel.seL4_Recv(server.tcb, ep);
-      fill(client.thread.tcb, 1, 100 + i);
-      const call = kernel.seL4_Call(client.thread.tcb, client.derived, tag(1));
-      const { badge } = await waiting;
-      expect(server.tcb.ipcBuffer.getMR(0)).toBe(badge - 100);
-      kernel.seL4_Reply(server.tcb, tag(1));
-      await call;
-    }
-    // the second calls queue, nobody receives
-    const outcomes: (number | null)[] = clients.map(() => null);
-    const calls = clients.map(async (client, i) => {
-      outcomes[i] = seL4_MessageInfo_get_label(await kernel.seL4_Call(client.thread.tcb, client.derived, tag(1)));
-    });
-    for (const [i, client] of clients.entries()) {
-      expect(kernel.seL4_CNode_Revoke(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
-      expect(kernel.seL4_CNode_CancelBadgedSends(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(outcomes.map((outcome) => outcome === Sel4Error.seL4_InvalidCapability)).toEqual(
-        clients.map((_, j) => j <= i),
-      );
-    }
-    await Promise.all(calls);
-  });
+  it(
+    'CANCEL_BADGED_SENDS_0001: revoking a badge and cancelling its sends aborts exactly the callers queued with ' +
+      'it',
+    async () => {
+      const { kernel, root, alloc, freeSlot, helper } = bootEnv();
+      const ep = alloc(EP);
+      const server = helper('server');
+      const clients = Array.from({ length: 4 }, (_, i) => {
+        const badged = freeSlot();
+        const derived = freeSlot();
+        kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 200 + i);
+        kernel.seL4_CNode_Copy(root, CNODE, derived, DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights);
+        return { badged, derived, thread: helper(`client${i}`) };
+      });
+      // the first call of each is served
+      for (const [i, client] of clients.entries()) {
+        const waiting = kernel.seL4_Recv(server.tcb, ep);
+        fill(client.thread.tcb, 1, 100 + i);
+        const call = kernel.seL4_Call(client.thread.tcb, client.derived, tag(1));
+        const { badge } = await waiting;
+        expect(server.tcb.ipcBuffer.getMR(0)).toBe(badge - 100);
+        kernel.seL4_Reply(server.tcb, tag(1));
+        await call;
+      }
+      // the second calls queue, nobody receives
+      const outcomes: (number | null)[] = clients.map(() => null);
+      const calls = clients.map(async (client, i) => {
+        outcomes[i] = seL4_MessageInfo_get_label(await kernel.seL4_Call(client.thread.tcb, client.derived, tag(1)));
+      });
+      for (const [i, client] of clients.entries()) {
+        expect(kernel.seL4_CNode_Revoke(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
+        expect(kernel.seL4_CNode_CancelBadgedSends(root, CNODE, client.badged, DEPTH)).toBe(Sel4Error.seL4_NoError);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(outcomes.map((outcome) => outcome === Sel4Error.seL4_InvalidCapability)).toEqual(
+          clients.map((_, j) => j <= i),
+        );
+      }
+      await Promise.all(calls);
+    },
+  );
 
-  it("CANCEL_BADGED_SENDS_0002: after revoke and cancel, a badge's derived caps are gone while other badges keep working", async () => {
-    const { kernel, root, alloc, freeSlot, helper } = bootEnv();
-    const ep = alloc(EP);
-    const server = helper('bouncer');
-    const serving = (async () => {
-      await kernel.seL4_Recv(server.tcb, ep);
-      for (;;) await kernel.seL4_ReplyRecv(server.tcb, ep, tag(0));
-    })();
-    const helpers = Array.from({ length: 3 }, (_, i) => {
-      const badged = freeSlot();
-      const derived = freeSlot();
-      kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 200 + i);
-      kernel.seL4_CNode_Copy(root, CNODE, derived, DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights);
-      return { badged, derived, thread: helper(`helper${i}`) };
-    });
-    const works = async (h: (typeof helpers)[number]) =>
-      seL4_MessageInfo_get_label(await kernel.seL4_Call(h.thread.tcb, h.derived, tag(0))) !==
-      Sel4Error.seL4_InvalidCapability;
-    for (const h of helpers) expect(await works(h)).toBe(true);
-    for (let i = 0; i < helpers.length; i++) {
-      kernel.seL4_CNode_Revoke(root, CNODE, helpers[i]!.badged, DEPTH);
-      kernel.seL4_CNode_CancelBadgedSends(root, CNODE, helpers[i]!.badged, DEPTH);
-      const statuses = [];
-      for (const h of helpers) statuses.push(await works(h));
-      expect(statuses).toEqual(helpers.map((_, j) => j > i));
-    }
-    void serving;
-  });
+  it(
+    "CANCEL_BADGED_SENDS_0002: after revoke and cancel, a badge's derived caps are gone while other badges keep " +
+      'working',
+    async () => {
+      const { kernel, root, alloc, freeSlot, helper } = bootEnv();
+      const ep = alloc(EP);
+      const server = helper('bouncer');
+      const serving = (async () => {
+        await kernel.seL4_Recv(server.tcb, ep);
+        for (;;) await kernel.seL4_ReplyRecv(server.tcb, ep, tag(0));
+      })();
+      const helpers = Array.from({ length: 3 }, (_, i) => {
+        const badged = freeSlot();
+        const derived = freeSlot();
+        kernel.seL4_CNode_Mint(root, CNODE, badged, DEPTH, CNODE, ep, DEPTH, Rights.seL4_AllRights, 200 + i);
+        kernel.seL4_CNode_Copy(root, CNODE, derived, DEPTH, CNODE, badged, DEPTH, Rights.seL4_AllRights);
+        return { badged, derived, thread: helper(`helper${i}`) };
+      });
+      const works = async (h: (typeof helpers)[number]) =>
+        seL4_MessageInfo_get_label(await kernel.seL4_Call(h.thread.tcb, h.derived, tag(0))) !==
+        Sel4Error.seL4_InvalidCapability;
+      for (const h of helpers) expect(await works(h)).toBe(true);
+      for (let i = 0; i < helpers.length; i++) {
+        kernel.seL4_CNode_Revoke(root, CNODE, helpers[i]!.badged, DEPTH);
+        kernel.seL4_CNode_CancelBadgedSends(root, CNODE, helpers[i]!.badged, DEPTH);
+        const statuses = [];
+        for (const h of helpers) statuses.push(await works(h));
+        expect(statuses).toEqual(helpers.map((_, j) => j > i));
+      }
+      void serving;
+    },
+  );
 });

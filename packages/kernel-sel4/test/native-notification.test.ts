@@ -25,43 +25,50 @@ function badgedEnv() {
 }
 
 describe('notifications', () => {
-  it('badges of signals OR into the word; seL4_Wait takes it, seL4_Poll returns 0 when nothing is pending', async () => {
-    const { kernel, badge, notification, helper } = badgedEnv();
-    const signaller = helper('signaller');
-    const waiter = helper('waiter');
-    expect(kernel.seL4_Poll(waiter.tcb, notification)).toBe(0);
-    kernel.seL4_Signal(signaller.tcb, badge(notification, 0b001));
-    kernel.seL4_Signal(signaller.tcb, badge(notification, 0b100));
-    kernel.seL4_Signal(signaller.tcb, badge(notification, 0b001));
-    expect(await kernel.seL4_Wait(waiter.tcb, notification)).toBe(0b101);
-    const waiting = kernel.seL4_Wait(waiter.tcb, notification);
-    expect(waiter.tcb.state).toBe(ThreadState.BlockedOnNotification);
-    kernel.seL4_Signal(signaller.tcb, badge(notification, 0b010));
-    expect(await waiting).toBe(0b010);
-  });
+  it(
+    'badges of signals OR into the word; seL4_Wait takes it, seL4_Poll returns 0 when nothing is ' + 'pending',
+    async () => {
+      const { kernel, badge, notification, helper } = badgedEnv();
+      const signaller = helper('signaller');
+      const waiter = helper('waiter');
+      expect(kernel.seL4_Poll(waiter.tcb, notification)).toBe(0);
+      kernel.seL4_Signal(signaller.tcb, badge(notification, 0b001));
+      kernel.seL4_Signal(signaller.tcb, badge(notification, 0b100));
+      kernel.seL4_Signal(signaller.tcb, badge(notification, 0b001));
+      expect(await kernel.seL4_Wait(waiter.tcb, notification)).toBe(0b101);
+      const waiting = kernel.seL4_Wait(waiter.tcb, notification);
+      expect(waiter.tcb.state).toBe(ThreadState.BlockedOnNotification);
+      kernel.seL4_Signal(signaller.tcb, badge(notification, 0b010));
+      expect(await waiting).toBe(0b010);
+    },
+  );
 });
 
 describe('bound notifications (after sel4test binding.c)', () => {
-  it('BIND0001: a bound thread waiting on its endpoint gets both endpoint messages and notification signals, told apart by badge', async () => {
-    const { kernel, root, badge, notification, endpoint, helper } = badgedEnv();
-    const badgedNotification = badge(notification, ASYNC);
-    const badgedEndpoint = badge(endpoint, SYNC);
-    expect(kernel.seL4_TCB_BindNotification(root, 1, notification)).toBe(Sel4Error.seL4_NoError);
-    const [asyncSender, syncSender] = [helper('async'), helper('sync')];
-    const runs = 10;
-    const counts = { [ASYNC]: 0, [SYNC]: 0 };
-    for (let i = 0; i < runs; i++) {
-      const first = kernel.seL4_Recv(root, endpoint);
-      kernel.seL4_Signal(asyncSender.tcb, badgedNotification);
-      counts[(await first).badge as 1 | 2]++;
-      const second = kernel.seL4_Recv(root, endpoint);
-      const sent = kernel.seL4_Send(syncSender.tcb, badgedEndpoint, empty);
-      counts[(await second).badge as 1 | 2]++;
-      await sent;
-    }
-    expect(counts).toEqual({ [ASYNC]: runs, [SYNC]: runs });
-    expect(kernel.seL4_TCB_UnbindNotification(root, 1)).toBe(Sel4Error.seL4_NoError);
-  });
+  it(
+    'BIND0001: a bound thread waiting on its endpoint gets both endpoint messages and notification signals, told ' +
+      'apart by badge',
+    async () => {
+      const { kernel, root, badge, notification, endpoint, helper } = badgedEnv();
+      const badgedNotification = badge(notification, ASYNC);
+      const badgedEndpoint = badge(endpoint, SYNC);
+      expect(kernel.seL4_TCB_BindNotification(root, 1, notification)).toBe(Sel4Error.seL4_NoError);
+      const [asyncSender, syncSender] = [helper('async'), helper('sync')];
+      const runs = 10;
+      const counts = { [ASYNC]: 0, [SYNC]: 0 };
+      for (let i = 0; i < runs; i++) {
+        const first = kernel.seL4_Recv(root, endpoint);
+        kernel.seL4_Signal(asyncSender.tcb, badgedNotification);
+        counts[(await first).badge as 1 | 2]++;
+        const second = kernel.seL4_Recv(root, endpoint);
+        const sent = kernel.seL4_Send(syncSender.tcb, badgedEndpoint, empty);
+        counts[(await second).badge as 1 | 2]++;
+        await sent;
+      }
+      expect(counts).toEqual({ [ASYNC]: runs, [SYNC]: runs });
+      expect(kernel.seL4_TCB_UnbindNotification(root, 1)).toBe(Sel4Error.seL4_NoError);
+    },
+  );
 
   it('BIND0002: a bound thread waiting on its bound notification receives the signals', async () => {
     const { kernel, root, badge, notification, helper } = badgedEnv();
@@ -97,34 +104,41 @@ describe('bound notifications (after sel4test binding.c)', () => {
     expect(kernel.seL4_Wait(waiter.tcb, notification)).toBe(9);
   });
 
-  it('binding refuses a second binding, a notification with waiters or bound elsewhere; others cannot wait on a bound notification', () => {
-    const { kernel, root, notification, alloc, helper } = badgedEnv();
-    const [bound, other] = [helper('bound'), helper('other')];
-    const busy = alloc(ObjectType.seL4_NotificationObject);
-    void kernel.seL4_Wait(other.tcb, busy);
-    expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, busy)).toBe(Sel4Error.seL4_IllegalOperation);
-    expect(kernel.seL4_TCB_UnbindNotification(root, bound.cptr)).toBe(Sel4Error.seL4_IllegalOperation);
-    expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, notification)).toBe(Sel4Error.seL4_NoError);
-    expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, alloc(ObjectType.seL4_NotificationObject))).toBe(
-      Sel4Error.seL4_IllegalOperation,
-    );
-    expect(kernel.seL4_TCB_BindNotification(root, 1, notification)).toBe(Sel4Error.seL4_IllegalOperation);
-    const third = helper('third');
-    expect(() => kernel.seL4_Wait(third.tcb, notification)).toThrow(Sel4CapFault);
-    expect(third.tcb.state).toBe(ThreadState.Inactive);
-  });
+  it(
+    'binding refuses a second binding, a notification with waiters or bound elsewhere; others cannot wait on a ' +
+      'bound notification',
+    () => {
+      const { kernel, root, notification, alloc, helper } = badgedEnv();
+      const [bound, other] = [helper('bound'), helper('other')];
+      const busy = alloc(ObjectType.seL4_NotificationObject);
+      void kernel.seL4_Wait(other.tcb, busy);
+      expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, busy)).toBe(Sel4Error.seL4_IllegalOperation);
+      expect(kernel.seL4_TCB_UnbindNotification(root, bound.cptr)).toBe(Sel4Error.seL4_IllegalOperation);
+      expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, notification)).toBe(Sel4Error.seL4_NoError);
+      expect(kernel.seL4_TCB_BindNotification(root, bound.cptr, alloc(ObjectType.seL4_NotificationObject))).toBe(
+        Sel4Error.seL4_IllegalOperation,
+      );
+      expect(kernel.seL4_TCB_BindNotification(root, 1, notification)).toBe(Sel4Error.seL4_IllegalOperation);
+      const third = helper('third');
+      expect(() => kernel.seL4_Wait(third.tcb, notification)).toThrow(Sel4CapFault);
+      expect(third.tcb.state).toBe(ThreadState.Inactive);
+    },
+  );
 
-  it('a signal to a bound thread blocked on a reply does not wake it; it stays pending for its next receive', async () => {
-    const { kernel, root, notification, endpoint, badge, helper } = badgedEnv();
-    const [caller, server] = [helper('caller'), helper('server')];
-    expect(kernel.seL4_TCB_BindNotification(root, caller.cptr, notification)).toBe(Sel4Error.seL4_NoError);
-    const serverWaiting = kernel.seL4_Recv(server.tcb, endpoint);
-    const call = kernel.seL4_Call(caller.tcb, endpoint, empty);
-    await serverWaiting;
-    kernel.seL4_Signal(server.tcb, badge(notification, 5));
-    expect(caller.tcb.state).toBe(ThreadState.BlockedOnReply);
-    kernel.seL4_Reply(server.tcb, empty);
-    await call;
-    expect(kernel.seL4_NBRecv(caller.tcb, endpoint).badge).toBe(5);
-  });
+  it(
+    'a signal to a bound thread blocked on a reply does not wake it; it stays pending for its next ' + 'receive',
+    async () => {
+      const { kernel, root, notification, endpoint, badge, helper } = badgedEnv();
+      const [caller, server] = [helper('caller'), helper('server')];
+      expect(kernel.seL4_TCB_BindNotification(root, caller.cptr, notification)).toBe(Sel4Error.seL4_NoError);
+      const serverWaiting = kernel.seL4_Recv(server.tcb, endpoint);
+      const call = kernel.seL4_Call(caller.tcb, endpoint, empty);
+      await serverWaiting;
+      kernel.seL4_Signal(server.tcb, badge(notification, 5));
+      expect(caller.tcb.state).toBe(ThreadState.BlockedOnReply);
+      kernel.seL4_Reply(server.tcb, empty);
+      await call;
+      expect(kernel.seL4_NBRecv(caller.tcb, endpoint).badge).toBe(5);
+    },
+  );
 });

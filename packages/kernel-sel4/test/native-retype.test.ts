@@ -80,27 +80,31 @@ describe('Untyped_Retype (after sel4test inc_untyped.c)', () => {
     expect(root.ipcBuffer.getMR(0)).toBe(0);
   });
 
-  it('the watermark resets only once every child is gone: deleting some frames frees nothing, revoking the untyped frees all', () => {
-    const { kernel, root, alloc, freeSlot } = bootEnv();
-    const untyped = alloc(ObjectType.seL4_UntypedObject, 14);
-    const first = freeSlot();
-    freeSlot();
-    freeSlot();
-    freeSlot();
-    expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 4)).toBe(
-      seL4_NoError,
-    );
-    expect(kernel.seL4_CNode_Delete(root, CNODE, first, DEPTH)).toBe(seL4_NoError);
-    expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 1)).toBe(
-      seL4_NotEnoughMemory,
-    );
-    const copy = freeSlot();
-    expect(kernel.seL4_CNode_Copy(root, CNODE, copy, DEPTH, CNODE, untyped, DEPTH, 15)).toBe(seL4_RevokeFirst);
-    expect(kernel.seL4_CNode_Revoke(root, CNODE, untyped, DEPTH)).toBe(seL4_NoError);
-    expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 4)).toBe(
-      seL4_NoError,
-    );
-  });
+  it(
+    'the watermark resets only once every child is gone: deleting some frames frees nothing, revoking the untyped ' +
+      'frees all',
+    () => {
+      const { kernel, root, alloc, freeSlot } = bootEnv();
+      const untyped = alloc(ObjectType.seL4_UntypedObject, 14);
+      const first = freeSlot();
+      freeSlot();
+      freeSlot();
+      freeSlot();
+      expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 4)).toBe(
+        seL4_NoError,
+      );
+      expect(kernel.seL4_CNode_Delete(root, CNODE, first, DEPTH)).toBe(seL4_NoError);
+      expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 1)).toBe(
+        seL4_NotEnoughMemory,
+      );
+      const copy = freeSlot();
+      expect(kernel.seL4_CNode_Copy(root, CNODE, copy, DEPTH, CNODE, untyped, DEPTH, 15)).toBe(seL4_RevokeFirst);
+      expect(kernel.seL4_CNode_Revoke(root, CNODE, untyped, DEPTH)).toBe(seL4_NoError);
+      expect(kernel.seL4_Untyped_Retype(root, untyped, ObjectType.seL4_FrameObject, 0, CNODE, 0, 0, first, 4)).toBe(
+        seL4_NoError,
+      );
+    },
+  );
 
   it('refuses bad types and sizes with the argument number, and a destination that is no CNode', () => {
     const { kernel, root, alloc, freeSlot } = bootEnv();

@@ -36,34 +36,38 @@ describe('the seam adapter on seL4', () => {
     ).toEqual(['seL4_Call', 'seL4_ReplyRecv']);
   });
 
-  it('carries four caps: the first new one through the kernel receive slot, the rest by core CNode_Copy, all named by key', () => {
-    const { kernel, server, client, clientThread, object, events, received } = setup();
-    const caps = [
-      clientThread.createRpcObject(),
-      clientThread.createSignalContext(1),
-      clientThread.allocDataspace(10),
-      object,
-    ];
-    clientThread.utcb.length = 0;
-    clientThread.utcb.setCaps(caps);
-    clientThread.call(object);
-    const [first, second, third, own] = received[0] ?? [];
-    const objectOf = (pd: number, selector: number | undefined) =>
-      kernel.capSpace(pd).find((entry) => entry.selector === selector)?.object;
-    for (const [i, selector] of [first, second, third].entries())
-      expect(objectOf(server, selector)).toBe(objectOf(client, caps[i]));
-    expect(objectOf(server, own)).toBe(objectOf(client, object));
-    const details = events.map((event) => event.detail ?? '');
-    expect(details.filter((detail) => detail.startsWith('CNode_Move (receive slot'))).toHaveLength(1);
-    expect(details.filter((detail) => detail.startsWith('CNode_Copy (cap carry'))).toHaveLength(2);
-    // sent again, every cap is already held: nothing travels, nothing is carried
-    events.length = 0;
-    clientThread.utcb.length = 0;
-    clientThread.utcb.setCaps(caps);
-    clientThread.call(object);
-    expect(received[1]).toEqual(received[0]);
-    expect(events.filter((event) => event.operation === 'native')).toEqual([]);
-  });
+  it(
+    'carries four caps: the first new one through the kernel receive slot, the rest by core CNode_Copy, all named ' +
+      'by key',
+    () => {
+      const { kernel, server, client, clientThread, object, events, received } = setup();
+      const caps = [
+        clientThread.createRpcObject(),
+        clientThread.createSignalContext(1),
+        clientThread.allocDataspace(10),
+        object,
+      ];
+      clientThread.utcb.length = 0;
+      clientThread.utcb.setCaps(caps);
+      clientThread.call(object);
+      const [first, second, third, own] = received[0] ?? [];
+      const objectOf = (pd: number, selector: number | undefined) =>
+        kernel.capSpace(pd).find((entry) => entry.selector === selector)?.object;
+      for (const [i, selector] of [first, second, third].entries())
+        expect(objectOf(server, selector)).toBe(objectOf(client, caps[i]));
+      expect(objectOf(server, own)).toBe(objectOf(client, object));
+      const details = events.map((event) => event.detail ?? '');
+      expect(details.filter((detail) => detail.startsWith('CNode_Move (receive slot'))).toHaveLength(1);
+      expect(details.filter((detail) => detail.startsWith('CNode_Copy (cap carry'))).toHaveLength(2);
+      // sent again, every cap is already held: nothing travels, nothing is carried
+      events.length = 0;
+      clientThread.utcb.length = 0;
+      clientThread.utcb.setCaps(caps);
+      clientThread.call(object);
+      expect(received[1]).toEqual(received[0]);
+      expect(events.filter((event) => event.operation === 'native')).toEqual([]);
+    },
+  );
 
   it('dissolving an object revokes its original: every copy in every PD is gone', () => {
     const { kernel, server, client, serverThread, clientThread, object, serverObject, events } = setup();

@@ -21,7 +21,9 @@ export class Sel4CapFault extends Error {
     readonly bitsLeft: number,
   ) {
     super(
-      `seL4_Fault_CapFault: thread "${thread}" used CPtr ${cptr} (${LOOKUP_FAILURE_NAMES[lookupFailure] ?? lookupFailure}, ${bitsLeft} bits left${inReceivePhase ? ', receive phase' : ''}); with no fault handler the thread is now inactive`,
+      `seL4_Fault_CapFault: thread "${thread}" used CPtr ${cptr} ` +
+        (`(${LOOKUP_FAILURE_NAMES[lookupFailure] ?? lookupFailure}, ${bitsLeft} bits ` +
+          `left${inReceivePhase ? ', receive phase' : ''}); with no fault handler the thread is now inactive`),
     );
     this.name = 'Sel4CapFault';
   }

@@ -541,7 +541,10 @@ export class Sel4Kernel {
     }
   }
 
-  /** `doNormalTransfer` and `transferCaps` in `src/kernel/thread.c`: MRs, then at most one new cap into the receive slot. */
+  /**
+   * `doNormalTransfer` and `transferCaps` in `src/kernel/thread.c`: MRs, then at most one new cap into the receive
+   * slot.
+   */
   #doNormalTransfer(sender: Tcb, endpoint: Endpoint | null, badge: number, canGrant: boolean, receiver: Tcb): void {
     const tag = sender.msgInfo;
     let length = seL4_MessageInfo_get_length(tag);
@@ -1258,7 +1261,10 @@ export class Sel4Kernel {
 
   // ------------------------------------------------------------------ TCB
 
-  /** `seL4_TCB_SetSpace`: gives the thread a CSpace root (a copy of `cspace_root`, with `cspace_root_data` as its guard if non-zero). VSpaces are not modelled; pass 0. */
+  /**
+   * `seL4_TCB_SetSpace`: gives the thread a CSpace root (a copy of `cspace_root`, with `cspace_root_data` as its guard
+   * if non-zero). VSpaces are not modelled; pass 0.
+   */
   seL4_TCB_SetSpace(
     tcb: Tcb,
     service: number,
@@ -1283,7 +1289,10 @@ export class Sel4Kernel {
     return this.#succeed(tcb);
   }
 
-  /** `seL4_TCB_Configure` (non-MCS), of which the model keeps the fault endpoint and the CSpace root; VSpace and IPC buffer arguments are ignored. */
+  /**
+   * `seL4_TCB_Configure` (non-MCS), of which the model keeps the fault endpoint and the CSpace root; VSpace and IPC
+   * buffer arguments are ignored.
+   */
   seL4_TCB_Configure(
     tcb: Tcb,
     service: number,

@@ -354,7 +354,9 @@ export class SeamCore {
 
   // ------------------------------------------------------------------ seam objects
 
-  /** Retypes a dataspace's frames from `pd`'s pool and gives `pd` a capability to it (a badged cap to core's endpoint). */
+  /**
+   * Retypes a dataspace's frames from `pd`'s pool and gives `pd` a capability to it (a badged cap to core's endpoint).
+   */
   allocDataspace(pd: SeamPd, size: number, actor: string): number {
     if (!Number.isSafeInteger(size) || size <= 0)
       throw new InvalidArgumentError(`dataspace size must be a positive integer, got ${size}`);

@@ -26,7 +26,10 @@ export function rpcBadge(key: number): number {
   return key * 2;
 }
 
-/** Badge of a signal context's notification capabilities: bit 0 set, which is how a wake-up by a signal is told from a call. */
+/**
+ * Badge of a signal context's notification capabilities: bit 0 set, which is how a wake-up by a signal is told from a
+ * call.
+ */
 export function signalBadge(key: number): number {
   return key * 2 + 1;
 }

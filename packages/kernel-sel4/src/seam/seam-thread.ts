@@ -51,7 +51,10 @@ interface Shape {
   readonly capCount: number;
 }
 
-/** The shape of `message`, each field read once and checked: throws `MessageTooLargeError` or `TooManyCapabilitiesError`. */
+/**
+ * The shape of `message`, each field read once and checked: throws `MessageTooLargeError` or
+ * `TooManyCapabilitiesError`.
+ */
 function shapeOf(message: Message): Shape {
   const length = lengthOf(message);
   const capCount = capCountOf(message);
