@@ -28,7 +28,10 @@ function checkCallback(callback: unknown): asserts callback is (...args: unknown
   }
 }
 
-/** The timer functions of `node:timers`, on the program's timer queue (so they follow the Timer session, and virtual time). */
+/**
+ * The timer functions of `node:timers`, on the program's timer queue (so they follow the Timer session, and virtual
+ * time).
+ */
 export function nodeTimers(queue: TimerQueue) {
   const handle = (id: number): ShimTimeout => {
     let ref = true;

@@ -18,7 +18,10 @@ import { RamExhausted, Vfs, type VfsEntryConfig, parseVfsConfig, vfsRomLabels } 
 export interface LibcGrant {
   /** `console`, the timer functions, `performance`, `Date`, `process`, ... */
   readonly globals: Readonly<Record<string, unknown>>;
-  /** `fs`, `node:fs`, `fs/promises`, `node:fs/promises`, `timers`, `node:timers`, `timers/promises`, `process`, `node:process`. */
+  /**
+   * `fs`, `node:fs`, `fs/promises`, `node:fs/promises`, `timers`, `node:timers`, `timers/promises`, `process`,
+   * `node:process`.
+   */
   readonly modules: ReadonlyMap<string, object>;
 }
 
@@ -47,7 +50,9 @@ export const LIBC_BUILTINS = [
 ] as const;
 
 /** Said when a program imports a Node built-in the shim does not offer. */
-export const LIBC_BUILTINS_HINT = `the libc shim offers ${LIBC_BUILTINS.join(', ')}; other Node built-ins (net, child_process, ...) are not there: a component reaches the rest of the system through sessions`;
+export const LIBC_BUILTINS_HINT =
+  `the libc shim offers ${LIBC_BUILTINS.join(', ')}; other Node built-ins (net, ` +
+  `child_process, ...) are not there: a component reaches the rest of the system through sessions`;
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -15,7 +15,10 @@ const runs = (numRuns: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round
 const XML = 'ERR_OS_XML';
 const VFS = 'ERR_OS_VFS_CONFIG';
 
-/** The config, or the code of the typed error reading it threw; anything else is rethrown (fast-check reports the input). */
+/**
+ * The config, or the code of the typed error reading it threw; anything else is rethrown (fast-check reports the
+ * input).
+ */
 function read(text: string, origin = 'fuzz'): VfsConfig | typeof XML | typeof VFS {
   try {
     return parseVfsConfig(XmlNode.parse(text, origin));

@@ -107,7 +107,8 @@ describe('parseVfsConfig', () => {
 describe('vfsRomLabels', () => {
   it('lists the labels the <rom> nodes need, deduplicated, in config order', () => {
     const config = parse(
-      '<vfs><rom name="b"/><dir name="d"><rom name="x" label="a"/><rom name="b"/></dir><rom name="c" label="a"/><inline name="i">t</inline></vfs>',
+      '<vfs><rom name="b"/><dir name="d"><rom name="x" label="a"/><rom name="b"/></dir><rom name="c" ' +
+        'label="a"/><inline name="i">t</inline></vfs>',
     );
     expect(vfsRomLabels(config)).toEqual(['b', 'a']);
     expect(vfsRomLabels(parse('<vfs/>'))).toEqual([]);

@@ -281,7 +281,8 @@ describe('argument errors', () => {
     expect(thrown(() => fs.writeFileSync('/tmp/file', 42 as unknown as string))).toMatchObject({
       code: 'ERR_INVALID_ARG_TYPE',
       message:
-        'The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received type number (42)',
+        'The "data" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ' +
+        'type number (42)',
     });
     expect(thrown(() => fs.readFileSync('/tmp/a\0b'))).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
     expect(thrown(() => fs.readSync(-1, new Uint8Array(1)))).toMatchObject({ code: 'ERR_OUT_OF_RANGE' });

@@ -6,7 +6,8 @@ import { MemoryBackends, Vfs, parseVfsConfig } from '../src/vfs/index.js';
 function vfsOf(cwd?: string): Vfs {
   const config = parseVfsConfig(
     XmlNode.parse(
-      '<vfs><dir name="tmp"><ram/></dir><dir name="home"><dir name="user"><ram/></dir></dir><inline name="top">t</inline></vfs>',
+      '<vfs><dir name="tmp"><ram/></dir><dir name="home"><dir name="user"><ram/></dir></dir><inline ' +
+        'name="top">t</inline></vfs>',
     ),
   );
   return new Vfs(config, new MemoryBackends(), { cwd });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBackends, type MemoryBackendsOptions, Vfs, parseVfsConfig } from '../src/vfs/index.js';
 
 const CONFIG =
-  '<vfs><dir name="dev"><log/><null/></dir><rom name="data.txt"/><dir name="tmp"><ram/><inline name="motd">hello</inline></dir><ram/></vfs>';
+  '<vfs><dir name="dev"><log/><null/></dir><rom name="data.txt"/><dir name="tmp"><ram/><inline ' +
+  'name="motd">hello</inline></dir><ram/></vfs>';
 
 /** A VFS over `xml` with in-memory backends. */
 function vfsOf(xml = CONFIG, options: MemoryBackendsOptions = {}) {

@@ -12,7 +12,9 @@ export class VfsArgumentTypeError extends TypeError {
   }
 }
 
-/** An argument of the right type but an unusable value (an unknown flag or encoding): Node's `ERR_INVALID_ARG_VALUE`. */
+/**
+ * An argument of the right type but an unusable value (an unknown flag or encoding): Node's `ERR_INVALID_ARG_VALUE`.
+ */
 export class VfsArgumentValueError extends TypeError {
   /** Node's code for this failure. */
   readonly code = 'ERR_INVALID_ARG_VALUE';

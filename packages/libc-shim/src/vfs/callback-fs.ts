@@ -2,7 +2,9 @@ import { VfsArgumentTypeError, isArgumentError } from './argument-errors.js';
 import type { VfsFsCallbacks } from './vfs-fs-callbacks.js';
 import type { SyncOperations } from './sync-fs.js';
 
-/** A synchronous `fs` function seen from code that passes whatever the caller passed: it checks its arguments itself. */
+/**
+ * A synchronous `fs` function seen from code that passes whatever the caller passed: it checks its arguments itself.
+ */
 type Operation = (...args: unknown[]) => unknown;
 type Callback = (...values: unknown[]) => void;
 

@@ -48,7 +48,9 @@ export function removeDirectory(core: VfsCore, path: VfsPath): void {
   detach(view.ram);
 }
 
-/** The names in directory `path` (see {@link listView} for the order), or with `withFileTypes` their {@link VfsDirent}s. */
+/**
+ * The names in directory `path` (see {@link listView} for the order), or with `withFileTypes` their {@link VfsDirent}s.
+ */
 export function readDirectory(core: VfsCore, path: VfsPath, withFileTypes: boolean): string[] | VfsDirent[] {
   const site = new ErrorSite('scandir', path.given);
   const entry = existing(core.root, path, site);

@@ -7,7 +7,10 @@ export interface IoRequest {
   readonly position: number | null;
 }
 
-/** `readSync`'s arguments after the descriptor, checked as Node checks them: `(buffer, offset?, length?, position?)` or `(buffer, options?)`. */
+/**
+ * `readSync`'s arguments after the descriptor, checked as Node checks them: `(buffer, offset?, length?, position?)` or
+ * `(buffer, options?)`.
+ */
 export function readArguments(buffer: unknown, rest: readonly unknown[]): IoRequest {
   const view = bufferView(buffer, 'an instance of Buffer, TypedArray, or DataView');
   const [first, second, third] = rest;
@@ -18,7 +21,10 @@ export function readArguments(buffer: unknown, rest: readonly unknown[]): IoRequ
   return { bytes: window(view, offset, length), position: checkPosition(position) };
 }
 
-/** `writeSync`'s arguments after the descriptor: `(buffer, offset?, length?, position?)` or `(string, position?, encoding?)`. */
+/**
+ * `writeSync`'s arguments after the descriptor: `(buffer, offset?, length?, position?)` or `(string, position?,
+ * encoding?)`.
+ */
 export function writeArguments(data: unknown, rest: readonly unknown[]): IoRequest {
   const [first, second, third] = rest;
   if (typeof data === 'string') {

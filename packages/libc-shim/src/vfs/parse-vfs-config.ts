@@ -77,7 +77,8 @@ function entryName(node: XmlNode, place: string, fallback: string | undefined): 
   if (name === '' || name === '.' || name === '..' || name.includes('/')) {
     throw configError(
       node,
-      `${place}: <${node.type} name="${name}"> is not a file name: a name is not empty, "." or ".." and holds no "/" (nest <dir> nodes for subdirectories)`,
+      `${place}: <${node.type} name="${name}"> is not a file name: a name is not empty, "." or ".." and holds no ` +
+        `"/" (nest <dir> nodes for subdirectories)`,
     );
   }
   return name;

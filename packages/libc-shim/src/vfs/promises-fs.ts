@@ -1,7 +1,9 @@
 import type { VfsFsPromises } from './vfs-fs-promises.js';
 import type { SyncOperations } from './sync-fs.js';
 
-/** A synchronous `fs` function seen from code that passes whatever the caller passed: it checks its arguments itself. */
+/**
+ * A synchronous `fs` function seen from code that passes whatever the caller passed: it checks its arguments itself.
+ */
 type Operation = (...args: unknown[]) => unknown;
 
 /**

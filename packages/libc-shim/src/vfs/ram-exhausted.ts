@@ -6,7 +6,10 @@ import { errorCode } from '@os/kernel';
  * that operation changes nothing.
  */
 export class RamExhausted extends Error {
-  /** Stable code of this failure, `ERR_OS_RAM_EXHAUSTED`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_RAM_EXHAUSTED`: compare it, not the class, to recognise an error from another
+   * copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`RamExhausted.code`); see `errorCode` in `@os/kernel`. */

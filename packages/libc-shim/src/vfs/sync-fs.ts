@@ -19,7 +19,10 @@ import type { VfsFsSync } from './vfs-fs-sync.js';
 import { VfsStats } from './vfs-stats.js';
 import { readWholeFile, writeWholeFile } from './whole-file-operations.js';
 
-/** The synchronous `fs` functions with the arguments as the caller passed them, before {@link typedSyncFs} gives them Node's types. */
+/**
+ * The synchronous `fs` functions with the arguments as the caller passed them, before {@link typedSyncFs} gives them
+ * Node's types.
+ */
 export type SyncOperations = ReturnType<typeof createSyncOperations>;
 
 /**

@@ -11,7 +11,10 @@ export interface RamBlock {
 
 /** Where `<ram/>` file systems keep file contents: the component's RAM quota, block by block. */
 export interface RamStore {
-  /** A block of `size` bytes (its content need not be zero); throws {@link RamExhausted} when the quota does not cover it. */
+  /**
+   * A block of `size` bytes (its content need not be zero); throws {@link RamExhausted} when the quota does not cover
+   * it.
+   */
   alloc(size: number): RamBlock;
 }
 

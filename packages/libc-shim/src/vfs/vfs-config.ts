@@ -42,7 +42,9 @@ export interface VfsRamConfig {
   readonly line: number;
 }
 
-/** A `<log/>`, `<rtc/>`, `<null/>` or `<zero/>`: a character device named after its type unless the node says otherwise. */
+/**
+ * A `<log/>`, `<rtc/>`, `<null/>` or `<zero/>`: a character device named after its type unless the node says otherwise.
+ */
 export interface VfsDeviceConfig {
   /** The node type, which is the device's kind. */
   readonly type: 'log' | 'rtc' | 'null' | 'zero';

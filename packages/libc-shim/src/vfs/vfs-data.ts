@@ -28,7 +28,10 @@ export function encodingOption(options: unknown): 'utf8' | undefined {
   throw new VfsArgumentValueError('encoding', 'is invalid encoding', encoding);
 }
 
-/** The field `key` of an options object, or `undefined` when `options` is no object (a string or number stands for another field). */
+/**
+ * The field `key` of an options object, or `undefined` when `options` is no object (a string or number stands for
+ * another field).
+ */
 export function optionField(options: unknown, key: string): unknown {
   return typeof options === 'object' && options !== null
     ? (options as Readonly<Record<string, unknown>>)[key]

@@ -156,6 +156,9 @@ export interface VfsFsCallbacks {
   write(fd: number, text: string, callback: VfsIoCallback<string>): void;
   /** `fstatSync(fd)`, called back. */
   fstat(fd: number, callback: VfsCallback<VfsStats>): void;
-  /** `closeSync(fd)`, called back; without a callback an error is thrown in a microtask, as Node's default callback does. */
+  /**
+   * `closeSync(fd)`, called back; without a callback an error is thrown in a microtask, as Node's default callback
+   * does.
+   */
   close(fd: number, callback?: VfsDoneCallback): void;
 }

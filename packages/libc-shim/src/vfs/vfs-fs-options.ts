@@ -1,7 +1,10 @@
 import type { VfsEncoding } from './vfs-data.js';
 import type { VfsError } from './vfs-error.js';
 
-/** How a file is opened: Node's flag strings (`'r'`, `'r+'`, `'w'`, `'w+'`, `'a'`, `'a+'`, `'wx'`, ...) or `O_*` bits of `constants`. */
+/**
+ * How a file is opened: Node's flag strings (`'r'`, `'r+'`, `'w'`, `'w+'`, `'a'`, `'a+'`, `'wx'`, ...) or `O_*` bits of
+ * `constants`.
+ */
 export type VfsOpenFlag = string | number;
 
 /** Options of `readFile`: with an `encoding` the content comes as text, without as a `Uint8Array`. */

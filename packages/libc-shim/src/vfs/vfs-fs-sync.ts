@@ -24,7 +24,10 @@ import type { VfsStats } from './vfs-stats.js';
 export interface VfsFsSync {
   /** The whole content of a file, decoded as UTF-8 text. */
   readFileSync(path: string, options: VfsEncoding | (VfsReadFileOptions & { readonly encoding: VfsEncoding })): string;
-  /** The whole content of a file as a fresh `Uint8Array` (not a Buffer). A character device is read up to its end or 64 KiB. */
+  /**
+   * The whole content of a file as a fresh `Uint8Array` (not a Buffer). A character device is read up to its end or 64
+   * KiB.
+   */
   readFileSync(
     path: string,
     options?: (VfsReadFileOptions & { readonly encoding?: null | undefined }) | null,
@@ -35,7 +38,10 @@ export interface VfsFsSync {
   writeFileSync(path: string, data: VfsData, options?: VfsEncoding | VfsWriteFileOptions | null): void;
   /** Appends to a file (creating it in a `<ram/>`); all or nothing, `ENOSPC` when RAM runs out. */
   appendFileSync(path: string, data: VfsData, options?: VfsEncoding | VfsWriteFileOptions | null): void;
-  /** The entries of a directory as {@link VfsDirent}s: the config's entries in config order, then the `<ram/>`'s in creation order. */
+  /**
+   * The entries of a directory as {@link VfsDirent}s: the config's entries in config order, then the `<ram/>`'s in
+   * creation order.
+   */
   readdirSync(path: string, options: VfsReaddirOptions & { readonly withFileTypes: true }): VfsDirent[];
   /** The names in a directory: the config's entries in config order, then the `<ram/>`'s in creation order. */
   readdirSync(
@@ -58,9 +64,15 @@ export interface VfsFsSync {
   lstatSync(path: string, options?: VfsStatOptions): VfsStats | undefined;
   /** Whether the path names something; never throws, as in Node. */
   existsSync(path: unknown): boolean;
-  /** Checks that the path exists and allows `mode` (`constants.R_OK` etc.; `F_OK` when absent): `EACCES` or `EROFS` otherwise. */
+  /**
+   * Checks that the path exists and allows `mode` (`constants.R_OK` etc.; `F_OK` when absent): `EACCES` or `EROFS`
+   * otherwise.
+   */
   accessSync(path: string, mode?: number): void;
-  /** Creates a directory in a `<ram/>` and its missing parents; returns the first one it created, `undefined` when all existed. */
+  /**
+   * Creates a directory in a `<ram/>` and its missing parents; returns the first one it created, `undefined` when all
+   * existed.
+   */
   mkdirSync(path: string, options: VfsMkdirOptions & { readonly recursive: true }): string | undefined;
   /** Creates a directory in a `<ram/>` (`EROFS` elsewhere, `EEXIST` when the name is taken). */
   mkdirSync(
@@ -73,15 +85,26 @@ export interface VfsFsSync {
   unlinkSync(path: string): void;
   /** Removes an empty `<ram/>` directory. */
   rmdirSync(path: string): void;
-  /** Moves a file or directory within one `<ram/>` (`EXDEV` across), replacing a file or empty directory at `newPath`. */
+  /**
+   * Moves a file or directory within one `<ram/>` (`EXDEV` across), replacing a file or empty directory at `newPath`.
+   */
   renameSync(oldPath: string, newPath: string): void;
-  /** Opens a file (`'r'` when no flags) or, read-only, a directory; returns a descriptor. `mode` is accepted and ignored. */
+  /**
+   * Opens a file (`'r'` when no flags) or, read-only, a directory; returns a descriptor. `mode` is accepted and
+   * ignored.
+   */
   openSync(path: string, flags?: VfsOpenFlag, mode?: number): number;
-  /** Reads into `buffer` from `offset`, at most `length` bytes from file `position` (`null`: the descriptor's position, which advances); returns the count. */
+  /**
+   * Reads into `buffer` from `offset`, at most `length` bytes from file `position` (`null`: the descriptor's position,
+   * which advances); returns the count.
+   */
   readSync(fd: number, buffer: ArrayBufferView, offset?: number, length?: number, position?: number | null): number;
   /** Reads into `buffer` where `options` say; returns the count. */
   readSync(fd: number, buffer: ArrayBufferView, options?: VfsReadOptions): number;
-  /** Writes `length` bytes of `buffer` from `offset` at file `position` (`null`: the descriptor's position, which advances); returns the count. */
+  /**
+   * Writes `length` bytes of `buffer` from `offset` at file `position` (`null`: the descriptor's position, which
+   * advances); returns the count.
+   */
   writeSync(
     fd: number,
     buffer: ArrayBufferView,
@@ -89,7 +112,10 @@ export interface VfsFsSync {
     length?: number | null,
     position?: number | null,
   ): number;
-  /** Writes `text` as UTF-8 at file `position` (`null`: the descriptor's position, which advances); returns the byte count. */
+  /**
+   * Writes `text` as UTF-8 at file `position` (`null`: the descriptor's position, which advances); returns the byte
+   * count.
+   */
   writeSync(fd: number, text: string, position?: number | null, encoding?: VfsEncoding | null): number;
   /** The status of what a descriptor has open. */
   fstatSync(fd: number): VfsStats;

@@ -86,7 +86,10 @@ export function existing(root: DirView, path: VfsPath, site: ErrorSite): VfsEntr
   return entry;
 }
 
-/** The names in `view` with what they refer to: the config's entries in config order, then the `<ram/>`'s in creation order; absent ROMs left out. */
+/**
+ * The names in `view` with what they refer to: the config's entries in config order, then the `<ram/>`'s in creation
+ * order; absent ROMs left out.
+ */
 export function listView(view: DirView): [string, VfsEntry][] {
   const listed: [string, VfsEntry][] = [];
   for (const name of view.fixed?.entries.keys() ?? []) {
