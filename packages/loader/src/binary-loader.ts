@@ -96,13 +96,16 @@ export class BinaryLoader {
         const manifest = readComponentManifest(location.packageJson, source);
         if (manifest.wire !== WIRE_VERSION) {
           throw new WireVersionMismatch(
-            `package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire version ${WIRE_VERSION}`,
+            `package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but ` +
+              (`this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire ` +
+                `version ${WIRE_VERSION}`),
           );
         }
         const own = ownRpcWire(location.packageDirectory);
         if (own !== undefined && own.wire !== WIRE_VERSION) {
           throw new WireVersionMismatch(
-            `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`,
+            `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, ` +
+              `but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`,
           );
         }
         located = { kind: 'module', location, manifest };
@@ -128,7 +131,8 @@ export class BinaryLoader {
     if (libc) {
       if (this.unconfined(name))
         throw new NotAComponent(
-          `${described} is a libc program, which runs only confined (the shim's fs, timers and process are given to a compartment): remove confined="no"`,
+          `${described} is a libc program, which runs only confined (the shim's fs, timers and process are given to ` +
+            `a compartment): remove confined="no"`,
         );
       this.sources.get(pathToFileURL(located.location.file).href);
       return located;
@@ -137,13 +141,17 @@ export class BinaryLoader {
     const found = exportsConstruct(located.location.file, this.sources);
     if (found === false) {
       throw new NotAComponent(
-        `${described} does not look like a component: its module does not export construct(env), and its start entry's <config> has no <libc> node (add <libc/> to run it as a plain Node program)`,
+        `${described} does not look like a component: its module does not export construct(env), and its start ` +
+          `entry's <config> has no <libc> node (add <libc/> to run it as a plain Node program)`,
       );
     }
     return located;
   }
 
-  /** Where a module binary's own modules come from: its package, else the system's directory when the file is in it, else the file's own directory. */
+  /**
+   * Where a module binary's own modules come from: its package, else the system's directory when the file is in it,
+   * else the file's own directory.
+   */
   #root(location: BinaryLocation): string {
     if (location.packageDirectory !== undefined) return location.packageDirectory;
     const system = realpathSync(this.#options.directory);
@@ -176,7 +184,9 @@ export class BinaryLoader {
   };
 }
 
-/** The module files of `directory` by the names a config gives them (`app` for `app.mjs`); none when it cannot be read. */
+/**
+ * The module files of `directory` by the names a config gives them (`app` for `app.mjs`); none when it cannot be read.
+ */
 function moduleFileNames(directory: string): string[] {
   try {
     return readdirSync(directory)

@@ -69,7 +69,10 @@ export function selfReferencedPackage(directory: string, packageName: string): s
   }
 }
 
-/** The directory of package `packageName` as Node resolves it from `directory`: itself by self-reference, else the nearest `node_modules` up the tree. */
+/**
+ * The directory of package `packageName` as Node resolves it from `directory`: itself by self-reference, else the
+ * nearest `node_modules` up the tree.
+ */
 function resolvePackageDirectory(directory: string, packageName: string): string | undefined {
   return selfReferencedPackage(directory, packageName) ?? findPackageDirectory(directory, packageName);
 }
@@ -87,7 +90,9 @@ function readPackageJson(directory: string): Record<string, unknown> {
   throw new BinaryNotFound(`${file} does not hold a JSON object`);
 }
 
-/** The entry file of a package for `subpath`, by its `exports` map (conditions `import`, `node`, `default`) or `main`. */
+/**
+ * The entry file of a package for `subpath`, by its `exports` map (conditions `import`, `node`, `default`) or `main`.
+ */
 function packageEntry(name: string, directory: string, packageJson: Record<string, unknown>, subpath: string): string {
   let target: string | undefined;
   if (packageJson.exports !== undefined) {
@@ -95,7 +100,8 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
       target = resolveExports(packageJson, subpath, { conditions: ['node', 'import'] })?.[0];
     } catch (error) {
       throw new BinaryNotFound(
-        `binary "${name}": package ${directory} does not export "${subpath}": ${error instanceof Error ? error.message : String(error)}`,
+        `binary "${name}": package ${directory} does not export ` +
+          `"${subpath}": ${error instanceof Error ? error.message : String(error)}`,
       );
     }
   } else if (subpath === '.') {
@@ -106,7 +112,8 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
   const file = target === undefined ? undefined : moduleFile(directory, target);
   if (file === undefined)
     throw new BinaryNotFound(
-      `binary "${name}": package ${directory} names its entry "${target ?? subpath}", but there is no such .mjs or .js file`,
+      `binary "${name}": package ${directory} names its entry "${target ?? subpath}", but there is no such .mjs or ` +
+        `.js file`,
     );
   return file;
 }
@@ -130,21 +137,26 @@ export function locateBinary(name: string, directory: string): BinaryLocation {
   const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined) {
     throw new BinaryNotFound(
-      `binary "${name}": no module file "${name}" in ${directory}, and no package "${bare.packageName}" is installed there (looked in node_modules from ${directory} up)`,
+      `binary "${name}": no module file "${name}" in ${directory}, and no package "${bare.packageName}" is ` +
+        `installed there (looked in node_modules from ${directory} up)`,
     );
   }
   const packageJson = readPackageJson(packageDirectory);
   return { name, file: packageEntry(name, packageDirectory, packageJson, bare.subpath), packageDirectory, packageJson };
 }
 
-/** The file a bare import (`lodash-es`, `@acme/util/x`) in module code at `directory` loads, by Node's package resolution. */
+/**
+ * The file a bare import (`lodash-es`, `@acme/util/x`) in module code at `directory` loads, by Node's package
+ * resolution.
+ */
 export function resolvePackageImport(specifier: string, directory: string): string {
   const bare = splitPackageName(specifier);
   if (bare === undefined) throw new BinaryNotFound(`import "${specifier}" is not a valid package name`);
   const packageDirectory = resolvePackageDirectory(directory, bare.packageName);
   if (packageDirectory === undefined)
     throw new BinaryNotFound(
-      `import "${specifier}": package "${bare.packageName}" is not installed (looked in node_modules from ${directory} up)`,
+      `import "${specifier}": package "${bare.packageName}" is not installed (looked in node_modules ` +
+        `from ${directory} up)`,
     );
   return packageEntry(specifier, packageDirectory, readPackageJson(packageDirectory), bare.subpath);
 }

@@ -66,7 +66,8 @@ function quota(value: unknown, at: string, fail: (problem: string) => never, byt
     typeof value === 'number' ? value : bytes && typeof value === 'string' ? parseGenodeNumber(value) : undefined;
   if (number === undefined || !Number.isSafeInteger(number) || number < 0) {
     fail(
-      `"${at}": expected ${bytes ? 'a number of bytes or a size such as "2M"' : 'a non-negative integer'}, got ${describe(value)}`,
+      `"${at}": expected ${bytes ? 'a number of bytes or a size such as "2M"' : 'a non-negative integer'}, ` +
+        `got ${describe(value)}`,
     );
   }
   return number;
@@ -86,7 +87,9 @@ export function readComponentManifest(
   const raw = packageJson[MANIFEST_FIELD];
   if (raw === undefined) {
     fail(
-      `package "${String(packageJson.name)}" is not a component package: its package.json has no "${MANIFEST_FIELD}" field (see the @os/loader README for the schema: {"wire": 1, "type": "native", "requires": ["Timer"]})`,
+      `package "${String(packageJson.name)}" is not a component package: its package.json has no ` +
+        (`"${MANIFEST_FIELD}" field (see the @os/loader README for the schema: {"wire": 1, "type": "native", ` +
+          `"requires": ["Timer"]})`),
     );
   }
   if (!isRecord(raw)) return fail(`"${MANIFEST_FIELD}": expected an object, got ${describe(raw)}`);
@@ -95,7 +98,8 @@ export function readComponentManifest(
   const wire = raw.wire;
   if (typeof wire !== 'number' || !Number.isSafeInteger(wire) || wire < 0)
     fail(
-      `"${MANIFEST_FIELD}.wire": expected the RPC wire version the package was built for (a non-negative integer, WIRE_VERSION of @os/rpc), got ${describe(wire)}`,
+      `"${MANIFEST_FIELD}.wire": expected the RPC wire version the package was built for (a non-negative integer, ` +
+        `WIRE_VERSION of @os/rpc), got ${describe(wire)}`,
     );
   const type = raw.type ?? 'native';
   if (type !== 'native' && type !== 'libc')

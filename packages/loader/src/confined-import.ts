@@ -7,9 +7,15 @@ import { ModuleScope, isRelativeSpecifier } from './module-scope.js';
 
 /** What a compartment grants the code in it, beyond ECMAScript's own (frozen, shared) intrinsics. */
 export interface CompartmentGrant {
-  /** Its globals, besides the intrinsics: for a native component `console`, `TextEncoder`, ...; for a libc program also timers, `Date`, `process`. */
+  /**
+   * Its globals, besides the intrinsics: for a native component `console`, `TextEncoder`, ...; for a libc program also
+   * timers, `Date`, `process`.
+   */
   readonly globals: Readonly<Record<string, unknown>>;
-  /** Modules it may import by name: the system's `@os/*` packages and, for a libc program, the shim's `fs`, `process`, `timers`. Hardened. */
+  /**
+   * Modules it may import by name: the system's `@os/*` packages and, for a libc program, the shim's `fs`, `process`,
+   * `timers`. Hardened.
+   */
   readonly modules: ReadonlyMap<string, object>;
   /** Said when its code imports a Node built-in it was not granted. */
   readonly builtinHint: string;
@@ -57,7 +63,8 @@ export async function importConfined(
       if (specifier.startsWith('@os/') && !isRelativeSpecifier(specifier)) {
         refuse(
           new ConfinementError(
-            `"${label}" imports "${specifier}", which this system does not grant its components (granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`,
+            `"${label}" imports "${specifier}", which this system does not grant its components ` +
+              `(granted: ${[...grant.modules.keys()].filter((name) => name.startsWith('@os/')).join(', ')})`,
           ),
         );
       }
@@ -73,7 +80,8 @@ export async function importConfined(
       if (isNodeBuiltin(specifier)) {
         refuse(
           new ConfinementError(
-            `"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only through its sessions; ${grant.builtinHint}`,
+            `"${label}" imports the Node built-in "${specifier}": a confined component reaches the system only ` +
+              `through its sessions; ${grant.builtinHint}`,
           ),
         );
       }
@@ -95,7 +103,10 @@ export async function importConfined(
   }
 }
 
-/** Whether the module at `file` exports `construct`, following its relative `export * from` lines; read without evaluating it. */
+/**
+ * Whether the module at `file` exports `construct`, following its relative `export * from` lines; read without
+ * evaluating it.
+ */
 export function exportsConstruct(file: string, sources: ModuleSources, seen = new Set<string>()): boolean | 'unknown' {
   const url = pathToFileURL(file).href;
   if (seen.has(url)) return false;

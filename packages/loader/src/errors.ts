@@ -21,7 +21,9 @@ export class LoaderError extends Error {
 /** A binary name that resolves to no built-in, module file or package. */
 export class BinaryNotFound extends LoaderError {}
 
-/** A module or package that does not look like a component: no `construct`, no libc declaration, or not an ES module. */
+/**
+ * A module or package that does not look like a component: no `construct`, no libc declaration, or not an ES module.
+ */
 export class NotAComponent extends LoaderError {}
 
 /** A package's `osComponent` manifest is missing or malformed. */

@@ -47,6 +47,7 @@ export async function hardenRealm(): Promise<void> {
 export function requireHardenedRealm(what: string): void {
   if (realmIsHardened()) return;
   throw new ConfinementError(
-    `${what} must be loaded confined, but the realm is not hardened: call "await hardenRealm()" from @os/loader before boot (os run does), or load the binary unconfined (<binary name="..." confined="no"/>)`,
+    `${what} must be loaded confined, but the realm is not hardened: call "await hardenRealm()" from @os/loader ` +
+      `before boot (os run does), or load the binary unconfined (<binary name="..." confined="no"/>)`,
   );
 }

@@ -21,11 +21,17 @@ export interface ModuleBinaryOptions {
   readonly sources: ModuleSources;
   /** The system modules compartments may import (`systemModules()`). */
   readonly modules: ReadonlyMap<string, object>;
-  /** For an unconfined binary: its namespace, imported while core loads the binary (so virtual time waits for the import). */
+  /**
+   * For an unconfined binary: its namespace, imported while core loads the binary (so virtual time waits for the
+   * import).
+   */
   readonly imported?: Record<string, unknown>;
 }
 
-/** The component's "config" ROM when it may make it a libc program; `undefined` when the request is denied, or the ROM is empty, malformed or without `<libc`. */
+/**
+ * The component's "config" ROM when it may make it a libc program; `undefined` when the request is denied, or the ROM
+ * is empty, malformed or without `<libc`.
+ */
 async function readConfig(env: Env): Promise<XmlNode | undefined> {
   let rom: AttachedRomDataspace;
   try {
@@ -98,7 +104,8 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
       if (libc) {
         if (!confined)
           throw new NotAComponent(
-            `binary ${described} is a libc program, which runs only confined: the shim's fs, timers and process are given to a compartment; remove confined="no"`,
+            `binary ${described} is a libc program, which runs only confined: the shim's fs, timers and process are ` +
+              `given to a compartment; remove confined="no"`,
           );
         await runLibcProgram(env, {
           binary: location.name,
@@ -122,7 +129,8 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
       const construct = namespace.construct;
       if (typeof construct !== 'function') {
         throw new NotAComponent(
-          `binary ${described} does not export construct(env), and its config has no <libc> node: export construct, or add <libc/> to its start entry's <config> to run it as a plain Node program`,
+          `binary ${described} does not export construct(env), and its config has no <libc> node: export construct, ` +
+            `or add <libc/> to its start entry's <config> to run it as a plain Node program`,
         );
       }
       await (construct as (env: Env) => unknown)(env);

@@ -63,7 +63,10 @@ export class ModuleScope {
     this.#roots.set(pathToFileURL(entry).href, { directory, dependencies: declaredDependencies(directory) });
   }
 
-  /** The `file:` URL of the module `specifier` names, imported by the module at `referrer`; throws `ConfinementError` when it is not the component's own. */
+  /**
+   * The `file:` URL of the module `specifier` names, imported by the module at `referrer`; throws `ConfinementError`
+   * when it is not the component's own.
+   */
   resolve(specifier: string, referrer: string): string {
     const root = this.#roots.get(referrer);
     if (root === undefined) throw this.#refusal(specifier);
@@ -75,7 +78,8 @@ export class ModuleScope {
       file = resolvePackageImport(specifier, root.directory);
     } catch {
       throw new ConfinementError(
-        `"${this.#label}" imports "${specifier}": its package declares "${bare.packageName}" as a dependency, but it is not installed with it (or does not export that path)`,
+        `"${this.#label}" imports "${specifier}": its package declares "${bare.packageName}" as a dependency, but ` +
+          `it is not installed with it (or does not export that path)`,
       );
     }
     const url = pathToFileURL(file).href;
@@ -101,7 +105,9 @@ export class ModuleScope {
       real = realpathSync(file);
     } catch {
       throw new ConfinementError(
-        `"${this.#label}" imports "${specifier}" from ${relative(root.directory, fileURLToPath(referrer)) || 'its entry'}: there is no such module in its package`,
+        `"${this.#label}" imports "${specifier}" ` +
+          (`from ${relative(root.directory, fileURLToPath(referrer)) || 'its entry'}: there is no such module ` +
+            `in its package`),
       );
     }
     if (!inside(root.directory, real)) throw this.#refusal(specifier);
@@ -113,7 +119,9 @@ export class ModuleScope {
   #refusal(specifier: string): ConfinementError {
     const shown = specifier.length > 200 ? `${specifier.slice(0, 200)}...` : specifier;
     return new ConfinementError(
-      `"${this.#label}" imports ${JSON.stringify(shown)}: a confined component imports only the @os packages its system grants, its own modules by relative path inside its package, and the packages its package.json declares`,
+      `"${this.#label}" imports ${JSON.stringify(shown)}: a confined component imports only the @os packages its ` +
+        (`system grants, its own modules by relative path inside its package, and the packages its package.json ` +
+          `declares`),
     );
   }
 }

@@ -22,7 +22,9 @@ function isCommonJs(file: string): boolean {
   }
 }
 
-/** What the loader reads of a parsed module without evaluating it; the object itself is what compartments instantiate. */
+/**
+ * What the loader reads of a parsed module without evaluating it; the object itself is what compartments instantiate.
+ */
 export interface AnalysedModule {
   /** The specifiers it imports. */
   readonly imports: readonly string[];
@@ -54,7 +56,8 @@ export class ModuleSources {
     if (cached !== undefined && cached.stamp === stamp) return cached.source;
     if (isCommonJs(file)) {
       throw new NotAComponent(
-        `module ${file} is CommonJS (a .cjs file, or a .js file whose package.json lacks "type": "module"): confined components load ES modules only`,
+        `module ${file} is CommonJS (a .cjs file, or a .js file whose package.json lacks "type": "module"): ` +
+          `confined components load ES modules only`,
       );
     }
     const source = parse(readFileSync(file, 'utf8'), url, file);

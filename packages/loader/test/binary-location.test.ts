@@ -140,11 +140,17 @@ describe('BinaryLoader.check', () => {
     expect(() => loader().check('@acme/cjs')).toThrow(/is CommonJS .* confined components load ES modules only/);
   });
 
-  it('a name that is neither built in, a file nor installed suggests the close built-in or module file, never npm install', () => {
-    const builtins = { dummy: { construct() {} }, timer: { construct() {} } };
-    const withBuiltins = new BinaryLoader({ directory: join(root, 'system'), builtins });
-    expect(() => withBuiltins.locate('dumy')).toThrow(/; nor is it built in \(dummy, timer\); did you mean "dummy"\?$/);
-    expect(() => withBuiltins.locate('frobnicator')).toThrow(/; nor is it built in \(dummy, timer\)$/);
-    expect(() => withBuiltins.locate('dumy')).not.toThrow(/npm install/);
-  });
+  it(
+    'a name that is neither built in, a file nor installed suggests the close built-in or module file, never npm ' +
+      'install',
+    () => {
+      const builtins = { dummy: { construct() {} }, timer: { construct() {} } };
+      const withBuiltins = new BinaryLoader({ directory: join(root, 'system'), builtins });
+      expect(() => withBuiltins.locate('dumy')).toThrow(
+        /; nor is it built in \(dummy, timer\); did you mean "dummy"\?$/,
+      );
+      expect(() => withBuiltins.locate('frobnicator')).toThrow(/; nor is it built in \(dummy, timer\)$/);
+      expect(() => withBuiltins.locate('dumy')).not.toThrow(/npm install/);
+    },
+  );
 });

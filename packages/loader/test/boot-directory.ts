@@ -7,7 +7,10 @@ import { timerDriver } from '@os/timer';
 import { kernelUnderTest } from '@os/test-kernels';
 import { BinaryLoader, hardenRealm } from '../src/index.js';
 
-/** Boots `config` of a fixture directory on virtual time with the loader; resolves with the exit value and the LOG lines. */
+/**
+ * Boots `config` of a fixture directory on virtual time with the loader; resolves with the exit value and the LOG
+ * lines.
+ */
 export async function bootDirectory(
   directory: string,
   config: string,

@@ -27,20 +27,23 @@ async function run(config: string): Promise<{ readonly exit: number | Error; rea
 }
 
 describe('a Node program under the libc shim', () => {
-  it('gets console, fs, timers, Date, argv and env from its sessions and config, and exits with process.exitCode', async () => {
-    const { exit, lines } = await run('system.xml');
-    expect(lines).toEqual([
-      '[init -> app] argv --verbose x',
-      '[init -> app] env K = V',
-      '[init -> app] data: hello from a ROM',
-      '[init -> app] tmp: out.txt written',
-      '[init -> app] writing a ROM: EROFS',
-      '[init -> app] date: 2026-01-01T00:00:00.000Z',
-      '[init -> app] timeout after 250 ms at 2026-01-01T00:00:00.250Z',
-      '[init -> app] async read: hello from a ROM',
-    ]);
-    expect(exit).toBe(3);
-  });
+  it(
+    'gets console, fs, timers, Date, argv and env from its sessions and config, and exits with ' + 'process.exitCode',
+    async () => {
+      const { exit, lines } = await run('system.xml');
+      expect(lines).toEqual([
+        '[init -> app] argv --verbose x',
+        '[init -> app] env K = V',
+        '[init -> app] data: hello from a ROM',
+        '[init -> app] tmp: out.txt written',
+        '[init -> app] writing a ROM: EROFS',
+        '[init -> app] date: 2026-01-01T00:00:00.000Z',
+        '[init -> app] timeout after 250 ms at 2026-01-01T00:00:00.250Z',
+        '[init -> app] async read: hello from a ROM',
+      ]);
+      expect(exit).toBe(3);
+    },
+  );
 
   it('ends at process.exit(n) with n; nothing after it runs', async () => {
     const { exit, lines } = await run('exit.xml');
@@ -72,17 +75,23 @@ describe('a Node program under the libc shim', () => {
     expect(exit).toBe(0);
   });
 
-  it('that awaits at its top level (inside an argument) is refused with a ConfinementError naming file, line and column', async () => {
-    const { exit, lines } = await run('tla.xml');
-    expect(lines).toEqual([
-      expect.stringMatching(
-        /^\[init -> tla\] Error: uncaught exception: ConfinementError: module \/.*\/tla\.mjs:4:30 uses top-level await, which a confined component cannot run /,
-      ),
-      expect.stringMatching(/^\[init -> tla\] .*a libc program can wrap its code in an async function and call it\)$/),
-    ]);
-    expect(lines.join('')).not.toContain('confined="no"');
-    expect(exit).toBe(1);
-  });
+  it(
+    'that awaits at its top level (inside an argument) is refused with a ConfinementError naming file, line and ' +
+      'column',
+    async () => {
+      const { exit, lines } = await run('tla.xml');
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^\[init -> tla\] Error: uncaught exception: ConfinementError: module \/.*\/tla\.mjs:4:30 uses top-level await, which a confined component cannot run /,
+        ),
+        expect.stringMatching(
+          /^\[init -> tla\] .*a libc program can wrap its code in an async function and call it\)$/,
+        ),
+      ]);
+      expect(lines.join('')).not.toContain('confined="no"');
+      expect(exit).toBe(1);
+    },
+  );
 
   it('cannot import a Node built-in the shim does not offer', async () => {
     const { exit, lines } = await run('net.xml');
