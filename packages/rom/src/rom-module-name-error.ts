@@ -3,7 +3,10 @@ import { LABEL_SEPARATOR } from '@os/session';
 
 /** A ROM module name no session could ask for: empty, or holding the label separator `" -> "`. */
 export class RomModuleNameError extends Error {
-  /** Stable code of this failure, `ERR_OS_ROM_MODULE_NAME`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_ROM_MODULE_NAME`: compare it, not the class, to recognise an error from
+   * another copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`RomModuleNameError.code`); see `errorCode` in `@os/kernel`. */
@@ -19,7 +22,8 @@ export class RomModuleNameError extends Error {
     super(
       moduleName.length === 0
         ? "a ROM module needs a non-empty name (sessions select modules by their label's last element)"
-        : `ROM module name "${moduleName}" contains "${LABEL_SEPARATOR}", which a session label's last element never does; rename the module`,
+        : `ROM module name "${moduleName}" contains "${LABEL_SEPARATOR}", which a session label's last element ` +
+            `never does; rename the module`,
     );
     this.name = 'RomModuleNameError';
     this.code = errorCode(new.target.name);

@@ -22,7 +22,9 @@ export interface TestSystem extends SystemHandle {
 /** The timer driver as init's child `timer`. */
 const timerChild: StartEntryValue = { name: 'timer', ram: 1 << 20, caps: 50, provides: ['Timer'] };
 
-/** Routes: each listed service to the named sibling (optionally only for one label), everything else to init's parent. */
+/**
+ * Routes: each listed service to the named sibling (optionally only for one label), everything else to init's parent.
+ */
 export function routesTo(
   children: Readonly<Record<string, string>>,
   extra: readonly RouteRuleValue[] = [],
@@ -122,7 +124,10 @@ export function script(body: (env: Env, timer: Timer.Connection) => Promise<void
   };
 }
 
-/** An open session requested with exactly the given arguments: no upgrade on an insufficient donation, the error reaches the caller. */
+/**
+ * An open session requested with exactly the given arguments: no upgrade on an insufficient donation, the error reaches
+ * the caller.
+ */
 export interface RawSession {
   /** The session capability. */
   readonly capability: Capability;
@@ -152,7 +157,10 @@ export async function rawSession(
   }
 }
 
-/** One thing a {@link producer} does at `at` ms: report (on the session labelled `label`, default `weather`), close that session, or exit. */
+/**
+ * One thing a {@link producer} does at `at` ms: report (on the session labelled `label`, default `weather`), close that
+ * session, or exit.
+ */
 export type ProducerStep =
   | { readonly at: number; readonly report: string; readonly label?: string }
   | { readonly at: number; readonly close: string }
@@ -254,7 +262,10 @@ export interface Spied {
   quota(): QuotaState;
 }
 
-/** Wraps `module` so that the test can read its component's quota (the harness looks in; the component does nothing different). */
+/**
+ * Wraps `module` so that the test can read its component's quota (the harness looks in; the component does nothing
+ * different).
+ */
 export function spied(module: ComponentModule): Spied {
   let env: Env | null = null;
   return {

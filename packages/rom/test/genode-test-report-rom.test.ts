@@ -74,48 +74,52 @@ const testReportRom: ComponentModule = {
 };
 
 describe("report_rom: Genode's test-report_rom", () => {
-  it('passes: update signalled, ROM kept after the reporter closed, a second reporter of the same label denied', async () => {
-    const system = await bootInit(
-      [
-        reportRomChild(
-          '<config><policy label_prefix="test-report_rom ->" label_suffix="brightness" report="test-report_rom -> brightness"/></config>',
-          { ram: '2M' },
-        ),
-        {
-          name: 'test-report_rom',
-          ram: '2M',
-          caps: 100,
-          exit: { propagate: true },
-          routes: routesTo({ Timer: 'timer', Report: 'report_rom' }, [
-            { service: 'ROM', label: 'brightness', to: { child: 'report_rom' } },
-          ]),
-        },
-      ],
-      { 'test-report_rom': testReportRom },
-    );
-    expect(await system.exit).toBe(0);
-    expect(system.lines).toEqual(
-      [
-        '--- test-report_rom started ---',
-        'Reporter: open session',
-        'Reporter: brightness 10',
-        'ROM client: request brightness report',
-        '         -> <brightness value="10"/>',
-        'Reporter: updated brightness to 77',
-        'ROM client: wait for update notification',
-        'ROM client: got signal',
-        'ROM client: request updated brightness report',
-        '         -> <brightness value="77"/>',
-        'Reporter: close report session, wait a bit',
-        'got timeout',
-        '         -> <brightness value="77"/>',
-        'ROM client: ROM is available despite report was closed - OK',
-        'Reporter: start reporting (while the ROM client still listens)',
-        'ROM client: wait for update notification',
-        'ROM client: try to open the same report again',
-        'ROM client: caught Service_denied - OK',
-        '--- test-report_rom finished ---',
-      ].map((line) => `[init -> test-report_rom] ${line}`),
-    );
-  });
+  it(
+    'passes: update signalled, ROM kept after the reporter closed, a second reporter of the same label ' + 'denied',
+    async () => {
+      const system = await bootInit(
+        [
+          reportRomChild(
+            '<config><policy label_prefix="test-report_rom ->" label_suffix="brightness" report="test-report_rom -> ' +
+              'brightness"/></config>',
+            { ram: '2M' },
+          ),
+          {
+            name: 'test-report_rom',
+            ram: '2M',
+            caps: 100,
+            exit: { propagate: true },
+            routes: routesTo({ Timer: 'timer', Report: 'report_rom' }, [
+              { service: 'ROM', label: 'brightness', to: { child: 'report_rom' } },
+            ]),
+          },
+        ],
+        { 'test-report_rom': testReportRom },
+      );
+      expect(await system.exit).toBe(0);
+      expect(system.lines).toEqual(
+        [
+          '--- test-report_rom started ---',
+          'Reporter: open session',
+          'Reporter: brightness 10',
+          'ROM client: request brightness report',
+          '         -> <brightness value="10"/>',
+          'Reporter: updated brightness to 77',
+          'ROM client: wait for update notification',
+          'ROM client: got signal',
+          'ROM client: request updated brightness report',
+          '         -> <brightness value="77"/>',
+          'Reporter: close report session, wait a bit',
+          'got timeout',
+          '         -> <brightness value="77"/>',
+          'ROM client: ROM is available despite report was closed - OK',
+          'Reporter: start reporting (while the ROM client still listens)',
+          'ROM client: wait for update notification',
+          'ROM client: try to open the same report again',
+          'ROM client: caught Service_denied - OK',
+          '--- test-report_rom finished ---',
+        ].map((line) => `[init -> test-report_rom] ${line}`),
+      );
+    },
+  );
 });

@@ -16,60 +16,66 @@ import {
 const weatherPolicy = '<config><policy label="consumer -> weather" report="producer -> weather"/></config>';
 
 describe('report_rom: reports become ROMs', () => {
-  it('a consumer sees each report of the producer as a new version, signalled, and an empty ROM before the first', async () => {
-    const system = await bootInit(
-      [
-        reportRomChild(weatherPolicy),
-        clientChild('producer', toReportRom, { exit: { propagate: false } }),
-        clientChild('consumer', toReportRom),
-      ],
-      {
-        producer: producer([
-          { at: 10, report: 'sunny' },
-          { at: 20, report: 'cloudy' },
-          { at: 30, report: 'rain' },
-        ]),
-        consumer: consumer({ versions: 4 }),
-      },
-    );
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> consumer] weather: (empty)',
-      '10 [init -> consumer] weather: sunny',
-      '20 [init -> consumer] weather: cloudy',
-      '30 [init -> consumer] weather: rain',
-    ]);
-  });
+  it(
+    'a consumer sees each report of the producer as a new version, signalled, and an empty ROM before the ' + 'first',
+    async () => {
+      const system = await bootInit(
+        [
+          reportRomChild(weatherPolicy),
+          clientChild('producer', toReportRom, { exit: { propagate: false } }),
+          clientChild('consumer', toReportRom),
+        ],
+        {
+          producer: producer([
+            { at: 10, report: 'sunny' },
+            { at: 20, report: 'cloudy' },
+            { at: 30, report: 'rain' },
+          ]),
+          consumer: consumer({ versions: 4 }),
+        },
+      );
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> consumer] weather: (empty)',
+        '10 [init -> consumer] weather: sunny',
+        '20 [init -> consumer] weather: cloudy',
+        '30 [init -> consumer] weather: rain',
+      ]);
+    },
+  );
 });
 
 describe('report_rom: verbose', () => {
-  it('with verbose="yes" logs each report as Genode does: report \'<label>\', then its lines indented by two', async () => {
-    const report = '<weather>\n  <today sky="sunny"/>\n  <tomorrow sky="rain"/>\n</weather>\n';
-    const system = await bootInit(
-      [
-        reportRomChild(
-          '<config verbose="yes"><policy label="consumer -> weather" report="producer -> weather"/></config>',
-        ),
-        clientChild('producer', toReportRom, { exit: { propagate: false } }),
-        clientChild('consumer', toReportRom),
-      ],
-      { producer: producer([{ at: 10, report }]), consumer: consumer({ versions: 2 }) },
-    );
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> consumer] weather: (empty)',
-      "10 [init -> report_rom] report 'producer -> weather'",
-      '10 [init -> report_rom]   <weather>',
-      '10 [init -> report_rom]     <today sky="sunny"/>',
-      '10 [init -> report_rom]     <tomorrow sky="rain"/>',
-      '10 [init -> report_rom]   </weather>',
-      '10 [init -> consumer] weather: <weather>',
-      '10 [init -> consumer]   <today sky="sunny"/>',
-      '10 [init -> consumer]   <tomorrow sky="rain"/>',
-      '10 [init -> consumer] </weather>',
-      '10 [init -> consumer] ',
-    ]);
-  });
+  it(
+    'with verbose="yes" logs each report as Genode does: report \'<label>\', then its lines indented by ' + 'two',
+    async () => {
+      const report = '<weather>\n  <today sky="sunny"/>\n  <tomorrow sky="rain"/>\n</weather>\n';
+      const system = await bootInit(
+        [
+          reportRomChild(
+            '<config verbose="yes"><policy label="consumer -> weather" report="producer -> weather"/></config>',
+          ),
+          clientChild('producer', toReportRom, { exit: { propagate: false } }),
+          clientChild('consumer', toReportRom),
+        ],
+        { producer: producer([{ at: 10, report }]), consumer: consumer({ versions: 2 }) },
+      );
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> consumer] weather: (empty)',
+        "10 [init -> report_rom] report 'producer -> weather'",
+        '10 [init -> report_rom]   <weather>',
+        '10 [init -> report_rom]     <today sky="sunny"/>',
+        '10 [init -> report_rom]     <tomorrow sky="rain"/>',
+        '10 [init -> report_rom]   </weather>',
+        '10 [init -> consumer] weather: <weather>',
+        '10 [init -> consumer]   <today sky="sunny"/>',
+        '10 [init -> consumer]   <tomorrow sky="rain"/>',
+        '10 [init -> consumer] </weather>',
+        '10 [init -> consumer] ',
+      ]);
+    },
+  );
 });
 
 /** A reader `reader` that opens each ROM of `roms` (after `delayMs`) and logs its text, or the error that denied it. */
@@ -128,30 +134,40 @@ describe('report_rom: policies', () => {
     ]);
   });
 
-  it("denies a ROM session no policy matches when there is no <default-policy>, and logs Genode's warning", async () => {
-    const system = await bootInit(
-      [
-        reportRomChild(
-          '<config>\n  <policy label="reader -> weather" report="producer -> weather"/>\n  <policy label="reader -> vague"/>\n</config>',
-        ),
-        clientChild('producer', toReportRom, { exit: { propagate: false } }),
-        clientChild('reader', toReportRom),
-      ],
-      { producer: reports, reader: reader(['weather', 'secret', 'vague']) },
-    );
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '5 [init -> reader] weather: sunny',
-      "5 [init -> report_rom] Warning: no valid policy for ROM request 'reader -> secret'",
-      '5 [init -> reader] secret: ServiceDenied: no policy matches label "reader -> secret" in ROM "config" and there is no <default-policy>',
-      '5 [init -> reader] vague: ServiceDenied: ROM "config":3: the <policy> matching ROM session "reader -> vague" names no report (add report="<label of the Report session>")',
-    ]);
-  });
+  it(
+    "denies a ROM session no policy matches when there is no <default-policy>, and logs Genode's " + 'warning',
+    async () => {
+      const system = await bootInit(
+        [
+          reportRomChild(
+            '<config>\n  <policy label="reader -> weather" report="producer -> weather"/>\n  <policy label="reader ' +
+              '-> ' +
+              'vague"/>\n</config>',
+          ),
+          clientChild('producer', toReportRom, { exit: { propagate: false } }),
+          clientChild('reader', toReportRom),
+        ],
+        { producer: reports, reader: reader(['weather', 'secret', 'vague']) },
+      );
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '5 [init -> reader] weather: sunny',
+        "5 [init -> report_rom] Warning: no valid policy for ROM request 'reader -> secret'",
+        '5 [init -> reader] secret: ServiceDenied: ROM: no policy matches label "reader -> secret" in ROM "config" ' +
+          'and ' +
+          'there is no <default-policy>',
+        '5 [init -> reader] vague: ServiceDenied: ROM "config":3: the <policy> matching ROM session "reader -> ' +
+          'vague" ' +
+          'names no report (add report="<label of the Report session>")',
+      ]);
+    },
+  );
 
   it('applies a new config to sessions opened after it; an open session keeps its report', async () => {
     const before = '<config><policy label_prefix="first" report="producer -> weather"/></config>';
     const after =
-      '<config><policy label_prefix="first" report="producer -> forecast"/><policy label_prefix="second" report="producer -> forecast"/></config>';
+      '<config><policy label_prefix="first" report="producer -> forecast"/><policy label_prefix="second" ' +
+      'report="producer -> forecast"/></config>';
     const children = (config: string) => [
       reportRomChild(config),
       clientChild('producer', toReportRom),

@@ -40,31 +40,35 @@ const walker: ComponentModule = {
 };
 
 describe('Rom.Connection', () => {
-  it('update() answers whether the dataspace held is the current version; sigh() signals at once when a version arrived unseen', async () => {
-    const changes = [
-      { at: 5, name: 'motd', content: 'v2' },
-      { at: 15, name: 'motd', content: 'v3' },
-      { at: 25, name: 'motd', content: 'v4' },
-    ];
-    const system = await bootInit(
-      [
-        { name: 'roms', ram: 1 << 20, caps: 100, provides: ['ROM'] },
-        clientChild('walker', routesTo({ ROM: 'roms', Timer: 'timer' })),
-      ],
-      { roms: changingRomServer(new RomModules({ motd: 'v1' }), changes), walker },
-    );
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> walker] update before the first dataspace: false',
-      '0 [init -> walker] dataspace: v1',
-      '0 [init -> walker] update: true',
-      '10 [init -> walker] update after a new version: false',
-      '10 [init -> walker] update again without fetching: false',
-      '10 [init -> walker] dataspace: v2',
-      '10 [init -> walker] update: true',
-      '20 [init -> walker] sigh registered',
-      '20 [init -> walker] signal 1: update false, dataspace: v3',
-      '25 [init -> walker] signal 2: update false, dataspace: v4',
-    ]);
-  });
+  it(
+    'update() answers whether the dataspace held is the current version; sigh() signals at once when a version ' +
+      'arrived unseen',
+    async () => {
+      const changes = [
+        { at: 5, name: 'motd', content: 'v2' },
+        { at: 15, name: 'motd', content: 'v3' },
+        { at: 25, name: 'motd', content: 'v4' },
+      ];
+      const system = await bootInit(
+        [
+          { name: 'roms', ram: 1 << 20, caps: 100, provides: ['ROM'] },
+          clientChild('walker', routesTo({ ROM: 'roms', Timer: 'timer' })),
+        ],
+        { roms: changingRomServer(new RomModules({ motd: 'v1' }), changes), walker },
+      );
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> walker] update before the first dataspace: false',
+        '0 [init -> walker] dataspace: v1',
+        '0 [init -> walker] update: true',
+        '10 [init -> walker] update after a new version: false',
+        '10 [init -> walker] update again without fetching: false',
+        '10 [init -> walker] dataspace: v2',
+        '10 [init -> walker] update: true',
+        '20 [init -> walker] sigh registered',
+        '20 [init -> walker] signal 1: update false, dataspace: v3',
+        '25 [init -> walker] signal 2: update false, dataspace: v4',
+      ]);
+    },
+  );
 });

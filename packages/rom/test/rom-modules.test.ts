@@ -87,30 +87,33 @@ describe('RomModules', () => {
     expect(text(modules.get('motd.txt'))).toBe('hello');
   });
 
-  it('watchRomDirectory follows the directory: new and changed files are set, removed ones deleted, until stopped', async () => {
-    const dir = directory({ motd: 'v1' });
-    const modules = new RomModules({ kept: 'set by code' });
-    const first = change(modules, (name, content) => name === 'motd' && content === 'v1');
-    const stop = watchRomDirectory(modules, dir);
-    try {
-      await first;
-      const added = change(modules, (name, content) => name === 'news' && content === 'fresh');
-      writeFileSync(join(dir, 'news'), 'fresh');
-      await added;
-      const changed = change(modules, (name, content) => name === 'motd' && content === 'v2');
-      writeFileSync(join(dir, 'motd'), 'v2');
-      await changed;
-      const removed = change(modules, (name, content) => name === 'news' && content === undefined);
-      rmSync(join(dir, 'news'));
-      await removed;
-    } finally {
-      stop();
-    }
-    writeFileSync(join(dir, 'motd'), 'after stop');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(modules.names()).toEqual(['kept', 'motd']);
-    expect(text(modules.get('motd'))).toBe('v2');
-  });
+  it(
+    'watchRomDirectory follows the directory: new and changed files are set, removed ones deleted, until ' + 'stopped',
+    async () => {
+      const dir = directory({ motd: 'v1' });
+      const modules = new RomModules({ kept: 'set by code' });
+      const first = change(modules, (name, content) => name === 'motd' && content === 'v1');
+      const stop = watchRomDirectory(modules, dir);
+      try {
+        await first;
+        const added = change(modules, (name, content) => name === 'news' && content === 'fresh');
+        writeFileSync(join(dir, 'news'), 'fresh');
+        await added;
+        const changed = change(modules, (name, content) => name === 'motd' && content === 'v2');
+        writeFileSync(join(dir, 'motd'), 'v2');
+        await changed;
+        const removed = change(modules, (name, content) => name === 'news' && content === undefined);
+        rmSync(join(dir, 'news'));
+        await removed;
+      } finally {
+        stop();
+      }
+      writeFileSync(join(dir, 'motd'), 'after stop');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(modules.names()).toEqual(['kept', 'motd']);
+      expect(text(modules.get('motd'))).toBe('v2');
+    },
+  );
 
   it('romServer serves the files of a directory to a booted system', async () => {
     const modules = await romModulesFromDirectory(directory({ motd: 'served from a file' }));

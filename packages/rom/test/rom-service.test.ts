@@ -18,25 +18,29 @@ const toRoms = routesTo({ ROM: 'roms', Timer: 'timer' });
 const romsChild = { name: 'roms', ram: 1 << 20, caps: 100, provides: ['ROM'] };
 
 describe('RomService: in-memory modules as ROMs', () => {
-  it('hands each change of a module to its open sessions as a new version with a signal; a deleted module shows as empty', async () => {
-    const changes: ModuleChange[] = [
-      { at: 10, name: 'motd', content: 'v2' },
-      { at: 15, name: 'other', content: 'unrelated' },
-      { at: 20, name: 'motd', content: null },
-      { at: 30, name: 'motd', content: 'v3' },
-    ];
-    const system = await bootInit([romsChild, clientChild('client', toRoms)], {
-      roms: changingRomServer(new RomModules({ motd: 'v1' }), changes),
-      client: consumer({ rom: 'motd', versions: 4 }),
-    });
-    expect(await system.exit).toBe(0);
-    expect(system.stamped).toEqual([
-      '0 [init -> client] motd: v1',
-      '10 [init -> client] motd: v2',
-      '20 [init -> client] motd: (empty)',
-      '30 [init -> client] motd: v3',
-    ]);
-  });
+  it(
+    'hands each change of a module to its open sessions as a new version with a signal; a deleted module shows as ' +
+      'empty',
+    async () => {
+      const changes: ModuleChange[] = [
+        { at: 10, name: 'motd', content: 'v2' },
+        { at: 15, name: 'other', content: 'unrelated' },
+        { at: 20, name: 'motd', content: null },
+        { at: 30, name: 'motd', content: 'v3' },
+      ];
+      const system = await bootInit([romsChild, clientChild('client', toRoms)], {
+        roms: changingRomServer(new RomModules({ motd: 'v1' }), changes),
+        client: consumer({ rom: 'motd', versions: 4 }),
+      });
+      expect(await system.exit).toBe(0);
+      expect(system.stamped).toEqual([
+        '0 [init -> client] motd: v1',
+        '10 [init -> client] motd: v2',
+        '20 [init -> client] motd: (empty)',
+        '30 [init -> client] motd: v3',
+      ]);
+    },
+  );
 
   it('denies an unknown or deleted module naming the known ones, and checks the donation as core does', async () => {
     const client = script(async (env, timer) => {
@@ -63,14 +67,16 @@ describe('RomService: in-memory modules as ROMs', () => {
     });
     expect(await system.exit).toBe(0);
     expect(system.lines).toEqual([
-      '[init -> client] ROM "nope": ServiceDenied: no ROM module "nope" here (known: big, motd); route the session elsewhere or add the module',
+      '[init -> client] ROM "nope": ServiceDenied: no ROM module "nope" here (known: big, motd); route the session ' +
+        'elsewhere or add the module',
       '[init -> client] ROM "big" with 4K for 5000 bytes: InsufficientRamQuota: ROM "client -> big": ' +
         'a ROM session needs 8192 bytes of RAM (the content, page-rounded), the request donated 4096',
       '[init -> client] ROM "big" with 1 cap: InsufficientCapQuota: ROM "client -> big": ' +
         'a ROM session needs 2 capabilities, the request donated 1',
       '[init -> client] ROM "big" with 8K and 2 caps: ok',
       '[init -> client] ROM "deep -> motd": ok',
-      '[init -> client] ROM "motd" after its deletion: ServiceDenied: no ROM module "motd" here (known: big); route the session elsewhere or add the module',
+      '[init -> client] ROM "motd" after its deletion: ServiceDenied: no ROM module "motd" here (known: big); route ' +
+        'the session elsewhere or add the module',
     ]);
   });
 

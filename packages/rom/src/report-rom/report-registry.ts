@@ -22,7 +22,8 @@ export class ReportRegistry {
   attachReporter(name: string): void {
     if (this.#reports.has(name)) {
       throw new ServiceDenied(
-        `report "${name}" already has a Report session; report_rom takes one reporter per label (close the other, or label this one differently)`,
+        `report "${name}" already has a Report session; report_rom takes one reporter per label (close the other, ` +
+          `or label this one differently)`,
       );
     }
     this.#reports.set(name, null);

@@ -37,7 +37,8 @@ export class ReportRomConfig {
     const report = policy.attribute('report');
     if (report === undefined || report.length === 0) {
       throw new ServiceDenied(
-        `${policy.origin}:${policy.line}: the <${policy.type}> matching ROM session "${label}" names no report (add report="<label of the Report session>")`,
+        `${policy.origin}:${policy.line}: the <${policy.type}> matching ROM session "${label}" names no report (add ` +
+          `report="<label of the Report session>")`,
       );
     }
     return report;

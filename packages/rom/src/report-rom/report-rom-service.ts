@@ -23,7 +23,9 @@ export class ReportRomService extends RootComponent<RomSessionComponent> {
   readonly #log: ServerLog;
   readonly #config: () => ReportRomConfig;
 
-  /** Serves the reports of `registry` through `roms` on `env`'s entrypoint, as `config` (read at each request) allows. */
+  /**
+   * Serves the reports of `registry` through `roms` on `env`'s entrypoint, as `config` (read at each request) allows.
+   */
   constructor(env: Env, roms: RomSessions, registry: ReportRegistry, log: ServerLog, config: () => ReportRomConfig) {
     super({ service: 'ROM', ep: env.ep, config: () => config().node });
     this.#roms = roms;

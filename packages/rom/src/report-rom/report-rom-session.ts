@@ -23,7 +23,9 @@ export class ReportRomSession extends ReportSessionComponent {
     this.#onReport = onReport;
   }
 
-  /** Takes the first `length` bytes of the buffer as the new report; `ReportTooLarge` past the buffer (Report::submit). */
+  /**
+   * Takes the first `length` bytes of the buffer as the new report; `ReportTooLarge` past the buffer (Report::submit).
+   */
   override async submit(length: number): Promise<void> {
     super.submit(length);
     const report = this.#inbox.report;

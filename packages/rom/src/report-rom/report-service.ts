@@ -41,7 +41,10 @@ export class ReportService extends RootComponent<ReportRomSession> {
     this.#verbose = verbose;
   }
 
-  /** A buffer of `buffer_size` bytes page-rounded in RAM and {@link REPORT_SESSION_CAPS} capabilities; 0 bytes is denied. */
+  /**
+   * A buffer of `buffer_size` bytes page-rounded in RAM and {@link REPORT_SESSION_CAPS} capabilities; 0 bytes is
+   * denied.
+   */
   protected override sessionCost(args: SessionArgs, label: SessionLabel): SessionCost {
     const bufferSize = args.number('buffer_size', DEFAULT_REPORT_BUFFER);
     if (bufferSize === 0)
@@ -93,7 +96,8 @@ export class ReportService extends RootComponent<ReportRomSession> {
       if (!(error instanceof QuotaExceededError)) throw error;
       await this.#log.write(`Error: report '${label}' of ${report.length} bytes dropped: ${error.message}`);
       throw new ReportTooLarge(
-        `report_rom lacks the RAM to hand a report of ${report.length} bytes to the ROM sessions showing it; give report_rom more RAM or report less`,
+        `report_rom lacks the RAM to hand a report of ${report.length} bytes to the ROM sessions showing it; give ` +
+          `report_rom more RAM or report less`,
       );
     }
   }
