@@ -107,7 +107,10 @@ async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): 
 
 type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;
 
-/** A call with more arguments than `entry` declares (plain JavaScript can make one): refused as a value that cannot be encoded. */
+/**
+ * A call with more arguments than `entry` declares (plain JavaScript can make one): refused as a value that cannot be
+ * encoded.
+ */
 function tooMany(entry: MethodEntry, given: number): Promise<never> {
   const declared = entry.args.length;
   const takes = `${declared} argument${declared === 1 ? '' : 's'}`;

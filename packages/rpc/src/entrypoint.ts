@@ -156,7 +156,8 @@ export class RpcEntrypoint {
       if (length !== REQUEST_HEADER_SIZE)
         return this.#badRequest(
           request,
-          `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without arguments`,
+          `${entry.qualifiedName}: ${length - REQUEST_HEADER_SIZE} bytes after the header of a method without ` +
+            `arguments`,
         );
     } else {
       const reader = this.#reader;

@@ -1,6 +1,9 @@
 import { CodedError } from '@os/kernel';
 
-/** Every failure of the RPC layer itself (not a declared exception of an interface); its code is `ERR_OS_RPC_…`, e.g. `RpcDecodeError.code`. */
+/**
+ * Every failure of the RPC layer itself (not a declared exception of an interface); its code is `ERR_OS_RPC_…`, e.g.
+ * `RpcDecodeError.code`.
+ */
 export class RpcError extends CodedError {}
 
 /** An argument or result cannot be encoded: the client refuses before anything is sent. */

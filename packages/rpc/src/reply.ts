@@ -71,11 +71,13 @@ function decodeFull(
       throw new RpcBadRequestError(entry.qualifiedName, reader.string());
     case ReplyStatus.WrongInterface:
       throw new RpcInterfaceError(
-        `${String(target)} does not serve this interface; ${entry.qualifiedName} was sent to an object of another interface`,
+        `${String(target)} does not serve this interface; ${entry.qualifiedName} was sent to an object of another ` +
+          `interface`,
       );
     case ReplyStatus.UnknownMethod:
       throw new RpcInterfaceError(
-        `${String(target)} does not know ${entry.qualifiedName}: client and server were built from different declarations`,
+        `${String(target)} does not know ${entry.qualifiedName}: client and server were built from different ` +
+          `declarations`,
       );
     case ReplyStatus.NoSuchObject:
       throw new RpcInterfaceError(`${String(target)} names no object of its entrypoint any more`);

@@ -10,7 +10,10 @@ const LOOP_COPY_LIMIT = 16;
 const SLAB_SIZE = 16 * 1024;
 const SLAB_LIMIT = 1024;
 
-/** Zero-length views a reader or writer holds before its first message: shared, since nothing can be read or written through them. */
+/**
+ * Zero-length views a reader or writer holds before its first message: shared, since nothing can be read or written
+ * through them.
+ */
 const EMPTY_WORDS = new Int32Array(0);
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
@@ -279,7 +282,9 @@ export class MessageReader {
     }
   }
 
-  /** Reads a cap-slot index and returns the selector in that slot, recording the slot as {@link MessageReader.taken}. */
+  /**
+   * Reads a cap-slot index and returns the selector in that slot, recording the slot as {@link MessageReader.taken}.
+   */
   cap(): number {
     const slot = this.u8();
     const message = this.#message as Message;

@@ -51,7 +51,9 @@ function messageOf(bytes: Uint8Array, caps: readonly number[] = []): Message {
   return message;
 }
 
-/** Decodes the whole message with `valueCodec`, as the entrypoint does an argument list: trailing bytes are an error. */
+/**
+ * Decodes the whole message with `valueCodec`, as the entrypoint does an argument list: trailing bytes are an error.
+ */
 function decodeAll<T>(valueCodec: Codec<T>, message: Message): T {
   const reader = new MessageReader();
   reader.reset(message, 0, 'fuzz');
@@ -61,7 +63,9 @@ function decodeAll<T>(valueCodec: Codec<T>, message: Message): T {
   return value;
 }
 
-/** `value` encoded by `valueCodec` into a fresh message (large: the round trips are not about the IPC buffer's size). */
+/**
+ * `value` encoded by `valueCodec` into a fresh message (large: the round trips are not about the IPC buffer's size).
+ */
 function encode<T>(valueCodec: Codec<T>, value: T, size = 1 << 16): Message {
   const message = new Message(size);
   const writer = new MessageWriter();
@@ -89,7 +93,10 @@ function checkDecoded(value: unknown): void {
   }
 }
 
-/** Object.prototype and Array.prototype as they were: a decoder that assigned `__proto__` or `constructor` plainly would show here. */
+/**
+ * Object.prototype and Array.prototype as they were: a decoder that assigned `__proto__` or `constructor` plainly would
+ * show here.
+ */
 const pristine = { object: Reflect.ownKeys(Object.prototype), array: Reflect.ownKeys(Array.prototype) };
 function checkPrototypes(): void {
   expect(Reflect.ownKeys(Object.prototype)).toEqual(pristine.object);
@@ -444,7 +451,9 @@ describe('codec decoding, fuzzed', () => {
   });
 });
 
-/** The value codec's bytes of a record of `entries` (tag 1: the string "x", else null), inside an array when `nested`. */
+/**
+ * The value codec's bytes of a record of `entries` (tag 1: the string "x", else null), inside an array when `nested`.
+ */
 function encodeRecord(entries: readonly (readonly [string, number])[], nested: boolean): Message {
   const message = new Message(4096);
   const writer = new MessageWriter();

@@ -89,52 +89,60 @@ describe('capabilities a message brings that no value takes', () => {
     expect(kernel.capSpace(server.pd)).toHaveLength(before + 1);
   });
 
-  it('a server frees a repeated new capability once when the kernel marks every repeat fresh, and keeps it when a slot took it', async () => {
-    const { kernel } = rpcSystem();
-    const server = domain(kernel, 'marking-server');
-    const entrypoint = new RpcEntrypoint(markingRepeats(server.thread));
-    const holder = new HolderServer(() => Capability.invalid());
-    const client = domain(kernel, 'marking-client');
-    const target = kernel.delegate(server.pd, entrypoint.manage(holder).selector, client.pd);
-    const before = kernel.capSpace(server.pd);
-    const [x, y] = [client.thread.createRpcObject(), client.thread.createSignalContext(1)];
-    request(client.thread.utcb, 0, [], [x, x, y, x]);
-    await client.thread.call(target);
-    expect(client.thread.utcb.view.getUint32(0, true)).toBe(0);
-    expect(kernel.capSpace(server.pd)).toEqual(before);
-    request(client.thread.utcb, 1, [1], [x, x, y, x]);
-    await client.thread.call(target);
-    expect(client.thread.utcb.view.getUint32(0, true)).toBe(0);
-    const kept = holder.handed[0] as Capability;
-    expect(server.thread.valid(kept.rawSelector)).toBe(true);
-    expect(kernel.capSpace(server.pd)).toHaveLength(before.length + 1);
-  });
+  it(
+    'a server frees a repeated new capability once when the kernel marks every repeat fresh, and keeps it when a ' +
+      'slot took it',
+    async () => {
+      const { kernel } = rpcSystem();
+      const server = domain(kernel, 'marking-server');
+      const entrypoint = new RpcEntrypoint(markingRepeats(server.thread));
+      const holder = new HolderServer(() => Capability.invalid());
+      const client = domain(kernel, 'marking-client');
+      const target = kernel.delegate(server.pd, entrypoint.manage(holder).selector, client.pd);
+      const before = kernel.capSpace(server.pd);
+      const [x, y] = [client.thread.createRpcObject(), client.thread.createSignalContext(1)];
+      request(client.thread.utcb, 0, [], [x, x, y, x]);
+      await client.thread.call(target);
+      expect(client.thread.utcb.view.getUint32(0, true)).toBe(0);
+      expect(kernel.capSpace(server.pd)).toEqual(before);
+      request(client.thread.utcb, 1, [1], [x, x, y, x]);
+      await client.thread.call(target);
+      expect(client.thread.utcb.view.getUint32(0, true)).toBe(0);
+      const kept = holder.handed[0] as Capability;
+      expect(server.thread.valid(kept.rawSelector)).toBe(true);
+      expect(kernel.capSpace(server.pd)).toHaveLength(before.length + 1);
+    },
+  );
 
-  it('a client keeps the capability a result takes and frees the new ones beside it, marked once or in every repeat', async () => {
-    const { kernel, client } = rpcSystem();
-    const server = domain(kernel, 'liar');
-    const liar = server.thread;
-    const [n, m] = [liar.createRpcObject(), liar.createSignalContext(1)];
-    liar.serve({
-      onCall(_object, reply) {
-        reply.view.setUint32(0, 0, true);
-        reply.bytes[4] = 1;
-        reply.length = 5;
-        reply.setCaps([n, n, m, n]);
-      },
-      onSignal() {},
-    });
-    const target = new Capability<typeof Holder>(kernel.delegate(server.pd, liar.createRpcObject(), client.pd));
-    for (const thread of [client.thread, markingRepeats(domain(kernel, 'marking-client').thread)]) {
-      const remote = connect(
-        Holder,
-        thread,
-        new Capability<typeof Holder>(kernel.delegate(client.pd, target.selector, thread.pd)),
-      );
-      const before = kernel.capSpace(thread.pd).length;
-      const given = await remote.give();
-      expect(thread.valid(given.rawSelector)).toBe(true);
-      expect(kernel.capSpace(thread.pd)).toHaveLength(before + 1);
-    }
-  });
+  it(
+    'a client keeps the capability a result takes and frees the new ones beside it, marked once or in every ' +
+      'repeat',
+    async () => {
+      const { kernel, client } = rpcSystem();
+      const server = domain(kernel, 'liar');
+      const liar = server.thread;
+      const [n, m] = [liar.createRpcObject(), liar.createSignalContext(1)];
+      liar.serve({
+        onCall(_object, reply) {
+          reply.view.setUint32(0, 0, true);
+          reply.bytes[4] = 1;
+          reply.length = 5;
+          reply.setCaps([n, n, m, n]);
+        },
+        onSignal() {},
+      });
+      const target = new Capability<typeof Holder>(kernel.delegate(server.pd, liar.createRpcObject(), client.pd));
+      for (const thread of [client.thread, markingRepeats(domain(kernel, 'marking-client').thread)]) {
+        const remote = connect(
+          Holder,
+          thread,
+          new Capability<typeof Holder>(kernel.delegate(client.pd, target.selector, thread.pd)),
+        );
+        const before = kernel.capSpace(thread.pd).length;
+        const given = await remote.give();
+        expect(thread.valid(given.rawSelector)).toBe(true);
+        expect(kernel.capSpace(thread.pd)).toHaveLength(before + 1);
+      }
+    },
+  );
 });

@@ -7,7 +7,9 @@ function refuse(writer: MessageWriter, expected: string, value: unknown): never 
   throw new RpcEncodeError(writer.path, `expected ${expected}, got ${describeValue(value)}`);
 }
 
-/** Whether `value` is a plain record: an object made by `{}` or `Object.create(null)`, not an array or class instance. */
+/**
+ * Whether `value` is a plain record: an object made by `{}` or `Object.create(null)`, not an array or class instance.
+ */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);

@@ -17,7 +17,7 @@ export type RpcValue =
   | readonly RpcValue[]
   | { readonly [key: string]: RpcValue };
 
-// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc inlines the tags and the decoder switches on integer literals
+// biome-ignore lint/suspicious/noConstEnum: file-local, so tsc inlines the tags the decoder switches on
 const enum Tag {
   Undefined = 0,
   Null = 1,
