@@ -34,7 +34,10 @@ export class AttachedRomDataspace {
     return rom;
   }
 
-  /** Picks up the current version of the module, fetching its dataspace only when the server says the one held is outdated (Rom::update). */
+  /**
+   * Picks up the current version of the module, fetching its dataspace only when the server says the one held is
+   * outdated (Rom::update).
+   */
   async update(): Promise<void> {
     if (await this.#connection.session.update()) return;
     await this.#fetch();

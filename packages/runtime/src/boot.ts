@@ -37,15 +37,24 @@ export interface BootOptions {
   readonly whenStalled?: 'fail' | 'wait';
   /** Told each time the system stalls under `whenStalled: 'wait'`. */
   readonly onStall?: (error: SystemStalledError) => void;
-  /** Stops driving the virtual clock when aborted: `exit` then rejects with the signal's reason (for runs that never end by themselves, such as heartbeat-monitored systems). */
+  /**
+   * Stops driving the virtual clock when aborted: `exit` then rejects with the signal's reason (for runs that never end
+   * by themselves, such as heartbeat-monitored systems).
+   */
   readonly signal?: AbortSignal;
-  /** Told each report submitted to core's Report service, with its session label (the top init's state report: `init -> state`). */
+  /**
+   * Told each report submitted to core's Report service, with its session label (the top init's state report: `init ->
+   * state`).
+   */
   readonly onReport?: (label: string, report: Uint8Array) => void;
 }
 
 /** Why a run ended without an exit value. */
 export class SystemStalledError extends Error {
-  /** Stable code of this failure, `ERR_OS_SYSTEM_STALLED`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_SYSTEM_STALLED`: compare it, not the class, to recognise an error from another
+   * copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`SystemStalledError.code`); see `errorCode` in `@os/kernel`. */
@@ -61,7 +70,8 @@ export class SystemStalledError extends Error {
     readonly waits: readonly string[] = [],
   ) {
     super(
-      `nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and no component has exited` +
+      `nothing can happen any more at virtual time ${at} us: no timer is armed, no call or signal is pending, and ` +
+        `no component has exited` +
         (waits.length === 0 ? '' : `\n${waits.map((line) => `  ${line}`).join('\n')}`),
     );
     this.name = 'SystemStalledError';

@@ -73,7 +73,9 @@ export interface EnvParts {
   readonly parent: number;
   /** Where the system notes what its components wait for (core's); none: waits are not noted. */
   readonly waits?: WaitList;
-  /** Makes and ends further threads in the component's PD (core's CPU service); none: the component has only its two. */
+  /**
+   * Makes and ends further threads in the component's PD (core's CPU service); none: the component has only its two.
+   */
   readonly threads?: ThreadFactory;
   /** Where its threads report the faults of its code; the `Env` handles them (see {@link Env.fault}). */
   readonly faults?: ComponentFaults;

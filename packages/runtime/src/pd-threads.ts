@@ -32,7 +32,10 @@ export class PdThreads implements ThreadFactory {
   readonly #threads = new Map<KernelThread, KernelThread>();
   readonly #faults: ComponentFaults | undefined;
 
-  /** Makes threads for component `name` in `owner`'s PD; `corePd` holds their capabilities; their handlers' faults go to `faults`. */
+  /**
+   * Makes threads for component `name` in `owner`'s PD; `corePd` holds their capabilities; their handlers' faults go to
+   * `faults`.
+   */
   constructor(kernel: Kernel, corePd: PdId, owner: ThreadOwner, name: string, faults?: ComponentFaults) {
     this.#kernel = kernel;
     this.#corePd = corePd;

@@ -24,7 +24,10 @@ function escapeOne(character: string): string {
  */
 export const LOG_MAX_STRING_LEN = 232;
 
-/** What a LOG server puts after a line it cut (a write longer than {@link LOG_MAX_STRING_LEN}, or a line whose written-out control characters would be longer). */
+/**
+ * What a LOG server puts after a line it cut (a write longer than {@link LOG_MAX_STRING_LEN}, or a line whose
+ * written-out control characters would be longer).
+ */
 export const LOG_CUT_MARKER = ' [cut]';
 
 /** How many characters `character` takes in {@link printable} text. */

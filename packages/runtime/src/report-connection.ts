@@ -20,7 +20,10 @@ export class ReportConnection extends Connection<typeof Report> {
     super(env, Report, id, capability, args);
   }
 
-  /** Opens a Report session labelled `label` with a buffer of `bufferSize` bytes, donating the buffer's page-rounded size. */
+  /**
+   * Opens a Report session labelled `label` with a buffer of `bufferSize` bytes, donating the buffer's page-rounded
+   * size.
+   */
   static async open(env: Env, label: string, bufferSize = DEFAULT_REPORT_BUFFER): Promise<ReportConnection> {
     const { id, capability, args } = await requestSession(env, {
       service: 'Report',
@@ -49,12 +52,16 @@ export class ReportConnection extends Connection<typeof Report> {
     return this.#buffer.length;
   }
 
-  /** Publishes `content` (text as UTF-8); throws `ReportTooLarge` without submitting when it exceeds the buffer (Report::submit). */
+  /**
+   * Publishes `content` (text as UTF-8); throws `ReportTooLarge` without submitting when it exceeds the buffer
+   * (Report::submit).
+   */
   async submit(content: string | Uint8Array): Promise<void> {
     const bytes = typeof content === 'string' ? encoder.encode(content) : content;
     if (bytes.length > this.#buffer.length) {
       throw new ReportTooLarge(
-        `a report of ${bytes.length} bytes does not fit the buffer of ${this.#buffer.length} bytes (open the connection with a larger bufferSize, or use Reporter, which grows it)`,
+        `a report of ${bytes.length} bytes does not fit the buffer of ${this.#buffer.length} bytes (open the ` +
+          `connection with a larger bufferSize, or use Reporter, which grows it)`,
       );
     }
     this.#buffer.set(bytes);

@@ -46,7 +46,8 @@ export class ReportSessionComponent extends RpcObject<typeof Report> implements 
   submit(length: number): void {
     if (length > this.#bytes.length)
       throw new ReportTooLarge(
-        `a report of ${length} bytes does not fit the session's buffer of ${this.#bytes.length} bytes (open the session with a larger buffer_size)`,
+        `a report of ${length} bytes does not fit the session's buffer of ${this.#bytes.length} bytes (open the ` +
+          `session with a larger buffer_size)`,
       );
     this.#onSubmit(this.#bytes.slice(0, length));
   }
@@ -56,7 +57,9 @@ export class ReportSessionComponent extends RpcObject<typeof Report> implements 
     this.#responseSigh = context.valid() ? context : null;
   }
 
-  /** Copies the pending response into the buffer and returns its length; 0 if there is none (Report::obtain_response). */
+  /**
+   * Copies the pending response into the buffer and returns its length; 0 if there is none (Report::obtain_response).
+   */
   obtainResponse(): number {
     const response = this.#response;
     this.#response = null;

@@ -34,7 +34,10 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
     return new Capability(this.#dataspace);
   }
 
-  /** Whether the dataspace the client was handed last is the current version (Rom::update); if not, it fetches `dataspace` again. */
+  /**
+   * Whether the dataspace the client was handed last is the current version (Rom::update); if not, it fetches
+   * `dataspace` again.
+   */
   update(): boolean {
     return this.#handedOut === this.#version;
   }

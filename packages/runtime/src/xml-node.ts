@@ -3,7 +3,10 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** An XML text that is not well-formed, or a node lacking what its reader needs; names the place. */
 export class XmlError extends Error {
-  /** Stable code of this failure, `ERR_OS_XML`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_XML`: compare it, not the class, to recognise an error from another copy of
+   * this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`XmlError.code`); see `errorCode` in `@os/kernel`. */
@@ -75,7 +78,10 @@ export function parseGenodeNumber(text: string): number | undefined {
   return Number.isSafeInteger(number) ? number : undefined;
 }
 
-/** Where each line of `text` starts: a table built once per parse, so finding a node's line is a binary search, not a scan from the top. */
+/**
+ * Where each line of `text` starts: a table built once per parse, so finding a node's line is a binary search, not a
+ * scan from the top.
+ */
 function lineStarts(text: string): number[] {
   const starts = [0];
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
@@ -106,7 +112,10 @@ export class XmlNode {
   readonly line: number;
   /** Where the text came from. */
   readonly origin: string;
-  /** Where the element's `<` is in the parsed text (a 0-based index): lets a tool edit the text in place, as `os run` adds a package's default quota to its start entry. */
+  /**
+   * Where the element's `<` is in the parsed text (a 0-based index): lets a tool edit the text in place, as `os run`
+   * adds a package's default quota to its start entry.
+   */
   readonly offset: number;
   readonly #attributes: ReadonlyMap<string, string>;
   readonly #children: readonly XmlNode[];
@@ -210,7 +219,10 @@ export class XmlNode {
     return this.#source;
   }
 
-  /** The text directly inside the element (entities decoded, each run of text trimmed of white space, CDATA sections as written). */
+  /**
+   * The text directly inside the element (entities decoded, each run of text trimmed of white space, CDATA sections as
+   * written).
+   */
   get text(): string {
     return this.#text;
   }
@@ -245,7 +257,8 @@ export class XmlNode {
     const number = parseGenodeNumber(value);
     if (number === undefined)
       throw this.error(
-        `attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for sizes, ${name}="16M")`,
+        `attribute ${name}="${value}" is not a number (write e.g. ${name}="42", ${name}="0x2a" or, for ` +
+          `sizes, ${name}="16M")`,
       );
     return number;
   }

@@ -29,24 +29,27 @@ describe('boot', () => {
     ]);
   });
 
-  it('a component starts with no capability it did not make itself but its parent and its env LOG session', async () => {
-    let held: string[] = [];
-    let system: Awaited<ReturnType<typeof boot>> | null = null;
-    const probe = {
-      construct(env: Env) {
-        held = (system as NonNullable<typeof system>).kernel.capSpace(env.thread.pd).map((entry) => entry.kind);
-        void env.parent.exit(0);
-      },
-    };
-    system = await boot(
-      { init: 'probe', binaries: binaryTable({ probe }) },
-      { kernel: createKernel, clock: new VirtualClock() },
-    );
-    await system.exit;
-    // the parent and the LOG session (an env session, opened before construct, as Genode's Parent::Env::log),
-    // plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
-    expect(held.sort()).toEqual(['rpc-object', 'rpc-object', 'signal-context', 'signal-context', 'signal-context']);
-  });
+  it(
+    'a component starts with no capability it did not make itself but its parent and its env LOG ' + 'session',
+    async () => {
+      let held: string[] = [];
+      let system: Awaited<ReturnType<typeof boot>> | null = null;
+      const probe = {
+        construct(env: Env) {
+          held = (system as NonNullable<typeof system>).kernel.capSpace(env.thread.pd).map((entry) => entry.kind);
+          void env.parent.exit(0);
+        },
+      };
+      system = await boot(
+        { init: 'probe', binaries: binaryTable({ probe }) },
+        { kernel: createKernel, clock: new VirtualClock() },
+      );
+      await system.exit;
+      // the parent and the LOG session (an env session, opened before construct, as Genode's Parent::Env::log),
+      // plus the signal contexts the runtime made for resource_avail, pending sessions and heartbeats
+      expect(held.sort()).toEqual(['rpc-object', 'rpc-object', 'signal-context', 'signal-context', 'signal-context']);
+    },
+  );
 
   it('a construct that throws is logged with the component name and reported to the parent as exit 1', async () => {
     const broken = {

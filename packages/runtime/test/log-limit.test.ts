@@ -12,12 +12,15 @@ describe('the LOG limit (Genode: Log_session::MAX_STRING_LEN = 232)', () => {
     expect(logLines('a'.repeat(1 << 20))).toEqual([`${'a'.repeat(232)}${LOG_CUT_MARKER}`]);
   });
 
-  it('control characters count as printed: 4000 of them print one line of at most 232 characters plus the marker', () => {
-    const lines = logLines('\x1b'.repeat(4000));
-    expect(lines).toEqual([`${'\\x1b'.repeat(58)}${LOG_CUT_MARKER}`]);
-    // a written-out character is never split
-    expect(logLines(`ab${'\x07'.repeat(100)}`)[0]).toBe(`ab${'\\x07'.repeat(57)}${LOG_CUT_MARKER}`);
-  });
+  it(
+    'control characters count as printed: 4000 of them print one line of at most 232 characters plus the ' + 'marker',
+    () => {
+      const lines = logLines('\x1b'.repeat(4000));
+      expect(lines).toEqual([`${'\\x1b'.repeat(58)}${LOG_CUT_MARKER}`]);
+      // a written-out character is never split
+      expect(logLines(`ab${'\x07'.repeat(100)}`)[0]).toBe(`ab${'\\x07'.repeat(57)}${LOG_CUT_MARKER}`);
+    },
+  );
 
   it('line breaks: each line is printed on its own, at most 232 lines per write', () => {
     expect(logLines('one\ntwo\r\nthree\n')).toEqual(['one', 'two', 'three']);

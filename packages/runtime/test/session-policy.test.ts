@@ -10,7 +10,9 @@ function serverConfig(...policies: string[]): XmlNode {
   return XmlNode.parse(`<config>\n${policies.map((policy) => `  ${policy}`).join('\n')}\n</config>`, ORIGIN);
 }
 
-/** The `id` of the policy `SessionPolicy.find` picks for `label`, the type for a `<default-policy>`, `null` for none. */
+/**
+ * The `id` of the policy `SessionPolicy.find` picks for `label`, the type for a `<default-policy>`, `null` for none.
+ */
 function picked(label: string | SessionLabel, config: XmlNode): string | null {
   const node = SessionPolicy.find(label, config);
   if (node === null) return null;

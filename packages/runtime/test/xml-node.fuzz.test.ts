@@ -13,7 +13,9 @@ const runs = (numRuns: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round
 
 const XML = 'ERR_OS_XML';
 
-/** The node, or `XML` when the parse threw an XmlError; anything else is rethrown (fast-check then reports the input). */
+/**
+ * The node, or `XML` when the parse threw an XmlError; anything else is rethrown (fast-check then reports the input).
+ */
 function parse(text: string, origin = 'fuzz'): XmlNode | typeof XML {
   try {
     return XmlNode.parse(text, origin);
@@ -65,7 +67,10 @@ function childrenOf(element: Element): Element[] {
   return element.content.flatMap((item) => (item.kind === 'element' ? [item.element] : []));
 }
 
-/** Genode's element names, the names JavaScript objects hold themselves (which a parser must not rename), and random ones. */
+/**
+ * Genode's element names, the names JavaScript objects hold themselves (which a parser must not rename), and random
+ * ones.
+ */
 const elementName = fc.oneof(
   fc.constantFrom(
     'config',
@@ -121,7 +126,10 @@ const attributeName = fc.oneof(
   fc.constantFrom('toString', 'valueOf', 'hasOwnProperty', '__defineSetter__', 'propertyIsEnumerable'),
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.:-]{0,10}$/),
 );
-/** Characters of values: markup characters, whitespace, quotes, non-ASCII and astral characters (no CR: XML turns it into LF). */
+/**
+ * Characters of values: markup characters, whitespace, quotes, non-ASCII and astral characters (no CR: XML turns it
+ * into LF).
+ */
 const valueCharacter = fc.oneof(
   {
     weight: 6,
@@ -505,7 +513,8 @@ describe('XmlNode.parse, fuzzed', () => {
 
   it('keeps elements and attributes named like Object methods as written', () => {
     const node = XmlNode.parse(
-      '<config toString="1" valueOf="2" hasOwnProperty="3"><hasOwnProperty/><toString a="b"/><__lookupGetter__/></config>',
+      '<config toString="1" valueOf="2" hasOwnProperty="3"><hasOwnProperty/><toString ' +
+        'a="b"/><__lookupGetter__/></config>',
     );
     expect(node.attributeNames()).toEqual(['toString', 'valueOf', 'hasOwnProperty']);
     expect([node.attribute('toString'), node.attribute('valueOf'), node.attribute('hasOwnProperty')]).toEqual([
