@@ -52,7 +52,10 @@ export const SESSION_REQUEST_ATTEMPTS = 64;
 
 /** A session request that kept failing for lack of quota; names the service and what was offered last. */
 export class SessionRequestError extends Error {
-  /** Stable code of this failure, `ERR_OS_SESSION_REQUEST`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_SESSION_REQUEST`: compare it, not the class, to recognise an error from
+   * another copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`SessionRequestError.code`); see `errorCode` in `@os/kernel`. */
@@ -68,7 +71,8 @@ export class SessionRequestError extends Error {
     readonly args: string,
   ) {
     super(
-      `session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts (last: ${args}); the server asks for more than it can be given`,
+      `session request to "${service}" still lacks quota after ${SESSION_REQUEST_ATTEMPTS} attempts ` +
+        `(last: ${args}); the server asks for more than it can be given`,
     );
     this.name = 'SessionRequestError';
     this.code = errorCode(new.target.name);
@@ -79,7 +83,10 @@ export class SessionRequestError extends Error {
 export const RAM_UPGRADE_STEP = 4096;
 /** Capabilities added after `InsufficientCapQuota`. */
 export const CAP_UPGRADE_STEP = 4;
-/** How many upgrades add one step each before each upgrade doubles the last (so a big ROM takes a few attempts, not hundreds). */
+/**
+ * How many upgrades add one step each before each upgrade doubles the last (so a big ROM takes a few attempts, not
+ * hundreds).
+ */
 export const LINEAR_UPGRADES = 8;
 
 /** Asks the parent for the resources an attempt lacked and waits until they are there. */
@@ -132,7 +139,10 @@ class Donation {
     return offered + this.step * 2 ** doublings;
   }
 
-  /** A smaller donation to try after `offered` was more than the component has, or `undefined` when only its parent can help. */
+  /**
+   * A smaller donation to try after `offered` was more than the component has, or `undefined` when only its parent can
+   * help.
+   */
   lower(offered: number): number | undefined {
     if (this.#refused < 0 || offered - this.#refused <= this.step) return undefined;
     return this.#refused + Math.ceil((offered - this.#refused) / 2 / this.step) * this.step;

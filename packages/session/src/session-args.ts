@@ -5,7 +5,10 @@ export const SESSION_ARGS_MAX = 160;
 
 /** An argument string that is not in Genode's `key=value, key="value"` syntax, or too long. */
 export class SessionArgsError extends Error {
-  /** Stable code of this failure, `ERR_OS_SESSION_ARGS`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_SESSION_ARGS`: compare it, not the class, to recognise an error from another
+   * copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`SessionArgsError.code`); see `errorCode` in `@os/kernel`. */
@@ -69,7 +72,10 @@ function skipSpace(text: string, from: number): number {
   return at;
 }
 
-/** The digits-and-suffix value of a number token, or -1 when it is not one: no regular expression on the path of every request. */
+/**
+ * The digits-and-suffix value of a number token, or -1 when it is not one: no regular expression on the path of every
+ * request.
+ */
 function parseNumberToken(text: string): number {
   let end = text.length;
   let scale = 1;
@@ -202,7 +208,10 @@ export class SessionArgs {
     return inner.includes('\\') ? inner.replace(/\\([\s\S])/g, '$1') : inner;
   }
 
-  /** The value of `key` as a boolean (`yes`/`true`/`on`/non-zero, `no`/`false`/`off`/`0`); `fallback` if absent or otherwise. */
+  /**
+   * The value of `key` as a boolean (`yes`/`true`/`on`/non-zero, `no`/`false`/`off`/`0`); `fallback` if absent or
+   * otherwise.
+   */
   boolean(key: string, fallback = false): boolean {
     const arg = this.#find(key);
     if (arg === undefined) return fallback;

@@ -119,7 +119,9 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
   heartbeatResponse() {}
 }
 
-/** A parent PD and a child PD `hello` with `childRam` bytes and 20 caps, the child holding only its parent capability. */
+/**
+ * A parent PD and a child PD `hello` with `childRam` bytes and 20 caps, the child holding only its parent capability.
+ */
 async function family(childRam: number, needRam = 10_000, needCaps = 6) {
   const kernel = createHwKernel();
   const parentPd = kernel.createPd('init');
@@ -162,44 +164,52 @@ async function family(childRam: number, needRam = 10_000, needCaps = 6) {
 }
 
 describe('Connection', () => {
-  it('retries with 4096 more bytes or 4 more caps until the donation suffices, and the server is charged exactly that', async () => {
-    const { kernel, parentPd, childPd, parent, env } = await family(64 * 1024);
-    const before = kernel.quota(childPd);
-    const parentBefore = kernel.quota(parentPd);
-    const echo = await Connection.openSession(env, Echo, { service: 'Echo', label: 'greeter', ram: 4096, caps: 2 });
-    expect(parent.requests).toEqual([
-      'label="greeter", ram_quota=4096, cap_quota=2',
-      'label="greeter", cap_quota=2, ram_quota=8192',
-      'label="greeter", cap_quota=2, ram_quota=12288',
-      'label="greeter", ram_quota=12288, cap_quota=6',
-    ]);
-    expect(echo.ram).toBe(12288);
-    expect(echo.caps).toBe(6);
-    expect(kernel.quota(childPd).ramLimit).toBe(before.ramLimit - 12288);
-    expect(kernel.quota(childPd).capLimit).toBe(before.capLimit - 6);
-    expect(kernel.quota(parentPd).ramLimit).toBe(parentBefore.ramLimit + 12288);
-    expect(await echo.session.echo('hi')).toBe('hello -> greeter: hi');
+  it(
+    'retries with 4096 more bytes or 4 more caps until the donation suffices, and the server is charged exactly ' +
+      'that',
+    async () => {
+      const { kernel, parentPd, childPd, parent, env } = await family(64 * 1024);
+      const before = kernel.quota(childPd);
+      const parentBefore = kernel.quota(parentPd);
+      const echo = await Connection.openSession(env, Echo, { service: 'Echo', label: 'greeter', ram: 4096, caps: 2 });
+      expect(parent.requests).toEqual([
+        'label="greeter", ram_quota=4096, cap_quota=2',
+        'label="greeter", cap_quota=2, ram_quota=8192',
+        'label="greeter", cap_quota=2, ram_quota=12288',
+        'label="greeter", ram_quota=12288, cap_quota=6',
+      ]);
+      expect(echo.ram).toBe(12288);
+      expect(echo.caps).toBe(6);
+      expect(kernel.quota(childPd).ramLimit).toBe(before.ramLimit - 12288);
+      expect(kernel.quota(childPd).capLimit).toBe(before.capLimit - 6);
+      expect(kernel.quota(parentPd).ramLimit).toBe(parentBefore.ramLimit + 12288);
+      expect(await echo.session.echo('hi')).toBe('hello -> greeter: hi');
 
-    await echo.upgrade({ ram: 4096 });
-    expect(echo.ram).toBe(16384);
-    expect(kernel.quota(childPd).ramLimit).toBe(before.ramLimit - 16384);
+      await echo.upgrade({ ram: 4096 });
+      expect(echo.ram).toBe(16384);
+      expect(kernel.quota(childPd).ramLimit).toBe(before.ramLimit - 16384);
 
-    await echo.close();
-    expect(kernel.quota(childPd)).toEqual(before);
-    expect(kernel.quota(parentPd).ramLimit).toBe(parentBefore.ramLimit);
-    await expect(echo.session.echo('gone')).rejects.toThrow(/no valid capability|InvalidCapability/);
-    await echo.close();
-  });
+      await echo.close();
+      expect(kernel.quota(childPd)).toEqual(before);
+      expect(kernel.quota(parentPd).ramLimit).toBe(parentBefore.ramLimit);
+      await expect(echo.session.echo('gone')).rejects.toThrow(/no valid capability|InvalidCapability/);
+      await echo.close();
+    },
+  );
 
-  it('asks its own parent for resources when it cannot afford the donation, waits for resource_avail, then succeeds', async () => {
-    const { kernel, childPd, parent, env } = await family(8192);
-    const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
-    expect(parent.resourceRequests).toEqual(['ram_quota=12288']);
-    expect(parent.requests).toHaveLength(2);
-    expect(kernel.quota(childPd).ramLimit).toBe(8192 + 12288 - 12288);
-    await echo.close();
-    expect(kernel.quota(childPd).ramLimit).toBe(8192 + 12288);
-  });
+  it(
+    'asks its own parent for resources when it cannot afford the donation, waits for resource_avail, then ' +
+      'succeeds',
+    async () => {
+      const { kernel, childPd, parent, env } = await family(8192);
+      const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 12288, caps: 6 });
+      expect(parent.resourceRequests).toEqual(['ram_quota=12288']);
+      expect(parent.requests).toHaveLength(2);
+      expect(kernel.quota(childPd).ramLimit).toBe(8192 + 12288 - 12288);
+      await echo.close();
+      expect(kernel.quota(childPd).ramLimit).toBe(8192 + 12288);
+    },
+  );
 
   it('closes at the end of an await using block', async () => {
     const { kernel, childPd, parent, env } = await family(64 * 1024);
@@ -234,15 +244,19 @@ describe('Connection', () => {
     expect(parent.resourceRequests).toEqual([]);
   });
 
-  it('upgrades one step at a time, then doubling the step; when it cannot afford an upgrade it tries halfway back before asking its parent', async () => {
-    const { env, parent } = await family(128 * 1024, 100 * 1024);
-    const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 });
-    const offered = parent.requests.map((args) => Number(/ram_quota=(\d+)/.exec(args)?.[1]) / 1024);
-    // 4K..36K one step each, then +8K, +16K, +32K (too little at 92K), +64K (156K: more than the 128K it has),
-    // halfway back to 124K, which the server takes: no resource request
-    expect(offered).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 44, 60, 92, 156, 124]);
-    expect(parent.resourceRequests).toEqual([]);
-    expect(echo.ram).toBe(124 * 1024);
-    await echo.close();
-  });
+  it(
+    'upgrades one step at a time, then doubling the step; when it cannot afford an upgrade it tries halfway back ' +
+      'before asking its parent',
+    async () => {
+      const { env, parent } = await family(128 * 1024, 100 * 1024);
+      const echo = await Connection.openSession(env, Echo, { service: 'Echo', ram: 4096, caps: 6 });
+      const offered = parent.requests.map((args) => Number(/ram_quota=(\d+)/.exec(args)?.[1]) / 1024);
+      // 4K..36K one step each, then +8K, +16K, +32K (too little at 92K), +64K (156K: more than the 128K it has),
+      // halfway back to 124K, which the server takes: no resource request
+      expect(offered).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 44, 60, 92, 156, 124]);
+      expect(parent.resourceRequests).toEqual([]);
+      expect(echo.ram).toBe(124 * 1024);
+      await echo.close();
+    },
+  );
 });

@@ -21,7 +21,10 @@ const runs = (numRuns: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round
 
 const ARGS = 'ERR_OS_SESSION_ARGS';
 
-/** What `read` returns, or `ARGS` when it threw a SessionArgsError; anything else is rethrown (fast-check reports the input). */
+/**
+ * What `read` returns, or `ARGS` when it threw a SessionArgsError; anything else is rethrown (fast-check reports the
+ * input).
+ */
 function attempt<T>(read: () => T): T | typeof ARGS {
   try {
     return read();
@@ -60,7 +63,10 @@ const SCALES = new Map([
   ['G', 1024 ** 3],
 ]);
 
-/** What `number()` reads from a bare token: decimal digits and an optional K, M or G; `undefined` if not one, or not safe. */
+/**
+ * What `number()` reads from a bare token: decimal digits and an optional K, M or G; `undefined` if not one, or not
+ * safe.
+ */
 function genodeNumber(text: string): number | undefined {
   const match = /^([0-9]+)([KMG]?)$/.exec(text);
   if (match === null) return undefined;
@@ -287,7 +293,8 @@ describe('SessionArgs, fuzzed', () => {
         const refusal = error as SessionArgsError;
         expect([refusal.code, refusal.position, refusal.args]).toEqual([ARGS, SESSION_ARGS_MAX, text]);
         expect(refusal.message).toBe(
-          `session arguments ${JSON.stringify(text.slice(0, SESSION_ARGS_MAX))}… (${text.length} characters), at character ${SESSION_ARGS_MAX}: longer than ${SESSION_ARGS_MAX} characters`,
+          `session arguments ${JSON.stringify(text.slice(0, SESSION_ARGS_MAX))}… (${text.length} characters), at ` +
+            `character ${SESSION_ARGS_MAX}: longer than ${SESSION_ARGS_MAX} characters`,
         );
       }
     }
