@@ -4,19 +4,34 @@ import { TestSystemError } from './test-system-error.js';
 
 /** One component to boot for a test, and the small system around it. */
 export interface RunComponentOptions extends Omit<RunSystemOptions, 'config'> {
-  /** The component: a package name (`@acme/blinker`), a module file relative to `directory` (`./blinker.mjs`), a built-in's name, or its module object. */
+  /**
+   * The component: a package name (`@acme/blinker`), a module file relative to `directory` (`./blinker.mjs`), a
+   * built-in's name, or its module object.
+   */
   readonly binary: string | ComponentModule;
-  /** Its start entry's name and LOG label (default: the binary's file or package name without scope and extension; `component` for a module object). */
+  /**
+   * Its start entry's name and LOG label (default: the binary's file or package name without scope and extension;
+   * `component` for a module object).
+   */
   readonly name?: string;
-  /** Its `<config>` node, as XML text (`<config led="led1"/>`); a `<libc>` node in it runs a plain Node program under the libc shim. */
+  /**
+   * Its `<config>` node, as XML text (`<config led="led1"/>`); a `<libc>` node in it runs a plain Node program under
+   * the libc shim.
+   */
   readonly config?: string;
   /** Its RAM quota in bytes, or as Genode writes it (`"2M"`). Default: its package's declared `ram`, else 1M. */
   readonly ram?: number | string;
   /** Its capability quota. Default: its package's declared `caps`, else 100. */
   readonly caps?: number;
-  /** Run it outside a compartment (`<binary confined="no"/>`): for a trusted component that needs what confinement withholds. Default: confined. */
+  /**
+   * Run it outside a compartment (`<binary confined="no"/>`): for a trusted component that needs what confinement
+   * withholds. Default: confined.
+   */
   readonly unconfined?: boolean;
-  /** More start entries, as XML (`<start name="report_rom">...</start>`): servers the component needs. The default route tries core first, then them. */
+  /**
+   * More start entries, as XML (`<start name="report_rom">...</start>`): servers the component needs. The default route
+   * tries core first, then them.
+   */
   readonly servers?: string;
 }
 
@@ -74,7 +89,8 @@ export function componentSystemConfig(options: RunComponentOptions): string {
   const quota = `${options.ram === undefined ? '' : ` ram="${attribute(String(options.ram))}"`}${options.caps === undefined ? '' : ` caps="${options.caps}"`}`;
   return [
     '<config>',
-    '  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> <service name="Report"/> </parent-provides>',
+    '  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> ' +
+      '<service name="Report"/> </parent-provides>',
     '  <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>',
     '  <default caps="100" ram="1M"/>',
     '  <start name="timer"> <provides> <service name="Timer"/> </provides> </start>',

@@ -18,7 +18,10 @@ export interface RunUntil {
 export interface RunSystemOptions {
   /** The init config, in Genode's XML (as `os run system.xml` reads it, and checked the same way before boot). */
   readonly config: string;
-  /** Where binary names resolve (module files, installed packages); its regular files are boot modules (ROMs). Default: the current directory. */
+  /**
+   * Where binary names resolve (module files, installed packages); its regular files are boot modules (ROMs). Default:
+   * the current directory.
+   */
   readonly directory?: string;
   /** ROMs besides the directory's files, by name; they win on a clash. */
   readonly roms?: Readonly<Record<string, string | Uint8Array>>;
@@ -40,7 +43,9 @@ export type RunEnd =
   | { readonly kind: 'lines' }
   /** {@link RunUntil.virtualMs} was reached. */
   | { readonly kind: 'time' }
-  /** Nothing could happen any more: no timer armed, no call or signal pending, no exit; `waits` says who waited on what. */
+  /**
+   * Nothing could happen any more: no timer armed, no call or signal pending, no exit; `waits` says who waited on what.
+   */
   | { readonly kind: 'stalled'; readonly waits: readonly string[] };
 
 /** What a test run gives back. */

@@ -52,7 +52,8 @@ setTimeout(() => process.exit(7), 5000);
   );
   writeFileSync(
     join(pkg, 'index.js'),
-    `export async function construct(env) { await env.log('quota ' + env.pd.quota().ramLimit + ' ' + env.pd.quota().capLimit); await env.parent.exit(0); }\n`,
+    `export async function construct(env) { await env.log('quota ' + env.pd.quota().ramLimit + ' ' + ` +
+      `env.pd.quota().capLimit); await env.parent.exit(0); }\n`,
   );
 });
 
@@ -96,7 +97,8 @@ describe(`runComponent on ${kernel}`, () => {
 
   it('runs a plain Node program under the libc shim', async () => {
     const config =
-      '<config><libc stdout="/dev/log"/><vfs><dir name="dev"><log/></dir><rom name="data.txt"/></vfs><arg value="program"/><arg value="--fast"/></config>';
+      '<config><libc stdout="/dev/log"/><vfs><dir name="dev"><log/></dir><rom name="data.txt"/></vfs><arg ' +
+      'value="program"/><arg value="--fast"/></config>';
     const run = await runComponent({ binary: './program.mjs', directory, kernel, config });
     expect(run.output).toEqual(['from a ROM --fast']);
     expect(run.exit).toBe(7);
@@ -166,7 +168,8 @@ describe('componentSystemConfig', () => {
   it('names the component after its file or package, and escapes what it writes into attributes', () => {
     const config = componentSystemConfig({ binary: './dir/my-app.mjs', ram: '2M', caps: 10, config: '<config/>' });
     expect(config).toContain(
-      '<start name="my-app" ram="2M" caps="10">\n    <binary name="./dir/my-app.mjs"/>\n    <exit propagate="yes"/>\n    <config/>\n  </start>',
+      '<start name="my-app" ram="2M" caps="10">\n    <binary name="./dir/my-app.mjs"/>\n    <exit ' +
+        'propagate="yes"/>\n    <config/>\n  </start>',
     );
     expect(componentSystemConfig({ binary: '@acme/blinker', unconfined: true })).toContain(
       '<start name="blinker">\n    <binary name="@acme/blinker" confined="no"/>',
