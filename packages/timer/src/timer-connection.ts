@@ -11,7 +11,10 @@ export const TIMER_SESSION_CAPS = 2;
 
 /** `msleep` was used on a connection whose signals go to a handler of the component. */
 export class TimerModeError extends Error {
-  /** Stable code of this failure, `ERR_OS_TIMER_MODE`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_TIMER_MODE`: compare it, not the class, to recognise an error from another
+   * copy of this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`TimerModeError.code`); see `errorCode` in `@os/kernel`. */

@@ -94,7 +94,9 @@ class TimerDriver extends RootComponent<TimerSessionObject> {
     this.#tick = new SignalHandler(env.ep, () => this.#expired());
   }
 
-  /** A duration in microseconds, checked: a client may not make the driver compute garbage ({@link InvalidDuration}). */
+  /**
+   * A duration in microseconds, checked: a client may not make the driver compute garbage ({@link InvalidDuration}).
+   */
   static checkDuration(us: number): number {
     if (!Number.isFinite(us) || us < 0 || us > TIMER_MAX_DURATION_US)
       throw new InvalidDuration(`timer duration must be 0 to ${TIMER_MAX_DURATION_US} us, got ${us}`);

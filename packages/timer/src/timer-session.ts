@@ -15,7 +15,10 @@ export const TIMER_MIN_PERIOD_US = 1000;
 /** The longest trigger, in microseconds (2^32 - 1, about 71.6 minutes). */
 export const TIMER_MAX_DURATION_US = 2 ** 32 - 1;
 
-/** A trigger duration that is not a number from 0 to {@link TIMER_MAX_DURATION_US} microseconds (negative, NaN, infinite, too long). */
+/**
+ * A trigger duration that is not a number from 0 to {@link TIMER_MAX_DURATION_US} microseconds (negative, NaN,
+ * infinite, too long).
+ */
 export class InvalidDuration extends RpcException {}
 
 /**

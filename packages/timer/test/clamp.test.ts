@@ -6,7 +6,10 @@ import { binaryTable, boot } from '@os/runtime/host';
 import { describe, expect, it } from 'vitest';
 import { InvalidDuration, TIMER_MIN_ONE_SHOT_US, TIMER_MIN_PERIOD_US, Timer, timerDriver } from '../src/index.js';
 
-/** Boots init with the timer driver and a client whose `construct` is `client`, on virtual time; resolves with the LOG lines once the client exits. */
+/**
+ * Boots init with the timer driver and a client whose `construct` is `client`, on virtual time; resolves with the LOG
+ * lines once the client exits.
+ */
 async function withClient(client: (env: Env, done: () => Promise<void>) => Promise<void>): Promise<string[]> {
   const config = {
     parentProvides: ['LOG', 'PD'],
