@@ -44,7 +44,10 @@ export async function construct(env) {
 }
 `;
 
-/** 1: every shared class it can reach, every way to change it; then it asks for sessions, which makes init build clients. */
+/**
+ * 1: every shared class it can reach, every way to change it; then it asks for sessions, which makes init build
+ * clients.
+ */
 const PROTOTYPES = `import { Timer } from '@os/timer';
 import { Rom } from '@os/rom';
 import * as rpc from '@os/rpc';
@@ -76,14 +79,17 @@ export async function construct(env) {
   };
   for (const [name, target] of Object.entries(targets)) {
     await attempt('define a setter on ' + name, () => {
-      Object.defineProperty(target, 'thread', { set(value) { seen.push(value); }, get() { return undefined; }, configurable: true });
+      Object.defineProperty(target, 'thread', { set(value) { seen.push(value); }, get() { return undefined; }, \
+configurable: true });
       return Object.getOwnPropertyDescriptor(target, 'thread')?.set !== undefined;
     });
     await attempt('assign a method of ' + name, () => {
       target.close = () => seen.push('close');
-      return Object.hasOwn(target, 'close') && typeof target.close === 'function' && target.close.toString().includes('seen');
+      return Object.hasOwn(target, 'close') && typeof target.close === 'function' && \
+target.close.toString().includes('seen');
     });
-    await attempt('replace the prototype of ' + name, () => Reflect.setPrototypeOf(target, { thread: 'mine' }) && 'prototype replaced');
+    await attempt('replace the prototype of ' + name, () => Reflect.setPrototypeOf(target, { thread: 'mine' }) && \
+'prototype replaced');
   }
   await attempt('legacy __defineSetter__ on the Root client prototype', () => {
     Object.getPrototypeOf(env.parent).__defineSetter__('capability', (value) => seen.push(value));
@@ -124,7 +130,8 @@ const FAULTS: Readonly<Record<string, string>> = {
     `queueMicrotask(() => { throw new Error('first'); }); queueMicrotask(() => { throw 'second, not an Error'; });`,
   ),
   'microtask-not-a-function': faulter(
-    `try { queueMicrotask(42); } catch (error) { await env.log('queueMicrotask(42): ' + error.name); } queueMicrotask(() => { throw new RangeError('after'); });`,
+    `try { queueMicrotask(42); } catch (error) { await env.log('queueMicrotask(42): ' + error.name); } ` +
+      `queueMicrotask(() => { throw new RangeError('after'); });`,
   ),
   'raw-returns-number': rawHandler('42'),
   'raw-returns-thenable': rawHandler(`{ then() { throw new Error('then'); } }`),
@@ -132,12 +139,16 @@ const FAULTS: Readonly<Record<string, string>> = {
     `new Proxy({}, { get() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } })`,
   ),
   'raw-returns-promise-with-hostile-species': rawHandler(
-    `(() => { const p = Promise.resolve(); Object.defineProperty(p, 'constructor', { get() { throw new Error('species'); } }); return p; })()`,
+    `(() => { const p = Promise.resolve(); Object.defineProperty(p, 'constructor', { get() { throw new ` +
+      `Error('species'); } }); return p; })()`,
   ),
   'raw-throws': rawHandler(`(() => { throw new Error('raw handler threw'); })()`),
 };
 
-/** 2, not a fault: a genuine promise with its own `then` is followed through the intrinsic `then` (its own is never called). */
+/**
+ * 2, not a fault: a genuine promise with its own `then` is followed through the intrinsic `then` (its own is never
+ * called).
+ */
 const OWN_THEN = rawHandler(
   `Object.defineProperty(Promise.resolve(), 'then', { value() { throw new Error('own then'); } })`,
 );
@@ -159,12 +170,15 @@ import * as kernel from '@os/kernel';
 import * as rom from '@os/rom';
 import { attempt, report } from './probes.mjs';
 export async function construct(env) {
-  for (const specifier of ['@os/rom/host', '@os/runtime/host', '@os/kernel/host', '@os/loader', '@os/cli', '@os/kernel-hw', '@os/rom/dist/host.js', '@os/rom/package.json']) {
+  for (const specifier of ['@os/rom/host', '@os/runtime/host', '@os/kernel/host', '@os/loader', '@os/cli', \
+'@os/kernel-hw', '@os/rom/dist/host.js', '@os/rom/package.json']) {
     await attempt('import ' + specifier, async () => (await import(specifier)) !== undefined);
   }
   await attempt('RomModules.fromDirectory', () => typeof rom.RomModules.fromDirectory === 'function' && 'there');
-  await attempt('RomModules watchDirectory', () => typeof new rom.RomModules().watchDirectory === 'function' && 'there');
-  await attempt('wallTime', () => typeof runtime.wallTime === 'function' && runtime.wallTime(new kernel.VirtualClock(1)));
+  await attempt('RomModules watchDirectory', () => typeof new rom.RomModules().watchDirectory === 'function' && \
+'there');
+  await attempt('wallTime', () => typeof runtime.wallTime === 'function' && runtime.wallTime(new \
+kernel.VirtualClock(1)));
   await attempt('RealClock', () => typeof kernel.RealClock === 'function' && 'there');
   await attempt('boot', () => typeof runtime.boot === 'function' && 'there');
   await attempt('Core', () => typeof runtime.Core === 'function' && 'there');
@@ -172,7 +186,8 @@ export async function construct(env) {
   await attempt('Date.now()', () => Date.now());
   await attempt('new Date()', () => new Date().getTime());
   await attempt('performance', () => typeof performance !== 'undefined' && performance.now());
-  await attempt('a VirtualClock of its own reads no host time', () => new kernel.VirtualClock(1).now() !== 0 && 'host time');
+  await attempt('a VirtualClock of its own reads no host time', () => new kernel.VirtualClock(1).now() !== 0 && \
+'host time');
   await report(env);
 }
 `;
@@ -186,10 +201,12 @@ export async function construct(env) {
   }
   const messages = [];
   for (const specifier of ['/etc/passwd', '/nonexistent/secret.mjs']) {
-    try { await import(specifier); } catch (error) { messages.push(error.message.replaceAll(specifier, '<specifier>')); }
+    try { await import(specifier); } catch (error) { messages.push(error.message.replaceAll(specifier, \
+'<specifier>')); }
   }
   await env.log('message: ' + messages[0]);
-  await env.log('a file that exists and one that does not get the same words: ' + (messages.length === 2 && messages[0] === messages[1]));
+  await env.log('a file that exists and one that does not get the same words: ' + (messages.length === 2 && \
+messages[0] === messages[1]));
   await attempt('import its own ./own.mjs', async () => !((await import('./own.mjs')).own === 'own'));
   await report(env);
 }
@@ -221,8 +238,10 @@ const OWN = `export const own = 'own';\n`;
 /** 3 and 6 for a plain Node program under the libc shim: the same grant rules, its fs is its VFS. */
 const LIBC = `import { readFileSync } from 'node:fs';
 setTimeout(() => undefined, 100); // the shim ends a program with nothing pending on its Timer session
-const tries = ['@os/rom/host', '@os/runtime/host', '@os/kernel/host', '/etc/passwd', 'file:///etc/passwd', '../../../../../../../../etc/passwd'];
-Promise.all(tries.map((specifier) => import(specifier).then(() => 'import ' + specifier + ': OPEN', (error) => 'import ' + specifier + ': blocked (' + error.name + ')'))).then((outcomes) => {
+const tries = ['@os/rom/host', '@os/runtime/host', '@os/kernel/host', '/etc/passwd', 'file:///etc/passwd', \
+'../../../../../../../../etc/passwd'];
+Promise.all(tries.map((specifier) => import(specifier).then(() => 'import ' + specifier + ': OPEN', (error) => \
+'import ' + specifier + ': blocked (' + error.name + ')'))).then((outcomes) => {
   for (const line of outcomes) console.log(line);
   try {
     readFileSync('/etc/passwd', 'utf8');
@@ -235,7 +254,8 @@ Promise.all(tries.map((specifier) => import(specifier).then(() => 'import ' + sp
 
 function config(attacker: string, attackerConfig = '<config/>'): string {
   return `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service \
+name="Rtc"/> </parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"> <provides> <service name="Timer"/> </provides> </start>
@@ -290,100 +310,131 @@ function expectBystanderUnharmed(lines: readonly string[], exit: number | null):
 }
 
 describe(`authority attacks on ${KERNEL.name}`, () => {
-  it('1. changing any shared class (client classes made per interface, runtime and kernel classes, codecs, interfaces) is a TypeError, and no object of init or another component reaches the attacker', async () => {
-    const { lines, exit, attacker } = await run('prototypes');
-    const outcomes = attacker.filter((line) => line.includes(': blocked') || line.includes(': OPEN'));
-    expect(outcomes.length).toBe(15 * 3 + 2);
-    expect(outcomes.filter((line) => !line.endsWith(': blocked (TypeError)') && !line.endsWith(': blocked'))).toEqual(
-      [],
-    );
-    expect(attacker).toContain("receive another component's objects through a prototype: blocked");
-    expect(attacker).toContain('sessions still work: true true');
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '1. changing any shared class (client classes made per interface, runtime and kernel classes, codecs, ' +
+      'interfaces) is a TypeError, and no object of init or another component reaches the attacker',
+    async () => {
+      const { lines, exit, attacker } = await run('prototypes');
+      const outcomes = attacker.filter((line) => line.includes(': blocked') || line.includes(': OPEN'));
+      expect(outcomes.length).toBe(15 * 3 + 2);
+      expect(outcomes.filter((line) => !line.endsWith(': blocked (TypeError)') && !line.endsWith(': blocked'))).toEqual(
+        [],
+      );
+      expect(attacker).toContain("receive another component's objects through a prototype: blocked");
+      expect(attacker).toContain('sessions still work: true true');
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 
   for (const kind of Object.keys(FAULTS)) {
-    it(`2. a fault nobody awaits (${kind}) faults the component: logged, exit value 1 to init; the process and the bystander go on`, async () => {
-      const { lines, exit, attacker } = await run(kind);
-      expect(attacker[0]).toBe('about to fault');
-      const errors = attacker.filter((line) => line.startsWith('Error: attacker: '));
-      expect(errors.length).toBeGreaterThanOrEqual(1);
-      expect(errors[0]).toMatch(/^Error: attacker: (a microtask|the call handler of thread "attacker\.raw") failed: /);
-      expect(lines).toContain('[init] child "attacker" exited with exit value 1');
-      if (kind.startsWith('raw')) expect(attacker).toContain('the call: ServerFaultError');
-      if (kind === 'microtask-not-a-function') expect(attacker).toContain('queueMicrotask(42): TypeError');
-      expectBystanderUnharmed(lines, exit);
-    });
+    it(
+      `2. a fault nobody awaits (${kind}) faults the component: logged, exit value 1 to init; the process and the ` +
+        `bystander go on`,
+      async () => {
+        const { lines, exit, attacker } = await run(kind);
+        expect(attacker[0]).toBe('about to fault');
+        const errors = attacker.filter((line) => line.startsWith('Error: attacker: '));
+        expect(errors.length).toBeGreaterThanOrEqual(1);
+        expect(errors[0]).toMatch(
+          /^Error: attacker: (a microtask|the call handler of thread "attacker\.raw") failed: /,
+        );
+        expect(lines).toContain('[init] child "attacker" exited with exit value 1');
+        if (kind.startsWith('raw')) expect(attacker).toContain('the call: ServerFaultError');
+        if (kind === 'microtask-not-a-function') expect(attacker).toContain('queueMicrotask(42): TypeError');
+        expectBystanderUnharmed(lines, exit);
+      },
+    );
   }
 
-  it("2. a raw handler returning a genuine promise with its own then: the kernel and the runtime follow the intrinsic then, never the component's; settling without a reply faults only the call", async () => {
-    const { lines, exit, attacker } = await run('own-then');
-    expect(attacker).toEqual(['about to fault', 'the call: ServerFaultError', 'still constructing']);
-    expect(lines).not.toContain('[init] child "attacker" exited with exit value 1');
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '2. a raw handler returning a genuine promise with its own then: the kernel and the runtime follow the ' +
+      "intrinsic then, never the component's; settling without a reply faults only the call",
+    async () => {
+      const { lines, exit, attacker } = await run('own-then');
+      expect(attacker).toEqual(['about to fault', 'the call: ServerFaultError', 'still constructing']);
+      expect(lines).not.toContain('[init] child "attacker" exited with exit value 1');
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 
-  it('2. a component that hardens its own IPC buffer before anything arrives keeps working: the kernel keeps nothing in it that freezing changes', async () => {
-    const { lines, exit, attacker } = await run('hardens-utcb');
-    expect(attacker).toContain('works with a hardened IPC buffer: true');
-    expect(lines).not.toContain('[init] child "attacker" exited with exit value 1');
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '2. a component that hardens its own IPC buffer before anything arrives keeps working: the kernel keeps ' +
+      'nothing in it that freezing changes',
+    async () => {
+      const { lines, exit, attacker } = await run('hardens-utcb');
+      expect(attacker).toContain('works with a hardened IPC buffer: true');
+      expect(lines).not.toContain('[init] child "attacker" exited with exit value 1');
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 
-  it('3 and 4. host-facing entry points are not granted (ConfinementError), the names that used to be granted are gone, and there is no ambient time', async () => {
-    const { lines, exit, attacker } = await run('host');
-    expect(attacker).toEqual([
-      'import @os/rom/host: blocked (ConfinementError)',
-      'import @os/runtime/host: blocked (ConfinementError)',
-      'import @os/kernel/host: blocked (ConfinementError)',
-      'import @os/loader: blocked (ConfinementError)',
-      'import @os/cli: blocked (ConfinementError)',
-      'import @os/kernel-hw: blocked (ConfinementError)',
-      'import @os/rom/dist/host.js: blocked (ConfinementError)',
-      'import @os/rom/package.json: blocked (ConfinementError)',
-      'RomModules.fromDirectory: blocked',
-      'RomModules watchDirectory: blocked',
-      'wallTime: blocked',
-      'RealClock: blocked',
-      'boot: blocked',
-      'Core: blocked',
-      'RtcSessionComponent: blocked',
-      'Date.now(): blocked (TypeError)',
-      'new Date(): blocked (TypeError)',
-      'performance: blocked',
-      'a VirtualClock of its own reads no host time: blocked',
-    ]);
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '3 and 4. host-facing entry points are not granted (ConfinementError), the names that used to be granted are ' +
+      'gone, and there is no ambient time',
+    async () => {
+      const { lines, exit, attacker } = await run('host');
+      expect(attacker).toEqual([
+        'import @os/rom/host: blocked (ConfinementError)',
+        'import @os/runtime/host: blocked (ConfinementError)',
+        'import @os/kernel/host: blocked (ConfinementError)',
+        'import @os/loader: blocked (ConfinementError)',
+        'import @os/cli: blocked (ConfinementError)',
+        'import @os/kernel-hw: blocked (ConfinementError)',
+        'import @os/rom/dist/host.js: blocked (ConfinementError)',
+        'import @os/rom/package.json: blocked (ConfinementError)',
+        'RomModules.fromDirectory: blocked',
+        'RomModules watchDirectory: blocked',
+        'wallTime: blocked',
+        'RealClock: blocked',
+        'boot: blocked',
+        'Core: blocked',
+        'RtcSessionComponent: blocked',
+        'Date.now(): blocked (TypeError)',
+        'new Date(): blocked (TypeError)',
+        'performance: blocked',
+        'a VirtualClock of its own reads no host time: blocked',
+      ]);
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 
-  it('6. imports by absolute path, file: and other URLs, paths that leave its directory (also by symlink), undeclared packages: one ConfinementError that tells nothing of the host files; its own module loads', async () => {
-    const { lines, exit, attacker } = await run('imports');
-    expect(attacker.filter((line) => line.startsWith('import '))).toEqual([
-      ...IMPORTS.map((specifier) => `import ${specifier}: blocked (ConfinementError)`),
-      'import its own ./own.mjs: blocked',
-    ]);
-    expect(attacker).toContain(
-      'message: "attacker" imports "<specifier>": a confined component imports only the @os packages its system grants, its own modules by relative path inside its package, and the packages its package.json declares',
-    );
-    expect(attacker).toContain('a file that exists and one that does not get the same words: true');
-    expect(lines.join('\n')).not.toContain('root:');
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '6. imports by absolute path, file: and other URLs, paths that leave its directory (also by symlink), ' +
+      'undeclared packages: one ConfinementError that tells nothing of the host files; its own module loads',
+    async () => {
+      const { lines, exit, attacker } = await run('imports');
+      expect(attacker.filter((line) => line.startsWith('import '))).toEqual([
+        ...IMPORTS.map((specifier) => `import ${specifier}: blocked (ConfinementError)`),
+        'import its own ./own.mjs: blocked',
+      ]);
+      expect(attacker).toContain(
+        'message: "attacker" imports "<specifier>": a confined component imports only the @os packages its system ' +
+          'grants, its own modules by relative path inside its package, and the packages its package.json declares',
+      );
+      expect(attacker).toContain('a file that exists and one that does not get the same words: true');
+      expect(lines.join('\n')).not.toContain('root:');
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 
-  it('3 and 6 for a libc program: the host entry points and host files are refused as for a component, and its fs is its VFS, not the host', async () => {
-    const { lines, exit, attacker } = await run(
-      'libc',
-      '<config> <libc stdout="/dev/log" stderr="/dev/log"/> <vfs> <dir name="dev"> <log/> </dir> </vfs> </config>',
-    );
-    expect(attacker).toEqual([
-      'import @os/rom/host: blocked (ConfinementError)',
-      'import @os/runtime/host: blocked (ConfinementError)',
-      'import @os/kernel/host: blocked (ConfinementError)',
-      'import /etc/passwd: blocked (ConfinementError)',
-      'import file:///etc/passwd: blocked (ConfinementError)',
-      'import ../../../../../../../../etc/passwd: blocked (ConfinementError)',
-      'read /etc/passwd: blocked (ENOENT)',
-    ]);
-    expectBystanderUnharmed(lines, exit);
-  });
+  it(
+    '3 and 6 for a libc program: the host entry points and host files are refused as for a component, and its fs ' +
+      'is its VFS, not the host',
+    async () => {
+      const { lines, exit, attacker } = await run(
+        'libc',
+        '<config> <libc stdout="/dev/log" stderr="/dev/log"/> <vfs> <dir name="dev"> <log/> </dir> </vfs> </config>',
+      );
+      expect(attacker).toEqual([
+        'import @os/rom/host: blocked (ConfinementError)',
+        'import @os/runtime/host: blocked (ConfinementError)',
+        'import @os/kernel/host: blocked (ConfinementError)',
+        'import /etc/passwd: blocked (ConfinementError)',
+        'import file:///etc/passwd: blocked (ConfinementError)',
+        'import ../../../../../../../../etc/passwd: blocked (ConfinementError)',
+        'read /etc/passwd: blocked (ENOENT)',
+      ]);
+      expectBystanderUnharmed(lines, exit);
+    },
+  );
 });

@@ -27,7 +27,8 @@ const Store = defineInterface('Store', {
 });
 
 /** The same declaration, as the attacker's module file writes it. */
-const STORE_SOURCE = `const dangerous = { ['__proto__']: codec.value, constructor: codec.value, prototype: codec.value };
+const STORE_SOURCE = `const dangerous = { ['__proto__']: codec.value, constructor: codec.value, prototype: \
+codec.value };
 const Store = defineInterface('Store', {
   keep: method([codec.value], codec.u32),
   rec: method([codec.record(dangerous)], codec.u32),
@@ -37,7 +38,8 @@ const Store = defineInterface('Store', {
 
 /** A hostile value: own `__proto__`, `constructor` and `prototype` keys holding records that would pollute. */
 const HOSTILE_JSON =
-  '{"__proto__":{"polluted":"via __proto__"},"constructor":{"prototype":{"polluted":"via constructor.prototype"}},"prototype":{"polluted":"via prototype"}}';
+  '{"__proto__":{"polluted":"via __proto__"},"constructor":{"prototype":{"polluted":"via ' +
+  'constructor.prototype"}},"prototype":{"polluted":"via prototype"}}';
 
 const ATTACKER = `import { Connection } from '@os/session';
 import { codec, defineInterface, method } from '@os/rpc';
@@ -60,10 +62,12 @@ async function attemptAsync(name, probe) {
     outcomes.push(name + ': blocked (' + (error?.name ?? typeof error) + ')');
   }
 }
-const HOST_GLOBALS = ['process', 'require', 'module', 'exports', 'Buffer', 'global', 'setTimeout', 'setInterval', 'setImmediate', 'fetch', '__dirname', '__filename'];
+const HOST_GLOBALS = ['process', 'require', 'module', 'exports', 'Buffer', 'global', 'setTimeout', 'setInterval', \
+'setImmediate', 'fetch', '__dirname', '__filename'];
 function naiveMerge(target, source) {
   for (const key in source) {
-    if (typeof source[key] === 'object' && source[key] !== null) naiveMerge(target[key] ?? (target[key] = {}), source[key]);
+    if (typeof source[key] === 'object' && source[key] !== null) naiveMerge(target[key] ?? (target[key] = {}), \
+source[key]);
     else target[key] = source[key];
   }
   return target;
@@ -77,29 +81,42 @@ export async function construct(env) {
   attempt('escape globalThis.process', () => globalThis.process !== undefined);
   attempt('escape require', () => typeof require !== 'undefined');
   attempt('escape host globals', () => HOST_GLOBALS.filter((name) => name in globalThis).join(','));
-  attempt("escape Function('return this')()", () => { const self = Function('return this')(); return self !== undefined && self.process !== undefined; });
+  attempt("escape Function('return this')()", () => { const self = Function('return this')(); return self !== \
+undefined && self.process !== undefined; });
   attempt("escape Function('return process')()", () => Function('return typeof process')() !== 'undefined');
   attempt('escape indirect eval', () => (0, eval)('typeof process') !== 'undefined');
   attempt('escape console.log.constructor', () => console.log.constructor('return process')() !== undefined);
   attempt('escape env.constructor.constructor', () => env.constructor.constructor('return process')() !== undefined);
-  attempt('escape AsyncFunction constructor', () => (async () => undefined).constructor('return process') !== undefined);
-  attempt('escape Error.prepareStackTrace', () => { Error.prepareStackTrace = (_error, sites) => sites; return typeof new Error('x').stack !== 'string'; });
+  attempt('escape AsyncFunction constructor', () => (async () => undefined).constructor('return process') !== \
+undefined);
+  attempt('escape Error.prepareStackTrace', () => { Error.prepareStackTrace = (_error, sites) => sites; return \
+typeof new Error('x').stack !== 'string'; });
   await attemptAsync('escape import node:fs', async () => (await import('node:fs')) !== undefined);
-  await attemptAsync('escape import node:child_process', async () => (await import('node:child_process')) !== undefined);
+  await attemptAsync('escape import node:child_process', async () => (await import('node:child_process')) !== \
+undefined);
   await attemptAsync('escape import @os/kernel-hw', async () => (await import('@os/kernel-hw')) !== undefined);
 
   // prototype pollution through records, sent and received
   const hostile = JSON.parse('${HOSTILE_JSON}');
-  await attemptAsync('pollute by sending codec.value', async () => { await store.keep(hostile); return ({}).polluted !== undefined; });
-  await attemptAsync('pollute by sending a record codec', async () => { await store.rec(hostile); return ({}).polluted !== undefined; });
+  await attemptAsync('pollute by sending codec.value', async () => { await store.keep(hostile); return \
+({}).polluted !== undefined; });
+  await attemptAsync('pollute by sending a record codec', async () => { await store.rec(hostile); return \
+({}).polluted !== undefined; });
   const received = await store.give();
-  attempt('received codec.value keeps its keys as own data', () => !(Object.getPrototypeOf(received) === Object.prototype && Object.hasOwn(received, '__proto__') && Object.hasOwn(received, 'constructor') && Object.hasOwn(received, 'prototype')));
-  attempt('pollute by Object.assign of a received value', () => { Object.assign({}, received); return ({}).polluted !== undefined; });
-  attempt('pollute by a naive merge of a received value', () => { naiveMerge({}, received); return ({}).polluted !== undefined; });
-  attempt('pollute by received.constructor.prototype', () => { const target = {}; target.constructor.prototype.polluted = 'directly'; return true; });
+  attempt('received codec.value keeps its keys as own data', () => !(Object.getPrototypeOf(received) === \
+Object.prototype && Object.hasOwn(received, '__proto__') && Object.hasOwn(received, 'constructor') && \
+Object.hasOwn(received, 'prototype')));
+  attempt('pollute by Object.assign of a received value', () => { Object.assign({}, received); return ({}).polluted \
+!== undefined; });
+  attempt('pollute by a naive merge of a received value', () => { naiveMerge({}, received); return ({}).polluted \
+!== undefined; });
+  attempt('pollute by received.constructor.prototype', () => { const target = {}; \
+target.constructor.prototype.polluted = 'directly'; return true; });
   const record = await store.giveRecord();
-  attempt('received record codec keeps its keys as own data', () => !(Object.getPrototypeOf(record) === Object.prototype && Object.hasOwn(record, '__proto__') && Object.hasOwn(record, 'constructor')));
-  attempt('pollute by a naive merge of a received record', () => { naiveMerge({}, record); return ({}).polluted !== undefined; });
+  attempt('received record codec keeps its keys as own data', () => !(Object.getPrototypeOf(record) === \
+Object.prototype && Object.hasOwn(record, '__proto__') && Object.hasOwn(record, 'constructor')));
+  attempt('pollute by a naive merge of a received record', () => { naiveMerge({}, record); return ({}).polluted !== \
+undefined; });
   attempt('pollute Object.prototype directly', () => { Object.prototype.polluted = 'directly'; return true; });
   for (const line of outcomes) await env.log(line);
   await env.log('store still answers ' + (await store.keep('plain')));
@@ -119,7 +136,8 @@ export async function construct(env) {
 `;
 
 const CONFIG = `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> \
+</parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"> <provides> <service name="Timer"/> </provides> </start>
@@ -215,70 +233,94 @@ describe(`confinement and record attacks on ${KERNEL.name}`, () => {
     expect(Object.isFrozen(Object.prototype)).toBe(true);
   }
 
-  it('reaching for Node: process, require, host globals, the Function constructor and indirect eval of its own compartment find nothing', () => {
-    expect(attacker('escape').slice(0, 7)).toEqual([
-      'escape process: blocked',
-      'escape globalThis.process: blocked',
-      'escape require: blocked',
-      'escape host globals: blocked',
-      "escape Function('return this')(): blocked",
-      "escape Function('return process')(): blocked",
-      'escape indirect eval: blocked',
-    ]);
-    expectUnharmed();
-  });
+  it(
+    'reaching for Node: process, require, host globals, the Function constructor and indirect eval of its own ' +
+      'compartment find nothing',
+    () => {
+      expect(attacker('escape').slice(0, 7)).toEqual([
+        'escape process: blocked',
+        'escape globalThis.process: blocked',
+        'escape require: blocked',
+        'escape host globals: blocked',
+        "escape Function('return this')(): blocked",
+        "escape Function('return process')(): blocked",
+        'escape indirect eval: blocked',
+      ]);
+      expectUnharmed();
+    },
+  );
 
-  it("reaching the host realm's Function constructor through objects it was handed (console.log, env, an async function) and rewriting Error.prepareStackTrace: TypeError, or no effect", () => {
-    expect(attacker('escape').slice(7, 11)).toEqual([
-      'escape console.log.constructor: blocked (TypeError)',
-      'escape env.constructor.constructor: blocked (TypeError)',
-      'escape AsyncFunction constructor: blocked (TypeError)',
-      'escape Error.prepareStackTrace: blocked',
-    ]);
-    expectUnharmed();
-  });
+  it(
+    "reaching the host realm's Function constructor through objects it was handed (console.log, env, an async " +
+      'function) and rewriting Error.prepareStackTrace: TypeError, or no effect',
+    () => {
+      expect(attacker('escape').slice(7, 11)).toEqual([
+        'escape console.log.constructor: blocked (TypeError)',
+        'escape env.constructor.constructor: blocked (TypeError)',
+        'escape AsyncFunction constructor: blocked (TypeError)',
+        'escape Error.prepareStackTrace: blocked',
+      ]);
+      expectUnharmed();
+    },
+  );
 
-  it('import() of Node built-ins (node:fs, node:child_process) and of an @os package the system does not grant (@os/kernel-hw) is refused', () => {
-    expect(attacker('escape').slice(11)).toEqual([
-      'escape import node:fs: blocked (TypeError)',
-      'escape import node:child_process: blocked (TypeError)',
-      'escape import @os/kernel-hw: blocked (ConfinementError)',
-    ]);
-    expectUnharmed();
-  });
+  it(
+    'import() of Node built-ins (node:fs, node:child_process) and of an @os package the system does not grant ' +
+      '(@os/kernel-hw) is refused',
+    () => {
+      expect(attacker('escape').slice(11)).toEqual([
+        'escape import node:fs: blocked (TypeError)',
+        'escape import node:child_process: blocked (TypeError)',
+        'escape import @os/kernel-hw: blocked (ConfinementError)',
+      ]);
+      expectUnharmed();
+    },
+  );
 
-  it('sending records with __proto__, constructor and prototype keys (codec.value and a record codec): the Store decodes them as plain own keys of records whose prototype is Object.prototype', () => {
-    expect(attacker('pollute by sending')).toEqual([
-      'pollute by sending codec.value: blocked',
-      'pollute by sending a record codec: blocked',
-    ]);
-    expect(received.kept[0]).toBeDefined();
-    expect(received.records).toHaveLength(1);
-    for (const value of [received.kept[0] as Record<string, unknown>, received.records[0] as Record<string, unknown>]) {
-      expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
-      expect(Object.keys(value).sort()).toEqual(['__proto__', 'constructor', 'prototype']);
-      expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ polluted: 'via __proto__' });
-      expect(value['constructor']).toEqual({ prototype: { polluted: 'via constructor.prototype' } });
-    }
-    expectUnharmed();
-  });
+  it(
+    'sending records with __proto__, constructor and prototype keys (codec.value and a record codec): the Store ' +
+      'decodes them as plain own keys of records whose prototype is Object.prototype',
+    () => {
+      expect(attacker('pollute by sending')).toEqual([
+        'pollute by sending codec.value: blocked',
+        'pollute by sending a record codec: blocked',
+      ]);
+      expect(received.kept[0]).toBeDefined();
+      expect(received.records).toHaveLength(1);
+      for (const value of [
+        received.kept[0] as Record<string, unknown>,
+        received.records[0] as Record<string, unknown>,
+      ]) {
+        expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+        expect(Object.keys(value).sort()).toEqual(['__proto__', 'constructor', 'prototype']);
+        expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toEqual({ polluted: 'via __proto__' });
+        expect(value['constructor']).toEqual({ prototype: { polluted: 'via constructor.prototype' } });
+      }
+      expectUnharmed();
+    },
+  );
 
-  it('receiving records with those keys and feeding them to Object.assign, a naive deep merge, or writing through constructor.prototype: own keys on arrival, and every write that would reach a shared prototype is a TypeError (the intrinsics are frozen)', () => {
-    expect([
-      ...attacker('received'),
-      ...attacker('pollute by Object.assign'),
-      ...attacker('pollute by a naive'),
-      ...attacker('pollute by received'),
-      ...attacker('pollute Object.prototype'),
-    ]).toEqual([
-      'received codec.value keeps its keys as own data: blocked',
-      'received record codec keeps its keys as own data: blocked',
-      'pollute by Object.assign of a received value: blocked',
-      'pollute by a naive merge of a received value: blocked (TypeError)',
-      'pollute by a naive merge of a received record: blocked (TypeError)',
-      'pollute by received.constructor.prototype: blocked (TypeError)',
-      'pollute Object.prototype directly: blocked (TypeError)',
-    ]);
-    expectUnharmed();
-  });
+  it(
+    'receiving records with those keys and feeding them to Object.assign, a naive deep merge, or writing through ' +
+      ('constructor.prototype: own keys on arrival, and every write that would reach a shared prototype is a ' +
+        'TypeError (the intrinsics are frozen)'),
+    () => {
+      expect([
+        ...attacker('received'),
+        ...attacker('pollute by Object.assign'),
+        ...attacker('pollute by a naive'),
+        ...attacker('pollute by received'),
+        ...attacker('pollute Object.prototype'),
+      ]).toEqual([
+        'received codec.value keeps its keys as own data: blocked',
+        'received record codec keeps its keys as own data: blocked',
+        'pollute by Object.assign of a received value: blocked',
+        'pollute by a naive merge of a received value: blocked (TypeError)',
+        'pollute by a naive merge of a received record: blocked (TypeError)',
+        'pollute by received.constructor.prototype: blocked (TypeError)',
+        'pollute Object.prototype directly: blocked (TypeError)',
+      ]);
+      expectUnharmed();
+    },
+  );
 });

@@ -104,7 +104,8 @@ function relay(
 /** A relay's start entry: it provides Relay and sends its own Relay requests to `next`. */
 const relayStart = (name: string, next: string, exit = false): string => `<start name="${name}">
     <provides> <service name="Relay"/> </provides>
-    <route> <service name="Relay"> <child name="${next}"/> </service> <service name="Timer"> <child name="timer"/> </service> <any-service> <parent/> </any-service> </route>
+    <route> <service name="Relay"> <child name="${next}"/> </service> <service name="Timer"> <child name="timer"/> \
+</service> <any-service> <parent/> </any-service> </route>
     ${exit ? '<exit propagate="yes"/>' : ''}
   </start>`;
 
@@ -124,228 +125,259 @@ async function cycle(names: readonly string[]): Promise<{ system: AttackSystem; 
 }
 
 describe(`control-flow attacks on ${KERNEL.name}`, () => {
-  it("a call into the component's own entrypoint is DeadlockError naming it twice; the component, its server object and everyone else go on", async () => {
-    const run = await runAttack(async (env) => {
-      const own = new CounterServer();
-      const capability = env.ep.manage(own);
-      const client = connect(Counter, env.thread, capability);
-      let cycle: readonly string[] = [];
-      const code = await codeOf(async () => {
-        try {
-          await client.add(1);
-        } catch (error) {
-          cycle = (error as { cycle: readonly string[] }).cycle;
-          throw error;
-        }
+  it(
+    "a call into the component's own entrypoint is DeadlockError naming it twice; the component, its server object " +
+      'and everyone else go on',
+    async () => {
+      const run = await runAttack(async (env) => {
+        const own = new CounterServer();
+        const capability = env.ep.manage(own);
+        const client = connect(Counter, env.thread, capability);
+        let cycle: readonly string[] = [];
+        const code = await codeOf(async () => {
+          try {
+            await client.add(1);
+          } catch (error) {
+            cycle = (error as { cycle: readonly string[] }).cycle;
+            throw error;
+          }
+        });
+        env.ep.dissolve(own);
+        return { code, cycle, ran: own.accepted.length };
       });
-      env.ep.dissolve(own);
-      return { code, cycle, ran: own.accepted.length };
-    });
-    expect(run.result).toEqual({ code: 'ERR_OS_DEADLOCK', cycle: ['attacker.ep', 'attacker.ep'], ran: 0 });
-    expectUnharmed(run);
-  });
+      expect(run.result).toEqual({ code: 'ERR_OS_DEADLOCK', cycle: ['attacker.ep', 'attacker.ep'], ran: 0 });
+      expectUnharmed(run);
+    },
+  );
 
-  it('a call cycle between two components is DeadlockError at the call that closes it, naming the cycle; both answer and keep their quota', async () => {
-    const { system, record } = await cycle(['a', 'b']);
-    expect(record.refusals).toEqual([{ at: 'b', code: 'ERR_OS_DEADLOCK', cycle: ['b.ep', 'a.ep', 'b.ep'] }]);
-    expect(record.result).toBe('a > b (refused: ERR_OS_DEADLOCK)');
-    const [before, after] = record.tables as [unknown, unknown];
-    expect(after).toEqual(before);
-    expect(system.bystander.wrong).toEqual([]);
-    expect(system.bystander.errors).toEqual([]);
-    expect(system.bystander.rounds).toBeGreaterThanOrEqual(2);
-  });
+  it(
+    'a call cycle between two components is DeadlockError at the call that closes it, naming the cycle; both ' +
+      'answer and keep their quota',
+    async () => {
+      const { system, record } = await cycle(['a', 'b']);
+      expect(record.refusals).toEqual([{ at: 'b', code: 'ERR_OS_DEADLOCK', cycle: ['b.ep', 'a.ep', 'b.ep'] }]);
+      expect(record.result).toBe('a > b (refused: ERR_OS_DEADLOCK)');
+      const [before, after] = record.tables as [unknown, unknown];
+      expect(after).toEqual(before);
+      expect(system.bystander.wrong).toEqual([]);
+      expect(system.bystander.errors).toEqual([]);
+      expect(system.bystander.rounds).toBeGreaterThanOrEqual(2);
+    },
+  );
 
-  it('a call cycle through three components is DeadlockError naming all three; the chain answers and nothing is spent', async () => {
-    const { system, record } = await cycle(['a', 'b', 'c']);
-    expect(record.refusals).toEqual([{ at: 'c', code: 'ERR_OS_DEADLOCK', cycle: ['c.ep', 'a.ep', 'b.ep', 'c.ep'] }]);
-    expect(record.result).toBe('a > b > c (refused: ERR_OS_DEADLOCK)');
-    const [before, after] = record.tables as [unknown, unknown];
-    expect(after).toEqual(before);
-    expect(system.bystander.wrong).toEqual([]);
-    expect(system.bystander.rounds).toBeGreaterThanOrEqual(2);
-  });
+  it(
+    'a call cycle through three components is DeadlockError naming all three; the chain answers and nothing is ' +
+      'spent',
+    async () => {
+      const { system, record } = await cycle(['a', 'b', 'c']);
+      expect(record.refusals).toEqual([{ at: 'c', code: 'ERR_OS_DEADLOCK', cycle: ['c.ep', 'a.ep', 'b.ep', 'c.ep'] }]);
+      expect(record.result).toBe('a > b > c (refused: ERR_OS_DEADLOCK)');
+      const [before, after] = record.tables as [unknown, unknown];
+      expect(after).toEqual(before);
+      expect(system.bystander.wrong).toEqual([]);
+      expect(system.bystander.rounds).toBeGreaterThanOrEqual(2);
+    },
+  );
 
-  it('a server whose thread ends while calls to it are pending, or whose PD is destroyed: each caller gets CallAbortedError; other servers and the quota of everyone else are untouched', async () => {
-    for (const end of ['thread', 'pd'] as const) {
+  it(
+    'a server whose thread ends while calls to it are pending, or whose PD is destroyed: each caller gets ' +
+      'CallAbortedError; other servers and the quota of everyone else are untouched',
+    async () => {
+      for (const end of ['thread', 'pd'] as const) {
+        const world = kernelWorld();
+        const { kernel, attacker, bystander } = world;
+        const before = world.snapshot(['server', 'bystander']);
+        // the attacker serves a Counter whose every call waits forever, then goes away
+        const thread = kernel.createThread(attacker.pd, 'attacker.server');
+        thread.serve({
+          onCall: () => new Promise<void>(() => undefined),
+          onSignal() {},
+        });
+        const object = thread.createRpcObject();
+        const victim = domain(kernel, 'victim');
+        const inProgress = connect(
+          Counter,
+          bystander.thread,
+          new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, bystander.pd)),
+        ).add(1);
+        const queued = connect(
+          Counter,
+          victim.thread,
+          new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, victim.pd)),
+        ).read();
+        await kernel.settle();
+        const held = kernel.quota(attacker.pd);
+        if (end === 'thread') kernel.destroyThread(thread);
+        else expect(kernel.destroyPd(attacker.pd)).toEqual({ ram: held.ramLimit, caps: held.capLimit });
+        expect([await codeOf(() => inProgress), await codeOf(() => queued)]).toEqual([
+          'ERR_OS_CALL_ABORTED',
+          'ERR_OS_CALL_ABORTED',
+        ]);
+        // the victim and the bystander go on with the Counter server; their and the server's quota did not
+        // move; the attacker's object outlives its thread (the seam keeps it for another thread to serve)
+        // but not its PD: then the bystander's capability to it is gone too
+        expect(await world.bystanderCall()).toEqual([1, 1]);
+        const after = world.snapshot(['server', 'bystander']);
+        expect(after.quota).toEqual(before.quota);
+        expect(after.spaces['server']).toEqual(before.spaces['server']);
+        if (end === 'pd') expect(after.spaces['bystander']).toEqual(before.spaces['bystander']);
+        else expect(after.spaces['bystander']).toHaveLength((before.spaces['bystander']?.length ?? 0) + 1);
+        expect(kernel.quota(victim.pd)).toEqual({ ramLimit: 256 * 1024, ramUsed: 0, capLimit: 64, capUsed: 0 });
+      }
+    },
+  );
+
+  it(
+    'a PD destroyed while holding capabilities and objects: its objects are gone everywhere, every other PD keeps ' +
+      'its capabilities and quota, and the kernel returns all its quota',
+    async () => {
       const world = kernelWorld();
-      const { kernel, attacker, bystander } = world;
-      const before = world.snapshot(['server', 'bystander']);
-      // the attacker serves a Counter whose every call waits forever, then goes away
-      const thread = kernel.createThread(attacker.pd, 'attacker.server');
-      thread.serve({
-        onCall: () => new Promise<void>(() => undefined),
-        onSignal() {},
-      });
-      const object = thread.createRpcObject();
-      const victim = domain(kernel, 'victim');
-      const inProgress = connect(
-        Counter,
-        bystander.thread,
-        new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, bystander.pd)),
-      ).add(1);
-      const queued = connect(
-        Counter,
-        victim.thread,
-        new Capability<typeof Counter>(kernel.delegate(attacker.pd, object, victim.pd)),
-      ).read();
-      await kernel.settle();
+      const { kernel, attacker, server } = world;
+      const counter = world.grant(attacker);
+      const own = [
+        attacker.thread.createRpcObject(),
+        attacker.thread.allocDataspace(5000),
+        attacker.thread.createSignalContext(1),
+      ];
+      // the server holds one of the attacker's objects (handed in a call)
+      expect(await connect(Counter, attacker.thread, counter).hand(new Capability(own[0] as number))).toBe(1);
+      const handed = world.counter.handed[0] as Capability;
+      expect(world.server.thread.valid(handed.selector)).toBe(true);
+      await world.bystanderCall();
       const held = kernel.quota(attacker.pd);
-      if (end === 'thread') kernel.destroyThread(thread);
-      else expect(kernel.destroyPd(attacker.pd)).toEqual({ ram: held.ramLimit, caps: held.capLimit });
-      expect([await codeOf(() => inProgress), await codeOf(() => queued)]).toEqual([
-        'ERR_OS_CALL_ABORTED',
-        'ERR_OS_CALL_ABORTED',
-      ]);
-      // the victim and the bystander go on with the Counter server; their and the server's quota did not
-      // move; the attacker's object outlives its thread (the seam keeps it for another thread to serve)
-      // but not its PD: then the bystander's capability to it is gone too
-      expect(await world.bystanderCall()).toEqual([1, 1]);
+      const before = world.snapshot(['server', 'bystander']);
+      expect(kernel.destroyPd(attacker.pd)).toEqual({ ram: held.ramLimit, caps: held.capLimit });
+      expect(server.thread.valid(handed.selector)).toBe(false);
+      expect(await world.bystanderCall()).toEqual([2, 2]);
       const after = world.snapshot(['server', 'bystander']);
-      expect(after.quota).toEqual(before.quota);
-      expect(after.spaces['server']).toEqual(before.spaces['server']);
-      if (end === 'pd') expect(after.spaces['bystander']).toEqual(before.spaces['bystander']);
-      else expect(after.spaces['bystander']).toHaveLength((before.spaces['bystander']?.length ?? 0) + 1);
-      expect(kernel.quota(victim.pd)).toEqual({ ramLimit: 256 * 1024, ramUsed: 0, capLimit: 64, capUsed: 0 });
-    }
-  });
+      expect(after.quota['server']).toEqual(before.quota['server']);
+      expect(after.quota['bystander']).toEqual(before.quota['bystander']);
+      expect(after.spaces['bystander']).toEqual(before.spaces['bystander']);
+      expect(after.spaces['server']).toEqual(
+        before.spaces['server']?.filter((entry) => entry.selector !== handed.selector),
+      );
+    },
+  );
 
-  it('a PD destroyed while holding capabilities and objects: its objects are gone everywhere, every other PD keeps its capabilities and quota, and the kernel returns all its quota', async () => {
-    const world = kernelWorld();
-    const { kernel, attacker, server } = world;
-    const counter = world.grant(attacker);
-    const own = [
-      attacker.thread.createRpcObject(),
-      attacker.thread.allocDataspace(5000),
-      attacker.thread.createSignalContext(1),
-    ];
-    // the server holds one of the attacker's objects (handed in a call)
-    expect(await connect(Counter, attacker.thread, counter).hand(new Capability(own[0] as number))).toBe(1);
-    const handed = world.counter.handed[0] as Capability;
-    expect(world.server.thread.valid(handed.selector)).toBe(true);
-    await world.bystanderCall();
-    const held = kernel.quota(attacker.pd);
-    const before = world.snapshot(['server', 'bystander']);
-    expect(kernel.destroyPd(attacker.pd)).toEqual({ ram: held.ramLimit, caps: held.capLimit });
-    expect(server.thread.valid(handed.selector)).toBe(false);
-    expect(await world.bystanderCall()).toEqual([2, 2]);
-    const after = world.snapshot(['server', 'bystander']);
-    expect(after.quota['server']).toEqual(before.quota['server']);
-    expect(after.quota['bystander']).toEqual(before.quota['bystander']);
-    expect(after.spaces['bystander']).toEqual(before.spaces['bystander']);
-    expect(after.spaces['server']).toEqual(
-      before.spaces['server']?.filter((entry) => entry.selector !== handed.selector),
-    );
-  });
+  it(
+    'a component removed from the config while holding sessions (it had exhausted itself and blocked in a resource ' +
+      'request): the server drops its sessions, everyone gets back what it donated, and init gets back all it lent',
+    async () => {
+      let sessionsHeld = 0;
+      type Moment = { table: Record<string, Figures>; serverOpen: number; serverQuota: unknown };
+      const moments: { baseline?: Moment; final?: Moment } = {};
+      let blocked = false;
+      let go: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => (go = resolve));
+      const system = await attackSystem({
+        starts: `${BYSTANDER}<start name="attacker"/> <start name="driver"> <exit propagate="yes"/> </start>`,
+        components: (ready) => ({
+          attacker: {
+            async construct(env: Env) {
+              await started;
+              await Timer.Connection.open(env);
+              // sessions until it cannot pay: the last request asks init for resources and blocks for good
+              for (;;) {
+                await Connection.openSession(env, Counter, {
+                  service: 'Counter',
+                  ram: COUNTER_SESSION_RAM,
+                  caps: COUNTER_SESSION_CAPS,
+                });
+                sessionsHeld++;
+              }
+            },
+          },
+          driver: {
+            async construct(env: Env) {
+              const attack = await ready;
+              const timer = await Timer.Connection.open(env);
+              await timer.msleep(20);
+              moments.baseline = {
+                table: quotaTable(await attack.fresh()),
+                serverOpen: attack.server.open,
+                serverQuota: attack.server.quota?.(),
+              };
+              go();
+              await timer.msleep(40);
+              blocked = attack.handle.lines.some((line) =>
+                /^\[init\] child "attacker" requests resources: /.test(line),
+              );
+              attack.reconfigure(`${BYSTANDER}<start name="driver"> <exit propagate="yes"/> </start>`);
+              await timer.msleep(20);
+              moments.final = {
+                table: quotaTable(await attack.fresh()),
+                serverOpen: attack.server.open,
+                serverQuota: attack.server.quota?.(),
+              };
+              await env.parent.exit(0);
+            },
+          },
+        }),
+      });
+      expect(await system.handle.exit).toBe(0);
+      const start = moments.baseline as Moment;
+      const end = moments.final as Moment;
+      expect(sessionsHeld).toBeGreaterThan(30);
+      expect(blocked).toBe(true);
+      expect(end.serverOpen).toBe(start.serverOpen);
+      expect(end.serverQuota).toEqual(start.serverQuota);
+      const { attacker, init, ...others } = start.table;
+      const { init: initAfter, ...othersAfter } = end.table;
+      expect(othersAfter).toEqual(others);
+      // init has back exactly what it lent the attacker
+      // (its start entry's 1M and 100 capabilities), and the capability of the attacker's parent object
+      const initBefore = init as Figures;
+      expect(initAfter).toEqual({
+        ramQuota: initBefore.ramQuota + 1024 * 1024,
+        ramUsed: initBefore.ramUsed,
+        capQuota: initBefore.capQuota + 100,
+        capUsed: initBefore.capUsed - 1,
+      });
+      expect(attacker).toBeDefined();
+      expect(system.bystander.wrong).toEqual([]);
+      expect(system.bystander.errors).toEqual([]);
+    },
+  );
 
-  it('a component removed from the config while holding sessions (it had exhausted itself and blocked in a resource request): the server drops its sessions, everyone gets back what it donated, and init gets back all it lent', async () => {
-    let sessionsHeld = 0;
-    type Moment = { table: Record<string, Figures>; serverOpen: number; serverQuota: unknown };
-    const moments: { baseline?: Moment; final?: Moment } = {};
-    let blocked = false;
-    let go: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => (go = resolve));
-    const system = await attackSystem({
-      starts: `${BYSTANDER}<start name="attacker"/> <start name="driver"> <exit propagate="yes"/> </start>`,
-      components: (ready) => ({
-        attacker: {
-          async construct(env: Env) {
-            await started;
-            await Timer.Connection.open(env);
-            // sessions until it cannot pay: the last request asks init for resources and blocks for good
-            for (;;) {
-              await Connection.openSession(env, Counter, {
+  it(
+    'a server that exits while a call to it is pending: init reports the exit, the PD lives on until its parent ' +
+      ('removes it (exit is a request), so the caller stays blocked; init, the Counter server and the bystander keep ' +
+        'working'),
+    async () => {
+      const seen = { asked: false, answered: false, driverDone: false };
+      const system = await attackSystem({
+        starts: `${BYSTANDER}${hangStarts}<start name="driver"> <exit propagate="yes"/> </start>`,
+        components: (ready) => ({
+          ...hangComponents(seen, { exitFirst: true }),
+          driver: {
+            async construct(env: Env) {
+              const attack = await ready;
+              const timer = await Timer.Connection.open(env);
+              await timer.msleep(50);
+              // init still routes and answers: a new session, a fresh state report
+              const counter = await Connection.openSession(env, Counter, {
                 service: 'Counter',
                 ram: COUNTER_SESSION_RAM,
                 caps: COUNTER_SESSION_CAPS,
               });
-              sessionsHeld++;
-            }
+              expect(await counter.session.add(2)).toBe(2);
+              await counter.close();
+              const state = await attack.fresh();
+              expect(state.children.get('hang')?.exited).toBe(3);
+              seen.driverDone = true;
+              await env.parent.exit(0);
+            },
           },
-        },
-        driver: {
-          async construct(env: Env) {
-            const attack = await ready;
-            const timer = await Timer.Connection.open(env);
-            await timer.msleep(20);
-            moments.baseline = {
-              table: quotaTable(await attack.fresh()),
-              serverOpen: attack.server.open,
-              serverQuota: attack.server.quota?.(),
-            };
-            go();
-            await timer.msleep(40);
-            blocked = attack.handle.lines.some((line) => /^\[init\] child "attacker" requests resources: /.test(line));
-            attack.reconfigure(`${BYSTANDER}<start name="driver"> <exit propagate="yes"/> </start>`);
-            await timer.msleep(20);
-            moments.final = {
-              table: quotaTable(await attack.fresh()),
-              serverOpen: attack.server.open,
-              serverQuota: attack.server.quota?.(),
-            };
-            await env.parent.exit(0);
-          },
-        },
-      }),
-    });
-    expect(await system.handle.exit).toBe(0);
-    const start = moments.baseline as Moment;
-    const end = moments.final as Moment;
-    expect(sessionsHeld).toBeGreaterThan(30);
-    expect(blocked).toBe(true);
-    expect(end.serverOpen).toBe(start.serverOpen);
-    expect(end.serverQuota).toEqual(start.serverQuota);
-    const { attacker, init, ...others } = start.table;
-    const { init: initAfter, ...othersAfter } = end.table;
-    expect(othersAfter).toEqual(others);
-    // init has back exactly what it lent the attacker
-    // (its start entry's 1M and 100 capabilities), and the capability of the attacker's parent object
-    const initBefore = init as Figures;
-    expect(initAfter).toEqual({
-      ramQuota: initBefore.ramQuota + 1024 * 1024,
-      ramUsed: initBefore.ramUsed,
-      capQuota: initBefore.capQuota + 100,
-      capUsed: initBefore.capUsed - 1,
-    });
-    expect(attacker).toBeDefined();
-    expect(system.bystander.wrong).toEqual([]);
-    expect(system.bystander.errors).toEqual([]);
-  });
-
-  it('a server that exits while a call to it is pending: init reports the exit, the PD lives on until its parent removes it (exit is a request), so the caller stays blocked; init, the Counter server and the bystander keep working', async () => {
-    const seen = { asked: false, answered: false, driverDone: false };
-    const system = await attackSystem({
-      starts: `${BYSTANDER}${hangStarts}<start name="driver"> <exit propagate="yes"/> </start>`,
-      components: (ready) => ({
-        ...hangComponents(seen, { exitFirst: true }),
-        driver: {
-          async construct(env: Env) {
-            const attack = await ready;
-            const timer = await Timer.Connection.open(env);
-            await timer.msleep(50);
-            // init still routes and answers: a new session, a fresh state report
-            const counter = await Connection.openSession(env, Counter, {
-              service: 'Counter',
-              ram: COUNTER_SESSION_RAM,
-              caps: COUNTER_SESSION_CAPS,
-            });
-            expect(await counter.session.add(2)).toBe(2);
-            await counter.close();
-            const state = await attack.fresh();
-            expect(state.children.get('hang')?.exited).toBe(3);
-            seen.driverDone = true;
-            await env.parent.exit(0);
-          },
-        },
-      }),
-    });
-    expect(await system.handle.exit).toBe(0);
-    expect(system.handle.lines).toContain('[init] child "hang" exited with exit value 3');
-    expect(seen).toEqual({ asked: true, answered: false, driverDone: true });
-    expect(system.bystander.wrong).toEqual([]);
-    expect(system.bystander.errors).toEqual([]);
-    expect(system.bystander.rounds).toBeGreaterThanOrEqual(4);
-  });
+        }),
+      });
+      expect(await system.handle.exit).toBe(0);
+      expect(system.handle.lines).toContain('[init] child "hang" exited with exit value 3');
+      expect(seen).toEqual({ asked: true, answered: false, driverDone: true });
+      expect(system.bystander.wrong).toEqual([]);
+      expect(system.bystander.errors).toEqual([]);
+      expect(system.bystander.rounds).toBeGreaterThanOrEqual(4);
+    },
+  );
 
   // init calls each sibling server's Root from a thread of its own (ServerCaller, one per server) and
   // waits in its handler only until the system has nothing else to run (IdleWatch): then the request
@@ -377,35 +409,39 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
   // The same at the end of a session: init closes the client's session at the blocked server from
   // the server's own thread and answers the client `Pending`; destroying the server aborts that call,
   // the client is started again, and later configs apply.
-  it('a server blocked for good in a call and then removed from the config does not wedge init: its client restarts and later configs apply', async () => {
-    const seen = { asked: false, answered: false, driverDone: false };
-    let callerStarts = 0;
-    const system = await attackSystem({
-      starts: `${BYSTANDER}${hangStarts}<start name="driver"> <exit propagate="yes"/> </start>`,
-      deadlineMs: 1000,
-      components: (ready) => ({
-        ...hangComponents(seen, { exitFirst: true, onCallerStart: () => callerStarts++ }),
-        driver: {
-          async construct(env: Env) {
-            const attack = await ready;
-            const timer = await Timer.Connection.open(env);
-            await timer.msleep(50);
-            attack.reconfigure(
-              `${BYSTANDER}<start name="caller"/><start name="driver"> <exit propagate="yes"/> </start>`,
-            );
-            await timer.msleep(50);
-            const state = await attack.fresh();
-            expect([...state.children.keys()]).not.toContain('hang');
-            seen.driverDone = true;
-            await env.parent.exit(0);
+  it(
+    'a server blocked for good in a call and then removed from the config does not wedge init: its client restarts ' +
+      'and later configs apply',
+    async () => {
+      const seen = { asked: false, answered: false, driverDone: false };
+      let callerStarts = 0;
+      const system = await attackSystem({
+        starts: `${BYSTANDER}${hangStarts}<start name="driver"> <exit propagate="yes"/> </start>`,
+        deadlineMs: 1000,
+        components: (ready) => ({
+          ...hangComponents(seen, { exitFirst: true, onCallerStart: () => callerStarts++ }),
+          driver: {
+            async construct(env: Env) {
+              const attack = await ready;
+              const timer = await Timer.Connection.open(env);
+              await timer.msleep(50);
+              attack.reconfigure(
+                `${BYSTANDER}<start name="caller"/><start name="driver"> <exit propagate="yes"/> </start>`,
+              );
+              await timer.msleep(50);
+              const state = await attack.fresh();
+              expect([...state.children.keys()]).not.toContain('hang');
+              seen.driverDone = true;
+              await env.parent.exit(0);
+            },
           },
-        },
-      }),
-    });
-    expect(await system.handle.exit).toBe(0);
-    expect(seen.driverDone).toBe(true);
-    expect(callerStarts).toBe(2);
-  });
+        }),
+      });
+      expect(await system.handle.exit).toBe(0);
+      expect(seen.driverDone).toBe(true);
+      expect(callerStarts).toBe(2);
+    },
+  );
 });
 
 /** The Hang service: `hang` never answers. */
@@ -413,7 +449,8 @@ const Hang = defineInterface('Hang', { hang: method([], codec.u32) });
 
 /** A `hang` server (provides Hang) and its client `caller`, which calls `hang` at 10 ms. */
 const hangStarts = `<start name="hang"> <provides> <service name="Hang"/> </provides> </start>
-  <start name="caller"> <route> <service name="Hang"> <child name="hang"/> </service> <service name="Timer"> <child name="timer"/> </service> <any-service> <parent/> </any-service> </route> </start>`;
+  <start name="caller"> <route> <service name="Hang"> <child name="hang"/> </service> <service name="Timer"> <child \
+name="timer"/> </service> <any-service> <parent/> </any-service> </route> </start>`;
 
 /**
  * The components of {@link hangStarts}: with `exitFirst` the server's `hang` asks its parent to exit

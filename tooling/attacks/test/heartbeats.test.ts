@@ -23,75 +23,80 @@ interface HeartbeatRecord {
 }
 
 describe(`heartbeat attacks on ${KERNEL.name}`, () => {
-  it('a component that stops answering heartbeats (its entrypoint blocked for good) shows skipped heartbeats, is restarted after more than restart_after_skipped, its session is dropped and its quota comes back each time; a monitored bystander and an unmonitored stuck component are left alone', async () => {
-    const record: HeartbeatRecord = { starts: {}, tables: null, openAtEnd: -1 };
-    const started = (name: string): void => {
-      record.starts[name] = (record.starts[name] ?? 0) + 1;
-    };
-    const system = await attackSystem({
-      heartbeatMs: 100,
-      starts: `${MONITORED_BYSTANDER}
+  it(
+    'a component that stops answering heartbeats (its entrypoint blocked for good) shows skipped heartbeats, is ' +
+      ('restarted after more than restart_after_skipped, its session is dropped and its quota comes back each time; ' +
+        'a monitored bystander and an unmonitored stuck component are left alone'),
+    async () => {
+      const record: HeartbeatRecord = { starts: {}, tables: null, openAtEnd: -1 };
+      const started = (name: string): void => {
+        record.starts[name] = (record.starts[name] ?? 0) + 1;
+      };
+      const system = await attackSystem({
+        heartbeatMs: 100,
+        starts: `${MONITORED_BYSTANDER}
         <start name="stuck"> <heartbeat restart_after_skipped="2"/> </start>
         <start name="unwatched"/>
         ${DRIVER}`,
-      components: (ready) => ({
-        stuck: {
-          async construct(env: Env) {
-            started('stuck');
-            await Connection.openSession(env, Counter, {
-              service: 'Counter',
-              ram: COUNTER_SESSION_RAM,
-              caps: COUNTER_SESSION_CAPS,
-            });
-            await new Promise<void>(() => undefined);
+        components: (ready) => ({
+          stuck: {
+            async construct(env: Env) {
+              started('stuck');
+              await Connection.openSession(env, Counter, {
+                service: 'Counter',
+                ram: COUNTER_SESSION_RAM,
+                caps: COUNTER_SESSION_CAPS,
+              });
+              await new Promise<void>(() => undefined);
+            },
           },
-        },
-        unwatched: {
-          async construct() {
-            started('unwatched');
-            await new Promise<void>(() => undefined);
+          unwatched: {
+            async construct() {
+              started('unwatched');
+              await new Promise<void>(() => undefined);
+            },
           },
-        },
-        driver: {
-          async construct(env: Env) {
-            const attack = await ready;
-            const timer = await Timer.Connection.open(env);
-            await timer.msleep(50);
-            const before = quotaTable(await attack.fresh());
-            await timer.msleep(1000);
-            record.tables = [before, quotaTable(await attack.fresh())];
-            record.openAtEnd = attack.server.open;
-            await env.parent.exit(0);
+          driver: {
+            async construct(env: Env) {
+              const attack = await ready;
+              const timer = await Timer.Connection.open(env);
+              await timer.msleep(50);
+              const before = quotaTable(await attack.fresh());
+              await timer.msleep(1000);
+              record.tables = [before, quotaTable(await attack.fresh())];
+              record.openAtEnd = attack.server.open;
+              await env.parent.exit(0);
+            },
           },
-        },
-      }),
-    });
-    expect(await system.handle.exit).toBe(0);
-    const restarts = system.handle.lines.filter(
-      (line) => line === '[init] child "stuck" skipped 3 heartbeats: restarting it',
-    );
-    expect(restarts.length).toBeGreaterThanOrEqual(2);
-    expect(record.starts).toEqual({ stuck: restarts.length + 1, unwatched: 1 });
-    expect(
-      system.handle.lines.filter((line) => /child "(bystander|unwatched|driver|server|timer)" skipped/.test(line)),
-    ).toEqual([]);
-    // the state report showed the skipped heartbeats before the restart, and a new id after it
-    const stuckIds = new Set(
-      system.reports.map((report) => /<child name="stuck" binary="stuck" id="(\d+)"/.exec(report.text)?.[1]),
-    );
-    expect(stuckIds.size).toBeGreaterThanOrEqual(3);
-    expect(system.reports.some((report) => /<child name="stuck" [^>]*skipped_heartbeats="2"/.test(report.text))).toBe(
-      true,
-    );
-    // one Counter session at a time: each restart dropped the old one; init, server and every child hold what they held
-    expect(system.server.opened).toBe(1 + restarts.length + 1);
-    expect(record.openAtEnd).toBe(2);
-    const [before, after] = record.tables as [Record<string, Figures>, Record<string, Figures>];
-    expect(after).toEqual(before);
-    expect(system.bystander.wrong).toEqual([]);
-    expect(system.bystander.errors).toEqual([]);
-    expect(system.bystander.rounds).toBeGreaterThanOrEqual(100);
-  });
+        }),
+      });
+      expect(await system.handle.exit).toBe(0);
+      const restarts = system.handle.lines.filter(
+        (line) => line === '[init] child "stuck" skipped 3 heartbeats: restarting it',
+      );
+      expect(restarts.length).toBeGreaterThanOrEqual(2);
+      expect(record.starts).toEqual({ stuck: restarts.length + 1, unwatched: 1 });
+      expect(
+        system.handle.lines.filter((line) => /child "(bystander|unwatched|driver|server|timer)" skipped/.test(line)),
+      ).toEqual([]);
+      // the state report showed the skipped heartbeats before the restart, and a new id after it
+      const stuckIds = new Set(
+        system.reports.map((report) => /<child name="stuck" binary="stuck" id="(\d+)"/.exec(report.text)?.[1]),
+      );
+      expect(stuckIds.size).toBeGreaterThanOrEqual(3);
+      expect(system.reports.some((report) => /<child name="stuck" [^>]*skipped_heartbeats="2"/.test(report.text))).toBe(
+        true,
+      );
+      // one Counter session at a time: each restart dropped the old one; init, server and every child hold what they held
+      expect(system.server.opened).toBe(1 + restarts.length + 1);
+      expect(record.openAtEnd).toBe(2);
+      const [before, after] = record.tables as [Record<string, Figures>, Record<string, Figures>];
+      expect(after).toEqual(before);
+      expect(system.bystander.wrong).toEqual([]);
+      expect(system.bystander.errors).toEqual([]);
+      expect(system.bystander.rounds).toBeGreaterThanOrEqual(100);
+    },
+  );
 
   // Heartbeat monitoring holds against a hostile child: once the child registered a heartbeat
   // context (the runtime does so before construct), Child.heartbeat() counts every heartbeat, and one

@@ -60,7 +60,8 @@ export async function construct(env) {
 `;
 
 const CONFIG = `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service \
+name="Rtc"/> </parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <default caps="100" ram="1M"/>
   <start name="timer"> <provides> <service name="Timer"/> </provides> </start>
@@ -132,28 +133,32 @@ describe(`the reachability audit (${KERNEL.name})`, () => {
       expect(b.objects.has(collected.get('a')?.[own] as object), own).toBe(false);
   });
 
-  it('reaches no function defined in a host file that touches the file system, timers, clocks, the process or the network', () => {
-    const locator = new FunctionLocator();
-    const audit = new HostAudit();
-    const touching = new Set<string>();
-    const files = new Set<string>();
-    try {
-      for (const reach of [namespaceReach, ...reaches.values()]) {
-        for (const [object, path] of reach.objects) {
-          if (typeof object !== 'function') continue;
-          const url = locator.locate(object);
-          if (url === undefined || !url.startsWith('file:')) continue;
-          const file = fileURLToPath(url);
-          if (file.startsWith(directory)) continue; // the component's own code
-          files.add(file);
-          const why = audit.touchesHost(file);
-          if (why !== null) touching.add(`${path}: ${why}`);
+  it(
+    'reaches no function defined in a host file that touches the file system, timers, clocks, the process or the ' +
+      'network',
+    () => {
+      const locator = new FunctionLocator();
+      const audit = new HostAudit();
+      const touching = new Set<string>();
+      const files = new Set<string>();
+      try {
+        for (const reach of [namespaceReach, ...reaches.values()]) {
+          for (const [object, path] of reach.objects) {
+            if (typeof object !== 'function') continue;
+            const url = locator.locate(object);
+            if (url === undefined || !url.startsWith('file:')) continue;
+            const file = fileURLToPath(url);
+            if (file.startsWith(directory)) continue; // the component's own code
+            files.add(file);
+            const why = audit.touchesHost(file);
+            if (why !== null) touching.add(`${path}: ${why}`);
+          }
         }
+      } finally {
+        locator.close();
       }
-    } finally {
-      locator.close();
-    }
-    expect(files.size).toBeGreaterThan(30);
-    expect([...touching].slice(0, 30)).toEqual([]);
-  });
+      expect(files.size).toBeGreaterThan(30);
+      expect([...touching].slice(0, 30)).toEqual([]);
+    },
+  );
 });

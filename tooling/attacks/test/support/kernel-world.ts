@@ -196,7 +196,10 @@ export async function codeOf(work: () => unknown): Promise<string> {
   }
 }
 
-/** A seeded generator of 32-bit values: the kernel's `seededRandom` (mulberry32) scaled back to integers, one seed, one sequence of attacks. */
+/**
+ * A seeded generator of 32-bit values: the kernel's `seededRandom` (mulberry32) scaled back to integers, one seed, one
+ * sequence of attacks.
+ */
 export function seeded(seed: number): () => number {
   const random = seededRandom(seed);
   return () => random() * 4294967296;

@@ -147,7 +147,9 @@ const HOST_GLOBALS: readonly [RegExp, string][] = [
 
 const TOKENS = /\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:\\[\s\S]|[^`\\])*`|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"/g;
 
-/** The text of a module with comments blanked, and string contents too when `strings`, so words in them do not count. */
+/**
+ * The text of a module with comments blanked, and string contents too when `strings`, so words in them do not count.
+ */
 function code(text: string, strings: boolean): string {
   return text.replace(TOKENS, (match) => (match.startsWith('/') ? ' ' : strings ? `${match[0]}${match[0]}` : match));
 }
@@ -159,7 +161,10 @@ const IMPORT =
 export class HostAudit {
   readonly #verdicts = new Map<string, string | null>();
 
-  /** `null` when the module at `file` and everything it imports touch no host authority; else why not (the chain of imports). */
+  /**
+   * `null` when the module at `file` and everything it imports touch no host authority; else why not (the chain of
+   * imports).
+   */
   touchesHost(file: string): string | null {
     const known = this.#verdicts.get(file);
     if (known !== undefined) return known;

@@ -299,7 +299,8 @@ export function attackConfig(
   version = 1,
 ): string {
   return `<config version="${version}">
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> \
+</parent-provides>
   <default-route>
     ${options.routes ?? ''}
     <service name="Timer"> <child name="timer"/> </service>
