@@ -59,7 +59,8 @@ for (const conformanceCase of conformanceCases()) {
 console.log('conformance ' + passed + '/' + conformanceCases().length);
 
 clientThread.utcb.length = 0;
-try { clientThread.call(4242); } catch (error) { console.log((error instanceof InvalidCapabilityError) + ' ' + error.name); }
+try { clientThread.call(4242); } catch (error) { console.log((error instanceof InvalidCapabilityError) + ' ' + \
+error.name); }
 `;
 
 beforeAll(() => {
