@@ -46,12 +46,13 @@ const STEPS = ['init_config', 'expect_log', 'expect_state', 'forbid_log', 'sleep
 /**
  * Runs one scenario (root element `<scenario>`) on virtual time: the first `<init_config>` boots the
  * top init with its `<config>`, later ones replace init's config ROM; `<expect_log string>` waits for
- * a LOG line equal to `string` (or matching `pattern`, `*` standing for any characters) printed since the last `<init_config>` and not matched before (so
- * lines of different components may come in any order within a config's phase); `<expect_state>` waits for a state
- * report matching its children (see `stateMatches`); `<sleep ms>` lets virtual time pass;
- * `<expect_exit value>` waits for init to exit; `<forbid_log string>` fails the run if such a line
+ * a LOG line equal to `string` (or matching `pattern`, `*` standing for any characters) printed since the last
+ * `<init_config>` and not matched before (so lines of different components may come in any order within a config's
+ * phase); `<expect_state>` waits for a state report matching its children (see `stateMatches`); `<sleep ms>` lets
+ * virtual time pass; `<expect_exit value>` waits for init to exit; `<forbid_log string>` fails the run if such a line
  * appears in its phase (between the `<init_config>` before it and the next, or the end of the run)
- * other than those an `<expect_log>` matched. Waits give up after `timeout_ms` (default {@link DEFAULT_WAIT_MS}) of virtual time.
+ * other than those an `<expect_log>` matched. Waits give up after `timeout_ms` (default {@link DEFAULT_WAIT_MS}) of
+ * virtual time.
  */
 export async function runScenario(text: string, origin: string, options: ScenarioOptions): Promise<ScenarioRun> {
   const scenario = XmlNode.parse(text, origin);
@@ -136,7 +137,8 @@ export async function runScenario(text: string, origin: string, options: Scenari
             new ScenarioError(
               origin,
               step.line,
-              `<${step.type}>: the system ended first: ${failure instanceof Error ? failure.message : String(failure)}\n${describe()}`,
+              `<${step.type}>: the system ended ` +
+                `first: ${failure instanceof Error ? failure.message : String(failure)}\n${describe()}`,
             ),
           );
           return;

@@ -156,7 +156,8 @@ describe(`runScenario on ${kernelUnderTest().name}`, () => {
       );
       const error = await failure(text);
       expect(error.message).toBe(
-        `${ORIGIN}:${lineOf(text, 'timeout_ms')}: <expect_log>: not seen within 100 ms of virtual time\nexpected: ${HELLO}\nlog since the last <init_config>:\n  ${HELLO}\n  ${WORLD}`,
+        `${ORIGIN}:${lineOf(text, 'timeout_ms')}: <expect_log>: not seen within 100 ms of virtual ` +
+          `time\nexpected: ${HELLO}\nlog since the last <init_config>:\n  ${HELLO}\n  ${WORLD}`,
       );
     });
 
@@ -171,7 +172,8 @@ describe(`runScenario on ${kernelUnderTest().name}`, () => {
       );
       const error = await failure(text);
       expect(error.message).toBe(
-        `${ORIGIN}:${lineOf(text, 'timeout_ms')}: <expect_log>: not seen within 100 ms of virtual time\nexpected: ${HELLO}\nlog since the last <init_config>:\n  [init -> d] again`,
+        `${ORIGIN}:${lineOf(text, 'timeout_ms')}: <expect_log>: not seen within 100 ms of virtual ` +
+          `time\nexpected: ${HELLO}\nlog since the last <init_config>:\n  [init -> d] again`,
       );
     });
 
@@ -179,7 +181,8 @@ describe(`runScenario on ${kernelUnderTest().name}`, () => {
       const text = scenario(EXITS, '<expect_log string="[init -> d] never"/>');
       const error = await failure(text);
       expect(error.message).toBe(
-        `${ORIGIN}:${lineOf(text, 'never')}: <expect_log>: init exited with 0 first\nexpected: [init -> d] never\nlog since the last <init_config>:\n  ${HELLO}\n  ${WORLD}`,
+        `${ORIGIN}:${lineOf(text, 'never')}: <expect_log>: init exited with 0 first\nexpected: [init -> d] ` +
+          `never\nlog since the last <init_config>:\n  ${HELLO}\n  ${WORLD}`,
       );
     });
   });
@@ -199,7 +202,8 @@ describe(`runScenario on ${kernelUnderTest().name}`, () => {
       const error = await failure(text);
       expect(
         error.message.startsWith(
-          `${ORIGIN}:${lineOf(text, 'h.llo')}: <expect_log>: not seen within 100 ms of virtual time\nexpected: [init -> d] h.llo\n`,
+          `${ORIGIN}:${lineOf(text, 'h.llo')}: <expect_log>: not seen within 100 ms of virtual time\nexpected: ` +
+            `[init -> d] h.llo\n`,
         ),
       ).toBe(true);
     });
@@ -260,7 +264,8 @@ describe(`runScenario on ${kernelUnderTest().name}`, () => {
       const text = scenario(STAYS, `<expect_log string="${HELLO}"/>`, '<expect_nothing/>');
       const error = await failure(text);
       expect(error.message).toBe(
-        `${ORIGIN}:${lineOf(text, 'expect_nothing')}: unknown step <expect_nothing> (known: <init_config>, <expect_log>, <expect_state>, <forbid_log>, <sleep>, <expect_exit>)`,
+        `${ORIGIN}:${lineOf(text, 'expect_nothing')}: unknown step <expect_nothing> (known: <init_config>, ` +
+          `<expect_log>, <expect_state>, <forbid_log>, <sleep>, <expect_exit>)`,
       );
     });
 
@@ -301,7 +306,8 @@ describe('stateMatches', () => {
     `<state version="2">
       <child name="a" binary="dummy" id="1">
         <ram assigned="1M" quota="1M"/>
-        <requested> <session name="LOG" label="a" state="OK"/> <session name="ROM" label="a -> config" state="OK"/> </requested>
+        <requested> <session name="LOG" label="a" state="OK"/> <session name="ROM" label="a -> config" state="OK"/> \
+</requested>
       </child>
       <child name="b" binary="dummy" id="2" exited="0"/>
     </state>`,
