@@ -68,7 +68,8 @@ let running = null;
 process.on('beforeExit', () => {
   if (running === null) return;
   console.log(
-    `\n${running.name}: divergence: \`${running.world?.current}\` never settled (the kernel left a call, signal or reply hanging)`,
+    `\n${running.name}: divergence: \`${running.world?.current}\` never settled (the kernel left a call, signal or ` +
+      `reply hanging)`,
   );
   console.log(`${running.name}: ${running.total} operations, ${running.divergences + 1} divergences`);
   process.exit(1);
@@ -142,7 +143,8 @@ if (values.child) {
 }
 
 console.log(
-  `model-deep: seed ${seed}, ${operations} operations per kernel (+${Math.round(operations * 0.2)} with small spaces), up to ${maxCommands} commands per run, ${batch} runs per batch`,
+  `model-deep: seed ${seed}, ${operations} operations per kernel (+${Math.round(operations * 0.2)} with small ` +
+    `spaces), up to ${maxCommands} commands per run, ${batch} runs per batch`,
 );
 const jobs = Math.max(1, Math.min(Number(values.jobs), names.length));
 let failed = false;

@@ -121,7 +121,10 @@ function expectServed(world: World, before: Map<Domain, [number, number]>, serve
   }
 }
 
-/** Makes `thread`'s request carrying `caps`, asking for a reply of `mode` (with `given` selectors of the server for `give`). */
+/**
+ * Makes `thread`'s request carrying `caps`, asking for a reply of `mode` (with `given` selectors of the server for
+ * `give`).
+ */
 function prepare(
   thread: KernelThread,
   caps: readonly Selector[],
@@ -303,7 +306,9 @@ export class Delegate extends Step {
   }
 }
 
-/** What a called server replies: nothing, the capabilities it received (`echo`), or capabilities of its own (`give`). */
+/**
+ * What a called server replies: nothing, the capabilities it received (`echo`), or capabilities of its own (`give`).
+ */
 export type ReplyMode = 'none' | 'echo' | 'give';
 
 /**
@@ -333,7 +338,9 @@ export class Call extends Step {
     const server = call.success === null ? null : world.domainOf(call.success.server);
     const given =
       server === null || this.reply !== 'give' ? [] : this.gives.map((pick) => resolve(world, server, pick));
-    const what = `${domain.label} calls ${target} carrying [${sent.join(', ')}]${given.length > 0 ? ` for [${given.join(', ')}] of ${server?.label}` : ''}`;
+    const what =
+      `${domain.label} calls ${target} carrying ` +
+      `[${sent.join(', ')}]${given.length > 0 ? ` for [${given.join(', ')}] of ${server?.label}` : ''}`;
     let prediction: Prediction<unknown> = call;
     if (server !== null) {
       const carry = spec.predictCarry(domain.model, sent, server.model);
@@ -369,7 +376,10 @@ export class Call extends Step {
         : this.reply === 'echo'
           ? ', echo'
           : `, give [${this.gives.map(describePick).join(', ')}]`;
-    return `call(${this.slot}, ${describePick(this.target)}, [${this.caps.map(describePick).join(', ')}]${reply}${this.later ? ', later' : ''})`;
+    return (
+      `call(${this.slot}, ${describePick(this.target)}, ` +
+      `[${this.caps.map(describePick).join(', ')}]${reply}${this.later ? ', later' : ''})`
+    );
   }
 }
 
@@ -471,7 +481,8 @@ export class Submit extends Step {
         result !== undefined && prediction.success !== null && other.model === prediction.success.receiver ? 1 : 0;
       if (other.signals.length - signals !== expected || other.calls.length !== calls) {
         world.fail(
-          `${domain.label} submits ${selector}: ${other.label} was told of ${other.signals.length - signals} signals and ${other.calls.length - calls} calls, expected ${expected} signals`,
+          `${domain.label} submits ${selector}: ${other.label} was told of ${other.signals.length - signals} ` +
+            `signals and ${other.calls.length - calls} calls, expected ${expected} signals`,
         );
       }
     }

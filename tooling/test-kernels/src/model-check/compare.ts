@@ -64,7 +64,9 @@ export function compareDestroyed(world: World, domain: Domain, formerSelectors: 
     const outcome = attemptSync<unknown>(call);
     if (outcome.ok || !(outcome.error instanceof DestroyedError)) {
       world.fail(
-        `${what} of destroyed ${domain.label} ${outcome.ok ? 'succeeded' : `threw ${describeError(outcome.error)}`}, expected DestroyedError`,
+        `${what} of ` +
+          (`destroyed ${domain.label} ${outcome.ok ? 'succeeded' : `threw ${describeError(outcome.error)}`}, ` +
+            `expected DestroyedError`),
       );
     }
   }

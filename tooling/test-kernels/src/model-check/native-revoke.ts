@@ -40,7 +40,10 @@ function sel4Tcb(thread: KernelThread): Tcb {
   return tcb;
 }
 
-/** The CPtr of a PD's own CNode cap in its CSpace: the seL4 adapter keeps it at kernel-caps slot 0, just above the selectors. */
+/**
+ * The CPtr of a PD's own CNode cap in its CSpace: the seL4 adapter keeps it at kernel-caps slot 0, just above the
+ * selectors.
+ */
 function sel4OwnCNode(world: World): number {
   return 2 ** Math.ceil(Math.log2(world.kernel.capSpaceSize));
 }

@@ -28,12 +28,20 @@ export interface ServedSignal {
 
 /** The first request word that asks a server to reply with the capabilities it received. */
 export const ECHO = 0xec40;
-/** The first request word that asks a server to reply with its own selectors listed in the next words (count, then selectors). */
+/**
+ * The first request word that asks a server to reply with its own selectors listed in the next words (count, then
+ * selectors).
+ */
 export const GIVE = 0x61fe;
-/** Or'ed into the first request word: the server replies from an asynchronous handler, with `reply()`, after a pause. */
+/**
+ * Or'ed into the first request word: the server replies from an asynchronous handler, with `reply()`, after a pause.
+ */
 export const LATER = 0x10000;
 
-/** One PD of the system under test: its entrypoint (creates and serves its objects) and a client thread (makes its calls). */
+/**
+ * One PD of the system under test: its entrypoint (creates and serves its objects) and a client thread (makes its
+ * calls).
+ */
 export interface Domain {
   /** The model's PD. */
   readonly model: ModelPdId;
@@ -65,7 +73,9 @@ export interface CheckedKernel {
   readonly create: (capSpaceSize: number) => Kernel;
   /** What its native revoke takes (hw has none; its value there is never used). */
   readonly derivation: DerivationPolicy;
-  /** Whether it takes a message's capabilities into one aligned receive window (see `SeamModelOptions.receiveWindows`). */
+  /**
+   * Whether it takes a message's capabilities into one aligned receive window (see `SeamModelOptions.receiveWindows`).
+   */
   readonly receiveWindows?: boolean;
 }
 

@@ -55,7 +55,10 @@ export class DerivationTree {
     }
   }
 
-  /** Every PD holding derived (transitively) from `pd`'s holding of `object`, or from the original with {@link ORIGINAL}. */
+  /**
+   * Every PD holding derived (transitively) from `pd`'s holding of `object`, or from the original with {@link
+   * ORIGINAL}.
+   */
   descendants(object: ModelObjectId, pd: ModelPdId | typeof ORIGINAL): ModelPdId[] {
     const found: ModelPdId[] = [];
     const pending = [...this.#childrenOf(object, pd)];

@@ -35,7 +35,9 @@ export function wholeAmount(amount: QuotaAmount): Required<QuotaAmount> {
   return { ram: amount.ram ?? 0, caps: amount.caps ?? 0 };
 }
 
-/** Which part of `amount` the account cannot spare, if any: RAM is checked before capabilities, either may be reported. */
+/**
+ * Which part of `amount` the account cannot spare, if any: RAM is checked before capabilities, either may be reported.
+ */
 export function shortfall(account: QuotaAccount, amount: Required<QuotaAmount>): ('ram' | 'caps')[] {
   const short: ('ram' | 'caps')[] = [];
   if (freeRam(account) < amount.ram) short.push('ram');

@@ -54,7 +54,10 @@ export interface ModelPd {
   alive: boolean;
   /** Its quota and use. */
   readonly quota: QuotaAccount;
-  /** Capabilities of its quota a backend charged for plumbing it made on the PD's behalf (see {@link SeamModel.chargePlumbing}). */
+  /**
+   * Capabilities of its quota a backend charged for plumbing it made on the PD's behalf (see {@link
+   * SeamModel.chargePlumbing}).
+   */
   plumbing: number;
   /** Its capability space. */
   readonly space: ModelCapSpace;
@@ -473,7 +476,8 @@ export class SeamModel {
       if (object === undefined) {
         if (arrived !== INVALID_SELECTOR)
           throw new SpecViolation(
-            `selector ${selector}, which names nothing in PD ${from}, arrived as ${arrived} instead of the invalid capability`,
+            `selector ${selector}, which names nothing in PD ${from}, arrived as ${arrived} instead of the invalid ` +
+              `capability`,
           );
         return;
       }
@@ -591,7 +595,8 @@ export class SeamModel {
       for (const violation of accountViolations(pd.quota)) violations.push(`${label}: ${violation}`);
       if (pd.quota.capUsed !== (capUsed.get(pd.id) ?? 0) + pd.plumbing)
         violations.push(
-          `${label}: caps used ${pd.quota.capUsed}, but it owns ${capUsed.get(pd.id) ?? 0} objects and pays ${pd.plumbing} for plumbing`,
+          `${label}: caps used ${pd.quota.capUsed}, but it owns ${capUsed.get(pd.id) ?? 0} objects and ` +
+            `pays ${pd.plumbing} for plumbing`,
         );
       if (pd.quota.ramUsed !== (ramUsed.get(pd.id) ?? 0))
         violations.push(`${label}: RAM used ${pd.quota.ramUsed}, but its dataspaces take ${ramUsed.get(pd.id) ?? 0}`);
@@ -611,7 +616,9 @@ export class SeamModel {
     }
     if (ramLimits + this.reclaimed.ram !== this.granted.ram || capLimits + this.reclaimed.caps !== this.granted.caps) {
       violations.push(
-        `quota leaked or appeared: live limits ram=${ramLimits} caps=${capLimits} plus reclaimed ram=${this.reclaimed.ram} caps=${this.reclaimed.caps} is not the granted ram=${this.granted.ram} caps=${this.granted.caps}`,
+        `quota leaked or appeared: live limits ram=${ramLimits} caps=${capLimits} plus reclaimed ` +
+          (`ram=${this.reclaimed.ram} caps=${this.reclaimed.caps} is not the granted ram=${this.granted.ram} ` +
+            `caps=${this.granted.caps}`),
       );
     }
     return violations;
@@ -633,7 +640,10 @@ export class SeamModel {
     return { object, selector: target.owner === receiver.id && target.life === 'live' ? target.badge : null };
   }
 
-  /** New slots `receiver` needs for `objects`: those it lacks, except its own live objects (their badge is kept for them). */
+  /**
+   * New slots `receiver` needs for `objects`: those it lacks, except its own live objects (their badge is kept for
+   * them).
+   */
   #slotsNeeded(receiver: ModelPd, objects: readonly ModelObjectId[]): number {
     const fresh = new Set<ModelObjectId>();
     for (const id of objects) {
@@ -668,12 +678,16 @@ export class SeamModel {
     const occupant = pd.space.objectAt(selector);
     if (occupant !== undefined)
       throw new SpecViolation(
-        `PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but it already names object ${occupant}`,
+        `PD ${pd.id} got selector ${selector} ` +
+          (`for ${object === null ? 'a new object' : `object ${object.id}`}, but it already names ` +
+            `object ${occupant}`),
       );
     for (const owned of this.objects) {
       if (owned.owner === pd.id && exists(owned) && owned.badge === selector && owned !== object) {
         throw new SpecViolation(
-          `PD ${pd.id} got selector ${selector} for ${object === null ? 'a new object' : `object ${object.id}`}, but that is the badge of its ${owned.life} object ${owned.id}: its server would take one for the other`,
+          `PD ${pd.id} got selector ${selector} ` +
+            (`for ${object === null ? 'a new object' : `object ${object.id}`}, but that is the badge of ` +
+              `its ${owned.life} object ${owned.id}: its server would take one for the other`),
         );
       }
     }
