@@ -14,7 +14,7 @@ import {
   SessionLabel,
 } from '@os/session';
 import type { Env } from './env.js';
-import { SessionPolicy } from './session-policy.js';
+import { NoPolicyDefined, SessionPolicy } from './session-policy.js';
 import type { XmlNode } from './xml-node.js';
 
 /**
@@ -182,7 +182,7 @@ export abstract class RootComponent<S extends RpcObject>
       label = sessionLabel.text;
       const ram = args.number('ram_quota');
       const caps = args.number('cap_quota');
-      const policy = this.#config === undefined ? null : SessionPolicy.select(sessionLabel, this.#config());
+      const policy = this.#config === undefined ? null : this.#policy(sessionLabel, this.#config());
       const cost = this.sessionCost(args, sessionLabel, policy);
       const what = this.describeSession(sessionLabel, policy);
       if (ram < cost.ram) {
@@ -258,6 +258,16 @@ export abstract class RootComponent<S extends RpcObject>
           : new InsufficientCapQuota(`${what}: ${error.message}`);
       if (error instanceof OutOfRam) throw new InsufficientRamQuota(`${what}: ${error.message}`);
       if (error instanceof OutOfCaps) throw new InsufficientCapQuota(`${what}: ${error.message}`);
+      throw error;
+    }
+  }
+
+  /** The policy of `config` for `label`; `NoPolicyDefined`, naming the service, when there is none. */
+  #policy(label: SessionLabel, config: XmlNode): XmlNode {
+    try {
+      return SessionPolicy.select(label, config);
+    } catch (error) {
+      if (error instanceof NoPolicyDefined) throw new NoPolicyDefined(`${this.service}: ${error.message}`);
       throw error;
     }
   }
