@@ -868,7 +868,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     worst = Math.max(worst, ratio);
     const mark = ratio > 30 ? '  SUPER-LINEAR' : '';
     console.log(
-      `${shape.padEnd(44)} ${String(n).padStart(6)} ${format(small).padStart(10)} ${format(large).padStart(10)}  ${ratio.toFixed(1).padStart(5)}${mark}`,
+      `${shape.padEnd(44)} ${String(n).padStart(6)} ${format(small).padStart(10)} ${format(large).padStart(10)}  ` +
+        `${ratio.toFixed(1).padStart(5)}${mark}`,
     );
   }
   console.log(`(linear is ~10, quadratic ~100; the largest ratio is ${worst.toFixed(1)})`);

@@ -150,14 +150,16 @@ console.log(`node ${process.version}${quick ? ' (quick run: fewer samples, no 10
 console.log(`${'case'.padEnd(28)}${'time'.padStart(12)}${'x plain'.padStart(12)}${'x comlink'.padStart(12)}  target`);
 for (const entry of cases) {
   console.log(
-    `${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`,
+    `${entry.name.padEnd(28)}${shown(entry.ns).padStart(12)}${entry.vs['plain-call'].toPrecision(4).padStart(12)}` +
+      `${entry.vs.comlink.toPrecision(3).padStart(12)}  ${mark(entry.name)}`,
   );
 }
 const worst = growth.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 const superLinear = growth.filter((entry) => entry.ratio > 30);
 console.log(
   `${`parse.* (${growth.length} shapes)`.padEnd(28)}${''.padStart(36)}  linear (10x the input, <= 30x the ` +
-    `time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ${superLinear.length === 0 ? 'pass' : `MISS: ${superLinear.map((entry) => entry.shape).join(', ')}`}`,
+    (`time): worst ${worst.shape} ${worst.ratio.toFixed(1)}x ` +
+      `${superLinear.length === 0 ? 'pass' : `MISS: ${superLinear.map((entry) => entry.shape).join(', ')}`}`),
 );
 for (const [name, ns] of parsing)
   cases.push({

@@ -97,7 +97,10 @@ describe('@acme/blinker, packed and installed with plain npm into a separate sys
     const result = osRun(config(blinker.replace('<start name="blinker">', '<start name="blinker" caps="20">')));
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(
-      /system\.xml:6: <start name="blinker">: package "@acme\/blinker" needs at least caps="50", but the start entry gives 20/,
+      new RegExp(
+        /system\.xml:6: <start name="blinker">: package "@acme\/blinker" needs at least caps="50", /.source +
+          /but the start entry gives 20/.source,
+      ),
     );
     expect(result.status).toBe(1);
   });
@@ -141,7 +144,10 @@ led="led2" period_ms="100" count="3"/>' });
   it('names a package that is not installed', () => {
     const result = osRun(config(blinker.replace('@acme/blinker', '@acme/missing')));
     expect(result.stderr).toMatch(
-      /<start name="blinker">: binary "@acme\/missing": .* no package "@acme\/missing" is installed there \(looked in node_modules from .* up\)/,
+      new RegExp(
+        /<start name="blinker">: binary "@acme\/missing": .* no package "@acme\/missing" is /.source +
+          /installed there \(looked in node_modules from .* up\)/.source,
+      ),
     );
     // a name that is neither built in, a file nor installed gets no advice to install a public package of that name
     expect(result.stderr).not.toContain('npm install');

@@ -133,7 +133,12 @@ class Main {
         return this.#sleepForever(`its parent to end it after <exit/> (${node.origin}:${node.line})`);
       default:
         await env.log(
-          `Warning: ${node.error(`unknown config node <${node.type}> ignored (dummy understands ${DUMMY_CONFIG_NODES.map((type) => `<${type}>`).join(', ')})`).message}`,
+          `Warning: ${
+            node.error(
+              `unknown config node <${node.type}> ignored ` +
+                `(dummy understands ${DUMMY_CONFIG_NODES.map((type) => `<${type}>`).join(', ')})`,
+            ).message
+          }`,
         );
     }
   }

@@ -24,8 +24,8 @@ describe('dummy: <create_log_connections> and <destroy_log_connections>', () => 
         { at: 250, action: 'quota' },
       ]);
       expect(await system.exit).toBe(0);
-      // held throughout: its PD session's own cap (in core), the env's LOG session (opened before construct), the config
-      // ROM and the Timer session of <sleep>
+      // held throughout: its PD session's own cap (in core), the env's LOG session (opened before construct), the
+      // config ROM and the Timer session of <sleep>
       const envLogCaps = 1;
       const ram = HOSTED.ram - ROM_SESSION_RAM - TIMER_SESSION_RAM;
       const caps = HOSTED.caps - PD_SESSION_CAPS - envLogCaps - 2 - TIMER_SESSION_CAPS;

@@ -289,7 +289,8 @@ function toXml(config: Spec): string {
     );
   if (config.defaultCaps !== null || config.defaultRam !== null)
     lines.push(
-      `  <default${config.defaultCaps === null ? '' : ` caps="${config.defaultCaps}"`}${config.defaultRam === null ? '' : ` ram="${config.defaultRam}"`}/>`,
+      `  <default${config.defaultCaps === null ? '' : ` caps="${config.defaultCaps}"`}` +
+        `${config.defaultRam === null ? '' : ` ram="${config.defaultRam}"`}/>`,
     );
   if (config.defaultRoute.length > 0)
     lines.push(`  <default-route>\n    ${config.defaultRoute.map(xmlRule).join('\n    ')}\n  </default-route>`);

@@ -146,10 +146,15 @@ function escapeXml(text: string): string {
 /** The nodes written as a <vfs> config, each element on a line of its own. */
 function write(nodes: readonly Node[]): string {
   const element = (node: Node, indent: string): string => {
-    const attributes = `${node.name === undefined ? '' : ` name="${escapeXml(node.name)}"`}${node.type === 'rom' && node.label !== undefined ? ` label="${escapeXml(node.label)}"` : ''}`;
+    const attributes =
+      `${node.name === undefined ? '' : ` name="${escapeXml(node.name)}"`}` +
+      `${node.type === 'rom' && node.label !== undefined ? ` label="${escapeXml(node.label)}"` : ''}`;
     if (node.type === 'inline') return `${indent}<inline${attributes}>${escapeXml(node.text)}</inline>`;
     if (node.type === 'dir' && node.children.length > 0)
-      return `${indent}<dir${attributes}>\n${node.children.map((child) => element(child, `${indent}  `)).join('\n')}\n${indent}</dir>`;
+      return (
+        `${indent}<dir${attributes}` +
+        `>\n${node.children.map((child) => element(child, `${indent}  `)).join('\n')}\n${indent}</dir>`
+      );
     return `${indent}<${node.type}${attributes}/>`;
   };
   return nodes.length === 0 ? '<vfs/>' : `<vfs>\n${nodes.map((node) => element(node, '  ')).join('\n')}\n</vfs>`;

@@ -108,6 +108,9 @@ export function defineInterface<const M extends MethodMap>(name: string, methods
       throws: spec.throws,
     };
   });
-  const signature = `${name}{${entries.map((entry) => `${entry.name}(${entry.args.map((arg) => arg.name).join(',')}):${entry.result.name}`).join(';')}}`;
+  const described = entries.map(
+    (entry) => `${entry.name}(${entry.args.map((arg) => arg.name).join(',')}):${entry.result.name}`,
+  );
+  const signature = `${name}{${described.join(';')}}`;
   return Object.freeze({ name, methods, id: fingerprint(signature), entries: Object.freeze(entries) });
 }

@@ -140,7 +140,9 @@ const built: fc.Arbitrary<Built> = fc
     blank,
   )
   .map(([tokens, lead, trail]) => ({
-    text: `${lead}${tokens.map(([name, value, a, b, c, d]) => `${a}${name}${b}=${c}${value.text}${d}`).join(',')}${trail}`,
+    text:
+      `${lead}${tokens.map(([name, value, a, b, c, d]) => `${a}${name}${b}=${c}${value.text}${d}`).join(',')}` +
+      `${trail}`,
     tokens: tokens.map(([name, value]) => [name, value] as const),
   }));
 

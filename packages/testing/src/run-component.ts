@@ -86,7 +86,9 @@ export function componentSystemConfig(options: RunComponentOptions): string {
   if (options.caps !== undefined && !(Number.isSafeInteger(options.caps) && options.caps >= 0))
     throw new TestSystemError(`option caps must be a non-negative integer, got ${String(options.caps)}`);
   const binary = typeof options.binary === 'string' ? options.binary : name;
-  const quota = `${options.ram === undefined ? '' : ` ram="${attribute(String(options.ram))}"`}${options.caps === undefined ? '' : ` caps="${options.caps}"`}`;
+  const quota =
+    `${options.ram === undefined ? '' : ` ram="${attribute(String(options.ram))}"`}` +
+    `${options.caps === undefined ? '' : ` caps="${options.caps}"`}`;
   return [
     '<config>',
     '  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="Rtc"/> ' +

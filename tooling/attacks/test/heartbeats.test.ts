@@ -87,7 +87,8 @@ describe(`heartbeat attacks on ${KERNEL.name}`, () => {
       expect(system.reports.some((report) => /<child name="stuck" [^>]*skipped_heartbeats="2"/.test(report.text))).toBe(
         true,
       );
-      // one Counter session at a time: each restart dropped the old one; init, server and every child hold what they held
+      // one Counter session at a time: each restart dropped the old one; init, server and every child hold what they
+      // held
       expect(system.server.opened).toBe(1 + restarts.length + 1);
       expect(record.openAtEnd).toBe(2);
       const [before, after] = record.tables as [Record<string, Figures>, Record<string, Figures>];

@@ -154,8 +154,11 @@ function code(text: string, strings: boolean): string {
   return text.replace(TOKENS, (match) => (match.startsWith('/') ? ' ' : strings ? `${match[0]}${match[0]}` : match));
 }
 
-const IMPORT =
-  /(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\n])\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT = new RegExp(
+  /(?:^|[;\n])\s*(?:import|export)\s[^;'"]*?from\s*['"]([^'"]+)['"]|/.source +
+    /(?:^|[;\n])\s*import\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/.source,
+  'g',
+);
 
 /** Why a module file touches the host, following its static imports; memoised per file. */
 export class HostAudit {

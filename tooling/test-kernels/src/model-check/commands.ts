@@ -277,7 +277,10 @@ export class CreateObject extends Step {
   }
 
   toString(): string {
-    return `create(${this.slot}, ${this.kind}${this.kind === 'dataspace' ? ` ${DATASPACE_SIZES[this.sizeIndex % DATASPACE_SIZES.length]}B` : ''})`;
+    return (
+      `create(${this.slot}, ` +
+      `${this.kind}${this.kind === 'dataspace' ? ` ${DATASPACE_SIZES[this.sizeIndex % DATASPACE_SIZES.length]}B` : ''})`
+    );
   }
 }
 
