@@ -45,15 +45,20 @@ describe(`a start entry's quota against what its component spends at start, on $
     expect(result.stderr).not.toContain('Warning');
   });
 
-  it('one capability less: warned before boot with file, line, amounts and why; hw (which needs the most) cannot start it', () => {
-    const result = run(caps - 1, ram);
-    expect(result.stderr).toContain(
-      `os run: Warning: ${directory}/system-${caps - 1}-${ram}.xml:4: <start name="idle">: caps="${caps - 1}" is less than ` +
-        `the ${caps} capabilities a component loaded from a file needs at start (its signal contexts, its LOG session and ` +
-        `the config ROM session the loader opens): give it at least caps="${caps}", or it asks init for more and waits`,
-    );
-    if (kernel === 'hw') expect(result.stdout).not.toContain('constructed');
-  });
+  it(
+    'one capability less: warned before boot with file, line, amounts and why; hw (which needs the most) cannot ' +
+      'start it',
+    () => {
+      const result = run(caps - 1, ram);
+      expect(result.stderr).toContain(
+        `os run: Warning: ${directory}/system-${caps - 1}-${ram}.xml:4: <start name="idle">: ` +
+          `caps="${caps - 1}" is less than the ${caps} capabilities a component loaded from a file needs at start ` +
+          '(its signal contexts, its LOG session and the config ROM session the loader opens): ' +
+          `give it at least caps="${caps}", or it asks init for more and waits`,
+      );
+      if (kernel === 'hw') expect(result.stdout).not.toContain('constructed');
+    },
+  );
 
   it('three capabilities less: at run time it asks init for more on every kernel', () => {
     const result = run(caps - 3, ram);
@@ -64,8 +69,9 @@ describe(`a start entry's quota against what its component spends at start, on $
   it('4K of RAM less: warned with sizes in units; at run time it asks init for RAM', () => {
     const result = run(caps, ram - 4096);
     expect(result.stderr).toContain(
-      `<start name="idle">: ram="60K" is less than the 64K a component loaded from a file needs at start (the config ROM ` +
-        'session the loader opens before construct): give it at least ram="64K", or it asks init for more and waits',
+      '<start name="idle">: ram="60K" is less than the 64K a component loaded from a file needs at start ' +
+        '(the config ROM session the loader opens before construct): ' +
+        'give it at least ram="64K", or it asks init for more and waits',
     );
     expect(result.stdout).toContain('[init] child "idle" requests resources: ram_quota=');
     expect(result.stdout).not.toContain('constructed');
