@@ -185,15 +185,16 @@ export abstract class RootComponent<S extends RpcObject>
       const policy = this.#config === undefined ? null : this.#policy(sessionLabel, this.#config());
       const cost = this.sessionCost(args, sessionLabel, policy);
       const what = this.describeSession(sessionLabel, policy);
+      const aSession = `${/^[AEIOU]/i.test(this.service) ? 'an' : 'a'} ${this.service} session`;
       if (ram < cost.ram) {
         const why = cost.ramFor === undefined ? '' : ` (${cost.ramFor})`;
         throw new InsufficientRamQuota(
-          `${what}: a ${this.service} session needs ${cost.ram} bytes of RAM${why}, the request donated ${ram}`,
+          `${what}: ${aSession} needs ${cost.ram} bytes of RAM${why}, the request donated ${ram}`,
         );
       }
       if (caps < cost.caps)
         throw new InsufficientCapQuota(
-          `${what}: a ${this.service} session needs ${cost.caps} ${cost.caps === 1 ? 'capability' : 'capabilities'}, ` +
+          `${what}: ${aSession} needs ${cost.caps} ${cost.caps === 1 ? 'capability' : 'capabilities'}, ` +
             `the request donated ${caps}`,
         );
       const session = await this.#create(args, sessionLabel, policy, what);
