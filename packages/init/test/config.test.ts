@@ -60,11 +60,12 @@ label="y"/></service></route></start>
 
   it('names the line, the element and the fix for unknown elements, attributes and bad values', () => {
     expect(error(wrap('<strat name="a"/>'))).toBe(
-      'system.xml:3: <strat>: unknown element inside <config> (known: <parent-provides>, <default-route>, ' +
-        '<default>, <start>, <service>, <report>, <heartbeat>, <resource>)',
+      'system.xml:3: <strat>: unknown element inside <config>; did you mean <start>? (known: <parent-provides>, ' +
+        '<default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)',
     );
     expect(error(wrap('<start name="a" ram="1M" caps="5" cpas="3"/>'))).toBe(
-      'system.xml:3: <start>: unknown attribute "cpas" (known: name, caps, ram, version, priority, ld)',
+      'system.xml:3: <start>: unknown attribute "cpas"; did you mean "caps"? (known: name, caps, ram, version, ' +
+        'priority, ld)',
     );
     expect(error(wrap('<start name="a" ram="lots" caps="5"/>'))).toBe(
       'system.xml:3: <start>: attribute ram="lots" is not a number (write e.g. ram="42", ram="0x2a" or, for sizes, ' +
