@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { cac } from 'cac';
+import { registerNewCommand } from './new-command.js';
 import { run } from './run.js';
 import { declaredFlags, unknownOptionMessage } from './unknown-option.js';
 
@@ -55,6 +56,8 @@ cli
     },
   );
 
+registerNewCommand(cli);
+
 cli.help((sections) => [
   ...sections,
   {
@@ -63,7 +66,7 @@ cli.help((sections) => [
   },
   {
     title: 'Targets',
-    body: '  an init config in Genode XML (system.xml), a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js or dist/system.js; the module exports `system`',
+    body: '  an init config in Genode XML (system.xml), a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js, dist/system.js or system.xml; the module exports `system`',
   },
 ]);
 cli.version('0.1.0');

@@ -24,8 +24,8 @@ export class TargetError extends Error {
   }
 }
 
-/** Files a system directory may keep its system module in, in the order they are tried. */
-export const SYSTEM_MODULE_FILES = ['system.mjs', 'system.js', 'dist/system.js'];
+/** Files a system directory may keep its system module or its init config in, in the order they are tried. */
+export const SYSTEM_MODULE_FILES = ['system.mjs', 'system.js', 'dist/system.js', 'system.xml'];
 
 /** The module file a target names: the file itself, the directory's `osSystem` in package.json, or a known file. */
 export function systemModulePath(target: string): string {
