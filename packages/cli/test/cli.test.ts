@@ -69,8 +69,9 @@ describe('os run', () => {
       code: 1,
       stdout: '',
       stderr:
-        `os run: ${join(dir, 'typo.xml')}:12: <defualt>: unknown element inside <config> (known: ` +
-        `<parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, <resource>)\n`,
+        `os run: ${join(dir, 'typo.xml')}:12: <defualt>: unknown element inside <config>; did you mean <default>? ` +
+        '(known: <parent-provides>, <default-route>, <default>, <start>, <service>, <report>, <heartbeat>, ' +
+        '<resource>)\n',
     });
     expect(os('run', join(dir, 'binary.xml'))).toMatchObject({
       code: 1,
