@@ -14,7 +14,8 @@ cli
   .option('--trace <file>', 'Write every kernel operation to <file>, one JSON object per line')
   .option(
     '--timeout <seconds>',
-    'End the run after this many wall-clock seconds (exit 124), even if a component never yields: then it is named on stderr',
+    'End the run after this many wall-clock seconds (exit 124), even if a component never yields: then it is named ' +
+      'on stderr',
   )
   .option(
     '--watch',
@@ -62,11 +63,21 @@ cli.help((sections) => [
   ...sections,
   {
     title: 'Exit codes',
-    body: '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })\n  1    boot or configuration error (message on stderr)\n  2    nothing can happen any more, on virtual or real time (listing who waits on what; --watch waits for edits instead)\n  124  --timeout reached (also when the JavaScript thread never yields: the component running is named)',
+    body: [
+      '  the exit value propagated by the system (<exit propagate> / exit: { propagate: true })',
+      '  1    boot or configuration error (message on stderr)',
+      '  2    nothing can happen any more, on virtual or real time (listing who waits on what; --watch waits for edits',
+      '       instead)',
+      '  124  --timeout reached (also when the JavaScript thread never yields: the component running is named)',
+    ].join('\n'),
   },
   {
     title: 'Targets',
-    body: '  an init config in Genode XML (system.xml), a system module file, or a directory whose package.json names one ("osSystem": "dist/system.js")\n  or that holds system.mjs, system.js, dist/system.js or system.xml; the module exports `system`',
+    body: [
+      '  an init config in Genode XML (system.xml), a system module file, or a directory whose package.json names one',
+      '  ("osSystem": "dist/system.js") or that holds system.mjs, system.js, dist/system.js or system.xml; the module',
+      '  exports `system`',
+    ].join('\n'),
   },
 ]);
 cli.version('0.1.0');
