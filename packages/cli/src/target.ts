@@ -8,7 +8,10 @@ import { xmlSystem } from './xml-system.js';
 
 /** A target that is not a system: names the path and what was looked for. */
 export class TargetError extends Error {
-  /** Stable code of this failure, `ERR_OS_TARGET`: compare it, not the class, to recognise an error from another copy of this package. */
+  /**
+   * Stable code of this failure, `ERR_OS_TARGET`: compare it, not the class, to recognise an error from another copy of
+   * this package.
+   */
   readonly code: string;
 
   /** The code of this class's errors (`TargetError.code`); see `errorCode` in `@os/kernel`. */
@@ -40,7 +43,8 @@ export function systemModulePath(target: string): string {
   }
   for (const file of SYSTEM_MODULE_FILES) if (existsSync(join(path, file))) return join(path, file);
   throw new TargetError(
-    `target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or one of ${SYSTEM_MODULE_FILES.join(', ')}`,
+    `target "${target}" is a directory without a system module: add "osSystem": "<file>" to its package.json, or ` +
+      `one of ${SYSTEM_MODULE_FILES.join(', ')}`,
   );
 }
 
