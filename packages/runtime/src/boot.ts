@@ -43,8 +43,8 @@ export interface BootOptions {
    */
   readonly signal?: AbortSignal;
   /**
-   * Told each report submitted to core's Report service, with its session label (the top init's state report: `init ->
-   * state`).
+   * Told each report submitted to core's Report service, with its session label (the top init's state report:
+   * `init -> state`).
    */
   readonly onReport?: (label: string, report: Uint8Array) => void;
 }
