@@ -43,8 +43,8 @@ describe(`the guestbook of docs/writing-a-server.md on ${kernel}`, () => {
       .replace('<binary name="visitor.mjs"/>', '<binary name="cheapskate"/>');
     const run = await runSystem({ config: withCheapskate, directory, kernel, binaries: { cheapskate } });
     expect(run.lines).toEqual([
-      '[init -> visitor] InsufficientRamQuota: Guestbook "visitor": a Guestbook session needs 4096 bytes of RAM ' +
-        '(a page for the entries), the request donated 1024',
+      '[init -> visitor] InsufficientRamQuota: Guestbook "visitor": a Guestbook session needs 4K of RAM ' +
+        '(a page for the entries), the request donated 1K',
     ]);
   });
 });

@@ -28,7 +28,7 @@ describe('report_rom: quotas and bad input', () => {
     expect(system.lines).toEqual([
       '[init -> report_rom] Error: insufficient ram donation from client -> weather',
       '[init -> client] Report with 4K for an 8K buffer: InsufficientRamQuota: Report "client -> weather": ' +
-        'a Report session needs 8192 bytes of RAM (a buffer of 8192 bytes, page-rounded), the request donated 4096',
+        'a Report session needs 8K of RAM (a buffer of 8192 bytes, page-rounded), the request donated 4K',
       '[init -> client] Report with 2 caps: InsufficientCapQuota: Report "client -> weather": a Report session ' +
         'needs 3 capabilities, the request donated 2',
       '[init -> report_rom] Error: zero-length report requested by client -> weather',
@@ -93,8 +93,7 @@ describe('report_rom: quotas and bad input', () => {
       expect(await system.exit).toBe(0);
       expect(system.lines).toEqual([
         '[init -> client] ROM with 4K for a 5000-byte report: InsufficientRamQuota: ROM "client -> big" (report ' +
-          ('"client -> big"): a ROM session needs 8192 bytes of RAM (the content, page-rounded), the request donated ' +
-            '4096'),
+          '"client -> big"): a ROM session needs 8K of RAM (the content, page-rounded), the request donated 4K',
         '[init -> client] ROM with 1 cap: InsufficientCapQuota: ROM "client -> big" (report "client -> big"): a ROM ' +
           'session needs 2 capabilities, the request donated 1',
         '[init -> client] ROM with 8K and 2 caps: ok',

@@ -70,7 +70,7 @@ describe('RomService: in-memory modules as ROMs', () => {
       '[init -> client] ROM "nope": ServiceDenied: no ROM module "nope" here (known: big, motd); route the session ' +
         'elsewhere or add the module',
       '[init -> client] ROM "big" with 4K for 5000 bytes: InsufficientRamQuota: ROM "client -> big": ' +
-        'a ROM session needs 8192 bytes of RAM (the content, page-rounded), the request donated 4096',
+        'a ROM session needs 8K of RAM (the content, page-rounded), the request donated 4K',
       '[init -> client] ROM "big" with 1 cap: InsufficientCapQuota: ROM "client -> big": ' +
         'a ROM session needs 2 capabilities, the request donated 1',
       '[init -> client] ROM "big" with 8K and 2 caps: ok',

@@ -11,6 +11,7 @@ import {
   SessionLabel,
   SessionResult,
 } from '@os/session';
+import { numberOfBytes } from './number-of-bytes.js';
 import { Pd } from './services.js';
 import type { SignalContextCapability } from './signal.js';
 
@@ -376,7 +377,10 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
       const quota = await this.#pd.quota();
       if (ram > quota.ramLimit - quota.ramUsed)
-        throw new OutOfRam(`"${this.name}" has ${quota.ramLimit - quota.ramUsed} bytes free, offered ${ram}`);
+        throw new OutOfRam(
+          `"${this.name}" has ${numberOfBytes(quota.ramLimit - quota.ramUsed)} of RAM free, ` +
+            `offered ${numberOfBytes(ram)}`,
+        );
       throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
     }
   }

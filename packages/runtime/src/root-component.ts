@@ -15,6 +15,7 @@ import {
 } from '@os/session';
 import type { Env } from './env.js';
 import { NoPolicyDefined, SessionPolicy } from './session-policy.js';
+import { numberOfBytes } from './number-of-bytes.js';
 import type { XmlNode } from './xml-node.js';
 
 /**
@@ -189,7 +190,8 @@ export abstract class RootComponent<S extends RpcObject>
       if (ram < cost.ram) {
         const why = cost.ramFor === undefined ? '' : ` (${cost.ramFor})`;
         throw new InsufficientRamQuota(
-          `${what}: ${aSession} needs ${cost.ram} bytes of RAM${why}, the request donated ${ram}`,
+          `${what}: ${aSession} needs ${numberOfBytes(cost.ram)} of RAM${why}, ` +
+            `the request donated ${numberOfBytes(ram)}`,
         );
       }
       if (caps < cost.caps)

@@ -64,8 +64,7 @@ describe('RootComponent', () => {
   it('refuses donations below the declared cost, naming the service, the label and the amounts', async () => {
     const root = new EchoRoot(new FakeEntrypoint());
     expect(await refusal(root.session('label="a -> b", ram_quota=4K, cap_quota=2, pages=2'))).toBe(
-      'InsufficientRamQuota: Echo "a -> b": an Echo session needs 8192 bytes of RAM (its pages), the request donated ' +
-        '4096',
+      'InsufficientRamQuota: Echo "a -> b": an Echo session needs 8K of RAM (its pages), the request donated 4K',
     );
     expect(await refusal(root.session('label="c", ram_quota=4K, cap_quota=1'))).toBe(
       'InsufficientCapQuota: Echo "c": an Echo session needs 2 capabilities, the request donated 1',
