@@ -7,7 +7,8 @@
 //   3. each public package installed alone into an empty folder, its entry points imported and type-checked;
 //   4. a TypeScript consumer (strict, Node's default lib, @types/node) type-checked against all of them;
 //   5. in a user's empty folder: `npm install @os/cli @os/testing ...`, `os new system` and `os run` of it (the
-//      README's example, five ticks), @acme/blinker packed, installed and started by name;
+//      README's example, five ticks), @acme/blinker packed, installed and started by name, and the server guide's
+//      example (apps/guide-server) run from the installed packages;
 //   6. `os new component`, then `npm install && npm test` and `os run system.xml` inside the made package.
 // The registry is stopped and the scratch folder removed at the end, also on failure (OS_PUBLISH_KEEP=1 keeps it).
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -320,6 +321,28 @@ try {
       }),
       ['on', 'off', 'on', 'off'].map((state) => `[init -> blinker] led1 ${state}\n`).join(''),
       '@acme/blinker, installed from its tarball and started by name',
+    );
+    // docs/writing-a-server.md's example (apps/guide-server), run from the installed packages
+    mkdirSync(join(project, 'guide-server'));
+    for (const file of ['guestbook.mjs', 'guestbook-server.mjs', 'visitor.mjs', 'system.xml'])
+      writeFileSync(join(project, 'guide-server', file), readFileSync(join(root, 'apps/guide-server', file)));
+    expectOutput(
+      await exec('npx', ['os', 'run', 'guide-server/system.xml', '--virtual-time'], {
+        cwd: project,
+        env,
+        allowFailure: true,
+      }),
+      [
+        'ada signed as entry 1',
+        'grace signed as entry 2',
+        'edsger could not sign: your policy allows 2 entries',
+        'the book: ada, grace',
+        'ServiceDenied: Guestbook: no policy matches label "visitor -> intruder" in ROM "config" and there is no ' +
+          '<default-policy>',
+      ]
+        .map((line) => `[init -> visitor] ${line}\n`)
+        .join(''),
+      "the guide's guestbook server (docs/writing-a-server.md), from the installed packages",
     );
   });
 
