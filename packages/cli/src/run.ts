@@ -18,6 +18,9 @@ export const KERNELS: Readonly<Record<string, KernelFactory>> = {
   sel4: createSel4Kernel,
 };
 
+/** How long a run on real time may log nothing before `os run` says that it is running. */
+export const QUIET_SECONDS = 3;
+
 /** Exit code when `--timeout` ends a run (as `timeout(1)`). */
 export const EXIT_TIMEOUT = 124;
 /** Exit code when, on virtual time, nothing can happen any more. */
@@ -81,6 +84,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   let watchdog: Watchdog | undefined;
   let stopWatching = (): void => undefined;
   let stopStallWatch = (): void => undefined;
+  let quiet: ReturnType<typeof setTimeout> | undefined;
   try {
     // os run owns its process: component code is confined, which needs the realm hardened first
     await hardenRealm();
@@ -102,10 +106,24 @@ export async function run(target: string, options: RunOptions, output: RunOutput
       return EXIT_BOOT_ERROR;
     }
     const watching = options.watch === true;
+    // a run on real time that logs nothing for a while says that it runs, once (a virtual-time run is over by then)
+    let logged = false;
+    if (!options.virtualTime) {
+      quiet = setTimeout(() => {
+        if (!logged)
+          output.stderr(
+            `os run: ${target} is running on ${options.kernel}; nothing logged in ${QUIET_SECONDS} s (Ctrl-C ends it)`,
+          );
+      }, QUIET_SECONDS * 1000);
+      quiet.unref();
+    }
     const booted = await boot(system, {
       kernel: factory,
       clock,
-      log: output.stdout,
+      log: (line) => {
+        logged = true;
+        output.stdout(line);
+      },
       ...(trace ? { trace } : {}),
       ...(options.state === undefined
         ? {}
@@ -150,6 +168,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
     return EXIT_BOOT_ERROR;
   } finally {
     clearTimeout(timer);
+    clearTimeout(quiet);
     watchdog?.stop();
     stopWatching();
     stopStallWatch();
