@@ -145,8 +145,7 @@ export async function run(target: string, options: RunOptions, output: RunOutput
         const waits = booted.core.waits.describe();
         output.stderr(
           'os run: nothing can happen any more: no timer is armed, no call or signal is pending, and no component ' +
-            'has ' +
-            `exited${waits.map((line) => `\n  ${line}`).join('')}`,
+            `has exited${waits.map((line) => `\n  ${line}`).join('')}`,
         );
         resolve(EXIT_STALLED);
       });
