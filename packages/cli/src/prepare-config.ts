@@ -1,7 +1,8 @@
-import { InitConfigError, type StartEntry, initConfigFromNode, readInitConfig } from '@os/init';
+import { type InitConfig, InitConfigError, type StartEntry, initConfigFromNode, readInitConfig } from '@os/init';
 import { type BinaryLoader, type ComponentManifest, LoaderError, MODULE_START_QUOTA } from '@os/loader';
 import { XmlError, XmlNode, numberOfBytes } from '@os/runtime';
-import { hasErrorCode } from '@os/kernel';
+import { formatBytes, hasErrorCode } from '@os/kernel';
+import { DEFAULT_MACHINE_CAPS, DEFAULT_MACHINE_RAM } from '@os/runtime/host';
 import { checkAgainstManifest } from './manifest-check.js';
 
 /** The config's XML, an error in it as init reports one. */
@@ -36,6 +37,36 @@ function warnStartQuota(child: StartEntry, origin: string, warn: (message: strin
         'start (its signal contexts, its LOG session and the config ROM session the loader opens): give it at least ' +
         `caps="${needs.caps}", or it asks init for more and waits`,
     );
+  }
+}
+
+/**
+ * Refuses a config whose start entries ask more than init can ever lend: core keeps half of the machine and init has
+ * less than the other half (`DEFAULT_MACHINE_RAM`, `DEFAULT_MACHINE_CAPS`), less what init preserves. Names the file,
+ * line and first start entry past that line, in units, before anything boots.
+ */
+function checkInitCanLend(config: InitConfig, origin: string): void {
+  const ceiling = { ram: Math.floor(DEFAULT_MACHINE_RAM / 2), caps: Math.floor(DEFAULT_MACHINE_CAPS / 2) };
+  let ram = config.preserve.ram;
+  let caps = config.preserve.caps;
+  const preserved = (kind: 'ram' | 'caps', amount: string): string =>
+    config.preserve[kind] > 0 ? `, after the ${amount} init preserves` : '';
+  for (const child of config.children) {
+    ram += child.ram;
+    caps += child.caps;
+    const at = `${origin}:${child.line}: <start name="${child.name}">`;
+    if (ram > ceiling.ram)
+      throw new InitConfigError(
+        `${at}: the start entries up to this one ask ${formatBytes(ram - config.preserve.ram)} of RAM, more than the ` +
+          `${formatBytes(ceiling.ram)} init can lend at most (half of the machine's ${formatBytes(DEFAULT_MACHINE_RAM)}` +
+          `${preserved('ram', formatBytes(config.preserve.ram))}): lower its ram (now ${formatBytes(child.ram)})`,
+      );
+    if (caps > ceiling.caps)
+      throw new InitConfigError(
+        `${at}: the start entries up to this one ask ${caps - config.preserve.caps} capabilities, more than the ` +
+          `${ceiling.caps} init can lend at most (half of the machine's ${DEFAULT_MACHINE_CAPS}` +
+          `${preserved('caps', String(config.preserve.caps))}): lower its caps (now ${child.caps})`,
+      );
   }
 }
 
@@ -87,6 +118,7 @@ export function prepareInitConfig(
   for (const { at, attributes } of insertions.sort((a, b) => b.at - a.at))
     prepared = prepared.slice(0, at) + attributes + prepared.slice(at);
   const preparedConfig = insertions.length === 0 ? config : readInitConfig(prepared, origin);
+  checkInitCanLend(preparedConfig, origin);
   for (const child of preparedConfig.children) {
     const manifest = manifests.get(child.name);
     if (manifest !== undefined) checkAgainstManifest(preparedConfig, child, manifest, origin);

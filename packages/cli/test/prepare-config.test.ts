@@ -49,6 +49,28 @@ describe('prepareInitConfig', () => {
     ]);
   });
 
+  it('refuses start entries asking more than init can lend, naming file, line, entry and sizes in units', () => {
+    const ram = system(`  <start name="a" ram="100M"> <binary name="dummy"/> </start>
+  <start name="b" ram="29184K"> <binary name="dummy"/> </start>`);
+    expect(() => prepare(ram)).toThrow(
+      'system.xml:6: <start name="b">: the start entries up to this one ask 128.5M of RAM, more than the 128M init ' +
+        "can lend at most (half of the machine's 256M): lower its ram (now 28.5M)",
+    );
+    const preserved = ram
+      .replace('ram="29184K"', 'ram="27M"')
+      .replace('<default ', '<resource name="RAM" preserve="2M"/> <default ');
+    expect(() => prepare(preserved)).toThrow(
+      'system.xml:6: <start name="b">: the start entries up to this one ask 127M of RAM, more than the 128M init ' +
+        "can lend at most (half of the machine's 256M, after the 2M init preserves): lower its ram (now 27M)",
+    );
+    const caps = system('  <start name="a" caps="50001"> <binary name="dummy"/> </start>');
+    expect(() => prepare(caps)).toThrow(
+      'system.xml:5: <start name="a">: the start entries up to this one ask 50001 capabilities, more than the 50000 ' +
+        "init can lend at most (half of the machine's 100000): lower its caps (now 50001)",
+    );
+    expect(() => prepare(ram.replace('ram="29184K"', 'ram="28M"'))).not.toThrow();
+  });
+
   it('leaves a config without package binaries as written', () => {
     const text = system('  <start name="timer"> <provides> <service name="Timer"/> </provides> </start>');
     expect(prepare(text)).toBe(text);

@@ -1,3 +1,4 @@
+import { formatBytes } from '@os/kernel';
 import { ROM_SESSION_RAM } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
 import { bootHost, bootInit, dummyChild, parseQuota } from './fixtures.js';
@@ -39,8 +40,8 @@ describe('dummy: <consume_ram>', () => {
     expect(system.lines).toEqual([
       '[init -> dummy] consume 2M bytes of memory',
       '[init -> dummy] Error: ROM "config":2: <consume_ram> failed: ConsumeError: cannot consume 2M bytes of memory ' +
-        (`(QuotaExceededError: PD "init -> dummy" is out of RAM quota: needs ${2 * MIB}, ` +
-          `has ${MIB - ROM_SESSION_RAM} left; upgrade its quota)`),
+        (`(QuotaExceededError: PD "init -> dummy" is out of RAM quota: needs 2M, ` +
+          `has ${formatBytes(MIB - ROM_SESSION_RAM)} left; upgrade its quota)`),
       '[init -> dummy] still here',
     ]);
   });

@@ -1,4 +1,4 @@
-import type { QuotaState } from '@os/kernel';
+import { formatBytes, type QuotaState } from '@os/kernel';
 import { InitConfigError } from './config-error.js';
 import type { InitConfig, StartEntry } from './model.js';
 
@@ -45,8 +45,8 @@ export function checkQuota(own: QuotaState, config: InitConfig, running: Readonl
     const what = kept ? 'a raise of' : '';
     if (ram < 0)
       throw new InitConfigError(
-        `init config${where}: <start name="${child.name}">: not enough RAM: init has ${ram + needRam} bytes left ` +
-          `for ${what ? `${what} ` : ''}it, it asks ${needRam} (lower its ram or give init more)`,
+        `init config${where}: <start name="${child.name}">: not enough RAM: init has ${formatBytes(ram + needRam)} ` +
+          `left for ${what ? `${what} ` : ''}it, it asks ${formatBytes(needRam)} (lower its ram or give init more)`,
       );
     if (caps < 0)
       throw new InitConfigError(

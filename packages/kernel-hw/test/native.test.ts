@@ -771,7 +771,7 @@ describe('hw native: quota', () => {
     expect(owner.pd.ramUsed).toBe(8192);
     const ramError = thrown(() => kernel.ram_alloc(owner.pd, 1), QuotaExceededError);
     expect([ramError.kind, ramError.needed, ramError.available]).toEqual(['ram', 4096, 0]);
-    expect(ramError.message).toBe('PD "owner" is out of RAM quota: needs 4096, has 0 left; upgrade its quota');
+    expect(ramError.message).toBe('PD "owner" is out of RAM quota: needs 4K, has 0 bytes left; upgrade its quota');
     expect([owner.pd.ramUsed, owner.pd.capUsed, owner.pd.table.length]).toEqual([8192, 1, 2]);
 
     kernel.grant(owner.pd, 4096, 0);

@@ -1,3 +1,4 @@
+import { formatBytes } from './bytes.js';
 import { CodedError } from './error-code.js';
 
 /**
@@ -137,8 +138,10 @@ export class QuotaExceededError extends KernelError {
     readonly available: number,
   ) {
     super(
-      `PD "${pd}" is out of ${kind === 'ram' ? 'RAM' : 'capability'} quota: needs ${needed}, has ${available} left; ` +
-        `upgrade its quota`,
+      kind === 'ram'
+        ? `PD "${pd}" is out of RAM quota: needs ${formatBytes(needed)}, has ${formatBytes(available)} left; ` +
+            'upgrade its quota'
+        : `PD "${pd}" is out of capability quota: needs ${needed}, has ${available} left; upgrade its quota`,
     );
   }
 }

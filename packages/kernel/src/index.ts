@@ -42,6 +42,7 @@ export type {
 export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
 export { releaseMemory } from './memory.js';
 export { PAGE_SIZE, pageRound } from './pages.js';
+export { formatBytes } from './bytes.js';
 export {
   defineConformanceSuite,
   conformanceCases,

@@ -164,11 +164,11 @@ describe('report_rom: short of RAM', () => {
         { client },
       );
       expect(await system.exit).toBe(0);
-      expect(system.lines.map((line) => line.replace(/has \d+ left/, 'has <n> left'))).toEqual([
+      expect(system.lines.map((line) => line.replace(/has [\d.]+[KMG]? (bytes )?left/, 'has <n> left'))).toEqual([
         `[init -> report_rom] Error: report 'client -> big' of ${90 * 1024} bytes dropped: PD "init -> report_rom" ` +
           `is ` +
-          `out of RAM quota: needs 94208, has <n> left; upgrade its quota`,
-        '[init -> client] a report of 90K: ReportTooLarge: report_rom lacks the RAM to hand a report of 92160 bytes ' +
+          `out of RAM quota: needs 92K, has <n> left; upgrade its quota`,
+        '[init -> client] a report of 90K: ReportTooLarge: report_rom lacks the RAM to hand a report of 90K ' +
           'to the ROM sessions showing it; give report_rom more RAM or report less',
         '[init -> client] the reader holds the current version: true',
         '[init -> client] after a report that fits: false, after',

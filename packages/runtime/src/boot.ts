@@ -95,8 +95,10 @@ export interface SystemHandle {
   readonly exit: Promise<number>;
 }
 
-const DEFAULT_RAM = 256 * 1024 * 1024;
-const DEFAULT_CAPS = 100_000;
+/** The RAM of a machine whose system description names none: 256 MiB, of which core lends init less than half. */
+export const DEFAULT_MACHINE_RAM = 256 * 1024 * 1024;
+/** The capabilities of a machine whose system description names none: 100 000, less than half of them init's. */
+export const DEFAULT_MACHINE_CAPS = 100_000;
 
 async function quiescent(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -111,8 +113,8 @@ export async function boot(system: SystemDescription, options: BootOptions): Pro
     lines.push(line);
     options.log?.(line);
   };
-  const ram = system.ram ?? DEFAULT_RAM;
-  const caps = system.caps ?? DEFAULT_CAPS;
+  const ram = system.ram ?? DEFAULT_MACHINE_RAM;
+  const caps = system.caps ?? DEFAULT_MACHINE_CAPS;
   const core = new Core({
     kernel,
     ram,

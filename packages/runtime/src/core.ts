@@ -5,6 +5,7 @@ import {
   type KernelThread,
   type PdId,
   QuotaExceededError,
+  formatBytes,
   hasErrorCode,
   pageRound,
 } from '@os/kernel';
@@ -242,7 +243,7 @@ export class Core {
       } catch (error) {
         if (!hasErrorCode(error, QuotaExceededError.code)) throw error;
         this.#log(
-          `[core] Warning: PD "${peer.label}" took ${owedRam} bytes and ${owedCaps} capabilities out of the ` +
+          `[core] Warning: PD "${peer.label}" took ${formatBytes(owedRam)} of RAM and ${owedCaps} capabilities out of the ` +
             `destroyed PD "${session.label}" and cannot give them back`,
         );
       }

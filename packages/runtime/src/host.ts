@@ -7,6 +7,8 @@ export {
   boot,
   binaryTable,
   SystemStalledError,
+  DEFAULT_MACHINE_RAM,
+  DEFAULT_MACHINE_CAPS,
   type SystemDescription,
   type BootOptions,
   type SystemHandle,

@@ -1,3 +1,4 @@
+import { formatBytes } from '@os/kernel';
 import { RamExhausted } from './ram-exhausted.js';
 import type { RamBlock, RamStore } from './vfs-backends.js';
 
@@ -30,7 +31,8 @@ export class MemoryRamStore implements RamStore {
   /** A zeroed block of `size` bytes, or {@link RamExhausted} when it would exceed the budget. */
   alloc(size: number): RamBlock {
     const left = this.#budget - this.#allocated;
-    if (size > left) throw new RamExhausted(`${size} bytes asked, ${left} of ${this.#budget} left`);
+    if (size > left)
+      throw new RamExhausted(`${formatBytes(size)} asked, ${formatBytes(left)} of ${formatBytes(this.#budget)} left`);
     const bytes = new Uint8Array(size);
     this.#live.add(bytes);
     this.#allocated += size;

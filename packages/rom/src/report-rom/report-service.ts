@@ -1,4 +1,4 @@
-import { QuotaExceededError, pageRound } from '@os/kernel';
+import { QuotaExceededError, formatBytes, pageRound } from '@os/kernel';
 import {
   DEFAULT_REPORT_BUFFER,
   type Env,
@@ -96,7 +96,7 @@ export class ReportService extends RootComponent<ReportRomSession> {
       if (!(error instanceof QuotaExceededError)) throw error;
       await this.#log.write(`Error: report '${label}' of ${report.length} bytes dropped: ${error.message}`);
       throw new ReportTooLarge(
-        `report_rom lacks the RAM to hand a report of ${report.length} bytes to the ROM sessions showing it; give ` +
+        `report_rom lacks the RAM to hand a report of ${formatBytes(report.length)} to the ROM sessions showing it; give ` +
           `report_rom more RAM or report less`,
       );
     }
