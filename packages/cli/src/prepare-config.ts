@@ -58,8 +58,9 @@ function checkInitCanLend(config: InitConfig, origin: string): void {
     if (ram > ceiling.ram)
       throw new InitConfigError(
         `${at}: the start entries up to this one ask ${formatBytes(ram - config.preserve.ram)} of RAM, more than the ` +
-          `${formatBytes(ceiling.ram)} init can lend at most (half of the machine's ${formatBytes(DEFAULT_MACHINE_RAM)}` +
-          `${preserved('ram', formatBytes(config.preserve.ram))}): lower its ram (now ${formatBytes(child.ram)})`,
+          `${formatBytes(ceiling.ram)} init can lend at most (half of the machine's ` +
+          `${formatBytes(DEFAULT_MACHINE_RAM)}${preserved('ram', formatBytes(config.preserve.ram))}): lower its ram ` +
+          `(now ${formatBytes(child.ram)})`,
       );
     if (caps > ceiling.caps)
       throw new InitConfigError(

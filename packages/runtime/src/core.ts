@@ -243,8 +243,8 @@ export class Core {
       } catch (error) {
         if (!hasErrorCode(error, QuotaExceededError.code)) throw error;
         this.#log(
-          `[core] Warning: PD "${peer.label}" took ${formatBytes(owedRam)} of RAM and ${owedCaps} capabilities out of the ` +
-            `destroyed PD "${session.label}" and cannot give them back`,
+          `[core] Warning: PD "${peer.label}" took ${formatBytes(owedRam)} of RAM and ${owedCaps} capabilities out ` +
+            `of the destroyed PD "${session.label}" and cannot give them back`,
         );
       }
     }

@@ -96,8 +96,8 @@ export class ReportService extends RootComponent<ReportRomSession> {
       if (!(error instanceof QuotaExceededError)) throw error;
       await this.#log.write(`Error: report '${label}' of ${report.length} bytes dropped: ${error.message}`);
       throw new ReportTooLarge(
-        `report_rom lacks the RAM to hand a report of ${formatBytes(report.length)} to the ROM sessions showing it; give ` +
-          `report_rom more RAM or report less`,
+        `report_rom lacks the RAM to hand a report of ${formatBytes(report.length)} to the ROM sessions showing ` +
+          'it; give report_rom more RAM or report less',
       );
     }
   }
