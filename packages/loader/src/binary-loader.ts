@@ -5,7 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { WIRE_VERSION } from '@os/rpc';
 import { type ComponentModule, type XmlNode, suggest } from '@os/runtime';
 import type { BinaryResolver } from '@os/runtime/host';
-import { type BinaryLocation, findPackageDirectory, locateBinary } from './binary-location.js';
+import {
+  type BinaryLocation,
+  findPackageDirectory,
+  isDepotBinaryName,
+  locateBinary,
+  locateDepotBinary,
+} from './binary-location.js';
 import { type ComponentManifest, readComponentManifest } from './component-manifest.js';
 import { exportsConstruct } from './confined-import.js';
 import { BinaryNotFound, NotAComponent, WireVersionMismatch } from './errors.js';
@@ -24,6 +30,11 @@ export interface BinaryLoaderOptions {
   readonly unconfined?: Iterable<string>;
   /** Modules compartments may import besides the default `@os/*` set, by specifier. */
   readonly modules?: Readonly<Record<string, object>>;
+  /**
+   * A local depot: binary names of the form `<user>/bin/js/<name>/<version>` load the component package extracted
+   * there (what the gateway's download put there after verifying its signature). Without it such names are refused.
+   */
+  readonly depot?: string;
 }
 
 /** A binary found for a name: a built-in, or a module file with its package's manifest. */
@@ -76,6 +87,12 @@ export class BinaryLoader {
     let located: LocatedBinary;
     if (Object.hasOwn(builtins, name)) {
       located = { kind: 'builtin', module: builtins[name] as ComponentModule };
+    } else if (isDepotBinaryName(name)) {
+      if (this.#options.depot === undefined)
+        throw new BinaryNotFound(
+          `binary "${name}" names a depot archive, but this system has no local depot to load it from`,
+        );
+      located = this.#checkedPackage(name, locateDepotBinary(name, this.#options.depot));
     } else {
       let location: BinaryLocation;
       try {
@@ -89,30 +106,33 @@ export class BinaryLoader {
           `${error.message}${builtIn}${meant === undefined ? '' : `; did you mean "${meant}"?`}`,
         );
       }
-      if (location.packageDirectory === undefined || location.packageJson === undefined) {
-        located = { kind: 'module', location };
-      } else {
-        const source = join(location.packageDirectory, 'package.json');
-        const manifest = readComponentManifest(location.packageJson, source);
-        if (manifest.wire !== WIRE_VERSION) {
-          throw new WireVersionMismatch(
-            `package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but ` +
-              (`this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire ` +
-                `version ${WIRE_VERSION}`),
-          );
-        }
-        const own = ownRpcWire(location.packageDirectory);
-        if (own !== undefined && own.wire !== WIRE_VERSION) {
-          throw new WireVersionMismatch(
-            `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, ` +
-              `but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`,
-          );
-        }
-        located = { kind: 'module', location, manifest };
-      }
+      located = this.#checkedPackage(name, location);
     }
     this.#located.set(name, located);
     return located;
+  }
+
+  /** A located module, with its package's manifest read and wire version checked when it is a package. */
+  #checkedPackage(name: string, location: BinaryLocation): LocatedBinary {
+    if (location.packageDirectory === undefined || location.packageJson === undefined)
+      return { kind: 'module', location };
+    const source = join(location.packageDirectory, 'package.json');
+    const manifest = readComponentManifest(location.packageJson, source);
+    if (manifest.wire !== WIRE_VERSION) {
+      throw new WireVersionMismatch(
+        `package "${name}" (${location.packageDirectory}) was built for RPC wire version ${manifest.wire}, but ` +
+          (`this system's @os/rpc speaks wire version ${WIRE_VERSION}: install a release of it built for wire ` +
+            `version ${WIRE_VERSION}`),
+      );
+    }
+    const own = ownRpcWire(location.packageDirectory);
+    if (own !== undefined && own.wire !== WIRE_VERSION) {
+      throw new WireVersionMismatch(
+        `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, ` +
+          `but this system speaks wire version ${WIRE_VERSION}: make @os/rpc a peer dependency of the package`,
+      );
+    }
+    return { kind: 'module', location, manifest };
   }
 
   /**

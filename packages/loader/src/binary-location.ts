@@ -118,6 +118,35 @@ function packageEntry(name: string, directory: string, packageJson: Record<strin
   return file;
 }
 
+/** A depot binary archive's path: `<user>/bin/js/<name>/<version>`, each part a depot name (Genode's characters). */
+const DEPOT_BINARY = /^([A-Za-z0-9_.-]+)\/bin\/js\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/;
+
+/** Whether `name` is written as a depot binary archive path, `<user>/bin/js/<name>/<version>`. */
+export function isDepotBinaryName(name: string): boolean {
+  const match = DEPOT_BINARY.exec(name);
+  return match !== null && match.slice(1).every((part) => part !== '.' && part !== '..');
+}
+
+/**
+ * The component package a depot binary archive path names in the local depot `depot` (Genode's
+ * `<user>/bin/<arch>/<name>/<version>`, the architecture being `js`): the extracted archive is a component package
+ * folder whose package.json names its entry. The folder must be inside the depot after symlinks are resolved.
+ */
+export function locateDepotBinary(name: string, depot: string): BinaryLocation {
+  const root = existsSync(depot) ? realpathSync(depot) : resolve(depot);
+  const folder = join(root, name);
+  if (!existsSync(join(folder, 'package.json')))
+    throw new BinaryNotFound(
+      `binary "${name}": the depot ${root} holds no archive ${name} (no ${join(folder, 'package.json')}); ` +
+        'deploy downloads it before it starts a component of it',
+    );
+  const real = realpathSync(folder);
+  if (real !== folder && !real.startsWith(`${root}/`))
+    throw new BinaryNotFound(`binary "${name}": ${folder} leads out of the depot ${root} (to ${real})`);
+  const packageJson = readPackageJson(real);
+  return { name, file: packageEntry(name, real, packageJson, '.'), packageDirectory: real, packageJson };
+}
+
 /**
  * Finds the module a binary name denotes, from the directory of the config that names it: a path
  * (`./app.mjs`) or a module file in that directory (`app` for `app.mjs`), else a package by Node's
