@@ -124,7 +124,7 @@ const DEPOT_BINARY = /^([A-Za-z0-9_.-]+)\/bin\/js\/([A-Za-z0-9_.-]+)\/([A-Za-z0-
 /** Whether `name` is written as a depot binary archive path, `<user>/bin/js/<name>/<version>`. */
 export function isDepotBinaryName(name: string): boolean {
   const match = DEPOT_BINARY.exec(name);
-  return match !== null && match.slice(1).every((part) => part !== '.' && part !== '..');
+  return match?.slice(1).every((part) => part !== '.' && part !== '..') === true;
 }
 
 /**
