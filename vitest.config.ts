@@ -8,6 +8,7 @@ const systemTests = [
   'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
   'packages/rom/test/**/*.test.ts',
+  'packages/fs/test/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
   'packages/testing/test/**/*.test.ts',

@@ -1,0 +1,335 @@
+import {
+  type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  opendirSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Capability } from '@os/capability';
+import type { KernelThread, Selector } from '@os/kernel';
+import { RpcObject, type ServerOf } from '@os/rpc';
+import { encodeDirectoryEntry } from '../directory-entries.js';
+import { InvalidArgument, LookupFailed, NodeAlreadyExists, PermissionDenied } from '../file-system-errors.js';
+import { FileSystemSession, type NodeKind, type NodeStatus, type OpenMode } from '../file-system-session.js';
+import { checkName, joinElements, pathElements, printablePath } from '../session-path.js';
+import type { ConfinedRoot } from './confined-root.js';
+import { hostError } from './host-errors.js';
+import type { NodeHandles } from './node-handles.js';
+
+const OPEN_FLAGS: Readonly<Record<OpenMode, number>> = {
+  'read-only': constants.O_RDONLY,
+  'write-only': constants.O_WRONLY,
+  'read-write': constants.O_RDWR,
+};
+// never follow a symlink, never block on a FIFO someone placed in the root
+const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** What `lstat`, `fstat` or a directory entry says a node is. */
+function kindOf(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isSymbolicLink'>): NodeKind {
+  if (stats.isFile()) return 'file';
+  if (stats.isDirectory()) return 'directory';
+  if (stats.isSymbolicLink()) return 'symlink';
+  return 'other';
+}
+
+const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
+  file: 'a file',
+  directory: 'a directory',
+  symlink: 'a symbolic link',
+  other: 'a device, FIFO or socket',
+};
+
+/**
+ * One client's File_system session at lx_fs: its buffer (a dataspace paid from the client's donation, shared with
+ * it), its handles, and its root on the host. Every call runs synchronous `node:fs` calls only, so a client's call to
+ * an idle server completes within the call (the kernel's direct switch), on real and virtual time alike.
+ */
+export class LxFsSession extends RpcObject<typeof FileSystemSession> implements ServerOf<typeof FileSystemSession> {
+  /** The buffer's dataspace, in the server's space; freed on close. */
+  readonly buffer: Selector;
+  /** The session's label, for the server's LOG. */
+  readonly label: string;
+  readonly #bytes: Uint8Array;
+  readonly #root: ConfinedRoot;
+  readonly #handles: NodeHandles;
+
+  /** A session of `label` with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`. */
+  constructor(thread: KernelThread, label: string, bufferSize: number, root: ConfinedRoot, handles: NodeHandles) {
+    super(FileSystemSession);
+    this.label = label;
+    this.buffer = thread.allocDataspace(bufferSize);
+    this.#bytes = thread.attach(this.buffer);
+    this.#root = root;
+    this.#handles = handles;
+  }
+
+  /** Hands the client the session's buffer. */
+  dataspace(): Capability {
+    return new Capability(this.buffer);
+  }
+
+  /** A handle to the directory at `path`, made first with `create` (File_system::dir). */
+  dir(path: string, create: boolean): number {
+    const what = `dir "${printablePath(path)}"`;
+    const elements = pathElements(path);
+    this.#handles.requireRoom(what);
+    if (create) {
+      this.#requireWriteable(what);
+      if (elements.length === 0) throw new NodeAlreadyExists(`${what}: the session's root exists`);
+      const host = this.#root.resolve(elements, what);
+      try {
+        mkdirSync(host, 0o755);
+      } catch (error) {
+        throw hostError(error, what);
+      }
+    } else {
+      const kind = kindOf(this.#lstat(elements, what));
+      if (kind === 'symlink') throw new PermissionDenied(`${what}: is a symbolic link, which lx_fs never follows`);
+      if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a directory`);
+    }
+    return this.#handles.add({ kind: 'dir', path: elements });
+  }
+
+  /** A handle to file `name` in directory `dir`, opened as `mode`, made first with `create` (File_system::file). */
+  file(dir: number, name: string, mode: OpenMode, create: boolean): number {
+    const parent = this.#handles.get(dir, 'file', 'dir').path;
+    const what = `file "${printablePath(joinElements([...parent, name]))}"`;
+    checkName(name, what);
+    const elements = [...parent, name];
+    if (mode !== 'read-only' || create) this.#requireWriteable(what);
+    this.#handles.requireRoom(what);
+    const host = this.#root.resolve(elements, what);
+    let fd: number;
+    try {
+      fd = openSync(host, OPEN_FLAGS[mode] | SAFE_OPEN | (create ? constants.O_CREAT | constants.O_EXCL : 0), 0o644);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+    try {
+      const kind = kindOf(fstatSync(fd));
+      if (kind !== 'file') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a file`);
+      this.#root.checkOpened(fd, what);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
+    return this.#handles.add({ kind: 'file', path: elements, fd, mode });
+  }
+
+  /** A handle to the node at `path`, of any kind (File_system::node). */
+  node(path: string): number {
+    const what = `node "${printablePath(path)}"`;
+    const elements = pathElements(path);
+    this.#handles.requireRoom(what);
+    this.#lstat(elements, what);
+    return this.#handles.add({ kind: 'node', path: elements });
+  }
+
+  /** Closes a handle (File_system::close). */
+  close(handle: number): void {
+    this.#handles.get(handle, 'close');
+    this.#handles.remove(handle);
+  }
+
+  /** The status of the node a handle names (File_system::status). */
+  status(handle: number): NodeStatus {
+    const node = this.#handles.get(handle, 'status');
+    const what = `status of "${joinElements(node.path)}"`;
+    let stats: Stats;
+    try {
+      stats = node.kind === 'file' ? fstatSync(node.fd) : this.#lstat(node.path, what);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+    return {
+      kind: kindOf(stats),
+      size: stats.size,
+      inode: stats.ino,
+      mtimeMs: stats.mtimeMs,
+      readable: (stats.mode & 0o400) !== 0,
+      writeable: this.#root.writeable && (stats.mode & 0o200) !== 0,
+      executable: (stats.mode & 0o100) !== 0,
+    };
+  }
+
+  /** Writes the entries of `dir` from the `index`th on into the buffer; answers how many fit. */
+  entries(dir: number, index: number): number {
+    const path = this.#handles.get(dir, 'entries', 'dir').path;
+    const what = `entries of "${joinElements(path)}"`;
+    const host = this.#root.resolve(path, what);
+    const kind = kindOf(this.#lstat(path, what));
+    if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]} now, not a directory`);
+    let listing: ReturnType<typeof opendirSync>;
+    try {
+      listing = opendirSync(host);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+    try {
+      let count = 0;
+      let offset = 0;
+      for (let seen = 0; ; seen++) {
+        const entry = listing.readSync();
+        if (entry === null || seen < index) {
+          if (entry === null) return count;
+          continue;
+        }
+        let entryKind = kindOf(entry);
+        // some file systems leave the type out of their entries
+        if (entryKind === 'other')
+          entryKind = kindOf(lstatSync(join(host, entry.name), { throwIfNoEntry: false }) ?? entry);
+        const next = encodeDirectoryEntry(this.#bytes, offset, { name: entry.name, kind: entryKind });
+        if (next < 0) return count;
+        offset = next;
+        count++;
+      }
+    } catch (error) {
+      throw hostError(error, what);
+    } finally {
+      listing.closeSync();
+    }
+  }
+
+  /** Reads up to `length` bytes at `position` into the buffer; answers how many (File_system's READ packet). */
+  read(file: number, position: number, length: number): number {
+    const node = this.#handles.get(file, 'read', 'file');
+    const what = `read of "${joinElements(node.path)}"`;
+    if (node.mode === 'write-only') throw new PermissionDenied(`${what}: the handle was opened write-only`);
+    this.#checkRange(what, position, length);
+    try {
+      return readSync(node.fd, this.#bytes, 0, length, position);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** Writes the buffer's first `length` bytes at `position`; answers how many (File_system's WRITE packet). */
+  write(file: number, position: number, length: number): number {
+    const node = this.#handles.get(file, 'write', 'file');
+    const what = `write to "${joinElements(node.path)}"`;
+    if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
+    this.#checkRange(what, position, length);
+    let written = 0;
+    try {
+      while (written < length) {
+        const count = writeSync(node.fd, this.#bytes, written, length - written, position + written);
+        if (count === 0) break;
+        written += count;
+      }
+    } catch (error) {
+      throw hostError(error, what);
+    }
+    return written;
+  }
+
+  /** Sets a file's size (File_system::truncate). */
+  truncate(file: number, size: number): void {
+    const node = this.#handles.get(file, 'truncate', 'file');
+    const what = `truncate of "${joinElements(node.path)}"`;
+    if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
+    this.#checkRange(what, size, 0);
+    try {
+      ftruncateSync(node.fd, size);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** Removes `name` from `dir`: a file, a symlink (not followed) or an empty directory (File_system::unlink). */
+  unlink(dir: number, name: string): void {
+    const parent = this.#handles.get(dir, 'unlink', 'dir').path;
+    const what = `unlink of "${printablePath(joinElements([...parent, name]))}"`;
+    checkName(name, what);
+    this.#requireWriteable(what);
+    const elements = [...parent, name];
+    const host = this.#root.resolve(elements, what);
+    try {
+      if (lstatSync(host).isDirectory()) rmdirSync(host);
+      else unlinkSync(host);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** Renames `fromName` in `fromDir` to `toName` in `toDir`, replacing a file there atomically (File_system::move). */
+  move(fromDir: number, fromName: string, toDir: number, toName: string): void {
+    const fromParent = this.#handles.get(fromDir, 'move', 'dir').path;
+    const toParent = this.#handles.get(toDir, 'move', 'dir').path;
+    const from = printablePath(joinElements([...fromParent, fromName]));
+    const to = printablePath(joinElements([...toParent, toName]));
+    const what = `move of "${from}" to "${to}"`;
+    checkName(fromName, what);
+    checkName(toName, what);
+    this.#requireWriteable(what);
+    const source = this.#root.resolve([...fromParent, fromName], what);
+    const target = this.#root.resolve([...toParent, toName], what);
+    try {
+      renameSync(source, target);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** Writes a file's or directory's state through to the host's disk (File_system::sync). */
+  sync(handle: number): void {
+    const node = this.#handles.get(handle, 'sync');
+    const what = `sync of "${joinElements(node.path)}"`;
+    try {
+      if (node.kind === 'file') fsyncSync(node.fd);
+      else if (node.kind === 'dir') {
+        const fd = openSync(this.#root.resolve(node.path, what), constants.O_RDONLY | SAFE_OPEN);
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** Closes every handle (the session closed). */
+  closeHandles(): void {
+    this.#handles.clear();
+  }
+
+  #lstat(elements: readonly string[], what: string): Stats {
+    const host = this.#root.resolve(elements, what);
+    try {
+      return lstatSync(host);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  #requireWriteable(what: string): void {
+    if (!this.#root.writeable)
+      throw new PermissionDenied(`${what}: the session's policy is read-only (writeable="no")`);
+  }
+
+  #checkRange(what: string, position: number, length: number): void {
+    if (!Number.isSafeInteger(position) || position < 0)
+      throw new InvalidArgument(
+        `${what}: position ${position} is not a byte offset (a whole number from 0 to 2^53 - 1)`,
+      );
+    if (!Number.isSafeInteger(length) || length < 0 || length > this.#bytes.length)
+      throw new InvalidArgument(
+        `${what}: length ${length} is not from 0 to the session's buffer of ${this.#bytes.length} bytes; move more ` +
+          'in several calls',
+      );
+    if (position + length > Number.MAX_SAFE_INTEGER)
+      throw new InvalidArgument(`${what}: position ${position} plus length ${length} passes 2^53 - 1`);
+  }
+}

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kernelUnderTest } from '@os/test-kernels';
+import { describe, expect, it } from 'vitest';
+import { FileSystem } from '../src/index.js';
+import { attempt, linesOf, runFs, script, temporaryDirectory } from './fixtures.js';
+
+const kernel = kernelUnderTest().name;
+const depotPolicy = '<config directory="state"> <policy label_prefix="gateway" root="depot" writeable="yes"/> </config>';
+
+describe(`lx_fs on ${kernel}: storage as a routed service`, () => {
+  it('writes, reads, lists, renames and deletes files in a host directory through a File_system session', async () => {
+    const base = temporaryDirectory();
+    const gateway = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env);
+      await fs.mkdirp('/quarantine/genodelabs');
+      await fs.mkdirp('pkg/genodelabs');
+      await fs.writeFile('/quarantine/genodelabs/http_server.tar.gz', 'archive bytes');
+      await attempt(env, 'read', () => fs.readText('/quarantine/genodelabs/http_server.tar.gz'));
+      await attempt(env, 'list /', async () => (await fs.list('/')).map((entry) => `${entry.name}:${entry.kind}`));
+      await fs.rename('/quarantine/genodelabs/http_server.tar.gz', '/pkg/genodelabs/http_server.tar.gz');
+      await attempt(env, 'moved away', () => fs.exists('/quarantine/genodelabs/http_server.tar.gz'));
+      await attempt(env, 'size', async () => (await fs.stat('/pkg/genodelabs/http_server.tar.gz')).size);
+      await fs.writeFile('/state.json', '{"version":1}');
+      await fs.writeFile('/state.json', '{"version":2}', { atomic: true });
+      await attempt(env, 'state', () => fs.readText('state.json'));
+      await fs.remove('/quarantine');
+      await attempt(env, 'list / after remove', async () => (await fs.list('/')).map((entry) => entry.name));
+      await fs.close();
+    });
+    const system = await runFs({ lxFsConfig: depotPolicy, base, clients: { gateway } });
+    expect(system.exitValue).toBe(0);
+    expect(linesOf(system.lines, 'gateway')).toEqual([
+      'read: archive bytes',
+      'list /: ["pkg:directory","quarantine:directory"]',
+      'moved away: false',
+      'size: 13',
+      'state: {"version":2}',
+      'list / after remove: ["pkg","state.json"]',
+    ]);
+    const depot = join(base, 'state', 'depot');
+    expect(readFileSync(join(depot, 'pkg/genodelabs/http_server.tar.gz'), 'utf8')).toBe('archive bytes');
+    expect(readdirSync(depot).sort()).toEqual(['pkg', 'state.json']);
+    expect(linesOf(system.lines, 'lx_fs')).toEqual([
+      `created ${join(base, 'state')}`,
+      `created ${depot} for "gateway"`,
+    ]);
+  });
+});
