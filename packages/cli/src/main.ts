@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { registerDepotCommand } from '@os/depot/host';
 import { cac } from 'cac';
 import { registerNewCommand } from './new-command.js';
 import { run } from './run.js';
@@ -58,6 +59,7 @@ cli
   );
 
 registerNewCommand(cli);
+registerDepotCommand(cli);
 
 cli.help((sections) => [
   ...sections,
