@@ -102,8 +102,12 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     return this.#buffer.length;
   }
 
-  /** A handle to the directory at `path`; with `create`, makes the directory first (File_system::dir). */
+  /**
+   * A handle to the directory at `path`; with `create`, makes the directory first (File_system::dir). A path the
+   * server would refuse (`..`, too long) is refused here already, with the same error.
+   */
   async dir(path: string, create = false): Promise<DirHandle> {
+    pathElements(sessionPath(path));
     return (await this.session.dir(sessionPath(path), create)) as DirHandle;
   }
 
@@ -114,6 +118,7 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
 
   /** A handle to the node at `path`, of any kind, for `status` (File_system::node). */
   async node(path: string): Promise<NodeHandle> {
+    pathElements(sessionPath(path));
     return (await this.session.node(sessionPath(path))) as NodeHandle;
   }
 

@@ -86,7 +86,9 @@ export function describeError(error: unknown): string {
 export async function attempt(env: Env, what: string, action: () => Promise<unknown>): Promise<void> {
   try {
     const result = await action();
-    await env.log(`${what}: ${result === undefined ? 'ok' : typeof result === 'string' ? result : JSON.stringify(result)}`);
+    await env.log(
+      `${what}: ${result === undefined ? 'ok' : typeof result === 'string' ? result : JSON.stringify(result)}`,
+    );
   } catch (error) {
     await env.log(`${what}: ${describeError(error)}`);
   }

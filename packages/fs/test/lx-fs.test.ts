@@ -6,7 +6,8 @@ import { FileSystem } from '../src/index.js';
 import { attempt, linesOf, runFs, script, temporaryDirectory } from './fixtures.js';
 
 const kernel = kernelUnderTest().name;
-const depotPolicy = '<config directory="state"> <policy label_prefix="gateway" root="depot" writeable="yes"/> </config>';
+const depotPolicy =
+  '<config directory="state"> <policy label_prefix="gateway" root="depot" writeable="yes"/> </config>';
 
 describe(`lx_fs on ${kernel}: storage as a routed service`, () => {
   it('writes, reads, lists, renames and deletes files in a host directory through a File_system session', async () => {
