@@ -1,8 +1,10 @@
 /**
  * How a `runtime` file's service nodes (Genode's names, as `depot_deploy` reads them) map to this framework's service
- * names, in both directions: `<timer/>` in `<requires>` is a Timer session, `<log/>` a LOG session, and so on. The
- * first node name listed for a service is the one `os depot publish` writes. A service without a node name here is
- * written in Genode's generic form, `<service name="Tcp"/>`, which parsing accepts for any service.
+ * names, in both directions: `<timer/>` in `<requires>` is a Timer session, `<log/>` a LOG session. Genode's `<nic/>`
+ * (a packet-level Nic session) maps to `Net`, this framework's network service (TCP connect and listen), the session a
+ * component asks for to reach the network; `<fs/>` and its older name `<file_system/>` map to `File_system`. The first
+ * node name listed for a service is the one `os depot publish` writes. Any other service is written in Genode's
+ * generic form, `<service name="..."/>`, which parsing accepts for every service.
  */
 export const RUNTIME_SERVICES: ReadonlyMap<string, string> = new Map([
   ['timer', 'Timer'],
@@ -10,20 +12,10 @@ export const RUNTIME_SERVICES: ReadonlyMap<string, string> = new Map([
   ['rom', 'ROM'],
   ['report', 'Report'],
   ['rtc', 'Rtc'],
-  ['nic', 'Nic'],
-  ['uplink', 'Uplink'],
+  ['nic', 'Net'],
   ['fs', 'File_system'],
   ['file_system', 'File_system'],
-  ['terminal', 'Terminal'],
-  ['block', 'Block'],
-  ['gui', 'Gui'],
-  ['event', 'Event'],
-  ['capture', 'Capture'],
-  ['platform', 'Platform'],
-  ['usb', 'Usb'],
   ['pd', 'PD'],
-  ['cpu', 'CPU'],
-  ['trace', 'TRACE'],
 ]);
 
 /** The runtime node name of `service` (`Timer` gives `timer`), or undefined when it has none (then `<service>`). */
