@@ -1,0 +1,21 @@
+/** A device identity as the hub's registry keeps it. */
+export interface DeviceRecord {
+  readonly deviceId: string;
+  readonly generationId: string;
+  /** Counts updates of the identity; the device etag is made of it. */
+  readonly revision: number;
+  readonly status: 'enabled' | 'disabled';
+  readonly statusReason: string | null;
+  readonly statusUpdatedTime: string;
+  readonly primaryKey: string;
+  readonly secondaryKey: string;
+  readonly iotEdge: boolean;
+}
+
+/** What IoT Hub allows in a device id: up to 128 ASCII letters, digits and `-:.+%_#*?!(),=@;$'`. */
+export const DEVICE_ID = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
+
+/** The device etag: the revision, base64 of its decimal digits (IoT Hub's form, `MA==` for 0). */
+export function deviceEtag(record: DeviceRecord): string {
+  return Buffer.from(String(record.revision)).toString('base64');
+}

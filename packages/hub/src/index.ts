@@ -1,0 +1,13 @@
+export type { JsonObject, JsonValue } from './json.js';
+export type { TelemetryMessage } from './registry-store.js';
+export { API_VERSION, type HubResponse, HubServiceClient } from './hub-service-client.js';
+export { HUB_USAGE, hubCommand, type HubCommandFlags, type HubCommandIo } from './hub-command.js';
+export { HubNotRunningError, HubRequestError, HubStartError } from './hub-errors.js';
+export { MAX_MESSAGE_BYTES, MAX_METHOD_PAYLOAD_BYTES, type MethodResult } from './device-broker.js';
+export { TWIN_LIMITS } from './twin-limits.js';
+export { createSharedAccessSignature } from './shared-access-signature.js';
+export { hubCertificates, type HubCertificates } from './certificates.js';
+export { hubServiceAgent } from './service-agent.js';
+export { type ConnectionString, parseConnectionString } from './connection-string.js';
+export { type Hub, type HubOptions, startHub } from './start-hub.js';
+export { type HubStateFile, readHubState } from './hub-state-file.js';

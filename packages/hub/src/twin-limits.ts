@@ -1,0 +1,78 @@
+import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+
+/** IoT Hub's limits on tags, desired and reported properties (Microsoft Learn, "Understand device twins"). */
+export const TWIN_LIMITS = {
+  /** Bytes of UTF-8 in a key. */
+  keyBytes: 1024,
+  /** Bytes of UTF-8 in a string value. */
+  stringBytes: 4096,
+  /** Nested objects below a section's root. */
+  depth: 10,
+  /** Bytes of a desired or reported section as compact JSON, without `$metadata` and `$version`. */
+  sectionBytes: 32 * 1024,
+  /** Bytes of the tags as compact JSON. */
+  tagsBytes: 8 * 1024,
+  /** The integer range IoT Hub stores exactly. */
+  maxInteger: 4503599627370495,
+  minInteger: -4503599627370496,
+} as const;
+
+// C0 and C1 control characters, '.', '$' and space are not allowed in a key
+const BAD_KEY_CHARACTER = /[\u0000-\u001f\u007f-\u009f.$ ]/;
+
+function checkKey(key: string, path: string): string | undefined {
+  if (key.length === 0) return `${path}: a key is empty`;
+  if (Buffer.byteLength(key) > TWIN_LIMITS.keyBytes) return `${path}: key "${key.slice(0, 32)}..." is over 1 KB`;
+  const bad = BAD_KEY_CHARACTER.exec(key);
+  if (bad !== null) {
+    return `${path}: key "${key}" holds ${JSON.stringify(bad[0])}: keys must not hold control characters, '.', '$' or space`;
+  }
+  return undefined;
+}
+
+function checkValue(value: JsonValue, path: string, depth: number, patch: boolean): string | undefined {
+  if (value === null) return patch ? undefined : `${path}: null is allowed only in a patch (it deletes)`;
+  if (typeof value === 'string') {
+    return Buffer.byteLength(value) > TWIN_LIMITS.stringBytes ? `${path}: the string is over 4 KB` : undefined;
+  }
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && (value > TWIN_LIMITS.maxInteger || value < TWIN_LIMITS.minInteger)) {
+      return `${path}: ${value} is outside IoT Hub's integer range`;
+    }
+    return undefined;
+  }
+  if (typeof value === 'boolean') return undefined;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      if (item === null) return `${path}[${index}]: arrays must not hold null`;
+      const problem = checkValue(item, `${path}[${index}]`, depth, false);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  if (depth >= TWIN_LIMITS.depth) return `${path}: objects nest deeper than ${TWIN_LIMITS.depth} levels`;
+  return checkObject(value as JsonObject, path, depth + 1, patch);
+}
+
+function checkObject(object: JsonObject, path: string, depth: number, patch: boolean): string | undefined {
+  for (const [key, value] of Object.entries(object)) {
+    const problem = checkKey(key, path) ?? checkValue(value, `${path}.${key}`, depth, patch);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Why `patch` is not a valid patch of the twin section named `section` (keys, string lengths, integer range,
+ * depth), or undefined when it is valid. `null` values are allowed: they delete.
+ */
+export function patchProblem(patch: unknown, section: string): string | undefined {
+  if (!isJsonObject(patch)) return `${section}: the patch must be a JSON object`;
+  return checkObject(patch, section, 0, true);
+}
+
+/** Why the section `document` is over its size limit, or undefined. */
+export function sizeProblem(document: JsonObject, section: string, limit: number): string | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(document));
+  return bytes > limit ? `${section}: ${bytes} bytes, over IoT Hub's limit of ${limit} bytes` : undefined;
+}
