@@ -154,12 +154,13 @@ export async function publish(folder: string, options: PublishOptions): Promise<
           archive.path,
         );
   const key = signingKey(options.depot, options.user, options.key ?? defaultKeyFile(options.user));
+  const runtime = runtimeText(folder, name, packageJson);
   const binFiles = collect(folder);
   const description = typeof packageJson.description === 'string' ? packageJson.description : npmName;
   const pkgFiles = new Map<string, Uint8Array>([
     ['README', new TextEncoder().encode(`${name}: ${description}\n`)],
     ['archives', new TextEncoder().encode(formatArchivesFile([bin]))],
-    ['runtime', new TextEncoder().encode(runtimeText(folder, name, packageJson))],
+    ['runtime', new TextEncoder().encode(runtime)],
   ]);
   const archives: string[] = [];
   for (const [archive, files] of [

@@ -133,7 +133,8 @@ describe('a download is refused, naming the archive and why', () => {
     const { fetched } = await publishedPkg(gapstage);
     const { archive, signature } = fetched.get(BIN) as SignedArchive;
     const flipped = archive.slice();
-    flipped[flipped.length >> 1] ^= 0x01;
+    const middle = flipped.length >> 1;
+    flipped[middle] = (flipped[middle] as number) ^ 0x01;
     const error = await withBin([BIN, { archive: flipped, signature }]);
     expect(error).toBeInstanceOf(BadSignature);
     expect(error.message).toMatch(/^gapstage\/bin\/js\/http_server\/2023-01-01: the signature does not verify/);
