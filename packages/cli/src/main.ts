@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { registerDepotCommand } from '@os/depot/host';
 import { cac } from 'cac';
+import { registerHubCommand } from './hub-command.js';
 import { registerNewCommand } from './new-command.js';
 import { run } from './run.js';
 import { declaredFlags, unknownOptionMessage } from './unknown-option.js';
@@ -59,6 +60,7 @@ cli
   );
 
 registerNewCommand(cli);
+registerHubCommand(cli);
 registerDepotCommand(cli);
 
 cli.help((sections) => [

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { allowedFilters, type DeviceRequest, deviceRequest, propertyBag } from './device-topics.js';
@@ -32,6 +33,11 @@ interface DeviceSession {
 interface PendingMethod {
   readonly deviceId: string;
   readonly resolve: (result: MethodResult) => void;
+}
+
+function lowerSubscriptionQos(packet: { cmd?: string; subscriptions?: { qos: number }[] }): void {
+  if (packet.cmd !== 'subscribe') return;
+  for (const subscription of packet.subscriptions ?? []) if (subscription.qos > 1) subscription.qos = 1;
 }
 
 function refusal(code: number, message: string): AuthenticateError {
@@ -80,9 +86,12 @@ export class DeviceBroker {
     readonly hostNames: readonly string[];
   }): Promise<DeviceBroker> {
     const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, connectTimeout: 10_000 });
-    const server = createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (socket: TLSSocket) =>
-      aedes.handle(socket),
-    );
+    const server = createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
+      const client = aedes.handle(socket) as Client & { _parser?: EventEmitter };
+      // IoT Hub grants QoS 1 to a QoS 2 subscription; aedes grants the QoS asked before authorizeSubscribe runs,
+      // so the request is lowered as its packet arrives, ahead of aedes' own listener
+      client._parser?.prependListener('packet', lowerSubscriptionQos);
+    });
     // a client that breaks off the TLS handshake concerns only itself
     server.on('tlsClientError', () => {});
     const hosts = new Set(options.hostNames.map(hostOf));
@@ -92,7 +101,7 @@ export class DeviceBroker {
       const allowed = allowedFilters(client.id).includes(subscription.topic);
       if (allowed) broker.#sessions.get(client.id)?.filters.add(subscription.topic);
       // IoT Hub grants QoS 1 to a QoS 2 subscription; an undocumented filter gets SUBACK's failure code (0x80)
-      done(null, allowed ? { ...subscription, qos: subscription.qos === 2 ? 1 : subscription.qos } : null);
+      done(null, allowed ? subscription : null);
       if (allowed) broker.#wake();
     };
     aedes.authorizePublish = (client, packet, done) => done(broker.#authorizePublish(client, packet));
