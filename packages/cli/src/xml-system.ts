@@ -7,6 +7,7 @@ import type { SystemDescription } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { dummy } from '@os/dummy';
 import { reportRom } from '@os/rom';
+import { createLxFs, lxFs } from '@os/fs/host';
 import { directoryRoms } from './boot-modules.js';
 import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
@@ -16,6 +17,7 @@ export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = {
   timer: timerDriver,
   dummy,
   report_rom: reportRom,
+  lx_fs: lxFs,
 };
 
 /** The binaries the top config trusts to run unconfined: `<binary name="..." confined="no"/>` in a start entry. */
@@ -49,9 +51,11 @@ export interface InitConfigSystemOptions {
  */
 export function initConfigLoader(config: string | XmlNode, options: InitConfigSystemOptions): BinaryLoader {
   const node = typeof config === 'string' ? parseConfig(config, options.origin) : config;
+  const builtins = options.builtins ?? BUILTIN_BINARIES;
   return new BinaryLoader({
     directory: options.directory,
-    builtins: options.builtins ?? BUILTIN_BINARIES,
+    // lx_fs takes a relative directory from the system's, as Genode runs it in the boot directory
+    builtins: builtins['lx_fs'] === lxFs ? { ...builtins, lx_fs: createLxFs({ base: options.directory }) } : builtins,
     unconfined: unconfinedBinaries(node),
     modules: {},
   });

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelUnderTest } from '@os/test-kernels';
 import { describe, expect, it } from 'vitest';
+import * as depotExample from '../example/depot.js';
 import { FileSystem } from '../src/index.js';
 import { attempt, linesOf, runFs, script, temporaryDirectory } from './fixtures.js';
 
@@ -46,5 +47,17 @@ describe(`lx_fs on ${kernel}: storage as a routed service`, () => {
       `created ${join(base, 'state')}`,
       `created ${depot} for "gateway"`,
     ]);
+  });
+
+  it("runs the README's TypeScript client: a download moved from quarantine into the depot", async () => {
+    const base = temporaryDirectory();
+    const system = await runFs({
+      lxFsConfig: '<config> <policy label="depot -> depot" root="/" writeable="yes"/> </config>',
+      base,
+      clients: { depot: depotExample },
+    });
+    expect(linesOf(system.lines, 'depot')).toEqual(['250000 bytes in the depot']);
+    expect(readdirSync(join(base, 'quarantine'))).toEqual([]);
+    expect(readFileSync(join(base, 'genodelabs/src/http_server.tar.gz')).length).toBe(250_000);
   });
 });

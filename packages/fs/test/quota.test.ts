@@ -69,7 +69,7 @@ describe(`lx_fs on ${kernel}: what a client pays for`, () => {
     expect(closed).toBe(before);
   });
 
-  it('refuses a donation short of the buffer, and a handle beyond what the donation pays for until an upgrade', async () => {
+  it('refuses a donation short of the buffer, and handles beyond the donation until an upgrade', async () => {
     const base = temporaryDirectory();
     const client = script(async (env) => {
       await attempt(env, 'a 64K buffer for 16K', () =>

@@ -2,7 +2,7 @@
  * The entry points a confined component may import, as the system's one copy of each: a component
  * package that installs its own copy still gets these (one kernel, one runtime per system). Each is a
  * package's main entry, which touches no host authority; the `/host` entry points (`@os/kernel/host`,
- * `@os/runtime/host`, `@os/rom/host`) and every other subpath are never granted.
+ * `@os/runtime/host`, `@os/rom/host`, `@os/fs/host`) and every other subpath are never granted.
  */
 export const SYSTEM_MODULE_NAMES = [
   '@os/capability',
@@ -12,6 +12,7 @@ export const SYSTEM_MODULE_NAMES = [
   '@os/runtime',
   '@os/timer',
   '@os/rom',
+  '@os/fs',
 ] as const;
 
 /**
@@ -50,6 +51,7 @@ export async function systemModules(
     import('@os/runtime'),
     import('@os/timer'),
     import('@os/rom'),
+    import('@os/fs'),
   ]);
   SYSTEM_MODULE_NAMES.forEach((name, index) => {
     modules.set(name, hardenedNamespace(loaded[index] as object));
