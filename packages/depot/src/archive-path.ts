@@ -1,13 +1,13 @@
 import { ArchivePathError } from './errors.js';
 
 /**
- * The kinds of archive this depot knows, after Genode's: `src` (sources), `bin` (a built component: here one
- * architecture, `js`), `raw` (data, such as content ROMs) and `pkg` (an `archives` list plus a `runtime`).
+ * A kind of archive, after Genode's: `src` (sources), `bin` (a built component: here one architecture, `js`), `raw`
+ * (data, such as content ROMs) and `pkg` (an `archives` list plus a `runtime`).
  */
-export const ARCHIVE_KINDS = ['src', 'bin', 'raw', 'pkg'] as const;
+export type ArchiveKind = 'src' | 'bin' | 'raw' | 'pkg';
 
-/** One of {@link ARCHIVE_KINDS}. */
-export type ArchiveKind = (typeof ARCHIVE_KINDS)[number];
+/** Every {@link ArchiveKind}, in the order errors list them. */
+export const ARCHIVE_KINDS: readonly ArchiveKind[] = ['src', 'bin', 'raw', 'pkg'];
 
 /** The one binary architecture of this depot: component packages in JavaScript. */
 export const BIN_ARCH = 'js';
