@@ -65,7 +65,10 @@ export async function runWithNet(netConfig: string, clients: Readonly<Record<str
       binaries: binaryTable(modules),
       roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]),
     },
-    { kernel: kernel.factory },
+    {
+      kernel: kernel.factory,
+      ...(process.env['NET_DEBUG'] ? { log: (line: string) => console.error(line) } : {}),
+    },
   );
   const exit = await system.exit;
   return { exit, lines: [...system.lines] };
@@ -78,15 +81,15 @@ export interface HostServer {
   close(): Promise<void>;
 }
 
-/** Starts a node TCP server on 127.0.0.1 (an ephemeral port) whose connections go to `serve`. */
-export async function hostServer(serve: (socket: Socket) => void): Promise<HostServer> {
+/** Starts a node TCP server on 127.0.0.1 (`port`, default an ephemeral one) whose connections go to `serve`. */
+export async function hostServer(serve: (socket: Socket) => void, port = 0): Promise<HostServer> {
   const sockets: Socket[] = [];
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.push(socket);
     socket.on('error', () => undefined);
     serve(socket);
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as AddressInfo).port,

@@ -316,9 +316,10 @@ export class NetSessionComponent extends RpcObject<typeof NetSession> implements
     const freeCaps = donated.caps - this.#caps;
     if (ram <= freeRam && caps <= freeCaps) return;
     throw new NetQuotaExhausted(
-      `${what}: needs ${numberOfBytes(ram)} of RAM and ${caps} capabilities of the session's donation, which has ` +
-        `${numberOfBytes(Math.max(0, freeRam))} and ${Math.max(0, freeCaps)} left of ${numberOfBytes(donated.ram)} ` +
-        `and ${donated.caps}: close a socket or upgrade the connection`,
+      `${what}: needs ${numberOfBytes(ram)} of RAM and ${caps} ${caps === 1 ? 'capability' : 'capabilities'}; ` +
+        `the session's donation of ${numberOfBytes(donated.ram)} and ${donated.caps} capabilities has ` +
+        `${numberOfBytes(Math.max(0, freeRam))} and ${Math.max(0, freeCaps)} left: close a socket or upgrade the ` +
+        'connection',
     );
   }
 
