@@ -16,7 +16,7 @@ import {
   missingArchives,
   verifyPkg,
 } from '../src/index.js';
-import { archiveOf, fileEntry, hostileTarGz, publishedPkg, signed, testUser, trustIn } from './fixture.js';
+import { RUNTIME, archiveOf, fileEntry, hostileTarGz, publishedPkg, signed, testUser, trustIn } from './fixture.js';
 
 const gapstage = testUser('gapstage');
 const other = testUser('other');
@@ -103,6 +103,17 @@ describe('a download is refused, naming the archive and why', () => {
         "mallory's pubkey to the trusted keys to accept its archives",
     );
     expect(error.archive).toBe('mallory/pkg/http_server/2023-01-01');
+  });
+
+  it('when an archive it lists is of a user without a trusted key', async () => {
+    const { fetched } = await publishedPkg(gapstage);
+    const foreign = 'mallory/raw/pages/1';
+    fetched.set(...signed(PKG, await archiveOf(PKG, { archives: `${BIN}\n${foreign}\n`, runtime: RUNTIME }), gapstage));
+    fetched.set(...signed(foreign, await archiveOf(foreign, { 'index.html': 'x' }), mallory));
+    const error = await refusal(verifyPkg(PKG, fetched, { trust: trustIn(gapstage) }));
+    expect(error).toBeInstanceOf(UnknownUser);
+    expect(error.archive).toBe(foreign);
+    expect(error.message).toMatch(/^mallory\/raw\/pages\/1: user "mallory" has no trusted key \(trusted: gapstage\)/);
   });
 
   it('when an archive it lists is missing', async () => {
