@@ -20,7 +20,9 @@ const CONNACK = { identifierRejected: 2, serverUnavailable: 3, notAuthorized: 5 
 
 /** What a device answered to a direct method. */
 export interface MethodResult {
+  /** The status the device answered with (`$iothub/methods/res/{status}`). */
   readonly status: number;
+  /** The device's JSON answer (null when empty; the text when it is not JSON). */
   readonly payload: JsonValue;
 }
 
@@ -86,12 +88,15 @@ export class DeviceBroker {
     readonly hostNames: readonly string[];
   }): Promise<DeviceBroker> {
     const aedes = await Aedes.createBroker({ maxClientsIdLength: 128, connectTimeout: 10_000 });
-    const server = createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
-      const client = aedes.handle(socket) as Client & { _parser?: EventEmitter };
-      // IoT Hub grants QoS 1 to a QoS 2 subscription; aedes grants the QoS asked before authorizeSubscribe runs,
-      // so the request is lowered as its packet arrives, ahead of aedes' own listener
-      client._parser?.prependListener('packet', lowerSubscriptionQos);
-    });
+    const server = createServer(
+      { cert: options.cert, key: options.key, minVersion: 'TLSv1.2' },
+      (socket: TLSSocket) => {
+        const client = aedes.handle(socket) as Client & { _parser?: EventEmitter };
+        // IoT Hub grants QoS 1 to a QoS 2 subscription; aedes grants the QoS asked before authorizeSubscribe runs,
+        // so the request is lowered as its packet arrives, ahead of aedes' own listener
+        client._parser?.prependListener('packet', lowerSubscriptionQos);
+      },
+    );
     // a client that breaks off the TLS handshake concerns only itself
     server.on('tlsClientError', () => {});
     const hosts = new Set(options.hostNames.map(hostOf));
@@ -148,12 +153,17 @@ export class DeviceBroker {
     const deviceId = client.id;
     const [host, userDevice] = (username ?? '').split('/');
     if (userDevice !== deviceId || host === undefined || !this.#hostNames.has(hostOf(host))) {
-      return done(refusal(CONNACK.notAuthorized, `username must be {hub host}/${deviceId}/?api-version=...`), false);
+      done(refusal(CONNACK.notAuthorized, `username must be {hub host}/${deviceId}/?api-version=...`), false);
+      return;
     }
     const record = this.#registry.lookup(deviceId);
-    if (record === undefined) return done(refusal(CONNACK.notAuthorized, `device ${deviceId} is not registered`), false);
+    if (record === undefined) {
+      done(refusal(CONNACK.notAuthorized, `device ${deviceId} is not registered`), false);
+      return;
+    }
     if (record.status !== 'enabled') {
-      return done(refusal(CONNACK.serverUnavailable, `device ${deviceId} is disabled`), false);
+      done(refusal(CONNACK.serverUnavailable, `device ${deviceId} is disabled`), false);
+      return;
     }
     const token = parseSharedAccessSignature(password?.toString('utf8') ?? '');
     const resource = token?.resource.split('/') ?? [];
@@ -161,9 +171,14 @@ export class DeviceBroker {
       resource.length === 3 &&
       this.#hostNames.has(hostOf(resource[0] ?? '')) &&
       resource[1] === 'devices' &&
-      decodeURIComponent(resource[2] ?? '') === deviceId;
-    if (token === undefined || !forDevice || !isSignedWith(token, [record.primaryKey, record.secondaryKey], Date.now())) {
-      return done(refusal(CONNACK.notAuthorized, `no valid SAS token for device ${deviceId}`), false);
+      resource[2] === deviceId;
+    if (
+      token === undefined ||
+      !forDevice ||
+      !isSignedWith(token, [record.primaryKey, record.secondaryKey], Date.now())
+    ) {
+      done(refusal(CONNACK.notAuthorized, `no valid SAS token for device ${deviceId}`), false);
+      return;
     }
     this.#tokenExpiry.set(client, token.expiry * 1000);
     done(null, true);
@@ -224,17 +239,20 @@ export class DeviceBroker {
       case 'twin-get': {
         const twin = this.#registry.twin(client.id);
         const body = { desired: sectionDocument(twin.desired, false), reported: sectionDocument(twin.reported, false) };
-        return this.#send(client, `$iothub/twin/res/200/?$rid=${request.rid}`, JSON.stringify(body));
+        this.#send(client, `$iothub/twin/res/200/?$rid=${request.rid}`, JSON.stringify(body));
+        return;
       }
       case 'twin-reported': {
         const patch = parseJson(payload.toString('utf8'));
         try {
           const version = this.#registry.patchReported(client.id, patch === undefined ? 'malformed JSON' : patch);
-          return this.#send(client, `$iothub/twin/res/204/?$rid=${request.rid}&$version=${version}`, '');
+          this.#send(client, `$iothub/twin/res/204/?$rid=${request.rid}&$version=${version}`, '');
+          return;
         } catch (error) {
           if (!(error instanceof HubServiceError) || error.status !== 400) throw error;
           const body = JSON.stringify({ errorCode: 400004, message: error.message });
-          return this.#send(client, `$iothub/twin/res/400/?$rid=${request.rid}`, body);
+          this.#send(client, `$iothub/twin/res/400/?$rid=${request.rid}`, body);
+          return;
         }
       }
       case 'method-response': {
@@ -243,7 +261,8 @@ export class DeviceBroker {
         this.#pending.delete(request.rid);
         const text = payload.toString('utf8');
         const parsed = text.length === 0 ? null : parseJson(text);
-        return pending.resolve({ status: request.status, payload: parsed === undefined ? text : parsed });
+        pending.resolve({ status: request.status, payload: parsed === undefined ? text : parsed });
+        return;
       }
       case 'telemetry': {
         const message: TelemetryMessage = {
@@ -267,7 +286,11 @@ export class DeviceBroker {
   notifyDesired(deviceId: string, patch: JsonObject): void {
     const session = this.#sessions.get(deviceId);
     if (session === undefined || !session.filters.has('$iothub/twin/PATCH/properties/desired/#')) return;
-    this.#send(session.client, `$iothub/twin/PATCH/properties/desired/?$version=${patch['$version']}`, JSON.stringify(patch));
+    this.#send(
+      session.client,
+      `$iothub/twin/PATCH/properties/desired/?$version=${patch['$version']}`,
+      JSON.stringify(patch),
+    );
   }
 
   /** Ends the device's connection (deleted, disabled, new keys). */
@@ -309,7 +332,11 @@ export class DeviceBroker {
   ): Promise<MethodResult> {
     const online = (): boolean => this.#sessions.get(deviceId)?.filters.has('$iothub/methods/POST/#') === true;
     if (!(await this.#waitFor(online, connectTimeoutS * 1000))) {
-      throw new HubServiceError(404, 'DeviceNotOnline', `Device ${deviceId} is not connected or not listening to methods`);
+      throw new HubServiceError(
+        404,
+        'DeviceNotOnline',
+        `Device ${deviceId} is not connected or not listening to methods`,
+      );
     }
     const session = this.#sessions.get(deviceId);
     if (session === undefined) throw new HubServiceError(404, 'DeviceNotOnline', `Device ${deviceId} went offline`);
@@ -320,7 +347,11 @@ export class DeviceBroker {
       timer = setTimeout(() => {
         this.#pending.delete(rid);
         reject(
-          new HubServiceError(504, 'GatewayTimeout', `Device ${deviceId} did not answer ${name} in ${responseTimeoutS} s`),
+          new HubServiceError(
+            504,
+            'GatewayTimeout',
+            `Device ${deviceId} did not answer ${name} in ${responseTimeoutS} s`,
+          ),
         );
       }, responseTimeoutS * 1000);
     });
@@ -339,4 +370,3 @@ export class DeviceBroker {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }
-

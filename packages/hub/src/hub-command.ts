@@ -19,7 +19,9 @@ export interface HubCommandFlags {
 
 /** Where `os hub` writes, reads standard input from, and what ends `start`. */
 export interface HubCommandIo {
+  /** Takes each line of output. */
   readonly stdout: (line: string) => void;
+  /** Takes each line of an error. */
   readonly stderr: (line: string) => void;
   /** Standard input, for `twin patch ID -`; `process.stdin` by default. */
   readonly stdin?: AsyncIterable<Buffer | string>;
@@ -28,12 +30,12 @@ export interface HubCommandIo {
 }
 
 /** The subcommands, for help and errors. */
-export const HUB_USAGE = [
+export const HUB_USAGE: readonly string[] = [
   'os hub start [--port P] [--https-port P] [--data DIR]   run a hub until SIGINT/SIGTERM',
   'os hub device add ID [--data DIR]                       register a device, print its connection string',
   'os hub twin get ID [--data DIR]                         print the twin as JSON',
   'os hub twin patch ID FILE|- [--data DIR]                merge a desired patch (null deletes) into the twin',
-] as const;
+];
 
 function signalled(): Promise<unknown> {
   return new Promise((done) => {

@@ -116,7 +116,11 @@ export class HubRegistry {
     const capabilities = isJsonObject(body['capabilities']) ? body['capabilities'] : {};
     const existing = this.#store.device(deviceId);
     if (existing !== undefined && ifMatch === undefined) {
-      throw new HubServiceError(409, 'DeviceAlreadyExists', `Device ${deviceId} already exists; update it with If-Match`);
+      throw new HubServiceError(
+        409,
+        'DeviceAlreadyExists',
+        `Device ${deviceId} already exists; update it with If-Match`,
+      );
     }
     if (existing === undefined && this.#store.countDevices() >= MAX_DEVICES) {
       throw new HubServiceError(403, 'IotHubQuotaExceeded', `this hub holds ${MAX_DEVICES} devices; delete some first`);
@@ -201,7 +205,8 @@ export class HubRegistry {
     let notification: JsonObject | undefined;
     if (tagsPatch !== undefined) {
       const section = { properties: twin.tags, metadata: {}, version: 0 };
-      const changed = how === 'patch' ? patchSection(section, tagsPatch, now, true) : replaceSection(section, tagsPatch, now);
+      const changed =
+        how === 'patch' ? patchSection(section, tagsPatch, now, true) : replaceSection(section, tagsPatch, now);
       const problem = sizeProblem(changed.properties, 'tags', TWIN_LIMITS.tagsBytes);
       if (problem !== undefined) throw badRequest(problem);
       next = { ...next, tags: changed.properties };

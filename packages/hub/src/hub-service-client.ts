@@ -9,8 +9,11 @@ export const API_VERSION = '2021-04-12';
 
 /** A response of the service API. */
 export interface HubResponse {
+  /** The HTTP status. */
   readonly status: number;
+  /** The JSON body, if any. */
   readonly body: JsonValue | undefined;
+  /** The ETag header without its quotes, if any. */
   readonly etag: string | undefined;
 }
 
@@ -51,7 +54,12 @@ export class HubServiceClient {
 
   /** Sends one request; resolves with any status (`HubResponse`). */
   request(method: string, path: string, body?: JsonValue, headers: Record<string, string> = {}): Promise<HubResponse> {
-    const token = createSharedAccessSignature(this.#hostName, this.#key, Math.floor(Date.now() / 1000) + 3600, this.#keyName);
+    const token = createSharedAccessSignature(
+      this.#hostName,
+      this.#key,
+      Math.floor(Date.now() / 1000) + 3600,
+      this.#keyName,
+    );
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const separator = path.includes('?') ? '&' : '?';
     return new Promise((resolve, reject) => {
@@ -94,7 +102,11 @@ export class HubServiceClient {
     if (response.status >= 300) {
       const message = (response.body as { Message?: string } | undefined)?.Message ?? `HTTP ${response.status}`;
       const [code = 'Unknown', ...rest] = message.replace(/^ErrorCode:/, '').split(';');
-      throw new HubRequestError(response.status, code, `${method} ${path}: ${response.status} ${code}: ${rest.join(';')}`);
+      throw new HubRequestError(
+        response.status,
+        code,
+        `${method} ${path}: ${response.status} ${code}: ${rest.join(';')}`,
+      );
     }
     return (response.body ?? {}) as JsonObject;
   }

@@ -4,13 +4,17 @@ import { HubNotRunningError } from './hub-errors.js';
 
 /** What a running hub writes into its data directory (`hub.json`) for the `os hub` subcommands to find it. */
 export interface HubStateFile {
+  /** The hub's process. */
   readonly pid: number;
+  /** `mqtts://localhost:<port>`. */
   readonly deviceEndpoint: string;
   /** The MQTT port devices connect to. */
   readonly port: number;
   /** The HTTPS port of the service API. */
   readonly httpsPort: number;
+  /** The `iothubowner` connection string the subcommands sign with. */
   readonly serviceConnectionString: string;
+  /** The CA certificate to trust. */
   readonly caPath: string;
 }
 

@@ -3,6 +3,7 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
 
 /** A JSON object: a twin section, a patch, a metadata node. */
 export interface JsonObject {
+  /** Each member. */
   readonly [key: string]: JsonValue;
 }
 

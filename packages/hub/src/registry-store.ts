@@ -5,9 +5,11 @@ import type { TwinState } from './twin-state.js';
 
 /** One device-to-cloud message as the hub received it. */
 export interface TelemetryMessage {
+  /** The device that sent it. */
   readonly deviceId: string;
   /** When the hub took the message, ISO 8601. */
   readonly enqueuedTime: string;
+  /** The payload as sent. */
   readonly body: Buffer;
   /** Application properties from the topic's property bag. */
   readonly properties: Readonly<Record<string, string>>;
@@ -56,7 +58,9 @@ export class RegistryStore {
 
   /** The setting `name`, made by `make` and kept when there is none yet. */
   setting(name: string, make: () => string): string {
-    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as { value: string } | undefined;
+    const row = this.#db.prepare('SELECT value FROM settings WHERE name = ?').get(name) as
+      | { value: string }
+      | undefined;
     if (row !== undefined) return row.value;
     const value = make();
     this.#db.prepare('INSERT INTO settings (name, value) VALUES (?, ?)').run(name, value);
@@ -99,7 +103,8 @@ export class RegistryStore {
     this.#db.transaction(() => {
       this.#db
         .prepare(
-          'INSERT INTO telemetry (device_id, enqueued_time, body, properties, system_properties) VALUES (?, ?, ?, ?, ?)',
+          'INSERT INTO telemetry (device_id, enqueued_time, body, properties, system_properties) ' +
+            'VALUES (?, ?, ?, ?, ?)',
         )
         .run(
           message.deviceId,

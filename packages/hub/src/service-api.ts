@@ -40,7 +40,11 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 function seconds(value: JsonValue | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new HubServiceError(400, 'ArgumentInvalid', `${name} must be a whole number of seconds from ${min} to ${max}`);
+    throw new HubServiceError(
+      400,
+      'ArgumentInvalid',
+      `${name} must be a whole number of seconds from ${min} to ${max}`,
+    );
   }
   return value;
 }
@@ -76,9 +80,12 @@ export class ServiceApi {
     readonly hostNames: readonly string[];
   }): Promise<ServiceApi> {
     let api: ServiceApi | undefined;
-    const server = createServer({ cert: options.cert, key: options.key, minVersion: 'TLSv1.2' }, (request, response) => {
-      void api?.serve(request, response);
-    });
+    const server = createServer(
+      { cert: options.cert, key: options.key, minVersion: 'TLSv1.2' },
+      (request, response) => {
+        void api?.serve(request, response);
+      },
+    );
     server.on('tlsClientError', () => {});
     const hosts = new Set(options.hostNames.map((name) => name.replace(/:\d+$/, '').toLowerCase()));
     api = new ServiceApi(server, options.registry, options.broker, [...options.keys], hosts);
@@ -108,7 +115,11 @@ export class ServiceApi {
       const refusal =
         error instanceof HubServiceError
           ? error
-          : new HubServiceError(500, 'ServerError', `the hub failed: ${error instanceof Error ? error.message : error}`);
+          : new HubServiceError(
+              500,
+              'ServerError',
+              `the hub failed: ${error instanceof Error ? error.message : error}`,
+            );
       response.setHeader('iothub-errorcode', refusal.errorCode);
       reply = {
         status: refusal.status,
@@ -176,7 +187,11 @@ export class ServiceApi {
     if (collection === 'twins' && id !== undefined && sub === 'methods' && parts.length === 3 && method === 'POST') {
       return this.#invoke(id, await readBody(request));
     }
-    throw new HubServiceError(404, 'NotFound', `${method} ${url.pathname} is not an operation of this hub's service API`);
+    throw new HubServiceError(
+      404,
+      'NotFound',
+      `${method} ${url.pathname} is not an operation of this hub's service API`,
+    );
   }
 
   #device(record: Parameters<HubRegistry['deviceDocument']>[0]): Reply {

@@ -27,12 +27,7 @@ export function sign(encodedResource: string, expiry: number, key: string): stri
 }
 
 /** A token for `resource` (decoded) signed with the base64 `key`, valid until `expiry` (seconds since the epoch). */
-export function createSharedAccessSignature(
-  resource: string,
-  key: string,
-  expiry: number,
-  keyName?: string,
-): string {
+export function createSharedAccessSignature(resource: string, key: string, expiry: number, keyName?: string): string {
   const sr = encodeStrict(resource);
   const skn = keyName === undefined ? '' : `&skn=${encodeStrict(keyName)}`;
   return `${PREFIX}sr=${sr}&sig=${encodeStrict(sign(sr, expiry, key))}&se=${expiry}${skn}`;

@@ -70,7 +70,10 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   }
   const certificates = await hubCertificates(dataDir);
   const store = new RegistryStore(dataDir, options.telemetryLimit ?? 1000);
-  const serviceKeys = [store.setting('iothubowner.primaryKey', newKey), store.setting('iothubowner.secondaryKey', newKey)];
+  const serviceKeys = [
+    store.setting('iothubowner.primaryKey', newKey),
+    store.setting('iothubowner.secondaryKey', newKey),
+  ];
   const hostNames = ['localhost', '127.0.0.1', host];
   let broker: DeviceBroker | undefined;
   const registry = new HubRegistry(store, {
@@ -80,7 +83,14 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
   });
   let api: ServiceApi | undefined;
   try {
-    broker = await DeviceBroker.start({ registry, store, ...certificates, host, port: options.port ?? 8883, hostNames });
+    broker = await DeviceBroker.start({
+      registry,
+      store,
+      ...certificates,
+      host,
+      port: options.port ?? 8883,
+      hostNames,
+    });
     api = await ServiceApi.start({
       registry,
       broker,

@@ -17,15 +17,24 @@ export const TWIN_LIMITS = {
   minInteger: -4503599627370496,
 } as const;
 
-// C0 and C1 control characters, '.', '$' and space are not allowed in a key
-const BAD_KEY_CHARACTER = /[\u0000-\u001f\u007f-\u009f.$ ]/;
+/** The first character IoT Hub does not allow in a key (C0 and C1 controls, '.', '$', space), if any. */
+function badKeyCharacter(key: string): string | undefined {
+  for (const character of key) {
+    const code = character.charCodeAt(0);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f) || character === '.' || character === '$' || character === ' ') {
+      return character;
+    }
+  }
+  return undefined;
+}
 
 function checkKey(key: string, path: string): string | undefined {
   if (key.length === 0) return `${path}: a key is empty`;
   if (Buffer.byteLength(key) > TWIN_LIMITS.keyBytes) return `${path}: key "${key.slice(0, 32)}..." is over 1 KB`;
-  const bad = BAD_KEY_CHARACTER.exec(key);
-  if (bad !== null) {
-    return `${path}: key "${key}" holds ${JSON.stringify(bad[0])}: keys must not hold control characters, '.', '$' or space`;
+  const bad = badKeyCharacter(key);
+  if (bad !== undefined) {
+    const rule = "keys must not hold control characters, '.', '$' or space";
+    return `${path}: key "${key}" holds ${JSON.stringify(bad)}: ${rule}`;
   }
   return undefined;
 }

@@ -82,10 +82,15 @@ describe('device authentication', () => {
     const { username, password } = credentials('switched', key);
     const { client, connack } = await rawClient(test.hub, 'switched', username, password);
     expect(connack).toMatchObject({ returnCode: 0 });
-    const closed = new Promise((resolve) => client.once('close', resolve));
-    const put = await test.service.request('PUT', '/devices/switched', { deviceId: 'switched', status: 'disabled' }, {
-      'If-Match': '*',
-    });
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const put = await test.service.request(
+      'PUT',
+      '/devices/switched',
+      { deviceId: 'switched', status: 'disabled' },
+      {
+        'If-Match': '*',
+      },
+    );
     expect(put.status).toBe(200);
     await closed;
     client.end(true);
@@ -96,7 +101,7 @@ describe('device authentication', () => {
     const key = await keyOf('twice');
     const { username, password } = credentials('twice', key);
     const first = await rawClient(test.hub, 'twice', username, password);
-    const firstClosed = new Promise((resolve) => first.client.once('close', resolve));
+    const firstClosed = new Promise<void>((resolve) => first.client.once('close', () => resolve()));
     const second = await rawClient(test.hub, 'twice', username, password);
     expect(second.connack).toMatchObject({ returnCode: 0 });
     await firstClosed;
@@ -139,7 +144,7 @@ describe('what a connected device may do', () => {
     await test.addDevice('target');
     const { username, password } = credentials('intruder', key);
     const { client } = await rawClient(test.hub, 'intruder', username, password);
-    const closed = new Promise((resolve) => client.once('close', resolve));
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish('devices/target/messages/events/', 'forged', { qos: 1 });
     await closed;
     client.end(true);
@@ -155,7 +160,7 @@ describe('what a connected device may do', () => {
       ['$iothub/twin/PATCH/properties/desired/?$version=99', 0],
     ] as const) {
       const { client } = await rawClient(test.hub, 'qos2', username, password);
-      const closed = new Promise((resolve) => client.once('close', resolve));
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
       client.publish(topic, '{}', { qos });
       await closed;
       client.end(true);

@@ -21,7 +21,9 @@ export interface TestHub {
 }
 
 /** Starts a hub on free ports in a new temporary directory (or `dataDir`, kept on stop). */
-export async function startTestHub(options: { dataDir?: string; port?: number; httpsPort?: number } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { dataDir?: string; port?: number; httpsPort?: number } = {},
+): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'os-hub-test-'));
   const hub = await startHub({
     port: options.port ?? 0,
@@ -64,7 +66,9 @@ export async function deviceClient(connectionString: string, ca: string): Promis
 export function serviceRegistry(hub: Hub): Registry {
   const { Registry } = require('azure-iothub') as typeof import('azure-iothub');
   const { ConnectionString, SharedAccessSignature } = require('azure-iothub') as typeof import('azure-iothub');
-  const { RestApiClient } = require('azure-iot-http-base') as typeof import('azure-iot-http-base');
+  // the REST client azure-iothub itself uses (its Registry takes one as its second argument)
+  const { RestApiClient } =
+    require('azure-iothub/dist/common-http/rest_api_client.js') as typeof import('azure-iothub/dist/common-http/rest_api_client.js');
   const fields = ConnectionString.parse(hub.serviceConnectionString);
   const config = {
     host: fields.HostName as string,
@@ -73,7 +77,7 @@ export function serviceRegistry(hub: Hub): Registry {
       fields.SharedAccessKeyName as string,
       fields.SharedAccessKey as string,
       Math.floor(Date.now() / 1000) + 3600,
-    ),
+    ).toString(),
   };
   const rest = new RestApiClient(config, 'os-hub-test');
   const registry = new Registry(config, rest);

@@ -50,17 +50,18 @@ describe('os hub', () => {
   it('start prints the device endpoint, the service connection string and the CA path, one per line', () => {
     expect(banner).toHaveLength(3);
     expect(banner[0]).toMatch(/^device endpoint: mqtts:\/\/localhost:\d+$/);
-    expect(banner[1]).toMatch(
-      /^service connection string: HostName=localhost:\d+;SharedAccessKeyName=iothubowner;SharedAccessKey=[A-Za-z0-9+/]{43}=$/,
-    );
+    const policy = 'SharedAccessKeyName=iothubowner;SharedAccessKey=[A-Za-z0-9+/]{43}=';
+    expect(banner[1]).toMatch(new RegExp(`^service connection string: HostName=localhost:\\d+;${policy}$`));
     expect(banner[2]).toBe(`CA certificate: ${join(dataDir, 'ca.pem')}`);
   });
 
-  it('device add prints a connection string that Microsoft\'s SDK connects with; twin patch reaches the device', async () => {
+  it('device add prints a connection string the device SDK connects with; twin patch reaches the device', async () => {
     const added = await os(['device', 'add', 'robot-1', '--data', dataDir]);
     expect(added).toMatchObject({ code: 0, stderr: '' });
     const port = /localhost:(\d+)$/.exec(banner[0] ?? '')?.[1];
-    expect(added.stdout).toMatch(new RegExp(`^HostName=localhost:${port};DeviceId=robot-1;SharedAccessKey=[A-Za-z0-9+/]{43}=\\n$`));
+    expect(added.stdout).toMatch(
+      new RegExp(`^HostName=localhost:${port};DeviceId=robot-1;SharedAccessKey=[A-Za-z0-9+/]{43}=\\n$`),
+    );
     const client = await deviceClient(added.stdout.trim(), join(dataDir, 'ca.pem'));
     await client.open();
     try {
@@ -68,9 +69,15 @@ describe('os hub', () => {
       const seen: unknown[] = [];
       twin.on('properties.desired', (patch: unknown) => seen.push(structuredClone(patch)));
       const file = join(dataDir, 'patch.json');
-      writeFileSync(file, JSON.stringify({ dynamic: { deploy: [{ start: { name: 'http_server', pkg: 'u/pkg/h/1' } }] } }));
+      writeFileSync(
+        file,
+        JSON.stringify({ dynamic: { deploy: [{ start: { name: 'http_server', pkg: 'u/pkg/h/1' } }] } }),
+      );
       expect(await os(['twin', 'patch', 'robot-1', file, '--data', dataDir])).toMatchObject({ code: 0, stderr: '' });
-      const piped = await os(['twin', 'patch', 'robot-1', '-', '--data', dataDir], '{"properties":{"desired":{"rate":2}}}');
+      const piped = await os(
+        ['twin', 'patch', 'robot-1', '-', '--data', dataDir],
+        '{"properties":{"desired":{"rate":2}}}',
+      );
       expect(piped).toMatchObject({ code: 0, stderr: '' });
       await until(() => seen.some((patch) => (patch as { rate?: number }).rate === 2), 'the piped patch');
       // the SDK first hands over the desired properties it read, then each patch
