@@ -67,8 +67,8 @@ export function serviceRegistry(hub: Hub): Registry {
   const { Registry } = require('azure-iothub') as typeof import('azure-iothub');
   const { ConnectionString, SharedAccessSignature } = require('azure-iothub') as typeof import('azure-iothub');
   // the REST client azure-iothub itself uses (its Registry takes one as its second argument)
-  const { RestApiClient } =
-    require('azure-iothub/dist/common-http/rest_api_client.js') as typeof import('azure-iothub/dist/common-http/rest_api_client.js');
+  type RestModule = typeof import('azure-iothub/dist/common-http/rest_api_client.js');
+  const { RestApiClient } = require('azure-iothub/dist/common-http/rest_api_client.js') as RestModule;
   const fields = ConnectionString.parse(hub.serviceConnectionString);
   const config = {
     host: fields.HostName as string,
