@@ -2,7 +2,7 @@ import type { Capability } from '@os/capability';
 import type { Env } from '@os/runtime';
 import { Connection, type SessionArgs, type SessionEnv, requestSession } from '@os/session';
 import { type DirectoryEntry, decodeDirectoryEntries } from './directory-entries.js';
-import { InvalidArgument, InvalidName, LookupFailed, NodeAlreadyExists } from './file-system-errors.js';
+import { InvalidArgument, InvalidName, LookupFailed, NoSpace, NodeAlreadyExists } from './file-system-errors.js';
 import { FileSystemSession, type NodeStatus, type OpenMode } from './file-system-session.js';
 import {
   DEFAULT_TX_BUF_SIZE,
@@ -318,7 +318,9 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
       await this.truncate(file, 0);
     }
     try {
-      await this.write(file, 0, bytes);
+      const written = await this.write(file, 0, bytes);
+      if (written < bytes.length)
+        throw new NoSpace(`file "${name}": the server wrote ${written} of ${bytes.length} bytes; free some space`);
       if (sync) await this.sync(file);
     } finally {
       await this.closeHandle(file);

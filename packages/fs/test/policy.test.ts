@@ -87,3 +87,42 @@ describe(`lx_fs on ${kernel}: policies`, () => {
     expect(readdirSync(base)).toEqual([]);
   });
 });
+
+describe(`lx_fs on ${kernel}: its config`, () => {
+  it('denies every session while its directory is unusable, naming why in its LOG', async () => {
+    const base = temporaryDirectory();
+    writeFileSync(join(base, 'plain-file'), 'not a directory');
+    const client = script(async (env) => {
+      await attempt(env, 'open', () => FileSystem.Connection.open(env));
+    });
+    const system = await runFs({
+      lxFsConfig: '<config directory="plain-file"> <default-policy root="/" writeable="yes"/> </config>',
+      base,
+      clients: { client },
+    });
+    expect(system.exitValue).toBe(0);
+    expect(linesOf(system.lines, 'lx_fs')).toEqual([
+      `Error: ${join(base, 'plain-file')} is no directory; every session is denied until it is fixed`,
+      'Error: denied "client": File_system: lx_fs cannot serve: ' + `${join(base, 'plain-file')} is no directory`,
+    ]);
+    expect(linesOf(system.lines, 'client')).toEqual([
+      `open: ServiceDenied: File_system: lx_fs cannot serve: ${join(base, 'plain-file')} is no directory`,
+    ]);
+  });
+
+  it('takes an absolute directory as it is, and a root of "/" as the whole directory', async () => {
+    const base = temporaryDirectory();
+    const elsewhere = temporaryDirectory();
+    const client = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env);
+      await fs.writeFile('/at-the-top.txt', 'top');
+    });
+    await runFs({
+      lxFsConfig: `<config directory="${elsewhere}"> <default-policy root="/" writeable="yes"/> </config>`,
+      base,
+      clients: { client },
+    });
+    expect(readdirSync(elsewhere)).toEqual(['at-the-top.txt']);
+    expect(readdirSync(base)).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env } from '@os/runtime';
 import { kernelUnderTest } from '@os/test-kernels';
@@ -194,6 +194,57 @@ describe(`lx_fs on ${kernel}: bad arguments`, () => {
       'file on a directory: LookupFailed: file "/dir": is a directory, not a file',
       'create over an existing file: NodeAlreadyExists: file "/notes.txt": a node of that name exists',
       'entries of a closed session: Error: InvalidCapabilityError',
+    ]);
+  });
+});
+
+describe(`lx_fs on ${kernel}: a policy's quota`, () => {
+  it('bounds what files below a root hold, counting what is there and what writes, unlinks and moves do', async () => {
+    const base = temporaryDirectory();
+    mkdirSync(join(base, 'data'));
+    writeFileSync(join(base, 'data', 'there-before.bin'), new Uint8Array(2000));
+    const client = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env, { bufferSize: 4096 });
+      await attempt(env, '5000 bytes', () => fs.writeFile('/a.bin', new Uint8Array(5000)));
+      await attempt(env, '2000 bytes more', () => fs.writeFile('/b.bin', new Uint8Array(2000)));
+      await attempt(env, 'overwriting a.bin in place', () => fs.writeFile('/a.bin', new Uint8Array(5000)));
+      await attempt(env, 'a.bin grown by truncate', async () => {
+        const root = await fs.dir('/');
+        await fs.truncate(await fs.file(root, 'a.bin', 'read-write'), 9000);
+      });
+      await attempt(env, 'the earlier file removed, then 2000 bytes', async () => {
+        await fs.remove('/there-before.bin');
+        await fs.writeFile('/b.bin', new Uint8Array(2000));
+      });
+      await attempt(env, 'a.bin moved over b.bin, then 2000 bytes', async () => {
+        await fs.rename('/a.bin', '/b.bin');
+        await fs.writeFile('/c.bin', new Uint8Array(2000));
+      });
+      const other = await FileSystem.Connection.open(env, { label: 'other', bufferSize: 4096 });
+      await attempt(env, 'another session on the root, 1000 bytes more', () =>
+        other.writeFile('/d.bin', new Uint8Array(1000)),
+      );
+      await attempt(env, 'and 193 bytes more', () => fs.writeFile('/e.bin', new Uint8Array(193)));
+    });
+    const system = await runFs({
+      lxFsConfig: '<config> <default-policy root="data" writeable="yes" quota="8K"/> </config>',
+      base,
+      clients: { client },
+    });
+    expect(system.exitValue).toBe(0);
+    expect(linesOf(system.lines, 'client')).toEqual([
+      '5000 bytes: ok',
+      '2000 bytes more: NoSpace: write to "/b.bin": the policy\'s quota of 8K has 1192 left, 2000 more were asked; ' +
+        'remove files first',
+      'overwriting a.bin in place: ok',
+      'a.bin grown by truncate: NoSpace: truncate of "/a.bin": the policy\'s quota of 8K has 1192 left, 4000 more ' +
+        'were asked; remove files first',
+      'the earlier file removed, then 2000 bytes: ok',
+      'a.bin moved over b.bin, then 2000 bytes: ok',
+      // 5000 (a.bin, now b.bin) + 2000 (c.bin) + 1000 (d.bin): 192 of 8192 left
+      'another session on the root, 1000 bytes more: ok',
+      'and 193 bytes more: NoSpace: write to "/e.bin": the policy\'s quota of 8K has 192 left, 193 more were asked; ' +
+        'remove files first',
     ]);
   });
 });

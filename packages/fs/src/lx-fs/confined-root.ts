@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { LookupFailed, PermissionDenied } from '../file-system-errors.js';
 import { joinElements } from '../session-path.js';
 import { errnoOf, hostError } from './host-errors.js';
+import type { StorageQuota } from './storage-quota.js';
 
 /**
  * One session's root on the host: a real directory (its `realpath`) below which every session path resolves. No path
@@ -15,11 +16,14 @@ export class ConfinedRoot {
   readonly hostPath: string;
   /** Whether the session may write. */
   readonly writeable: boolean;
+  /** What the session may store below the root; none: as much as the host takes. */
+  readonly quota: StorageQuota | undefined;
 
   /** A root at real host path `hostPath`. */
-  constructor(hostPath: string, writeable: boolean) {
+  constructor(hostPath: string, writeable: boolean, quota?: StorageQuota) {
     this.hostPath = hostPath;
     this.writeable = writeable;
+    this.quota = quota;
   }
 
   /**

@@ -3,7 +3,6 @@ import { join, sep } from 'node:path';
 import type { XmlNode } from '@os/runtime';
 import { ServiceDenied } from '@os/session';
 import { checkName } from '../session-path.js';
-import { ConfinedRoot } from './confined-root.js';
 import { errnoOf } from './host-errors.js';
 
 /** What a session's `<policy>` (or `<default-policy>`) grants: a root below the server's directory, and writes. */
@@ -12,6 +11,8 @@ export interface LxFsPolicy {
   readonly root: readonly string[];
   /** `writeable="yes"`: the session may write; default no, as Genode's lx_fs. */
   readonly writeable: boolean;
+  /** `quota="10M"`: the most bytes the root's files may hold; undefined: no limit but the host's. */
+  readonly quota: number | undefined;
   /** How refusals name the policy: `policy (line 3) root="depot"`. */
   readonly described: string;
 }
@@ -32,24 +33,26 @@ export function readLxFsPolicy(policy: XmlNode, session: string): LxFsPolicy {
     );
   }
   let writeable: boolean;
+  let quota: number | undefined;
   try {
     writeable = policy.booleanAttribute('writeable', false);
+    quota = policy.attribute('quota') === undefined ? undefined : policy.numberAttribute('quota', 0);
   } catch (error) {
     throw new ServiceDenied(`${session}: ${(error as Error).message}`);
   }
-  return { root, writeable, described };
+  return { root, writeable, quota, described };
 }
 
-/** A policy's root, opened: the confined root, and the host path lx_fs made for it, if it made one. */
+/** A policy's root, opened: its real host path, and the host path lx_fs made for it, if it made one. */
 export interface OpenedPolicyRoot {
-  /** The session's root. */
-  readonly root: ConfinedRoot;
+  /** The root's real host path, in the directory and a directory. */
+  readonly root: string;
   /** The host directory made because it was missing; undefined when it was there. */
   readonly created: string | undefined;
 }
 
 /**
- * The confined root of `policy` below real directory `directory`. A writeable policy's missing root is made; a
+ * The root of `policy` below real directory `directory`. A writeable policy's missing root is made; a
  * read-only one's is refused. A root that leads out of the directory (through a symbolic link), is no directory, or
  * that the host refuses is refused with `ServiceDenied` naming `session` and the policy, never the host path.
  */
@@ -75,5 +78,5 @@ export function openPolicyRoot(directory: string, policy: LxFsPolicy, session: s
   if (real !== directory && !real.startsWith(directory.endsWith(sep) ? directory : directory + sep))
     throw new ServiceDenied(`${session}: the ${policy.described} leads out of lx_fs's directory (a symbolic link)`);
   if (!lstatSync(real).isDirectory()) throw new ServiceDenied(`${session}: the ${policy.described} is no directory`);
-  return { root: new ConfinedRoot(real, policy.writeable), created };
+  return { root: real, created };
 }

@@ -9,9 +9,11 @@ import {
   NODE_HANDLE_RAM,
   fileSystemSessionRam,
 } from '../session-cost.js';
+import { ConfinedRoot } from './confined-root.js';
 import { openPolicyRoot, readLxFsPolicy } from './lx-fs-policy.js';
 import { LxFsSession } from './lx-fs-session.js';
 import { HandleNumbers, NodeHandles } from './node-handles.js';
+import { StorageQuota, StoredBytes, storedBytes } from './storage-quota.js';
 
 /** What lx_fs's root needs besides its environment. */
 export interface LxFsRootOptions {
@@ -31,6 +33,7 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
   readonly #env: Env;
   readonly #options: LxFsRootOptions;
   readonly #numbers = new HandleNumbers();
+  readonly #stored = new Map<string, StoredBytes>();
 
   /** Serves File_system sessions on `env`'s entrypoint. */
   constructor(env: Env, options: LxFsRootOptions) {
@@ -57,8 +60,14 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
   ): Promise<LxFsSession> {
     const what = `${FILE_SYSTEM_SERVICE} "${label.text}"`;
     if (policy === null) throw new ServiceDenied(`${what}: lx_fs serves only sessions its config has a policy for`);
-    const { root, created } = openPolicyRoot(this.#options.directory(), readLxFsPolicy(policy, what), what);
+    const rules = readLxFsPolicy(policy, what);
+    const { root: hostRoot, created } = openPolicyRoot(this.#options.directory(), rules, what);
     if (created !== undefined) await this.#options.log(`created ${created} for "${label.text}"`);
+    const root = new ConfinedRoot(
+      hostRoot,
+      rules.writeable,
+      rules.quota === undefined ? undefined : new StorageQuota(rules.quota, this.#storedBytes(hostRoot)),
+    );
     const size = LxFsRoot.#bufferSize(args, label);
     const offered = args.number('ram_quota');
     let session: LxFsSession | undefined;
@@ -66,7 +75,12 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
       const donated = (session === undefined ? undefined : this.donation(session)?.ram) ?? offered;
       return Math.floor((donated - pageRound(size)) / NODE_HANDLE_RAM);
     };
-    session = new LxFsSession(this.#env.thread, label.text, size, root, new NodeHandles(this.#numbers, capacity));
+    try {
+      session = new LxFsSession(this.#env.thread, label.text, size, root, new NodeHandles(this.#numbers, capacity));
+    } catch (error) {
+      this.#releaseStoredBytes(root);
+      throw error;
+    }
     return session;
   }
 
@@ -74,6 +88,20 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
   protected override destroySession(session: LxFsSession): void {
     session.closeHandles();
     this.#env.thread.dissolve(session.buffer);
+    this.#releaseStoredBytes(session.root);
+  }
+
+  /** The count of what is stored below `hostRoot`, shared by the sessions with a quota there; counted when new. */
+  #storedBytes(hostRoot: string): StoredBytes {
+    let stored = this.#stored.get(hostRoot);
+    if (stored === undefined) this.#stored.set(hostRoot, (stored = new StoredBytes(storedBytes(hostRoot))));
+    stored.sessions++;
+    return stored;
+  }
+
+  #releaseStoredBytes(root: ConfinedRoot): void {
+    const stored = root.quota === undefined ? undefined : this.#stored.get(root.hostPath);
+    if (stored !== undefined && --stored.sessions === 0) this.#stored.delete(root.hostPath);
   }
 
   /** Logs every refusal, as Genode's lx_fs logs a session it denies. */

@@ -60,8 +60,9 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
   readonly buffer: Selector;
   /** The session's label, for the server's LOG. */
   readonly label: string;
+  /** The session's root on the host. */
+  readonly root: ConfinedRoot;
   readonly #bytes: Uint8Array;
-  readonly #root: ConfinedRoot;
   readonly #handles: NodeHandles;
 
   /** A session of `label` with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`. */
@@ -70,7 +71,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     this.label = label;
     this.buffer = thread.allocDataspace(bufferSize);
     this.#bytes = thread.attach(this.buffer);
-    this.#root = root;
+    this.root = root;
     this.#handles = handles;
   }
 
@@ -87,7 +88,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     if (create) {
       this.#requireWriteable(what);
       if (elements.length === 0) throw new NodeAlreadyExists(`${what}: the session's root exists`);
-      const host = this.#root.resolve(elements, what);
+      const host = this.root.resolve(elements, what);
       try {
         mkdirSync(host, 0o755);
       } catch (error) {
@@ -109,7 +110,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const elements = [...parent, name];
     if (mode !== 'read-only' || create) this.#requireWriteable(what);
     this.#handles.requireRoom(what);
-    const host = this.#root.resolve(elements, what);
+    const host = this.root.resolve(elements, what);
     let fd: number;
     try {
       fd = openSync(host, OPEN_FLAGS[mode] | SAFE_OPEN | (create ? constants.O_CREAT | constants.O_EXCL : 0), 0o644);
@@ -119,7 +120,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     try {
       const kind = kindOf(fstatSync(fd));
       if (kind !== 'file') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a file`);
-      this.#root.checkOpened(fd, what);
+      this.root.checkOpened(fd, what);
     } catch (error) {
       closeSync(fd);
       throw error;
@@ -158,7 +159,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
       inode: stats.ino,
       mtimeMs: stats.mtimeMs,
       readable: (stats.mode & 0o400) !== 0,
-      writeable: this.#root.writeable && (stats.mode & 0o200) !== 0,
+      writeable: this.root.writeable && (stats.mode & 0o200) !== 0,
       executable: (stats.mode & 0o100) !== 0,
     };
   }
@@ -167,7 +168,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
   entries(dir: number, index: number): number {
     const path = this.#handles.get(dir, 'entries', 'dir').path;
     const what = `entries of "${joinElements(path)}"`;
-    const host = this.#root.resolve(path, what);
+    const host = this.root.resolve(path, what);
     const kind = kindOf(this.#lstat(path, what));
     if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]} now, not a directory`);
     let listing: ReturnType<typeof opendirSync>;
@@ -220,6 +221,8 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `write to "${joinElements(node.path)}"`;
     if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
     this.#checkRange(what, position, length);
+    const grown = this.#growth(node.fd, position + length, what);
+    this.root.quota?.charge(grown, what);
     let written = 0;
     try {
       while (written < length) {
@@ -228,6 +231,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
         written += count;
       }
     } catch (error) {
+      this.root.quota?.release(grown - this.#growth(node.fd, position + length, what));
       throw hostError(error, what);
     }
     return written;
@@ -239,11 +243,15 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `truncate of "${joinElements(node.path)}"`;
     if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
     this.#checkRange(what, size, 0);
+    const before = this.#size(node.fd, what);
+    this.root.quota?.charge(size - before, what);
     try {
       ftruncateSync(node.fd, size);
     } catch (error) {
+      this.root.quota?.release(size - before);
       throw hostError(error, what);
     }
+    this.root.quota?.release(before - size);
   }
 
   /** Removes `name` from `dir`: a file, a symlink (not followed) or an empty directory (File_system::unlink). */
@@ -253,10 +261,12 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     checkName(name, what);
     this.#requireWriteable(what);
     const elements = [...parent, name];
-    const host = this.#root.resolve(elements, what);
+    const host = this.root.resolve(elements, what);
     try {
-      if (lstatSync(host).isDirectory()) rmdirSync(host);
+      const stats = lstatSync(host);
+      if (stats.isDirectory()) rmdirSync(host);
       else unlinkSync(host);
+      if (stats.isFile()) this.root.quota?.release(stats.size);
     } catch (error) {
       throw hostError(error, what);
     }
@@ -272,10 +282,12 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     checkName(fromName, what);
     checkName(toName, what);
     this.#requireWriteable(what);
-    const source = this.#root.resolve([...fromParent, fromName], what);
-    const target = this.#root.resolve([...toParent, toName], what);
+    const source = this.root.resolve([...fromParent, fromName], what);
+    const target = this.root.resolve([...toParent, toName], what);
     try {
+      const replaced = lstatSync(target, { throwIfNoEntry: false });
       renameSync(source, target);
+      if (replaced?.isFile() === true) this.root.quota?.release(replaced.size);
     } catch (error) {
       throw hostError(error, what);
     }
@@ -288,7 +300,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     try {
       if (node.kind === 'file') fsyncSync(node.fd);
       else if (node.kind === 'dir') {
-        const fd = openSync(this.#root.resolve(node.path, what), constants.O_RDONLY | SAFE_OPEN);
+        const fd = openSync(this.root.resolve(node.path, what), constants.O_RDONLY | SAFE_OPEN);
         try {
           fsyncSync(fd);
         } finally {
@@ -305,8 +317,22 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     this.#handles.clear();
   }
 
+  /** The size of open file `fd`. */
+  #size(fd: number, what: string): number {
+    try {
+      return fstatSync(fd).size;
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** By how many bytes a write ending at `end` makes file `fd` grow. */
+  #growth(fd: number, end: number, what: string): number {
+    return Math.max(0, end - this.#size(fd, what));
+  }
+
   #lstat(elements: readonly string[], what: string): Stats {
-    const host = this.#root.resolve(elements, what);
+    const host = this.root.resolve(elements, what);
     try {
       return lstatSync(host);
     } catch (error) {
@@ -315,8 +341,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
   }
 
   #requireWriteable(what: string): void {
-    if (!this.#root.writeable)
-      throw new PermissionDenied(`${what}: the session's policy is read-only (writeable="no")`);
+    if (!this.root.writeable) throw new PermissionDenied(`${what}: the session's policy is read-only (writeable="no")`);
   }
 
   #checkRange(what: string, position: number, length: number): void {
