@@ -2,6 +2,7 @@ import { pageRound } from '@os/kernel';
 import { type Env, RootComponent, type SessionCost, type XmlNode } from '@os/runtime';
 import { ServiceDenied, type SessionArgs, type SessionError, type SessionLabel } from '@os/session';
 import {
+  DEFAULT_NODE_HANDLES,
   DEFAULT_TX_BUF_SIZE,
   FILE_SYSTEM_SERVICE,
   FILE_SYSTEM_SESSION_CAPS,
@@ -42,13 +43,15 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
     this.#options = options;
   }
 
-  /** The buffer (page-rounded) and 16 handles' RAM; the session object and the buffer's dataspace. */
+  /** The buffer (page-rounded) and the first handles' RAM; the session object and the buffer's dataspace. */
   protected override sessionCost(args: SessionArgs, label: SessionLabel): SessionCost {
     const size = LxFsRoot.#bufferSize(args, label);
     return {
       ram: fileSystemSessionRam(size),
       caps: FILE_SYSTEM_SESSION_CAPS,
-      ramFor: `a buffer of ${size} bytes, page-rounded, and ${NODE_HANDLE_RAM} bytes for each of 16 handles`,
+      ramFor:
+        `a buffer of ${size} bytes, page-rounded, and ${NODE_HANDLE_RAM} bytes for each of ` +
+        `${DEFAULT_NODE_HANDLES} handles`,
     };
   }
 
@@ -76,7 +79,7 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
       return Math.floor((donated - pageRound(size)) / NODE_HANDLE_RAM);
     };
     try {
-      session = new LxFsSession(this.#env.thread, label.text, size, root, new NodeHandles(this.#numbers, capacity));
+      session = new LxFsSession(this.#env.thread, size, root, new NodeHandles(this.#numbers, capacity));
     } catch (error) {
       this.#releaseStoredBytes(root);
       throw error;

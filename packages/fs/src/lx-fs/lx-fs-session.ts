@@ -58,17 +58,14 @@ const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
 export class LxFsSession extends RpcObject<typeof FileSystemSession> implements ServerOf<typeof FileSystemSession> {
   /** The buffer's dataspace, in the server's space; freed on close. */
   readonly buffer: Selector;
-  /** The session's label, for the server's LOG. */
-  readonly label: string;
   /** The session's root on the host. */
   readonly root: ConfinedRoot;
   readonly #bytes: Uint8Array;
   readonly #handles: NodeHandles;
 
-  /** A session of `label` with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`. */
-  constructor(thread: KernelThread, label: string, bufferSize: number, root: ConfinedRoot, handles: NodeHandles) {
+  /** A session with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`. */
+  constructor(thread: KernelThread, bufferSize: number, root: ConfinedRoot, handles: NodeHandles) {
     super(FileSystemSession);
-    this.label = label;
     this.buffer = thread.allocDataspace(bufferSize);
     this.#bytes = thread.attach(this.buffer);
     this.root = root;
@@ -123,7 +120,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
       this.root.checkOpened(fd, what);
     } catch (error) {
       closeSync(fd);
-      throw error;
+      throw hostError(error, what);
     }
     return this.#handles.add({ kind: 'file', path: elements, fd, mode });
   }
