@@ -9,6 +9,7 @@ export {
   initConfigLoader,
   type InitConfigSystemOptions,
   BUILTIN_BINARIES,
+  builtinBinaries,
   unconfinedBinaries,
 } from './xml-system.js';
 export { prepareInitConfig } from './prepare-config.js';

@@ -6,6 +6,7 @@ import { createSel4Kernel } from '@os/kernel-sel4';
 import { hardenRealm } from '@os/loader';
 import { SystemStalledError, boot } from '@os/runtime/host';
 import { TargetError, loadSystem } from './target.js';
+import { builtinBinaries } from './xml-system.js';
 import { watchConfig } from './watch.js';
 import { stateFile, stateFileProblem } from './state-file.js';
 import { traceToFile } from './trace-file.js';
@@ -88,7 +89,11 @@ export async function run(target: string, options: RunOptions, output: RunOutput
   try {
     // os run owns its process: component code is confined, which needs the realm hardened first
     await hardenRealm();
-    const loaded = await loadSystem(target, (message) => output.stderr(`os run: Warning: ${message}`));
+    const loaded = await loadSystem(
+      target,
+      (message) => output.stderr(`os run: Warning: ${message}`),
+      builtinBinaries({ virtualTime: options.virtualTime }),
+    );
     // with --timeout, each component's code runs inside a function named after it, for the watchdog to name it
     const system = options.timeout === undefined ? loaded : { ...loaded, binaries: namingComponents(loaded.binaries) };
     const trace = options.trace === undefined ? undefined : traceToFile(options.trace, options.kernel, () => clock);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorCode } from '@os/kernel';
+import type { ComponentModule } from '@os/runtime';
 import type { SystemDescription } from '@os/runtime/host';
 import { withBootModules } from './boot-modules.js';
 import { xmlSystem } from './xml-system.js';
@@ -57,11 +58,16 @@ export function systemDirectory(target: string): string {
 /**
  * Loads a target's system: an init config (`.xml`), or a module exporting `system`, a
  * `SystemDescription`. The files of the system's directory are added as boot modules (ROMs, and
- * binaries by module file). `warn` is told what the checks before boot of an init config find doubtful.
+ * binaries by module file). `warn` is told what the checks before boot of an init config find doubtful; `builtins`
+ * are the binaries an init config knows by name (default `BUILTIN_BINARIES`).
  */
-export async function loadSystem(target: string, warn?: (message: string) => void): Promise<SystemDescription> {
+export async function loadSystem(
+  target: string,
+  warn?: (message: string) => void,
+  builtins?: Readonly<Record<string, ComponentModule>>,
+): Promise<SystemDescription> {
   const file = systemModulePath(target);
-  if (file.endsWith('.xml')) return xmlSystem(file, warn);
+  if (file.endsWith('.xml')) return xmlSystem(file, warn, builtins);
   const module = (await import(pathToFileURL(file).href)) as { system?: unknown };
   const system = module.system;
   if (

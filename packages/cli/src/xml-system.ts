@@ -7,17 +7,27 @@ import type { SystemDescription } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { dummy } from '@os/dummy';
 import { reportRom } from '@os/rom';
+import { netServer } from '@os/net/host';
 import { createLxFs, lxFs } from '@os/fs/host';
 import { directoryRoms } from './boot-modules.js';
 import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
-/** The components `os run system.xml` knows by their Genode names. */
+/**
+ * The components `os run system.xml` knows by their Genode names, for a run on real or virtual time: `net` (the
+ * network, from `@os/net/host`) refuses to start on virtual time.
+ */
+export function builtinBinaries(options: { readonly virtualTime: boolean }): Readonly<Record<string, ComponentModule>> {
+  return { ...BUILTIN_BINARIES, net: netServer(options) };
+}
+
+/** The components `os run system.xml` knows by their Genode names, as on virtual time (see {@link builtinBinaries}). */
 export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = {
   init,
   timer: timerDriver,
   dummy,
   report_rom: reportRom,
   lx_fs: lxFs,
+  net: netServer({ virtualTime: true }),
 };
 
 /** The binaries the top config trusts to run unconfined: `<binary name="..." confined="no"/>` in a start entry. */
@@ -77,11 +87,19 @@ export function initConfigSystem(text: string, options: InitConfigSystemOptions)
   return { init: 'init', binaries: loader.resolve, roms };
 }
 
-/** The system of an init config file (see {@link initConfigSystem}); the file's directory holds its boot modules. */
-export function xmlSystem(file: string, warn?: (message: string) => void): SystemDescription {
+/**
+ * The system of an init config file (see {@link initConfigSystem}); the file's directory holds its boot modules.
+ * `builtins` replace {@link BUILTIN_BINARIES} (`os run` passes those of its clock).
+ */
+export function xmlSystem(
+  file: string,
+  warn?: (message: string) => void,
+  builtins?: Readonly<Record<string, ComponentModule>>,
+): SystemDescription {
   return initConfigSystem(readFileSync(file, 'utf8'), {
     directory: dirname(file),
     origin: file,
     ...(warn === undefined ? {} : { warn }),
+    ...(builtins === undefined ? {} : { builtins }),
   });
 }

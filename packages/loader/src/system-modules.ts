@@ -2,7 +2,7 @@
  * The entry points a confined component may import, as the system's one copy of each: a component
  * package that installs its own copy still gets these (one kernel, one runtime per system). Each is a
  * package's main entry, which touches no host authority; the `/host` entry points (`@os/kernel/host`,
- * `@os/runtime/host`, `@os/rom/host`, `@os/fs/host`) and every other subpath are never granted.
+ * `@os/runtime/host`, `@os/rom/host`, `@os/fs/host`, `@os/net/host`) and every other subpath are never granted.
  */
 export const SYSTEM_MODULE_NAMES = [
   '@os/capability',
@@ -13,6 +13,7 @@ export const SYSTEM_MODULE_NAMES = [
   '@os/timer',
   '@os/rom',
   '@os/fs',
+  '@os/net',
 ] as const;
 
 /**
@@ -52,6 +53,7 @@ export async function systemModules(
     import('@os/timer'),
     import('@os/rom'),
     import('@os/fs'),
+    import('@os/net'),
   ]);
   SYSTEM_MODULE_NAMES.forEach((name, index) => {
     modules.set(name, hardenedNamespace(loaded[index] as object));
