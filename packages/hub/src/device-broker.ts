@@ -1,8 +1,10 @@
 import type { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { allowedFilters, type DeviceRequest, deviceRequest, propertyBag } from './device-topics.js';
 import type { HubRegistry } from './hub-registry.js';
+import { PacketSizeLimit } from './packet-size-limit.js';
 import { HubServiceError } from './hub-service-error.js';
 import { type JsonObject, type JsonValue, parseJson } from './json.js';
 import type { RegistryStore, TelemetryMessage } from './registry-store.js';
@@ -91,7 +93,12 @@ export class DeviceBroker {
     const server = createServer(
       { cert: options.cert, key: options.key, minVersion: 'TLSv1.2' },
       (socket: TLSSocket) => {
-        const client = aedes.handle(socket) as Client & { _parser?: EventEmitter };
+        // a duplex of the socket's writes and the limited reads: aedes gets no packet over the limit
+        const limited = socket.pipe(new PacketSizeLimit());
+        limited.on('error', () => socket.destroy());
+        const connection = Duplex.from({ readable: limited, writable: socket });
+        socket.on('error', () => connection.destroy());
+        const client = aedes.handle(connection) as Client & { _parser?: EventEmitter };
         // IoT Hub grants QoS 1 to a QoS 2 subscription; aedes grants the QoS asked before authorizeSubscribe runs,
         // so the request is lowered as its packet arrives, ahead of aedes' own listener
         client._parser?.prependListener('packet', lowerSubscriptionQos);
@@ -117,13 +124,18 @@ export class DeviceBroker {
     };
     aedes.on('clientReady', (client) => broker.#connected(client));
     aedes.on('clientDisconnect', (client) => broker.#disconnected(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      throw error;
+    }
     return broker;
   }
 

@@ -24,7 +24,7 @@ export interface HubCommandIo {
   /** Takes each line of an error. */
   readonly stderr: (line: string) => void;
   /** Standard input, for `twin patch ID -`; `process.stdin` by default. */
-  readonly stdin?: AsyncIterable<Buffer | string>;
+  readonly stdin?: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
   /** Resolves when `start` should stop; SIGINT or SIGTERM by default. */
   readonly stopped?: Promise<unknown>;
 }
@@ -44,7 +44,7 @@ function signalled(): Promise<unknown> {
   });
 }
 
-async function readAll(input: AsyncIterable<Buffer | string>): Promise<string> {
+async function readAll(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   return Buffer.concat(chunks).toString('utf8');

@@ -1,3 +1,4 @@
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSharedAccessSignature, parseConnectionString } from '../src/index.js';
 import { deviceClient, rawClient, startTestHub, type TestHub, until } from './hub-fixture.js';
@@ -185,5 +186,29 @@ describe('what a connected device may do', () => {
     await late.subscribeAsync('devices/retainer/messages/devicebound/#', { qos: 1 });
     late.end(true);
     expect(received).toEqual([]);
+  });
+
+  it('is disconnected when it sends a message over 256 KB, and nothing is kept', async () => {
+    const key = await keyOf('chatty');
+    const { username, password } = credentials('chatty', key);
+    const { client } = await rawClient(test.hub, 'chatty', username, password);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish('devices/chatty/messages/events/', Buffer.alloc(300 * 1024, 1), { qos: 0 });
+    await closed;
+    client.end(true);
+    expect(test.hub.telemetry('chatty')).toEqual([]);
+  });
+});
+
+describe('a connection before CONNECT', () => {
+  it('is closed as soon as a packet announces more than the limit, before the hub buffers it', async () => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: test.hub.port, servername: 'localhost', ca: test.hub.ca });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    // CONNECT announcing 100 MB (remaining length 0x80 0x80 0x80 0x30), then a little of it
+    socket.write(Buffer.from([0x10, 0x80, 0x80, 0x80, 0x30, 0, 4, 77, 81, 84, 84]));
+    await closed;
+    expect(socket.destroyed).toBe(true);
   });
 });

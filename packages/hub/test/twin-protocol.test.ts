@@ -165,4 +165,30 @@ describe('the service API', () => {
     expect((await test.service.request('GET', '/twins/doomed')).status).toBe(404);
     expect(test.hub.deviceConnectionString('doomed')).toBeUndefined();
   });
+
+  it("replaces desired with PUT /twins and sends the difference to the device; tags stay the service's", async () => {
+    const device = await twinDevice('replaced');
+    try {
+      await test.service.patchDesired('replaced', { keep: 1, drop: { deep: true } });
+      const put = await test.service.request(
+        'PUT',
+        '/twins/replaced',
+        { tags: { site: 'hall 3' }, properties: { desired: { keep: 1, added: 'x' } } },
+        { 'If-Match': '*' },
+      );
+      expect(put.status).toBe(200);
+      expect(put.body).toMatchObject({ tags: { site: 'hall 3' }, properties: { desired: { keep: 1, added: 'x' } } });
+      for (let i = 0; i < 1000 && !device.inbox.some((m) => m.topic.endsWith('$version=3')); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const last = device.inbox.find((m) => m.topic === '$iothub/twin/PATCH/properties/desired/?$version=3');
+      expect(JSON.parse(last?.body ?? '')).toEqual({ drop: null, added: 'x', $version: 3 });
+      const twin = JSON.parse((await ask(device, 'GET', '')).body);
+      expect(twin).not.toHaveProperty('tags');
+      expect(twin.desired).toEqual({ keep: 1, added: 'x', $version: 3 });
+      expect(put.etag).toBe((await test.service.getTwin('replaced'))['etag']);
+    } finally {
+      device.client.end(true);
+    }
+  });
 });

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hubCommand } from '../src/index.js';
+import { startTestHub } from './hub-fixture.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'os-hub-command-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function capture(): {
+  stdout: string[];
+  stderr: string[];
+  io: { stdout: (l: string) => void; stderr: (l: string) => void };
+} {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, io: { stdout: (line) => stdout.push(line), stderr: (line) => stderr.push(line) } };
+}
+
+describe('hubCommand', () => {
+  it('refuses to start on a port in use, with exit 1 and the reason, and leaves no hub.json', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const data = scratch();
+    const out = capture();
+    try {
+      expect(await hubCommand(['start'], { port, httpsPort: 0, data }, { ...out.io, stopped: Promise.resolve() })).toBe(
+        1,
+      );
+    } finally {
+      taken.close();
+    }
+    expect(out.stdout).toEqual([]);
+    expect(out.stderr.join('\n')).toMatch(/cannot listen on 127\.0\.0\.1.*EADDRINUSE.*choose other ports/);
+  });
+
+  it('reads a patch from standard input and refuses one that is not a JSON object', async () => {
+    const test = await startTestHub();
+    try {
+      await test.addDevice('piped');
+      const good = capture();
+      const stdin = [Buffer.from('{"properties":{"desired":{"a":'), Buffer.from('1}}}')];
+      expect(await hubCommand(['twin', 'patch', 'piped', '-'], { data: test.dataDir }, { ...good.io, stdin })).toBe(0);
+      expect(JSON.parse(good.stdout.join('\n')).properties.desired).toMatchObject({ a: 1, $version: 2 });
+      const bad = capture();
+      const array = [Buffer.from('[1]')];
+      expect(
+        await hubCommand(['twin', 'patch', 'piped', '-'], { data: test.dataDir }, { ...bad.io, stdin: array }),
+      ).toBe(1);
+      expect(bad.stderr).toEqual(['os hub: standard input is not a JSON object']);
+      const missing = capture();
+      const code = await hubCommand(
+        ['twin', 'patch', 'piped', join(test.dataDir, 'none.json')],
+        { data: test.dataDir },
+        missing.io,
+      );
+      expect(code).toBe(1);
+      expect(missing.stderr.join('')).toMatch(/none\.json.*give an existing file, or - for standard input/);
+    } finally {
+      await test.stop();
+    }
+  });
+});
