@@ -27,7 +27,7 @@ function port(value: number | string | undefined, flag: string): number | undefi
  */
 export function registerHubCommand(cli: CAC): void {
   cli
-    .command('hub [...args]', 'A local IoT Hub: os hub start | device add ID | twin get ID | twin patch ID FILE|-')
+    .command('hub [...args]', 'A local IoT Hub: os hub start | device add ID | twin get|patch ID | invoke ID METHOD')
     .option('--port <port>', 'hub start: MQTT over TLS port for devices (default 8883; 0 for any free port)')
     .option('--https-port <port>', 'hub start: HTTPS port of the service API (default 8443; 0 for any free port)')
     .option('--data <dir>', "The hub's data directory; the other subcommands find the running hub there", {

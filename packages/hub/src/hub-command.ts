@@ -35,6 +35,7 @@ export const HUB_USAGE: readonly string[] = [
   'os hub device add ID [--data DIR]                       register a device, print its connection string',
   'os hub twin get ID [--data DIR]                         print the twin as JSON',
   'os hub twin patch ID FILE|- [--data DIR]                merge a desired patch (null deletes) into the twin',
+  'os hub invoke ID METHOD [JSON] [--data DIR]             invoke a direct method, print its status and payload',
 ];
 
 function signalled(): Promise<unknown> {
@@ -94,7 +95,11 @@ export async function hubCommand(args: readonly string[], flags: HubCommandFlags
     if (command === 'start' && args.length === 1) return await start(flags, dataDir, io);
     if (words === 'device add' && id !== undefined && args.length === 3) {
       const { service, port } = await client(dataDir);
-      const device = await service.addDevice(id);
+      const device = await service.addDevice(id).catch(async (error: unknown) => {
+        if (!(error instanceof HubRequestError && error.status === 409)) throw error;
+        io.stderr(`os hub: device ${id} exists already; its connection string:`);
+        return service.getDevice(id);
+      });
       const keys = (device['authentication'] as { symmetricKey?: { primaryKey?: string } } | undefined)?.symmetricKey;
       io.stdout(deviceConnectionString(`localhost:${port}`, id, keys?.primaryKey ?? ''));
       return 0;
@@ -109,6 +114,16 @@ export async function hubCommand(args: readonly string[], flags: HubCommandFlags
       const patch = desiredPatch(text, file === '-' ? 'standard input' : file);
       const { service } = await client(dataDir);
       io.stdout(JSON.stringify(await service.patchDesired(id, patch), null, 2));
+      return 0;
+    }
+    const [, deviceId, method, json] = args;
+    if (command === 'invoke' && deviceId !== undefined && method !== undefined && args.length <= 4) {
+      const payload = json === undefined ? null : parseJson(json);
+      if (payload === undefined) throw new TypeError(`the payload ${json} is not JSON`);
+      const { service } = await client(dataDir);
+      const answer = await service.invokeMethod(deviceId, method, payload);
+      io.stdout(`status: ${answer['status']}`);
+      io.stdout(`payload: ${JSON.stringify(answer['payload'])}`);
       return 0;
     }
     io.stderr(`os hub: unknown or incomplete subcommand "${args.join(' ')}"; one of:`);

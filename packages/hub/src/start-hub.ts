@@ -6,7 +6,7 @@ import { deviceConnectionString, serviceConnectionString } from './connection-st
 import { DeviceBroker } from './device-broker.js';
 import { HubStartError } from './hub-errors.js';
 import { HubRegistry } from './hub-registry.js';
-import { removeHubState, writeHubState } from './hub-state-file.js';
+import { readHubState, removeHubState, writeHubState } from './hub-state-file.js';
 import { RegistryStore, type TelemetryMessage } from './registry-store.js';
 import { ServiceApi } from './service-api.js';
 
@@ -52,6 +52,23 @@ export interface Hub {
   close(): Promise<void>;
 }
 
+/** The process of another hub that runs with `dataDir`, if one does. */
+function runningHub(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = readHubState(dataDir).pid;
+  } catch {
+    return undefined;
+  }
+  if (pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined; // a hub that was killed left its hub.json behind
+  }
+}
+
 function newKey(): string {
   return randomBytes(32).toString('base64');
 }
@@ -67,6 +84,12 @@ export async function startHub(options: HubOptions = {}): Promise<Hub> {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new HubStartError(`cannot make data directory ${dataDir}: ${(error as Error).message}`);
+  }
+  const running = runningHub(dataDir);
+  if (running !== undefined) {
+    throw new HubStartError(
+      `a hub (process ${running}) already runs with data directory ${dataDir}: stop it, or give another --data`,
+    );
   }
   const certificates = await hubCertificates(dataDir);
   const store = new RegistryStore(dataDir, options.telemetryLimit ?? 1000);

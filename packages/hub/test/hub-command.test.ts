@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hubCommand } from '../src/index.js';
-import { startTestHub } from './hub-fixture.js';
+import { deviceClient, startTestHub } from './hub-fixture.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -68,6 +69,53 @@ describe('hubCommand', () => {
       );
       expect(code).toBe(1);
       expect(missing.stderr.join('')).toMatch(/none\.json.*give an existing file, or - for standard input/);
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('refuses to start a second hub on the same data directory while the first runs', async () => {
+    const test = await startTestHub();
+    try {
+      // another live process's pid stands for another hub in hub.json
+      const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+      const state = join(test.dataDir, 'hub.json');
+      writeFileSync(state, JSON.stringify({ ...JSON.parse(readFileSync(state, 'utf8')), pid: sleeper.pid }));
+      const out = capture();
+      const code = await hubCommand(['start'], { port: 0, httpsPort: 0, data: test.dataDir }, out.io);
+      sleeper.kill();
+      expect(code).toBe(1);
+      expect(out.stderr.join('')).toMatch(new RegExp(`a hub \\(process ${sleeper.pid}\\) already runs`));
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('invokes a direct method, printing status and payload; device add of a known device prints it', async () => {
+    const test = await startTestHub();
+    try {
+      const first = capture();
+      expect(await hubCommand(['device', 'add', 'robot'], { data: test.dataDir }, first.io)).toBe(0);
+      const again = capture();
+      expect(await hubCommand(['device', 'add', 'robot'], { data: test.dataDir }, again.io)).toBe(0);
+      expect(again.stdout).toEqual(first.stdout);
+      expect(again.stderr).toEqual(['os hub: device robot exists already; its connection string:']);
+      const client = await deviceClient(first.stdout[0] ?? '', test.hub.ca);
+      await client.open();
+      try {
+        client.onDeviceMethod('runWorkflow', (request, response) => {
+          response.send(201, { ran: request.payload }, () => {});
+        });
+        const out = capture();
+        const args = ['invoke', 'robot', 'runWorkflow', '{"name":"weld"}'];
+        expect(await hubCommand(args, { data: test.dataDir }, out.io)).toBe(0);
+        expect(out.stdout).toEqual(['status: 201', 'payload: {"ran":{"name":"weld"}}']);
+      } finally {
+        await client.close();
+      }
+      const offline = capture();
+      expect(await hubCommand(['invoke', 'robot', 'runWorkflow'], { data: test.dataDir }, offline.io)).toBe(1);
+      expect(offline.stderr.join('')).toMatch(/404 DeviceNotOnline/);
     } finally {
       await test.stop();
     }
