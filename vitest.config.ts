@@ -3,11 +3,13 @@ import { defineConfig } from 'vitest/config';
 /** Tests of whole systems: each runs once per kernel, the kernel named by OS_KERNEL (see @os/test-kernels). */
 const systemTests = [
   'apps/*/test/**/*.test.ts',
+  'apps/gateway-packages/*/test/**/*.test.ts',
   'packages/init/test/**/*.test.ts',
   'packages/dummy/test/**/*.test.ts',
   'packages/runtime/test/boot.test.ts',
   'packages/cli/test/**/*.test.ts',
   'packages/rom/test/**/*.test.ts',
+  'packages/net/test/**/*.test.ts',
   'packages/fs/test/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',

@@ -6,7 +6,7 @@ import { Duplex } from 'node:stream';
 import type { NetSocket } from './net-socket.js';
 
 /**
- * A Node `Duplex` over a {@link NetSocket}, or over a connect still under way (writes before it opened wait for it;
+ * A Node `Duplex` over a `NetSocket` of `@os/net`, or over a connect still under way (writes before it opened wait for it;
  * a failed connect is the stream's `error`). It emits `connect` once open, `data` for each chunk received, `end` when
  * the peer ends, and `close`; `end()` half-closes the socket, `destroy()` closes it. The socket methods Node's HTTP
  * client calls (`setNoDelay`, `setKeepAlive`, `setTimeout`, `ref`, `unref`) are accepted; the timeout fires on the
@@ -73,14 +73,14 @@ export class NetStream extends Duplex {
     return this;
   }
 
-  /** @internal */
+  /** Starts moving received chunks into the stream (Node calls it when it wants data). */
   override _read(): void {
     if (this.#reading) return;
     this.#reading = true;
     void this.#pull();
   }
 
-  /** @internal */
+  /** Writes a chunk to the socket once it is open (Node calls it for each `write`). */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#touch();
     this.#opening
@@ -91,7 +91,7 @@ export class NetStream extends Duplex {
       );
   }
 
-  /** @internal */
+  /** Half-closes the socket after the last write (Node calls it on `end`). */
   override _final(callback: (error?: Error | null) => void): void {
     this.#opening
       .then((socket) => socket.end())
@@ -101,7 +101,7 @@ export class NetStream extends Duplex {
       );
   }
 
-  /** @internal */
+  /** Closes the socket (Node calls it on `destroy`). */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     clearTimeout(this.#timeout);
     const socket = this.#socket;
