@@ -4,7 +4,6 @@ import { defineConfig } from 'vitest/config';
 const systemTests = [
   'apps/*/test/**/*.test.ts',
   'apps/gateway-packages/*/test/**/*.test.ts',
-  'apps/gateway-packages/*/test/**/*.test.ts',
   'packages/init/test/**/*.test.ts',
   'packages/dummy/test/**/*.test.ts',
   'packages/runtime/test/boot.test.ts',
