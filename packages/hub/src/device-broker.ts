@@ -7,15 +7,11 @@ import type { HubRegistry } from './hub-registry.js';
 import { PacketSizeLimit } from './packet-size-limit.js';
 import { HubServiceError } from './hub-service-error.js';
 import { type JsonObject, type JsonValue, parseJson } from './json.js';
-import type { RegistryStore, TelemetryMessage } from './registry-store.js';
+import { MAX_MESSAGE_BYTES } from './message-limits.js';
+import type { RegistryStore } from './registry-store.js';
 import { isSignedWith, parseSharedAccessSignature } from './shared-access-signature.js';
+import type { TelemetryMessage } from './telemetry-message.js';
 import { sectionDocument } from './twin-state.js';
-
-/** IoT Hub's largest device-to-cloud message (and MQTT packet it takes): 256 KB. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-
-/** IoT Hub's largest direct method payload: 128 KB. */
-export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
 
 /** CONNACK return codes of MQTT 3.1.1 as IoT Hub uses them. */
 const CONNACK = { identifierRejected: 2, serverUnavailable: 3, notAuthorized: 5 } as const;

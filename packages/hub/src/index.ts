@@ -1,9 +1,9 @@
 export type { JsonObject, JsonValue } from './json.js';
-export type { TelemetryMessage } from './registry-store.js';
+export type { TelemetryMessage } from './telemetry-message.js';
 export { API_VERSION, type HubResponse, HubServiceClient } from './hub-service-client.js';
 export { HUB_USAGE, hubCommand, type HubCommandFlags, type HubCommandIo } from './hub-command.js';
 export { HubNotRunningError, HubRequestError, HubStartError } from './hub-errors.js';
-export { MAX_MESSAGE_BYTES, MAX_METHOD_PAYLOAD_BYTES } from './device-broker.js';
+export { MAX_MESSAGE_BYTES, MAX_METHOD_PAYLOAD_BYTES, MAX_PACKET_BYTES } from './message-limits.js';
 export { TWIN_LIMITS } from './twin-limits.js';
 export { createSharedAccessSignature } from './shared-access-signature.js';
 export { hubServiceAgent } from './service-agent.js';

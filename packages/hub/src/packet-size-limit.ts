@@ -1,7 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-
-/** The longest MQTT packet the broker takes: IoT Hub's 256 KB message, its topic and headers. */
-export const MAX_PACKET_BYTES = 256 * 1024 + 64 * 1024;
+import { MAX_PACKET_BYTES } from './message-limits.js';
 
 /**
  * Passes an MQTT byte stream through unchanged while reading each packet's fixed header, and fails the stream as

@@ -1,21 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DeviceRecord } from './device-record.js';
+import type { TelemetryMessage } from './telemetry-message.js';
 import type { TwinState } from './twin-state.js';
-
-/** One device-to-cloud message as the hub received it. */
-export interface TelemetryMessage {
-  /** The device that sent it. */
-  readonly deviceId: string;
-  /** When the hub took the message, ISO 8601. */
-  readonly enqueuedTime: string;
-  /** The payload as sent. */
-  readonly body: Buffer;
-  /** Application properties from the topic's property bag. */
-  readonly properties: Readonly<Record<string, string>>;
-  /** System properties from the property bag (`$.mid` as `messageId`, `$.ct` as `contentType` ...). */
-  readonly systemProperties: Readonly<Record<string, string>>;
-}
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -7,8 +7,9 @@ import { DeviceBroker } from './device-broker.js';
 import { HubStartError } from './hub-errors.js';
 import { HubRegistry } from './hub-registry.js';
 import { readHubState, removeHubState, writeHubState } from './hub-state-file.js';
-import { RegistryStore, type TelemetryMessage } from './registry-store.js';
+import { RegistryStore } from './registry-store.js';
 import { ServiceApi } from './service-api.js';
+import type { TelemetryMessage } from './telemetry-message.js';
 
 /** Where and how a hub runs. */
 export interface HubOptions {
