@@ -53,7 +53,7 @@ const tlsClientCodec = codec.record({
   rejectUnauthorized: codec.bool,
 });
 
-/** The TLS server options of a listen; the certificate and key (PEM) lie one after the other in the control dataspace. */
+/** TLS server options of a listen; the certificate and key (PEM) follow each other in the control dataspace. */
 const tlsServerCodec = codec.record({
   /** Bytes of the certificate chain PEM at the start of the control dataspace. */
   certLength: codec.u32,

@@ -6,11 +6,11 @@ import { Duplex } from 'node:stream';
 import type { NetSocket } from './net-socket.js';
 
 /**
- * A Node `Duplex` over a `NetSocket` of `@os/net`, or over a connect still under way (writes before it opened wait for it;
- * a failed connect is the stream's `error`). It emits `connect` once open, `data` for each chunk received, `end` when
- * the peer ends, and `close`; `end()` half-closes the socket, `destroy()` closes it. The socket methods Node's HTTP
- * client calls (`setNoDelay`, `setKeepAlive`, `setTimeout`, `ref`, `unref`) are accepted; the timeout fires on the
- * host's time.
+ * A Node `Duplex` over a `NetSocket` of `@os/net`, or over a connect still under way (writes before it opened wait
+ * for it; a failed connect is the stream's `error`). It emits `connect` once open, `data` for each chunk received,
+ * `end` when the peer ends, and `close`; `end()` half-closes the socket, `destroy()` closes it. The socket methods
+ * Node's HTTP client calls (`setNoDelay`, `setKeepAlive`, `setTimeout`, `ref`, `unref`) are accepted; the timeout
+ * fires on the host's time.
  */
 export class NetStream extends Duplex {
   readonly #opening: Promise<NetSocket>;
