@@ -21,31 +21,34 @@ function pem(label: string, der: ArrayBuffer): string {
 
 /** Makes a fresh CA and a server certificate for `localhost` and 127.0.0.1, in memory (nothing is written). */
 export async function testCertificates(): Promise<TestCertificates> {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  x509.cryptoProvider.set(webcrypto);
   const now = new Date(Date.now() - 60_000);
   const later = new Date(Date.now() + 24 * 3600_000);
-  const caKeys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const caKeys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: 'CN=os net test CA',
     notBefore: now,
     notAfter: later,
-    keys: caKeys as CryptoKeyPair,
+    keys: caKeys,
     signingAlgorithm: algorithm,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
     ],
   });
-  const serverKeys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const serverKeys = (await webcrypto.subtle.generateKey(algorithm, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: '02',
     subject: 'CN=localhost',
     issuer: ca.subject,
     notBefore: now,
     notAfter: later,
-    publicKey: serverKeys.publicKey as CryptoKey,
-    signingKey: caKeys.privateKey as CryptoKey,
+    publicKey: serverKeys.publicKey,
+    signingKey: caKeys.privateKey,
     signingAlgorithm: algorithm,
     extensions: [
       new x509.SubjectAlternativeNameExtension([
@@ -55,6 +58,6 @@ export async function testCertificates(): Promise<TestCertificates> {
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     ],
   });
-  const key = await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey as CryptoKey);
+  const key = await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey);
   return { ca: ca.toString('pem'), cert: server.toString('pem'), key: pem('PRIVATE KEY', key) };
 }
