@@ -14,14 +14,18 @@ export async function startChildren(env: Env, config: InitConfig): Promise<Sandb
 /**
  * init (binary `init`): reads its "config" ROM (Genode's XML, or JSON of the typed value), starts the
  * children, and applies every new version of the ROM. A new version that does not parse, or that
- * init cannot afford, is reported and the running system stays as it is.
+ * init cannot afford, is reported and the running system stays as it is. A ROM without content (not
+ * written yet) counts as an empty config, as in Genode.
  */
 export async function construct(env: Env): Promise<void> {
   const rom = await AttachedRomDataspace.open(env, 'config');
-  const sandbox = await startChildren(env, parseInitConfigText(rom.text(), 'init config'));
+  // as Genode's init: a config ROM with no content yet (a report nobody has written, e.g. a nested init configured
+  // by another component) is an empty config; the first version that arrives is applied like any other
+  const sandbox = await startChildren(env, parseInitConfigText(rom.valid() ? rom.text() : '<config/>', 'init config'));
   await rom.sigh(
     new SignalHandler(env.ep, async () => {
       await rom.update();
+      if (!rom.valid()) return;
       let config: InitConfig;
       try {
         config = parseInitConfigText(rom.text(), 'init config');
