@@ -9,6 +9,7 @@ import { dummy } from '@os/dummy';
 import { reportRom } from '@os/rom';
 import { netServer } from '@os/net/host';
 import { createLxFs, lxFs } from '@os/fs/host';
+import { depotDownload } from '@os/depot/download';
 import { directoryRoms } from './boot-modules.js';
 import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
@@ -28,6 +29,7 @@ export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = {
   report_rom: reportRom,
   lx_fs: lxFs,
   net: netServer({ virtualTime: true }),
+  depot_download: depotDownload,
 };
 
 /** The binaries the top config trusts to run unconfined: `<binary name="..." confined="no"/>` in a start entry. */

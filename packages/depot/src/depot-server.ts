@@ -9,6 +9,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** The address listened on: `127.0.0.1` (loopback) by default. */
   readonly host?: string;
+  /** Told of each request once answered: its method, target as sent, and status (a request log). */
+  readonly onRequest?: (method: string, target: string, status: number) => void;
 }
 
 /** A running depot server. */
@@ -122,6 +124,9 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
 export async function serveDepot(dir: string, options: ServeOptions = {}): Promise<DepotServer> {
   const root = await realpath(dir);
   const server: Server = createServer((request, response) => {
+    const log = options.onRequest;
+    if (log !== undefined)
+      response.once('close', () => log(request.method ?? '', request.url ?? '', response.statusCode));
     answer(root, request, response).catch(() => {
       if (!response.headersSent) refuse(response, new Refusal(500, 'internal error'), request.method === 'HEAD');
       else response.destroy();

@@ -1,0 +1,133 @@
+import type { FileSystemConnection } from '@os/fs';
+import type { ArchivePath } from '../archive-path.js';
+import { parseArchivesFile } from '../archives-file.js';
+import { type VerifiedPkg, depotFiles } from '../verify-pkg.js';
+
+/** Where the staging copies of archives lie in the quarantine: no depot user's name starts with a dot. */
+const STAGING = '.staging';
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/')) || '/';
+}
+
+/**
+ * The local depot and the quarantine in one File_system session: what is there, what a download stores while it is
+ * unverified, and the move of verified archives into place. An archive's folder appears in the depot by one rename
+ * of a complete staging copy, so a crash never leaves a half-extracted archive under its depot path; a pkg's folder
+ * goes in last, after every archive it lists.
+ */
+export class LocalDepot {
+  readonly #fs: FileSystemConnection;
+  readonly #depot: string;
+  readonly #quarantine: string;
+
+  /** The depot at folder `depot`, downloads waiting in `quarantine`, both in the session of `fs`. */
+  constructor(fs: FileSystemConnection, depot: string, quarantine: string) {
+    this.#fs = fs;
+    this.#depot = depot;
+    this.#quarantine = quarantine;
+  }
+
+  /** Makes both folders, and empties the quarantine of what a previous run left (a crash mid-download). */
+  async prepare(): Promise<void> {
+    await this.#fs.mkdirp(this.#depot);
+    await this.clearQuarantine();
+  }
+
+  /** Whether the archive's folder is in the depot. */
+  async has(path: string): Promise<boolean> {
+    return this.#fs.exists(`${this.#depot}/${path}`);
+  }
+
+  /**
+   * The archives of `pkg` (the pkg first, nested pkgs followed) when all of them are in the depot; `null` when any is
+   * not. The `archives` files read here were verified when they were extracted.
+   */
+  async complete(pkg: ArchivePath): Promise<string[] | null> {
+    const order = [pkg];
+    const seen = new Set([pkg.path]);
+    for (let index = 0; index < order.length; index++) {
+      const archive = order[index] as ArchivePath;
+      if (!(await this.has(archive.path))) return null;
+      if (archive.kind !== 'pkg') continue;
+      const listing = await this.#fs.readText(`${this.#depot}/${archive.path}/archives`).catch(() => null);
+      if (listing === null) return null;
+      for (const listed of parseArchivesFile(listing, `${archive.path}/archives`)) {
+        if (seen.has(listed.path)) continue;
+        seen.add(listed.path);
+        order.push(listed);
+      }
+    }
+    return order.map((archive) => archive.path);
+  }
+
+  /** Empties the quarantine (made when missing). */
+  async clearQuarantine(): Promise<void> {
+    await this.#fs.mkdirp(this.#quarantine);
+    for (const entry of await this.#fs.list(this.#quarantine))
+      await this.#fs.remove(`${this.#quarantine}/${entry.name}`);
+  }
+
+  /**
+   * Stores a download in the quarantine under `name` (`gapstage/bin/js/x/1.tar.gz`): `fill` writes its bytes, in
+   * order, through the function it is given. A file left from an earlier attempt is replaced. Answers the bytes
+   * stored, read back from the quarantine.
+   */
+  async quarantine(
+    name: string,
+    fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+  ): Promise<Uint8Array> {
+    const path = `${this.#quarantine}/${name}`;
+    const folder = parentOf(path);
+    await this.#fs.mkdirp(folder);
+    const dir = await this.#fs.dir(folder);
+    const fileName = path.slice(folder.length + 1);
+    try {
+      if (await this.#fs.exists(path)) await this.#fs.unlink(dir, fileName);
+      const file = await this.#fs.file(dir, fileName, 'write-only', true);
+      try {
+        let position = 0;
+        await fill(async (chunk) => {
+          position += await this.#fs.write(file, position, chunk);
+        });
+        await this.#fs.sync(file);
+      } finally {
+        await this.#fs.closeHandle(file);
+      }
+    } finally {
+      await this.#fs.closeHandle(dir);
+    }
+    return this.#fs.readFile(path);
+  }
+
+  /**
+   * Moves a verified pkg into the depot: each archive not there yet is written into a staging folder in the
+   * quarantine (each file synced), then renamed into its depot path; listed archives first, the pkg last.
+   * Answers the archives it put in place.
+   */
+  async install(verified: VerifiedPkg): Promise<string[]> {
+    const files = depotFiles(verified);
+    const installed: string[] = [];
+    for (const archive of [...verified.archives].reverse()) {
+      const content = verified.contents.get(archive.path);
+      if (content === undefined || (await this.has(archive.path))) continue;
+      const staging = `${this.#quarantine}/${STAGING}/${archive.path}`;
+      if (await this.#fs.exists(staging)) await this.#fs.remove(staging);
+      await this.#fs.mkdirp(staging);
+      for (const folder of content.directories) await this.#fs.mkdirp(`${staging}/${folder}`);
+      const prefix = `${archive.path}/`;
+      for (const file of files) {
+        if (!file.path.startsWith(prefix)) continue;
+        const target = `${staging}/${file.path.slice(prefix.length)}`;
+        await this.#fs.mkdirp(parentOf(target));
+        // atomic for the sync: the file is on disk before its folder is renamed into the depot
+        await this.#fs.writeFile(target, file.bytes, { atomic: true });
+      }
+      const destination = `${this.#depot}/${archive.path}`;
+      await this.#fs.mkdirp(parentOf(destination));
+      await this.#fs.rename(staging, destination);
+      installed.push(archive.path);
+    }
+    return installed;
+  }
+}

@@ -1,0 +1,112 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  BIN,
+  PKG,
+  downloadConfig,
+  filesUnder,
+  flakyDepot,
+  freePort,
+  publishedDepot,
+  runDownload,
+  servedDepot,
+  storageFolder,
+} from './download-system.js';
+
+describe('depot_download', () => {
+  it('brings a pkg and its bin archive into the local depot, verified and extracted, and empties the quarantine', async () => {
+    const depot = await publishedDepot();
+    const server = await servedDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+    });
+    expect(run.final).toEqual(
+      new Map([
+        [PKG, { state: 'done' }],
+        [BIN, { state: 'done' }],
+      ]),
+    );
+    for (const archive of [PKG, BIN])
+      expect(filesUnder(join(storage, 'depot', archive))).toEqual(filesUnder(join(depot.dir, archive)));
+    expect(filesUnder(join(storage, 'depot', BIN)).get('dist/image.bin')?.length).toBe(20_000);
+    expect(readdirSync(join(storage, 'quarantine'))).toEqual([]);
+    expect(readdirSync(join(storage, 'depot'))).toEqual(['gapstage']);
+    expect(existsSync(join(storage, 'depot', `${BIN}.tar.gz`))).toBe(false);
+    expect(server.requests).toEqual([
+      `GET /${PKG}.tar.gz 200`,
+      `GET /${PKG}.tar.gz.sig 200`,
+      `GET /${BIN}.tar.gz 200`,
+      `GET /${BIN}.tar.gz.sig 200`,
+    ]);
+    // the deployer saw the archives pass through their states
+    const seen = run.lines.filter((line) => line.startsWith('[init -> deployer]'));
+    for (const state of ['download', 'verify', 'extract', 'done'])
+      expect(seen).toContain(`[init -> deployer] ${BIN} ${state}`);
+
+    server.requests.length = 0;
+    const again = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+    });
+    expect(again.final.get(PKG)).toEqual({ state: 'done' });
+    expect(again.final.get(BIN)).toEqual({ state: 'done' });
+    expect(server.requests).toEqual([]);
+  });
+
+  it('retries with backoff while the depot server is not there yet, reports each retry, and succeeds once it is', async () => {
+    const depot = await publishedDepot();
+    const port = await freePort();
+    const storage = storageFolder();
+    let server: Promise<Awaited<ReturnType<typeof servedDepot>>> | undefined;
+    const run = await runDownload({
+      storage,
+      allowedPort: port,
+      downloadConfig: downloadConfig(`http://127.0.0.1:${port}/`, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+      onState: (xml) => {
+        if (server === undefined && xml.includes('retry="2"')) server = servedDepot(depot.dir, port);
+      },
+    });
+    expect(run.final.get(PKG)).toEqual({ state: 'done' });
+    expect(run.final.get(BIN)).toEqual({ state: 'done' });
+    expect(filesUnder(join(storage, 'depot', BIN))).toEqual(filesUnder(join(depot.dir, BIN)));
+    const retried = run.states.find((xml) => xml.includes('retry="1"'));
+    expect(retried).toContain(
+      `<archive path="${PKG}" state="download" retry="1" error="DepotUnreachable" reason="${PKG}: GET ` +
+        `http://127.0.0.1:${port}/${PKG}.tar.gz failed: ConnectionRefused: `,
+    );
+    expect(run.lines.some((line) => line.startsWith(`[init -> depot_download] Warning: ${PKG}: GET`))).toBe(true);
+    expect((await server)?.requests).toEqual([
+      `GET /${PKG}.tar.gz 200`,
+      `GET /${PKG}.tar.gz.sig 200`,
+      `GET /${BIN}.tar.gz 200`,
+      `GET /${BIN}.tar.gz.sig 200`,
+    ]);
+  });
+
+  it('takes a response cut short for a passing failure: retries it, and keeps nothing of the cut copy', async () => {
+    const depot = await publishedDepot();
+    const flaky = await flakyDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: flaky.port,
+      downloadConfig: downloadConfig(flaky.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+    });
+    expect(run.final.get(BIN)).toEqual({ state: 'done' });
+    expect(filesUnder(join(storage, 'depot', BIN))).toEqual(filesUnder(join(depot.dir, BIN)));
+    for (const archive of [PKG, BIN])
+      expect(run.states.some((xml) => xml.includes(`<archive path="${archive}" state="download" retry="1"`))).toBe(
+        true,
+      );
+    expect(readdirSync(join(storage, 'quarantine'))).toEqual([]);
+  });
+});
