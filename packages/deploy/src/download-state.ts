@@ -1,0 +1,42 @@
+import { XmlNode } from '@os/runtime';
+import { romText } from './xml-text.js';
+
+/** Where the download is with one archive: Genode's download manager's steps, then `done` or `failed`. */
+export type DownloadStep = 'download' | 'verify' | 'extract' | 'done' | 'failed';
+
+/** One `<archive>` of the download component's `download_state` report. */
+export interface ArchiveDownload {
+  /** Its step. */
+  readonly state: DownloadStep;
+  /** Why it failed (with `failed`), or what it waits for (a retry while the depot server is unreachable). */
+  readonly reason?: string;
+}
+
+const STEPS: readonly string[] = ['download', 'verify', 'extract', 'done', 'failed'];
+
+/**
+ * Reads the `download_state` ROM: `<download> <archive path="..." state="download|verify|extract|done|failed"
+ * reason="..."/> ... </download>`, one node per archive path (the pkgs of the installation, and whatever else the
+ * download cares to show). Nodes with an unknown state or no path are skipped; an empty or malformed ROM reads as no
+ * archive at all.
+ */
+export function readDownloadState(text: string): ReadonlyMap<string, ArchiveDownload> {
+  const archives = new Map<string, ArchiveDownload>();
+  const content = romText(text).trim();
+  if (content === '') return archives;
+  let root: XmlNode;
+  try {
+    root = XmlNode.parse(content, 'ROM "download_state"');
+  } catch {
+    return archives;
+  }
+  if (root.type !== 'download') return archives;
+  for (const node of root.subNodes('archive')) {
+    const path = node.attribute('path');
+    const state = node.attribute('state');
+    if (path === undefined || state === undefined || !STEPS.includes(state)) continue;
+    const reason = node.attribute('reason');
+    archives.set(path, { state: state as DownloadStep, ...(reason === undefined ? {} : { reason }) });
+  }
+  return archives;
+}
