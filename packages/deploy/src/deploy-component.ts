@@ -37,9 +37,18 @@ interface RestartCount {
 
 type DeployDocument = Extract<DesiredDocument, { kind: 'deploy' }>;
 
+/** What the download said about an archive: `Class: message`, after the retry count while it retries. */
+function downloadReason(download: ArchiveDownload): string | undefined {
+  if (download.reason === undefined && download.error === undefined) return undefined;
+  const error = download.error === undefined ? '' : `${download.error}: `;
+  const retry = download.retry === undefined ? '' : `retry ${download.retry}: `;
+  return bounded(`${retry}${error}${download.reason ?? ''}`, 512);
+}
+
 /** Where a missing pkg is, after the download's report. */
 function downloadOutcome(pkg: string, lacking: string, download: ArchiveDownload | undefined): Outcome {
-  const because = download?.reason === undefined ? {} : { reason: bounded(download.reason, 512) };
+  const reason = download === undefined ? undefined : downloadReason(download);
+  const because = reason === undefined ? {} : { reason };
   switch (download?.state) {
     case undefined:
     case 'download':
@@ -52,7 +61,7 @@ function downloadOutcome(pkg: string, lacking: string, download: ArchiveDownload
     case 'failed':
       return {
         kind: 'failed',
-        reason: bounded(`download of ${pkg} failed: ${download.reason ?? 'the download gave no reason'}`, 512),
+        reason: bounded(`download of ${pkg} failed: ${reason ?? 'the download gave no reason'}`, 512),
       };
   }
 }

@@ -10,15 +10,19 @@ export interface ArchiveDownload {
   readonly state: DownloadStep;
   /** Why it failed (with `failed`), or what it waits for (a retry while the depot server is unreachable). */
   readonly reason?: string;
+  /** The class of the error behind `reason` (`BadSignature`, `DepotUnreachable`). */
+  readonly error?: string;
+  /** How often the download was retried because the depot server was unreachable. */
+  readonly retry?: number;
 }
 
 const STEPS: readonly string[] = ['download', 'verify', 'extract', 'done', 'failed'];
 
 /**
  * Reads the `download_state` ROM: `<download> <archive path="..." state="download|verify|extract|done|failed"
- * reason="..."/> ... </download>`, one node per archive path (the pkgs of the installation, and whatever else the
- * download cares to show). Nodes with an unknown state or no path are skipped; an empty or malformed ROM reads as no
- * archive at all.
+ * retry="N" error="Class" reason="..."/> ... </download>`, one node per archive path (each pkg of the installation
+ * stands for the whole pkg; the archives it needs may follow). Nodes with an unknown state or no path are skipped; an
+ * empty or malformed ROM reads as no archive at all.
  */
 export function readDownloadState(text: string): ReadonlyMap<string, ArchiveDownload> {
   const archives = new Map<string, ArchiveDownload>();
@@ -36,7 +40,14 @@ export function readDownloadState(text: string): ReadonlyMap<string, ArchiveDown
     const state = node.attribute('state');
     if (path === undefined || state === undefined || !STEPS.includes(state)) continue;
     const reason = node.attribute('reason');
-    archives.set(path, { state: state as DownloadStep, ...(reason === undefined ? {} : { reason }) });
+    const error = node.attribute('error');
+    const retry = node.attribute('retry');
+    archives.set(path, {
+      state: state as DownloadStep,
+      ...(reason === undefined ? {} : { reason }),
+      ...(error === undefined ? {} : { error }),
+      ...(retry === undefined || !/^\d{1,9}$/.test(retry) ? {} : { retry: Number(retry) }),
+    });
   }
   return archives;
 }

@@ -114,11 +114,9 @@ export const download: ComponentModule = {
     const installationRom = await AttachedRomDataspace.open(env, 'installation');
     const reporter = await Reporter.open(env, 'download_state', 16 * 1024);
     const states = new Map<string, string>();
-    const report = async (path: string, state: string, reason?: string): Promise<void> => {
-      const because =
-        reason === undefined
-          ? ''
-          : ` reason="${reason.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"`;
+    const attribute = (text: string) => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+    const report = async (path: string, state: string, failure?: Error): Promise<void> => {
+      const because = failure === undefined ? '' : ` error="${failure.name}" reason="${attribute(failure.message)}"`;
       states.set(path, `<archive path="${path}" state="${state}"${because}/>`);
       await reporter.report(`<download>\n${[...states.values()].map((node) => `\t${node}`).join('\n')}\n</download>\n`);
     };
@@ -164,7 +162,7 @@ export const download: ComponentModule = {
         try {
           await fetchPkg(pkg);
         } catch (error) {
-          await report(pkg, 'failed', `${(error as Error).name}: ${(error as Error).message}`);
+          await report(pkg, 'failed', error as Error);
         }
       }
     };
