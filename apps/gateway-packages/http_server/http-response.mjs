@@ -61,5 +61,8 @@ export function componentPage(component) {
  */
 export function errorPage(status, reason) {
   const title = `${status} ${REASONS.get(status) ?? 'Error'}`;
-  return `<!doctype html>\n<html><head><title>${title}</title></head><body><h1>${title}</h1><p>${html(reason)}</p></body></html>\n`;
+  return (
+    `<!doctype html>\n<html><head><title>${title}</title></head>` +
+    `<body><h1>${title}</h1><p>${html(reason)}</p></body></html>\n`
+  );
 }

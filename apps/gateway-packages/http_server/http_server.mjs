@@ -29,7 +29,8 @@ function wholeNumber(config, name, min, max, fallback) {
   if (!Number.isInteger(value) || value < min || value > max) {
     const got = text === undefined ? 'none' : JSON.stringify(text);
     throw new HttpServerConfigError(
-      `<config ${name}>: expected a whole number from ${min} to ${max}, got ${got}; write e.g. <config ${name}="${fallback ?? 8080}"/>`,
+      `<config ${name}>: expected a whole number from ${min} to ${max}, got ${got}; ` +
+        `write e.g. <config ${name}="${fallback ?? 8080}"/>`,
     );
   }
   return value;

@@ -8,20 +8,21 @@ import { nodeTimerPromises, nodeTimers } from './node-timers.js';
 import { ProgramClock } from './program-clock.js';
 import { programDate } from './program-date.js';
 import { ProgramExit } from './program-exit.js';
+import { programMath } from './program-math.js';
 import { programProcess } from './program-process.js';
 import { parseRtcText } from './rtc-text.js';
 import { OrderedLog } from './ordered-log.js';
 import { TimerQueue } from './timer-queue.js';
 import { RamExhausted, Vfs, type VfsEntryConfig, parseVfsConfig, vfsRomLabels } from './vfs/index.js';
+import { nodeBuiltins } from './node/node-builtins.js';
+import { ProgramHandles } from './node/program-handles.js';
+import { programRequire } from './node/program-require.js';
 
 /** What the shim grants a program's compartment: its globals and the Node built-ins it offers. */
 export interface LibcGrant {
   /** `console`, the timer functions, `performance`, `Date`, `process`, ... */
   readonly globals: Readonly<Record<string, unknown>>;
-  /**
-   * `fs`, `node:fs`, `fs/promises`, `node:fs/promises`, `timers`, `node:timers`, `timers/promises`, `process`,
-   * `node:process`.
-   */
+  /** The Node built-ins of {@link LIBC_BUILTINS}, as module namespaces. */
   readonly modules: ReadonlyMap<string, object>;
 }
 
@@ -47,12 +48,35 @@ export const LIBC_BUILTINS = [
   'node:timers/promises',
   'process',
   'node:process',
+  'events',
+  'node:events',
+  'buffer',
+  'node:buffer',
+  'stream',
+  'node:stream',
+  'string_decoder',
+  'node:string_decoder',
+  'net',
+  'node:net',
+  'tls',
+  'node:tls',
+  'util',
+  'node:util',
+  'url',
+  'node:url',
+  'tty',
+  'node:tty',
+  'dns',
+  'node:dns',
+  'assert',
+  'node:assert',
 ] as const;
 
 /** Said when a program imports a Node built-in the shim does not offer. */
 export const LIBC_BUILTINS_HINT =
-  `the libc shim offers ${LIBC_BUILTINS.join(', ')}; other Node built-ins (net, ` +
-  `child_process, ...) are not there: a component reaches the rest of the system through sessions`;
+  `the libc shim offers ${LIBC_BUILTINS.filter((name) => !name.startsWith('node:')).join(', ')} (also as node:...); ` +
+  'other Node built-ins (child_process, http, os, ...) are not there: a component reaches the rest of the system ' +
+  'through sessions';
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -118,7 +142,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     // let the program's pending promise reactions run first: the probe fires after the next timer signal
     queue.add(
       () => {
-        if (queue.active === 0) void finish(exitCode ?? 0);
+        if (queue.active === 0 && handles.active === 0) void finish(exitCode ?? 0);
       },
       0,
       [],
@@ -126,7 +150,12 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
       false,
     );
   };
-  const queue: TimerQueue = await TimerQueue.create(env.ep, timer, clock, uncaught, idle);
+  const queue: TimerQueue = await TimerQueue.create(env.ep, timer, clock, uncaught, () => {
+    if (handles.active === 0) idle();
+  });
+  const handles = new ProgramHandles(() => {
+    if (queue.active === 0) idle();
+  });
 
   const vfs = new Vfs(
     vfsConfig,
@@ -189,23 +218,41 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
   });
   const performance = { now: () => clock.sinceStartUs() / 1000, timeOrigin: dateNow() };
   const console = componentConsole((stream, text) => write(stream === 'stdout' ? libc.stdout : libc.stderr, text));
-  const fsModule = namespace({ ...vfs.fs, promises: vfs.promises });
-  const timersModule = namespace(timers);
-  const processModule = namespace(process);
+  const builtins = new Map<string, unknown>([
+    ['fs', { ...vfs.fs, promises: vfs.promises }],
+    ['fs/promises', vfs.promises],
+    ['timers', timers],
+    ['timers/promises', nodeTimerPromises(timers)],
+    ['process', process],
+    ...nodeBuiltins({
+      env,
+      config: program.config,
+      timers,
+      process,
+      console,
+      handles,
+      warn: (text) => write(libc.stderr, text),
+    }),
+  ]);
+  const modules = new Map<string, object>();
+  for (const [name, value] of builtins) {
+    const module = namespace(value as object);
+    modules.set(name, module);
+    modules.set(`node:${name}`, module);
+  }
+  const { Buffer } = builtins.get('buffer') as { Buffer: unknown };
   const grant: LibcGrant = {
-    globals: { console, ...timers, performance, Date: programDate(dateNow), process },
-    modules: new Map<string, object>([
-      ['fs', fsModule],
-      ['node:fs', fsModule],
-      ['fs/promises', namespace(vfs.promises)],
-      ['node:fs/promises', namespace(vfs.promises)],
-      ['timers', timersModule],
-      ['node:timers', timersModule],
-      ['timers/promises', namespace(nodeTimerPromises(timers))],
-      ['node:timers/promises', namespace(nodeTimerPromises(timers))],
-      ['process', processModule],
-      ['node:process', processModule],
-    ]),
+    globals: {
+      console,
+      ...timers,
+      performance,
+      Date: programDate(dateNow),
+      Math: programMath(crypto.getRandomValues(new Uint32Array(4))),
+      process,
+      Buffer,
+      require: programRequire(builtins),
+    },
+    modules,
   };
   try {
     await program.evaluate(grant);
@@ -214,5 +261,5 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     uncaught(error);
     return;
   }
-  if (!exited && queue.active === 0) idle();
+  if (!exited && queue.active === 0 && handles.active === 0) idle();
 }

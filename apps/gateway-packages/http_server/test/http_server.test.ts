@@ -54,7 +54,7 @@ async function raw(port: number, bytes: string | Buffer, keepOpen = false): Prom
 }
 
 describe(`http_server, a confined component serving HTTP through the net server, on ${kernel.name}`, () => {
-  it('answers a GET with a page naming the component and its version, Content-Length exact, Connection close', async () => {
+  it('answers GET with a page naming the component and its version, Content-Length, Connection: close', async () => {
     const port = await freePort();
     await startServer(port);
     const answer = await fetch(`http://127.0.0.1:${port}/index.html`);
@@ -134,7 +134,8 @@ describe(`http_server, a confined component serving HTTP through the net server,
     system = await startPackageSystem({
       directory,
       netConfig: '<config> <policy label="http_server"> <connect host="127.0.0.1" port="1-65535"/> </policy> </config>',
-      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="@gapstage/http_server"/> <exit propagate="yes"/>
+      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="@gapstage/http_server"/>
+                 <exit propagate="yes"/>
                  <config port="${port}"/> </start>`,
     });
     expect(await system.exit).toBe(1);
@@ -149,7 +150,8 @@ describe(`http_server, a confined component serving HTTP through the net server,
     system = await startPackageSystem({
       directory,
       netConfig: listenPolicy(8080),
-      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="@gapstage/http_server"/> <exit propagate="yes"/>
+      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="@gapstage/http_server"/>
+                 <exit propagate="yes"/>
                  <config port="http"/> </start>`,
     });
     expect(await system.exit).toBe(1);
@@ -181,13 +183,14 @@ describe(`http_server, a confined component serving HTTP through the net server,
       directory,
       netConfig: listenPolicy(port),
       builtins: { connect_probe: probe },
-      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="connect_probe"/> <exit propagate="yes"/> </start>`,
+      starts: `<start name="http_server" caps="100" ram="4M"> <binary name="connect_probe"/>
+                 <exit propagate="yes"/> </start>`,
     });
     expect(await system.exit).toBe(0);
     target.close();
     expect(system.lines).toContain(
-      `[init -> http_server] PolicyDenied: connect to 127.0.0.1:${targetPort} denied: the policy at net config line 1 ` +
-        `for "http_server" allows no connect at all`,
+      `[init -> http_server] PolicyDenied: connect to 127.0.0.1:${targetPort} denied: the policy at net config ` +
+        'line 1 for "http_server" allows no connect at all',
     );
     expect(system.lines).toContain(
       `[init -> net] Warning: denied connect of "http_server" to 127.0.0.1:${targetPort}: not in the policy at net ` +

@@ -55,7 +55,9 @@ export async function startPackageSystem(options: PackageSystemOptions): Promise
     modules: { '@os/net': net },
   });
   const config = `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/>
+  </parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>
   <start name="timer" caps="100" ram="1M"> <provides> <service name="Timer"/> </provides> </start>
   <start name="net" caps="300" ram="16M"> <provides> <service name="Net"/> </provides> ${options.netConfig} </start>
