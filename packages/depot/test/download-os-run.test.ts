@@ -14,7 +14,7 @@ afterEach(() => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
 });
 
-/** A confined component: reports the installation, prints what download_state says of each archive, exits when settled. */
+/** A confined component: reports the installation, prints each download_state, exits once the pkg settled. */
 const DEPLOYER = `import { AttachedRomDataspace, Reporter, SignalHandler } from '@os/runtime';
 
 export async function construct(env) {
@@ -36,9 +36,13 @@ export async function construct(env) {
 
 function system(port: number, pubkey: string): string {
   return `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/>
+  </parent-provides>
   <default caps="100" ram="2M"/>
-  <start name="timer"> <provides> <service name="Timer"/> </provides> <route> <any-service> <parent/> </any-service> </route> </start>
+  <start name="timer">
+    <provides> <service name="Timer"/> </provides> <route> <any-service> <parent/> </any-service> </route>
+  </start>
   <start name="net" caps="300" ram="16M">
     <provides> <service name="Net"/> </provides>
     <config> <policy label="depot_download"> <connect host="127.0.0.1" port="${port}"/> </policy> </config>

@@ -175,7 +175,7 @@ describe('depot_download refuses bad packages, extracting nothing of them', () =
     nothingExtracted(storage);
   });
 
-  it("cannot connect anywhere but the depot: net's policy refuses, and the download fails with the reason", async () => {
+  it("cannot connect anywhere but the depot: net's policy refuses, the download fails with the reason", async () => {
     const depot = await publishedDepot();
     const allowed = await servedDepot(depot.dir);
     const elsewhere = await servedDepot(depot.dir);
@@ -190,12 +190,13 @@ describe('depot_download refuses bad packages, extracting nothing of them', () =
       failed(
         'FetchFailed',
         `${PKG}: GET ${elsewhere.url}${PKG}.tar.gz failed: PolicyDenied: connect to 127.0.0.1:${elsewhere.port} ` +
-          `denied: the policy at net config line 1 for "depot_download" allows connect to 127.0.0.1:${allowed.port} only`,
+          'denied: the policy at net config line 2 for "depot_download" allows connect to ' +
+          `127.0.0.1:${allowed.port} only`,
       ),
     );
     expect(run.lines).toContain(
       `[init -> net] Warning: denied connect of "depot_download" to 127.0.0.1:${elsewhere.port}: not in the policy ` +
-        'at net config line 1',
+        'at net config line 2',
     );
     expect(elsewhere.requests).toEqual([]);
     expect(allowed.requests).toEqual([]);

@@ -205,14 +205,18 @@ function deployer(pkgs: readonly string[], states: string[], onState?: (xml: str
 
 function systemConfig(system: DownloadSystem): string {
   return `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/>
+  </parent-provides>
   <start name="timer" caps="50" ram="1M">
     <provides> <service name="Timer"/> </provides>
     <route> <any-service> <parent/> </any-service> </route>
   </start>
   <start name="net" caps="300" ram="16M">
     <provides> <service name="Net"/> </provides>
-    <config> <policy label="depot_download"> <connect host="127.0.0.1" port="${system.allowedPort}"/> </policy> </config>
+    <config>
+      <policy label="depot_download"> <connect host="127.0.0.1" port="${system.allowedPort}"/> </policy>
+    </config>
     <route> <any-service> <parent/> </any-service> </route>
   </start>
   <start name="lx_fs" caps="200" ram="4M">

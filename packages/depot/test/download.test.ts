@@ -15,7 +15,7 @@ import {
 } from './download-system.js';
 
 describe('depot_download', () => {
-  it('brings a pkg and its bin archive into the local depot, verified and extracted, and empties the quarantine', async () => {
+  it('brings a pkg and its bin archive into the local depot, verified and extracted; quarantine emptied', async () => {
     const depot = await publishedDepot();
     const server = await servedDepot(depot.dir);
     const storage = storageFolder();
@@ -47,6 +47,11 @@ describe('depot_download', () => {
     const seen = run.lines.filter((line) => line.startsWith('[init -> deployer]'));
     for (const state of ['download', 'verify', 'extract', 'done'])
       expect(seen).toContain(`[init -> deployer] ${BIN} ${state}`);
+    // the pkg's own line says download until the archives it lists are fetched too
+    expect(run.states).toContain(
+      `<download>\n\t<archive path="${PKG}" state="download"/>\n` +
+        `\t<archive path="${BIN}" state="download"/>\n</download>\n`,
+    );
 
     server.requests.length = 0;
     const again = await runDownload({
@@ -60,7 +65,7 @@ describe('depot_download', () => {
     expect(server.requests).toEqual([]);
   });
 
-  it('retries with backoff while the depot server is not there yet, reports each retry, and succeeds once it is', async () => {
+  it('retries with backoff while the depot server is not there yet, reports each retry, then succeeds', async () => {
     const depot = await publishedDepot();
     const port = await freePort();
     const storage = storageFolder();

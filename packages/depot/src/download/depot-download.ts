@@ -170,6 +170,7 @@ export class DepotDownload {
   async #verifyAndInstall(pkg: ArchivePath, archives: string[]): Promise<void> {
     const { trust, limits } = this.#parts.config;
     const fetched = new Map<string, SignedArchive>();
+    await this.#set(pkg.path, { state: 'download' });
     for (;;) {
       const missing = await missingArchives(pkg, fetched, { trust, limits });
       if (missing.length === 0) break;
@@ -177,11 +178,14 @@ export class DepotDownload {
         if (!archives.includes(path.path)) archives.push(path.path);
         const refusal = untrusted(path, trust);
         if (refusal !== undefined) throw refusal;
-        await this.#set(path.path, { state: 'download' });
+        // the pkg's own line stays at `download` until everything it needs is fetched
+        if (path.path !== pkg.path) await this.#set(path.path, { state: 'download' });
         fetched.set(path.path, await this.#fetch(path, pkg.path));
-        await this.#set(path.path, { state: 'verify' });
+        if (path.path !== pkg.path) await this.#set(path.path, { state: 'verify' });
       }
     }
+    for (const path of archives) this.#state.set(path, { state: 'verify' });
+    await this.#report();
     const verified = await verifyPkg(pkg, fetched, { trust, limits });
     for (const path of archives) this.#state.set(path, { state: 'extract' });
     await this.#report();
@@ -198,7 +202,10 @@ export class DepotDownload {
       } catch (error) {
         if (!(error instanceof DepotUnreachable) || !this.#wants(pkg)) throw error;
         const delay = backoffDelayMs(this.#parts.config.backoff, retry, this.#parts.random);
-        await this.#set(path.path, { state: 'download', retry, error: error.name, reason: error.message });
+        const status: ArchiveStatus = { state: 'download', retry, error: error.name, reason: error.message };
+        // the pkg's line shows the retry too: it is what deploy reads
+        this.#state.set(pkg, status);
+        await this.#set(path.path, status);
         await this.#parts.env.log(`Warning: ${error.message}; retry ${retry} in ${delay} ms`);
         await this.#parts.timer.msleep(delay);
       }
