@@ -57,6 +57,7 @@ export class DepotDownload {
   #installationText: string | null = null;
   #pumping = false;
   #again = false;
+  #reporting: Promise<void> = Promise.resolve();
 
   constructor(parts: DepotDownloadParts) {
     this.#parts = parts;
@@ -244,8 +245,11 @@ export class DepotDownload {
     await this.#report();
   }
 
-  async #report(): Promise<void> {
-    await this.#parts.reporter.report(this.#state.toXml());
+  /** Reports the state as it is now; reports from the installation's handler and the download go one at a time. */
+  #report(): Promise<void> {
+    const next = this.#reporting.then(() => this.#parts.reporter.report(this.#state.toXml()));
+    this.#reporting = next.catch(() => undefined);
+    return next;
   }
 }
 

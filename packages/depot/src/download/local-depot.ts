@@ -52,10 +52,16 @@ export class LocalDepot {
       if (archive.kind !== 'pkg') continue;
       const listing = await this.#fs.readText(`${this.#depot}/${archive.path}/archives`).catch(() => null);
       if (listing === null) return null;
-      for (const listed of parseArchivesFile(listing, `${archive.path}/archives`)) {
-        if (seen.has(listed.path)) continue;
-        seen.add(listed.path);
-        order.push(listed);
+      let listed: ArchivePath[];
+      try {
+        listed = parseArchivesFile(listing, `${archive.path}/archives`);
+      } catch {
+        return null; // changed on the host since it was verified: the pkg is fetched again
+      }
+      for (const path of listed) {
+        if (seen.has(path.path)) continue;
+        seen.add(path.path);
+        order.push(path);
       }
     }
     return order.map((archive) => archive.path);
