@@ -1,15 +1,23 @@
 import type { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import {
+  allowedFilters,
+  type DeviceRequest,
+  deviceRequest,
+  isSignedWith,
+  type JsonObject,
+  type JsonValue,
+  MAX_MESSAGE_BYTES,
+  parseJson,
+  parseSharedAccessSignature,
+  propertyBag,
+} from '@os/iothub';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { allowedFilters, type DeviceRequest, deviceRequest, propertyBag } from './device-topics.js';
 import type { HubRegistry } from './hub-registry.js';
 import { PacketSizeLimit } from './packet-size-limit.js';
 import { HubServiceError } from './hub-service-error.js';
-import { type JsonObject, type JsonValue, parseJson } from './json.js';
-import { MAX_MESSAGE_BYTES } from './message-limits.js';
 import type { RegistryStore } from './registry-store.js';
-import { isSignedWith, parseSharedAccessSignature } from './shared-access-signature.js';
 import type { TelemetryMessage } from './telemetry-message.js';
 import { sectionDocument } from './twin-state.js';
 

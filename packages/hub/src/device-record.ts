@@ -12,8 +12,7 @@ export interface DeviceRecord {
   readonly iotEdge: boolean;
 }
 
-/** What IoT Hub allows in a device id: up to 128 ASCII letters, digits and `-:.+%_#*?!(),=@;$'`. */
-export const DEVICE_ID = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
+export { DEVICE_ID } from '@os/iothub';
 
 /** The device etag: the revision, base64 of its decimal digits (IoT Hub's form, `MA==` for 0). */
 export function deviceEtag(record: DeviceRecord): string {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { deviceConnectionString } from './connection-string.js';
+import { deviceConnectionString, isJsonObject, type JsonObject, parseJson } from '@os/iothub';
 import { HubNotRunningError, HubRequestError, HubStartError } from './hub-errors.js';
 import { HubServiceClient } from './hub-service-client.js';
 import { readHubState } from './hub-state-file.js';
-import { isJsonObject, type JsonObject, parseJson } from './json.js';
 import { startHub } from './start-hub.js';
 
 /** The flags of `os hub`. */

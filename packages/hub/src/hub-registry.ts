@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isJsonObject, type JsonObject, type JsonValue, patchProblem, sizeProblem, TWIN_LIMITS } from '@os/iothub';
 import { DEVICE_ID, type DeviceRecord, deviceEtag } from './device-record.js';
 import { HubServiceError } from './hub-service-error.js';
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import type { RegistryStore } from './registry-store.js';
-import { patchProblem, sizeProblem, TWIN_LIMITS } from './twin-limits.js';
 import {
   emptyTwin,
   patchSection,

@@ -1,11 +1,12 @@
 import { request as httpsRequest } from 'node:https';
-import { parseConnectionString } from './connection-string.js';
+import {
+  API_VERSION,
+  createSharedAccessSignature,
+  type JsonObject,
+  type JsonValue,
+  parseConnectionString,
+} from '@os/iothub';
 import { HubRequestError } from './hub-errors.js';
-import type { JsonObject, JsonValue } from './json.js';
-import { createSharedAccessSignature } from './shared-access-signature.js';
-
-/** The API version this client speaks, and the hub follows. */
-export const API_VERSION = '2021-04-12';
 
 /** A response of the service API. */
 export interface HubResponse {

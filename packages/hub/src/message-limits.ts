@@ -1,8 +1,2 @@
-/** IoT Hub's largest device-to-cloud message: 256 KB. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
-
-/** IoT Hub's largest direct method payload: 128 KB. */
-export const MAX_METHOD_PAYLOAD_BYTES = 128 * 1024;
-
 /** The longest MQTT packet the broker reads: IoT Hub's 256 KB message, its topic and headers. */
 export const MAX_PACKET_BYTES = 256 * 1024 + 64 * 1024;

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
+import {
+  isJsonObject,
+  isSignedWith,
+  type JsonValue,
+  MAX_METHOD_PAYLOAD_BYTES,
+  parseJson,
+  parseSharedAccessSignature,
+} from '@os/iothub';
 import type { DeviceBroker } from './device-broker.js';
 import { deviceEtag } from './device-record.js';
 import type { HubRegistry } from './hub-registry.js';
 import { HubServiceError } from './hub-service-error.js';
-import { isJsonObject, type JsonValue, parseJson } from './json.js';
-import { MAX_METHOD_PAYLOAD_BYTES } from './message-limits.js';
-import { isSignedWith, parseSharedAccessSignature } from './shared-access-signature.js';
 import { twinEtag } from './twin-state.js';
 
 /** The largest request body the service API reads. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { hubCertificates } from './certificates.js';
-import { deviceConnectionString, serviceConnectionString } from './connection-string.js';
+import { deviceConnectionString, serviceConnectionString } from '@os/iothub';
 import { DeviceBroker } from './device-broker.js';
 import { HubStartError } from './hub-errors.js';
 import { HubRegistry } from './hub-registry.js';

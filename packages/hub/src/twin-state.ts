@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '@os/iothub';
 
 /** A twin section with IoT Hub's bookkeeping: its version and a `$lastUpdated` metadata tree. */
 export interface TwinSection {

@@ -1,3 +1,5 @@
+import { MAX_RID_LENGTH } from './twin-topics.js';
+
 /** What a device's publish asks of the hub, read from its topic (IoT Hub's MQTT topics). */
 export type DeviceRequest =
   | { readonly kind: 'twin-get'; readonly rid: string }
@@ -22,7 +24,9 @@ function query(topic: string, prefix: string): URLSearchParams | undefined {
 
 function rid(params: URLSearchParams | undefined): string | undefined {
   const value = params?.get('$rid');
-  return value !== undefined && value !== null && value.length > 0 && value.length <= 128 ? value : undefined;
+  return value !== undefined && value !== null && value.length > 0 && value.length <= MAX_RID_LENGTH
+    ? value
+    : undefined;
 }
 
 /** The request a publish by `deviceId` on `topic` makes, or undefined when the device may not publish there. */

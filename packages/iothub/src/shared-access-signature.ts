@@ -16,21 +16,29 @@ export interface SharedAccessSignature {
 
 const PREFIX = 'SharedAccessSignature ';
 
+/** The bytes of base64 (or base64url) `text`, up to its first letter that is neither. */
+function base64Bytes(text: string): Uint8Array {
+  const clean = /^[A-Za-z0-9+/]*/.exec(text.replace(/-/g, '+').replace(/_/g, '/'))?.[0] ?? '';
+  const padded = clean.length % 4 === 1 ? clean.slice(0, -1) : clean;
+  const binary = atob(padded + '='.repeat((4 - (padded.length % 4)) % 4));
+  return Uint8Array.from(binary, (character) => character.charCodeAt(0));
+}
+
 /** Characters `encodeURIComponent` leaves alone that the Azure SDKs still encode (RFC 3986 reserved). */
 function encodeStrict(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The signature of `encodedResource` until `expiry` with the base64 `key`: HMAC-SHA256 over `sr + "\n" + se`. */
-export function sign(encodedResource: string, expiry: number, key: string): string {
-  return createHmac('sha256', Buffer.from(key, 'base64')).update(`${encodedResource}\n${expiry}`).digest('base64');
+export function signResource(encodedResource: string, expiry: number, key: string): string {
+  return createHmac('sha256', base64Bytes(key)).update(`${encodedResource}\n${expiry}`).digest('base64');
 }
 
 /** A token for `resource` (decoded) signed with the base64 `key`, valid until `expiry` (seconds since the epoch). */
 export function createSharedAccessSignature(resource: string, key: string, expiry: number, keyName?: string): string {
   const sr = encodeStrict(resource);
   const skn = keyName === undefined ? '' : `&skn=${encodeStrict(keyName)}`;
-  return `${PREFIX}sr=${sr}&sig=${encodeStrict(sign(sr, expiry, key))}&se=${expiry}${skn}`;
+  return `${PREFIX}sr=${sr}&sig=${encodeStrict(signResource(sr, expiry, key))}&se=${expiry}${skn}`;
 }
 
 /** The token's fields, or undefined when `token` is not a shared access signature. */
@@ -63,10 +71,10 @@ export function parseSharedAccessSignature(token: string): SharedAccessSignature
 /** Whether `token` was signed with one of `keys` (base64) and has not expired at `nowMs`. */
 export function isSignedWith(token: SharedAccessSignature, keys: readonly string[], nowMs: number): boolean {
   if (token.expiry * 1000 <= nowMs) return false;
-  const given = Buffer.from(token.signature, 'base64');
+  const given = base64Bytes(token.signature);
   return keys.some((key) => {
     if (key.length === 0) return false;
-    const expected = Buffer.from(sign(token.encodedResource, token.expiry, key), 'base64');
+    const expected = base64Bytes(signResource(token.encodedResource, token.expiry, key));
     return expected.length === given.length && timingSafeEqual(expected, given);
   });
 }

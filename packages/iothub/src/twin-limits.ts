@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { utf8Length } from './utf8-length.js';
 
 /** IoT Hub's limits on tags, desired and reported properties (Microsoft Learn, "Understand device twins"). */
 export const TWIN_LIMITS = {
@@ -12,8 +13,9 @@ export const TWIN_LIMITS = {
   sectionBytes: 32 * 1024,
   /** Bytes of the tags as compact JSON. */
   tagsBytes: 8 * 1024,
-  /** The integer range IoT Hub stores exactly. */
+  /** The largest integer IoT Hub stores exactly. */
   maxInteger: 4503599627370495,
+  /** The smallest integer IoT Hub stores exactly. */
   minInteger: -4503599627370496,
 } as const;
 
@@ -30,7 +32,7 @@ function badKeyCharacter(key: string): string | undefined {
 
 function checkKey(key: string, path: string): string | undefined {
   if (key.length === 0) return `${path}: a key is empty`;
-  if (Buffer.byteLength(key) > TWIN_LIMITS.keyBytes) return `${path}: key "${key.slice(0, 32)}..." is over 1 KB`;
+  if (utf8Length(key) > TWIN_LIMITS.keyBytes) return `${path}: key "${key.slice(0, 32)}..." is over 1 KB`;
   const bad = badKeyCharacter(key);
   if (bad !== undefined) {
     const rule = "keys must not hold control characters, '.', '$' or space";
@@ -39,10 +41,10 @@ function checkKey(key: string, path: string): string | undefined {
   return undefined;
 }
 
-function checkValue(value: JsonValue, path: string, depth: number, patch: boolean): string | undefined {
+function checkValue(value: JsonValue, path: string, depth: number, patch: boolean, arrays = 0): string | undefined {
   if (value === null) return patch ? undefined : `${path}: null is allowed only in a patch (it deletes)`;
   if (typeof value === 'string') {
-    return Buffer.byteLength(value) > TWIN_LIMITS.stringBytes ? `${path}: the string is over 4 KB` : undefined;
+    return utf8Length(value) > TWIN_LIMITS.stringBytes ? `${path}: the string is over 4 KB` : undefined;
   }
   if (typeof value === 'number') {
     if (Number.isInteger(value) && (value > TWIN_LIMITS.maxInteger || value < TWIN_LIMITS.minInteger)) {
@@ -52,9 +54,12 @@ function checkValue(value: JsonValue, path: string, depth: number, patch: boolea
   }
   if (typeof value === 'boolean') return undefined;
   if (Array.isArray(value)) {
+    // arrays in arrays do not count as objects do, but are bounded alike, so a hostile document cannot nest deeper
+    // than the checker's stack
+    if (arrays >= TWIN_LIMITS.depth) return `${path}: arrays nest deeper than ${TWIN_LIMITS.depth} levels`;
     for (const [index, item] of value.entries()) {
       if (item === null) return `${path}[${index}]: arrays must not hold null`;
-      const problem = checkValue(item, `${path}[${index}]`, depth, false);
+      const problem = checkValue(item, `${path}[${index}]`, depth, false, arrays + 1);
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -82,6 +87,17 @@ export function patchProblem(patch: unknown, section: string): string | undefine
 
 /** Why the section `document` is over its size limit, or undefined. */
 export function sizeProblem(document: JsonObject, section: string, limit: number): string | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(document));
+  const bytes = utf8Length(JSON.stringify(document));
   return bytes > limit ? `${section}: ${bytes} bytes, over IoT Hub's limit of ${limit} bytes` : undefined;
+}
+
+/**
+ * Why `document`, a whole desired or reported section as a device receives it (its members, with `$version` and
+ * perhaps `$metadata` at the top, which are left out), breaks IoT Hub's rules (keys, strings, integers, depth, no
+ * `null`, 32 KB), or undefined when it keeps them. What a device checks before it acts on a twin it was sent.
+ */
+export function sectionProblem(document: unknown, section: string): string | undefined {
+  if (!isJsonObject(document)) return `${section}: the section must be a JSON object`;
+  const { $version: _version, $metadata: _metadata, ...members } = document;
+  return checkObject(members, section, 0, false) ?? sizeProblem(members, section, TWIN_LIMITS.sectionBytes);
 }
