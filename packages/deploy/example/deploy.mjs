@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keygen, publish } from '@os/depot/host';
@@ -62,10 +62,12 @@ const twin = {
   },
 };
 
-const reports =
-  '<service name="ROM"> <child name="report_rom"/> </service> <service name="Report"> <child name="report_rom"/> </service>';
+const reports = `<service name="ROM"> <child name="report_rom"/> </service>
+      <service name="Report"> <child name="report_rom"/> </service>`;
 const config = `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/>
+  </parent-provides>
   <default caps="200" ram="4M"/>
   <start name="lx_fs">
     <provides> <service name="File_system"/> </provides>
@@ -84,10 +86,18 @@ const config = `<config>
     <route> <any-service> <parent/> </any-service> </route>
   </start>
   <start name="deploy">
-    <config ram="16M" caps="500"> <trust user="gapstage"/> <parent-provides> <service name="LOG"/> </parent-provides> </config>
-    <route> <service name="File_system"> <child name="lx_fs"/> </service> ${reports} <any-service> <parent/> </any-service> </route>
+    <config ram="16M" caps="500">
+      <trust user="gapstage"/> <parent-provides> <service name="LOG"/> </parent-provides>
+    </config>
+    <route>
+      <service name="File_system"> <child name="lx_fs"/> </service> ${reports}
+      <any-service> <parent/> </any-service>
+    </route>
   </start>
-  <start name="twin"> <route> ${reports} <any-service> <parent/> </any-service> </route> <exit propagate="yes"/> </start>
+  <start name="twin">
+    <route> ${reports} <any-service> <parent/> </any-service> </route>
+    <exit propagate="yes"/>
+  </start>
   <start name="runtime" ram="20M" caps="600">
     <binary name="init"/>
     <route>
@@ -106,3 +116,4 @@ const system = await boot(
   { kernel: createHwKernel, clock: new VirtualClock(), log: console.log },
 );
 console.log('exit value', await system.exit);
+rmSync(base, { recursive: true, force: true });

@@ -19,8 +19,8 @@ export interface ArchiveDownload {
 const STEPS: readonly string[] = ['download', 'verify', 'extract', 'done', 'failed'];
 
 /**
- * Reads the `download_state` ROM: `<download> <archive path="..." state="download|verify|extract|done|failed"
- * retry="N" error="Class" reason="..."/> ... </download>`, one node per archive path (each pkg of the installation
+ * Reads the `download_state` ROM: a `<download>` node holding one `<archive path state retry error reason/>` per
+ * archive path, `state` one of `download`, `verify`, `extract`, `done` and `failed` (each pkg of the installation
  * stands for the whole pkg; the archives it needs may follow). Nodes with an unknown state or no path are skipped; an
  * empty or malformed ROM reads as no archive at all.
  */

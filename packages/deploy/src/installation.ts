@@ -1,9 +1,9 @@
 import { xmlAttribute } from './xml-text.js';
 
 /**
- * The `installation` report for the download component, Genode's form: `<installation arch="js"> <archive
- * path="user/pkg/name/version"/> ... </installation>`, one node per pkg (each path once, in the order given) that a
- * wanted component needs and the local depot lacks, or lacks an archive of.
+ * The `installation` report for the download component, Genode's form: an `<installation arch="js">` node holding an
+ * `<archive path="user/pkg/name/version"/>` per pkg (each once, in the order given) that a wanted component needs and
+ * the local depot lacks, or lacks an archive of.
  */
 export function installation(pkgs: Iterable<string>): string {
   const lines = ['<installation arch="js">'];

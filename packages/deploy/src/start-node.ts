@@ -59,10 +59,10 @@ export function startNode(
     `\t\t<binary name="${binary.path}"/>`,
     `\t\t${entry.config ?? runtime.config ?? '<config/>'}`,
   ];
-  if (runtime.provides.length > 0)
-    lines.push(
-      `\t\t<provides> ${runtime.provides.map((service) => `<service name="${service.service}"/>`).join(' ')} </provides>`,
-    );
+  if (runtime.provides.length > 0) {
+    const services = runtime.provides.map((service) => `<service name="${service.service}"/>`);
+    lines.push(`\t\t<provides> ${services.join(' ')} </provides>`);
+  }
   lines.push('\t\t<route>', ...routes(pkg, config).map((rule) => `\t\t\t${rule}`), '\t\t</route>');
   if (config.heartbeat !== undefined && config.heartbeat.restartAfterSkipped > 0)
     lines.push(`\t\t<heartbeat restart_after_skipped="${config.heartbeat.restartAfterSkipped}"/>`);

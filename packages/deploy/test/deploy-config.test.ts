@@ -43,7 +43,8 @@ describe("deploy's config", () => {
       'deploy config:1: <config> needs ram="..." (e.g. ram="64M"): what the runtime init may lend its children',
       `deploy config:1: <config> has caps="0"; give the runtime's children some`,
       'deploy config:2: <trust> needs user="..." naming a depot user (e.g. user="gapstage")',
-      "deploy config:2: unknown node <trusted> in deploy's <config> (did you mean <trust>?); known: <trust>, <parent-provides>, <heartbeat>",
+      "deploy config:2: unknown node <trusted> in deploy's <config> (did you mean <trust>?); " +
+        'known: <trust>, <parent-provides>, <heartbeat>',
       'deploy config:1: <config> has unknown attribute "rams" (did you mean "ram"?); known: ram, caps',
       'deploy config:1: <service> needs name="..." with a service name such as "Timer"',
     ]);

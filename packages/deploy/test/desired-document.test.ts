@@ -109,7 +109,7 @@ describe('the desired document', () => {
     });
   });
 
-  it("refuses an entry config that is not one well-formed <config> node, so nothing gets into the runtime's config", () => {
+  it("refuses an entry config that is no single <config> node, so nothing gets into the runtime's config", () => {
     const attempts = [
       '<config/></start><start name="evil"><binary name="init"/></start><config/>',
       '<config/><start name="evil"/>',

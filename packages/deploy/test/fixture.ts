@@ -244,12 +244,17 @@ export const DEPLOY_CONFIG = '<config ram="24M" caps="1000"> <trust user="gapsta
 
 /** The test system: timer, lx_fs, report_rom, deploy, download, twin and the runtime init, as the gateway has them. */
 export function systemConfig(deployConfig: string): string {
-  const toReports =
-    '<service name="ROM"> <child name="report_rom"/> </service> <service name="Report"> <child name="report_rom"/> </service>';
+  const toReports = `<service name="ROM"> <child name="report_rom"/> </service>
+      <service name="Report"> <child name="report_rom"/> </service>`;
   return `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/>
+  </parent-provides>
   <default caps="200" ram="4M"/>
-  <start name="timer"> <provides> <service name="Timer"/> </provides> <route> <any-service> <parent/> </any-service> </route> </start>
+  <start name="timer">
+    <provides> <service name="Timer"/> </provides>
+    <route> <any-service> <parent/> </any-service> </route>
+  </start>
   <start name="lx_fs">
     <provides> <service name="File_system"/> </provides>
     <config directory=".">
@@ -275,15 +280,24 @@ export function systemConfig(deployConfig: string): string {
   </start>
   <start name="deploy">
     ${deployConfig}
-    <route> <service name="File_system"> <child name="lx_fs"/> </service> ${toReports} <any-service> <parent/> </any-service> </route>
+    <route>
+      <service name="File_system"> <child name="lx_fs"/> </service> ${toReports}
+      <any-service> <parent/> </any-service>
+    </route>
   </start>
   <start name="download">
     <config/>
-    <route> <service name="File_system"> <child name="lx_fs"/> </service> ${toReports} <any-service> <parent/> </any-service> </route>
+    <route>
+      <service name="File_system"> <child name="lx_fs"/> </service> ${toReports}
+      <any-service> <parent/> </any-service>
+    </route>
   </start>
   <start name="twin">
     <config/>
-    <route> <service name="Timer"> <child name="timer"/> </service> ${toReports} <any-service> <parent/> </any-service> </route>
+    <route>
+      <service name="Timer"> <child name="timer"/> </service> ${toReports}
+      <any-service> <parent/> </any-service>
+    </route>
     <exit propagate="yes"/>
   </start>
   <start name="runtime" ram="32M" caps="1500">
