@@ -179,7 +179,10 @@ describe(`deploy on ${kernel}`, () => {
       pkg: UNPUBLISHED,
       state: 'failed',
       reason: expect.stringMatching(
-        /^download of gapstage\/pkg\/http_server\/2099-01-01 failed: MissingArchive: .*; the component keeps running as before \(gapstage\/bin\/js\/http_server\/2023-01-01\)$/,
+        new RegExp(
+          '^download of gapstage/pkg/http_server/2099-01-01 failed: MissingArchive: .*; ' +
+            'the component keeps running as before \\(gapstage/bin/js/http_server/2023-01-01\\)$',
+        ),
       ),
       restarts: 0,
     });
