@@ -91,6 +91,8 @@ class Deploy {
   /** The start nodes of the runtime config written last, by name. */
   #starts = new Map<string, StartNode>();
   #configVersion = 0;
+  /** Whether this deploy has written the runtime's config yet. */
+  #written = false;
   #downloads: ReadonlyMap<string, ArchiveDownload> = new Map();
   #runtimeState: RuntimeState = { version: '', children: new Map() };
   readonly #restarts = new Map<string, RestartCount>();
@@ -122,9 +124,12 @@ class Deploy {
     this.#state = sessions.state;
   }
 
-  /** Writes the runtime's first config (no start node yet), takes in what the ROMs hold, and follows them. */
+  /**
+   * Takes in what the ROMs hold and follows them. The runtime's config is first written once a desired document is
+   * read: a deploy that restarts leaves the runtime as it is until then, and rewrites the same start nodes for the
+   * same list, so the runtime's children keep running through it.
+   */
   async start(): Promise<void> {
-    await this.#writeRuntimeConfig(new Map());
     await this.#desired.sigh(new SignalHandler(this.#env.ep, () => this.#guarded(() => this.#onDesired())));
     await this.#download.sigh(new SignalHandler(this.#env.ep, () => this.#guarded(() => this.#onDownload())));
     await this.#runtime.sigh(new SignalHandler(this.#env.ep, () => this.#guarded(() => this.#onRuntime())));
@@ -268,7 +273,9 @@ class Deploy {
   /** Reports the runtime's config when its start nodes changed (each kept node as it was, byte for byte). */
   async #writeRuntimeConfig(starts: ReadonlyMap<string, StartNode>): Promise<void> {
     const texts = (map: ReadonlyMap<string, StartNode>): string => [...map.values()].map((n) => n.text).join('\n');
-    if (this.#configVersion > 0 && texts(starts) === texts(this.#starts)) return;
+    const first = !this.#written;
+    if (!first && texts(starts) === texts(this.#starts)) return;
+    this.#written = true;
     const started = [...starts.keys()].filter((name) => this.#starts.get(name)?.text !== starts.get(name)?.text);
     const stopped = [...this.#starts.keys()].filter((name) => !starts.has(name));
     this.#starts = new Map(starts);
@@ -279,7 +286,12 @@ class Deploy {
       String(this.#configVersion),
     );
     await this.#runtimeConfig.report(text);
-    if (started.length > 0 || stopped.length > 0)
+    // the first config of a deploy that restarted may hold what the runtime runs already: it names them all
+    if (first)
+      await this.#env.log(
+        `runtime config ${this.#configVersion}, the first: ${[...starts.keys()].join(', ') || 'none'}`,
+      );
+    else if (started.length > 0 || stopped.length > 0)
       await this.#env.log(
         `runtime config ${this.#configVersion}:` +
           `${started.length > 0 ? ` start ${started.join(', ')}` : ''}` +

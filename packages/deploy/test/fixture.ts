@@ -175,6 +175,8 @@ export const download: ComponentModule = {
 export interface TwinStep {
   /** The desired ROM's content (an object is written as JSON). */
   readonly desired: unknown;
+  /** Done before the desired document is reported (to the system from outside, e.g. restarting deploy). */
+  readonly before?: () => void;
   /** Whether deploy's state answers the step; default: it reflects `$version` and is no longer `deploying`. */
   readonly until?: (state: DeployState) => boolean;
 }
@@ -203,6 +205,7 @@ export function twin(steps: readonly TwinStep[], results: StepResult[]): Compone
       const runtime = await AttachedRomDataspace.open(env, 'runtime_state');
       const installationRom = await AttachedRomDataspace.open(env, 'installation');
       for (const [index, step] of steps.entries()) {
+        step.before?.();
         const text = typeof step.desired === 'string' ? step.desired : JSON.stringify(step.desired);
         const version = (step.desired as { $version?: number }).$version;
         const answered =
@@ -246,7 +249,7 @@ export function twin(steps: readonly TwinStep[], results: StepResult[]): Compone
 export const DEPLOY_CONFIG = '<config ram="24M" caps="1000"> <trust user="gapstage"/> </config>';
 
 /** The test system: timer, lx_fs, report_rom, deploy, download, twin and the runtime init, as the gateway has them. */
-export function systemConfig(deployConfig: string): string {
+export function systemConfig(deployConfig: string, deployVersion = 1): string {
   const toReports = `<service name="ROM"> <child name="report_rom"/> </service>
       <service name="Report"> <child name="report_rom"/> </service>`;
   return `<config>
@@ -281,7 +284,7 @@ export function systemConfig(deployConfig: string): string {
     </config>
     <route> <any-service> <parent/> </any-service> </route>
   </start>
-  <start name="deploy">
+  <start name="deploy" version="${deployVersion}">
     ${deployConfig}
     <route>
       <service name="File_system"> <child name="lx_fs"/> </service> ${toReports}
@@ -325,14 +328,32 @@ export interface DeployRun {
   readonly results: readonly StepResult[];
 }
 
-/** Boots the test system over `testDepot` on the kernel under test and virtual time, and runs the twin's `steps`. */
+/** What a step's `before` may do to the running test system. */
+export interface SystemControls {
+  /** Makes the top init restart deploy (a new version of its start node); the rest keeps running. */
+  restartDeploy(): void;
+}
+
+/**
+ * Boots the test system over `testDepot` on the kernel under test and virtual time, and runs the twin's `steps`
+ * (made from the system's controls).
+ */
 export async function runDeploy(
   depot: TestDepot,
-  steps: readonly TwinStep[],
+  makeSteps: readonly TwinStep[] | ((controls: SystemControls) => readonly TwinStep[]),
   deployConfig = DEPLOY_CONFIG,
 ): Promise<DeployRun> {
   await hardenRealm();
   const results: StepResult[] = [];
+  let restarts = 1;
+  const controls: SystemControls = {
+    restartDeploy() {
+      restarts += 1;
+      system?.core.updateRom('config', new TextEncoder().encode(systemConfig(deployConfig, restarts)));
+    },
+  };
+  const steps = typeof makeSteps === 'function' ? makeSteps(controls) : makeSteps;
+  let system: Awaited<ReturnType<typeof boot>> | undefined;
   const loader = new BinaryLoader({
     directory: depot.base,
     depot: depot.depot,
@@ -347,7 +368,7 @@ export async function runDeploy(
     },
   });
   const roms = new Map([['config', new TextEncoder().encode(systemConfig(deployConfig))]]);
-  const system = await boot(
+  system = await boot(
     { init: 'init', binaries: loader.resolve, roms },
     { kernel: kernelUnderTest().factory, clock: new VirtualClock(1) },
   );

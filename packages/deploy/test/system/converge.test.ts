@@ -54,7 +54,7 @@ describe(`deploy on ${kernel}`, () => {
     ];
     const invalid = { $version: 6, invalid: 'the desired properties are 40960 bytes, more than 32 KB' };
 
-    const run = await runDeploy(depot, [
+    const run = await runDeploy(depot, (system) => [
       { desired: figure7(1) },
       {
         desired: {
@@ -72,9 +72,14 @@ describe(`deploy on ${kernel}`, () => {
       { desired: figure7(7) },
       { desired: { $version: 8, deploy: [{ start: { ...HTTP_SERVER.start, pkg: UNPUBLISHED } }, MQTT_BRIDGE] } },
       { desired: { $version: 9, deploy: [{ start: { ...HTTP_SERVER.start, pkg: UPGRADE } }, MQTT_BRIDGE] } },
+      {
+        before: () => system.restartDeploy(),
+        desired: { $version: 10, deploy: [{ start: { ...HTTP_SERVER.start, pkg: UPGRADE } }, MQTT_BRIDGE] },
+      },
     ]);
     expect(run.exit, run.lines.join('\n')).toBe(0);
-    const [converged, changed, removed, redeployed, refused, untouched, recovered, pending, upgraded] = run.results;
+    const [converged, changed, removed, redeployed, refused, untouched, recovered, pending, upgraded, restarted] =
+      run.results;
 
     // Figure 7: both downloaded, verified, extracted, started
     expect(converged?.state).toEqual({
@@ -110,9 +115,19 @@ describe(`deploy on ${kernel}`, () => {
 
     // redeploy: from the local depot, both in one config, nothing to download
     expect(redeployed?.state).toEqual({ ...converged?.state, desiredVersion: 4 });
-    expect(linesOf(run.lines, 'deploy').filter((line) => line.endsWith('start http_server, mqtt_bridge'))).toHaveLength(
-      1,
-    );
+    expect(linesOf(run.lines, 'deploy').filter((line) => line.startsWith('runtime config'))).toEqual([
+      'runtime config 1, the first: none',
+      'runtime config 2: start http_server',
+      'runtime config 3: start mqtt_bridge',
+      'runtime config 4: stop mqtt_bridge',
+      'runtime config 5: start sensor',
+      'runtime config 6: stop sensor, http_server',
+      'runtime config 7: start http_server, mqtt_bridge',
+      'runtime config 8: start quitter',
+      'runtime config 9: stop quitter',
+      'runtime config 10: start http_server',
+      'runtime config 1, the first: http_server, mqtt_bridge',
+    ]);
     // two starts of http_server 2023-01-01 in the whole run (v1 and this redeploy), then the upgrade's (v9)
     expect(linesOf(run.lines, 'runtime -> http_server')).toEqual([
       'http_server started, greeting none',
@@ -199,6 +214,10 @@ describe(`deploy on ${kernel}`, () => {
     );
     expect(idOf(upgraded?.runtime, 'http_server')).not.toBe(idOf(redeployed?.runtime, 'http_server'));
     expect(idOf(upgraded?.runtime, 'mqtt_bridge')).toBe(idOf(redeployed?.runtime, 'mqtt_bridge'));
+
+    // deploy restarted: the runtime's children run on, untouched, and the new deploy reports the same state
+    expect(restarted?.state).toEqual({ ...upgraded?.state, desiredVersion: 10 });
+    expect(runtimeChildren(restarted?.runtime ?? '')).toEqual(runtimeChildren(upgraded?.runtime ?? ''));
   });
 
   it('counts the restarts of a component the runtime init restarts (a hung one), and no others', async () => {
