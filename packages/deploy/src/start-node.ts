@@ -1,5 +1,4 @@
-import { InitConfigError, readInitConfig } from '@os/init';
-import { numberOfBytes } from '@os/runtime';
+import { XmlError, XmlNode, numberOfBytes } from '@os/runtime';
 import type { DepotPkg } from './depot-pkg.js';
 import type { DeployConfig } from './deploy-config.js';
 import type { DeployEntry } from './desired-document.js';
@@ -43,10 +42,27 @@ function routes(pkg: Extract<DepotPkg, { kind: 'present' }>, config: DeployConfi
 }
 
 /**
+ * Checks that `config`, a runtime config holding one start node made for `name`, reads back as exactly that:
+ * well-formed XML with one `<start name>` (so that nothing an entry or a pkg wrote can end the node early or add one).
+ */
+function checkStartNode(name: string, config: string): void {
+  let root: XmlNode;
+  try {
+    root = XmlNode.parse(config, `${name}'s start node`);
+  } catch (error) {
+    if (error instanceof XmlError) throw new Error(`its start node would not be well-formed: ${error.message}`);
+    throw error;
+  }
+  const starts = root.subNodes('start');
+  if (starts.length !== 1 || starts[0]?.attribute('name') !== name || starts[0].subNodes('config').length !== 1)
+    throw new Error(`its start node would not read back as one <start name="${name}"> with one <config>`);
+}
+
+/**
  * The runtime init's `<start>` for `entry` running `pkg`, after Genode's `depot_deploy`: quota and binary from the
  * pkg, the entry's own `<config>` (else the runtime's, else an empty one), the services it provides, a route to the
  * parent for each session it requires and for the environment's. Throws an `Error` saying why the pkg cannot run in
- * this runtime (a session the runtime does not offer, a node init would refuse).
+ * this runtime (a session the runtime does not offer, a node that would not read back as itself).
  */
 export function startNode(
   entry: DeployEntry,
@@ -68,11 +84,6 @@ export function startNode(
     lines.push(`\t\t<heartbeat restart_after_skipped="${config.heartbeat.restartAfterSkipped}"/>`);
   lines.push('\t</start>');
   const text = lines.join('\n');
-  try {
-    readInitConfig(runtimeConfig(config, [text], ''), `${entry.name}'s start node`);
-  } catch (error) {
-    if (error instanceof InitConfigError) throw new Error(`the runtime init would refuse it: ${error.message}`);
-    throw error;
-  }
+  checkStartNode(entry.name, runtimeConfig(config, [text], ''));
   return { name: entry.name, text, binary: binary.path, ram: runtime.ram, caps: runtime.caps };
 }

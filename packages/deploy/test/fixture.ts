@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DepotTrust, depotFiles, missingArchives, parseArchivePath, type SignedArchive, verifyPkg } from '@os/depot';
 import { keygen, publish } from '@os/depot/host';
 import { FileSystem, type FileSystemConnection, LookupFailed } from '@os/fs';
@@ -249,7 +250,7 @@ export function twin(steps: readonly TwinStep[], results: StepResult[]): Compone
 export const DEPLOY_CONFIG = '<config ram="24M" caps="1000"> <trust user="gapstage"/> </config>';
 
 /** The test system: timer, lx_fs, report_rom, deploy, download, twin and the runtime init, as the gateway has them. */
-export function systemConfig(deployConfig: string, deployVersion = 1): string {
+export function systemConfig(deployConfig: string, deployVersion = 1, deployBinary = 'deploy'): string {
   const toReports = `<service name="ROM"> <child name="report_rom"/> </service>
       <service name="Report"> <child name="report_rom"/> </service>`;
   return `<config>
@@ -285,6 +286,7 @@ export function systemConfig(deployConfig: string, deployVersion = 1): string {
     <route> <any-service> <parent/> </any-service> </route>
   </start>
   <start name="deploy" version="${deployVersion}">
+    <binary name="${deployBinary}"/>
     ${deployConfig}
     <route>
       <service name="File_system"> <child name="lx_fs"/> </service> ${toReports}
@@ -328,6 +330,17 @@ export interface DeployRun {
   readonly results: readonly StepResult[];
 }
 
+/** How {@link runDeploy} runs the test system. */
+export interface RunDeployOptions {
+  /** deploy's `<config>` (default {@link DEPLOY_CONFIG}). */
+  readonly deployConfig?: string;
+  /** Load deploy from its package into a compartment, as a confined component, instead of as a built-in. */
+  readonly confined?: boolean;
+}
+
+const encoder = new TextEncoder();
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
+
 /** What a step's `before` may do to the running test system. */
 export interface SystemControls {
   /** Makes the top init restart deploy (a new version of its start node); the rest keeps running. */
@@ -341,33 +354,38 @@ export interface SystemControls {
 export async function runDeploy(
   depot: TestDepot,
   makeSteps: readonly TwinStep[] | ((controls: SystemControls) => readonly TwinStep[]),
-  deployConfig = DEPLOY_CONFIG,
+  options: RunDeployOptions = {},
 ): Promise<DeployRun> {
+  const deployConfig = options.deployConfig ?? DEPLOY_CONFIG;
+  // confined: deploy loads as the package @os/deploy (its own folder's, by Node's self-reference) into a compartment;
+  // @os/depot's main entry imports node:zlib and node:crypto, so the system grants the host's instance of it
+  const deployBinary = options.confined === true ? '@os/deploy' : 'deploy';
   await hardenRealm();
   const results: StepResult[] = [];
   let restarts = 1;
   const controls: SystemControls = {
     restartDeploy() {
       restarts += 1;
-      system?.core.updateRom('config', new TextEncoder().encode(systemConfig(deployConfig, restarts)));
+      system?.core.updateRom('config', encoder.encode(systemConfig(deployConfig, restarts, deployBinary)));
     },
   };
   const steps = typeof makeSteps === 'function' ? makeSteps(controls) : makeSteps;
   let system: Awaited<ReturnType<typeof boot>> | undefined;
   const loader = new BinaryLoader({
-    directory: depot.base,
+    directory: options.confined === true ? packageDirectory : depot.base,
     depot: depot.depot,
+    ...(options.confined === true ? { modules: { '@os/depot': await import('@os/depot') } } : {}),
     builtins: {
       init,
       timer: timerDriver,
       lx_fs: createLxFs({ base: depot.base }),
       report_rom: reportRom,
-      deploy,
+      ...(options.confined === true ? {} : { deploy }),
       download,
       twin: twin(steps, results),
     },
   });
-  const roms = new Map([['config', new TextEncoder().encode(systemConfig(deployConfig))]]);
+  const roms = new Map([['config', encoder.encode(systemConfig(deployConfig, 1, deployBinary))]]);
   system = await boot(
     { init: 'init', binaries: loader.resolve, roms },
     { kernel: kernelUnderTest().factory, clock: new VirtualClock(1) },

@@ -238,7 +238,7 @@ describe(`deploy on ${kernel}`, () => {
           until: (state) => (state.components.stuck?.restarts ?? 0) >= 3,
         },
       ],
-      config,
+      { deployConfig: config },
     );
     expect(run.exit, run.lines.join('\n')).toBe(0);
     const state = run.results[0]?.state;
@@ -247,5 +247,31 @@ describe(`deploy on ${kernel}`, () => {
     expect(linesOf(run.lines, 'runtime -> http_server')).toEqual(['http_server started, greeting none']);
     expect(linesOf(run.lines, 'runtime -> stuck').length).toBeGreaterThanOrEqual(4);
     expect(run.lines).toContain('[init -> runtime] child "stuck" skipped 3 heartbeats: restarting it');
+  });
+
+  it('runs confined: loaded from its package into a compartment, it converges the same', async () => {
+    const depot = testDepot((cleanup) => cleanups.push(cleanup));
+    await depot.publish('http_server', '2023-01-01');
+    await depot.publish('mqtt_bridge', '2023-02-01');
+    const run = await runDeploy(depot, [{ desired: figure7(1) }, { desired: { $version: 2, deploy: [MQTT_BRIDGE] } }], {
+      confined: true,
+    });
+    expect(run.exit, run.lines.join('\n')).toBe(0);
+    expect(run.results.map((result) => result.state)).toEqual([
+      {
+        desiredVersion: 1,
+        status: 'converged',
+        components: {
+          http_server: running('gapstage/pkg/http_server/2023-01-01'),
+          mqtt_bridge: running('gapstage/pkg/mqtt_bridge/2023-02-01'),
+        },
+      },
+      {
+        desiredVersion: 2,
+        status: 'converged',
+        components: { mqtt_bridge: running('gapstage/pkg/mqtt_bridge/2023-02-01') },
+      },
+    ]);
+    expect(idOf(run.results[1]?.runtime, 'mqtt_bridge')).toBe(idOf(run.results[0]?.runtime, 'mqtt_bridge'));
   });
 });
