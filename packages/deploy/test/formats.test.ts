@@ -67,7 +67,7 @@ describe('the start node', () => {
     );
   });
 
-  it('refuses a node that would not read back as itself, whoever made its parts (a second guard behind the checks)', () => {
+  it('refuses a node that would not read back as itself (a second guard behind the checks)', () => {
     for (const hostile of ['<config/></start><start name="evil" ram="1M" caps="1">', '<config/><config/>', '<config>'])
       expect(() => startNode({ name: 'bridge', pkg, config: hostile }, present(BRIDGE), config)).toThrow(
         /^its start node would (not be well-formed|not read back as one <start name="bridge"> with one <config>)/,
