@@ -11,6 +11,7 @@ const systemTests = [
   'packages/rom/test/**/*.test.ts',
   'packages/net/test/**/*.test.ts',
   'packages/fs/test/**/*.test.ts',
+  'packages/twin/test/twin-protocol.test.ts',
   'packages/deploy/test/system/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
