@@ -9,7 +9,7 @@ import {
 } from '@os/runtime';
 import { type DepotPkg, lookUpPkg } from './depot-pkg.js';
 import { type DeployConfig, readDeployConfig } from './deploy-config.js';
-import { type ComponentState, type DeployState, deployStatus } from './deploy-state.js';
+import { type ComponentState, type DeployState, deployStateText, deployStatus } from './deploy-state.js';
 import { type DeployEntry, type DesiredDocument, type EntryFailure, readDesiredDocument } from './desired-document.js';
 import { type ArchiveDownload, readDownloadState } from './download-state.js';
 import { installation } from './installation.js';
@@ -219,6 +219,9 @@ class Deploy {
       if (pkg.kind === 'missing') missing.push(entry.pkg.path);
       outcomes.set(entry.name, this.#outcome(entry, pkg));
     }
+    // what is no longer wanted is forgotten: what deploy holds is bounded by the list
+    const wanted = new Set(document.entries.map((entry) => entry.pkg.path));
+    for (const path of this.#present.keys()) if (!wanted.has(path)) this.#present.delete(path);
     await this.#reportInstallation(missing);
     const budget = { ram: this.#config.ram, caps: this.#config.caps };
     const admitted = new Map<string, StartNode>();
@@ -352,7 +355,7 @@ class Deploy {
       ...(this.#invalid === null ? {} : { reason: this.#invalid.reason }),
       components,
     };
-    const text = JSON.stringify(state);
+    const text = deployStateText(state);
     if (text === this.#lastState) return;
     this.#lastState = text;
     await this.#state.report(text);

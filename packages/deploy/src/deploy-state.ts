@@ -1,3 +1,5 @@
+import { bounded } from './xml-text.js';
+
 /** Where one desired component is, as reported in `properties.reported.dynamic.deploy.components`. */
 export type ComponentStep = 'downloading' | 'verifying' | 'starting' | 'running' | 'exited' | 'failed';
 
@@ -42,4 +44,23 @@ export function deployStatus(components: Iterable<ComponentState>): DeployStatus
       failed = true;
   }
   return failed ? 'failed' : 'converged';
+}
+
+/**
+ * The most characters of `deploy_state` before reasons are cut short: IoT Hub takes at most 32 KB of reported
+ * properties, and the twin client has more to report than this.
+ */
+export const DEPLOY_STATE_LIMIT = 24 * 1024;
+
+/** `state` as JSON, the `deploy_state` report; past {@link DEPLOY_STATE_LIMIT}, each reason cut to 100 characters. */
+export function deployStateText(state: DeployState): string {
+  const text = JSON.stringify(state);
+  if (text.length <= DEPLOY_STATE_LIMIT) return text;
+  const components = Object.fromEntries(
+    Object.entries(state.components).map(([name, component]) => [
+      name,
+      component.reason === undefined ? component : { ...component, reason: bounded(component.reason, 100) },
+    ]),
+  );
+  return JSON.stringify({ ...state, components });
 }

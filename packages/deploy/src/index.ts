@@ -21,6 +21,8 @@ export { startNode, type StartNode } from './start-node.js';
 export { ENVIRONMENT_SERVICES, runtimeConfig } from './runtime-config.js';
 export { installation } from './installation.js';
 export {
+  DEPLOY_STATE_LIMIT,
+  deployStateText,
   deployStatus,
   type ComponentState,
   type ComponentStep,

@@ -3,7 +3,9 @@ import { readInitConfig } from '@os/init';
 import { XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
 import {
+  DEPLOY_STATE_LIMIT,
   type DeployConfig,
+  deployStateText,
   installation,
   readDeployConfig,
   readDownloadState,
@@ -137,5 +139,23 @@ describe('the ROMs deploy reads', () => {
       ['b', { binary: 'gapstage/bin/js/b/1', id: 5, incomplete: false, exited: 3 }],
     ]);
     expect(readRuntimeState('not xml').children.size).toBe(0);
+  });
+});
+
+describe('the deploy_state report', () => {
+  it('cuts the reasons short when many refusals would make it too long for the twin', () => {
+    const reason = 'x'.repeat(500);
+    const few = {
+      desiredVersion: 1,
+      status: 'failed' as const,
+      components: { a: { state: 'failed' as const, reason, restarts: 0 } },
+    };
+    expect(deployStateText(few)).toBe(JSON.stringify(few));
+    const components = Object.fromEntries(
+      Array.from({ length: 100 }, (_, i) => [`c${i}`, { state: 'failed' as const, reason, restarts: 0 }]),
+    );
+    const text = deployStateText({ desiredVersion: 1, status: 'failed', components });
+    expect(text.length).toBeLessThan(DEPLOY_STATE_LIMIT);
+    expect(JSON.parse(text).components.c99.reason).toBe(`${'x'.repeat(99)}…`);
   });
 });
