@@ -95,6 +95,7 @@ describe(`deploy on ${kernel}`, () => {
       'gapstage/bin/js/mqtt_bridge/2023-02-01',
     ]);
     expect(converged?.installation).toBe('<installation arch="js">\n</installation>\n');
+    expect(linesOf(run.lines, 'runtime -> mqtt_bridge')[0]).toBe('mqtt_bridge started, greeting none');
 
     // one added (with its own config), one removed, one kept: the kept child is the same child, started once
     expect(changed?.state).toEqual({
