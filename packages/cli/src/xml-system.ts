@@ -10,6 +10,7 @@ import { reportRom } from '@os/rom';
 import { netServer } from '@os/net/host';
 import { createLxFs, lxFs } from '@os/fs/host';
 import { depotDownload } from '@os/depot/download';
+import { twin } from '@os/twin/host';
 import { directoryRoms } from './boot-modules.js';
 import { parseConfig, prepareInitConfig } from './prepare-config.js';
 
@@ -30,6 +31,7 @@ export const BUILTIN_BINARIES: Readonly<Record<string, ComponentModule>> = {
   lx_fs: lxFs,
   net: netServer({ virtualTime: true }),
   depot_download: depotDownload,
+  twin,
 };
 
 /** The binaries the top config trusts to run unconfined: `<binary name="..." confined="no"/>` in a start entry. */

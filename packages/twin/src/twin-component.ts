@@ -17,7 +17,8 @@ async function caCertificate(env: Env, name: string): Promise<string> {
   const pem = rom.valid() ? romText(rom.text()).trim() : '';
   if (!pem.startsWith('-----BEGIN CERTIFICATE-----')) {
     throw new TwinConfigError(
-      `ROM "${name}" (ca_rom) holds no PEM certificate; give it the hub's CA certificate (os hub start prints its path)`,
+      `ROM "${name}" (ca_rom) holds no PEM certificate; give it the hub's CA certificate ` +
+        '(os hub start prints its path)',
     );
   }
   return `${pem}\n`;

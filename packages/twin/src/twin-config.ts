@@ -80,8 +80,8 @@ function endpoint(hostName: string): { host: string; port: number } {
 }
 
 /**
- * Reads the twin component's `<config connection_string="HostName=...;DeviceId=...;SharedAccessKey=..." ca_rom="..."
- * retry_initial_ms retry_max_ms retry_jitter token_lifetime_s keepalive_s timeout_ms verbose/>`. Throws
+ * Reads the twin component's `<config>`: `connection_string` (required), `ca_rom`, `retry_initial_ms`,
+ * `retry_max_ms`, `retry_jitter`, `token_lifetime_s`, `keepalive_s`, `timeout_ms`, `verbose`. Throws
  * {@link TwinConfigError} naming the attribute that is wrong.
  */
 export function parseTwinConfig(node: XmlNode): TwinConfig {

@@ -1,6 +1,6 @@
 import { XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, deployReport, invalidReport, parseTwinConfig, TwinConfigError } from '../src/index.js';
+import { backoffDelayMs, deployReport, invalidReport, parseTwinConfig, type TwinConfigError } from '../src/index.js';
 
 const KEY = 'c2VjcmV0LWtleS1vZi0zMi1ieXRlcy0wMTIzNDU2Nzg5YQ==';
 const DEVICE = `HostName=localhost:8883;DeviceId=gw-1;SharedAccessKey=${KEY}`;

@@ -61,7 +61,9 @@ const viewer: ComponentModule = {
 };
 
 const GATHERING = `<config>
-  <parent-provides> <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/> </parent-provides>
+  <parent-provides>
+    <service name="LOG"/> <service name="ROM"/> <service name="PD"/> <service name="CPU"/> <service name="Rtc"/>
+  </parent-provides>
   <default-route> <any-service> <parent/> <any-child/> </any-service> </default-route>`;
 
 /** Boots the system on real time. */
@@ -87,10 +89,15 @@ export async function startTwinSystem(options: TwinSystemOptions): Promise<TwinS
   const config = `${GATHERING}
   <start name="timer" caps="100" ram="1M"> <provides> <service name="Timer"/> </provides> </start>
   <start name="net" caps="300" ram="16M"> <provides> <service name="Net"/> </provides>
-    <config> <policy label="twin"> <connect host="${options.allow.host}" port="${options.allow.port}"/> </policy> </config>
+    <config>
+      <policy label="twin"> <connect host="${options.allow.host}" port="${options.allow.port}"/> </policy>
+    </config>
   </start>
   <start name="report_rom" caps="100" ram="4M"> <provides> <service name="Report"/> <service name="ROM"/> </provides>
-    <config> <policy label="viewer -> desired" report="twin -> desired"/> <policy label="twin -> deploy_state" report="state -> deploy_state"/> </config>
+    <config>
+      <policy label="viewer -> desired" report="twin -> desired"/>
+      <policy label="twin -> deploy_state" report="state -> deploy_state"/>
+    </config>
   </start>
   <start name="twin" caps="200" ram="8M">
     <config ${options.twinConfig} ca_rom="ca.pem"/>
@@ -98,9 +105,13 @@ export async function startTwinSystem(options: TwinSystemOptions): Promise<TwinS
             <any-service> <parent/> <any-child/> </any-service> </route>
   </start>
   <start name="viewer" caps="100" ram="1M">
-    <route> <service name="ROM" label="desired"> <child name="report_rom"/> </service> <any-service> <parent/> </any-service> </route>
+    <route>
+      <service name="ROM" label="desired"> <child name="report_rom"/> </service> <any-service> <parent/> </any-service>
+    </route>
   </start>
-  <start name="state" caps="100" ram="1M"> <route> ${toReportRom} <any-service> <parent/> </any-service> </route> </start>
+  <start name="state" caps="100" ram="1M">
+    <route> ${toReportRom} <any-service> <parent/> </any-service> </route>
+  </start>
 </config>`;
   const waiters = new Set<() => void>();
   const encoder = new TextEncoder();
