@@ -63,7 +63,7 @@ export function processOf(args, options = {}) {
       return new Promise((found, failed) => {
         const waiter = { test, found };
         waiters.push(waiter);
-        exited.then((code) =>
+        void exited.then((code) =>
           failed(new Error(`process ${args.join(' ')} ended (${code}) before "${pattern}":\n${lines.join('\n')}`)),
         );
       });

@@ -66,7 +66,8 @@ describe('a binary named by its depot archive path', () => {
     const loader = new BinaryLoader({ directory: outside, builtins: { init }, depot });
     expect(() => loader.locate('acme/bin/js/missing/1.0')).toThrow(
       `binary "acme/bin/js/missing/1.0": the depot ${depot} holds no archive acme/bin/js/missing/1.0 (no ` +
-        `${join(depot, 'acme/bin/js/missing/1.0/package.json')}); deploy downloads it before it starts a component of it`,
+        `${join(depot, 'acme/bin/js/missing/1.0/package.json')}); deploy downloads it before it starts a component ` +
+        'of it',
     );
     expect(() => loader.locate('acme/bin/js/evil/1.0')).toThrow(
       `binary "acme/bin/js/evil/1.0": ${join(depot, 'acme/bin/js/evil/1.0')} leads out of the depot ${depot} (to ` +
