@@ -24,6 +24,9 @@ export const FIGURE_7 = {
   },
 };
 
+/** The topics the published mqtt_bridge republishes from and to. */
+export const BRIDGED = { from: 'factory/in', to: 'factory/out' };
+
 /** A child process whose stdout and stderr lines are kept; `line` waits for one matching. */
 export function processOf(args, options = {}) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -115,10 +118,16 @@ export async function makeDepot(dir, { httpPort, broker, versions = {} }) {
   <config port="${httpPort}"/>
 </runtime>
 `,
-    mqtt_bridge: readFileSync(join(packages, 'mqtt_bridge/runtime'), 'utf8').replaceAll(
-      '127.0.0.1:1883',
-      `${broker.host}:${broker.port}`,
-    ),
+    mqtt_bridge: `<runtime ram="8M" caps="100" binary="mqtt_bridge">
+  <requires> <log/> <timer/> <nic/> <rom label="config"/> </requires>
+  <config>
+    <libc stdout="/dev/log" stderr="/dev/log"/>
+    <vfs> <dir name="dev"> <log/> </dir> </vfs>
+    <arg value="mqtt_bridge"/> <arg value="mqtt://${broker.host}:${broker.port}"/>
+    <arg value="${BRIDGED.from}"/> <arg value="${BRIDGED.to}"/>
+  </config>
+</runtime>
+`,
   };
   const published = [];
   for (const [name, version] of [
