@@ -41,7 +41,7 @@ export interface GatewaySettings {
   readonly runtime: { readonly ram: string; readonly caps: number };
 }
 
-/** The settings file `os run apps/gateway` reads: `OS_GATEWAY_SETTINGS`, else `gateway.json` in the working directory. */
+/** The settings file `os run apps/gateway` reads: `OS_GATEWAY_SETTINGS`, else `gateway.json` in the working folder. */
 export function settingsFile(environment: Readonly<Record<string, string | undefined>> = process.env): string {
   return resolve(environment.OS_GATEWAY_SETTINGS ?? 'gateway.json');
 }
