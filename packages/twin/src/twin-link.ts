@@ -65,10 +65,13 @@ export class TwinLink {
   #reason: string | undefined;
   #nextRid = 1;
   #down = false;
+  /** How long the token this link connected with stays valid from when it was made, in milliseconds. */
+  readonly tokenValidMs: number;
 
-  private constructor(client: MqttClient, parts: TwinLinkParts) {
+  private constructor(client: MqttClient, parts: TwinLinkParts, tokenValidMs: number) {
     this.#client = client;
     this.#parts = parts;
+    this.tokenValidMs = tokenValidMs;
     this.#closed = new Promise<string>((resolve) => {
       client.on('close', () => {
         this.#down = true;
@@ -124,7 +127,7 @@ export class TwinLink {
         resubscribe: false,
       },
     );
-    const link = new TwinLink(client, parts);
+    const link = new TwinLink(client, parts, (expiry - parts.nowS) * 1000);
     const connected = await Promise.race([
       new Promise<true>((resolve) => client.once('connect', () => resolve(true))),
       link.#closed.then(() => false as const),

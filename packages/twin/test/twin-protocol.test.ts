@@ -224,6 +224,25 @@ describe(`the twin component against the hub, on ${kernel.name}`, () => {
     ]);
   });
 
+  it('renews its SAS token before it expires by connecting again, and goes on following the twin', async () => {
+    const test = await testHub();
+    const connection = connectionString(test);
+    const system = await startTwinSystem({
+      twinConfig: `connection_string="${connection}" token_lifetime_s="5" retry_initial_ms="50"`,
+      ca: test.hub.ca,
+      allow: { host: 'localhost', port: test.hub.port },
+    });
+    cleanups.push(() => system.stop());
+    await system.line('[init -> viewer] desired {"$version":1}');
+    const renewal = await system.line(
+      `[init -> twin] renewing the SAS token: reconnecting to localhost:${test.hub.port}`,
+    );
+    const after = system.lines.indexOf(renewal);
+    await system.line(`[init -> twin] connected to localhost:${test.hub.port} as device ${DEVICE}`, after);
+    await test.service.patchDesired(DEVICE, { dynamic: { deploy: [HTTP_SERVER] } });
+    await system.line('[init -> viewer] desired {"$version":2', after);
+  });
+
   it('cannot connect anywhere but the hub: net refuses, and the twin keeps trying with backoff', async () => {
     const test = await testHub();
     const other = test.hub.port === 1 ? 2 : test.hub.port - 1;
