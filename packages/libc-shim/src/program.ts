@@ -218,22 +218,27 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
   });
   const performance = { now: () => clock.sinceStartUs() / 1000, timeOrigin: dateNow() };
   const console = componentConsole((stream, text) => write(stream === 'stdout' ? libc.stdout : libc.stderr, text));
+  const node = nodeBuiltins({
+    env,
+    config: program.config,
+    timers,
+    process,
+    console,
+    handles,
+    warn: (text) => write(libc.stderr, text),
+  });
   const builtins = new Map<string, unknown>([
     ['fs', { ...vfs.fs, promises: vfs.promises }],
     ['fs/promises', vfs.promises],
     ['timers', timers],
     ['timers/promises', nodeTimerPromises(timers)],
     ['process', process],
-    ...nodeBuiltins({
-      env,
-      config: program.config,
-      timers,
-      process,
-      console,
-      handles,
-      warn: (text) => write(libc.stderr, text),
-    }),
+    ...node.values,
   ]);
+  // with a <net> node the Net session opens now, before the program runs: the request waits for the net server, and
+  // meanwhile nothing else of the program calls out (on seL4 a thread with a call outstanding can make no other)
+  if (program.config.hasSubNode('net'))
+    await node.access.connection().catch((error: unknown) => log(`Warning: no Net session: ${describe(error)}`));
   const modules = new Map<string, object>();
   for (const [name, value] of builtins) {
     const module = namespace(value as object);

@@ -5,8 +5,9 @@
 //   mqtt_bridge <broker URL> <source topic> <target topic>      e.g. mqtt://127.0.0.1:1883 sensors/in sensors/out
 //
 // Environment: MQTT_CLIENT_ID (default mqtt_bridge), MQTT_USERNAME, MQTT_PASSWORD, MQTT_QOS (0 or 1, default 1),
-// MQTT_CA (a PEM CA certificate for mqtts://).
+// MQTT_CA_FILE (a file of PEM CA certificates the broker's certificate must chain to, for mqtts://).
 
+import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import mqtt from 'mqtt';
 
@@ -20,7 +21,7 @@ const client = mqtt.connect(broker, {
   clientId: process.env.MQTT_CLIENT_ID ?? 'mqtt_bridge',
   ...(process.env.MQTT_USERNAME === undefined ? {} : { username: process.env.MQTT_USERNAME }),
   ...(process.env.MQTT_PASSWORD === undefined ? {} : { password: process.env.MQTT_PASSWORD }),
-  ...(process.env.MQTT_CA === undefined ? {} : { ca: process.env.MQTT_CA }),
+  ...(process.env.MQTT_CA_FILE === undefined ? {} : { ca: readFileSync(process.env.MQTT_CA_FILE, 'utf8') }),
   reconnectPeriod: 1000,
 });
 

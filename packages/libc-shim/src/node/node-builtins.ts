@@ -29,18 +29,23 @@ export interface NodeBuiltinParts {
   readonly warn: (text: string) => void;
 }
 
-/**
- * The CommonJS values of the Node built-ins the shim offers besides fs, timers and process, by name (without
- * `node:`): what `require(name)` returns and what a module namespace's `default` is.
- */
-export type NodeBuiltinValues = ReadonlyMap<string, unknown>;
+/** A program's Node built-ins besides fs, timers and process, and its Net session. */
+export interface NodeBuiltins {
+  /**
+   * The CommonJS values of the built-ins by name (without `node:`): what `require(name)` returns and what a module
+   * namespace's `default` is.
+   */
+  readonly values: ReadonlyMap<string, unknown>;
+  /** The program's Net session (opened on first use, or at start with a `<net>` node). */
+  readonly access: NetAccess;
+}
 
 /**
  * Makes a program's `events`, `buffer`, `stream`, `string_decoder` (npm polyfills evaluated for this program alone),
  * `net` and `tls` (on its Net session), `util`, `url`, `tty`, `dns` and `assert`. Each call makes new objects: no
  * two programs share one.
  */
-export function nodeBuiltins(parts: NodeBuiltinParts): NodeBuiltinValues {
+export function nodeBuiltins(parts: NodeBuiltinParts): NodeBuiltins {
   const nextTick = (callback: () => void): void => parts.process.nextTick(callback);
   const polyfills = evaluateNodePolyfills({
     process: parts.process,
@@ -56,7 +61,7 @@ export function nodeBuiltins(parts: NodeBuiltinParts): NodeBuiltinValues {
   const access = new NetAccess(parts.env, readNetConfig(parts.config));
   const net = nodeNet({ polyfills, timers: parts.timers, handles: parts.handles, access });
   const tls = { connect: net.tlsConnect, TLSSocket: net.TLSSocket };
-  return new Map<string, unknown>([
+  const values = new Map<string, unknown>([
     ['events', polyfills.events],
     ['buffer', polyfills.buffer],
     ['stream', polyfills.stream],
@@ -69,4 +74,5 @@ export function nodeBuiltins(parts: NodeBuiltinParts): NodeBuiltinValues {
     ['dns', nodeDns(nextTick)],
     ['assert', nodeAssert()],
   ]);
+  return { values, access };
 }

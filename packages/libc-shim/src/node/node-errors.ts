@@ -36,7 +36,8 @@ export function nodeNetError(error: unknown, syscall: string, address?: string, 
   const known = typeof kind === 'string' && Object.hasOwn(NODE_CODES, kind) ? NODE_CODES[kind] : undefined;
   const { code, errno } = known ?? NODE_CODES['failed']!;
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  const where = address === undefined ? '' : port === undefined ? ` ${address}` : ` ${address}:${port}`;
+  const host = address === undefined ? '' : ` ${address}`;
+  const where = port === undefined ? host : address === undefined ? ` ${port}` : `${host}:${port}`;
   const made = new Error(`${syscall} ${code}${where}: ${reason}`) as NodeSystemError;
   made.code = code;
   made.errno = errno;

@@ -16,8 +16,8 @@ function safeOptions(options: unknown): Record<string, unknown> {
 
 /**
  * The part of `node:util` the shim offers: `format`, `formatWithOptions` and `inspect` (as Node formats, without
- * calling the program's inspect hooks), `inherits`, `deprecate`, `promisify`, `debuglog` (always off). Every function is the program's own,
- * made per call.
+ * calling the program's inspect hooks), `inherits`, `deprecate`, `promisify`, `debuglog` (always off). Every
+ * function is the program's own, made per call.
  */
 export function nodeUtil(warn: (text: string) => void) {
   const inspect = (value: unknown, options?: unknown): string => hostInspect(value, safeOptions(options));
