@@ -90,4 +90,41 @@ describe('the seam adapter on seL4', () => {
     clientThread.utcb.length = SEAM_IPC_BUFFER_SIZE + 1;
     expect(() => clientThread.call(object)).toThrow(MessageTooLargeError);
   });
+
+  it('an entrypoint whose handler ended while its call still waited is back in seL4_Recv once the reply came', async () => {
+    const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
+    const server = kernel.createPd('server');
+    const client = kernel.createPd('client');
+    kernel.grantQuota(server, { ram: 1 << 16, caps: 16 });
+    kernel.grantQuota(client, { ram: 1 << 16, caps: 16 });
+    const serverThread = kernel.createThread(server, 'server.ep');
+    const clientThread = kernel.createThread(client, 'client.ep');
+    serverThread.serve({
+      async onCall() {
+        await Promise.resolve();
+        serverThread.utcb.length = 0;
+        serverThread.reply();
+      },
+      onSignal() {},
+    });
+    const object = kernel.delegate(server, serverThread.createRpcObject(), client);
+    let call: Promise<Message> | null = null;
+    clientThread.serve({
+      onCall() {},
+      onSignal() {
+        clientThread.utcb.length = 0;
+        call = clientThread.call(object) as Promise<Message>;
+      },
+    });
+    const calls: string[] = [];
+    kernel.native.setTrace((event) => {
+      if (event.thread === 'client.ep') calls.push(event.detail ?? '');
+    });
+    clientThread.submitSignal(clientThread.createSignalContext(1));
+    await kernel.settle();
+    await call;
+    await kernel.settle();
+    // the call the signal handler left waiting, then the receive the late reply sends the entrypoint back to
+    expect(calls).toEqual(['seL4_Call', 'seL4_Recv']);
+  });
 });

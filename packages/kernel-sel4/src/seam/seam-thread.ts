@@ -113,7 +113,6 @@ export class SeamThread implements KernelThread {
   readonly receivePath: number;
   #replyInfo = 0;
   #keysWritten = false;
-  #rearm = false;
   #signalScheduled = false;
   #timer: ClockTimer | null = null;
   readonly #deliverSignal = (): void => this.#deliverOneSignal();
@@ -185,7 +184,6 @@ export class SeamThread implements KernelThread {
     if (this.receiving) {
       core.kernel.abortIPC(this.tcb);
       this.receiving = false;
-      this.#rearm = true;
     }
     if (core.trace !== null) {
       core.emit({
@@ -204,7 +202,7 @@ export class SeamThread implements KernelThread {
     this.syncTarget = null;
     if (done) {
       const reply = this.tcb.msgInfo;
-      if (this.#rearm) this.#scheduleRearm();
+      this.#callEnded();
       if (seL4_MessageInfo_get_length(reply) < Protocol.MR_DATA)
         throw new InvalidCapabilityError(object, 'seL4_Call', this.spd.label);
       if (seL4_MessageInfo_get_label(reply) === Protocol.LABEL_FAULT)
@@ -229,16 +227,20 @@ export class SeamThread implements KernelThread {
     return call.promise;
   }
 
-  #scheduleRearm(): void {
-    this.#rearm = false;
-    if (this.handler !== null) queueMicrotask(this.#rearmReceive);
+  /**
+   * A call of this thread ended. An entrypoint that no handler holds goes back to its receive: whether the call took
+   * it out of the receive, or a handler ended (or a signal woke it) while the call was still waiting. Read from the
+   * thread's state, not remembered from how the call began, so a late reply cannot leave it out of its receive.
+   */
+  #callEnded(): void {
+    if (this.handler !== null && !this.serving && !this.receiving) queueMicrotask(this.#rearmReceive);
   }
 
   /** The reply to a waiting call arrived (or the kernel answered it with an error). */
   #replyArrived(call: PendingCall): void {
     this.calling = null;
     this.outgoing.delete(call);
-    if (this.#rearm) this.#scheduleRearm();
+    this.#callEnded();
     if (call.done) return;
     call.done = true;
     const info = this.tcb.msgInfo;
@@ -266,7 +268,7 @@ export class SeamThread implements KernelThread {
     if (this.calling === call) {
       this.calling = null;
       this.core.kernel.abortIPC(this.tcb);
-      if (this.#rearm) this.#scheduleRearm();
+      this.#callEnded();
     }
     if (this.core.trace !== null)
       this.core.emit({
@@ -603,6 +605,7 @@ export class SeamThread implements KernelThread {
       this.core.emit({ operation: 'fault', pd: this.spd.label, thread: this.label, detail: describe(fault) });
     }
     this.#replyInfo = 0;
+    // a call the handler left waiting brings the entrypoint back to its receive when it ends (#callEnded)
     if (this.calling === null) this.#waitLoop(false);
   }
 

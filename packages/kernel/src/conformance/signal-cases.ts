@@ -1,7 +1,69 @@
-import { InvalidCapabilityError } from '../errors.js';
-import { check, equal, equalList, throws } from './assert.js';
+import type { Kernel } from '../kernel.js';
+import { InvalidCapabilityError, ServerFaultError } from '../errors.js';
+import { check, equal, equalList, rejects, throws } from './assert.js';
 import { callWord, domain, gate, writeWord } from './fixture.js';
 import type { ConformanceCase } from './suite.js';
+
+/**
+ * A client's signal handler starts a call it does not await and returns; the server answers only after a nested call
+ * to a third PD, by replying (`ending` 'reply') or by throwing (a fault reply). The client's entrypoint must be back in
+ * its receive afterwards: a later signal to it is delivered. (seL4 lost it once: the handler ended while its call was
+ * still pending, and the late reply did not send the entrypoint back to its receive.)
+ */
+async function signalAfterLateReply(kernel: Kernel, ending: 'reply' | 'throw'): Promise<void> {
+  const log = domain(kernel, 'log');
+  log.thread.serve({
+    async onCall() {
+      await Promise.resolve();
+      writeWord(log.thread.utcb, 0);
+      log.thread.reply();
+    },
+    onSignal() {},
+  });
+  const server = domain(kernel, 'server');
+  const logInServer = kernel.delegate(log.pd, log.thread.createRpcObject(), server.pd);
+  server.thread.serve({
+    async onCall() {
+      writeWord(server.thread.utcb, 1);
+      await server.thread.call(logInServer);
+      if (ending === 'throw') throw new Error('denied after logging');
+      writeWord(server.thread.utcb, 2);
+      server.thread.reply();
+    },
+    onSignal() {},
+  });
+  const client = domain(kernel, 'client');
+  const object = kernel.delegate(server.pd, server.thread.createRpcObject(), client.pd);
+  // the outcome, caught at once: the call may fault before the test looks at it
+  let call: Promise<unknown> | null = null;
+  const seen: number[] = [];
+  client.thread.serve({
+    onCall() {},
+    onSignal(imprint) {
+      seen.push(imprint);
+      if (imprint === 1) call = callWord(client.thread, object, 0).catch((error: unknown) => error);
+    },
+  });
+  const start = client.thread.createSignalContext(1);
+  const later = client.thread.createSignalContext(2);
+  client.thread.submitSignal(start);
+  await kernel.settle();
+  check(call !== null, 'the first signal started the call');
+  const outcome = await (call as Promise<unknown>);
+  if (ending === 'reply') equal(outcome, 2, 'the late reply');
+  else
+    await rejects(
+      () => {
+        throw outcome;
+      },
+      ServerFaultError,
+      'the late fault reply',
+    );
+  const sender = domain(kernel, 'sender');
+  sender.thread.submitSignal(kernel.delegate(client.pd, later, sender.pd));
+  await kernel.settle();
+  equalList(seen, [1, 2], 'the signal after the late reply was delivered');
+}
 
 /** Asynchronous signals: counted, delivered to the entrypoint when idle. */
 export const signalCases: ConformanceCase[] = [
@@ -110,6 +172,47 @@ export const signalCases: ConformanceCase[] = [
       await callWord(client.thread, object, 1);
       await kernel.settle();
       equalList(counts, [2], 'delivered after the call');
+    },
+  },
+  {
+    name: 'a signal arrives after a call its handler left pending was answered late, past a nested call',
+    run: (kernel) => signalAfterLateReply(kernel, 'reply'),
+  },
+  {
+    name: 'a signal arrives after a call its handler left pending faulted late, past a nested call',
+    run: (kernel) => signalAfterLateReply(kernel, 'throw'),
+  },
+  {
+    name: 'a signal that woke the entrypoint is delivered after a call begun before its delivery was answered late',
+    async run(kernel) {
+      const server = domain(kernel, 'server');
+      const release = gate();
+      server.thread.serve({
+        async onCall() {
+          await release.promise;
+          writeWord(server.thread.utcb, 3);
+          server.thread.reply();
+        },
+        onSignal() {},
+      });
+      const client = domain(kernel, 'client');
+      const object = kernel.delegate(server.pd, server.thread.createRpcObject(), client.pd);
+      const seen: number[] = [];
+      client.thread.serve({
+        onCall() {},
+        onSignal(imprint) {
+          seen.push(imprint);
+        },
+      });
+      const context = client.thread.createSignalContext(4);
+      const sender = domain(kernel, 'sender');
+      sender.thread.submitSignal(kernel.delegate(client.pd, context, sender.pd));
+      const call = callWord(client.thread, object, 0);
+      await kernel.settle();
+      release.open();
+      equal(await call, 3, 'the reply');
+      await kernel.settle();
+      equalList(seen, [4], 'the signal was delivered');
     },
   },
   {
