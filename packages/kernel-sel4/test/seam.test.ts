@@ -91,7 +91,7 @@ describe('the seam adapter on seL4', () => {
     expect(() => clientThread.call(object)).toThrow(MessageTooLargeError);
   });
 
-  it('an entrypoint whose handler ended while its call still waited is back in seL4_Recv once the reply came', async () => {
+  it('an entrypoint whose handler ended while its call waited is back in seL4_Recv once the reply came', async () => {
     const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
     const server = kernel.createPd('server');
     const client = kernel.createPd('client');
