@@ -7,7 +7,7 @@ import type { Env } from '@os/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../http_server.mjs';
 import { MAX_HEAD_BYTES } from '../http-request.mjs';
-import { type PackageSystem, kernel, startPackageSystem } from './system-fixture.js';
+import { type PackageSystem, kernel, publishToDepot, startPackageSystem } from './system-fixture.js';
 
 const directory = resolve(import.meta.dirname, '..');
 let system: PackageSystem | undefined;
@@ -197,6 +197,26 @@ describe(`http_server, a confined component serving HTTP through the net server,
         'config line 1',
     );
     system = undefined;
+  });
+
+  it('runs as published into a depot, loaded by its archive path as the gateway loads it', async () => {
+    const published = await publishToDepot(directory);
+    const port = await freePort();
+    try {
+      expect(published.binary).toBe('gapstage/bin/js/http_server/2023-01-01');
+      system = await startPackageSystem({
+        directory,
+        depot: published.depot,
+        netConfig: listenPolicy(port).replace('label="http_server"', 'label="web"'),
+        starts: `<start name="web" caps="100" ram="4M"> <binary name="${published.binary}"/>
+                   <config port="${port}"/> </start>`,
+      });
+      await system.line(`[init -> web] listening on 127.0.0.1:${port}`);
+    } finally {
+      published.remove();
+    }
+    const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    expect(page).toContain('<h1>web</h1>');
   });
 
   it('names the version of its package', () => {

@@ -2,6 +2,10 @@
 // with the test's policies) and the package's component, loaded confined from its package directory as `os run`
 // loads it, with `@os/net` granted to compartments as the gateway grants it. The test stops the system when done.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keygen, publish } from '@os/depot/host';
 import { init } from '@os/init';
 import { BinaryLoader, hardenRealm } from '@os/loader';
 import * as net from '@os/net';
@@ -24,6 +28,8 @@ export interface PackageSystemOptions {
   readonly starts: string;
   /** More built-ins by name (helper components written in the test). */
   readonly builtins?: Readonly<Record<string, ComponentModule>>;
+  /** A local depot: binary names `<user>/bin/js/<name>/<version>` load from it, as in the gateway. */
+  readonly depot?: string;
 }
 
 /** A running system. */
@@ -53,6 +59,7 @@ export async function startPackageSystem(options: PackageSystemOptions): Promise
     directory: options.directory,
     builtins: { init, timer: timerDriver, net: netServer({ virtualTime: false }), stopper, ...options.builtins },
     modules: { '@os/net': net },
+    ...(options.depot === undefined ? {} : { depot: options.depot }),
   });
   const config = `<config>
   <parent-provides>
@@ -106,4 +113,28 @@ export async function startPackageSystem(options: PackageSystemOptions): Promise
       await system.exit;
     },
   };
+}
+
+/** A depot in a temporary folder with `folder` published as `gapstage/.../2023-01-01`, as the demo publishes it. */
+export interface PublishedDepot {
+  /** The depot folder. */
+  readonly depot: string;
+  /** The bin archive's path, a binary name for a loader with this depot. */
+  readonly binary: string;
+  /** Removes the folder. */
+  remove(): void;
+}
+
+/** Publishes the component package `folder` into a new depot, signed with a new key of user `gapstage`. */
+export async function publishToDepot(folder: string): Promise<PublishedDepot> {
+  const base = mkdtempSync(join(tmpdir(), 'gateway-package-'));
+  const depot = join(base, 'depot');
+  keygen('gapstage', { depot, key: join(base, 'gapstage.key') });
+  const { bin } = await publish(folder, {
+    user: 'gapstage',
+    version: '2023-01-01',
+    depot,
+    key: join(base, 'gapstage.key'),
+  });
+  return { depot, binary: bin.path, remove: () => rmSync(base, { recursive: true, force: true }) };
 }

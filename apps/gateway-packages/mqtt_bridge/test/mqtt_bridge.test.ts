@@ -5,11 +5,22 @@ import { resolve } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type PackageSystem, kernel, startPackageSystem } from '../../http_server/test/system-fixture.js';
+import { execFileSync } from 'node:child_process';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type PackageSystem,
+  kernel,
+  publishToDepot,
+  startPackageSystem,
+} from '../../http_server/test/system-fixture.js';
 
 const directory = resolve(import.meta.dirname, '..');
 const stops: (() => Promise<void>)[] = [];
+
+// the tests run the bundle of the sources as they are
+beforeAll(() => {
+  execFileSync(process.execPath, [resolve(directory, 'build.mjs')], { stdio: 'ignore' });
+});
 
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
@@ -44,8 +55,8 @@ function bridgeStart(brokerUrl: string, files = '', env = ''): string {
   </start>`;
 }
 
-async function startSystem(netConfig: string, starts: string): Promise<PackageSystem> {
-  const system = await startPackageSystem({ directory, netConfig, starts });
+async function startSystem(netConfig: string, starts: string, depot?: string): Promise<PackageSystem> {
+  const system = await startPackageSystem({ directory, netConfig, starts, ...(depot === undefined ? {} : { depot }) });
   stops.push(() => system.stop());
   return system;
 }
@@ -79,6 +90,20 @@ describe(`mqtt_bridge, unmodified mqtt.js in a confined libc program, on ${kerne
     const received = await roundTrip(`mqtt://127.0.0.1:${port}`, ['one', 'two', 'three']);
     expect(received).toEqual(['factory/out one', 'factory/out two', 'factory/out three']);
     expect(system.lines).toContain(`[init -> mqtt_bridge] connected to mqtt://127.0.0.1:${port}`);
+  });
+
+  it('runs as published into a depot, loaded by its archive path as the gateway loads it', async () => {
+    const { port } = await startBroker();
+    const published = await publishToDepot(directory);
+    stops.push(async () => published.remove());
+    expect(published.binary).toBe('gapstage/bin/js/mqtt_bridge/2023-01-01');
+    const system = await startSystem(
+      connectPolicy('127.0.0.1', port),
+      bridgeStart(`mqtt://127.0.0.1:${port}`).replace('@gapstage/mqtt_bridge', published.binary),
+      published.depot,
+    );
+    await system.line('[init -> mqtt_bridge] bridging factory/in -> factory/out');
+    expect(await roundTrip(`mqtt://127.0.0.1:${port}`, ['from the depot'])).toEqual(['factory/out from the depot']);
   });
 
   it('connects over TLS (mqtts://) to a broker whose certificate chains to the CA file it is given', async () => {
