@@ -15,6 +15,7 @@ const systemTests = [
   'packages/deploy/test/system/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
+  'packages/libc-shim/test/node-net.test.ts',
   'packages/testing/test/**/*.test.ts',
   'tooling/attacks/test/**/*.test.ts',
   'tooling/scenarios/test/**/*.test.ts',
