@@ -14,7 +14,6 @@ import { type DeployEntry, type DesiredDocument, type EntryFailure, readDesiredD
 import { type ArchiveDownload, readDownloadState } from './download-state.js';
 import { installation } from './installation.js';
 import { type RuntimeState, readRuntimeState } from './runtime-state.js';
-import { updateRom } from './rom-update.js';
 import { runtimeConfig } from './runtime-config.js';
 import { type StartNode, startNode } from './start-node.js';
 import { bounded } from './xml-text.js';
@@ -152,7 +151,7 @@ class Deploy {
   }
 
   async #onDesired(): Promise<void> {
-    await updateRom(this.#desired);
+    await this.#desired.update();
     this.#takeDesired();
     // an invalid document changes nothing that runs
     if (this.#invalid === null) await this.#plan();
@@ -160,14 +159,14 @@ class Deploy {
   }
 
   async #onDownload(): Promise<void> {
-    await updateRom(this.#download);
+    await this.#download.update();
     this.#downloads = readDownloadState(this.#download.text());
     await this.#plan();
     await this.#reportState();
   }
 
   async #onRuntime(): Promise<void> {
-    await updateRom(this.#runtime);
+    await this.#runtime.update();
     this.#runtimeState = readRuntimeState(this.#runtime.text());
     await this.#reportState();
   }

@@ -16,7 +16,6 @@ import { kernelUnderTest } from '@os/test-kernels';
 import { Timer, timerDriver } from '@os/timer';
 import { deploy } from '../src/index.js';
 import type { DeployState } from '../src/index.js';
-import { updateRom } from '../src/rom-update.js';
 
 /** The depot user of the test packages. */
 export const USER = 'gapstage';
@@ -155,7 +154,7 @@ export const download: ComponentModule = {
       await report(pkg, 'done');
     };
     const follow = async (): Promise<void> => {
-      await updateRom(installationRom);
+      await installationRom.update();
       if (!installationRom.valid()) return;
       for (const node of installationRom.xml().subNodes('archive')) {
         const pkg = node.stringAttribute('path', '');
@@ -218,7 +217,7 @@ export function twin(steps: readonly TwinStep[], results: StepResult[]): Compone
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline) {
           await timer.msleep(100);
-          await updateRom(deployState);
+          await deployState.update();
           if (!deployState.valid()) continue;
           const read = JSON.parse(deployState.text().replace(/\0+$/, '')) as DeployState;
           if (answered(read)) {
@@ -232,9 +231,9 @@ export function twin(steps: readonly TwinStep[], results: StepResult[]): Compone
           return;
         }
         await timer.msleep(500);
-        await updateRom(deployState);
-        await updateRom(runtime);
-        await updateRom(installationRom);
+        await deployState.update();
+        await runtime.update();
+        await installationRom.update();
         results.push({
           state: JSON.parse(deployState.text().replace(/\0+$/, '')) as DeployState,
           runtime: runtime.valid() ? runtime.text().replace(/\0+$/, '') : '',

@@ -106,13 +106,9 @@ class ConfigRomRoot extends RootComponent<RomSessionComponent> {
     return new RomSessionComponent(this.#env.thread, this.#copy());
   }
 
-  protected override destroySession(session: RomSessionComponent): void {
-    this.#env.thread.dissolve(session.dataspaceSelector);
-  }
-
   replace(text: string): void {
     this.#text = text;
-    for (const session of this.sessions()) this.#env.thread.dissolve(session.replace(this.#copy()));
+    for (const session of this.sessions()) session.replace(this.#copy());
   }
 
   #copy(): number {

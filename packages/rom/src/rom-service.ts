@@ -1,7 +1,7 @@
 import { type Env, RootComponent, type RomSessionComponent, type SessionCost } from '@os/runtime';
 import { ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import type { RomModules } from './rom-modules.js';
-import { ROM_SESSION_CAPS, RomSessions, romSessionRam } from './rom-sessions.js';
+import { ROM_SESSION_CAPS, ROM_SESSION_RAM_FOR, RomSessions, romSessionRam } from './rom-sessions.js';
 
 /**
  * A ROM service over in-memory modules (a root a component announces as "ROM"): a session shows the
@@ -29,8 +29,8 @@ export class RomService extends RootComponent<RomSessionComponent> {
   }
 
   /**
-   * A session on the module the label names costs its size page-rounded in RAM and
-   * {@link ROM_SESSION_CAPS} capabilities; a module that is not here is `ServiceDenied`.
+   * A session on the module the label names costs two copies of it page-rounded in RAM (see `romSessionRam`) and
+   * `ROM_SESSION_CAPS` capabilities; a module that is not here is `ServiceDenied`.
    */
   protected override sessionCost(_args: SessionArgs, label: SessionLabel): SessionCost {
     const name = label.last();
@@ -42,7 +42,7 @@ export class RomService extends RootComponent<RomSessionComponent> {
           'route the session elsewhere or add the module',
       );
     }
-    return { ram: romSessionRam(content.length), caps: ROM_SESSION_CAPS, ramFor: 'the content, page-rounded' };
+    return { ram: romSessionRam(content.length), caps: ROM_SESSION_CAPS, ramFor: ROM_SESSION_RAM_FOR };
   }
 
   /** Opens a session on the module the label names, with its own copy (Root::session). */
@@ -51,7 +51,7 @@ export class RomService extends RootComponent<RomSessionComponent> {
     return this.#sessions.open(name, this.#modules.get(name) ?? null);
   }
 
-  /** Frees the session's dataspace (Root::close). */
+  /** Frees the session's dataspaces (Root::close). */
   protected override destroySession(session: RomSessionComponent): void {
     this.#sessions.close(session);
   }

@@ -1,13 +1,18 @@
 import { INVALID_SELECTOR, type Selector, pageRound } from '@os/kernel';
-import { type Env, RomSessionComponent } from '@os/runtime';
+import { type Env, ROM_SESSION_DATASPACES, RomSessionComponent } from '@os/runtime';
 
-/** Capabilities a ROM session costs its server: the session object and its dataspace (as core's ROM). */
-export const ROM_SESSION_CAPS = 2;
+export { ROM_SESSION_CAPS } from '@os/runtime';
 
-/** RAM a ROM session on content of `size` bytes needs: the content, page-rounded (one page when empty). */
+/**
+ * RAM a ROM session on content of `size` bytes needs: two copies of the content, page-rounded (one page each when
+ * empty): the version its client fetched, which the session keeps until the client fetches again, and the newest.
+ */
 export function romSessionRam(size: number): number {
-  return pageRound(Math.max(1, size));
+  return ROM_SESSION_DATASPACES * pageRound(Math.max(1, size));
 }
+
+/** What a ROM session's RAM pays for, as the root's refusals say it. */
+export const ROM_SESSION_RAM_FOR = 'two copies of the content, page-rounded';
 
 /** One ROM session and the module or report it shows. */
 interface Served {
@@ -19,7 +24,9 @@ interface Served {
 /**
  * The ROM sessions of one server, by the module each shows: making a session with its own copy of the
  * content (paid from the RAM its client donated; the server's root checks the donation), handing
- * every session on a module each new version, and freeing a session's dataspace when it is closed.
+ * every session on a module each new version, and freeing a session's dataspaces when it is closed.
+ * Each session keeps the version its client fetched until the client fetches again, and a newest
+ * version besides: never more than two, whatever the client does.
  */
 export class RomSessions {
   readonly #env: Env;
@@ -56,14 +63,14 @@ export class RomSessions {
       throw error;
     }
     targets.forEach((served, i) => {
-      this.#free(served.session.replace(copies[i] as Selector));
+      served.session.replace(copies[i] as Selector);
     });
   }
 
-  /** Forgets `session` (its capability dissolved) and frees its dataspace. */
+  /** Forgets `session` (its capability dissolved) and frees its dataspaces. */
   close(session: RomSessionComponent): void {
     if (!this.#served.delete(session)) return;
-    this.#free(session.dataspaceSelector);
+    session.destroy();
   }
 
   #copy(content: Uint8Array | null): Selector {

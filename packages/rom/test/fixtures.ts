@@ -69,12 +69,14 @@ export function configRom(value: InitConfigValue): Uint8Array {
 
 /**
  * Boots init with the timer (child `timer`) and `children` on a `VirtualClock`; `report_rom` and
- * `timer` are always known binaries. `onLine` sees each LOG line as it is printed.
+ * `timer` are always known binaries. `onLine` sees each LOG line as it is printed; `roms` are boot
+ * modules besides init's config.
  */
 export async function bootInit(
   children: readonly StartEntryValue[],
   binaries: Readonly<Record<string, ComponentModule>> = {},
   onLine: (line: string, system: () => TestSystem) => void = () => undefined,
+  roms: Readonly<Record<string, string>> = {},
 ): Promise<TestSystem> {
   const clock = new VirtualClock(7);
   const stamped: string[] = [];
@@ -83,7 +85,10 @@ export async function bootInit(
     {
       init: 'init',
       binaries: binaryTable({ init, timer: timerDriver, report_rom: reportRom, ...binaries }),
-      roms: new Map([['config', configRom(initConfig(children))]]),
+      roms: new Map([
+        ...Object.entries(roms).map(([name, text]): [string, Uint8Array] => [name, new TextEncoder().encode(text)]),
+        ['config', configRom(initConfig(children))],
+      ]),
     },
     {
       kernel: createKernel,

@@ -78,10 +78,10 @@ describe('report_rom: quotas and bad input', () => {
           rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }),
         );
         await attempt(env, 'ROM with 1 cap', () =>
-          rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }),
+          rawSession(env, 'ROM', { label: 'big', ram_quota: 16384, cap_quota: 1 }),
         );
-        await attempt(env, 'ROM with 8K and 2 caps', async () =>
-          (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close(),
+        await attempt(env, 'ROM with 16K and 2 caps', async () =>
+          (await rawSession(env, 'ROM', { label: 'big', ram_quota: 16384, cap_quota: 2 })).close(),
         );
         await attempt(env, 'a second Report session "big"', () => Report.Connection.open(env, 'big', 8192));
         await report.close();
@@ -93,10 +93,11 @@ describe('report_rom: quotas and bad input', () => {
       expect(await system.exit).toBe(0);
       expect(system.lines).toEqual([
         '[init -> client] ROM with 4K for a 5000-byte report: InsufficientRamQuota: ROM "client -> big" (report ' +
-          '"client -> big"): a ROM session needs 8K of RAM (the content, page-rounded), the request donated 4K',
+          '"client -> big"): a ROM session needs 16K of RAM (two copies of the content, page-rounded), the request ' +
+          'donated 4K',
         '[init -> client] ROM with 1 cap: InsufficientCapQuota: ROM "client -> big" (report "client -> big"): a ROM ' +
           'session needs 2 capabilities, the request donated 1',
-        '[init -> client] ROM with 8K and 2 caps: ok',
+        '[init -> client] ROM with 16K and 2 caps: ok',
         '[init -> client] a second Report session "big": ServiceDenied: report "client -> big" already has a Report ' +
           'session; report_rom takes one reporter per label (close the other, or label this one differently)',
         '[init -> client] a Report session "big" after the first closed: ok',

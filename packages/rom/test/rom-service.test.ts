@@ -50,10 +50,10 @@ describe('RomService: in-memory modules as ROMs', () => {
         rawSession(env, 'ROM', { label: 'big', ram_quota: 4096, cap_quota: 2 }),
       );
       await attempt(env, 'ROM "big" with 1 cap', () =>
-        rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 1 }),
+        rawSession(env, 'ROM', { label: 'big', ram_quota: 16384, cap_quota: 1 }),
       );
-      await attempt(env, 'ROM "big" with 8K and 2 caps', async () =>
-        (await rawSession(env, 'ROM', { label: 'big', ram_quota: 8192, cap_quota: 2 })).close(),
+      await attempt(env, 'ROM "big" with 16K and 2 caps', async () =>
+        (await rawSession(env, 'ROM', { label: 'big', ram_quota: 16384, cap_quota: 2 })).close(),
       );
       await attempt(env, 'ROM "deep -> motd"', async () => (await Rom.Connection.open(env, 'deep -> motd')).close());
       await timer.msleep(20);
@@ -70,10 +70,10 @@ describe('RomService: in-memory modules as ROMs', () => {
       '[init -> client] ROM "nope": ServiceDenied: no ROM module "nope" here (known: big, motd); route the session ' +
         'elsewhere or add the module',
       '[init -> client] ROM "big" with 4K for 5000 bytes: InsufficientRamQuota: ROM "client -> big": ' +
-        'a ROM session needs 8K of RAM (the content, page-rounded), the request donated 4K',
+        'a ROM session needs 16K of RAM (two copies of the content, page-rounded), the request donated 4K',
       '[init -> client] ROM "big" with 1 cap: InsufficientCapQuota: ROM "client -> big": ' +
         'a ROM session needs 2 capabilities, the request donated 1',
-      '[init -> client] ROM "big" with 8K and 2 caps: ok',
+      '[init -> client] ROM "big" with 16K and 2 caps: ok',
       '[init -> client] ROM "deep -> motd": ok',
       '[init -> client] ROM "motd" after its deletion: ServiceDenied: no ROM module "motd" here (known: big); route ' +
         'the session elsewhere or add the module',

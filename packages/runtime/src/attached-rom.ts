@@ -5,8 +5,14 @@ import { Rom } from './services.js';
 import type { SignalHandler } from './signal.js';
 import { XmlNode } from './xml-node.js';
 
-/** RAM donated for a ROM session: room for the module's dataspace. */
+/** RAM donated for a ROM session: room for the module's dataspaces. */
 export const ROM_SESSION_RAM = 64 * 1024;
+
+/**
+ * Capabilities donated for a ROM session: the session object and its dataspace. The dataspace of a newer version that
+ * a session of a changing module holds besides its client's (at most one) is the server's own capability.
+ */
+export const ROM_SESSION_CAPS = 2;
 
 /**
  * A ROM module attached to the component (Genode's `Attached_rom_dataspace`): open it by name,
@@ -28,7 +34,12 @@ export class AttachedRomDataspace {
 
   /** Opens the ROM module `name` (the session label's last element, as Genode routes ROMs). */
   static async open(env: Env, name: string, ram = ROM_SESSION_RAM): Promise<AttachedRomDataspace> {
-    const connection = await Connection.openSession(env, Rom, { service: 'ROM', label: name, ram, caps: 2 });
+    const connection = await Connection.openSession(env, Rom, {
+      service: 'ROM',
+      label: name,
+      ram,
+      caps: ROM_SESSION_CAPS,
+    });
     const rom = new AttachedRomDataspace(env, name, connection);
     await rom.#fetch();
     return rom;
@@ -36,7 +47,8 @@ export class AttachedRomDataspace {
 
   /**
    * Picks up the current version of the module, fetching its dataspace only when the server says the one held is
-   * outdated (Rom::update).
+   * outdated (Rom::update). The dataspace fetched stays valid until the next fetch, so the attach never fails on a
+   * version that arrived meanwhile: it shows the version fetched, and the signal of the newer one follows.
    */
   async update(): Promise<void> {
     if (await this.#connection.session.update()) return;
@@ -54,7 +66,10 @@ export class AttachedRomDataspace {
     return this.#valid;
   }
 
-  /** The module's bytes (shared with the server: read, do not keep). */
+  /**
+   * The module's bytes (shared with the server: read, do not keep). They stay the version last picked up, however many
+   * newer ones arrive, until an `update()` fetches one: then the server frees them and these are empty.
+   */
   get bytes(): Uint8Array {
     return this.#bytes;
   }

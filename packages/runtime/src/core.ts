@@ -453,7 +453,11 @@ class ReportRoot extends RootComponent<ReportSessionComponent> {
   }
 }
 
-/** core's ROM service: the boot modules, by the label's last element. */
+/**
+ * core's ROM service: the boot modules, by the label's last element. A session costs one copy of its module: boot
+ * modules change only when the host replaces one (`updateRom`, what `os run --watch` does), never at a client's
+ * doing, so the version a session keeps for its client across such an update (at most one) is core's own RAM.
+ */
 class RomRoot extends RootComponent<RomSessionComponent> {
   readonly #modules = new Map<RomSessionComponent, string>();
   constructor(
@@ -478,15 +482,15 @@ class RomRoot extends RootComponent<RomSessionComponent> {
     this.#modules.set(session, name);
     return session;
   }
-  /** Hands every session on module `name` its new content. */
+  /** Hands every session on module `name` its new content; each keeps the version its client fetched. */
   update(name: string, content: Uint8Array): void {
     for (const [session, module] of this.#modules) {
-      if (module === name) this.core.freeDataspace(session.replace(this.core.romDataspace(content)));
+      if (module === name) session.replace(this.core.romDataspace(content));
     }
   }
-  /** Frees the session's dataspace (Root::close). */
+  /** Frees the session's dataspaces (Root::close). */
   protected override destroySession(session: RomSessionComponent): void {
     this.#modules.delete(session);
-    this.core.freeDataspace(session.dataspaceSelector);
+    session.destroy();
   }
 }

@@ -30,11 +30,11 @@ export {
   type ChildSessionState,
   type Route,
 } from './child.js';
-export { AttachedRomDataspace, ROM_SESSION_RAM } from './attached-rom.js';
+export { AttachedRomDataspace, ROM_SESSION_CAPS, ROM_SESSION_RAM } from './attached-rom.js';
 export { XmlNode, XmlError, parseGenodeNumber } from './xml-node.js';
 export { printable, logLines } from './printable.js';
 export { numberOfBytes } from './number-of-bytes.js';
-export { RomSessionComponent } from './rom-session.js';
+export { ROM_SESSION_DATASPACES, RomSessionComponent } from './rom-session.js';
 export { WaitList } from './wait-list.js';
 export { parentRoot } from './parent-root.js';
 export { Rtc, VIRTUAL_RTC_EPOCH } from './rtc.js';

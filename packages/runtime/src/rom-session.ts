@@ -1,45 +1,62 @@
 import { Capability } from '@os/capability';
-import type { KernelThread, Selector } from '@os/kernel';
+import { INVALID_SELECTOR, type KernelThread, type Selector } from '@os/kernel';
 import { RpcObject, type ServerOf } from '@os/rpc';
 import { Rom } from './services.js';
 
 /**
  * The server side of one ROM session (Genode's `Rom_session_component`): hands out the dataspace
  * holding the module's current version and signals the client when a new version replaces it.
- * Versions are counted, not compared by dataspace selector (a freed selector may come back).
- * core serves its boot modules with it, init a child's `config`.
+ *
+ * As Genode's `Rom_session` promises, the dataspace the client fetched stays valid until the client
+ * fetches again (`dataspace()`) or closes: a new version never frees it under the client, so an attach
+ * that comes after a newer version arrived still works and shows the version fetched. The session owns
+ * every dataspace it is given and holds at most two: the client's and the newest; a newest version the
+ * client never fetched is freed when the next one replaces it. A server whose modules change at others'
+ * doing charges a session's RAM for both ({@link ROM_SESSION_DATASPACES}). Versions are counted, not
+ * compared by dataspace selector (a freed selector may come back).
  */
 export class RomSessionComponent extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
   readonly #thread: KernelThread;
-  #dataspace: Selector;
+  /** The newest version's dataspace. */
+  #current: Selector;
+  /** The dataspace the client fetched last, kept until it fetches again. */
+  #fetched: Selector = INVALID_SELECTOR;
   #version = 1;
-  #handedOut = 0;
+  #fetchedVersion = 0;
   #sigh: Capability | null = null;
 
-  /** Serves the dataspace `dataspace` (in the server's space) from the server thread `thread`. */
+  /**
+   * Serves `dataspace` (in the server's space, allocated by `thread`'s PD) from the server thread `thread`; the
+   * session owns it from now on and dissolves it when it is no longer needed.
+   */
   constructor(thread: KernelThread, dataspace: Selector) {
     super(Rom);
     this.#thread = thread;
-    this.#dataspace = dataspace;
+    this.#current = dataspace;
   }
 
-  /** The selector of the dataspace the session currently hands out, in the server's space. */
+  /** The newest version's dataspace, in the server's space. */
   get dataspaceSelector(): Selector {
-    return this.#dataspace;
+    return this.#current;
   }
 
-  /** Hands the client the current version's dataspace (Rom::dataspace). */
+  /**
+   * Hands the client the current version's dataspace (Rom::dataspace); the one it fetched before is freed
+   * now, as the client asked for its successor (Genode: detach the old dataspace before calling this).
+   */
   dataspace(): Capability {
-    this.#handedOut = this.#version;
-    return new Capability(this.#dataspace);
+    if (this.#fetched !== this.#current) this.#free(this.#fetched);
+    this.#fetched = this.#current;
+    this.#fetchedVersion = this.#version;
+    return new Capability(this.#current);
   }
 
   /**
    * Whether the dataspace the client was handed last is the current version (Rom::update); if not, it fetches
-   * `dataspace` again.
+   * `dataspace` again. Frees nothing: the client's dataspace stays valid until that fetch.
    */
   update(): boolean {
-    return this.#handedOut === this.#version;
+    return this.#fetchedVersion === this.#version;
   }
 
   /**
@@ -49,16 +66,30 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
   sigh(context: Capability): void {
     this.#sigh = context.valid() ? context : null;
     // a client that has not fetched yet counts as holding the version the session opened with
-    if (this.#sigh !== null && Math.max(this.#handedOut, 1) !== this.#version) this.#signal();
+    if (this.#sigh !== null && Math.max(this.#fetchedVersion, 1) !== this.#version) this.#signal();
   }
 
-  /** Puts a new version in place and signals the client; returns the replaced dataspace for the server to free. */
-  replace(dataspace: Selector): Selector {
-    const previous = this.#dataspace;
-    this.#dataspace = dataspace;
+  /**
+   * Puts a new version in place (the session owns `dataspace` from now on) and signals the client. The client's
+   * dataspace stays; a newest version it never fetched is freed, as nobody holds it.
+   */
+  replace(dataspace: Selector): void {
+    if (this.#current !== this.#fetched && this.#current !== dataspace) this.#free(this.#current);
+    this.#current = dataspace;
     this.#version++;
     this.#signal();
-    return previous;
+  }
+
+  /** Frees every dataspace the session holds: the session is closed (the root's `destroySession` default). */
+  destroy(): void {
+    if (this.#fetched !== this.#current) this.#free(this.#fetched);
+    this.#free(this.#current);
+    this.#fetched = INVALID_SELECTOR;
+    this.#current = INVALID_SELECTOR;
+  }
+
+  #free(dataspace: Selector): void {
+    if (dataspace !== INVALID_SELECTOR) this.#thread.dissolve(dataspace);
   }
 
   #signal(): void {
@@ -66,3 +97,9 @@ export class RomSessionComponent extends RpcObject<typeof Rom> implements Server
       this.#thread.submitSignal(this.#sigh.rawSelector);
   }
 }
+
+/**
+ * How many versions of its content a ROM session holds at most: the one its client fetched and the newest. A server
+ * whose modules change charges a session for that many copies.
+ */
+export const ROM_SESSION_DATASPACES = 2;

@@ -7,7 +7,7 @@ import {
   type XmlNode,
 } from '@os/runtime';
 import type { SessionArgs, SessionError, SessionLabel } from '@os/session';
-import { ROM_SESSION_CAPS, type RomSessions, romSessionRam } from '../rom-sessions.js';
+import { ROM_SESSION_CAPS, ROM_SESSION_RAM_FOR, type RomSessions, romSessionRam } from '../rom-sessions.js';
 import type { ReportRegistry } from './report-registry.js';
 import type { ReportRomConfig } from './report-rom-config.js';
 import type { ServerLog } from './server-log.js';
@@ -39,10 +39,10 @@ export class ReportRomService extends RootComponent<RomSessionComponent> {
     return `ROM "${label.text}" (report "${this.#report(label, policy)}")`;
   }
 
-  /** The report's size page-rounded in RAM and {@link ROM_SESSION_CAPS} capabilities. */
+  /** Two copies of the report page-rounded in RAM (see `romSessionRam`) and `ROM_SESSION_CAPS` capabilities. */
   protected override sessionCost(_args: SessionArgs, label: SessionLabel, policy: XmlNode | null): SessionCost {
     const content = this.#registry.content(this.#report(label, policy));
-    return { ram: romSessionRam(content?.length ?? 0), caps: ROM_SESSION_CAPS, ramFor: 'the content, page-rounded' };
+    return { ram: romSessionRam(content?.length ?? 0), caps: ROM_SESSION_CAPS, ramFor: ROM_SESSION_RAM_FOR };
   }
 
   /** Opens a session on the report its policy names (Root::session). */
@@ -55,7 +55,7 @@ export class ReportRomService extends RootComponent<RomSessionComponent> {
     return this.#roms.open(report, this.#registry.content(report));
   }
 
-  /** Frees the session's dataspace (Root::close). */
+  /** Frees the session's dataspaces (Root::close). */
   protected override destroySession(session: RomSessionComponent): void {
     this.#roms.close(session);
   }
