@@ -25,7 +25,7 @@ export const FIGURE_7 = {
 };
 
 /** The topics the published mqtt_bridge republishes from and to. */
-export const BRIDGED = { from: 'factory/in', to: 'factory/out' };
+export const BRIDGED = { from: 'sensors/in', to: 'sensors/out' };
 
 /** A child process whose stdout and stderr lines are kept; `line` waits for one matching. */
 export function processOf(args, options = {}) {
@@ -112,22 +112,16 @@ export async function makeDepot(dir, { httpPort, broker, versions = {} }) {
   keygen('gapstage', { depot, key });
   const packages = join(root, 'apps/gateway-packages');
   const staged = join(dir, 'staged');
+  // each package's own runtime file, with the ports of this run
   const runtimes = {
-    http_server: `<runtime ram="4M" caps="100" binary="http_server">
-  <requires> <log/> <timer/> <nic/> <rom label="config"/> </requires>
-  <config port="${httpPort}"/>
-</runtime>
-`,
-    mqtt_bridge: `<runtime ram="8M" caps="100" binary="mqtt_bridge">
-  <requires> <log/> <timer/> <nic/> <rom label="config"/> </requires>
-  <config>
-    <libc stdout="/dev/log" stderr="/dev/log"/>
-    <vfs> <dir name="dev"> <log/> </dir> </vfs>
-    <arg value="mqtt_bridge"/> <arg value="mqtt://${broker.host}:${broker.port}"/>
-    <arg value="${BRIDGED.from}"/> <arg value="${BRIDGED.to}"/>
-  </config>
-</runtime>
-`,
+    http_server: readFileSync(join(packages, 'http_server/runtime'), 'utf8').replace(
+      'port="8080"',
+      `port="${httpPort}"`,
+    ),
+    mqtt_bridge: readFileSync(join(packages, 'mqtt_bridge/runtime'), 'utf8').replace(
+      'mqtt://localhost:1883',
+      `mqtt://${broker.host}:${broker.port}`,
+    ),
   };
   const published = [];
   for (const [name, version] of [
@@ -146,9 +140,9 @@ export async function makeDepot(dir, { httpPort, broker, versions = {} }) {
   return { depot, key, pubkey: join(depot, 'gapstage/pubkey'), published };
 }
 
-/** `os depot serve` of `depot` in its own process; its URL. */
-export async function startDepotServer(depot) {
-  const server = processOf([os, 'depot', 'serve', depot, '--port', '0']);
+/** `os depot serve` of `depot` in its own process (on `port`, default a free one); its URL. */
+export async function startDepotServer(depot, port = 0) {
+  const server = processOf([os, 'depot', 'serve', depot, '--port', String(port)]);
   const line = await server.line('depot: ');
   return { process: server, url: line.slice('depot: '.length).trim() };
 }
@@ -169,8 +163,11 @@ export async function startBroker() {
   };
 }
 
-/** Writes the gateway's settings file into `dir`; returns its path. */
-export function writeSettings(dir, { connectionString, ca, depotUrl, pubkey, storage, httpPort, broker }) {
+/** Writes the gateway's settings file into `dir` (`network`: more components' rules); returns its path. */
+export function writeSettings(
+  dir,
+  { connectionString, ca, depotUrl, pubkey, storage, httpPort, broker, network = {} },
+) {
   writeFileSync(join(dir, 'hub-ca.pem'), ca);
   const settings = {
     connectionString,
@@ -181,6 +178,7 @@ export function writeSettings(dir, { connectionString, ca, depotUrl, pubkey, sto
     network: {
       http_server: { listen: [httpPort] },
       mqtt_bridge: { connect: [`${broker.host}:${broker.port}`] },
+      ...network,
     },
     runtime: { ram: '64M', caps: 3000 },
   };
@@ -189,9 +187,9 @@ export function writeSettings(dir, { connectionString, ca, depotUrl, pubkey, sto
   return file;
 }
 
-/** `os run apps/gateway` in its own process with the settings `file`. */
+/** `os run apps/gateway` in its own process with the settings `file`, on the kernel OS_KERNEL names (default hw). */
 export function startGateway(file, echo) {
-  return processOf([os, 'run', join(root, 'apps/gateway')], {
+  return processOf([os, 'run', join(root, 'apps/gateway'), '--kernel', process.env.OS_KERNEL ?? 'hw'], {
     env: { ...process.env, OS_GATEWAY_SETTINGS: file },
     ...(echo === undefined ? {} : { echo }),
   });
