@@ -3,11 +3,14 @@ import { AttachedRomDataspace, type ComponentModule, SignalHandler } from '@os/r
 import { Timer } from '@os/timer';
 import { describe, expect, it } from 'vitest';
 import { Report, Rom, RomModules, reportRom } from '../src/index.js';
+import type { RouteRuleValue, StartEntryValue } from '@os/init';
 import {
   type TestSystem,
   bootInit,
   changingRomServer,
   clientChild,
+  configRom,
+  initConfig,
   describeError,
   producer,
   reportRomChild,
@@ -19,28 +22,34 @@ import {
 
 const decoder = new TextDecoder();
 
+/** The version a ROM's text shows (`v1` of `v1` or of `<config v="v1"/>`), or the text when it shows none. */
+function versionOf(text: string): string {
+  return /v\d+/.exec(text)?.[0] ?? text;
+}
+
 /**
- * A reader that lags behind its ROM "weather": signalled of a new version, it reads on without updating while the
+ * A reader that lags behind its ROM `name`: signalled of a new version, it reads on without updating while the
  * next version arrives, then updates; it logs what it reads at each point and exits after the second signal.
  */
-const laggard: ComponentModule = {
+const laggard = (name: string): ComponentModule => ({
   async construct(env) {
     const timer = await Timer.Connection.open(env);
     await timer.msleep(5);
-    const rom = await AttachedRomDataspace.open(env, 'weather');
+    const rom = await AttachedRomDataspace.open(env, name);
+    const read = (): string => versionOf(rom.text());
     let signals = 0;
     await rom.sigh(
       new SignalHandler(env.ep, async () => {
         try {
           if (++signals === 1) {
-            await env.log(`signalled, reads without updating: ${rom.text()}`);
+            await env.log(`signalled, reads without updating: ${read()}`);
             await timer.msleep(20);
-            await env.log(`a newer version came meanwhile, reads without updating: ${rom.text()}`);
+            await env.log(`a newer version came meanwhile, reads without updating: ${read()}`);
             await rom.update();
-            await env.log(`updated: ${rom.text()}`);
+            await env.log(`updated: ${read()}`);
           } else {
             await rom.update();
-            await env.log(`signalled again, updated: ${rom.text()}`);
+            await env.log(`signalled again, updated: ${read()}`);
             await env.parent.exit(0);
           }
         } catch (error) {
@@ -49,38 +58,38 @@ const laggard: ComponentModule = {
         }
       }),
     );
-    await env.log(`weather: ${rom.text()}`);
+    await env.log(`${name}: ${read()}`);
   },
-};
+});
 
 /**
- * A reader that fetches ROM "weather"'s dataspace and attaches it only after two newer versions arrived: the gap
+ * A reader that fetches ROM `name`'s dataspace and attaches it only after two newer versions arrived: the gap
  * between `dataspace()` and the attach that `AttachedRomDataspace.update` has, made wide.
  */
-const slowAttacher: ComponentModule = {
+const slowAttacher = (name: string): ComponentModule => ({
   async construct(env) {
     const timer = await Timer.Connection.open(env);
     await timer.msleep(5);
-    const rom = await Rom.Connection.open(env, 'weather');
+    const rom = await Rom.Connection.open(env, name);
     try {
       const first = await rom.dataspace();
       await env.log('fetched');
       await timer.msleep(20);
       const bytes = env.rm.attach(first);
-      await env.log(`attached after two newer versions: ${decoder.decode(bytes)}`);
+      await env.log(`attached after two newer versions: ${versionOf(decoder.decode(bytes))}`);
       await env.log(`current: ${await rom.update()}`);
       const newest = env.rm.attach(await rom.dataspace());
-      await env.log(`fetched again: ${decoder.decode(newest)}; the old one is freed: ${bytes.length === 0}`);
+      await env.log(`fetched again: ${versionOf(decoder.decode(newest))}; the old one is freed: ${bytes.length === 0}`);
     } catch (error) {
       await env.log(describeError(error));
     }
     await env.parent.exit(0);
   },
-};
+});
 
 /** What the laggard logs against a server that has v1 when it opens, then v2, then v3 while it sleeps. */
-const laggardLines = [
-  '[init -> reader] weather: v1',
+const laggardLines = (name: string): string[] => [
+  `[init -> reader] ${name}: v1`,
   '[init -> reader] signalled, reads without updating: v1',
   '[init -> reader] a newer version came meanwhile, reads without updating: v1',
   '[init -> reader] updated: v3',
@@ -95,11 +104,30 @@ const slowAttacherLines = [
   '[init -> reader] fetched again: v3; the old one is freed: true',
 ];
 
-/** A ROM server under test, set up to show "weather" as v1 from the start, v2 at 10 ms and v3 at 20 ms. */
+/**
+ * A ROM server under test, set up to show ROM `rom` as v1 from the start, then v2 and v3: at 10 ms and 20 ms, or as
+ * the reader's lines say.
+ */
 interface Server {
   readonly name: string;
+  /** The ROM the reader reads. */
+  readonly rom: string;
   /** Boots `reader` (child "reader") with the server. */
   boot(reader: ComponentModule): Promise<TestSystem>;
+}
+
+/**
+ * The versions that come as the reader's lines say (for servers whose versions the host makes): v2 once it read v1
+ * or fetched, v3 once it was signalled or fetched.
+ */
+function onReaderLine(line: string, name: string, make: (version: string) => void): void {
+  if (line === `[init -> reader] ${name}: v1` || line === '[init -> reader] fetched') make('v2');
+  if (line.startsWith('[init -> reader] signalled, reads') || line === '[init -> reader] fetched') make('v3');
+}
+
+/** The reader as init's child, with `config` as its `<config>`. */
+function readerChild(routes: readonly RouteRuleValue[], config?: string): StartEntryValue {
+  return clientChild('reader', routes, config === undefined ? {} : { config });
 }
 
 const versions = { v1: 1, v2: 10, v3: 20 };
@@ -107,6 +135,7 @@ const versions = { v1: 1, v2: 10, v3: 20 };
 const servers: readonly Server[] = [
   {
     name: 'report_rom',
+    rom: 'weather',
     boot: (reader) =>
       bootInit(
         [
@@ -122,6 +151,7 @@ const servers: readonly Server[] = [
   },
   {
     name: 'RomService',
+    rom: 'weather',
     boot: (reader) =>
       bootInit(
         [
@@ -138,32 +168,46 @@ const servers: readonly Server[] = [
       ),
   },
   {
-    // core's boot modules change when the host replaces one: here as the reader's lines say it is where the others'
-    // versions come by time
+    // core's boot modules change when the host replaces one
     name: 'core',
+    rom: 'weather',
     boot: (reader) =>
       bootInit(
-        [clientChild('reader', routesTo({ Timer: 'timer' }))],
+        [readerChild(routesTo({ Timer: 'timer' }))],
         { reader },
-        (line, system) => {
-          const update = (text: string): void => system().core.updateRom('weather', new TextEncoder().encode(text));
-          if (line === '[init -> reader] weather: v1' || line === '[init -> reader] fetched') update('v2');
-          if (line.startsWith('[init -> reader] signalled, reads') || line === '[init -> reader] fetched') update('v3');
-        },
+        (line, system) =>
+          onReaderLine(line, 'weather', (version) =>
+            system().core.updateRom('weather', new TextEncoder().encode(version)),
+          ),
         { weather: 'v1' },
       ),
+  },
+  {
+    // init's config ROM of a child changes when init's own config gives the child a new <config>
+    name: "init's config ROM",
+    rom: 'config',
+    boot: (reader) => {
+      const children = (version: string): StartEntryValue[] => [
+        readerChild(routesTo({ Timer: 'timer' }), `<config version="${version}"/>`),
+      ];
+      return bootInit(children('v1'), { reader }, (line, system) =>
+        onReaderLine(line, 'config', (version) =>
+          system().core.updateRom('config', configRom(initConfig(children(version)))),
+        ),
+      );
+    },
   },
 ];
 
 describe.each(servers)("ROM versions ($name): a client's dataspace stays until it fetches again", (server) => {
   it('a client signalled of a new version reads its own version until it updates, however many arrive', async () => {
-    const system = await server.boot(laggard);
+    const system = await server.boot(laggard(server.rom));
     expect(await system.exit).toBe(0);
-    expect(system.lines).toEqual(laggardLines);
+    expect(system.lines).toEqual(laggardLines(server.rom));
   });
 
   it('attaches the dataspace it fetched after newer versions arrived, with the version fetched, and no error', async () => {
-    const system = await server.boot(slowAttacher);
+    const system = await server.boot(slowAttacher(server.rom));
     expect(await system.exit).toBe(0);
     expect(system.lines).toEqual(slowAttacherLines);
   });
