@@ -99,6 +99,9 @@ export class HostSocket {
     this.#ring.set(RX_SIZE, options.rxSize);
     this.#ring.set(TX_SIZE, options.txSize);
     const socket = options.socket;
+    // the client frames its own messages through the ring; Nagle's algorithm would hold a request's last segment back
+    // until the peer's delayed ACK (tens of milliseconds per exchange)
+    socket.setNoDelay(true);
     socket.on('readable', () => this.#pumpRx());
     socket.on('end', () => {
       this.#ring.set(RX_ENDED, 1);
