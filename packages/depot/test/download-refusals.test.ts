@@ -67,7 +67,7 @@ describe('depot_download refuses bad packages, extracting nothing of them', () =
     const depot = await publishedDepot();
     const file = join(depot.dir, `${BIN}.tar.gz`);
     const bytes = readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0x01;
+    bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0x01, bytes.length >> 1);
     writeFileSync(file, bytes);
     const { pkg, bin, storage } = await download(depot);
     expect(pkg).toEqual(failed('BadSignature', NOT_VERIFIED));
