@@ -86,6 +86,17 @@ class Deploy {
   #invalid: { readonly version: number | null; readonly reason: string } | null = null;
   /** Pkgs found complete in the depot: published versions never change, so they are read once. */
   readonly #present = new Map<string, Extract<DepotPkg, { kind: 'present' }>>();
+  /**
+   * Pkgs found missing, with the download's line for each at that look-up: looked up again only when that line
+   * changes (the download reports `done` after it installed) or a desired document comes in.
+   */
+  readonly #missing = new Map<string, { readonly pkg: DepotPkg; readonly download: string }>();
+  /** The start node (or refusal) made for each entry name, from the entry and the present pkg it was made of. */
+  readonly #made = new Map<
+    string,
+    { readonly entry: DeployEntry; readonly pkg: DepotPkg; readonly outcome: Outcome }
+  >();
+  #downloadText = '';
   #outcomes = new Map<string, Outcome>();
   /** The start nodes of the runtime config written last, by name. */
   #starts = new Map<string, StartNode>();
@@ -134,7 +145,8 @@ class Deploy {
     await this.#runtime.sigh(new SignalHandler(this.#env.ep, () => this.#guarded(() => this.#onRuntime())));
     await this.#guarded(async () => {
       this.#takeDesired();
-      this.#downloads = readDownloadState(this.#download.text());
+      this.#downloadText = this.#download.text();
+      this.#downloads = readDownloadState(this.#downloadText);
       this.#runtimeState = readRuntimeState(this.#runtime.text());
       await this.#plan();
       await this.#reportState();
@@ -153,6 +165,7 @@ class Deploy {
   async #onDesired(): Promise<void> {
     await this.#desired.update();
     this.#takeDesired();
+    this.#missing.clear();
     // an invalid document changes nothing that runs
     if (this.#invalid === null) await this.#plan();
     await this.#reportState();
@@ -160,7 +173,11 @@ class Deploy {
 
   async #onDownload(): Promise<void> {
     await this.#download.update();
-    this.#downloads = readDownloadState(this.#download.text());
+    const text = this.#download.text();
+    // a signal for a report that changed nothing (or that an earlier signal's handler read already)
+    if (text === this.#downloadText) return;
+    this.#downloadText = text;
+    this.#downloads = readDownloadState(text);
     await this.#plan();
     await this.#reportState();
   }
@@ -182,13 +199,38 @@ class Deploy {
     }
   }
 
-  /** The pkg of `entry` in the local depot; complete pkgs come from the cache. */
+  /**
+   * The pkg of `entry` in the local depot; complete pkgs come from the cache, and so do missing ones while the
+   * download's line for them stays as it was.
+   */
   async #pkg(entry: DeployEntry): Promise<DepotPkg> {
-    const known = this.#present.get(entry.pkg.path);
+    const path = entry.pkg.path;
+    const known = this.#present.get(path);
     if (known !== undefined) return known;
+    const download = JSON.stringify(this.#downloads.get(path) ?? null);
+    const missing = this.#missing.get(path);
+    if (missing !== undefined && missing.download === download) return missing.pkg;
     const found = await lookUpPkg(this.#fs, entry.pkg);
-    if (found.kind === 'present') this.#present.set(entry.pkg.path, found);
+    if (found.kind === 'present') this.#present.set(path, found);
+    if (found.kind === 'missing') this.#missing.set(path, { pkg: found, download });
+    else this.#missing.delete(path);
     return found;
+  }
+
+  /** {@link Deploy.#outcome}, made once per entry and present pkg (a start node is checked by parsing it). */
+  #madeOutcome(entry: DeployEntry, pkg: DepotPkg): Outcome {
+    if (pkg.kind !== 'present') return this.#outcome(entry, pkg);
+    const made = this.#made.get(entry.name);
+    if (
+      made !== undefined &&
+      made.pkg === pkg &&
+      made.entry.pkg.path === entry.pkg.path &&
+      made.entry.config === entry.config
+    )
+      return made.outcome;
+    const outcome = this.#outcome(entry, pkg);
+    this.#made.set(entry.name, { entry, pkg, outcome });
+    return outcome;
   }
 
   /** What to make of `entry` whose pkg the depot holds as `pkg`: a start node, a wait for the download, a refusal. */
@@ -216,11 +258,13 @@ class Deploy {
     for (const entry of document.entries) {
       const pkg = await this.#pkg(entry);
       if (pkg.kind === 'missing') missing.push(entry.pkg.path);
-      outcomes.set(entry.name, this.#outcome(entry, pkg));
+      outcomes.set(entry.name, this.#madeOutcome(entry, pkg));
     }
     // what is no longer wanted is forgotten: what deploy holds is bounded by the list
     const wanted = new Set(document.entries.map((entry) => entry.pkg.path));
     for (const path of this.#present.keys()) if (!wanted.has(path)) this.#present.delete(path);
+    for (const path of this.#missing.keys()) if (!wanted.has(path)) this.#missing.delete(path);
+    for (const name of this.#made.keys()) if (!outcomes.has(name)) this.#made.delete(name);
     await this.#reportInstallation(missing);
     const budget = { ram: this.#config.ram, caps: this.#config.caps };
     const admitted = new Map<string, StartNode>();
