@@ -233,24 +233,40 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     await this.closeHandle(await this.dir(path, true));
   }
 
-  /** Makes the directory at `path` and every missing one above it; one that exists is fine. */
+  /**
+   * Makes the directory at `path` and every missing one above it; one that exists is fine. Looks from the end: a
+   * path that exists costs one lookup, one whose parent exists one more.
+   */
   async mkdirp(path: string): Promise<void> {
     const elements = pathElements(sessionPath(path));
-    for (let depth = 1; depth <= elements.length; depth++) {
+    // the deepest existing prefix, then each missing directory below it, made in order
+    let depth = elements.length;
+    for (; depth > 0; depth--) {
+      const dir = await this.#existingDir(joinElements(elements.slice(0, depth)));
+      if (dir === undefined) continue;
+      await this.closeHandle(dir);
+      break;
+    }
+    for (depth++; depth <= elements.length; depth++) {
       const prefix = joinElements(elements.slice(0, depth));
       let dir: DirHandle;
       try {
+        dir = await this.dir(prefix, true);
+      } catch (raced) {
+        if (!isError(raced, NodeAlreadyExists)) throw raced;
         dir = await this.dir(prefix);
-      } catch (error) {
-        if (!isError(error, LookupFailed)) throw error;
-        try {
-          dir = await this.dir(prefix, true);
-        } catch (raced) {
-          if (!isError(raced, NodeAlreadyExists)) throw raced;
-          dir = await this.dir(prefix);
-        }
       }
       await this.closeHandle(dir);
+    }
+  }
+
+  /** A handle to the directory at `path`, or undefined when there is none (LookupFailed). */
+  async #existingDir(path: string): Promise<DirHandle | undefined> {
+    try {
+      return await this.dir(path);
+    } catch (error) {
+      if (isError(error, LookupFailed)) return undefined;
+      throw error;
     }
   }
 

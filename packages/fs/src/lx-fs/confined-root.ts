@@ -5,6 +5,15 @@ import { joinElements } from '../session-path.js';
 import { errnoOf, hostError } from './host-errors.js';
 import type { StorageQuota } from './storage-quota.js';
 
+/** The real path of `host` (libc's realpath, in one call), or undefined when it cannot be resolved. */
+function realpathNative(host: string): string | undefined {
+  try {
+    return realpathSync.native(host);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * One session's root on the host: a real directory (its `realpath`) below which every session path resolves. No path
  * leaves it: session paths hold no `..` (checked by `pathElements`), no directory on the way may be a symbolic link
@@ -31,12 +40,18 @@ export class ConfinedRoot {
    * exists, is a directory and is no symbolic link, and the last one's parent really lies in the root.
    */
   resolve(elements: readonly string[], what: string): string {
+    if (elements.length === 0) return this.hostPath;
+    // the common case in one call: a parent whose real path is the lexical one has no symbolic link on the way, and
+    // with the trailing separator it resolves only as a directory; any other answer takes the walk below, which
+    // names what is wrong
+    const parent = join(this.hostPath, ...elements.slice(0, -1));
+    if (realpathNative(parent.endsWith(sep) ? parent : parent + sep) === parent)
+      return join(parent, elements[elements.length - 1] as string);
     let host = this.hostPath;
     for (let depth = 0; depth < elements.length - 1; depth++) {
       host = join(host, elements[depth] as string);
       this.#expectDirectory(host, joinElements(elements.slice(0, depth + 1)), what);
     }
-    if (elements.length === 0) return this.hostPath;
     let real: string;
     try {
       real = realpathSync(host);
