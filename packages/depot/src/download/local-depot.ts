@@ -1,7 +1,8 @@
-import type { FileSystemConnection } from '@os/fs';
+import { type DirHandle, type FileSystemConnection, NoSpace, NodeAlreadyExists } from '@os/fs';
+import { hasErrorCode } from '@os/kernel';
 import type { ArchivePath } from '../archive-path.js';
 import { parseArchivesFile } from '../archives-file.js';
-import { type VerifiedPkg, depotFiles } from '../verify-pkg.js';
+import type { VerifiedPkg } from '../verify-pkg.js';
 
 /** Where the staging copies of archives lie in the quarantine: no depot user's name starts with a dot. */
 const STAGING = '.staging';
@@ -77,7 +78,8 @@ export class LocalDepot {
   /**
    * Stores a download in the quarantine under `name` (`gapstage/bin/js/x/1.tar.gz`): `fill` writes its bytes, in
    * order, through the function it is given. A file left from an earlier attempt is replaced. Answers the bytes
-   * stored, read back from the quarantine.
+   * stored (kept as they were written: what is verified is what lies in the quarantine). Not synced: the quarantine
+   * is emptied at every start, so a crash leaves nothing in it that counts.
    */
   async quarantine(
     name: string,
@@ -88,22 +90,39 @@ export class LocalDepot {
     await this.#fs.mkdirp(folder);
     const dir = await this.#fs.dir(folder);
     const fileName = path.slice(folder.length + 1);
+    const chunks: Uint8Array[] = [];
+    let position = 0;
     try {
-      if (await this.#fs.exists(path)) await this.#fs.unlink(dir, fileName);
-      const file = await this.#fs.file(dir, fileName, 'write-only', true);
+      const file = await this.#createFile(dir, fileName);
       try {
-        let position = 0;
         await fill(async (chunk) => {
-          position += await this.#fs.write(file, position, chunk);
+          const written = await this.#fs.write(file, position, chunk);
+          if (written < chunk.length)
+            throw new NoSpace(
+              `${path}: the file system stored ${written} of ${chunk.length} bytes; free some space in the gateway's ` +
+                'storage',
+            );
+          position += written;
+          chunks.push(chunk.slice());
         });
-        await this.#fs.sync(file);
       } finally {
         await this.#fs.closeHandle(file);
       }
     } finally {
       await this.#fs.closeHandle(dir);
     }
-    return this.#fs.readFile(path);
+    return concat(chunks, position);
+  }
+
+  /** A new file `name` in `dir`, opened write-only; one there already (an earlier attempt's) is replaced. */
+  async #createFile(dir: DirHandle, name: string) {
+    try {
+      return await this.#fs.file(dir, name, 'write-only', true);
+    } catch (error) {
+      if (!hasErrorCode(error, NodeAlreadyExists.code)) throw error;
+      await this.#fs.unlink(dir, name);
+      return this.#fs.file(dir, name, 'write-only', true);
+    }
   }
 
   /**
@@ -112,7 +131,6 @@ export class LocalDepot {
    * Answers the archives it put in place.
    */
   async install(verified: VerifiedPkg): Promise<string[]> {
-    const files = depotFiles(verified);
     const installed: string[] = [];
     for (const archive of [...verified.archives].reverse()) {
       const content = verified.contents.get(archive.path);
@@ -120,14 +138,24 @@ export class LocalDepot {
       const staging = `${this.#quarantine}/${STAGING}/${archive.path}`;
       if (await this.#fs.exists(staging)) await this.#fs.remove(staging);
       await this.#fs.mkdirp(staging);
-      for (const folder of content.directories) await this.#fs.mkdirp(`${staging}/${folder}`);
-      const prefix = `${archive.path}/`;
-      for (const file of files) {
-        if (!file.path.startsWith(prefix)) continue;
-        const target = `${staging}/${file.path.slice(prefix.length)}`;
-        await this.#fs.mkdirp(parentOf(target));
-        // atomic for the sync: the file is on disk before its folder is renamed into the depot
-        await this.#fs.writeFile(target, file.bytes, { atomic: true });
+      // sorted: each folder after its parent
+      for (const folder of content.directories) await this.#fs.mkdir(`${staging}/${folder}`);
+      const byFolder = new Map<string, [string, Uint8Array][]>();
+      for (const [path, bytes] of content.files) {
+        const slash = path.lastIndexOf('/');
+        const folder = slash < 0 ? staging : `${staging}/${path.slice(0, slash)}`;
+        let files = byFolder.get(folder);
+        if (files === undefined) byFolder.set(folder, (files = []));
+        files.push([path.slice(slash + 1), bytes]);
+      }
+      for (const [folder, files] of byFolder) {
+        const dir = await this.#fs.dir(folder);
+        try {
+          // each file is on disk before its archive's folder is renamed into the depot
+          for (const [name, bytes] of files) await this.#writeSynced(dir, name, bytes, `${folder}/${name}`);
+        } finally {
+          await this.#fs.closeHandle(dir);
+        }
       }
       const destination = `${this.#depot}/${archive.path}`;
       await this.#fs.mkdirp(parentOf(destination));
@@ -136,4 +164,30 @@ export class LocalDepot {
     }
     return installed;
   }
+
+  /** Writes new file `name` in `dir` (at `path`, for messages) whole and syncs it. */
+  async #writeSynced(dir: DirHandle, name: string, bytes: Uint8Array, path: string): Promise<void> {
+    const file = await this.#fs.file(dir, name, 'write-only', true);
+    try {
+      const written = await this.#fs.write(file, 0, bytes);
+      if (written < bytes.length)
+        throw new NoSpace(
+          `${path}: the file system stored ${written} of ${bytes.length} bytes; free some space in the gateway's ` +
+            'storage',
+        );
+      await this.#fs.sync(file);
+    } finally {
+      await this.#fs.closeHandle(file);
+    }
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const all = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return all;
 }
