@@ -42,15 +42,16 @@ export function response(status, body, options = {}) {
 
 /**
  * The page every good request gets: it names the component (its start name, i.e. the last part of its label) and
- * its version.
- * @param {{ name: string, version: string, port: number }} component
+ * its version, and counts the requests this instance served.
+ * @param {{ name: string, version: string, port: number, request: number }} component
  */
 export function componentPage(component) {
   const name = html(component.name);
   return (
     `<!doctype html>\n<html><head><meta charset="utf-8"><title>${name}</title></head>\n` +
     `<body><h1>${name}</h1><p>component <b>${name}</b>, http_server version ${html(component.version)}, ` +
-    `serving port ${component.port} through the routed network</p></body></html>\n`
+    `serving port ${component.port} through the routed network; request ${component.request} since it started</p>` +
+    '</body></html>\n'
   );
 }
 

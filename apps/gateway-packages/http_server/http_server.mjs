@@ -108,7 +108,7 @@ async function serve(env, socket, page, deadlines, timeoutMs) {
       if (head === null) return;
       const request = parseRequestHead(head);
       if (request.method === 'GET' || request.method === 'HEAD')
-        answer = response(200, page, { head: request.method === 'HEAD' });
+        answer = response(200, page(), { head: request.method === 'HEAD' });
       else
         answer = response(405, errorPage(405, `${request.method} is not served here; use GET`), { allow: 'GET, HEAD' });
     } catch (error) {
@@ -157,7 +157,9 @@ export async function construct(env) {
   }
   const bound = await listener.addresses();
   await env.log(`listening on ${bound.localAddress}:${bound.localPort}`);
-  const page = componentPage({ name: env.name, version: VERSION, port: config.port });
+  // the page counts the requests this instance served: a count that goes on shows it was never restarted
+  let served = 0;
+  const page = () => componentPage({ name: env.name, version: VERSION, port: config.port, request: ++served });
   const deadlines = new Deadlines();
   const timer = await Timer.Connection.open(env);
   await timer.sigh(

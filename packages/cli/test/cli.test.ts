@@ -78,7 +78,7 @@ describe('os run', () => {
       stderr:
         `os run: ${join(dir, 'binary.xml')}:16: <start name="hello">: binary "dist/nope.js": there is no ` +
         (`module file ${join(dir, 'dist/nope.js')} (nor with .mjs or .js); nor is it built in (init, timer, dummy, ` +
-          `report_rom, lx_fs, net)\n`),
+          `report_rom, lx_fs, net, depot_download, twin)\n`),
     });
     expect(os('run', join(dir, 'route.xml')).stderr).toBe(
       `os run: ${join(dir, 'route.xml')}:9: <default-route>: <service name="Timer">: routes to child "timers", ` +

@@ -67,8 +67,11 @@ describe(`http_server, a confined component serving HTTP through the net server,
     expect(body).toContain('<h1>http_server</h1>');
     expect(body).toContain(`http_server version ${version}`);
     // several clients at once, and one after the other
+    expect(body).toContain('request 1 since it started');
     const pages = await Promise.all([1, 2, 3].map(() => fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())));
-    expect(pages).toEqual([body, body, body]);
+    const count = (page: string) => Number(/request (\d+) since it started/.exec(page)?.[1]);
+    expect(pages.map(count).sort()).toEqual([2, 3, 4]);
+    expect(pages.map((page) => page.replace(/request \d+/, 'request 1'))).toEqual([body, body, body]);
   });
 
   it('answers HEAD with the length of the page and no body, and other methods with 405', async () => {
