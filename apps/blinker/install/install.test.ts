@@ -5,25 +5,24 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
-// the @os packages a system needs to run `os run`, published, and the component package itself
-const osPackages = [
-  'kernel',
-  'kernel-hw',
-  'kernel-nova',
-  'kernel-sel4',
-  'capability',
-  'rpc',
-  'session',
-  'runtime',
-  'timer',
-  'rom',
-  'init',
-  'dummy',
-  'libc-shim',
-  'loader',
-  'cli',
-  'testing',
-];
+/** The folder names of `@os/<name>` and of every `@os` package it depends on, however deep. */
+function withDependencies(names: readonly string[]): string[] {
+  const found = new Set<string>();
+  const visit = (name: string): void => {
+    if (found.has(name)) return;
+    found.add(name);
+    const manifest = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(manifest.dependencies ?? {}))
+      if (dependency.startsWith('@os/')) visit(dependency.slice('@os/'.length));
+  };
+  for (const name of names) visit(name);
+  return [...found].sort();
+}
+
+// the @os packages a system needs to run `os run` (the cli and all it depends on), and @os/testing, published
+const osPackages = withDependencies(['cli', 'testing', 'libc-shim']);
 const scratch = mkdtempSync(join(tmpdir(), 'os-blinker-'));
 const system = join(scratch, 'system');
 
