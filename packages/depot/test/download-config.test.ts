@@ -44,13 +44,16 @@ describe("depot_download's config", () => {
     expect(read.backoff).toEqual({ initialMs: 500, maxMs: 60_000 });
     expect(read.timeoutMs).toBe(30_000);
     expect([read.depot, read.quarantine, read.verbose]).toEqual(['/depot', '/quarantine', false]);
+    expect(read.concurrency).toBe(DOWNLOAD_DEFAULTS.concurrency);
   });
 
   it('reads sizes with Genode suffixes and folders as session paths', () => {
     const read = config(
       '<config url="http://h:1/" max_archive_bytes="2M" max_extract_bytes="8M" max_entries="100" ' +
-        'retry_initial_ms="10" retry_max_ms="20" timeout_ms="5" depot="/gw/depot/" quarantine="/gw/q" verbose="yes"/>',
+        'retry_initial_ms="10" retry_max_ms="20" timeout_ms="5" depot="/gw/depot/" quarantine="/gw/q" verbose="yes" ' +
+        'concurrency="1"/>',
     );
+    expect(read.concurrency).toBe(1);
     expect(read.maxArchiveBytes).toBe(2 * 1024 * 1024);
     expect(read.limits).toEqual({ maxBytes: 8 * 1024 * 1024, maxEntries: 100 });
     expect([read.depot, read.quarantine, read.verbose]).toEqual(['/gw/depot', '/gw/q', true]);
@@ -78,6 +81,10 @@ describe("depot_download's config", () => {
     expect(refusal('<config url="http://h/" timeout_ms="soon"/>')).toContain(
       'attribute timeout_ms="soon" is not a number',
     );
+    for (const count of ['0', '17'])
+      expect(refusal(`<config url="http://h/" concurrency="${count}"/>`)).toBe(
+        `ROM "config":1: concurrency="${Number(count)}" must be a whole number from 1 to 16 (pkgs fetched at once)`,
+      );
     expect(refusal('<config url="http://h/" retry_initial_ms="100" retry_max_ms="10"/>')).toBe(
       'ROM "config":1: retry_max_ms="10" is less than retry_initial_ms="100"',
     );

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,6 +13,8 @@ import {
   servedDepot,
   storageFolder,
 } from './download-system.js';
+import { RUNTIME, archiveOf } from './fixture.js';
+import { formatArchivesFile, parseArchivePath, readPrivateKey, signBytes } from '../src/index.js';
 
 describe('depot_download', () => {
   it('brings a pkg and its bin archive into the local depot, verified and extracted; quarantine emptied', async () => {
@@ -63,6 +65,42 @@ describe('depot_download', () => {
     expect(again.final.get(PKG)).toEqual({ state: 'done' });
     expect(again.final.get(BIN)).toEqual({ state: 'done' });
     expect(server.requests).toEqual([]);
+  });
+
+  it('fetches pkgs at once, each in a quarantine folder of its own; a shared archive is installed once', async () => {
+    const depot = await publishedDepot();
+    // a second pkg listing the first one's bin archive, signed by gapstage
+    const other = 'gapstage/pkg/other/1';
+    const content = { archives: formatArchivesFile([parseArchivePath(BIN)]), runtime: RUNTIME };
+    const bytes = await archiveOf(other, content);
+    mkdirSync(join(depot.dir, 'gapstage/pkg/other'), { recursive: true });
+    writeFileSync(join(depot.dir, `${other}.tar.gz`), bytes);
+    const key = readPrivateKey(readFileSync(depot.key, 'utf8'), depot.key);
+    writeFileSync(join(depot.dir, `${other}.tar.gz.sig`), signBytes(bytes, key));
+    const server = await servedDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }, 'concurrency="2"'),
+      pkgs: [PKG, other],
+    });
+    expect(run.final).toEqual(
+      new Map([
+        [PKG, { state: 'done' }],
+        [BIN, { state: 'done' }],
+        [other, { state: 'done' }],
+      ]),
+    );
+    // both pkgs were asked for before either's signature: they were fetched at once
+    expect(server.requests.slice(0, 2).sort()).toEqual([`GET /${PKG}.tar.gz 200`, `GET /${other}.tar.gz 200`]);
+    for (const archive of [PKG, BIN])
+      expect(filesUnder(join(storage, 'depot', archive))).toEqual(filesUnder(join(depot.dir, archive)));
+    expect(filesUnder(join(storage, 'depot', other))).toEqual(
+      new Map(Object.entries(content).map(([name, text]) => [name, Buffer.from(text)])),
+    );
+    expect(readdirSync(join(storage, 'depot', 'gapstage', 'bin', 'js'))).toEqual(['http_server']);
+    expect(readdirSync(join(storage, 'quarantine'))).toEqual([]);
   });
 
   it('retries with backoff while the depot server is not there yet, reports each retry, then succeeds', async () => {

@@ -43,8 +43,9 @@ export interface DepotDownloadParts {
 /**
  * Genode's depot download manager: follows the `installation` ROM, brings each listed pkg and the archives it needs
  * from the depot server into the quarantine, verifies them against the trusted keys, and only then extracts them into
- * the local depot; reports `download_state` per archive. One pkg at a time; a pkg that failed is tried again when the
- * installation changes.
+ * the local depot; reports `download_state` per archive. Up to `concurrency` pkgs at a time, each in a quarantine
+ * folder of its own, their extractions one after the other; a pkg that failed is tried again when the installation
+ * changes.
  */
 export class DepotDownload {
   readonly #parts: DepotDownloadParts;
@@ -58,6 +59,8 @@ export class DepotDownload {
   #pumping = false;
   #again = false;
   #reporting: Promise<void> = Promise.resolve();
+  /** The extraction under way: pkgs go into the local depot one at a time (they may share archives). */
+  #installing: Promise<unknown> = Promise.resolve();
 
   constructor(parts: DepotDownloadParts) {
     this.#parts = parts;
@@ -119,11 +122,17 @@ export class DepotDownload {
   async #pump(): Promise<void> {
     while (this.#again) {
       this.#again = false;
-      for (const entry of this.#wanted) {
-        if ('refused' in entry || this.#failed.has(entry.path)) continue;
-        await this.#bring(entry.pkg);
-        if (this.#again) break;
-      }
+      const queue = this.#wanted.filter((entry) => !('refused' in entry) && !this.#failed.has(entry.path));
+      let next = 0;
+      // each worker takes the next pkg until the queue is done or the installation changed
+      const worker = async (slot: LocalDepot): Promise<void> => {
+        while (!this.#again && next < queue.length) {
+          const entry = queue[next++] as WantedArchive;
+          if (!('refused' in entry)) await this.#bring(entry.pkg, slot);
+        }
+      };
+      const workers = Math.min(this.#parts.config.concurrency, queue.length);
+      await Promise.all(Array.from({ length: workers }, (_, index) => worker(this.#parts.depot.slot(index))));
     }
   }
 
@@ -131,8 +140,8 @@ export class DepotDownload {
     return this.#wanted.some((entry) => entry.path === pkg);
   }
 
-  /** Brings `pkg` into the depot, or reports why not. */
-  async #bring(pkg: ArchivePath): Promise<void> {
+  /** Brings `pkg` into the depot through quarantine `slot`, or reports why not. */
+  async #bring(pkg: ArchivePath, slot: LocalDepot): Promise<void> {
     const present = await this.#parts.depot.complete(pkg);
     if (present !== null) {
       this.#archivesOf.set(pkg.path, present);
@@ -145,12 +154,12 @@ export class DepotDownload {
     this.#archivesOf.set(pkg.path, archives);
     let failure: ArchiveStatus | undefined;
     try {
-      await this.#verifyAndInstall(pkg, archives);
+      await this.#verifyAndInstall(pkg, archives, slot);
     } catch (error) {
       failure = this.#failure(error);
     }
-    // the quarantine is empty before the outcome is reported
-    await this.#parts.depot.clearQuarantine();
+    // the pkg's quarantine is gone before the outcome is reported
+    await slot.removeQuarantine();
     if (failure === undefined) {
       for (const path of archives) this.#state.set(path, { state: 'done' });
       await this.#report();
@@ -168,7 +177,7 @@ export class DepotDownload {
    * Fetches what `pkg` needs into the quarantine (following its verified `archives` lists), verifies the whole, and
    * installs it; `archives` collects the archive paths on the way, the pkg first.
    */
-  async #verifyAndInstall(pkg: ArchivePath, archives: string[]): Promise<void> {
+  async #verifyAndInstall(pkg: ArchivePath, archives: string[], slot: LocalDepot): Promise<void> {
     const { trust, limits } = this.#parts.config;
     const fetched = new Map<string, SignedArchive>();
     await this.#set(pkg.path, { state: 'download' });
@@ -181,7 +190,7 @@ export class DepotDownload {
         if (refusal !== undefined) throw refusal;
         // the pkg's own line stays at `download` until everything it needs is fetched
         if (path.path !== pkg.path) await this.#set(path.path, { state: 'download' });
-        fetched.set(path.path, await this.#fetch(path, pkg.path));
+        fetched.set(path.path, await this.#fetch(path, pkg.path, slot));
         if (path.path !== pkg.path) await this.#set(path.path, { state: 'verify' });
       }
     }
@@ -190,15 +199,17 @@ export class DepotDownload {
     const verified = await verifyPkg(pkg, fetched, { trust, limits });
     for (const path of archives) this.#state.set(path, { state: 'extract' });
     await this.#report();
-    await this.#parts.depot.install(verified);
+    const installed = this.#installing.then(() => slot.install(verified));
+    this.#installing = installed.catch(() => undefined);
+    await installed;
   }
 
   /** Fetches an archive and its signature into the quarantine, retrying with backoff while the depot is unreachable. */
-  async #fetch(path: ArchivePath, pkg: string): Promise<SignedArchive> {
+  async #fetch(path: ArchivePath, pkg: string, slot: LocalDepot): Promise<SignedArchive> {
     for (let retry = 1; ; retry++) {
       try {
-        const archive = await this.#fetchFile(path, archiveFileName(path), this.#parts.config.maxArchiveBytes);
-        const signature = await this.#fetchFile(path, signatureFileName(path), MAX_SIGNATURE_BYTES);
+        const archive = await this.#fetchFile(path, archiveFileName(path), this.#parts.config.maxArchiveBytes, slot);
+        const signature = await this.#fetchFile(path, signatureFileName(path), MAX_SIGNATURE_BYTES, slot);
         return { archive, signature };
       } catch (error) {
         if (!(error instanceof DepotUnreachable) || !this.#wants(pkg)) throw error;
@@ -213,10 +224,10 @@ export class DepotDownload {
     }
   }
 
-  async #fetchFile(path: ArchivePath, file: string, maxBytes: number): Promise<Uint8Array> {
+  async #fetchFile(path: ArchivePath, file: string, maxBytes: number, slot: LocalDepot): Promise<Uint8Array> {
     const url = new URL(file, this.#parts.config.url);
     let found = true;
-    const bytes = await this.#parts.depot.quarantine(file, async (write) => {
+    const bytes = await slot.quarantine(file, async (write) => {
       found =
         (await httpGet(
           this.#parts.net,
@@ -260,7 +271,8 @@ export class DepotDownload {
 export const depotDownload: ComponentModule = {
   async construct(env: Env): Promise<void> {
     const config = parseDownloadConfig((await AttachedRomDataspace.open(env, 'config')).xml());
-    const net = await Net.Connection.open(env, { sockets: 2 });
+    // a socket for each pkg fetched at once, and one more for a connection still closing
+    const net = await Net.Connection.open(env, { sockets: config.concurrency + 1 });
     const fs = await FileSystem.Connection.open(env);
     const timer = await Timer.Connection.open(env);
     const reporter = await Reporter.open(env, 'download_state', 16 * 1024);

@@ -25,6 +25,8 @@ export interface DownloadConfig {
   readonly quarantine: string;
   /** Log each archive's state change. */
   readonly verbose: boolean;
+  /** How many pkgs are fetched, verified and extracted at once (each in a quarantine folder of its own). */
+  readonly concurrency: number;
 }
 
 /** The defaults of {@link DownloadConfig}'s numbers. */
@@ -33,7 +35,11 @@ export const DOWNLOAD_DEFAULTS = {
   retryInitialMs: 500,
   retryMaxMs: 60_000,
   timeoutMs: 30_000,
+  concurrency: 4,
 } as const;
+
+/** The most pkgs a download works on at once: each holds a Net socket and its archives in memory. */
+export const MAX_DOWNLOAD_CONCURRENCY = 16;
 
 const CONFIG_ATTRIBUTES = new Set([
   'url',
@@ -46,6 +52,7 @@ const CONFIG_ATTRIBUTES = new Set([
   'depot',
   'quarantine',
   'verbose',
+  'concurrency',
 ]);
 
 /** `-----BEGIN PUBLIC KEY-----` PEM from a PEM written with any white space, or from base64 SPKI alone. */
@@ -74,6 +81,16 @@ function positive(node: XmlNode, name: string, fallback: number): number {
   const value = node.numberAttribute(name, fallback);
   if (!(value > 0))
     throw new DownloadConfigError(`${node.origin}:${node.line}: ${name}="${value}" must be greater than 0`);
+  return value;
+}
+
+function concurrency(node: XmlNode): number {
+  const value = node.numberAttribute('concurrency', DOWNLOAD_DEFAULTS.concurrency);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DOWNLOAD_CONCURRENCY)
+    throw new DownloadConfigError(
+      `${node.origin}:${node.line}: concurrency="${value}" must be a whole number from 1 to ` +
+        `${MAX_DOWNLOAD_CONCURRENCY} (pkgs fetched at once)`,
+    );
   return value;
 }
 
@@ -162,6 +179,7 @@ export function parseDownloadConfig(node: XmlNode): DownloadConfig {
       depot,
       quarantine,
       verbose: node.booleanAttribute('verbose', false),
+      concurrency: concurrency(node),
     };
   } catch (error) {
     if (error instanceof XmlError) throw new DownloadConfigError(error.message);

@@ -4,8 +4,8 @@ import type { ArchivePath } from '../archive-path.js';
 import { parseArchivesFile } from '../archives-file.js';
 import type { VerifiedPkg } from '../verify-pkg.js';
 
-/** Where the staging copies of archives lie in the quarantine: no depot user's name starts with a dot. */
-const STAGING = '.staging';
+/** The ending of the staging copy of an archive in the quarantine, before its folder is renamed into the depot. */
+const STAGING = '-staging';
 
 function parentOf(path: string): string {
   return path.slice(0, path.lastIndexOf('/')) || '/';
@@ -21,6 +21,8 @@ export class LocalDepot {
   readonly #fs: FileSystemConnection;
   readonly #depot: string;
   readonly #quarantine: string;
+  /** Files and staging folders made in this quarantine: each gets a name of its own, all in the one folder. */
+  #made = 0;
 
   /** The depot at folder `depot`, downloads waiting in `quarantine`, both in the session of `fs`. */
   constructor(fs: FileSystemConnection, depot: string, quarantine: string) {
@@ -68,6 +70,28 @@ export class LocalDepot {
     return order.map((archive) => archive.path);
   }
 
+  /**
+   * The same depot with the quarantine's folder `.<index>` as its quarantine: one download's own, so that pkgs
+   * fetched at once (which may share archives) never touch each other's files. No depot user's name starts with a
+   * dot.
+   */
+  slot(index: number): LocalDepot {
+    return new LocalDepot(this.#fs, this.#depot, `${this.#quarantine}/.${index}`);
+  }
+
+  /** Removes this quarantine's folder with everything in it (a slot's, after its pkg). */
+  async removeQuarantine(): Promise<void> {
+    if (this.#made > 0 && (await this.#fs.exists(this.#quarantine))) await this.#fs.remove(this.#quarantine);
+    this.#made = 0;
+  }
+
+  /** A new name in the quarantine's folder (made with the first), ending in `suffix`. */
+  async #newName(suffix: string): Promise<string> {
+    if (this.#made === 0) await this.#fs.mkdirp(this.#quarantine);
+    this.#made += 1;
+    return `${this.#made}${suffix}`;
+  }
+
   /** Empties the quarantine (made when missing). */
   async clearQuarantine(): Promise<void> {
     await this.#fs.mkdirp(this.#quarantine);
@@ -76,20 +100,19 @@ export class LocalDepot {
   }
 
   /**
-   * Stores a download in the quarantine under `name` (`gapstage/bin/js/x/1.tar.gz`): `fill` writes its bytes, in
-   * order, through the function it is given. A file left from an earlier attempt is replaced. Answers the bytes
-   * stored (kept as they were written: what is verified is what lies in the quarantine). Not synced: the quarantine
-   * is emptied at every start, so a crash leaves nothing in it that counts.
+   * Stores a download in the quarantine: `name` (`gapstage/bin/js/x/1.tar.gz`) gives the ending of the file's name
+   * there (`3.tar.gz`, `4.tar.gz.sig`); all files lie in the quarantine's one folder. `fill` writes its bytes, in
+   * order, through the function it is given. Answers the bytes stored (kept as they were written: what is verified
+   * is what lies in the quarantine). Not synced: the quarantine is emptied at every start, so a crash leaves nothing
+   * in it that counts.
    */
   async quarantine(
     name: string,
     fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
   ): Promise<Uint8Array> {
-    const path = `${this.#quarantine}/${name}`;
-    const folder = parentOf(path);
-    await this.#fs.mkdirp(folder);
-    const dir = await this.#fs.dir(folder);
-    const fileName = path.slice(folder.length + 1);
+    const fileName = await this.#newName(name.endsWith('.sig') ? '.tar.gz.sig' : '.tar.gz');
+    const path = `${this.#quarantine}/${fileName}`;
+    const dir = await this.#fs.dir(this.#quarantine);
     const chunks: Uint8Array[] = [];
     let position = 0;
     try {
@@ -135,9 +158,8 @@ export class LocalDepot {
     for (const archive of [...verified.archives].reverse()) {
       const content = verified.contents.get(archive.path);
       if (content === undefined || (await this.has(archive.path))) continue;
-      const staging = `${this.#quarantine}/${STAGING}/${archive.path}`;
-      if (await this.#fs.exists(staging)) await this.#fs.remove(staging);
-      await this.#fs.mkdirp(staging);
+      const staging = `${this.#quarantine}/${await this.#newName(STAGING)}`;
+      await this.#fs.mkdir(staging);
       // sorted: each folder after its parent
       for (const folder of content.directories) await this.#fs.mkdir(`${staging}/${folder}`);
       const byFolder = new Map<string, [string, Uint8Array][]>();
