@@ -10,6 +10,10 @@ export interface DeviceRecord {
   readonly primaryKey: string;
   readonly secondaryKey: string;
   readonly iotEdge: boolean;
+  /** A leaf device's parent: the `deviceScope` of its IoT Edge parent; absent or '' for none. */
+  readonly deviceScope?: string;
+  /** An edge device's parent in a nested hierarchy: the scope of the edge device above it. */
+  readonly parentScopes?: readonly string[];
 }
 
 export { DEVICE_ID } from '@os/iothub';

@@ -4,6 +4,7 @@ import { deviceConnectionString, isJsonObject, type JsonObject, parseJson } from
 import { HubNotRunningError, HubRequestError, HubStartError } from './hub-errors.js';
 import { HubServiceClient } from './hub-service-client.js';
 import { readHubState } from './hub-state-file.js';
+import { monitorLine } from './monitor-line.js';
 import { startHub } from './start-hub.js';
 
 /** The flags of `os hub`. */
@@ -14,6 +15,16 @@ export interface HubCommandFlags {
   readonly httpsPort?: number | undefined;
   /** The data directory (`.os-hub` in the working directory). */
   readonly data?: string | undefined;
+  /** `device add`: the new device's parent, an IoT Edge device. */
+  readonly parent?: string | undefined;
+  /** `device add`: make the device an IoT Edge device (`capabilities.iotEdge`), which may be a parent. */
+  readonly edge?: boolean | undefined;
+  /** `monitor`: only this device's telemetry. */
+  readonly device?: string | undefined;
+  /** `invoke`: seconds to wait for the device to connect (0 to 300; 0 by default, as IoT Hub's). */
+  readonly connectTimeout?: number | undefined;
+  /** `invoke`: seconds to wait for the device's answer (5 to 300; 30 by default, as IoT Hub's). */
+  readonly responseTimeout?: number | undefined;
 }
 
 /** Where `os hub` writes, reads standard input from, and what ends `start`. */
@@ -24,17 +35,19 @@ export interface HubCommandIo {
   readonly stderr: (line: string) => void;
   /** Standard input, for `twin patch ID -`; `process.stdin` by default. */
   readonly stdin?: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
-  /** Resolves when `start` should stop; SIGINT or SIGTERM by default. */
+  /** Resolves when `start` or `monitor` should stop; SIGINT or SIGTERM by default. */
   readonly stopped?: Promise<unknown>;
 }
 
 /** The subcommands, for help and errors. */
 export const HUB_USAGE: readonly string[] = [
   'os hub start [--port P] [--https-port P] [--data DIR]   run a hub until SIGINT/SIGTERM',
-  'os hub device add ID [--data DIR]                       register a device, print its connection string',
+  'os hub device add ID [--edge] [--parent GW] [--data DIR] register a device, print its connection string',
   'os hub twin get ID [--data DIR]                         print the twin as JSON',
   'os hub twin patch ID FILE|- [--data DIR]                merge a desired patch (null deletes) into the twin',
-  'os hub invoke ID METHOD [JSON] [--data DIR]             invoke a direct method, print its status and payload',
+  'os hub invoke ID METHOD [JSON] [--connect-timeout S] [--response-timeout S] [--data DIR]',
+  '                                                        invoke a direct method, print its status and payload',
+  'os hub monitor [--device ID] [--data DIR]               print each telemetry message as a JSON line',
 ];
 
 function signalled(): Promise<unknown> {
@@ -81,6 +94,19 @@ async function start(flags: HubCommandFlags, dataDir: string, io: HubCommandIo):
   return 0;
 }
 
+/** `os hub monitor`: each telemetry message as one JSON line until stopped; 1 when the hub refuses or stops. */
+async function monitor(flags: HubCommandFlags, dataDir: string, io: HubCommandIo): Promise<number> {
+  const { service } = await client(dataDir);
+  const abort = new AbortController();
+  const stopped = io.stopped ?? signalled();
+  void stopped.then(() => abort.abort());
+  const what = flags.device === undefined ? 'every device' : `device ${flags.device}`;
+  const opened = (): void => io.stderr(`os hub: monitoring the telemetry of ${what}; SIGINT (Ctrl-C) ends`);
+  const options = { signal: abort.signal, opened, ...(flags.device === undefined ? {} : { deviceId: flags.device }) };
+  for await (const event of service.monitor(options)) io.stdout(monitorLine(event));
+  return 0;
+}
+
 /**
  * `os hub <args>`: `start` runs a hub; `device add`, `twin get` and `twin patch` are clients of the hub running
  * with the same data directory, over its HTTPS service API. Returns the exit code: 0 done, 1 refused or failed
@@ -94,8 +120,16 @@ export async function hubCommand(args: readonly string[], flags: HubCommandFlags
     if (command === 'start' && args.length === 1) return await start(flags, dataDir, io);
     if (words === 'device add' && id !== undefined && args.length === 3) {
       const { service, port } = await client(dataDir);
-      const device = await service.addDevice(id).catch(async (error: unknown) => {
+      const relation = {
+        ...(flags.edge === true ? { edge: true } : {}),
+        ...(flags.parent === undefined ? {} : { parent: flags.parent }),
+      };
+      const device = await service.addDevice(id, relation).catch(async (error: unknown) => {
         if (!(error instanceof HubRequestError && error.status === 409)) throw error;
+        if (flags.edge === true || flags.parent !== undefined) {
+          io.stderr(`os hub: device ${id} exists already; set its parent and capabilities; its connection string:`);
+          return service.setRelation(id, relation);
+        }
         io.stderr(`os hub: device ${id} exists already; its connection string:`);
         return service.getDevice(id);
       });
@@ -120,11 +154,16 @@ export async function hubCommand(args: readonly string[], flags: HubCommandFlags
       const payload = json === undefined ? null : parseJson(json);
       if (payload === undefined) throw new TypeError(`the payload ${json} is not JSON`);
       const { service } = await client(dataDir);
-      const answer = await service.invokeMethod(deviceId, method, payload);
+      const timeouts = {
+        ...(flags.connectTimeout === undefined ? {} : { connectTimeoutInSeconds: flags.connectTimeout }),
+        ...(flags.responseTimeout === undefined ? {} : { responseTimeoutInSeconds: flags.responseTimeout }),
+      };
+      const answer = await service.invokeMethod(deviceId, method, payload, timeouts);
       io.stdout(`status: ${answer['status']}`);
       io.stdout(`payload: ${JSON.stringify(answer['payload'])}`);
       return 0;
     }
+    if (command === 'monitor' && args.length === 1) return await monitor(flags, dataDir, io);
     io.stderr(`os hub: unknown or incomplete subcommand "${args.join(' ')}"; one of:`);
     for (const line of HUB_USAGE) io.stderr(`  ${line}`);
     return 1;

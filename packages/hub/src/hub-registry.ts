@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue, patchProblem, sizeProblem, TWIN_LIMITS } from '@os/iothub';
 import { DEVICE_ID, type DeviceRecord, deviceEtag } from './device-record.js';
+import { DEVICE_SCOPE_PREFIX, deviceScope, edgeScope, parentScope, parentScopes } from './device-scope.js';
 import { HubServiceError } from './hub-service-error.js';
 import type { RegistryStore } from './registry-store.js';
 import {
@@ -25,6 +26,9 @@ export interface RegistryEvents {
 
 /** The most devices one hub registers (a development hub, not a fleet). */
 export const MAX_DEVICES = 10_000;
+
+/** The most layers of IoT Edge devices above one another (IoT Edge's nested hierarchy supports 5). */
+export const MAX_EDGE_DEPTH = 5;
 
 const NEVER = '0001-01-01T00:00:00Z';
 
@@ -127,16 +131,21 @@ export class HubRegistry {
     if (existing !== undefined) checkEtag(ifMatch, deviceEtag(existing.record), `Device ${deviceId}`);
     const now = this.#now();
     const before = existing?.record;
+    const generationId = before?.generationId ?? randomUUID();
+    const iotEdge = capabilities['iotEdge'] === true;
+    const parent = this.#parentOf(deviceId, generationId, iotEdge, body);
+    if (before?.iotEdge === true && !iotEdge) this.#refuseWithChildren(before, 'stop being an IoT Edge device');
     const record: DeviceRecord = {
       deviceId,
-      generationId: before?.generationId ?? randomUUID(),
+      generationId,
       revision: before === undefined ? 0 : before.revision + 1,
       status,
       statusReason: typeof body['statusReason'] === 'string' ? body['statusReason'] : null,
       statusUpdatedTime: before === undefined || before.status !== status ? now : before.statusUpdatedTime,
       primaryKey: symmetricKey(keys['primaryKey'], 'primaryKey', before?.primaryKey),
       secondaryKey: symmetricKey(keys['secondaryKey'], 'secondaryKey', before?.secondaryKey),
-      iotEdge: capabilities['iotEdge'] === true,
+      iotEdge,
+      ...(parent === undefined ? {} : iotEdge ? { parentScopes: [parent] } : { deviceScope: parent }),
     };
     this.#store.putDevice(record, existing?.twin ?? emptyTwin(now));
     const revoked =
@@ -144,6 +153,105 @@ export class HubRegistry {
       (status === 'disabled' || before.primaryKey !== record.primaryKey || before.secondaryKey !== record.secondaryKey);
     if (revoked) this.#events.deviceRevoked(deviceId);
     return record;
+  }
+
+  /**
+   * The scope of the parent the device document `body` names, checked: a leaf device names it in `deviceScope`, an
+   * edge device in `parentScopes` (its own `deviceScope` is the hub's to make). The parent must be a registered IoT
+   * Edge device, and no device may be its own ancestor. A PUT replaces the identity: no scope, no parent.
+   */
+  #parentOf(deviceId: string, generationId: string, iotEdge: boolean, body: JsonObject): string | undefined {
+    const given = body['deviceScope'];
+    if (given !== undefined && given !== null && typeof given !== 'string')
+      throw badRequest('deviceScope must be a string');
+    const scopes = body['parentScopes'];
+    if (
+      scopes !== undefined &&
+      scopes !== null &&
+      !(Array.isArray(scopes) && scopes.every((s) => typeof s === 'string'))
+    ) {
+      throw badRequest('parentScopes must be an array of scopes (strings)');
+    }
+    let scope: string | undefined;
+    if (iotEdge) {
+      if (typeof given === 'string' && given !== '' && given !== edgeScope(deviceId, generationId)) {
+        throw badRequest(
+          `deviceScope of IoT Edge device ${deviceId} is made by the hub and cannot be set; ` +
+            "name the edge device above it in parentScopes (the parent's deviceScope)",
+        );
+      }
+      const list = (scopes ?? []) as string[];
+      if (list.length > 1) throw badRequest('parentScopes holds at most one scope: a device has one parent');
+      scope = list[0];
+    } else {
+      // IoT Hub fills a leaf's parentScopes in from its deviceScope; what the body holds there is not read
+      scope = typeof given === 'string' ? given : undefined;
+    }
+    if (scope === undefined || scope === '') return undefined;
+    let ancestor = this.#edgeDeviceOf(scope, deviceId);
+    for (let depth = 1; ; depth++) {
+      if (ancestor.deviceId === deviceId) {
+        throw badRequest(`device ${deviceId} cannot be a parent of itself, nor a child of its own children`);
+      }
+      const above = parentScope(ancestor);
+      if (above === undefined) break;
+      if (depth >= MAX_EDGE_DEPTH) {
+        throw badRequest(
+          `the parent ${scope} is ${MAX_EDGE_DEPTH} layers deep already; IoT Edge nests at most so many`,
+        );
+      }
+      ancestor = this.#edgeDeviceOf(above, deviceId);
+    }
+    return scope;
+  }
+
+  /** The registered IoT Edge device whose scope `scope` is, else a 400 that says what is wrong. */
+  #edgeDeviceOf(scope: string, childId: string): DeviceRecord {
+    const id = scope.startsWith(DEVICE_SCOPE_PREFIX)
+      ? scope.slice(DEVICE_SCOPE_PREFIX.length, scope.lastIndexOf('-'))
+      : '';
+    const parent = this.lookup(id);
+    if (parent === undefined || deviceScope(parent) !== scope) {
+      throw badRequest(
+        `the parent scope ${JSON.stringify(scope)} of ${childId} is no device's: ` +
+          'give the deviceScope of a registered IoT Edge device (GET /devices/{parent} shows it)',
+      );
+    }
+    if (!parent.iotEdge) {
+      throw badRequest(
+        `device ${parent.deviceId} is not an IoT Edge device and cannot be a parent: ` +
+          'set capabilities.iotEdge on it first',
+      );
+    }
+    return parent;
+  }
+
+  #refuseWithChildren(record: DeviceRecord, what: string): void {
+    const children = this.#store.children(deviceScope(record), '', 1);
+    if (children.length > 0) {
+      throw badRequest(
+        `device ${record.deviceId} has children (${children[0]?.deviceId} ...) and cannot ${what}: ` +
+          'give them another parent or none first',
+      );
+    }
+  }
+
+  /**
+   * The children of IoT Edge device `deviceId` (leaf devices and edge devices below it), up to `count` after
+   * `afterId`, by id: what its edge hub needs to authenticate them (the device-scope API).
+   */
+  children(deviceId: string, afterId: string, count: number): DeviceRecord[] {
+    const { record } = this.#find(deviceId);
+    if (!record.iotEdge) return [];
+    return this.#store.children(deviceScope(record), afterId, count);
+  }
+
+  /** Device `childId` if it is a child of IoT Edge device `gatewayId`, else undefined. */
+  child(gatewayId: string, childId: string): DeviceRecord | undefined {
+    const gateway = this.lookup(gatewayId);
+    const child = this.lookup(childId);
+    if (gateway === undefined || child === undefined || !gateway.iotEdge) return undefined;
+    return parentScope(child) === deviceScope(gateway) ? child : undefined;
   }
 
   /** GET /devices/{id}. */
@@ -260,6 +368,8 @@ export class HubRegistry {
         type: 'sas',
       },
       capabilities: { iotEdge: record.iotEdge },
+      deviceScope: deviceScope(record),
+      parentScopes: parentScopes(record),
     };
   }
 
@@ -284,6 +394,8 @@ export class HubRegistry {
         reported: sectionDocument(twin.reported, true),
       },
       capabilities: { iotEdge: record.iotEdge },
+      deviceScope: deviceScope(record),
+      parentScopes: parentScopes(record),
     };
   }
 }

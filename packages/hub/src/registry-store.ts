@@ -64,6 +64,20 @@ export class RegistryStore {
     return rows.map((row) => JSON.parse(row.record) as DeviceRecord);
   }
 
+  /**
+   * Up to `limit` devices whose parent is the edge device of `scope`, by id, after `afterId`: leaf devices whose
+   * `deviceScope` it is and edge devices whose `parentScopes` hold it.
+   */
+  children(scope: string, afterId: string, limit: number): DeviceRecord[] {
+    const rows = this.#db
+      .prepare(
+        "SELECT record FROM devices WHERE id > ? AND (json_extract(record, '$.deviceScope') = ? OR EXISTS " +
+          "(SELECT 1 FROM json_each(record, '$.parentScopes') WHERE value = ?)) ORDER BY id LIMIT ?",
+      )
+      .all(afterId, scope, scope, limit) as DeviceRow[];
+    return rows.map((row) => JSON.parse(row.record) as DeviceRecord);
+  }
+
   countDevices(): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM devices').get() as { n: number }).n;
   }

@@ -11,8 +11,10 @@ import {
 } from '@os/iothub';
 import type { DeviceBroker } from './device-broker.js';
 import { deviceEtag } from './device-record.js';
+import { answerDeviceScope, EDGE_HUB_MODULE } from './device-scope-api.js';
 import type { HubRegistry } from './hub-registry.js';
 import { HubServiceError } from './hub-service-error.js';
+import { MAX_TELEMETRY_STREAMS, streamTelemetry } from './telemetry-stream.js';
 import { twinEtag } from './twin-state.js';
 
 /** The largest request body the service API reads. */
@@ -20,6 +22,15 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /** The name of the one shared access policy this hub has. */
 export const SERVICE_POLICY = 'iothubowner';
+
+/** The operations of the device-scope API (`/devices/{id}/modules/$edgeHub/{operation}`). */
+const SCOPE_OPERATIONS: ReadonlySet<string> = new Set([
+  'devicesAndModulesInDeviceScope',
+  'deviceAndModuleInDeviceScope',
+]);
+
+/** A reply the service API has streamed itself (the telemetry stream): nothing more to write. */
+const STREAMED = Symbol('streamed');
 
 interface Reply {
   readonly status: number;
@@ -65,6 +76,7 @@ export class ServiceApi {
   readonly #broker: DeviceBroker;
   readonly #keys: readonly string[];
   readonly #hostNames: ReadonlySet<string>;
+  readonly #streams = new Set<() => void>();
 
   private constructor(server: Server, registry: HubRegistry, broker: DeviceBroker, keys: string[], hosts: Set<string>) {
     this.#server = server;
@@ -115,8 +127,29 @@ export class ServiceApi {
   async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let reply: Reply;
     try {
-      this.#authorize(request.headers.authorization);
-      reply = await this.#route(request);
+      const url = new URL(request.url ?? '/', 'https://hub');
+      let parts: string[];
+      try {
+        parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+      } catch {
+        throw new HubServiceError(400, 'ArgumentInvalid', `${url.pathname} is not a well-formed path`);
+      }
+      const [collection, id, sub, module, operation] = parts;
+      const scoped =
+        collection === 'devices' &&
+        id !== undefined &&
+        sub === 'modules' &&
+        module === EDGE_HUB_MODULE &&
+        parts.length === 5 &&
+        SCOPE_OPERATIONS.has(operation ?? '');
+      this.#authorize(request.headers.authorization, scoped ? id : undefined);
+      if (scoped && request.method === 'GET') {
+        reply = { status: 200, body: answerDeviceScope(this.#registry, id, operation ?? '', url.searchParams) };
+      } else {
+        const routed = await this.#route(request, url, parts, response);
+        if (routed === STREAMED) return;
+        reply = routed;
+      }
     } catch (error) {
       const refusal =
         error instanceof HubServiceError
@@ -145,34 +178,54 @@ export class ServiceApi {
     }
   }
 
-  #authorize(authorization: string | undefined): void {
+  /**
+   * Checks the request's SAS token: the `iothubowner` policy's for every operation, or, on the device-scope API of
+   * gateway `deviceId`, also a token of that device (`sr={host}/devices/{deviceId}`, signed with its key; IoT Edge
+   * signs as its `$edgeHub` module, which this hub accepts too, with the device's key, having no modules).
+   */
+  #authorize(authorization: string | undefined, deviceId: string | undefined): void {
     const token = parseSharedAccessSignature(authorization ?? '');
-    const host = token?.resource.split('/')[0]?.replace(/:\d+$/, '').toLowerCase() ?? '';
-    if (
-      token === undefined ||
-      token.keyName !== SERVICE_POLICY ||
-      !this.#hostNames.has(host) ||
-      !isSignedWith(token, this.#keys, Date.now())
-    ) {
-      throw new HubServiceError(
-        401,
-        'IotHubUnauthorizedAccess',
-        'Unauthorized: give a SharedAccessSignature of the iothubowner policy from the service connection string',
-      );
+    const [resourceHost = '', ...path] = token?.resource.split('/') ?? [];
+    const host = resourceHost.replace(/:\d+$/, '').toLowerCase();
+    const now = Date.now();
+    if (token !== undefined && this.#hostNames.has(host)) {
+      if (token.keyName === SERVICE_POLICY && path.length === 0 && isSignedWith(token, this.#keys, now)) return;
+      const device = deviceId === undefined ? undefined : this.#registry.lookup(deviceId);
+      const forDevice =
+        path[0] === 'devices' &&
+        path[1] === deviceId &&
+        (path.length === 2 || (path.length === 4 && path[2] === 'modules' && path[3] === EDGE_HUB_MODULE));
+      if (
+        token.keyName === undefined &&
+        device !== undefined &&
+        device.status === 'enabled' &&
+        forDevice &&
+        isSignedWith(token, [device.primaryKey, device.secondaryKey], now)
+      ) {
+        return;
+      }
     }
+    throw new HubServiceError(
+      401,
+      'IotHubUnauthorizedAccess',
+      deviceId === undefined
+        ? 'Unauthorized: give a SharedAccessSignature of the iothubowner policy from the service connection string'
+        : `Unauthorized: give a SharedAccessSignature of device ${deviceId} (signed with its key) or of iothubowner`,
+    );
   }
 
-  async #route(request: IncomingMessage): Promise<Reply> {
-    const url = new URL(request.url ?? '/', 'https://hub');
-    let parts: string[];
-    try {
-      parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
-    } catch {
-      throw new HubServiceError(400, 'ArgumentInvalid', `${url.pathname} is not a well-formed path`);
-    }
+  async #route(
+    request: IncomingMessage,
+    url: URL,
+    parts: readonly string[],
+    response: ServerResponse,
+  ): Promise<Reply | typeof STREAMED> {
     const method = request.method ?? 'GET';
     const ifMatch = request.headers['if-match'];
     const [collection, id, sub] = parts;
+    if (collection === 'messages' && id === 'events' && parts.length === 2 && method === 'GET') {
+      return this.#stream(url, response);
+    }
     if (collection === 'devices' && id === undefined && method === 'GET') {
       const top = Math.min(Math.max(Number(url.searchParams.get('top') ?? 1000) || 1000, 1), 1000);
       return { status: 200, body: this.#registry.listDevices(top).map((d) => this.#registry.deviceDocument(d)) };
@@ -198,6 +251,26 @@ export class ServiceApi {
       'NotFound',
       `${method} ${url.pathname} is not an operation of this hub's service API`,
     );
+  }
+
+  #stream(url: URL, response: ServerResponse): typeof STREAMED {
+    const deviceId = url.searchParams.get('deviceId') ?? undefined;
+    if (deviceId !== undefined) this.#registry.getDevice(deviceId);
+    if (this.#streams.size >= MAX_TELEMETRY_STREAMS) {
+      throw new HubServiceError(
+        429,
+        'ThrottlingException',
+        `this hub serves ${MAX_TELEMETRY_STREAMS} telemetry streams at once; end one first`,
+      );
+    }
+    const end = streamTelemetry(
+      response,
+      (listener) => this.#broker.onTelemetry(listener),
+      deviceId,
+      () => this.#streams.delete(end),
+    );
+    this.#streams.add(end);
+    return STREAMED;
   }
 
   #device(record: Parameters<HubRegistry['deviceDocument']>[0]): Reply {
@@ -227,6 +300,7 @@ export class ServiceApi {
 
   /** Stops listening and ends open connections. */
   async close(): Promise<void> {
+    for (const end of [...this.#streams]) end();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
