@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hubCommand } from '../src/index.js';
-import { deviceClient, startTestHub } from './hub-fixture.js';
+import { createRequire } from 'node:module';
+import { deviceClient, startTestHub, until } from './hub-fixture.js';
+
+const require = createRequire(import.meta.url);
+const { Message } = require('azure-iot-device') as typeof import('azure-iot-device');
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -116,6 +120,121 @@ describe('hubCommand', () => {
       const offline = capture();
       expect(await hubCommand(['invoke', 'robot', 'runWorkflow'], { data: test.dataDir }, offline.io)).toBe(1);
       expect(offline.stderr.join('')).toMatch(/404 DeviceNotOnline/);
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('device add --edge and --parent make a gateway and its child, and refuse a parent that is no edge device', async () => {
+    const test = await startTestHub();
+    try {
+      const gateway = capture();
+      expect(await hubCommand(['device', 'add', 'gw'], { data: test.dataDir, edge: true }, gateway.io)).toBe(0);
+      const child = capture();
+      expect(await hubCommand(['device', 'add', 'robot'], { data: test.dataDir, parent: 'gw' }, child.io)).toBe(0);
+      expect(child.stdout).toEqual([test.hub.deviceConnectionString('robot')]);
+      const scope = (await test.service.getDevice('gw'))['deviceScope'];
+      expect((await test.service.getDevice('robot'))['parentScopes']).toEqual([scope]);
+      const plain = capture();
+      expect(await hubCommand(['device', 'add', 'plain'], { data: test.dataDir }, plain.io)).toBe(0);
+      const refused = capture();
+      expect(await hubCommand(['device', 'add', 'r2'], { data: test.dataDir, parent: 'plain' }, refused.io)).toBe(1);
+      expect(refused.stderr).toEqual([
+        'os hub: device plain is not an IoT Edge device and cannot be a parent: add it with --edge (capabilities.iotEdge) first',
+      ]);
+      const missing = capture();
+      expect(await hubCommand(['device', 'add', 'r3'], { data: test.dataDir, parent: 'none' }, missing.io)).toBe(1);
+      expect(missing.stderr.join('')).toMatch(/GET \/devices\/none: 404 DeviceNotFound/);
+      // an existing device gets the parent it is given, as az iot hub device-identity parent set does
+      const moved = capture();
+      expect(await hubCommand(['device', 'add', 'plain'], { data: test.dataDir, parent: 'gw' }, moved.io)).toBe(0);
+      expect(moved.stdout).toEqual(plain.stdout);
+      expect((await test.service.getDevice('plain'))['deviceScope']).toBe(scope);
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('invoke waits up to --connect-timeout for the device, and answers 404 DeviceNotOnline when it stays away', async () => {
+    const test = await startTestHub();
+    try {
+      const connectionString = await test.addDevice('late');
+      const waiting = capture();
+      const invoked = hubCommand(
+        ['invoke', 'late', 'runWorkflow', '{"name":"paint"}'],
+        {
+          data: test.dataDir,
+          connectTimeout: 30,
+        },
+        waiting.io,
+      );
+      const client = await deviceClient(connectionString, test.hub.ca);
+      client.onDeviceMethod('runWorkflow', (request, response) => {
+        response.send(200, { workflow: (request.payload as { name: string }).name, id: 7 }, () => {});
+      });
+      await client.open();
+      try {
+        expect(await invoked).toBe(0);
+        expect(waiting.stdout).toEqual(['status: 200', 'payload: {"workflow":"paint","id":7}']);
+      } finally {
+        await client.close();
+      }
+      const away = capture();
+      const code = await hubCommand(
+        ['invoke', 'late', 'runWorkflow'],
+        { data: test.dataDir, connectTimeout: 1 },
+        away.io,
+      );
+      expect(code).toBe(1);
+      expect(away.stdout).toEqual([]);
+      expect(away.stderr.join('')).toMatch(/^os hub: POST \/twins\/late\/methods: 404 DeviceNotOnline: /);
+    } finally {
+      await test.stop();
+    }
+  });
+
+  it('monitor prints each message as one JSON line until stopped, and says why when the hub refuses', async () => {
+    const test = await startTestHub();
+    try {
+      const connectionString = await test.addDevice('talker');
+      await test.addDevice('quiet');
+      let stop = (): void => {};
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      const out = capture();
+      const running = hubCommand(['monitor'], { data: test.dataDir, device: 'talker' }, { ...out.io, stopped });
+      await until(() => out.stderr.length > 0, 'the monitor to open');
+      expect(out.stderr).toEqual(['os hub: monitoring the telemetry of device talker; SIGINT (Ctrl-C) ends']);
+      const client = await deviceClient(connectionString, test.hub.ca);
+      await client.open();
+      try {
+        const message = new Message('{"counter":1,"at":"2024-01-01T00:00:00Z"}');
+        message.messageId = 'id-1';
+        message.contentType = 'application/json';
+        message.properties.add('line', 'a');
+        await client.sendEvent(message);
+        await until(() => out.stdout.length === 1, 'the line');
+      } finally {
+        await client.close();
+      }
+      stop();
+      expect(await running).toBe(0);
+      const line = JSON.parse(out.stdout[0] ?? '');
+      expect(Object.keys(line)).toEqual(['deviceId', 'enqueuedTime', 'body', 'properties', 'systemProperties']);
+      expect(line).toMatchObject({
+        deviceId: 'talker',
+        body: { counter: 1, at: '2024-01-01T00:00:00Z' },
+        properties: { line: 'a' },
+        systemProperties: { messageId: 'id-1', contentType: 'application/json' },
+      });
+      expect(Date.parse(line.enqueuedTime)).not.toBeNaN();
+      const unknown = capture();
+      const never = new Promise<void>(() => {});
+      expect(
+        await hubCommand(['monitor'], { data: test.dataDir, device: 'nobody' }, { ...unknown.io, stopped: never }),
+      ).toBe(1);
+      expect(unknown.stderr.join('')).toMatch(/GET \/messages\/events\?deviceId=nobody: 404 DeviceNotFound/);
     } finally {
       await test.stop();
     }

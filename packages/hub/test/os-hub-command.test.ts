@@ -106,6 +106,45 @@ describe('os hub', () => {
     expect(missing.stderr).toMatch(/os hub twin get ID/);
   });
 
+  it('device add --edge and --parent relate two devices; monitor prints JSON lines until SIGINT, then exits 0', async () => {
+    expect(await os(['device', 'add', 'gw-1', '--edge', '--data', dataDir])).toMatchObject({ code: 0, stderr: '' });
+    const child = await os(['device', 'add', 'robot-2', '--parent', 'gw-1', '--data', dataDir]);
+    expect(child).toMatchObject({ code: 0, stderr: '' });
+    const monitor = spawn(process.execPath, [OS, 'hub', 'monitor', '--device', 'robot-2', '--data', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    monitor.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    monitor.stderr?.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => monitor.once('exit', (code) => done(code)));
+    await until(() => err.includes('monitoring') || monitor.exitCode !== null, 'the monitor to open');
+    expect(err).toBe('os hub: monitoring the telemetry of device robot-2; SIGINT (Ctrl-C) ends\n');
+    const client = await deviceClient(child.stdout.trim(), join(dataDir, 'ca.pem'));
+    await client.open();
+    try {
+      const { Message } = await import('azure-iot-device');
+      for (const n of [1, 2]) await client.sendEvent(new Message(JSON.stringify({ n })));
+      await until(() => out.split('\n').length > 2, 'two lines');
+    } finally {
+      await client.close();
+    }
+    monitor.kill('SIGINT');
+    expect(await exited).toBe(0);
+    const lines = out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.deviceId, line.body])).toEqual([
+      ['robot-2', { n: 1 }],
+      ['robot-2', { n: 2 }],
+    ]);
+  });
+
   it('stops on SIGTERM with exit 0, after which the subcommands say no hub is running', async () => {
     const exited = new Promise<number | null>((done) => hub.once('exit', (code) => done(code)));
     hub.kill('SIGTERM');
