@@ -10,6 +10,11 @@ interface HubFlags {
   readonly port?: number | string;
   readonly httpsPort?: number | string;
   readonly data?: string;
+  readonly parent?: string;
+  readonly edge?: boolean;
+  readonly device?: string;
+  readonly connectTimeout?: number | string;
+  readonly responseTimeout?: number | string;
 }
 
 function port(value: number | string | undefined, flag: string): number | undefined {
@@ -21,20 +26,40 @@ function port(value: number | string | undefined, flag: string): number | undefi
   return number;
 }
 
+function seconds(value: number | string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new RangeError(`${flag} ${value} is not a number of seconds from ${min} to ${max}`);
+  }
+  return number;
+}
+
 /**
  * Declares `os hub ...` (a local IoT Hub for development and tests). `@os/hub` is loaded only when `os hub` runs,
  * so that installing `@os/cli` needs no compiler for people who never run a hub.
  */
 export function registerHubCommand(cli: CAC): void {
   cli
-    .command('hub [...args]', 'A local IoT Hub: os hub start | device add ID | twin get|patch ID | invoke ID METHOD')
+    .command(
+      'hub [...args]',
+      'A local IoT Hub: os hub start | device add ID | twin get|patch ID | invoke ID METHOD | monitor',
+    )
     .option('--port <port>', 'hub start: MQTT over TLS port for devices (default 8883; 0 for any free port)')
     .option('--https-port <port>', 'hub start: HTTPS port of the service API (default 8443; 0 for any free port)')
+    .option('--edge', 'hub device add: an IoT Edge device (capabilities.iotEdge), which may be a parent')
+    .option('--parent <id>', 'hub device add: the parent, an IoT Edge device (the child gets its deviceScope)')
+    .option('--device <id>', "hub monitor: only this device's telemetry")
+    .option('--connect-timeout <s>', 'hub invoke: seconds to wait for the device to connect (0-300, default 0)')
+    .option('--response-timeout <s>', "hub invoke: seconds to wait for the device's answer (5-300, default 30)")
     .option('--data <dir>', "The hub's data directory; the other subcommands find the running hub there", {
       default: '.os-hub',
     })
     .example('os hub start --data .os-hub')
     .example('os hub device add robot-1')
+    .example('os hub device add gateway-1 --edge')
+    .example('os hub device add robot-2 --parent gateway-1')
+    .example('os hub monitor --device robot-2')
     .action(async (args: string[], flags: HubFlags) => {
       let hub: typeof import('@os/hub');
       try {
@@ -57,6 +82,11 @@ export function registerHubCommand(cli: CAC): void {
           port: port(flags.port, '--port'),
           httpsPort: port(flags.httpsPort, '--https-port'),
           data: flags.data === undefined ? undefined : String(flags.data),
+          parent: flags.parent === undefined ? undefined : String(flags.parent),
+          edge: flags.edge === true,
+          device: flags.device === undefined ? undefined : String(flags.device),
+          connectTimeout: seconds(flags.connectTimeout, '--connect-timeout', 0, 300),
+          responseTimeout: seconds(flags.responseTimeout, '--response-timeout', 5, 300),
         },
         { stdout: (line) => process.stdout.write(`${line}\n`), stderr: (line) => process.stderr.write(`${line}\n`) },
       );

@@ -1,4 +1,5 @@
 export type { TelemetryMessage } from './telemetry-message.js';
+export type { TelemetryEvent } from './telemetry-stream.js';
 export { type HubResponse, HubServiceClient } from './hub-service-client.js';
 export { HUB_USAGE, hubCommand, type HubCommandFlags, type HubCommandIo } from './hub-command.js';
 export { HubNotRunningError, HubRequestError, HubStartError } from './hub-errors.js';

@@ -12,10 +12,15 @@ export const MAX_TELEMETRY_STREAMS = 16;
  * Event Hubs-compatible endpoint over AMQP instead): the body as base64, so that every byte arrives as sent.
  */
 export interface TelemetryEvent {
+  /** The device that sent it. */
   readonly deviceId: string;
+  /** When the hub took the message, ISO 8601. */
   readonly enqueuedTime: string;
+  /** The payload as sent, base64. */
   readonly body: string;
+  /** Application properties from the topic's property bag. */
   readonly properties: Readonly<Record<string, string>>;
+  /** System properties (`messageId`, `contentType` ...). */
   readonly systemProperties: Readonly<Record<string, string>>;
 }
 

@@ -125,7 +125,7 @@ describe('hubCommand', () => {
     }
   });
 
-  it('device add --edge and --parent make a gateway and its child, and refuse a parent that is no edge device', async () => {
+  it('device add --edge and --parent make a gateway and its child; a parent must be an edge device', async () => {
     const test = await startTestHub();
     try {
       const gateway = capture();
@@ -140,7 +140,8 @@ describe('hubCommand', () => {
       const refused = capture();
       expect(await hubCommand(['device', 'add', 'r2'], { data: test.dataDir, parent: 'plain' }, refused.io)).toBe(1);
       expect(refused.stderr).toEqual([
-        'os hub: device plain is not an IoT Edge device and cannot be a parent: add it with --edge (capabilities.iotEdge) first',
+        'os hub: device plain is not an IoT Edge device and cannot be a parent: ' +
+          'add it with --edge (capabilities.iotEdge) first',
       ]);
       const missing = capture();
       expect(await hubCommand(['device', 'add', 'r3'], { data: test.dataDir, parent: 'none' }, missing.io)).toBe(1);
@@ -155,7 +156,7 @@ describe('hubCommand', () => {
     }
   });
 
-  it('invoke waits up to --connect-timeout for the device, and answers 404 DeviceNotOnline when it stays away', async () => {
+  it('invoke waits up to --connect-timeout for the device; 404 DeviceNotOnline when it stays away', async () => {
     const test = await startTestHub();
     try {
       const connectionString = await test.addDevice('late');

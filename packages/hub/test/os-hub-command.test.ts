@@ -106,7 +106,7 @@ describe('os hub', () => {
     expect(missing.stderr).toMatch(/os hub twin get ID/);
   });
 
-  it('device add --edge and --parent relate two devices; monitor prints JSON lines until SIGINT, then exits 0', async () => {
+  it('device add --edge and --parent relate devices; monitor prints JSON lines until SIGINT, exit 0', async () => {
     expect(await os(['device', 'add', 'gw-1', '--edge', '--data', dataDir])).toMatchObject({ code: 0, stderr: '' });
     const child = await os(['device', 'add', 'robot-2', '--parent', 'gw-1', '--data', dataDir]);
     expect(child).toMatchObject({ code: 0, stderr: '' });

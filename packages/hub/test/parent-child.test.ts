@@ -49,7 +49,8 @@ async function deviceToken(deviceId: string, resource = `localhost:${test.hub.ht
 }
 
 function scopePath(gatewayId: string, query = ''): string {
-  return `/devices/${gatewayId}/modules/%24edgeHub/devicesAndModulesInDeviceScope?api-version=2018-08-30-preview${query}`;
+  const operation = 'devicesAndModulesInDeviceScope?api-version=2018-08-30-preview';
+  return `/devices/${gatewayId}/modules/%24edgeHub/${operation}${query}`;
 }
 
 describe('parent and child devices', () => {
@@ -69,7 +70,7 @@ describe('parent and child devices', () => {
     expect(nested['deviceScope']).not.toBe(gateway['deviceScope']);
   });
 
-  it("takes the relation from Microsoft's service SDK: Registry.create with deviceScope, update to remove it", async () => {
+  it("takes the relation from Microsoft's service SDK: create with deviceScope, update removes it", async () => {
     const registry = serviceRegistry(test.hub);
     const edge = (await registry.create({ deviceId: 'sdk-gw', capabilities: { iotEdge: true } })).responseBody;
     expect(edge.deviceScope).toMatch(/^ms-azure-iot-edge:\/\/sdk-gw-/);

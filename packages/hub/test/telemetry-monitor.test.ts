@@ -49,7 +49,7 @@ async function startMonitor(
 }
 
 describe('telemetry through the hub', () => {
-  it("records a leaf's message sent over an upstream connection of its own (as the gateway opens one per leaf)", async () => {
+  it("records a leaf's message sent over a connection of its own (the gateway opens one per leaf)", async () => {
     await test.service.addDevice('relay-gw', { edge: true });
     const leafString = await test.service
       .addDevice('relay-leaf', { parent: 'relay-gw' })
