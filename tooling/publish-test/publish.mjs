@@ -111,14 +111,18 @@ function npmInstallArgs(registry) {
   ];
 }
 
-/** `npm install` of `specs` from the local registry into `folder` (made empty, with a package.json). */
-async function npmInstall(folder, specs, registry) {
+/**
+ * `npm install` of `specs` from the local registry into `folder` (made empty, with a package.json). `ignoreScripts`
+ * skips install scripts (a type check needs no native build, such as @os/hub's better-sqlite3).
+ */
+async function npmInstall(folder, specs, registry, { ignoreScripts = false } = {}) {
   mkdirSync(folder, { recursive: true });
   writeFileSync(
     join(folder, 'package.json'),
     `${JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2)}\n`,
   );
-  await exec('npm', [...npmInstallArgs(registry), ...specs], { cwd: folder, env });
+  const args = [...npmInstallArgs(registry), ...(ignoreScripts ? ['--ignore-scripts'] : []), ...specs];
+  await exec('npm', args, { cwd: folder, env });
 }
 
 /** This Node's major version, and the `lib` @tsconfig/nodeN gives a project on it (no `esnext.*` entries). */
@@ -287,7 +291,9 @@ try {
 
   await step('a strict TypeScript consumer of every entry point type-checks (default lib, @types/node)', async () => {
     const folder = join(scratch, 'consumer');
-    await npmInstall(folder, [...published.map(({ manifest }) => manifest.name), typesNode], registry);
+    await npmInstall(folder, [...published.map(({ manifest }) => manifest.name), typesNode], registry, {
+      ignoreScripts: true,
+    });
     writeFileSync(join(folder, 'consumer.ts'), consumer);
     await typeCheck(folder);
   });
