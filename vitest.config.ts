@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /** Tests of whole systems: each runs once per kernel, the kernel named by OS_KERNEL (see @os/test-kernels). */
 const systemTests = [
-  'apps/*/test/**/*.test.ts',
+  'apps/!(robots)/test/**/*.test.ts',
   'apps/gateway-packages/*/test/**/*.test.ts',
   'packages/init/test/**/*.test.ts',
   'packages/dummy/test/**/*.test.ts',
@@ -24,6 +24,9 @@ const systemTests = [
 /** Tests that pack and install with npm: run once, in the unit project; they run every kernel themselves. */
 const packedApps = ['apps/*/install/**/*.test.ts'];
 
+/** Tests of apps that run no kernel (the robots: Microsoft's device SDK against the hub): once, in the unit project. */
+const hostApps = ['apps/robots/test/**/*.test.ts'];
+
 const shared = { testTimeout: 30_000, hookTimeout: 120_000, pool: 'threads' as const };
 
 export default defineConfig({
@@ -33,7 +36,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts', ...packedApps],
+          include: ['packages/*/test/**/*.test.ts', 'tooling/*/test/**/*.test.ts', ...packedApps, ...hostApps],
           exclude: ['**/node_modules/**', ...systemTests],
         },
       },
