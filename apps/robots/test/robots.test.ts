@@ -12,18 +12,19 @@ import { type Fleet, startFleet } from '../src/fleet.mjs';
 import { MAX_WORKFLOW_NAME } from '../src/run-workflow.mjs';
 
 const CLI = resolve(import.meta.dirname, '../robots.mjs');
-const dataDir = mkdtempSync(join(tmpdir(), 'os-robots-'));
+let dataDir: string;
 let hub: Hub;
 let service: HubServiceClient;
 
 beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'os-robots-')); // here, not at load: listing the tests leaves nothing behind
   hub = await startHub({ host: '127.0.0.1', port: 0, httpsPort: 0, dataDir });
   service = new HubServiceClient(hub.serviceConnectionString, hub.ca);
 });
 
 afterAll(async () => {
   await hub?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** Waits until `ready()` holds (the test's own timeout bounds it). */
