@@ -1,5 +1,6 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Registry } from 'azure-iothub';
 import { createSharedAccessSignature, type Hub, HubRequestError } from '../src/index.js';
 import { serviceRegistry, startTestHub, type TestHub } from './hub-fixture.js';
 
@@ -72,14 +73,18 @@ describe('parent and child devices', () => {
 
   it("takes the relation from Microsoft's service SDK: create with deviceScope, update removes it", async () => {
     const registry = serviceRegistry(test.hub);
-    const edge = (await registry.create({ deviceId: 'sdk-gw', capabilities: { iotEdge: true } })).responseBody;
+    // the relation fields as the REST API returns them (azure-iothub's Device type declares them only in some builds)
+    type Scoped = Registry.DeviceDescription & { deviceScope?: string; parentScopes?: string[] };
+    const edge = (await registry.create({ deviceId: 'sdk-gw', capabilities: { iotEdge: true } }))
+      .responseBody as Scoped;
     expect(edge.deviceScope).toMatch(/^ms-azure-iot-edge:\/\/sdk-gw-/);
-    const child = (await registry.create({ deviceId: 'sdk-leaf', deviceScope: edge.deviceScope })).responseBody;
+    const created = await registry.create({ deviceId: 'sdk-leaf', deviceScope: edge.deviceScope } as Scoped);
+    const child = created.responseBody as Scoped;
     expect(child.parentScopes).toEqual([edge.deviceScope]);
-    const got = (await registry.get('sdk-leaf')).responseBody;
+    const got = (await registry.get('sdk-leaf')).responseBody as Scoped;
     expect(got.deviceScope).toBe(edge.deviceScope);
     // as az iot hub device-identity children remove does: the document back with deviceScope "" (parentScopes stale)
-    const removed = (await registry.update({ ...got, deviceScope: '' })).responseBody;
+    const removed = (await registry.update({ ...got, deviceScope: '' } as Scoped)).responseBody as Scoped;
     expect(removed.deviceScope).toBe('');
     expect(removed.parentScopes).toEqual([]);
   });
