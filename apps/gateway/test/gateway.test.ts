@@ -204,7 +204,7 @@ describe('the gateway, with a hub and a depot server in processes of their own',
         entry('greedy', 'gapstage/pkg/greedy/1'),
         entry('garbled', 'gapstage/pkg/garbled/1'),
       ],
-      (state) => Object.values(state.components).every((component) => component.state !== 'downloading'),
+      settled,
     );
     expect(reported.status).toBe('failed');
     expect(reported.components.http_server?.state).toBe('running');

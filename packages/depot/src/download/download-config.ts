@@ -35,7 +35,8 @@ export const DOWNLOAD_DEFAULTS = {
   retryInitialMs: 500,
   retryMaxMs: 60_000,
   timeoutMs: 30_000,
-  concurrency: 4,
+  // more than 1 makes calls from the component's one thread overlap, which the seL4 backend refuses (ThreadStateError)
+  concurrency: 1,
 } as const;
 
 /** The most pkgs a download works on at once: each holds a Net socket and its archives in memory. */
