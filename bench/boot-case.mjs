@@ -40,8 +40,9 @@ const description = initConfigSystem(config, {
   directory,
   origin: 'boot-case.xml',
   builtins: { idle, init: (await import('@os/init')).init },
+  machine: { ram: 2 ** 40, caps: 2 ** 30 },
 });
-const system = { ...description, ram: 2 ** 40, caps: 2 ** 30 };
+const system = description;
 
 const memory = () => {
   globalThis.gc();

@@ -12,5 +12,5 @@ export {
   builtinBinaries,
   unconfinedBinaries,
 } from './xml-system.js';
-export { prepareInitConfig } from './prepare-config.js';
+export { DEFAULT_MACHINE, type MachineQuota, prepareInitConfig } from './prepare-config.js';
 export { checkAgainstManifest } from './manifest-check.js';

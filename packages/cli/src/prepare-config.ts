@@ -40,13 +40,24 @@ function warnStartQuota(child: StartEntry, origin: string, warn: (message: strin
   }
 }
 
+/** The RAM and capabilities of the machine a system boots on (`SystemDescription`'s `ram` and `caps`). */
+export interface MachineQuota {
+  /** Bytes of RAM. */
+  readonly ram: number;
+  /** Capabilities. */
+  readonly caps: number;
+}
+
+/** The machine of a system that names none: `DEFAULT_MACHINE_RAM` and `DEFAULT_MACHINE_CAPS` of `boot`. */
+export const DEFAULT_MACHINE: MachineQuota = { ram: DEFAULT_MACHINE_RAM, caps: DEFAULT_MACHINE_CAPS };
+
 /**
  * Refuses a config whose start entries ask more than init can ever lend: core keeps half of the machine and init has
- * less than the other half (`DEFAULT_MACHINE_RAM`, `DEFAULT_MACHINE_CAPS`), less what init preserves. Names the file,
- * line and first start entry past that line, in units, before anything boots.
+ * less than the other half, less what init preserves. Names the file, line and first start entry past that line, in
+ * units, before anything boots.
  */
-function checkInitCanLend(config: InitConfig, origin: string): void {
-  const ceiling = { ram: Math.floor(DEFAULT_MACHINE_RAM / 2), caps: Math.floor(DEFAULT_MACHINE_CAPS / 2) };
+function checkInitCanLend(config: InitConfig, origin: string, machine: MachineQuota): void {
+  const ceiling = { ram: Math.floor(machine.ram / 2), caps: Math.floor(machine.caps / 2) };
   let ram = config.preserve.ram;
   let caps = config.preserve.caps;
   const preserved = (kind: 'ram' | 'caps', amount: string): string =>
@@ -59,13 +70,13 @@ function checkInitCanLend(config: InitConfig, origin: string): void {
       throw new InitConfigError(
         `${at}: the start entries up to this one ask ${formatBytes(ram - config.preserve.ram)} of RAM, more than the ` +
           `${formatBytes(ceiling.ram)} init can lend at most (half of the machine's ` +
-          `${formatBytes(DEFAULT_MACHINE_RAM)}${preserved('ram', formatBytes(config.preserve.ram))}): lower its ram ` +
+          `${formatBytes(machine.ram)}${preserved('ram', formatBytes(config.preserve.ram))}): lower its ram ` +
           `(now ${formatBytes(child.ram)})`,
       );
     if (caps > ceiling.caps)
       throw new InitConfigError(
         `${at}: the start entries up to this one ask ${caps - config.preserve.caps} capabilities, more than the ` +
-          `${ceiling.caps} init can lend at most (half of the machine's ${DEFAULT_MACHINE_CAPS}` +
+          `${ceiling.caps} init can lend at most (half of the machine's ${machine.caps}` +
           `${preserved('caps', String(config.preserve.caps))}): lower its caps (now ${child.caps})`,
       );
   }
@@ -84,7 +95,7 @@ function statesQuota(start: XmlNode, kind: 'ram' | 'caps'): boolean {
  * own gets its package's declared `ram`/`caps` (as Genode's depot tools write a package's runtime
  * quota into the start node); then each entry is checked against its package's manifest. Throws
  * `InitConfigError` naming the file, line and entry. `origin` names the text in errors; `parsed` is
- * the text's XML when the caller has it already.
+ * the text's XML when the caller has it already; `machine` the machine it boots on (default {@link DEFAULT_MACHINE}).
  */
 export function prepareInitConfig(
   text: string,
@@ -92,6 +103,7 @@ export function prepareInitConfig(
   loader: BinaryLoader,
   parsed?: XmlNode,
   warn?: (message: string) => void,
+  machine: MachineQuota = DEFAULT_MACHINE,
 ): string {
   const node = parsed ?? parseConfig(text, origin);
   const config = initConfigFromNode(node);
@@ -119,7 +131,7 @@ export function prepareInitConfig(
   for (const { at, attributes } of insertions.sort((a, b) => b.at - a.at))
     prepared = prepared.slice(0, at) + attributes + prepared.slice(at);
   const preparedConfig = insertions.length === 0 ? config : readInitConfig(prepared, origin);
-  checkInitCanLend(preparedConfig, origin);
+  checkInitCanLend(preparedConfig, origin, machine);
   for (const child of preparedConfig.children) {
     const manifest = manifests.get(child.name);
     if (manifest !== undefined) checkAgainstManifest(preparedConfig, child, manifest, origin);

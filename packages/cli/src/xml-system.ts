@@ -12,7 +12,7 @@ import { createLxFs, lxFs } from '@os/fs/host';
 import { depotDownload } from '@os/depot/download';
 import { twin } from '@os/twin/host';
 import { directoryRoms } from './boot-modules.js';
-import { parseConfig, prepareInitConfig } from './prepare-config.js';
+import { type MachineQuota, parseConfig, prepareInitConfig } from './prepare-config.js';
 
 /**
  * The components `os run system.xml` knows by their Genode names, for a run on real or virtual time: `net` (the
@@ -57,6 +57,8 @@ export interface InitConfigSystemOptions {
   readonly roms?: ReadonlyMap<string, Uint8Array>;
   /** Told what the checks before boot find doubtful but not wrong (a start entry too small to start its component). */
   readonly warn?: (message: string) => void;
+  /** The machine the system boots on; the description names it (`ram`, `caps`). Default: `boot`'s. */
+  readonly machine?: MachineQuota;
 }
 
 /**
@@ -84,11 +86,12 @@ export function initConfigLoader(config: string | XmlNode, options: InitConfigSy
 export function initConfigSystem(text: string, options: InitConfigSystemOptions): SystemDescription {
   const node = parseConfig(text, options.origin);
   const loader = initConfigLoader(node, options);
-  const prepared = prepareInitConfig(text, options.origin, loader, node, options.warn);
+  const prepared = prepareInitConfig(text, options.origin, loader, node, options.warn, options.machine);
   const roms = directoryRoms(options.directory);
   for (const [name, content] of options.roms ?? []) roms.set(name, content);
   roms.set('config', new TextEncoder().encode(prepared));
-  return { init: 'init', binaries: loader.resolve, roms };
+  const machine = options.machine === undefined ? {} : { ram: options.machine.ram, caps: options.machine.caps };
+  return { init: 'init', binaries: loader.resolve, roms, ...machine };
 }
 
 /**
