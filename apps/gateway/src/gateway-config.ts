@@ -1,3 +1,4 @@
+import { parseGenodeNumber } from '@os/runtime';
 import type { GatewaySettings } from './settings.js';
 
 /** Text for an XML attribute value. */
@@ -10,12 +11,6 @@ export const HUB_CA_ROM = 'hub_ca.pem';
 
 /** What the runtime init needs for itself beyond deploy's budget for the deployed components. */
 const RUNTIME_OWN = { ram: 4 * 1024 * 1024, caps: 300 };
-
-/** A Genode size (`64M`, `512K`, `1048576`) in bytes. */
-function bytes(size: string): number {
-  const unit = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[size.slice(-1)] ?? 1;
-  return Number.parseInt(size, 10) * unit;
-}
 
 /** net's policies: twin to the hub, download to the depot, each deployed component what the settings allow. */
 function netPolicies(settings: GatewaySettings): string {
@@ -44,7 +39,7 @@ function trust(settings: GatewaySettings, withKeys: boolean): string {
  * that deploy configures, each routed to only what its job needs (docs/gateway.md).
  */
 export function gatewayConfig(settings: GatewaySettings): string {
-  const runtimeRam = bytes(settings.runtime.ram) + RUNTIME_OWN.ram;
+  const runtimeRam = (parseGenodeNumber(settings.runtime.ram) ?? 0) + RUNTIME_OWN.ram;
   const runtimeCaps = settings.runtime.caps + RUNTIME_OWN.caps;
   const reports = `<service name="Report"> <child name="report_rom"/> </service>`;
   const ca = settings.hubCa === undefined ? '' : ` ca_rom="${HUB_CA_ROM}"`;

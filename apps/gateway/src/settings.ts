@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDeviceConnectionString } from '@os/iothub';
+import { parseGenodeNumber } from '@os/runtime';
 
 /** A settings file that cannot be used: names the file, the field and what to write instead. */
 export class GatewaySettingsError extends Error {
@@ -166,7 +167,7 @@ export function parseSettings(fields: Fields, file: string): GatewaySettings {
   }
 
   const runtimeValue = (fields.runtime ?? { ram: '64M', caps: 3000 }) as { ram?: unknown; caps?: unknown };
-  if (typeof runtimeValue.ram !== 'string' || !/^[0-9]+[KMG]?$/.test(runtimeValue.ram))
+  if (typeof runtimeValue.ram !== 'string' || parseGenodeNumber(runtimeValue.ram) === undefined)
     fail('runtime', 'expected { "ram": "64M", "caps": 3000 }');
   if (typeof runtimeValue.caps !== 'number' || !Number.isInteger(runtimeValue.caps) || runtimeValue.caps <= 0)
     fail('runtime', 'expected { "ram": "64M", "caps": 3000 }');
