@@ -302,9 +302,11 @@ export class HwKernel {
    * Sends the request in `caller`'s utcb to the object behind `capId` and blocks for the reply
    * (`Kernel::rpc_call`). Returns the caller's utcb holding the reply when the server was waiting and
    * replied at once, else a promise of a private buffer holding it. Capabilities in the reply arrive
-   * unacknowledged (see `cap_ack`).
+   * unacknowledged (see `cap_ack`). A thread with a call outstanding is blocked in it: a second call
+   * throws `ThreadStateError` and sends nothing.
    */
   rpc_call(caller: HwThread, capId: number): Message | Promise<Message> {
+    if (caller.calling && caller.alive) throw ThreadStateError.callOutstanding(caller.label);
     const request = caller.utcb;
     const reference = caller.pd.table[capId];
     if (reference === undefined || !reference.identity.alive || !caller.alive) {

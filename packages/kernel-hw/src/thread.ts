@@ -79,7 +79,7 @@ export class HwThread {
   current: PendingCall | null = null;
   /** The server this thread is inside a synchronous call to. */
   syncTarget: HwThread | null = null;
-  /** Calls this thread made that are queued or served asynchronously. */
+  /** The call this thread made that is queued or served asynchronously (at most one: see `calling`). */
   readonly outgoing = new Set<PendingCall>();
   /** Requests and signals waiting for this thread to become idle. */
   readonly queue: QueuedWork[] = [];
@@ -104,6 +104,14 @@ export class HwThread {
   /** Ready to take a request or signal now. */
   get idle(): boolean {
     return this.entry !== null && !this.serving && this.syncTarget === null && this.outgoing.size === 0 && this.alive;
+  }
+
+  /**
+   * Has a call outstanding: inside a synchronous call, or one queued or served asynchronously. Such a thread is
+   * blocked in `rpc_call` until the reply and can make no other call.
+   */
+  get calling(): boolean {
+    return this.syncTarget !== null || this.outgoing.size !== 0;
   }
 
   /** Busy in a way that waits on others: serving, or inside a call. */

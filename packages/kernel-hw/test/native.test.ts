@@ -398,6 +398,44 @@ describe('hw native: rpc', () => {
     expect(error.message).toBe('thread "server.ep" already waits for requests');
   });
 
+  it('refuses an rpc_call from a thread blocked in its own call with ThreadStateError, sending nothing', async () => {
+    const kernel = new HwKernel();
+    const server = quotaPd(kernel, 'server');
+    const serverThread = kernel.new_thread(server, 'server.ep');
+    const release = gate();
+    const seen: number[] = [];
+    kernel.rpc_wait(serverThread, {
+      async request(_badge, utcb) {
+        seen.push(readWord(utcb));
+        await release.promise;
+        writeWord(serverThread.utcb, 70);
+        kernel.rpc_reply(serverThread);
+      },
+      signal() {},
+    });
+    const other = recordingServer(kernel, 'other');
+    const client = callerPd(kernel, 'client');
+    const held = kernel.cap_copy(server, kernel.new_obj(serverThread), client.pd);
+    const idle = kernel.cap_copy(other.pd, kernel.new_obj(other.thread), client.pd);
+    writeWord(client.thread.utcb, 7);
+    const first = pendingReply(kernel.rpc_call(client.thread, held));
+    expect(client.thread.calling).toBe(true);
+    writeWord(client.thread.utcb, 8);
+    const error = thrown(() => kernel.rpc_call(client.thread, idle), ThreadStateError);
+    expect(error.message).toBe(
+      'thread "client.ep" cannot call: it has a call outstanding and blocks until that call\'s reply; serialise the ' +
+        'calls (await each reply before the next call) or make the other call from another thread',
+    );
+    thrown(() => kernel.rpc_call(client.thread, held), ThreadStateError);
+    expect(other.requests).toEqual([]);
+    release.open();
+    expect(readWord(await first)).toBe(70);
+    expect(seen).toEqual([7]);
+    expect(client.thread.calling).toBe(false);
+    writeWord(client.thread.utcb, 8);
+    expect(readWord(directReply(kernel.rpc_call(client.thread, idle)))).toBe(9);
+  });
+
   it('refuses rpc_reply from a thread with no caller with ThreadStateError', () => {
     const kernel = new HwKernel();
     const server = recordingServer(kernel, 'server');

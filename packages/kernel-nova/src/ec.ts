@@ -139,7 +139,7 @@ export class NovaEc extends Kobject {
   current: PendingCall | null = null;
   /** The EC it is inside a direct-switch call to. */
   waitingOn: NovaEc | null = null;
-  /** Its calls that wait (queued, or served asynchronously). */
+  /** Its call that waits (queued, or served asynchronously): at most one, see `calling`. */
   readonly outgoing = new Set<PendingCall>();
   /** Calls waiting for it to become free, first come first served. */
   readonly queue: PendingCall[] = [];
@@ -187,6 +187,14 @@ export class NovaEc extends Kobject {
   /** Free to take a call through one of its portals now. */
   get ready(): boolean {
     return this.alive && !this.busy && this.waitingOn === null && this.outgoing.size === 0 && this.smWaits === 0;
+  }
+
+  /**
+   * Has a call outstanding: inside a direct-switch call, or one that waits. Such an EC is blocked in `call` until the
+   * reply and can make no other call.
+   */
+  get calling(): boolean {
+    return this.waitingOn !== null || this.outgoing.size !== 0;
   }
 
   /** Waiting on others: serving, or inside a call. */

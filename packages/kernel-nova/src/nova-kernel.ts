@@ -580,8 +580,10 @@ export class NovaKernel {
    * SC. A ready local EC runs the portal entry at once and the reply is in the caller's UTCB when
    * this returns SUCCESS. A busy one makes the call wait (the caller helps it); the promise then
    * resolves with the reply in a UTCB of its own. Failures beyond the status are in `caller.failure`.
+   * An EC with a call outstanding is blocked in it: another call is BAD_PAR and sends nothing.
    */
   call(caller: NovaEc, pt: number, flags = 0): Status | Promise<NovaReply> {
+    if (caller.calling) return Status.BAD_PAR;
     const node = caller.pd.objects[pt];
     if (
       node === undefined ||

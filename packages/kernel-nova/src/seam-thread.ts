@@ -167,7 +167,10 @@ export class NovaKernelThread implements KernelThread {
   // ------------------------------------------------------------------ IPC
 
   call(object: Selector): Message | Promise<Message> {
-    const utcb = this.#ep.utcb;
+    const ep = this.#ep;
+    // the EC is blocked in its call until the reply: refused before any capability of the message is delegated
+    if (ep.calling && ep.alive) throw ThreadStateError.callOutstanding(this.#label);
+    const utcb = ep.utcb;
     // each field is read once: what is checked is what is sent
     const capCount = sentCapCount(utcb);
     const target = this.#native.objectAt(this.#pd.native, object);

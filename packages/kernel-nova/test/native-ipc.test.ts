@@ -87,13 +87,40 @@ describe('call and reply', () => {
     expect(second).toBeInstanceOf(Promise);
     await flush();
     expect(order).toEqual([1]);
-    expectStatus(m.kernel.call(other.ec, 0x40, DISABLE_BLOCKING), 'COM_TIM');
+    const third = makeEc(m, clientPd, 'client.third', true);
+    writeWord(third.ec.utcb, 3);
+    expectStatus(m.kernel.call(third.ec, 0x40, DISABLE_BLOCKING), 'COM_TIM');
     release.open();
     const [a, b] = await Promise.all([first, second as Promise<NovaReply>]);
     expectStatus(a.status, 'SUCCESS');
     expect(readWord(a.utcb)).toBe(101);
     expect(readWord(b.utcb)).toBe(102);
     expect(order).toEqual([1, 2]);
+  });
+
+  it('an EC with a call outstanding is blocked in it: another call is BAD_PAR and reaches no entry', async () => {
+    const release = gate();
+    const seen: number[] = [];
+    const { m, client, server } = pair(async (_id, utcb) => {
+      seen.push(readWord(utcb));
+      await release.promise;
+      writeWord(server.ec.utcb, 5);
+      expectStatus(m.kernel.reply(server.ec), 'SUCCESS');
+    });
+    writeWord(client.ec.utcb, 1);
+    const first = m.kernel.call(client.ec, 0x40) as Promise<NovaReply>;
+    expect(first).toBeInstanceOf(Promise);
+    writeWord(client.ec.utcb, 2);
+    expectStatus(m.kernel.call(client.ec, 0x40), 'BAD_PAR');
+    expectStatus(m.kernel.call(client.ec, 0x40, DISABLE_BLOCKING), 'BAD_PAR');
+    release.open();
+    const reply = await first;
+    expectStatus(reply.status, 'SUCCESS');
+    expect(readWord(reply.utcb)).toBe(5);
+    expect(seen).toEqual([1]);
+    writeWord(client.ec.utcb, 3);
+    expectStatus((await (m.kernel.call(client.ec, 0x40) as Promise<NovaReply>)).status, 'SUCCESS');
+    expect(seen).toEqual([1, 3]);
   });
 
   it('a call into the calling EC itself, or round a cycle, ends with COM_TIM naming the cycle', async () => {

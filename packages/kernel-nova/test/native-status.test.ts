@@ -83,7 +83,9 @@ describe('every NOVA status code, reached', () => {
       await release.promise;
       m.kernel.reply(server.ec);
     });
-    const busy = m.kernel.call(m.root, pt) as Promise<NovaReply>;
+    // the busy call from an EC of its own: an EC with a call outstanding makes no other call (BAD_PAR)
+    const occupant = makeEc(m, ROOT_PD_SEL, 'occupant', true);
+    const busy = m.kernel.call(occupant.ec, pt) as Promise<NovaReply>;
     note(m.kernel.call(m.root, pt, DISABLE_BLOCKING), 'COM_TIM');
     release.open();
     note((await busy).status, 'SUCCESS');

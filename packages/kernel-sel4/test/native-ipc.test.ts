@@ -40,6 +40,34 @@ describe('IPC (after sel4test ipc.c)', () => {
       expect(seen[length]).toEqual(range(1000 * length, Math.min(length, 120)));
   });
 
+  it('a thread blocked in seL4_Call makes no system call: the refusal says it has a call outstanding', async () => {
+    const { kernel, alloc, helper } = bootEnv();
+    const ep = alloc(EP);
+    const [client, server] = [helper('client'), helper('server')];
+    const outstanding = (name: string, state: string) =>
+      `thread "client" cannot make ${name}: it has a call outstanding (blocked in seL4_Call until its reply, ` +
+      `ThreadState_${state}); a thread makes one call at a time: serialise the calls or make the other from another ` +
+      'thread';
+    fill(client.tcb, 1, 7);
+    const call = kernel.seL4_Call(client.tcb, ep, tag(1));
+    expect(client.tcb.state).toBe(ThreadState.BlockedOnSend);
+    expect(() => kernel.seL4_Call(client.tcb, ep, tag(1))).toThrow(outstanding('seL4_Call', 'BlockedOnSend'));
+    const { info } = await kernel.seL4_Recv(server.tcb, ep);
+    expect(mrs(server.tcb, seL4_MessageInfo_get_length(info))).toEqual([7]);
+    expect(client.tcb.state).toBe(ThreadState.BlockedOnReply);
+    expect(() => kernel.seL4_Send(client.tcb, ep, tag(1))).toThrow(outstanding('seL4_Send', 'BlockedOnReply'));
+    fill(server.tcb, 1, 70);
+    kernel.seL4_Reply(server.tcb, tag(1));
+    const reply = await call;
+    expect(mrs(client.tcb, seL4_MessageInfo_get_length(reply))).toEqual([70]);
+    expect(client.tcb.state).toBe(ThreadState.Running);
+    const waiting = kernel.seL4_Recv(server.tcb, ep);
+    expect(waiting).toBeInstanceOf(Promise);
+    expect(() => kernel.seL4_Recv(server.tcb, ep)).toThrow(
+      'thread "server" cannot make seL4_Recv: it is not running (ThreadState_BlockedOnReceive)',
+    );
+  });
+
   it('IPC0002: seL4_Call + seL4_ReplyRecv: the server answers each call from its loop', async () => {
     const { kernel, alloc, helper } = bootEnv();
     const ep = alloc(EP);

@@ -185,5 +185,20 @@ export class DestroyedError extends KernelError {
   }
 }
 
-/** A thread was asked to do something its state forbids (reply without a caller, serve twice). */
-export class ThreadStateError extends KernelError {}
+/**
+ * A thread was asked to do something its state forbids: call while it has a call outstanding, reply without a
+ * caller, serve twice.
+ */
+export class ThreadStateError extends KernelError {
+  /**
+   * The refusal of a call from thread `thread` while it has a call outstanding. A thread blocks in its call until the
+   * reply, as on every microkernel (an seL4 TCB sits in `seL4_Call`); two asynchronous activities of one component
+   * that call at once must take turns, or call from threads of their own.
+   */
+  static callOutstanding(thread: string): ThreadStateError {
+    return new ThreadStateError(
+      `thread "${thread}" cannot call: it has a call outstanding and blocks until that call's reply; serialise the ` +
+        'calls (await each reply before the next call) or make the other call from another thread',
+    );
+  }
+}

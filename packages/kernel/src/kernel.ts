@@ -73,7 +73,9 @@ export interface KernelThread {
   /**
    * Calls the RPC object behind `object` with the message in {@link KernelThread.utcb} and blocks
    * until the reply. When the server's entrypoint was idle and replied synchronously, returns the
-   * utcb holding the reply; otherwise a promise of a private message holding it.
+   * utcb holding the reply; otherwise a promise of a private message holding it. A thread makes one
+   * call at a time: a call while the thread has one outstanding (its promise not yet settled) throws
+   * `ThreadStateError` and sends nothing; serialise the calls, or make the other from another thread.
    */
   call(object: Selector): Message | Promise<Message>;
   /** Makes this thread an entrypoint: calls and signals to its objects go to `handler`. */

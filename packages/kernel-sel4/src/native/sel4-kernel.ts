@@ -1,7 +1,15 @@
 import { ThreadStateError, type TraceHook } from '@os/kernel';
 import { Cap, CapType, NULL_CAP } from './cap.js';
 import { cteInsert, cteMove, cteSwap, emptySlot, insertNewCap } from './cdt.js';
-import { InitialCaps, LookupFailure, ObjectType, Sel4Constants, Sel4Error, ThreadState } from './constants.js';
+import {
+  InitialCaps,
+  LookupFailure,
+  ObjectType,
+  Sel4Constants,
+  Sel4Error,
+  THREAD_STATE_NAMES,
+  ThreadState,
+} from './constants.js';
 import { LookupFault, type ResolvedSlot, lookupSlot, resolveAddressBits } from './cspace.js';
 import { Sel4CapFault } from './errors.js';
 import {
@@ -338,14 +346,27 @@ export class Sel4Kernel {
   }
 
   #enter(tcb: Tcb, name: string, cptr: number): void {
-    if (tcb.state !== ThreadState.Running || !tcb.alive) {
-      throw new ThreadStateError(
-        `thread "${tcb.name}" cannot make a system call: it is not running (${tcb.alive ? tcb.state : 'deleted'})`,
-      );
-    }
+    if (tcb.state !== ThreadState.Running || !tcb.alive) throw this.#notRunning(tcb, name);
     if (!isWord(cptr)) throw new RangeError(`${name}: CPtr must be a word (a non-negative safe integer), got ${cptr}`);
     if (this.#trace !== null)
       this.#trace({ operation: 'native', pd: tcb.name, thread: tcb.name, selector: cptr, detail: name });
+  }
+
+  /**
+   * Why a thread that is not running cannot make system call `name`. One blocked in `seL4_Call` (its request queued on
+   * the endpoint, or waiting for the reply) has a call outstanding: JavaScript code acting as the thread tried a second
+   * call (or any call) before the first returned.
+   */
+  #notRunning(tcb: Tcb, name: string): ThreadStateError {
+    const state = tcb.alive ? (THREAD_STATE_NAMES[tcb.state] as string) : 'deleted';
+    const calling =
+      tcb.alive &&
+      (tcb.state === ThreadState.BlockedOnReply || (tcb.state === ThreadState.BlockedOnSend && tcb.blockingIsCall));
+    if (!calling) return new ThreadStateError(`thread "${tcb.name}" cannot make ${name}: it is not running (${state})`);
+    return new ThreadStateError(
+      `thread "${tcb.name}" cannot make ${name}: it has a call outstanding (blocked in seL4_Call until its reply, ` +
+        `${state}); a thread makes one call at a time: serialise the calls or make the other from another thread`,
+    );
   }
 
   /** Runs the continuation of the thread the last call switched to, now that the kernel is done. */

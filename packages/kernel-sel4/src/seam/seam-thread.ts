@@ -166,6 +166,9 @@ export class SeamThread implements KernelThread {
 
   call(object: Selector): Message | Promise<Message> {
     this.#checkAlive();
+    // the TCB sits in seL4_Call until the reply: refused before the message is packed into its IPC buffer, which
+    // still holds the outstanding request while that waits on the endpoint
+    if (this.calling !== null || this.syncTarget !== null) throw ThreadStateError.callOutstanding(this.label);
     const utcb = this.utcb;
     // each field is read once: what is checked is what is sent
     const shape = shapeOf(utcb);

@@ -1,4 +1,5 @@
 import type { Kernel, KernelFactory } from '../kernel.js';
+import { callOutstandingCases } from './call-outstanding-cases.js';
 import { capabilityCases } from './capability-cases.js';
 import { freshCapCases } from './fresh-cap-cases.js';
 import { ipcBufferCases } from './ipc-buffer-cases.js';
@@ -27,6 +28,7 @@ export interface TestRegistrar {
 /** The suite's groups, in the order they run. */
 const GROUPS: readonly [string, readonly ConformanceCase[]][] = [
   ['IPC', ipcCases],
+  ['a thread in a call', callOutstandingCases],
   ['IPC buffer', ipcBufferCases],
   ['capabilities', capabilityCases],
   ['fresh capabilities', freshCapCases],
