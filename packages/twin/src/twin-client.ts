@@ -11,11 +11,11 @@ import {
   twinGetTopic,
 } from '@os/iothub';
 import type { Net } from '@os/net';
-import { type AttachedRomDataspace, type Env, type Reporter, SignalHandler } from '@os/runtime';
+import { type Env, type Reporter, SignalHandler } from '@os/runtime';
 import type { Alarms } from './alarms.js';
 import { backoffDelayMs } from './backoff.js';
 import { type DesiredReport, deployReport, invalidReport } from './desired-report.js';
-import { romText } from './rom-text.js';
+import type { ReportedSection } from './reported-section.js';
 import type { Sleepers } from './sleepers.js';
 import type { TwinConfig } from './twin-config.js';
 import { type TwinAnswer, TwinLink, TwinLinkDown } from './twin-link.js';
@@ -33,8 +33,8 @@ export interface TwinClientParts {
   readonly ca: string | undefined;
   /** The `desired` report. */
   readonly desired: Reporter;
-  /** The `deploy_state` ROM. */
-  readonly deployState: AttachedRomDataspace;
+  /** The members of `properties.reported.dynamic` it reports, each from its ROM (`deploy` first). */
+  readonly reported: readonly ReportedSection[];
   /** Wall-clock milliseconds since the epoch (the Rtc session), for the SAS token's expiry. */
   readonly now: () => Promise<number>;
   /** A number in [0, 1) for the backoff's jitter. */
@@ -67,7 +67,8 @@ function errorMessage(body: string): string {
 /**
  * The device's side of its twin: keeps a connection to the hub (reconnecting with backoff, renewing the SAS token),
  * GETs the whole twin on every connect, follows desired notifications (dropping those not newer than what it holds),
- * reports `desired` for deploy, and patches each new `deploy_state` into `properties.reported.dynamic.deploy`.
+ * reports `desired` for deploy, and patches each new `deploy_state` into `properties.reported.dynamic.deploy` (and
+ * each further reported ROM into its member of `dynamic`).
  */
 export class TwinClient {
   readonly #parts: TwinClientParts;
@@ -81,13 +82,6 @@ export class TwinClient {
   #overflow = false;
   #desired: HeldDesired | null = null;
   #desiredText: string | null = null;
-  /** What the hub holds at `properties.reported.dynamic.deploy`, as far as this client knows. */
-  #baseline: JsonValue | undefined;
-  /** The latest `deploy_state`. */
-  #state: JsonObject | undefined;
-  #stateText: string | null = null;
-  /** The `deploy_state` text the hub refused (400): not sent again until it changes. */
-  #refused: string | undefined;
   #reporting = false;
   #reportAgain = false;
   #serial: Promise<void> = Promise.resolve();
@@ -97,11 +91,13 @@ export class TwinClient {
     this.#where = `${parts.config.host}:${parts.config.port}`;
   }
 
-  /** Follows the `deploy_state` ROM and keeps the hub connected from now on; returns at once. */
+  /** Follows the reported ROMs and keeps the hub connected from now on; returns at once. */
   async start(): Promise<void> {
-    const { env, deployState } = this.#parts;
-    await deployState.sigh(new SignalHandler(env.ep, () => this.#deployStateChanged()));
-    await this.#deployStateChanged();
+    const { env, reported } = this.#parts;
+    for (const section of reported) {
+      await section.rom.sigh(new SignalHandler(env.ep, () => this.#reportedChanged(section)));
+      await this.#reportedChanged(section);
+    }
     void this.#run().catch((error: unknown) => this.#logError('twin stopped', error));
   }
 
@@ -220,7 +216,8 @@ export class TwinClient {
     );
     const reported = twin['reported'];
     const dynamic = isJsonObject(reported) ? reported['dynamic'] : undefined;
-    this.#baseline = isJsonObject(dynamic) ? dynamic['deploy'] : undefined;
+    for (const section of this.#parts.reported)
+      section.baseline = isJsonObject(dynamic) ? dynamic[section.property] : undefined;
     this.#ready = true;
     const queued = this.#queued;
     const overflow = this.#overflow;
@@ -293,20 +290,10 @@ export class TwinClient {
     else if (this.#parts.config.verbose) await this.#log(`desired $version ${report.$version}`);
   }
 
-  async #deployStateChanged(): Promise<void> {
-    const rom = this.#parts.deployState;
-    await rom.update();
-    if (!rom.valid()) return;
-    const text = romText(rom.text());
-    if (text === this.#stateText) return;
-    this.#stateText = text;
-    const state = parseJson(text);
-    if (!isJsonObject(state)) {
-      await this.#log(`Error: deploy_state is no JSON object (${text.slice(0, 60)}); it is not reported`);
-      return;
-    }
-    this.#state = state;
-    this.#kickReported();
+  async #reportedChanged(section: ReportedSection): Promise<void> {
+    const changed = await section.update();
+    if (typeof changed === 'string') await this.#log(`Error: ${changed}`);
+    else if (changed) this.#kickReported();
   }
 
   #kickReported(): void {
@@ -314,9 +301,10 @@ export class TwinClient {
   }
 
   /**
-   * Patches the latest `deploy_state` into `properties.reported.dynamic.deploy` when it differs from what the hub
-   * holds (members it no longer has are deleted with `null`); a 400 is logged and that state not sent again, a 429 or
-   * 5xx is retried with backoff. One patch at a time; a state that came meanwhile follows.
+   * Patches the latest state of each reported ROM into its member of `properties.reported.dynamic` where it differs
+   * from what the hub holds (members it no longer has are deleted with `null`), all in one patch; a 400 is logged and
+   * those states not sent again, a 429 or 5xx is retried with backoff. One patch at a time; a state that came meanwhile
+   * follows.
    */
   async #pushReported(): Promise<void> {
     if (this.#reporting) {
@@ -328,14 +316,23 @@ export class TwinClient {
       for (let failures = 0; ; ) {
         this.#reportAgain = false;
         const link = this.#link;
-        const state = this.#state;
-        if (link === null || link.down || !this.#ready || state === undefined) return;
-        const text = JSON.stringify(state);
-        if (text === this.#refused) return;
-        const before = isJsonObject(this.#baseline) ? this.#baseline : {};
-        const patch = mergePatchBetween(before, state);
-        if (Object.keys(patch).length === 0 && this.#baseline !== undefined) return;
-        const answer = await link.request(reportedPatchTopic, JSON.stringify({ dynamic: { deploy: patch } }));
+        if (link === null || link.down || !this.#ready) return;
+        const dynamic: Record<string, JsonValue> = {};
+        const sent: { section: ReportedSection; before: JsonObject; patch: JsonObject; text: string }[] = [];
+        for (const section of this.#parts.reported) {
+          const state = section.state;
+          if (state === undefined) continue;
+          const text = JSON.stringify(state);
+          if (text === section.refused) continue;
+          const before = isJsonObject(section.baseline) ? section.baseline : {};
+          const patch = mergePatchBetween(before, state);
+          if (Object.keys(patch).length === 0 && section.baseline !== undefined) continue;
+          dynamic[section.property] = patch;
+          sent.push({ section, before, patch, text });
+        }
+        if (sent.length === 0) return;
+        const answer = await link.request(reportedPatchTopic, JSON.stringify({ dynamic }));
+        const roms = sent.map(({ section }) => section.romName).join(', ');
         if (answer.status === 429 || answer.status >= 500) {
           failures++;
           const delay = backoffDelayMs(this.#parts.config.backoff, failures, this.#parts.random);
@@ -347,16 +344,17 @@ export class TwinClient {
         }
         failures = 0;
         if (answer.status === 204) {
-          this.#baseline = applyMergePatch(before, patch);
-          this.#refused = undefined;
-          if (this.#parts.config.verbose) {
-            await this.#log(`reported deploy_state (reported $version ${answer.version ?? '?'})`);
+          for (const { section, before, patch } of sent) {
+            section.baseline = applyMergePatch(before, patch);
+            section.refused = undefined;
           }
+          if (this.#parts.config.verbose)
+            await this.#log(`reported ${roms} (reported $version ${answer.version ?? '?'})`);
         } else {
-          this.#refused = text;
+          for (const { section, text } of sent) section.refused = text;
           await this.#log(
             `Error: the hub refused the reported patch (${answer.status}): ${errorMessage(answer.body)}; ` +
-              'it is sent again when deploy_state changes',
+              `not sent again until ${roms} changes`,
           );
         }
         if (!this.#reportAgain) return;

@@ -3,8 +3,9 @@ import { AttachedRomDataspace, type ComponentModule, type Env, Reporter, Rtc } f
 import { Connection } from '@os/session';
 import { Alarms } from './alarms.js';
 import { Sleepers } from './sleepers.js';
+import { ReportedSection } from './reported-section.js';
 import { romText } from './rom-text.js';
-import { parseTwinConfig } from './twin-config.js';
+import { parseTwinConfig, type ReportedRom } from './twin-config.js';
 import { TwinConfigError } from './twin-config-error.js';
 import { TwinClient } from './twin-client.js';
 
@@ -24,10 +25,18 @@ async function caCertificate(env: Env, name: string): Promise<string> {
   return `${pem}\n`;
 }
 
+/** The reported ROMs, opened one after the other (one thread makes one call at a time). */
+async function reportedSections(env: Env, roms: readonly ReportedRom[]): Promise<ReportedSection[]> {
+  const sections: ReportedSection[] = [];
+  for (const { property, rom } of roms)
+    sections.push(new ReportedSection(property, rom, await AttachedRomDataspace.open(env, rom)));
+  return sections;
+}
+
 /**
- * The twin component (binary `twin`): reads its `<config>`, opens Net, Timer, Rtc, the `desired` report and the
- * `deploy_state` ROM (and the CA's ROM), then keeps the device's twin in step with the hub. A malformed config ends it
- * with exit value 1, the reason in its LOG.
+ * The twin component (binary `twin`): reads its `<config>`, opens Net, Timer, Rtc, the `desired` report, the
+ * `deploy_state` ROM and each further reported ROM (and the CA's ROM), then keeps the device's twin in step with the
+ * hub. A malformed config ends it with exit value 1, the reason in its LOG.
  */
 export const twin: ComponentModule = {
   async construct(env: Env): Promise<void> {
@@ -44,7 +53,7 @@ export const twin: ComponentModule = {
       sleepers: new Sleepers(env),
       ca,
       desired: await Reporter.open(env, 'desired', DESIRED_REPORT_BYTES),
-      deployState: await AttachedRomDataspace.open(env, 'deploy_state'),
+      reported: await reportedSections(env, config.reported),
       now: () => rtc.session.currentTime(),
       random: Math.random,
     });

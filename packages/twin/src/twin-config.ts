@@ -23,6 +23,61 @@ export interface TwinConfig {
   readonly timeoutMs: number;
   /** Log each desired and reported change, not only connection changes and refusals. */
   readonly verbose: boolean;
+  /**
+   * The members of `properties.reported.dynamic` and the ROM each is read from: `deploy` from `deploy_state` first,
+   * then one per `<reported rom property/>` node.
+   */
+  readonly reported: readonly ReportedRom[];
+}
+
+/** A member of `properties.reported.dynamic` and the ROM whose JSON object the twin patches into it. */
+export interface ReportedRom {
+  /** The member's name (`deploy`, `telemetry`). */
+  readonly property: string;
+  /** The ROM's name (`deploy_state`, `telemetry_state`). */
+  readonly rom: string;
+}
+
+/** At most this many reported ROMs besides `deploy_state`: each is a session of the twin's. */
+const MAX_REPORTED = 8;
+
+/** The `<reported rom property/>` nodes, after `deploy` from `deploy_state`. */
+function reportedRoms(node: XmlNode): ReportedRom[] {
+  const roms: ReportedRom[] = [{ property: 'deploy', rom: 'deploy_state' }];
+  for (const child of node.subNodes()) {
+    const where = `${child.origin}:${child.line}`;
+    if (child.type !== 'reported') {
+      throw new TwinConfigError(`${where}: <config> has an unknown node <${child.type}>; known: <reported>`);
+    }
+    for (const name of child.attributeNames())
+      if (name !== 'rom' && name !== 'property')
+        throw new TwinConfigError(`${where}: <reported> has unknown attribute ${name}; known: rom, property`);
+    const rom = child.attribute('rom') ?? '';
+    const property = child.attribute('property') ?? '';
+    if (rom === '' || rom.includes(' -> ') || rom === 'config' || rom === 'desired') {
+      throw new TwinConfigError(`${where}: <reported rom="${rom}"> names no ROM; write e.g. rom="telemetry_state"`);
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(property)) {
+      throw new TwinConfigError(
+        `${where}: <reported property="${property}"> is no member name (a letter, then letters, digits or _); ` +
+          'write e.g. property="telemetry"',
+      );
+    }
+    const clash = roms.find((known) => known.property === property || known.rom === rom);
+    if (clash !== undefined) {
+      throw new TwinConfigError(
+        `${where}: <reported rom="${rom}" property="${property}"> repeats ` +
+          `${clash.property === property ? `property "${property}"` : `rom "${rom}"`}, already reported`,
+      );
+    }
+    if (roms.length > MAX_REPORTED) {
+      throw new TwinConfigError(
+        `${where}: more than ${MAX_REPORTED} <reported> nodes; the twin reports at most that many`,
+      );
+    }
+    roms.push({ property, rom });
+  }
+  return roms;
 }
 
 /** The defaults of {@link TwinConfig}'s numbers. */
@@ -81,7 +136,8 @@ function endpoint(hostName: string): { host: string; port: number } {
 
 /**
  * Reads the twin component's `<config>`: `connection_string` (required), `ca_rom`, `retry_initial_ms`,
- * `retry_max_ms`, `retry_jitter`, `token_lifetime_s`, `keepalive_s`, `timeout_ms`, `verbose`. Throws
+ * `retry_max_ms`, `retry_jitter`, `token_lifetime_s`, `keepalive_s`, `timeout_ms`, `verbose`, and `<reported rom
+ * property/>` nodes (members of `properties.reported.dynamic` besides `deploy`, each from a ROM). Throws
  * {@link TwinConfigError} naming the attribute that is wrong.
  */
 export function parseTwinConfig(node: XmlNode): TwinConfig {
@@ -120,5 +176,6 @@ export function parseTwinConfig(node: XmlNode): TwinConfig {
     keepaliveS: between(node, 'keepalive_s', TWIN_DEFAULTS.keepaliveS, 5, 1177),
     timeoutMs: between(node, 'timeout_ms', TWIN_DEFAULTS.timeoutMs, 100, 600_000),
     verbose: node.booleanAttribute('verbose', false),
+    reported: reportedRoms(node),
   };
 }

@@ -5,13 +5,13 @@ import { backoffDelayMs, deployReport, invalidReport, parseTwinConfig, type Twin
 const KEY = 'c2VjcmV0LWtleS1vZi0zMi1ieXRlcy0wMTIzNDU2Nzg5YQ==';
 const DEVICE = `HostName=localhost:8883;DeviceId=gw-1;SharedAccessKey=${KEY}`;
 
-function read(attributes: string) {
-  return parseTwinConfig(XmlNode.parse(`<config ${attributes}/>`, 'ROM "config"'));
+function read(attributes: string, content = '') {
+  return parseTwinConfig(XmlNode.parse(`<config ${attributes}>${content}</config>`, 'ROM "config"'));
 }
 
-function refusal(attributes: string): string {
+function refusal(attributes: string, content = ''): string {
   try {
-    read(attributes);
+    read(attributes, content);
   } catch (error) {
     expect((error as TwinConfigError).code).toBe('ERR_OS_TWIN_CONFIG');
     return (error as Error).message;
@@ -59,6 +59,25 @@ describe("the twin component's config", () => {
       /token_lifetime_s="1" must be from 5/,
     );
     expect(refusal(`connection_string="${DEVICE}" ca_rom=""`)).toMatch(/ca_rom="" is no ROM name/);
+  });
+
+  it('reports deploy_state as deploy, and each <reported> ROM as its member of dynamic', () => {
+    expect(read(`connection_string="${DEVICE}"`).reported).toEqual([{ property: 'deploy', rom: 'deploy_state' }]);
+    const config = read(`connection_string="${DEVICE}"`, '<reported rom="telemetry_state" property="telemetry"/>');
+    expect(config.reported).toEqual([
+      { property: 'deploy', rom: 'deploy_state' },
+      { property: 'telemetry', rom: 'telemetry_state' },
+    ]);
+    const refused = (content: string): string => refusal(`connection_string="${DEVICE}"`, content);
+    expect(refused('<report rom="a" property="b"/>')).toMatch(/^ROM "config":1: <config> has an unknown node <report>/);
+    expect(refused('<reported rom="" property="b"/>')).toMatch(/<reported rom=""> names no ROM/);
+    expect(refused('<reported rom="desired" property="b"/>')).toMatch(/<reported rom="desired"> names no ROM/);
+    expect(refused('<reported rom="t" property="a.b"/>')).toMatch(/<reported property="a.b"> is no member name/);
+    expect(refused('<reported rom="t" property="deploy"/>')).toMatch(/repeats property "deploy", already reported/);
+    expect(refused('<reported rom="deploy_state" property="x"/>')).toMatch(/repeats rom "deploy_state"/);
+    expect(refused('<reported rom="t" property="x" every="1"/>')).toMatch(/unknown attribute every; known: rom/);
+    const many = Array.from({ length: 9 }, (_, index) => `<reported rom="r${index}" property="p${index}"/>`).join('');
+    expect(refused(many)).toMatch(/more than 8 <reported> nodes/);
   });
 });
 

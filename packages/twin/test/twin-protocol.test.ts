@@ -53,19 +53,26 @@ function connectionString(test: TestHub, relay?: MqttRelay): string {
   return relay === undefined ? text : `${text};GatewayHostName=localhost:${relay.port}`;
 }
 
-async function twinSystem(test: TestHub, connection: string, port: number): Promise<TwinSystem> {
+async function twinSystem(test: TestHub, connection: string, port: number, twinContent?: string): Promise<TwinSystem> {
   const system = await startTwinSystem({
     twinConfig: `connection_string="${connection}" retry_initial_ms="50" retry_max_ms="400" verbose="yes"`,
     ca: test.hub.ca,
     allow: { host: 'localhost', port },
+    ...(twinContent === undefined ? {} : { twinContent }),
   });
   cleanups.push(() => system.stop());
   return system;
 }
 
+async function reportedDynamic(test: TestHub): Promise<Record<string, unknown> | undefined> {
+  const twin = (await test.service.getTwin(DEVICE)) as {
+    properties: { reported: { dynamic?: Record<string, unknown> } };
+  };
+  return twin.properties.reported.dynamic;
+}
+
 async function reportedDeploy(test: TestHub): Promise<unknown> {
-  const twin = (await test.service.getTwin(DEVICE)) as { properties: { reported: { dynamic?: { deploy?: unknown } } } };
-  return twin.properties.reported.dynamic?.deploy;
+  return (await reportedDynamic(test))?.['deploy'];
 }
 
 describe(`the twin component against the hub, on ${kernel.name}`, () => {
@@ -115,6 +122,29 @@ describe(`the twin component against the hub, on ${kernel.name}`, () => {
     system.reportState(JSON.stringify(converged));
     await system.line('[init -> twin] reported deploy_state (reported $version 3)');
     expect(await reportedDeploy(test)).toEqual(converged);
+  });
+
+  it('patches each <reported> ROM into its member of dynamic beside deploy; one holding no object is not', async () => {
+    const test = await testHub();
+    const reported = '<reported rom="telemetry_state" property="telemetry"/>';
+    const system = await twinSystem(test, connectionString(test), test.hub.port, reported);
+    await system.line('[init -> viewer] desired {"$version":1}');
+    const telemetry = { robot1: { forwarded: 3, queued: 0, dropped: 0, upstreamConnected: true } };
+    system.reportState(JSON.stringify(telemetry), 'telemetry_state');
+    await system.line('[init -> twin] reported telemetry_state (reported $version 2)');
+    expect(await reportedDynamic(test)).toEqual({ telemetry });
+
+    const deploy = { desiredVersion: 1, status: 'converged', components: {} };
+    system.reportState(JSON.stringify(deploy));
+    await system.line('[init -> twin] reported deploy_state (reported $version 3)');
+    expect(await reportedDynamic(test)).toEqual({ deploy, telemetry });
+
+    const later = { robot1: { forwarded: 9, queued: 1, dropped: 0, upstreamConnected: false } };
+    system.reportState(JSON.stringify(later), 'telemetry_state');
+    await system.line('[init -> twin] reported telemetry_state (reported $version 4)');
+    expect(await reportedDynamic(test)).toEqual({ deploy, telemetry: later });
+    system.reportState('[1, 2]', 'telemetry_state');
+    await system.line('[init -> twin] Error: telemetry_state is no JSON object ([1, 2]); it is not reported');
   });
 
   it('logs a reported patch the hub refuses (400) with its reason, and reports the next state', async () => {

@@ -22,6 +22,8 @@ export interface TwinSystemOptions {
   readonly ca: string;
   /** The one host and port net lets the twin connect to. */
   readonly allow: { readonly host: string; readonly port: number };
+  /** The twin's `<config>` content (`<reported .../>` nodes); the `state` component also reports `telemetry_state`. */
+  readonly twinContent?: string;
 }
 
 /** A running system. */
@@ -32,8 +34,8 @@ export interface TwinSystem {
   line(text: string, from?: number): Promise<string>;
   /** The `desired` ROM's versions as the viewer logged them, parsed. */
   desired(): unknown[];
-  /** Has the `state` component report `text` as `deploy_state`. */
-  reportState(text: string): void;
+  /** Has the `state` component report `text` as `deploy_state` (or as the report `rom`). */
+  reportState(text: string, rom?: 'deploy_state' | 'telemetry_state'): void;
   /** Removes every component (closing their sessions, so the twin's connection ends) and ends the system. */
   stop(): Promise<void>;
 }
@@ -68,15 +70,16 @@ const GATHERING = `<config>
 
 /** Boots the system on real time. */
 export async function startTwinSystem(options: TwinSystemOptions): Promise<TwinSystem> {
-  const states: string[] = [];
+  const states: { text: string; rom: string }[] = [];
   let wake: () => void = () => undefined;
   const state: ComponentModule = {
     async construct(env: Env) {
-      const reporter = await Reporter.open(env, 'deploy_state', 64 * 1024);
+      const reporters = new Map([['deploy_state', await Reporter.open(env, 'deploy_state', 64 * 1024)]]);
+      reporters.set('telemetry_state', await Reporter.open(env, 'telemetry_state', 64 * 1024));
       for (;;) {
-        const text = states.shift();
-        if (text === undefined) await new Promise<void>((resolve) => (wake = resolve));
-        else await reporter.report(text);
+        const next = states.shift();
+        if (next === undefined) await new Promise<void>((resolve) => (wake = resolve));
+        else await reporters.get(next.rom)?.report(next.text);
       }
     },
   };
@@ -97,11 +100,13 @@ export async function startTwinSystem(options: TwinSystemOptions): Promise<TwinS
     <config>
       <policy label="viewer -> desired" report="twin -> desired"/>
       <policy label="twin -> deploy_state" report="state -> deploy_state"/>
+      <policy label="twin -> telemetry_state" report="state -> telemetry_state"/>
     </config>
   </start>
   <start name="twin" caps="200" ram="8M">
-    <config ${options.twinConfig} ca_rom="ca.pem"/>
+    <config ${options.twinConfig} ca_rom="ca.pem">${options.twinContent ?? ''}</config>
     <route> <service name="ROM" label="deploy_state"> <child name="report_rom"/> </service> ${toReportRom}
+            <service name="ROM" label="telemetry_state"> <child name="report_rom"/> </service>
             <any-service> <parent/> <any-child/> </any-service> </route>
   </start>
   <start name="viewer" caps="100" ram="1M">
@@ -168,8 +173,8 @@ export async function startTwinSystem(options: TwinSystemOptions): Promise<TwinS
         .filter((line) => line.startsWith(VIEWED))
         .map((line) => JSON.parse(line.slice(VIEWED.length)));
     },
-    reportState(text: string): void {
-      states.push(text);
+    reportState(text: string, rom = 'deploy_state'): void {
+      states.push({ text, rom });
       wake();
     },
     async stop(): Promise<void> {
