@@ -12,6 +12,7 @@ const systemTests = [
   'packages/net/test/**/*.test.ts',
   'packages/fs/test/**/*.test.ts',
   'packages/twin/test/twin-protocol.test.ts',
+  'packages/edge-hub/test/leaf-*.test.ts',
   'packages/deploy/test/system/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',

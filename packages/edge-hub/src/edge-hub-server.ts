@@ -1,0 +1,202 @@
+import type { DeviceConnectionString } from '@os/iothub';
+import type { Net, NetListener } from '@os/net';
+import { DeviceScopeClient, type ScopeIdentity } from './device-scope-client.js';
+import type { EdgeHubConfig } from './edge-hub-config.js';
+import { type Authentication, authenticateLeaf, hostOf, type LeafCredentials } from './leaf-authentication.js';
+import { LeafConnection, type LeafConnectionHost } from './leaf-connection.js';
+import { LeafIdentities } from './leaf-identities.js';
+import type { Ticker } from './ticker.js';
+import type { LeafLink, Upstream, UpstreamEvents } from './upstream-link.js';
+
+/** Connections that may be open besides the leaves: being authenticated, refused, or replaced. */
+export const SPARE_CONNECTIONS = 8;
+
+/** What the edge hub's server runs with. */
+export interface EdgeHubServerParts {
+  readonly config: EdgeHubConfig;
+  /** The Net session it listens on and fetches the device scope through (see {@link edgeHubSockets}). */
+  readonly net: Net.Connection;
+  readonly ticker: Ticker;
+  /** The upstream side, which each authenticated leaf is linked to. */
+  readonly upstream: Upstream;
+  /** The gateway device (its id, the hub's host name, its key). */
+  readonly gateway: DeviceConnectionString;
+  /** The server certificate chain and key (PEM) leaves see. */
+  readonly cert: string;
+  readonly key: string;
+  /** The CA (PEM) the hub's certificate chains to; undefined for the host's CAs. */
+  readonly hubCa: string | undefined;
+  /** The wall-clock time, in milliseconds since the epoch (SAS expiry). */
+  readonly nowMs: () => Promise<number>;
+  /** Writes a LOG line. */
+  readonly log: (line: string) => Promise<void>;
+}
+
+/** How many sockets the edge hub's Net session pays for: the leaves, spare connections, and the device-scope fetch. */
+export function edgeHubSockets(config: EdgeHubConfig): number {
+  return config.maxLeaves + SPARE_CONNECTIONS + 1;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * The downstream half of the edge hub: listens with TLS through the Net session, authenticates each leaf device
+ * against the identities of the gateway's device scope, and links each authenticated leaf to the upstream side.
+ */
+export class EdgeHubServer {
+  readonly #parts: EdgeHubServerParts;
+  readonly #identities: LeafIdentities;
+  readonly #hubHost: string;
+  readonly #connections = new Set<LeafConnection>();
+  readonly #leaves = new Map<string, LeafConnection>();
+  readonly #host: LeafConnectionHost;
+  #listener: NetListener | undefined;
+  #logging: Promise<void> = Promise.resolve();
+  #scopeFailing = false;
+  #scopeSize = -1;
+
+  private constructor(parts: EdgeHubServerParts) {
+    this.#parts = parts;
+    const { config, gateway } = parts;
+    this.#hubHost = hostOf(config.hubHostName ?? gateway.hostName);
+    const scope = new DeviceScopeClient({
+      net: parts.net,
+      gateway,
+      host: hostOf(gateway.hostName),
+      port: config.apiPort,
+      ca: parts.hubCa,
+      timeoutMs: config.timeoutMs,
+      nowMs: parts.nowMs,
+    });
+    this.#identities = new LeafIdentities({
+      fetch: () => scope.fetch(),
+      now: () => parts.ticker.now(),
+      retryMs: config.scopeRetryMs,
+      refreshMs: config.scopeRefreshS * 1000,
+      onFailure: (reason) => this.#scopeFailed(reason),
+      onFetched: (identities) => this.#scopeFetched(identities),
+    });
+    this.#host = {
+      config,
+      ticker: parts.ticker,
+      authenticate: (credentials) => this.#authenticate(credentials),
+      admit: (connection) => this.#admit(connection),
+      link: (identity, events) => this.#link(identity, events),
+      left: (connection) => this.#left(connection),
+      log: (line) => this.#log(line),
+    };
+  }
+
+  /** Listens on the config's port, fetches the device scope, and serves leaves until the component ends. */
+  static async start(parts: EdgeHubServerParts): Promise<EdgeHubServer> {
+    const server = new EdgeHubServer(parts);
+    const { config, net } = parts;
+    server.#listener = await net.listen({ port: config.port, backlog: 16, tls: { cert: parts.cert, key: parts.key } });
+    server.#log(
+      `listening on port ${config.port} for the leaf devices of ${parts.gateway.deviceId} (hub ${server.#hubHost})`,
+    );
+    void server.#identities.refresh();
+    parts.ticker.onTick((now) => server.#tick(now));
+    void server.#accept(server.#listener);
+    return server;
+  }
+
+  /** The device ids of the leaves connected now (authenticated), in the order they connected. */
+  connectedLeaves(): readonly string[] {
+    return [...this.#leaves.keys()];
+  }
+
+  /** Whether leaf `deviceId` is connected now. */
+  isConnected(deviceId: string): boolean {
+    return this.#leaves.get(deviceId)?.connected === true;
+  }
+
+  /** How many identities of the device scope the edge hub knows. */
+  get identityCount(): number {
+    return this.#identities.size;
+  }
+
+  async #accept(listener: NetListener): Promise<void> {
+    for (;;) {
+      let socket: Awaited<ReturnType<NetListener['accept']>>;
+      try {
+        socket = await listener.accept();
+      } catch (error) {
+        this.#log(`Error: no longer accepting leaf connections: ${describe(error)}`);
+        return;
+      }
+      const connection = new LeafConnection(socket, this.#host);
+      this.#connections.add(connection);
+      void connection.run().finally(() => this.#connections.delete(connection));
+    }
+  }
+
+  #tick(now: number): void {
+    this.#identities.tick();
+    for (const connection of this.#connections) connection.tick(now);
+  }
+
+  #authenticate(credentials: LeafCredentials): Promise<Authentication> {
+    return authenticateLeaf(credentials, {
+      hubHost: this.#hubHost,
+      gatewayId: this.#parts.gateway.deviceId,
+      lookup: (deviceId) => this.#identities.lookup(deviceId),
+      nowMs: this.#parts.nowMs,
+    });
+  }
+
+  #admit(connection: LeafConnection): string | undefined {
+    const deviceId = connection.deviceId;
+    if (deviceId === undefined) return 'it is not authenticated';
+    const older = this.#leaves.get(deviceId);
+    if (older === undefined && this.#leaves.size >= this.#parts.config.maxLeaves) {
+      return `the gateway serves max_leaves="${this.#parts.config.maxLeaves}" leaves already`;
+    }
+    this.#leaves.set(deviceId, connection);
+    // IoT Hub allows one connection per device id: the older one is closed (error 400027 on its side)
+    older?.close('replaced by a new connection with the same device id; the older one is closed');
+    return undefined;
+  }
+
+  #link(identity: ScopeIdentity, events: UpstreamEvents): LeafLink {
+    return this.#parts.upstream.link(
+      { deviceId: identity.deviceId, primaryKey: identity.primaryKey, secondaryKey: identity.secondaryKey },
+      events,
+    );
+  }
+
+  #left(connection: LeafConnection): void {
+    const deviceId = connection.deviceId;
+    if (deviceId !== undefined && this.#leaves.get(deviceId) === connection) this.#leaves.delete(deviceId);
+  }
+
+  #scopeFetched(identities: ReadonlyMap<string, ScopeIdentity>): void {
+    if (this.#scopeFailing || identities.size !== this.#scopeSize) {
+      this.#log(`device scope of ${this.#parts.gateway.deviceId}: ${identities.size} leaf identities`);
+    }
+    this.#scopeFailing = false;
+    this.#scopeSize = identities.size;
+    // as IoT Hub ends the connection of a device deleted or disabled, the edge hub ends the leaf's
+    for (const [deviceId, connection] of this.#leaves) {
+      const identity = identities.get(deviceId);
+      if (identity === undefined) connection.close(`no longer in the device scope of ${this.#parts.gateway.deviceId}`);
+      else if (!identity.enabled) connection.close('disabled at the hub');
+    }
+  }
+
+  #scopeFailed(reason: string): void {
+    if (this.#scopeFailing) return;
+    this.#scopeFailing = true;
+    this.#log(
+      `Warning: device scope of ${this.#parts.gateway.deviceId} not fetched: ${reason}; ` +
+        `keeping the ${this.#identities.size} identities known, trying again`,
+    );
+  }
+
+  /** Writes a LOG line after the ones before it, without waiting for it. */
+  #log(line: string): void {
+    this.#logging = this.#logging.then(() => this.#parts.log(line)).catch(() => undefined);
+  }
+}
