@@ -13,6 +13,8 @@ const systemTests = [
   'packages/fs/test/**/*.test.ts',
   'packages/twin/test/twin-protocol.test.ts',
   'packages/edge-hub/test/leaf-*.test.ts',
+  'packages/edge-hub/test/queue.test.ts',
+  'packages/edge-hub/test/upstream.test.ts',
   'packages/deploy/test/system/**/*.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',

@@ -1,0 +1,738 @@
+import { type FileSystem, NoSpace } from '@os/fs';
+import type { LeafTelemetry } from '../upstream-link.js';
+import { type Descriptor, DeviceQueue, MAX_WINDOW, type Position, type Segment } from './device-queue.js';
+import { FileHandles, isFileSystemError } from './file-handles.js';
+import {
+  MARK_BYTES,
+  decodeMark,
+  decodeRecord,
+  decodeRecordHead,
+  decodeSegmentHeader,
+  deviceDirectoryName,
+  deviceIdOfDirectory,
+  encodeMark,
+  encodeRecord,
+  encodeSegmentHeader,
+  type StoredRecord,
+  recordBytes,
+  segmentName,
+  segmentNumber,
+} from './queue-format.js';
+import {
+  QueueBusy,
+  QueueClosed,
+  QueueMessageTooLarge,
+  QueueRefused,
+  QueueStorageFailed,
+  QueueStorageFull,
+} from './queue-errors.js';
+
+/** How a {@link TelemetryQueue} stores and what bounds it keeps. */
+export interface TelemetryQueueOptions {
+  /** The File_system session the queue's files live in (the queue owns its directory there, not the session). */
+  readonly fs: FileSystem.Connection;
+  /** The queue's directory, a session path; `/telemetry` by default. */
+  readonly directory?: string;
+  /** The most bytes of stored records, all devices together; beyond it the oldest messages are dropped. */
+  readonly maxBytes: number;
+  /** The oldest a stored message may grow, in milliseconds; older ones are dropped. */
+  readonly maxAgeMs: number;
+  /** Wall-clock milliseconds since the epoch (the Rtc session): a message's age survives restarts. */
+  readonly now: () => Promise<number>;
+  /** Bytes after which a device's next append starts a new segment file; 1 MiB by default. */
+  readonly segmentBytes?: number;
+  /** File handles kept open on the session (each costs its donation); 8 by default. */
+  readonly maxOpenFiles?: number;
+  /** Bytes of messages waiting to be written that the queue holds in memory; 4 MiB (at most `maxBytes`) by default. */
+  readonly maxPendingBytes?: number;
+  /** Bytes read at once when messages are read back; 64 KiB by default. */
+  readonly readAheadBytes?: number;
+  /** Where the queue says what it found or dropped (the component's LOG). */
+  readonly log?: (line: string) => Promise<void>;
+}
+
+/** A stored message, as the queue hands it out for delivery. */
+export interface QueuedMessage {
+  /** The device's sequence number: delivery is in this order; {@link TelemetryQueue.acknowledge} takes it. */
+  readonly sequence: number;
+  /** When the queue took it, ms since the epoch. */
+  readonly enqueuedMs: number;
+  /** The message, as the leaf sent it. */
+  readonly message: LeafTelemetry;
+}
+
+/** A device's counts. */
+export interface QueueCounts {
+  /** Messages acknowledged by the hub (kept across restarts). */
+  readonly forwarded: number;
+  /** Messages stored and not yet acknowledged. */
+  readonly queued: number;
+  /** Messages dropped over the size or age bound, or lost to damage (kept across restarts). */
+  readonly dropped: number;
+  /** Messages refused since the queue opened (storage full, writer behind). */
+  readonly refused: number;
+}
+
+interface PendingAppend {
+  readonly device: DeviceQueue;
+  readonly message: LeafTelemetry;
+  /** Bytes of its record. */
+  readonly size: number;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+const ROOT_DEFAULT = '/telemetry';
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/**
+ * A durable telemetry queue per device on a File_system session (the format: `queue-format.ts`). `append` resolves
+ * once the message is written and synced (appends that arrive together share one write and one sync per device);
+ * messages leave only by `acknowledge` (IoT Hub's PUBACK) or over the bounds (`maxBytes` of all devices together,
+ * `maxAgeMs`), the oldest first, counted per device. `open` finds every device's messages again after a restart, and
+ * drops a torn record at the end of a segment. In memory it holds per device a few numbers per segment and the
+ * descriptors of what was read ahead, and the messages waiting to be written (at most `maxPendingBytes`).
+ * Its file operations run one at a time.
+ */
+export class TelemetryQueue {
+  readonly #fs: FileSystem.Connection;
+  readonly #root: string;
+  readonly #maxBytes: number;
+  readonly #maxAgeMs: number;
+  readonly #now: () => Promise<number>;
+  readonly #segmentBytes: number;
+  readonly #maxPendingBytes: number;
+  readonly #readAhead: number;
+  readonly #log: (line: string) => Promise<void>;
+  readonly #files: FileHandles;
+  readonly #devices = new Map<string, DeviceQueue>();
+  readonly #listeners = new Set<(deviceId: string) => void>();
+  #storedBytes = 0;
+  #pending: PendingAppend[] = [];
+  #pendingBytes = 0;
+  #flushScheduled = false;
+  #serial: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(options: TelemetryQueueOptions) {
+    const positive = (name: string, value: number): number => {
+      if (!Number.isSafeInteger(value) || value <= 0) {
+        throw new RangeError(`TelemetryQueue: ${name} is ${value}; give a whole number above 0`);
+      }
+      return value;
+    };
+    this.#fs = options.fs;
+    this.#root = (options.directory ?? ROOT_DEFAULT).replace(/\/+$/, '') || ROOT_DEFAULT;
+    this.#maxBytes = positive('maxBytes', options.maxBytes);
+    this.#maxAgeMs = positive('maxAgeMs', options.maxAgeMs);
+    this.#now = options.now;
+    this.#segmentBytes = positive('segmentBytes', options.segmentBytes ?? 1024 * 1024);
+    this.#maxPendingBytes = Math.min(
+      positive('maxPendingBytes', options.maxPendingBytes ?? 4 * 1024 * 1024),
+      this.#maxBytes,
+    );
+    this.#readAhead = positive('readAheadBytes', options.readAheadBytes ?? 64 * 1024);
+    this.#log = options.log ?? (async () => undefined);
+    this.#files = new FileHandles(options.fs, positive('maxOpenFiles', options.maxOpenFiles ?? 8));
+  }
+
+  /** Opens the queue in its directory (made when missing) and finds every device's stored messages. */
+  static async open(options: TelemetryQueueOptions): Promise<TelemetryQueue> {
+    const queue = new TelemetryQueue(options);
+    await queue.#run(() => queue.#recover());
+    return queue;
+  }
+
+  /** The devices the queue knows (stored messages now, or counts from before). */
+  devices(): string[] {
+    return [...this.#devices.keys()];
+  }
+
+  /** The devices with stored messages. */
+  devicesWithMessages(): string[] {
+    return [...this.#devices.values()].filter((device) => device.queued > 0).map((device) => device.deviceId);
+  }
+
+  /** The device's counts (zeros for a device the queue does not know). */
+  counts(deviceId: string): QueueCounts {
+    const device = this.#devices.get(deviceId);
+    if (device === undefined) return { forwarded: 0, queued: 0, dropped: 0, refused: 0 };
+    const { forwarded, queued, dropped, refused } = device;
+    return { forwarded, queued, dropped, refused };
+  }
+
+  /** Bytes of stored records, all devices. */
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
+
+  /** Calls `listener` with the device after each write that stored messages of it; returns what stops it. */
+  onAppended(listener: (deviceId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Stores `message` at the end of the device's queue; resolves once it is durable (written and synced). Rejects
+   * with a {@link QueueRefused}: {@link QueueStorageFull} when the storage is full, {@link QueueBusy} when too many
+   * bytes wait to be written, {@link QueueMessageTooLarge} for a message over `maxBytes`.
+   */
+  append(deviceId: string, message: LeafTelemetry): Promise<void> {
+    const device = this.#device(deviceId);
+    if (this.#closed) return Promise.reject(new QueueClosed(`the telemetry queue of ${this.#root} is closed`));
+    // the sequence number and the enqueued time are given when the batch is written (one Rtc call per batch)
+    const size = recordBytes(message);
+    if (size > this.#maxBytes) {
+      device.refused++;
+      return Promise.reject(
+        new QueueMessageTooLarge(
+          `a message of device "${deviceId}" takes ${size} bytes, more than the queue's maxBytes ` +
+            `(${this.#maxBytes}); send smaller messages or give the queue more room`,
+        ),
+      );
+    }
+    if (this.#pendingBytes + size > this.#maxPendingBytes) {
+      device.refused++;
+      return Promise.reject(
+        new QueueBusy(
+          `the telemetry queue has ${this.#pendingBytes} bytes waiting to be written (at most ` +
+            `${this.#maxPendingBytes}); device "${deviceId}" should send its message again`,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ device, message, size, resolve, reject });
+      this.#pendingBytes += size;
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        this.#run(() => this.#flush()).catch((error: unknown) => this.#warn(`flush: ${describe(error)}`));
+      }
+    });
+  }
+
+  /**
+   * Up to `max` stored messages of the device in order, from the first after sequence number `after` (from the
+   * oldest when `after` is undefined or older than it).
+   */
+  read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
+    return this.#run(() => this.#read(deviceId, after, max));
+  }
+
+  /** Removes the device's messages up to sequence number `through` (the hub acknowledged them) and counts them. */
+  acknowledge(deviceId: string, through: number): Promise<void> {
+    return this.#run(async () => {
+      const device = this.#devices.get(deviceId);
+      if (device === undefined) return;
+      for (;;) {
+        const head = await this.#head(device);
+        if (head === undefined || head.sequence > through) break;
+        this.#removeHead(device, 'forwarded');
+      }
+      await this.#tidy([device]);
+    });
+  }
+
+  /** Drops every message older than `maxAgeMs` (call it now and then: appends do it too). */
+  expire(): Promise<void> {
+    return this.#run(async () => {
+      await this.#tidy(await this.#dropExpired(await this.#now()));
+    });
+  }
+
+  /** Writes what waits, then closes the queue's files; appends after it are refused with {@link QueueClosed}. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return this.#run(async () => {
+      await this.#flush();
+      await this.#tidy([...this.#devices.values()]);
+      await this.#files.closeAll();
+    });
+  }
+
+  #run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#serial.then(task);
+    this.#serial = next.catch(() => undefined);
+    return next;
+  }
+
+  async #warn(text: string): Promise<void> {
+    await this.#log(`Warning: telemetry queue: ${text}`).catch(() => undefined);
+  }
+
+  #device(deviceId: string): DeviceQueue {
+    let device = this.#devices.get(deviceId);
+    if (device === undefined) {
+      device = new DeviceQueue(deviceId, `${this.#root}/${deviceDirectoryName(deviceId)}`);
+      this.#devices.set(deviceId, device);
+    }
+    return device;
+  }
+
+  // --- writing -------------------------------------------------------------------------------------------------
+
+  async #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    const batchBytes = this.#pendingBytes;
+    this.#pendingBytes = 0;
+    const byDevice = new Map<DeviceQueue, PendingAppend[]>();
+    for (const append of batch) {
+      const list = byDevice.get(append.device) ?? [];
+      list.push(append);
+      byDevice.set(append.device, list);
+    }
+    const refuse = (device: DeviceQueue, appends: PendingAppend[], error: unknown): void => {
+      device.refused += appends.length;
+      const refusal = this.#refusal(device, error);
+      for (const append of appends) append.reject(refusal);
+    };
+    let now: number;
+    const touched = new Set<DeviceQueue>();
+    try {
+      now = await this.#now();
+      for (const device of await this.#dropExpired(now)) touched.add(device);
+      for (const device of await this.#dropOldest(batchBytes)) touched.add(device);
+    } catch (error) {
+      for (const [device, appends] of byDevice) refuse(device, appends, error);
+      return;
+    }
+    const written: { device: DeviceQueue; appends: PendingAppend[]; segment: Segment }[] = [];
+    for (const [device, appends] of byDevice) {
+      try {
+        written.push({ device, appends, segment: await this.#write(device, appends, now) });
+      } catch (error) {
+        refuse(device, appends, error);
+      }
+    }
+    for (const { device, appends, segment } of written) {
+      try {
+        await this.#fs.sync(await this.#files.file(device.directory, segmentName(segment.number)));
+        for (const append of appends) append.resolve();
+      } catch (error) {
+        // written, perhaps not durable: the leaf sends it again (a duplicate at worst)
+        refuse(device, appends, error);
+      }
+      for (const listener of this.#listeners) listener(device.deviceId);
+    }
+    await this.#tidy(touched);
+  }
+
+  #refusal(device: DeviceQueue, error: unknown): QueueRefused {
+    if (error instanceof QueueRefused) return error;
+    if (isFileSystemError(error, NoSpace)) {
+      return new QueueStorageFull(
+        `the storage refused a message of device "${device.deviceId}" (${describe(error)}); ` +
+          'give the File_system policy a larger quota or the queue a smaller maxBytes',
+      );
+    }
+    return new QueueStorageFailed(`storing a message of device "${device.deviceId}" failed: ${describe(error)}`);
+  }
+
+  /** Appends `appends` to the device's newest segment (a new one when it is full) in one write; undone on failure. */
+  async #write(device: DeviceQueue, appends: PendingAppend[], now: number): Promise<Segment> {
+    if (!device.directoryMade) {
+      await this.#fs.mkdirp(device.directory);
+      device.directoryMade = true;
+    }
+    let bytes = 0;
+    for (const append of appends) bytes += append.size;
+    let segment = device.tail;
+    let created = false;
+    if (segment === undefined || !segment.appendable || segment.size + bytes > this.#segmentBytes) {
+      if (segment === undefined || segment.size > segment.headerBytes || !segment.appendable) {
+        segment = await this.#newSegment(device);
+        created = true;
+      }
+    }
+    const start = segment.size;
+    const buffer = new Uint8Array(bytes);
+    let at = 0;
+    const first = device.nextSequence;
+    appends.forEach((append, index) => {
+      const record = encodeRecord(first + index, now, append.message);
+      buffer.set(record, at);
+      at += record.length;
+    });
+    const handle = await this.#files.file(device.directory, segmentName(segment.number));
+    try {
+      await this.#fs.write(handle, start, buffer);
+    } catch (error) {
+      await this.#fs.truncate(handle, start).catch(() => undefined);
+      if (created) {
+        device.dropSegment(segment);
+        await this.#files.unlink(device.directory, segmentName(segment.number)).catch(() => undefined);
+      }
+      throw error;
+    }
+    segment.size = start + at;
+    if (segment.last < segment.first) segment.first = first;
+    segment.last = first + appends.length - 1;
+    device.nextSequence = first + appends.length;
+    device.queued += appends.length;
+    device.queuedBytes += at;
+    this.#storedBytes += at;
+    return segment;
+  }
+
+  async #newSegment(device: DeviceQueue): Promise<Segment> {
+    const number = (device.tail?.number ?? 0) + 1;
+    const header = encodeSegmentHeader(device.deviceId);
+    const handle = await this.#files.file(device.directory, segmentName(number), true);
+    try {
+      await this.#fs.truncate(handle, 0);
+      await this.#fs.write(handle, 0, header);
+    } catch (error) {
+      await this.#files.unlink(device.directory, segmentName(number)).catch(() => undefined);
+      throw error;
+    }
+    const segment: Segment = {
+      number,
+      headerBytes: header.length,
+      size: header.length,
+      first: device.nextSequence,
+      last: device.nextSequence - 1,
+      appendable: true,
+    };
+    device.segments.push(segment);
+    return segment;
+  }
+
+  // --- reading -------------------------------------------------------------------------------------------------
+
+  async #read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
+    const device = this.#devices.get(deviceId);
+    if (device === undefined || max <= 0) return [];
+    const head = await this.#head(device);
+    if (head === undefined) return [];
+    let position: Position;
+    let skipThrough = 0;
+    const known = after === undefined ? -1 : device.window.findIndex((entry) => entry.sequence === after);
+    if (known >= 0) {
+      const entry = device.window[known] as Descriptor;
+      position = { segment: entry.segment, offset: entry.offset + entry.size };
+    } else if (after === undefined || after < head.sequence) {
+      position = head;
+    } else {
+      const last = device.window[device.window.length - 1] as Descriptor;
+      position = { segment: last.segment, offset: last.offset + last.size };
+      skipThrough = after;
+    }
+    const messages: QueuedMessage[] = [];
+    while (messages.length < max) {
+      position = device.normalize(position);
+      const { segment, offset } = position;
+      if (offset >= segment.size) break;
+      const handle = await this.#files.file(device.directory, segmentName(segment.number));
+      let chunk = await this.#fs.read(handle, offset, Math.min(this.#readAhead, segment.size - offset));
+      let at = 0;
+      while (messages.length < max && offset + at < segment.size) {
+        let found = decodeRecord(chunk, at);
+        if (found.kind === 'short' && at === 0) {
+          // one record larger than the read-ahead
+          if (offset + found.needed > segment.size) {
+            found = { kind: 'damaged', why: `a record of ${found.needed} bytes runs past the segment's end` };
+          } else {
+            chunk = await this.#fs.read(handle, offset, found.needed);
+            found = decodeRecord(chunk, 0);
+          }
+        }
+        if (found.kind === 'short') break;
+        if (found.kind === 'damaged') {
+          await this.#damaged(device, { segment, offset: offset + at }, found.why);
+          return messages;
+        }
+        this.#took(device, { segment, offset: offset + at }, found.record, skipThrough, messages);
+        at += found.record.size;
+      }
+      position = { segment, offset: offset + at };
+    }
+    return messages;
+  }
+
+  #took(
+    device: DeviceQueue,
+    position: Position,
+    record: StoredRecord,
+    skipThrough: number,
+    messages: QueuedMessage[],
+  ): void {
+    const last = device.window[device.window.length - 1];
+    if (
+      device.window.length < MAX_WINDOW &&
+      (last === undefined ? record.sequence > device.removedThrough : record.sequence === last.sequence + 1)
+    ) {
+      device.window.push({ ...position, sequence: record.sequence, enqueuedMs: record.enqueuedMs, size: record.size });
+    }
+    if (record.sequence > skipThrough && record.sequence > device.removedThrough) {
+      messages.push({ sequence: record.sequence, enqueuedMs: record.enqueuedMs, message: record.message });
+    }
+  }
+
+  /** The device's oldest stored message (its descriptor, read from its file when not held), or undefined. */
+  async #head(device: DeviceQueue): Promise<Descriptor | undefined> {
+    while (device.queued > 0) {
+      const held = device.window[0];
+      if (held !== undefined) return held;
+      const head = device.normalizedHead();
+      if (head === undefined || head.offset >= head.segment.size) {
+        await this.#warn(`device "${device.deviceId}" counts ${device.queued} messages its segments do not hold`);
+        this.#lose(device, device.queued, device.queuedBytes);
+        return undefined;
+      }
+      const bytes = await this.#fs.read(
+        await this.#files.file(device.directory, segmentName(head.segment.number)),
+        head.offset,
+        24,
+      );
+      const found = decodeRecordHead(bytes);
+      if (found === undefined || head.offset + found.size > head.segment.size) {
+        await this.#damaged(device, head, 'a record head is damaged');
+        continue;
+      }
+      device.window.push({ ...head, ...found });
+    }
+    return undefined;
+  }
+
+  /** Damage at `position`: what the segment holds from there on is lost (dropped and counted). */
+  async #damaged(device: DeviceQueue, position: Position, why: string): Promise<void> {
+    const { segment, offset } = position;
+    const last = device.window[device.window.length - 1];
+    const expected = last !== undefined && last.segment === segment ? last.sequence + 1 : segment.first;
+    const lost = Math.max(0, segment.last - Math.max(expected, device.removedThrough + 1) + 1);
+    const bytes = Math.max(0, segment.size - offset);
+    await this.#warn(
+      `${segmentName(segment.number)} of device "${device.deviceId}" is damaged at byte ${offset} (${why}): ` +
+        `${lost} messages after it are lost`,
+    );
+    segment.size = offset;
+    segment.last = Math.max(segment.first - 1, expected - 1);
+    segment.appendable = false;
+    this.#lose(device, lost, bytes);
+  }
+
+  #lose(device: DeviceQueue, count: number, bytes: number): void {
+    device.queued -= count;
+    device.queuedBytes -= bytes;
+    this.#storedBytes -= bytes;
+    device.dropped += count;
+    device.markDirty = true;
+  }
+
+  // --- removing ------------------------------------------------------------------------------------------------
+
+  /** Removes the head (which {@link TelemetryQueue.#head} loaded) and counts it. */
+  #removeHead(device: DeviceQueue, as: 'forwarded' | 'dropped'): void {
+    const head = device.window.shift();
+    if (head === undefined) return;
+    device.removedThrough = head.sequence;
+    device.queued--;
+    device.queuedBytes -= head.size;
+    this.#storedBytes -= head.size;
+    device[as]++;
+    device.markDirty = true;
+    device.head = device.normalize({ segment: head.segment, offset: head.offset + head.size });
+  }
+
+  /** Drops messages older than `maxAgeMs` at `now`; answers the devices it dropped of. */
+  async #dropExpired(now: number): Promise<DeviceQueue[]> {
+    const touched: DeviceQueue[] = [];
+    const oldest = now - this.#maxAgeMs;
+    for (const device of this.#devices.values()) {
+      let dropped = 0;
+      for (;;) {
+        const head = await this.#head(device);
+        if (head === undefined || head.enqueuedMs >= oldest) break;
+        this.#removeHead(device, 'dropped');
+        dropped++;
+      }
+      if (dropped === 0) continue;
+      touched.push(device);
+      await this.#warn(`dropped ${dropped} messages of device "${device.deviceId}" older than ${this.#maxAgeMs} ms`);
+    }
+    return touched;
+  }
+
+  /** Drops the oldest messages of all devices until `bytes` more fit within `maxBytes`; answers whose it dropped. */
+  async #dropOldest(bytes: number): Promise<DeviceQueue[]> {
+    const dropped = new Map<DeviceQueue, number>();
+    while (this.#storedBytes + bytes > this.#maxBytes) {
+      let oldest: { device: DeviceQueue; head: Descriptor } | undefined;
+      for (const device of this.#devices.values()) {
+        const head = await this.#head(device);
+        if (head !== undefined && (oldest === undefined || head.enqueuedMs < oldest.head.enqueuedMs)) {
+          oldest = { device, head };
+        }
+      }
+      if (oldest === undefined) break;
+      this.#removeHead(oldest.device, 'dropped');
+      dropped.set(oldest.device, (dropped.get(oldest.device) ?? 0) + 1);
+    }
+    for (const [device, count] of dropped) {
+      await this.#warn(
+        `dropped the ${count} oldest messages of device "${device.deviceId}": over ${this.#maxBytes} bytes`,
+      );
+    }
+    return [...dropped.keys()];
+  }
+
+  /** Removes the segment files of `devices` that hold only removed messages, and writes their marks. */
+  async #tidy(devices: Iterable<DeviceQueue>): Promise<void> {
+    for (const device of devices) {
+      for (const segment of device.passedSegments()) {
+        await this.#files.unlink(device.directory, segmentName(segment.number));
+        device.dropSegment(segment);
+      }
+      const tail = device.tail;
+      if (device.queued === 0 && tail !== undefined && !tail.appendable) {
+        await this.#files.unlink(device.directory, segmentName(tail.number));
+        device.dropSegment(tail);
+        device.head = undefined;
+        device.window.length = 0;
+      } else if (device.queued === 0 && tail !== undefined && tail.size > tail.headerBytes) {
+        // drained: the newest segment starts over, so that the storage a drained queue holds is its headers
+        await this.#fs.truncate(await this.#files.file(device.directory, segmentName(tail.number)), tail.headerBytes);
+        tail.size = tail.headerBytes;
+        tail.first = device.nextSequence;
+        tail.last = device.nextSequence - 1;
+        device.head = { segment: tail, offset: tail.headerBytes };
+        device.window.length = 0;
+      }
+      if (device.markDirty) {
+        device.markDirty = false;
+        const mark = encodeMark(device);
+        await this.#fs.write(await this.#files.file(device.directory, 'mark', true), 0, mark);
+      }
+    }
+  }
+
+  // --- recovering ----------------------------------------------------------------------------------------------
+
+  async #recover(): Promise<void> {
+    await this.#fs.mkdirp(this.#root);
+    for (const entry of await this.#fs.list(this.#root)) {
+      if (entry.kind !== 'directory') continue;
+      const deviceId = deviceIdOfDirectory(entry.name);
+      if (deviceId === undefined) {
+        await this.#warn(`${this.#root}/${entry.name} names no device; it is left alone`);
+        continue;
+      }
+      const device = this.#device(deviceId);
+      device.directoryMade = true;
+      await this.#recoverDevice(device);
+      await this.#tidy([device]);
+      if (device.queued > 0 || device.forwarded > 0 || device.dropped > 0) continue;
+      this.#devices.delete(deviceId);
+    }
+  }
+
+  async #recoverDevice(device: DeviceQueue): Promise<void> {
+    const names: { name: string; number: number }[] = [];
+    for (const entry of await this.#fs.list(device.directory)) {
+      const number = segmentNumber(entry.name);
+      if (entry.kind === 'file' && number !== undefined) names.push({ name: entry.name, number });
+    }
+    names.sort((a, b) => a.number - b.number);
+    const markHandle = await this.#files.file(device.directory, 'mark', true);
+    const mark = decodeMark(await this.#fs.read(markHandle, 0, MARK_BYTES));
+    if (mark !== undefined) {
+      device.removedThrough = mark.removedThrough;
+      device.forwarded = mark.forwarded;
+      device.dropped = mark.dropped;
+    }
+    let lastSequence = 0;
+    for (const [index, { name, number }] of names.entries()) {
+      const newest = index === names.length - 1;
+      const segment = await this.#recoverSegment(device, name, number, newest, lastSequence);
+      if (segment === undefined) continue;
+      device.segments.push(segment);
+      if (segment.last >= segment.first) lastSequence = segment.last;
+    }
+    device.nextSequence = Math.max(lastSequence, device.removedThrough) + 1;
+    const tail = device.tail;
+    // nothing stored: the next message starts where the newest segment ends
+    if (device.head === undefined && tail !== undefined) device.head = { segment: tail, offset: tail.size };
+  }
+
+  /** Reads one segment through; a torn record at the end of the newest is truncated away, damage elsewhere ends it. */
+  async #recoverSegment(
+    device: DeviceQueue,
+    name: string,
+    number: number,
+    newest: boolean,
+    lastSequence: number,
+  ): Promise<Segment | undefined> {
+    const handle = await this.#files.file(device.directory, name);
+    const fileSize = (await this.#fs.status(handle)).size;
+    const header = decodeSegmentHeader(await this.#fs.read(handle, 0, Math.min(fileSize, 160)));
+    if (header === undefined || header.deviceId !== device.deviceId) {
+      await this.#warn(`${device.directory}/${name} has no header of device "${device.deviceId}"; it is removed`);
+      await this.#files.unlink(device.directory, name);
+      return undefined;
+    }
+    const segment: Segment = {
+      number,
+      headerBytes: header.length,
+      size: header.length,
+      first: lastSequence + 1,
+      last: lastSequence,
+      appendable: newest,
+    };
+    let offset = header.length;
+    let damage: string | undefined;
+    while (offset < fileSize && damage === undefined) {
+      const chunk = await this.#fs.read(handle, offset, Math.min(Math.max(this.#readAhead, 4096), fileSize - offset));
+      let at = 0;
+      for (;;) {
+        let found = decodeRecord(chunk, at);
+        if (found.kind === 'short' && at === 0) {
+          found =
+            offset + found.needed <= fileSize
+              ? decodeRecord(await this.#fs.read(handle, offset, found.needed), 0)
+              : { kind: 'damaged', why: `a record of ${found.needed} bytes runs past the end of the file` };
+        }
+        if (found.kind === 'short') break;
+        if (found.kind === 'damaged') {
+          damage = found.why;
+          break;
+        }
+        const { record } = found;
+        const expected = segment.last + 1;
+        if (segment.last >= segment.first ? record.sequence !== expected : record.sequence < expected) {
+          damage = `sequence number ${record.sequence} where ${expected} was next`;
+          break;
+        }
+        if (segment.last < segment.first) segment.first = record.sequence;
+        segment.last = record.sequence;
+        if (record.sequence > device.removedThrough) {
+          device.queued++;
+          device.queuedBytes += record.size;
+          this.#storedBytes += record.size;
+          if (device.head === undefined) device.head = { segment, offset: offset + at };
+        }
+        at += record.size;
+        if (at >= chunk.length) break;
+      }
+      offset += at;
+    }
+    segment.size = offset;
+    if (damage !== undefined) {
+      if (newest) {
+        await this.#warn(
+          `dropped a torn record at byte ${offset} of ${device.directory}/${name} (${damage}): ` +
+            'a write the crash cut short',
+        );
+        await this.#fs.truncate(handle, offset);
+      } else {
+        await this.#warn(`${device.directory}/${name} is damaged at byte ${offset} (${damage}); the rest is lost`);
+        segment.appendable = false;
+      }
+    }
+    return segment;
+  }
+}
