@@ -138,7 +138,8 @@ export async function startGatewaySystem(options: GatewaySystemOptions): Promise
     lines: system.lines,
     stop(): Promise<void> {
       stopped ??= (async () => {
-        const witness = `${GATHERING} <start name="done" caps="50" ram="1M"> <exit propagate="yes"/> </start> </config>`;
+        const witness = `${GATHERING} <start name="done" caps="50" ram="1M"> <exit propagate="yes"/> </start>
+</config>`;
         system.core.updateRom('config', encoder.encode(witness));
         await system.exit;
       })();

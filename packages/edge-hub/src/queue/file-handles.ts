@@ -21,7 +21,7 @@ export class FileHandles {
     this.#max = Math.max(1, max);
   }
 
-  /** The read-write handle of the file `name` in `directory`; with `create`, makes the file (and syncs the directory). */
+  /** The read-write handle of the file `name` in `directory`; `create` makes the file (and syncs the directory). */
   async file(directory: string, name: string, create = false): Promise<FileHandle> {
     const path = `${directory}/${name}`;
     const open = this.#open.get(path);

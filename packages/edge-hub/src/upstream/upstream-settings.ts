@@ -1,0 +1,27 @@
+import type { BackoffPolicy } from './backoff.js';
+
+/** How the upstream side connects and drains. */
+export interface UpstreamSettings {
+  /** Telemetry messages of one leaf sent and not yet acknowledged by the hub, at most. */
+  readonly maxInFlight: number;
+  /** How long a SAS token the gateway makes for a leaf is valid, in seconds; renewed after four fifths of it. */
+  readonly tokenLifetimeS: number;
+  /** MQTT keep-alive of the connections to the hub, in seconds. */
+  readonly keepaliveS: number;
+  /** Bound on connecting (TCP, TLS, MQTT), in milliseconds. */
+  readonly timeoutMs: number;
+  /** Reconnects while the hub is unreachable. */
+  readonly backoff: BackoffPolicy;
+  /** How often messages over the queue's age are dropped, in milliseconds. */
+  readonly expireEveryMs: number;
+}
+
+/** The defaults: 16 in flight, one-hour tokens, 60 s keep-alive, 30 s connect timeout, 1 s to 60 s backoff. */
+export const UPSTREAM_DEFAULTS: UpstreamSettings = {
+  maxInFlight: 16,
+  tokenLifetimeS: 3600,
+  keepaliveS: 60,
+  timeoutMs: 30_000,
+  backoff: { initialMs: 1000, maxMs: 60_000, jitter: 0.5 },
+  expireEveryMs: 60_000,
+};
