@@ -3,27 +3,8 @@ import { type KernelThread, type Message, hardenShared } from '@os/kernel';
 import type { ClientOf, MethodEntry, RpcInterface } from './define-interface.js';
 import { RpcEncodeError } from './errors.js';
 import { decodeReply } from './reply.js';
-import { MessageReader, MessageWriter } from './wire.js';
-
-/** The encoder and decoder of one calling thread, shared by all its clients. */
-interface ThreadCodec {
-  readonly writer: MessageWriter;
-  readonly reader: MessageReader;
-}
-
-// A thread encodes one request and decodes one reply at a time, each without a pause in between, so
-// all clients of a thread share one writer and one reader (and the reader's slab): opening a session
-// then costs no encoder of its own.
-const threadCodecs = new WeakMap<KernelThread, ThreadCodec>();
-
-function threadCodec(thread: KernelThread): ThreadCodec {
-  let codec = threadCodecs.get(thread);
-  if (codec === undefined) {
-    codec = { writer: new MessageWriter(), reader: new MessageReader() };
-    threadCodecs.set(thread, codec);
-  }
-  return codec;
-}
+import { type ThreadCalls, callsOf } from './thread-calls.js';
+import type { MessageReader, MessageWriter } from './wire.js';
 
 /**
  * The state every generated client carries; methods live on a prototype made once per interface.
@@ -41,15 +22,22 @@ export class RpcClient<I extends RpcInterface = RpcInterface> {
   declare readonly writer: MessageWriter;
   /** Decoder reused by every call (the thread's, shared by its clients). */
   declare readonly reader: MessageReader;
+  /**
+   * The thread's calls, shared by its clients: they take turns, one outstanding at a time.
+   *
+   * @internal
+   */
+  declare readonly _calls: ThreadCalls;
 
   /** Creates a client; use {@link connect} to get the typed methods. */
   constructor(rpcInterface: I, thread: KernelThread, capability: Capability<I>) {
-    const codec = threadCodec(thread);
+    const calls = callsOf(thread);
     (this as { capability: Capability<I> }).capability = capability;
     (this as { rpcInterface: I }).rpcInterface = rpcInterface;
     (this as { thread: KernelThread }).thread = thread;
-    (this as { writer: MessageWriter }).writer = codec.writer;
-    (this as { reader: MessageReader }).reader = codec.reader;
+    (this as { writer: MessageWriter }).writer = calls.writer;
+    (this as { reader: MessageReader }).reader = calls.reader;
+    (this as { _calls: ThreadCalls })._calls = calls;
   }
 }
 
@@ -71,38 +59,88 @@ function send(client: RpcClient): Message | Promise<Message> {
   return client.thread.call(client.capability.selector);
 }
 
-// Each invoke is one async function with the reply decoded inline: returning another promise from an
-// async function would cost extra microtask turns on every call.
+// Each invoke is one async function with the reply decoded inline: returning another promise from an async function
+// would cost extra microtask turns on every call. A thread makes one call at a time (the kernel refuses a second with
+// ThreadStateError): a call made while its thread has one outstanding is encoded at once and goes in turn (`later`);
+// the common case, no call outstanding, costs a flag set and cleared.
 
 async function invoke0(client: RpcClient, entry: MethodEntry): Promise<unknown> {
   begin(client, entry);
-  let reply = send(client);
-  if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  const calls = client._calls;
+  if (calls.busy) return later(client, entry);
+  calls.busy = true;
+  try {
+    let reply = send(client);
+    if (reply instanceof Promise) reply = await reply;
+    return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  } finally {
+    calls.done();
+  }
 }
 
 async function invoke1(client: RpcClient, entry: MethodEntry, a: unknown): Promise<unknown> {
   encodeArg(begin(client, entry), entry, 0, a);
-  let reply = send(client);
-  if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  const calls = client._calls;
+  if (calls.busy) return later(client, entry);
+  calls.busy = true;
+  try {
+    let reply = send(client);
+    if (reply instanceof Promise) reply = await reply;
+    return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  } finally {
+    calls.done();
+  }
 }
 
 async function invoke2(client: RpcClient, entry: MethodEntry, a: unknown, b: unknown): Promise<unknown> {
   const writer = begin(client, entry);
   encodeArg(writer, entry, 0, a);
   encodeArg(writer, entry, 1, b);
-  let reply = send(client);
-  if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  const calls = client._calls;
+  if (calls.busy) return later(client, entry);
+  calls.busy = true;
+  try {
+    let reply = send(client);
+    if (reply instanceof Promise) reply = await reply;
+    return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  } finally {
+    calls.done();
+  }
 }
 
 async function invokeN(client: RpcClient, entry: MethodEntry, args: unknown[]): Promise<unknown> {
   const writer = begin(client, entry);
   for (let i = 0; i < entry.args.length; i++) encodeArg(writer, entry, i, args[i]);
-  let reply = send(client);
-  if (reply instanceof Promise) reply = await reply;
-  return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  const calls = client._calls;
+  if (calls.busy) return later(client, entry);
+  calls.busy = true;
+  try {
+    let reply = send(client);
+    if (reply instanceof Promise) reply = await reply;
+    return decodeReply(client.reader, entry, reply, client.capability, client.thread);
+  } finally {
+    calls.done();
+  }
+}
+
+/**
+ * A call encoded while its thread had a call outstanding: its request is kept in a copy (the arguments were read when
+ * the call was made) and sent when every earlier call of the thread has had its reply decoded.
+ */
+async function later(client: RpcClient, entry: MethodEntry): Promise<unknown> {
+  const calls = client._calls;
+  const thread = client.thread;
+  client.writer.finish();
+  const request = calls.keep(thread.utcb);
+  await calls.turn();
+  try {
+    calls.restore(request, thread.utcb);
+    let reply = thread.call(client.capability.selector);
+    if (reply instanceof Promise) reply = await reply;
+    return decodeReply(client.reader, entry, reply, client.capability, thread);
+  } finally {
+    calls.done();
+  }
 }
 
 type Method = (this: RpcClient, ...args: unknown[]) => Promise<unknown>;
