@@ -5,7 +5,7 @@ import { type Hub, HubRequestError, HubServiceClient, startHub } from '@os/hub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelemetryQueue } from '../src/queue/telemetry-queue.js';
 import { HubUpstream } from '../src/upstream/hub-upstream.js';
-import { UpstreamLinkClosed, UpstreamNotConnected } from '../src/upstream/upstream-errors.js';
+import { UpstreamLinkClosed, UpstreamMessageTooLarge, UpstreamNotConnected } from '../src/upstream/upstream-errors.js';
 import type { LeafIdentity, LeafLink, LeafTelemetry } from '../src/upstream-link.js';
 import { type GatewaySystem, kernel, startGatewaySystem, storageDirectory, until } from './upstream-system.js';
 
@@ -247,6 +247,34 @@ describe(`the upstream side against the hub, on ${kernel.name}`, () => {
     expectExactly(test, 'robot-2', range(1, 30));
     // drained and not linked: the connections close
     await until(() => second.upstream.state().get('robot-1')?.upstreamConnected === false, 'robot-1 closed');
+  });
+
+  it('keeps the messages of a leaf the hub refuses, and delivers them once its key is right again', async () => {
+    const test = await testHub(['robot-1']);
+    const right = test.identities.get('robot-1') as LeafIdentity;
+    const wrong = { ...right, primaryKey: Buffer.from('not the key of robot-1').toString('base64') };
+    test.identities.set('robot-1', wrong);
+    const gateway = await gatewayOn(test, storageDirectory());
+    const link = gateway.upstream.link(wrong, events);
+    for (let counter = 1; counter <= 5; counter++) await link.send(reading('robot-1', counter));
+    await until(
+      () => gateway.system.lines.some((line) => line.includes('cannot connect') && line.includes('CONNACK 5')),
+      'the refusal in the LOG',
+    );
+    expect(gateway.upstream.state().get('robot-1')).toEqual({
+      forwarded: 0,
+      queued: 5,
+      dropped: 0,
+      upstreamConnected: false,
+    });
+    expect(test.received.get('robot-1')).toBeUndefined();
+    await expect(link.send({ properties: '', body: new Uint8Array(256 * 1024 + 1) })).rejects.toThrow(
+      UpstreamMessageTooLarge,
+    );
+    // the downstream side fetched the identities again: the next reconnect signs with the right key
+    test.identities.set('robot-1', right);
+    await until(() => gateway.upstream.state().get('robot-1')?.forwarded === 5, 'the queued messages');
+    expectExactly(test, 'robot-1', range(1, 5));
   });
 
   it('hands a direct method down to the leaf and its answer back; after close() the hub answers 404', async () => {

@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_BYTES } from '@os/iothub';
 import type { Net } from '@os/net';
 import type { TelemetryQueue } from '../queue/telemetry-queue.js';
 import type { LeafIdentity, LeafLink, LeafTelemetry, UpstreamEvents } from '../upstream-link.js';
@@ -8,6 +9,7 @@ import type { UpstreamSettings } from './upstream-settings.js';
 import {
   HubConnectionDown,
   UpstreamLinkClosed,
+  UpstreamMessageTooLarge,
   UpstreamNotConnected,
   UpstreamSubscriptionRefused,
 } from './upstream-errors.js';
@@ -91,6 +93,12 @@ export class LeafUpstream {
     return {
       send: async (message: LeafTelemetry): Promise<void> => {
         if (!current()) throw closed('send');
+        if (message.body.length > MAX_MESSAGE_BYTES) {
+          throw new UpstreamMessageTooLarge(
+            `a message of leaf "${this.deviceId}" has ${message.body.length} bytes, over IoT Hub's ` +
+              `${MAX_MESSAGE_BYTES}; it is not stored`,
+          );
+        }
         await this.#parts.queue.append(this.deviceId, message);
       },
       publish: async (topic: string, payload: Uint8Array): Promise<void> => {

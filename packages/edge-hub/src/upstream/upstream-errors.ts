@@ -10,6 +10,9 @@ export class UpstreamError extends Error {
 /** A publish of the leaf while its upstream connection is down: IoT Hub keeps no such message, nor does the gateway. */
 export class UpstreamNotConnected extends UpstreamError {}
 
+/** A telemetry message over IoT Hub's 256 KB: the hub would close the connection at it, again at every re-send. */
+export class UpstreamMessageTooLarge extends UpstreamError {}
+
 /** The hub refused a subscription of the leaf (SUBACK 0x80). */
 export class UpstreamSubscriptionRefused extends UpstreamError {}
 
