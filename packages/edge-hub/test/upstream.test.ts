@@ -5,6 +5,7 @@ import { type Hub, HubRequestError, HubServiceClient, startHub } from '@os/hub';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TelemetryQueue } from '../src/queue/telemetry-queue.js';
 import { HubUpstream } from '../src/upstream/hub-upstream.js';
+import type { UpstreamSettings } from '../src/upstream/upstream-settings.js';
 import { UpstreamLinkClosed, UpstreamMessageTooLarge, UpstreamNotConnected } from '../src/upstream/upstream-errors.js';
 import type { LeafIdentity, LeafLink, LeafTelemetry } from '../src/upstream-link.js';
 import { type GatewaySystem, kernel, startGatewaySystem, storageDirectory, until } from './upstream-system.js';
@@ -86,7 +87,7 @@ interface Gateway {
 }
 
 /** The gateway's system with the queue over `directory` and the upstream to the test's hub, started. */
-async function gatewayOn(test: TestHub, directory: string): Promise<Gateway> {
+async function gatewayOn(test: TestHub, directory: string, settings: Partial<UpstreamSettings> = {}): Promise<Gateway> {
   const system = await startGatewaySystem({ directory, allow: { host: '127.0.0.1', port: test.port }, sockets: 4 });
   const { parts } = system;
   const queue = await TelemetryQueue.open({
@@ -106,7 +107,7 @@ async function gatewayOn(test: TestHub, directory: string): Promise<Gateway> {
     random: Math.random,
     lookup: (deviceId) => test.identities.get(deviceId),
     log: (line) => parts.log(line),
-    settings: { maxInFlight: 8, timeoutMs: 5000, backoff: { initialMs: 50, maxMs: 400, jitter: 0.5 } },
+    settings: { maxInFlight: 8, timeoutMs: 5000, backoff: { initialMs: 50, maxMs: 400, jitter: 0.5 }, ...settings },
   });
   await upstream.start();
   let stopped: Promise<void> | undefined;
@@ -252,7 +253,8 @@ describe(`the upstream side against the hub, on ${kernel.name}`, () => {
   it('keeps the messages of a leaf the hub refuses, and delivers them once its key is right again', async () => {
     const test = await testHub(['robot-1']);
     const right = test.identities.get('robot-1') as LeafIdentity;
-    const wrong = { ...right, primaryKey: Buffer.from('not the key of robot-1').toString('base64') };
+    const bad = Buffer.from('not a key of robot-1').toString('base64');
+    const wrong = { ...right, primaryKey: bad, secondaryKey: bad };
     test.identities.set('robot-1', wrong);
     const gateway = await gatewayOn(test, storageDirectory());
     const link = gateway.upstream.link(wrong, events);
@@ -275,6 +277,24 @@ describe(`the upstream side against the hub, on ${kernel.name}`, () => {
     test.identities.set('robot-1', right);
     await until(() => gateway.upstream.state().get('robot-1')?.forwarded === 5, 'the queued messages');
     expectExactly(test, 'robot-1', range(1, 5));
+  });
+
+  it('signs with the secondary key when the hub refuses the primary, and renews its token by reconnecting', async () => {
+    const test = await testHub(['robot-1']);
+    const right = test.identities.get('robot-1') as LeafIdentity;
+    const stale = { ...right, primaryKey: Buffer.from('an old key of robot-1').toString('base64') };
+    test.identities.set('robot-1', stale);
+    const gateway = await gatewayOn(test, storageDirectory(), { tokenLifetimeS: 2 });
+    const link = gateway.upstream.link(stale, events);
+    await link.send(reading('robot-1', 1));
+    await until(() => gateway.upstream.state().get('robot-1')?.forwarded === 1, 'the first message');
+    const connected = (): number =>
+      gateway.system.lines.filter((line) => line.includes('upstream of leaf "robot-1" connected')).length;
+    // a token of 2 s is renewed after four fifths of it: the connection is made again, and goes on forwarding
+    await until(() => connected() >= 3, 'two renewals');
+    await link.send(reading('robot-1', 2));
+    await until(() => gateway.upstream.state().get('robot-1')?.forwarded === 2, 'the second message');
+    expectExactly(test, 'robot-1', [1, 2]);
   });
 
   it('hands a direct method down to the leaf and its answer back; after close() the hub answers 404', async () => {

@@ -23,6 +23,8 @@ export interface HubConnectionParts {
   readonly ca: string | undefined;
   /** The leaf device the connection is. */
   readonly identity: LeafIdentity;
+  /** Which of its keys signs the token. */
+  readonly key: 'primary' | 'secondary';
   /** Seconds since the epoch, for the token's expiry. */
   readonly nowS: number;
   /** How long the SAS token is valid, in seconds. */
@@ -60,6 +62,7 @@ export class HubConnection {
   readonly #closed: Promise<string>;
   readonly #waiting = new Set<(error: Error) => void>();
   #reason: string | undefined;
+  #refusedCredentials = false;
   #down = false;
   /** How long the token this connection was made with stays valid from when it was made, in milliseconds. */
   readonly tokenValidMs: number;
@@ -79,13 +82,14 @@ export class HubConnection {
     });
     client.on('error', (error) => {
       const code = (error as { code?: unknown }).code;
+      if (code === 4 || code === 5) this.#refusedCredentials = true;
       this.#reason ??=
         typeof code === 'number' && CONNACK[code] !== undefined ? `CONNACK ${code}: ${CONNACK[code]}` : describe(error);
     });
     client.on('message', (topic, payload) => onMessage(topic, payload));
   }
 
-  /** Connects (TCP and TLS through the Net session, then MQTT); rejects with {@link HubConnectionDown} saying why not. */
+  /** Connects (TCP and TLS through the Net session, then MQTT); rejects with {@link HubConnectionDown} saying why. */
   static async open(parts: HubConnectionParts): Promise<HubConnection> {
     const { hub, net, identity } = parts;
     const expiry = Math.floor(parts.nowS) + parts.tokenLifetimeS;
@@ -113,7 +117,7 @@ export class HubConnection {
         username: `${hub.hostName}/${identity.deviceId}/?api-version=${API_VERSION}`,
         password: createSharedAccessSignature(
           `${hub.hostName}/devices/${identity.deviceId}`,
-          identity.primaryKey,
+          parts.key === 'primary' ? identity.primaryKey : identity.secondaryKey,
           expiry,
         ),
         clean: true,
@@ -129,7 +133,9 @@ export class HubConnection {
       connection.#closed.then(() => false as const),
     ]);
     if (!connected) {
-      throw new HubConnectionDown(connection.#reason ?? streamError ?? 'the hub closed the connection');
+      const error = new HubConnectionDown(connection.#reason ?? streamError ?? 'the hub closed the connection');
+      error.refusedCredentials = connection.#refusedCredentials;
+      throw error;
     }
     return connection;
   }

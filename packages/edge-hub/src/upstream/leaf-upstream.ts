@@ -63,6 +63,8 @@ export class LeafUpstream {
   /** Settles when the connect under way (if any) succeeded or failed. */
   #connecting: Promise<void> | undefined;
   #running = false;
+  /** The key the tokens are signed with: the other one after the hub refused one. */
+  #key: 'primary' | 'secondary' = 'primary';
 
   constructor(deviceId: string, parts: LeafUpstreamParts) {
     this.deviceId = deviceId;
@@ -232,6 +234,7 @@ export class LeafUpstream {
           hub: this.#parts.hub,
           ca: this.#parts.ca,
           identity,
+          key: this.#key,
           nowS: (await this.#parts.now()) / 1000,
           tokenLifetimeS: settings.tokenLifetimeS,
           keepaliveS: settings.keepaliveS,
@@ -241,6 +244,7 @@ export class LeafUpstream {
       } catch (error) {
         connected();
         if (!(error instanceof HubConnectionDown)) throw error;
+        if (error.refusedCredentials) this.#key = this.#key === 'primary' ? 'secondary' : 'primary';
         failures++;
         const delay = backoffDelayMs(settings.backoff, failures, random);
         await this.#log(

@@ -20,4 +20,7 @@ export class UpstreamSubscriptionRefused extends UpstreamError {}
 export class UpstreamLinkClosed extends UpstreamError {}
 
 /** A connection to the hub that ended, or never came up; the message says why. */
-export class HubConnectionDown extends UpstreamError {}
+export class HubConnectionDown extends UpstreamError {
+  /** Whether the hub refused the device's credentials (CONNACK 4 or 5): the other key may be the one it has. */
+  refusedCredentials = false;
+}
