@@ -279,7 +279,7 @@ describe(`the upstream side against the hub, on ${kernel.name}`, () => {
     expectExactly(test, 'robot-1', range(1, 5));
   });
 
-  it('signs with the secondary key when the hub refuses the primary, and renews its token by reconnecting', async () => {
+  it('signs with the secondary key when the hub refuses the primary; renews its token by reconnecting', async () => {
     const test = await testHub(['robot-1']);
     const right = test.identities.get('robot-1') as LeafIdentity;
     const stale = { ...right, primaryKey: Buffer.from('an old key of robot-1').toString('base64') };
