@@ -78,8 +78,9 @@ export class LeafConnection {
   #settled: (() => void) | undefined;
   /** PUBACKs go out in the order of their PUBLISHes: each waits for the one before. */
   #acks: Promise<void> = Promise.resolve();
-  /** Bytes written to the leaf and not yet in the socket's ring. */
+  /** Bytes written to the leaf and not yet in the socket's ring, and the last write. */
   #pendingBytes = 0;
+  #written: Promise<void> = Promise.resolve();
   /** Clock time of the last packet (or of the start), and whether a read is waiting for the leaf. */
   #lastPacketAt: number;
   #waitingForLeaf = false;
@@ -117,7 +118,7 @@ export class LeafConnection {
         const chunk = await this.#socket.read();
         this.#waitingForLeaf = false;
         if (chunk === null) {
-          this.close(this.#phase === 'connected' ? 'the leaf closed its connection' : undefined);
+          this.close(this.#host.config.verbose ? 'the leaf closed its connection' : undefined);
           break;
         }
         if (this.#phase === 'lingering') continue;
@@ -238,8 +239,10 @@ export class LeafConnection {
   async #connect(packet: IConnectPacket): Promise<void> {
     if (packet.protocolId !== 'MQTT' || packet.protocolVersion !== 4) {
       this.#send({ cmd: 'connack', returnCode: CONNACK.unacceptableProtocol, sessionPresent: false });
+      const asked = `MQTT ${packet.protocolId ?? ''} version ${packet.protocolVersion ?? '?'}`;
+      const device = `device ${packet.clientId.slice(0, 128)}`;
       await this.#linger(
-        `asked for MQTT ${packet.protocolId ?? ''} version ${packet.protocolVersion ?? '?'}, not 3.1.1`,
+        `refused ${device}: it speaks ${asked}, not MQTT 3.1.1 (CONNACK ${CONNACK.unacceptableProtocol})`,
       );
       return;
     }
@@ -283,6 +286,8 @@ export class LeafConnection {
     this.#host.log(line);
     this.#phase = 'lingering';
     this.#deadline = this.#host.ticker.now() + LINGER_MS;
+    // NetSocket's end refuses the writes still waiting in its queue: the CONNACK goes into the ring first
+    await this.#written;
     await this.#socket.end().catch(() => this.close());
   }
 
@@ -385,7 +390,7 @@ export class LeafConnection {
       return;
     }
     this.#pendingBytes += bytes.length;
-    this.#socket.write(bytes).then(
+    this.#written = this.#socket.write(bytes).then(
       () => {
         this.#pendingBytes -= bytes.length;
       },

@@ -48,8 +48,17 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-/** Starts the hub with the devices, and the gateway with `config` added to its `<config>` attributes. */
-export async function startGateway(config = ''): Promise<TestGateway> {
+/** What a test changes of the fixture. */
+export interface GatewayOptions {
+  /** Added to the edge hub's `<config>` attributes. */
+  readonly config?: string;
+  /** Children of the gateway that are disabled at the hub before the gateway starts. */
+  readonly disabled?: readonly string[];
+}
+
+/** Starts the hub with the devices, and the gateway. */
+export async function startGateway(options: GatewayOptions = {}): Promise<TestGateway> {
+  const config = options.config ?? '';
   const dataDir = mkdtempSync(join(tmpdir(), 'os-edge-hub-test-'));
   const hub = await startHub({ port: 0, httpsPort: 0, dataDir, host: '127.0.0.1' });
   const service = new HubServiceClient(hub.serviceConnectionString, hub.ca);
@@ -58,6 +67,10 @@ export async function startGateway(config = ''): Promise<TestGateway> {
   await service.addDevice(STRANGER);
   await service.addDevice('gw-2', { edge: true });
   await service.addDevice(FOREIGN, { parent: 'gw-2' });
+  for (const id of options.disabled ?? []) {
+    const device = await service.getDevice(id);
+    await service.putDevice(id, { ...device, status: 'disabled' }, '*');
+  }
   const keys = new Map<string, string>();
   for (const id of [...LEAVES, STRANGER, FOREIGN]) {
     keys.set(id, /SharedAccessKey=([^;]+)/.exec(hub.deviceConnectionString(id) ?? '')?.[1] ?? '');

@@ -7,7 +7,7 @@ import type { RecordingLink } from './recording-upstream.js';
 
 let gateway: TestGateway;
 beforeAll(async () => {
-  gateway = await startGateway('verbose="yes"');
+  gateway = await startGateway({ config: 'verbose="yes"' });
 });
 afterAll(async () => {
   await gateway?.stop();
