@@ -24,6 +24,9 @@ const MAX_CONNECT_BYTES = 8 * 1024;
 /** IoT Hub's longest keep-alive, in seconds; a leaf asking for none or more gets this one. */
 export const MAX_KEEPALIVE_S = 1177;
 
+/** How often a throttled leaf is logged as throttled, at most, in milliseconds. */
+const THROTTLE_LOG_MS = 60_000;
+
 /** How long a refused leaf has to close after its CONNACK, in milliseconds. */
 const LINGER_MS = 2000;
 
@@ -87,6 +90,7 @@ export class LeafConnection {
   #keepaliveMs = 0;
   #deadline = Number.POSITIVE_INFINITY;
   #expiresAt = Number.POSITIVE_INFINITY;
+  #throttledAt = Number.NEGATIVE_INFINITY;
 
   /** A connection over an accepted `socket`; `run` serves it. */
   constructor(socket: NetSocket, host: LeafConnectionHost) {
@@ -337,7 +341,18 @@ export class LeafConnection {
   async #takeToken(): Promise<void> {
     const bucket = this.#bucket;
     if (bucket === undefined) return;
-    while (this.#phase === 'connected' && !bucket.take(this.#host.ticker.now())) await this.#host.ticker.next();
+    while (this.#phase === 'connected' && !bucket.take(this.#host.ticker.now())) {
+      const now = this.#host.ticker.now();
+      if (now - this.#throttledAt >= THROTTLE_LOG_MS) {
+        this.#throttledAt = now;
+        const { leafRate, leafBurst } = this.#host.config;
+        this.#host.log(
+          `device ${this.deviceId}: publishes faster than leaf_rate="${leafRate}" (leaf_burst="${leafBurst}"); ` +
+            'its reads wait',
+        );
+      }
+      await this.#host.ticker.next();
+    }
   }
 
   /** Waits until fewer than `max_in_flight` publishes of the leaf await the link's answer. */
