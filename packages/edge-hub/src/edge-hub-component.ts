@@ -6,7 +6,7 @@ import { type EdgeHubConfig, gatewayConnectionString, parseEdgeHubConfig } from 
 import { EdgeHubConfigError } from './edge-hub-config-error.js';
 import { EdgeHubServer, edgeHubSockets } from './edge-hub-server.js';
 import { Ticker } from './ticker.js';
-import type { Upstream } from './upstream-link.js';
+import type { LeafIdentity, Upstream } from './upstream-link.js';
 
 /** The edge hub's clock period: token buckets refill and timeouts are checked at this pace. */
 const TICK_MS = 50;
@@ -23,6 +23,11 @@ export interface UpstreamContext {
   readonly hubCa: string | undefined;
   /** The wall-clock time (the component's Rtc session), in milliseconds since the epoch. */
   readonly nowMs: () => Promise<number>;
+  /**
+   * The identity of an enabled child of the gateway, from the edge hub's device-scope cache (fetched again, at most
+   * once per `scope_retry_ms`, for a device it does not know), or undefined: what the upstream side signs with.
+   */
+  readonly identity: (deviceId: string) => Promise<LeafIdentity | undefined>;
 }
 
 /** Makes the upstream side, once the edge hub read its config. */
@@ -81,13 +86,11 @@ export function edgeHubComponent(options: EdgeHubComponentOptions): ComponentMod
       const rtc = await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 });
       const nowMs = (): Promise<number> => rtc.session.currentTime();
       const ticker = await Ticker.open(env, TICK_MS);
-      const upstream = await options.upstream({ env, config, gateway, hubCa, nowMs });
       const net = await Net.Connection.open(env, { sockets: edgeHubSockets(config), listeners: 1 });
-      const hub = await EdgeHubServer.start({
+      const hub = EdgeHubServer.create({
         config,
         net,
         ticker,
-        upstream,
         gateway,
         cert,
         key,
@@ -95,6 +98,9 @@ export function edgeHubComponent(options: EdgeHubComponentOptions): ComponentMod
         nowMs,
         log: (line) => env.log(line),
       });
+      const identity = (deviceId: string): Promise<LeafIdentity | undefined> => hub.identity(deviceId);
+      const upstream = await options.upstream({ env, config, gateway, hubCa, nowMs, identity });
+      await hub.listen(upstream);
       await options.started?.(hub, upstream);
     },
   };

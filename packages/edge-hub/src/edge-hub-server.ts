@@ -6,7 +6,7 @@ import { type Authentication, authenticateLeaf, hostOf, type LeafCredentials } f
 import { LeafConnection, type LeafConnectionHost } from './leaf-connection.js';
 import { LeafIdentities } from './leaf-identities.js';
 import type { Ticker } from './ticker.js';
-import type { LeafLink, Upstream, UpstreamEvents } from './upstream-link.js';
+import type { LeafIdentity, LeafLink, Upstream, UpstreamEvents } from './upstream-link.js';
 
 /** Connections that may be open besides the leaves: being authenticated, refused, or replaced. */
 export const SPARE_CONNECTIONS = 8;
@@ -17,8 +17,6 @@ export interface EdgeHubServerParts {
   /** The Net session it listens on and fetches the device scope through (see {@link edgeHubSockets}). */
   readonly net: Net.Connection;
   readonly ticker: Ticker;
-  /** The upstream side, which each authenticated leaf is linked to. */
-  readonly upstream: Upstream;
   /** The gateway device (its id, the hub's host name, its key). */
   readonly gateway: DeviceConnectionString;
   /** The server certificate chain and key (PEM) leaves see. */
@@ -44,6 +42,7 @@ function describe(error: unknown): string {
 /**
  * The downstream half of the edge hub: listens with TLS through the Net session, authenticates each leaf device
  * against the identities of the gateway's device scope, and links each authenticated leaf to the upstream side.
+ * `create` it, make the upstream side (which may look identities up), then `listen` with it.
  */
 export class EdgeHubServer {
   readonly #parts: EdgeHubServerParts;
@@ -52,7 +51,7 @@ export class EdgeHubServer {
   readonly #connections = new Set<LeafConnection>();
   readonly #leaves = new Map<string, LeafConnection>();
   readonly #host: LeafConnectionHost;
-  #listener: NetListener | undefined;
+  #upstream: Upstream | undefined;
   #logging: Promise<void> = Promise.resolve();
   #scopeFailing = false;
   #scopeSize = -1;
@@ -89,18 +88,36 @@ export class EdgeHubServer {
     };
   }
 
-  /** Listens on the config's port, fetches the device scope, and serves leaves until the component ends. */
-  static async start(parts: EdgeHubServerParts): Promise<EdgeHubServer> {
+  /**
+   * A server that fetches the device scope at once and checks its leaves at each tick, not listening yet: the
+   * upstream side may look identities up (`identity`) before `listen` links it.
+   */
+  static create(parts: EdgeHubServerParts): EdgeHubServer {
     const server = new EdgeHubServer(parts);
-    const { config, net } = parts;
-    server.#listener = await net.listen({ port: config.port, backlog: 16, tls: { cert: parts.cert, key: parts.key } });
-    server.#log(
-      `listening on port ${config.port} for the leaf devices of ${parts.gateway.deviceId} (hub ${server.#hubHost})`,
-    );
     void server.#identities.refresh();
     parts.ticker.onTick((now) => server.#tick(now));
-    void server.#accept(server.#listener);
     return server;
+  }
+
+  /** Listens on the config's port and links each authenticated leaf to `upstream`, until the component ends. */
+  async listen(upstream: Upstream): Promise<void> {
+    if (this.#upstream !== undefined) throw new Error('EdgeHubServer.listen: it listens already');
+    const { config, net, cert, key, gateway } = this.#parts;
+    this.#upstream = upstream;
+    const listener = await net.listen({ port: config.port, backlog: 16, tls: { cert, key } });
+    this.#log(`listening on port ${config.port} for the leaf devices of ${gateway.deviceId} (hub ${this.#hubHost})`);
+    void this.#accept(listener);
+  }
+
+  /**
+   * The identity of `deviceId` if it is an enabled child of the gateway, as the device scope says (fetched again when
+   * the device is unknown and the last fetch is `scope_retry_ms` old): what the upstream side signs with.
+   */
+  async identity(deviceId: string): Promise<LeafIdentity | undefined> {
+    const found = await this.#identities.lookup(deviceId);
+    if (found.kind !== 'found' || !found.identity.enabled) return undefined;
+    const { primaryKey, secondaryKey } = found.identity;
+    return { deviceId, primaryKey, secondaryKey };
   }
 
   /** The device ids of the leaves connected now (authenticated), in the order they connected. */
@@ -161,10 +178,9 @@ export class EdgeHubServer {
   }
 
   #link(identity: ScopeIdentity, events: UpstreamEvents): LeafLink {
-    return this.#parts.upstream.link(
-      { deviceId: identity.deviceId, primaryKey: identity.primaryKey, secondaryKey: identity.secondaryKey },
-      events,
-    );
+    if (this.#upstream === undefined) throw new Error('EdgeHubServer: a leaf was linked before listen');
+    const { deviceId, primaryKey, secondaryKey } = identity;
+    return this.#upstream.link({ deviceId, primaryKey, secondaryKey }, events);
   }
 
   #left(connection: LeafConnection): void {

@@ -102,6 +102,17 @@ describe(`the edge hub authenticates leaves as IoT Hub does, on ${process.env['O
     expect(gateway.upstream.links.map((link) => link.identity.deviceId)).toEqual(['late-leaf', 'leaf-1']);
     expect(gateway.upstream.latest('leaf-1')?.bodies()).toEqual(['in']);
   });
+  it('gives the upstream side the identity of an enabled child only', async () => {
+    const hub = await gateway.system.hub();
+    expect(await hub.identity('leaf-1')).toEqual({
+      deviceId: 'leaf-1',
+      primaryKey: gateway.key('leaf-1'),
+      secondaryKey: expect.any(String),
+    });
+    expect(await hub.identity('leaf-6')).toBeUndefined();
+    expect(await hub.identity(STRANGER)).toBeUndefined();
+    expect(await hub.identity(FOREIGN)).toBeUndefined();
+  });
 });
 
 describe(`the edge hub's config, on ${process.env['OS_KERNEL']}`, () => {
