@@ -31,7 +31,7 @@ export function gatewayBuiltins(settings: GatewaySettings): Record<string, Compo
     timer: timerDriver,
     report_rom: reportRom,
     net: netServer({ virtualTime: false }),
-    lx_fs: createLxFs({ base: settings.storage }),
+    lx_fs: createLxFs({ base: settings.storage, realTime: true }),
     twin,
     deploy,
     depot_download: depotDownload,

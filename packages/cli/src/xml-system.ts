@@ -14,12 +14,16 @@ import { twin } from '@os/twin/host';
 import { directoryRoms } from './boot-modules.js';
 import { type MachineQuota, parseConfig, prepareInitConfig } from './prepare-config.js';
 
+/** lx_fs as `os run` starts it on real time: `sync` waits for the disk off the one thread. */
+const lxFsOnRealTime = createLxFs({ realTime: true });
+
 /**
  * The components `os run system.xml` knows by their Genode names, for a run on real or virtual time: `net` (the
- * network, from `@os/net/host`) refuses to start on virtual time.
+ * network, from `@os/net/host`) refuses to start on virtual time; `lx_fs` waits for the disk off the thread on real
+ * time only.
  */
 export function builtinBinaries(options: { readonly virtualTime: boolean }): Readonly<Record<string, ComponentModule>> {
-  return { ...BUILTIN_BINARIES, net: netServer(options) };
+  return { ...BUILTIN_BINARIES, net: netServer(options), ...(options.virtualTime ? {} : { lx_fs: lxFsOnRealTime }) };
 }
 
 /** The components `os run system.xml` knows by their Genode names, as on virtual time (see {@link builtinBinaries}). */
@@ -68,10 +72,14 @@ export interface InitConfigSystemOptions {
 export function initConfigLoader(config: string | XmlNode, options: InitConfigSystemOptions): BinaryLoader {
   const node = typeof config === 'string' ? parseConfig(config, options.origin) : config;
   const builtins = options.builtins ?? BUILTIN_BINARIES;
+  const realTime = builtins['lx_fs'] === lxFsOnRealTime;
   return new BinaryLoader({
     directory: options.directory,
     // lx_fs takes a relative directory from the system's, as Genode runs it in the boot directory
-    builtins: builtins['lx_fs'] === lxFs ? { ...builtins, lx_fs: createLxFs({ base: options.directory }) } : builtins,
+    builtins:
+      builtins['lx_fs'] === lxFs || realTime
+        ? { ...builtins, lx_fs: createLxFs({ base: options.directory, realTime }) }
+        : builtins,
     unconfined: unconfinedBinaries(node),
     modules: {},
   });

@@ -9,16 +9,17 @@ import {
   type PublishedDepot,
   chunkedDepot,
   downloadConfig,
+  leftInQuarantine,
   publishedDepot,
   runDownload,
   servedDepot,
   storageFolder,
 } from './download-system.js';
 
-/** Nothing of the pkg reached the local depot, and the quarantine is empty. */
+/** Nothing of the pkg reached the local depot, and the quarantine holds nothing but its slots' empty folders. */
 function nothingExtracted(storage: string): void {
   expect(readdirSync(join(storage, 'depot'))).toEqual([]);
-  expect(readdirSync(join(storage, 'quarantine'))).toEqual([]);
+  expect(leftInQuarantine(join(storage, 'quarantine'))).toEqual([]);
 }
 
 /** Runs a download of PKG from `depot` as served; answers the final status of PKG and BIN and the storage folder. */
@@ -26,6 +27,7 @@ async function download(
   depot: PublishedDepot,
   attributes = '',
   keys: Readonly<Record<string, string>> = { gapstage: depot.pubkey },
+  storagePolicy = '',
 ): Promise<{ pkg?: ArchiveStatus; bin?: ArchiveStatus; storage: string; url: string }> {
   const server = await servedDepot(depot.dir);
   const storage = storageFolder();
@@ -34,6 +36,7 @@ async function download(
     allowedPort: server.port,
     downloadConfig: downloadConfig(server.url, keys, attributes),
     pkgs: [PKG],
+    storagePolicy,
   });
   const pkg = run.final.get(PKG);
   const bin = run.final.get(BIN);
@@ -81,6 +84,16 @@ describe('depot_download refuses bad packages, extracting nothing of them', () =
     writeFileSync(file, readFileSync(file).subarray(0, 5000));
     const { bin, storage } = await download(depot);
     expect(bin).toEqual(failed('BadSignature', NOT_VERIFIED));
+    nothingExtracted(storage);
+  });
+
+  it('leaves nothing in the depot or quarantine when the storage runs out midway through an extraction', async () => {
+    // the downloads (about 21K) fit; the bin's 20 000-byte image, extracted beside them, does not
+    const { pkg, bin, storage } = await download(await publishedDepot(), '', undefined, 'quota="36K"');
+    expect(bin?.state).toBe('failed');
+    expect(pkg).toEqual(bin);
+    expect(bin?.error).toBe('NoSpace');
+    expect(bin?.reason).toMatch(/^write to "\/quarantine\/\.0\/\d+-staging\/dist\/image\.bin": the policy's quota/);
     nothingExtracted(storage);
   });
 

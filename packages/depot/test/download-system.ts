@@ -160,6 +160,8 @@ export interface DownloadSystem {
   readonly pkgs: readonly string[];
   /** Told of each download_state the deployer sees (to wait for a state in the test). */
   readonly onState?: (xml: string) => void;
+  /** Attributes added to lx_fs's policy for depot_download (`quota="30K"`). */
+  readonly storagePolicy?: string;
 }
 
 /** How a run of a {@link DownloadSystem} ended. */
@@ -221,7 +223,9 @@ function systemConfig(system: DownloadSystem): string {
   </start>
   <start name="lx_fs" caps="200" ram="4M">
     <provides> <service name="File_system"/> </provides>
-    <config directory="storage"> <policy label="depot_download" root="/" writeable="yes"/> </config>
+    <config directory="storage">
+      <policy label="depot_download" root="/" writeable="yes" ${system.storagePolicy ?? ''}/>
+    </config>
     <route> <any-service> <parent/> </any-service> </route>
   </start>
   <start name="report_rom" caps="100" ram="2M">
@@ -305,4 +309,18 @@ export function filesUnder(dir: string): Map<string, Buffer> {
   };
   visit('');
   return files;
+}
+
+/**
+ * What a download left in the quarantine at `dir`: every node but the slots' own folders (`.0`, `.1`, ...), which stay
+ * empty between pkgs. Empty when no download and no staging copy is left.
+ */
+export function leftInQuarantine(dir: string): string[] {
+  const left: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (/^\.\d+$/.test(name) && statSync(join(dir, name)).isDirectory())
+      left.push(...readdirSync(join(dir, name)).map((entry) => `${name}/${entry}`));
+    else left.push(name);
+  }
+  return left;
 }

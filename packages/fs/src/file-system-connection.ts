@@ -71,6 +71,8 @@ function isError(error: unknown, kind: typeof LookupFailed | typeof NodeAlreadyE
 export class FileSystemConnection extends Connection<typeof FileSystemSession> {
   #buffer: Uint8Array = new Uint8Array(0);
   #temporaries = 0;
+  /** The last call that uses the buffer: the next one waits for it (see {@link FileSystemConnection.#withBuffer}). */
+  #bufferTurn: Promise<unknown> = Promise.resolve();
 
   private constructor(env: SessionEnv, id: number, capability: Capability, args: SessionArgs) {
     super(env, FileSystemSession, id, capability, args);
@@ -136,9 +138,12 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
   async entries(dir: DirHandle): Promise<DirectoryEntry[]> {
     const all: DirectoryEntry[] = [];
     for (;;) {
-      const count = await this.session.entries(dir, all.length);
+      const count = await this.#withBuffer(async () => {
+        const written = await this.session.entries(dir, all.length);
+        all.push(...decodeDirectoryEntries(this.#buffer, written));
+        return written;
+      });
       if (count === 0) return all;
-      all.push(...decodeDirectoryEntries(this.#buffer, count));
     }
   }
 
@@ -148,9 +153,12 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     const chunks: Uint8Array[] = [];
     let total = 0;
     while (total < length) {
-      const count = await this.session.read(file, position + total, Math.min(length - total, this.#buffer.length));
+      const count = await this.#withBuffer(async () => {
+        const read = await this.session.read(file, position + total, Math.min(length - total, this.#buffer.length));
+        if (read > 0) chunks.push(this.#buffer.slice(0, read));
+        return read;
+      });
       if (count === 0) break;
-      chunks.push(this.#buffer.slice(0, count));
       total += count;
     }
     return concat(chunks, total);
@@ -162,8 +170,10 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     let total = 0;
     while (total < bytes.length) {
       const chunk = bytes.subarray(total, total + this.#buffer.length);
-      this.#buffer.set(chunk);
-      const count = await this.session.write(file, position + total, chunk.length);
+      const count = await this.#withBuffer(() => {
+        this.#buffer.set(chunk);
+        return this.session.write(file, position + total, chunk.length);
+      });
       if (count === 0) break;
       total += count;
     }
@@ -313,6 +323,17 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     if ((await this.stat(full)).kind === 'directory')
       for (const entry of await this.list(full)) await this.remove(`${full}/${entry.name}`);
     await this.#withDir(parent, (dir) => this.unlink(dir, name));
+  }
+
+  /**
+   * Runs `use`, which fills or empties the buffer around one call, after every earlier such call of this connection:
+   * the server may be busy (waiting for the disk for another call), and a call that waits for it must find the buffer
+   * as its caller left it, not as a later call of the same connection filled it.
+   */
+  #withBuffer<T>(use: () => Promise<T>): Promise<T> {
+    const turn = this.#bufferTurn.then(use);
+    this.#bufferTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   async #withDir<T>(path: string, use: (dir: DirHandle) => Promise<T>): Promise<T> {

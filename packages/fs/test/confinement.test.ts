@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelUnderTest } from '@os/test-kernels';
 import { describe, expect, it } from 'vitest';
@@ -110,9 +110,10 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
     expect(readFileSync('/etc/hostname', 'utf8').length).toBeGreaterThan(0);
   });
 
-  it('refuses a dir handle whose directory became a symlink out of the root after it was opened', async () => {
+  it('keeps a dir handle on its directory: a symlink out of the root put in its place is never followed', async () => {
     const base = hostileDirectory();
     mkdirSync(join(base, 'depot', 'sub'));
+    writeFileSync(join(base, 'depot', 'sub', 'kept.txt'), 'kept');
     const swap = () => {
       renameSync(join(base, 'depot', 'sub'), join(base, 'depot', 'old-sub'));
       symlinkSync('/etc', join(base, 'depot', 'sub'));
@@ -122,8 +123,17 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       const sub = await fs.dir('/sub');
       swap();
       await attempt(env, 'read passwd', () => fs.session.file(sub, 'passwd', 'read-only', false));
-      await attempt(env, 'list', () => fs.entries(sub));
+      await attempt(env, 'list', async () => (await fs.entries(sub)).map((entry) => entry.name));
       await attempt(env, 'status', async () => (await fs.status(sub)).kind);
+      await attempt(env, 'write', async () => {
+        const file = await fs.file(sub, 'new.txt', 'write-only', true);
+        await fs.write(file, 0, new TextEncoder().encode('new'));
+        await fs.sync(file);
+        await fs.closeHandle(file);
+        await fs.sync(sub);
+      });
+      await attempt(env, 'dir /sub again', () => fs.dir('/sub'));
+      await attempt(env, 'node /sub/passwd', () => fs.node('/sub/passwd'));
     });
     const system = await runFs({
       lxFsConfig: '<config> <policy label="client" root="depot" writeable="yes"/> </config>',
@@ -131,10 +141,98 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       clients: { client },
     });
     expect(linesOf(system.lines, 'client')).toEqual([
-      'read passwd: PermissionDenied: file "/sub/passwd": "/sub" is a symbolic link, which lx_fs never follows',
-      'list: LookupFailed: entries of "/sub": is a symbolic link now, not a directory',
-      'status: symlink',
+      'read passwd: LookupFailed: file "/sub/passwd": no such file or directory',
+      'list: ["kept.txt"]',
+      'status: directory',
+      'write: ok',
+      'dir /sub again: PermissionDenied: dir "/sub": is a symbolic link, which lx_fs never follows',
+      'node /sub/passwd: PermissionDenied: node "/sub/passwd": "/sub" is a symbolic link, which lx_fs never follows',
     ]);
+    // the write went into the directory the handle named, now at old-sub; nothing reached /etc
+    expect(readFileSync(join(base, 'depot', 'old-sub', 'new.txt'), 'utf8')).toBe('new');
+    expect(existsSync('/etc/new.txt')).toBe(false);
+  });
+
+  it('refuses every use of a dir handle whose directory was moved out of the root after it was opened', async () => {
+    const base = hostileDirectory();
+    mkdirSync(join(base, 'depot', 'sub'));
+    writeFileSync(join(base, 'depot', 'sub', 'kept.txt'), 'kept');
+    writeFileSync(join(base, 'depot', 'here.txt'), 'here');
+    // another session whose root is lx_fs's whole directory could do this
+    const moveOut = () => renameSync(join(base, 'depot', 'sub'), join(base, 'outside'));
+    const client = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env);
+      const sub = await fs.dir('/sub');
+      const root = await fs.dir('/');
+      moveOut();
+      const s = fs.session;
+      await attempt(env, 'create', () => s.file(sub, 'new.txt', 'write-only', true));
+      await attempt(env, 'read', () => s.file(sub, 'kept.txt', 'read-only', false));
+      await attempt(env, 'list', () => fs.entries(sub));
+      await attempt(env, 'unlink', () => s.unlink(sub, 'kept.txt'));
+      await attempt(env, 'move in', () => s.move(root, 'here.txt', sub, 'here.txt'));
+      await attempt(env, 'move out', () => s.move(sub, 'kept.txt', root, 'kept.txt'));
+      await attempt(env, 'status', () => s.status(sub));
+    });
+    const system = await runFs({
+      lxFsConfig: '<config> <policy label="client" root="depot" writeable="yes"/> </config>',
+      base,
+      clients: { client },
+    });
+    const moved = "the directory was moved out of the session's root after its handle was opened";
+    expect(linesOf(system.lines, 'client')).toEqual([
+      `create: PermissionDenied: file "/sub/new.txt": ${moved}`,
+      `read: PermissionDenied: file "/sub/kept.txt": ${moved}`,
+      `list: PermissionDenied: entries of "/sub": ${moved}`,
+      `unlink: PermissionDenied: unlink of "/sub/kept.txt": ${moved}`,
+      `move in: PermissionDenied: move of "/here.txt" to "/sub/here.txt": ${moved}`,
+      `move out: PermissionDenied: move of "/sub/kept.txt" to "/kept.txt": ${moved}`,
+      `status: PermissionDenied: status of "/sub": ${moved}`,
+    ]);
+    expect(readdirSync(join(base, 'outside'))).toEqual(['kept.txt']);
+    expect(readdirSync(join(base, 'depot')).sort()).toEqual(
+      ['etc-link', 'here.txt', 'inside-link', 'inside.txt', 'pipe', 'secret-link'].sort(),
+    );
+  });
+
+  it('refuses a path through a symbolic link on the way, in or out of the root, in each path-based call', async () => {
+    const base = hostileDirectory();
+    mkdirSync(join(base, 'depot', 'real'));
+    writeFileSync(join(base, 'depot', 'real', 'x.txt'), 'x');
+    symlinkSync('real', join(base, 'depot', 'real-link'));
+    const client = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env);
+      await attempt(env, 'mkdir in /etc-link', () => fs.mkdir('/etc-link/made'));
+      await attempt(env, 'node in /etc-link', () => fs.node('/etc-link/passwd'));
+      await attempt(env, 'dir /real-link', () => fs.dir('/real-link'));
+      await attempt(env, 'dir in /real-link', () => fs.dir('/real-link/deeper', true));
+      await attempt(env, 'stat in /real-link', () => fs.stat('/real-link/x.txt'));
+      await attempt(env, 'readFile in /real-link', () => fs.readText('/real-link/x.txt'));
+      await attempt(env, 'mkdir on a file', () => fs.dir('/inside.txt/x', true));
+      await attempt(env, 'dir of a file', () => fs.dir('/inside.txt'));
+      await attempt(env, 'dir of a FIFO', () => fs.dir('/pipe'));
+      await attempt(env, 'readFile /real/x.txt', () => fs.readText('/real/x.txt'));
+    });
+    const system = await runFs({
+      lxFsConfig: '<config> <policy label="client" root="depot" writeable="yes"/> </config>',
+      base,
+      clients: { client },
+    });
+    const link = (path: string) => `"${path}" is a symbolic link, which lx_fs never follows`;
+    expect(linesOf(system.lines, 'client')).toEqual([
+      `mkdir in /etc-link: PermissionDenied: dir "/etc-link/made": ${link('/etc-link')}`,
+      `node in /etc-link: PermissionDenied: node "/etc-link/passwd": ${link('/etc-link')}`,
+      'dir /real-link: PermissionDenied: dir "/real-link": is a symbolic link, which lx_fs never follows',
+      `dir in /real-link: PermissionDenied: dir "/real-link/deeper": ${link('/real-link')}`,
+      `stat in /real-link: PermissionDenied: node "/real-link/x.txt": ${link('/real-link')}`,
+      `readFile in /real-link: PermissionDenied: dir "/real-link": is a symbolic link, which lx_fs never follows`,
+      'mkdir on a file: LookupFailed: dir "/inside.txt/x": "/inside.txt" is not a directory',
+      'dir of a file: LookupFailed: dir "/inside.txt": is a file, not a directory',
+      'dir of a FIFO: LookupFailed: dir "/pipe": is a device, FIFO or socket, not a directory',
+      'readFile /real/x.txt: x',
+    ]);
+    expect(existsSync('/etc/made')).toBe(false);
+    expect(existsSync(join(base, 'depot', 'real', 'deeper'))).toBe(false);
   });
 
   it('denies a session whose policy root leads out of the directory through a symlink', async () => {

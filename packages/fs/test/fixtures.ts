@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StartEntryValue, init } from '@os/init';
 import { VirtualClock } from '@os/kernel';
+import { RealClock } from '@os/kernel/host';
 import type { ComponentModule, Env } from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
 import { SessionArgs, sessionAtParent } from '@os/session';
@@ -30,9 +31,11 @@ export interface FsSystem {
   readonly clientRam?: number;
   /** Wraps lx_fs's module (to watch its environment). */
   readonly wrapLxFs?: (module: ComponentModule) => ComponentModule;
+  /** Boot on real time, lx_fs's `sync` waiting for the disk off the thread (default: virtual time). */
+  readonly realTime?: boolean;
 }
 
-/** Boots an {@link FsSystem} on virtual time on the kernel under test; resolves once it exited. */
+/** Boots an {@link FsSystem} on virtual time (or real) on the kernel under test; resolves once it exited. */
 export async function runFs(system: FsSystem): Promise<SystemHandle & { readonly exitValue: number }> {
   const names = Object.keys(system.clients);
   const toLxFs = [
@@ -59,7 +62,7 @@ export async function runFs(system: FsSystem): Promise<SystemHandle & { readonly
     })),
   ];
   const config = { parentProvides: ['LOG', 'ROM', 'PD', 'CPU'], children };
-  const lxFs = createLxFs({ base: system.base });
+  const lxFs = createLxFs({ base: system.base, realTime: system.realTime === true });
   const handle = await boot(
     {
       init: 'init',
@@ -71,7 +74,7 @@ export async function runFs(system: FsSystem): Promise<SystemHandle & { readonly
       }),
       roms: new Map([['config', new TextEncoder().encode(JSON.stringify(config))]]),
     },
-    { kernel: kernelUnderTest().factory, clock: new VirtualClock(3) },
+    { kernel: kernelUnderTest().factory, clock: system.realTime === true ? new RealClock() : new VirtualClock(3) },
   );
   const exitValue = await handle.exit;
   return { ...handle, exitValue };

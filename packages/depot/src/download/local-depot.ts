@@ -1,4 +1,4 @@
-import { type DirHandle, type FileSystemConnection, NoSpace, NodeAlreadyExists } from '@os/fs';
+import { type DirHandle, type FileSystemConnection, LookupFailed, NoSpace, NodeAlreadyExists } from '@os/fs';
 import { hasErrorCode } from '@os/kernel';
 import type { ArchivePath } from '../archive-path.js';
 import { parseArchivesFile } from '../archives-file.js';
@@ -14,15 +14,26 @@ function parentOf(path: string): string {
 /**
  * The local depot and the quarantine in one File_system session: what is there, what a download stores while it is
  * unverified, and the move of verified archives into place. An archive's folder appears in the depot by one rename
- * of a complete staging copy, so a crash never leaves a half-extracted archive under its depot path; a pkg's folder
- * goes in last, after every archive it lists.
+ * of a complete staging copy whose every file was synced first, so a crash never leaves a half-extracted archive under
+ * its depot path; a pkg's folder goes in last, after every archive it lists. The quarantine is never synced: it is
+ * emptied at every start.
  */
 export class LocalDepot {
   readonly #fs: FileSystemConnection;
   readonly #depot: string;
   readonly #quarantine: string;
+  /** The slots made by `slot`, by index: each keeps its folder and its names across pkgs. */
+  readonly #slots = new Map<number, LocalDepot>();
   /** Files and staging folders made in this quarantine: each gets a name of its own, all in the one folder. */
   #made = 0;
+  /** Whether this quarantine's folder was made (by this object: `prepare` empties the quarantine at start). */
+  #folderMade = false;
+  /** The quarantine folder's handle, open from the first download of a pkg until `removeQuarantine`. */
+  #folder: DirHandle | undefined;
+  /** The downloads stored since the last `removeQuarantine`, by name in the folder. */
+  readonly #downloads: string[] = [];
+  /** The staging folders of extractions that did not reach the depot, by name in the folder. */
+  readonly #leftovers = new Set<string>();
 
   /** The depot at folder `depot`, downloads waiting in `quarantine`, both in the session of `fs`. */
   constructor(fs: FileSystemConnection, depot: string, quarantine: string) {
@@ -73,23 +84,30 @@ export class LocalDepot {
   /**
    * The same depot with the quarantine's folder `.<index>` as its quarantine: one download's own, so that pkgs
    * fetched at once (which may share archives) never touch each other's files. No depot user's name starts with a
-   * dot.
+   * dot. The same index gives the same slot, whose folder is made once and emptied after each pkg.
    */
   slot(index: number): LocalDepot {
-    return new LocalDepot(this.#fs, this.#depot, `${this.#quarantine}/.${index}`);
+    let slot = this.#slots.get(index);
+    if (slot === undefined)
+      this.#slots.set(index, (slot = new LocalDepot(this.#fs, this.#depot, `${this.#quarantine}/.${index}`)));
+    return slot;
   }
 
-  /** Removes this quarantine's folder with everything in it (a slot's, after its pkg). */
+  /**
+   * Empties this quarantine's folder of what the last pkg left (its downloads, a staging folder whose extraction
+   * failed) and closes the folder's handle; the folder stays for the next pkg.
+   */
   async removeQuarantine(): Promise<void> {
-    if (this.#made > 0 && (await this.#fs.exists(this.#quarantine))) await this.#fs.remove(this.#quarantine);
-    this.#made = 0;
-  }
-
-  /** A new name in the quarantine's folder (made with the first), ending in `suffix`. */
-  async #newName(suffix: string): Promise<string> {
-    if (this.#made === 0) await this.#fs.mkdirp(this.#quarantine);
-    this.#made += 1;
-    return `${this.#made}${suffix}`;
+    const folder = this.#folder;
+    if (folder === undefined) return;
+    this.#folder = undefined;
+    try {
+      for (const name of this.#downloads.splice(0)) await this.#unlinkIfThere(folder, name);
+      for (const name of this.#leftovers) await this.#fs.remove(`${this.#quarantine}/${name}`);
+      this.#leftovers.clear();
+    } finally {
+      await this.#fs.closeHandle(folder);
+    }
   }
 
   /** Empties the quarantine (made when missing). */
@@ -97,6 +115,7 @@ export class LocalDepot {
     await this.#fs.mkdirp(this.#quarantine);
     for (const entry of await this.#fs.list(this.#quarantine))
       await this.#fs.remove(`${this.#quarantine}/${entry.name}`);
+    for (const slot of this.#slots.values()) slot.#folderMade = false;
   }
 
   /**
@@ -110,31 +129,112 @@ export class LocalDepot {
     name: string,
     fill: (write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
   ): Promise<Uint8Array> {
-    const fileName = await this.#newName(name.endsWith('.sig') ? '.tar.gz.sig' : '.tar.gz');
+    const folder = await this.#openFolder();
+    const fileName = `${++this.#made}${name.endsWith('.sig') ? '.tar.gz.sig' : '.tar.gz'}`;
     const path = `${this.#quarantine}/${fileName}`;
-    const dir = await this.#fs.dir(this.#quarantine);
     const chunks: Uint8Array[] = [];
     let position = 0;
+    const file = await this.#createFile(folder, fileName);
+    this.#downloads.push(fileName);
     try {
-      const file = await this.#createFile(dir, fileName);
-      try {
-        await fill(async (chunk) => {
-          const written = await this.#fs.write(file, position, chunk);
-          if (written < chunk.length)
-            throw new NoSpace(
-              `${path}: the file system stored ${written} of ${chunk.length} bytes; free some space in the gateway's ` +
-                'storage',
-            );
-          position += written;
-          chunks.push(chunk.slice());
-        });
-      } finally {
-        await this.#fs.closeHandle(file);
-      }
+      await fill(async (chunk) => {
+        const written = await this.#fs.write(file, position, chunk);
+        if (written < chunk.length)
+          throw new NoSpace(
+            `${path}: the file system stored ${written} of ${chunk.length} bytes; free some space in the gateway's ` +
+              'storage',
+          );
+        position += written;
+        chunks.push(chunk.slice());
+      });
     } finally {
-      await this.#fs.closeHandle(dir);
+      await this.#fs.closeHandle(file);
     }
     return concat(chunks, position);
+  }
+
+  /**
+   * Moves a verified pkg into the depot: each archive not there yet is written into a staging folder in the
+   * quarantine (each folder's files through the handle that made it, each file synced), then renamed into its depot
+   * path; listed archives first, the pkg last. Answers the archives it put in place.
+   */
+  async install(verified: VerifiedPkg): Promise<string[]> {
+    const installed: string[] = [];
+    for (const archive of [...verified.archives].reverse()) {
+      const content = verified.contents.get(archive.path);
+      if (content === undefined || (await this.has(archive.path))) continue;
+      const folder = await this.#openFolder();
+      const staging = `${++this.#made}${STAGING}`;
+      this.#leftovers.add(staging);
+      const byFolder = new Map<string, [string, Uint8Array][]>([['', []]]);
+      for (const directory of content.directories) byFolder.set(directory, []);
+      for (const [path, bytes] of content.files) {
+        const slash = path.lastIndexOf('/');
+        const directory = slash < 0 ? '' : path.slice(0, slash);
+        let files = byFolder.get(directory);
+        // extractArchive lists every file's folder; were one missing, its making fails below (LookupFailed)
+        if (files === undefined) byFolder.set(directory, (files = []));
+        files.push([path.slice(slash + 1), bytes]);
+      }
+      // sorted: each folder after its parent; made, filled and closed one at a time
+      for (const [directory, files] of byFolder) {
+        const path =
+          directory === '' ? `${this.#quarantine}/${staging}` : `${this.#quarantine}/${staging}/${directory}`;
+        const dir = await this.#fs.dir(path, true);
+        try {
+          // each file is on disk before its archive's folder is renamed into the depot
+          for (const [name, bytes] of files) await this.#writeSynced(dir, name, bytes, `${path}/${name}`);
+        } finally {
+          await this.#fs.closeHandle(dir);
+        }
+      }
+      const destination = `${this.#depot}/${archive.path}`;
+      const parent = await this.#madeDir(parentOf(destination));
+      try {
+        await this.#fs.move(folder, staging, parent, destination.slice(destination.lastIndexOf('/') + 1));
+      } finally {
+        await this.#fs.closeHandle(parent);
+      }
+      this.#leftovers.delete(staging);
+      installed.push(archive.path);
+    }
+    return installed;
+  }
+
+  /** The quarantine folder's handle, opened for the pkg under way; the folder is made at the first use. */
+  async #openFolder(): Promise<DirHandle> {
+    if (this.#folder !== undefined) return this.#folder;
+    if (this.#folderMade) this.#folder = await this.#fs.dir(this.#quarantine);
+    else {
+      this.#folder = await this.#madeDir(this.#quarantine);
+      this.#folderMade = true;
+    }
+    return this.#folder;
+  }
+
+  /** A handle to the folder at `path`, made (with the folders above it) when missing. */
+  async #madeDir(path: string): Promise<DirHandle> {
+    try {
+      return await this.#fs.dir(path);
+    } catch (error) {
+      if (!hasErrorCode(error, LookupFailed.code) || path === '/') throw error;
+    }
+    await this.#fs.closeHandle(await this.#madeDir(parentOf(path)));
+    try {
+      return await this.#fs.dir(path, true);
+    } catch (error) {
+      if (!hasErrorCode(error, NodeAlreadyExists.code)) throw error;
+      return this.#fs.dir(path);
+    }
+  }
+
+  /** Removes `name` from `dir`; one that is gone already is fine. */
+  async #unlinkIfThere(dir: DirHandle, name: string): Promise<void> {
+    try {
+      await this.#fs.unlink(dir, name);
+    } catch (error) {
+      if (!hasErrorCode(error, LookupFailed.code)) throw error;
+    }
   }
 
   /** A new file `name` in `dir`, opened write-only; one there already (an earlier attempt's) is replaced. */
@@ -146,45 +246,6 @@ export class LocalDepot {
       await this.#fs.unlink(dir, name);
       return this.#fs.file(dir, name, 'write-only', true);
     }
-  }
-
-  /**
-   * Moves a verified pkg into the depot: each archive not there yet is written into a staging folder in the
-   * quarantine (each file synced), then renamed into its depot path; listed archives first, the pkg last.
-   * Answers the archives it put in place.
-   */
-  async install(verified: VerifiedPkg): Promise<string[]> {
-    const installed: string[] = [];
-    for (const archive of [...verified.archives].reverse()) {
-      const content = verified.contents.get(archive.path);
-      if (content === undefined || (await this.has(archive.path))) continue;
-      const staging = `${this.#quarantine}/${await this.#newName(STAGING)}`;
-      await this.#fs.mkdir(staging);
-      // sorted: each folder after its parent
-      for (const folder of content.directories) await this.#fs.mkdir(`${staging}/${folder}`);
-      const byFolder = new Map<string, [string, Uint8Array][]>();
-      for (const [path, bytes] of content.files) {
-        const slash = path.lastIndexOf('/');
-        const folder = slash < 0 ? staging : `${staging}/${path.slice(0, slash)}`;
-        let files = byFolder.get(folder);
-        if (files === undefined) byFolder.set(folder, (files = []));
-        files.push([path.slice(slash + 1), bytes]);
-      }
-      for (const [folder, files] of byFolder) {
-        const dir = await this.#fs.dir(folder);
-        try {
-          // each file is on disk before its archive's folder is renamed into the depot
-          for (const [name, bytes] of files) await this.#writeSynced(dir, name, bytes, `${folder}/${name}`);
-        } finally {
-          await this.#fs.closeHandle(dir);
-        }
-      }
-      const destination = `${this.#depot}/${archive.path}`;
-      await this.#fs.mkdirp(parentOf(destination));
-      await this.#fs.rename(staging, destination);
-      installed.push(archive.path);
-    }
-    return installed;
   }
 
   /** Writes new file `name` in `dir` (at `path`, for messages) whole and syncs it. */

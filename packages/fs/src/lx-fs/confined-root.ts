@@ -1,9 +1,34 @@
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { type Stats, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { LookupFailed, PermissionDenied } from '../file-system-errors.js';
 import { joinElements } from '../session-path.js';
 import { errnoOf, hostError } from './host-errors.js';
+import { KIND_NAMES, kindOf } from './node-kind.js';
 import type { StorageQuota } from './storage-quota.js';
+
+/** Opens a directory and nothing else: a symbolic link as the last element fails (`ENOTDIR`), a FIFO never blocks. */
+const DIRECTORY_OPEN =
+  constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** Where Linux names each open descriptor of the process: a directory's entry there leads into that very directory. */
+const PROC_FD = '/proc/self/fd';
+
+/** Whether the host has Linux's `/proc/self/fd`, through which lx_fs looks up names in a directory it holds open. */
+export function hostHasProcFd(): boolean {
+  try {
+    return lstatSync(PROC_FD, { throwIfNoEntry: false })?.isDirectory() === true && process.platform === 'linux';
+  } catch {
+    return false;
+  }
+}
+
+/** A directory of the session: its session path, and its open descriptor when the root is anchored. */
+export interface SessionDirectory {
+  /** The session path's elements (for messages, and for lookups where the root is not anchored). */
+  readonly path: readonly string[];
+  /** The directory's descriptor, held while the handle is open; undefined where the root is not anchored. */
+  readonly fd: number | undefined;
+}
 
 /** The real path of `host` (libc's realpath, in one call), or undefined when it cannot be resolved. */
 function realpathNative(host: string): string | undefined {
@@ -16,9 +41,13 @@ function realpathNative(host: string): string | undefined {
 
 /**
  * One session's root on the host: a real directory (its `realpath`) below which every session path resolves. No path
- * leaves it: session paths hold no `..` (checked by `pathElements`), no directory on the way may be a symbolic link
- * (each is `lstat`ed), the last element is opened with `O_NOFOLLOW`, and what was opened is checked against the root
- * once more (`/proc/self/fd` on Linux).
+ * leaves it. Session paths hold no `..` (checked by `pathElements`). Where the host has `/proc/self/fd` (Linux) the
+ * root is anchored, as Genode's lx_fs holds each directory open: a directory is opened along its lexical path with
+ * `O_NOFOLLOW`, and its descriptor's real path (`/proc/self/fd`) must be that lexical path, so no element on the way
+ * was a symbolic link; names are then looked up in that very directory (through its descriptor's entry in
+ * `/proc/self/fd`, as `openat` would), the last one never followed (`O_NOFOLLOW`, `lstat`), after checking that the
+ * directory still lies in the root (another session may have moved it out). Elsewhere each directory on the way is
+ * `lstat`ed at every use and the last element's parent is checked against the root with `realpath`.
  */
 export class ConfinedRoot {
   /** The root's real host path. */
@@ -27,17 +56,80 @@ export class ConfinedRoot {
   readonly writeable: boolean;
   /** What the session may store below the root; none: as much as the host takes. */
   readonly quota: StorageQuota | undefined;
+  /** Whether directories are held open and names looked up in them through `/proc/self/fd`. */
+  readonly anchored: boolean;
 
-  /** A root at real host path `hostPath`. */
-  constructor(hostPath: string, writeable: boolean, quota?: StorageQuota) {
+  /** A root at real host path `hostPath`; `anchored` where the host has `/proc/self/fd` ({@link hostHasProcFd}). */
+  constructor(hostPath: string, writeable: boolean, quota?: StorageQuota, anchored = false) {
     this.hostPath = hostPath;
     this.writeable = writeable;
     this.quota = quota;
+    this.anchored = anchored;
   }
 
   /**
-   * The host path of session path `elements`, for an operation on `what`: every directory above the last element
-   * exists, is a directory and is no symbolic link, and the last one's parent really lies in the root.
+   * Opens the directory at session path `elements` for a handle: its descriptor (anchored), or undefined after
+   * checking that it is a directory reached through no symbolic link (not anchored). Refuses a symbolic link
+   * anywhere on the way or as the directory itself, naming it.
+   */
+  openDirectory(elements: readonly string[], what: string): number | undefined {
+    if (!this.anchored) {
+      const kind = kindOf(this.lstat(elements, what));
+      if (kind === 'symlink') throw new PermissionDenied(`${what}: is a symbolic link, which lx_fs never follows`);
+      if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a directory`);
+      return undefined;
+    }
+    return this.#open(elements, what, true);
+  }
+
+  /**
+   * The host path of entry `name` (checked by `checkName`) of `directory`, for an operation on `what` that does not
+   * follow it: anchored, the entry in the directory the descriptor holds, once that directory is checked to lie in the
+   * root still; else the lexical path, each directory on the way checked.
+   */
+  entry(directory: SessionDirectory, name: string, what: string): string {
+    if (directory.fd === undefined) return this.resolve([...directory.path, name], what);
+    this.#checkStillInRoot(directory.fd, what);
+    return `${PROC_FD}/${directory.fd}/${name}`;
+  }
+
+  /** The host path of `directory` itself (to list it), checked as {@link ConfinedRoot.entry} checks. */
+  directoryPath(directory: SessionDirectory, what: string): string {
+    if (directory.fd === undefined) return this.resolve(directory.path, what);
+    this.#checkStillInRoot(directory.fd, what);
+    return `${PROC_FD}/${directory.fd}`;
+  }
+
+  /**
+   * Runs `use` with the host path of the node at session path `elements` (the root for none), the directories on the
+   * way checked as {@link ConfinedRoot.openDirectory} checks them; the last element is for `use` not to follow.
+   */
+  withNode<T>(elements: readonly string[], what: string, use: (host: string) => T): T {
+    if (elements.length === 0) return use(this.hostPath);
+    if (!this.anchored) return use(this.resolve(elements, what));
+    const fd = this.#open(elements.slice(0, -1), what, false);
+    try {
+      return use(`${PROC_FD}/${fd}/${elements[elements.length - 1] as string}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The `lstat` of the node at session path `elements` (a symbolic link's own). */
+  lstat(elements: readonly string[], what: string): Stats {
+    return this.withNode(elements, what, (host) => {
+      try {
+        return lstatSync(host);
+      } catch (error) {
+        throw hostError(error, what);
+      }
+    });
+  }
+
+  /**
+   * The lexical host path of session path `elements`, for an operation on `what`, where the root is not anchored:
+   * every directory above the last element exists, is a directory and is no symbolic link, and the last one's parent
+   * really lies in the root.
    */
   resolve(elements: readonly string[], what: string): string {
     if (elements.length === 0) return this.hostPath;
@@ -74,12 +166,80 @@ export class ConfinedRoot {
   checkOpened(fd: number, what: string): void {
     let target: string;
     try {
-      target = readlinkSync(`/proc/self/fd/${fd}`);
+      target = readlinkSync(`${PROC_FD}/${fd}`);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return;
       throw hostError(error, what);
     }
     if (!this.contains(target)) throw new PermissionDenied(`${what}: leaves the session's root`);
+  }
+
+  /**
+   * The descriptor of the directory at `elements`, opened along its lexical path and refused unless that is its real
+   * path; a refusal names the directory itself (`target`) or the directory on the way that is wrong.
+   */
+  #open(elements: readonly string[], what: string, target: boolean): number {
+    const lexical = elements.length === 0 ? this.hostPath : join(this.hostPath, ...elements);
+    let fd: number;
+    try {
+      fd = openSync(lexical, DIRECTORY_OPEN);
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') this.#explain(elements, what, target);
+      throw hostError(error, what);
+    }
+    let real: string | undefined;
+    try {
+      real = readlinkSync(`${PROC_FD}/${fd}`);
+    } catch {
+      real = undefined;
+    }
+    if (real !== lexical) {
+      closeSync(fd);
+      this.#explain(elements, what, target);
+    }
+    return fd;
+  }
+
+  /** Refuses when the directory held open as `fd` no longer lies in the root (moved out of it, or removed). */
+  #checkStillInRoot(fd: number, what: string): void {
+    let real: string;
+    try {
+      real = readlinkSync(`${PROC_FD}/${fd}`);
+    } catch (error) {
+      throw hostError(error, what);
+    }
+    if (!this.contains(real))
+      throw new PermissionDenied(
+        real.endsWith(' (deleted)')
+          ? `${what}: the directory was removed after its handle was opened`
+          : `${what}: the directory was moved out of the session's root after its handle was opened`,
+      );
+  }
+
+  /**
+   * Throws what is wrong with session path `elements`: a directory on the way that is missing, no directory or a
+   * symbolic link; with `target`, the last element named as the directory looked for. Throws that the path leaves the
+   * root when each element is fine now (the host changed it meanwhile).
+   */
+  #explain(elements: readonly string[], what: string, target: boolean): never {
+    let host = this.hostPath;
+    const onTheWay = target ? elements.length - 1 : elements.length;
+    for (let depth = 0; depth < onTheWay; depth++) {
+      host = join(host, elements[depth] as string);
+      this.#expectDirectory(host, joinElements(elements.slice(0, depth + 1)), what);
+    }
+    if (target && elements.length > 0) {
+      let kind: ReturnType<typeof kindOf>;
+      try {
+        kind = kindOf(lstatSync(join(host, elements[elements.length - 1] as string)));
+      } catch (error) {
+        throw hostError(error, what);
+      }
+      if (kind === 'symlink') throw new PermissionDenied(`${what}: is a symbolic link, which lx_fs never follows`);
+      if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a directory`);
+    }
+    throw new PermissionDenied(`${what}: leaves the session's root`);
   }
 
   #expectDirectory(host: string, path: string, what: string): void {

@@ -10,7 +10,7 @@ import {
   NODE_HANDLE_RAM,
   fileSystemSessionRam,
 } from '../session-cost.js';
-import { ConfinedRoot } from './confined-root.js';
+import { ConfinedRoot, hostHasProcFd } from './confined-root.js';
 import { openPolicyRoot, readLxFsPolicy } from './lx-fs-policy.js';
 import { LxFsSession } from './lx-fs-session.js';
 import { HandleNumbers, NodeHandles } from './node-handles.js';
@@ -24,6 +24,8 @@ export interface LxFsRootOptions {
   readonly directory: () => string;
   /** Writes a line to the server's LOG. */
   readonly log: (line: string) => Promise<void>;
+  /** Whether `sync` may wait for the disk off the thread (real time only; see {@link LxFsSession}). Default: no. */
+  readonly waitsOnDisk?: boolean;
 }
 
 /**
@@ -35,6 +37,7 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
   readonly #options: LxFsRootOptions;
   readonly #numbers = new HandleNumbers();
   readonly #stored = new Map<string, StoredBytes>();
+  readonly #anchored = hostHasProcFd();
 
   /** Serves File_system sessions on `env`'s entrypoint. */
   constructor(env: Env, options: LxFsRootOptions) {
@@ -70,6 +73,7 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
       hostRoot,
       rules.writeable,
       rules.quota === undefined ? undefined : new StorageQuota(rules.quota, this.#storedBytes(hostRoot)),
+      this.#anchored,
     );
     const size = LxFsRoot.#bufferSize(args, label);
     const offered = args.number('ram_quota');
@@ -79,7 +83,13 @@ export class LxFsRoot extends RootComponent<LxFsSession> {
       return Math.floor((donated - pageRound(size)) / NODE_HANDLE_RAM);
     };
     try {
-      session = new LxFsSession(this.#env.thread, size, root, new NodeHandles(this.#numbers, capacity));
+      session = new LxFsSession(
+        this.#env.thread,
+        size,
+        root,
+        new NodeHandles(this.#numbers, capacity),
+        this.#options.waitsOnDisk === true,
+      );
     } catch (error) {
       this.#releaseStoredBytes(root);
       throw error;

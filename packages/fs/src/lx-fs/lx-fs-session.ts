@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   fstatSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   lstatSync,
@@ -21,10 +22,11 @@ import type { KernelThread, Selector } from '@os/kernel';
 import { RpcObject, type ServerOf } from '@os/rpc';
 import { encodeDirectoryEntry } from '../directory-entries.js';
 import { InvalidArgument, LookupFailed, NodeAlreadyExists, PermissionDenied } from '../file-system-errors.js';
-import { FileSystemSession, type NodeKind, type NodeStatus, type OpenMode } from '../file-system-session.js';
+import { FileSystemSession, type NodeStatus, type OpenMode } from '../file-system-session.js';
 import { checkName, joinElements, pathElements, printablePath } from '../session-path.js';
 import type { ConfinedRoot } from './confined-root.js';
 import { hostError } from './host-errors.js';
+import { KIND_NAMES, kindOf } from './node-kind.js';
 import type { NodeHandles } from './node-handles.js';
 
 const OPEN_FLAGS: Readonly<Record<OpenMode, number>> = {
@@ -34,26 +36,20 @@ const OPEN_FLAGS: Readonly<Record<OpenMode, number>> = {
 };
 // never follow a symlink, never block on a FIFO someone placed in the root
 const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+// a directory made by `dir`, opened for its handle: the one just made, never a symlink put in its place
+const DIRECTORY_OPEN = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | SAFE_OPEN;
 
-/** What `lstat`, `fstat` or a directory entry says a node is. */
-function kindOf(stats: Pick<Stats, 'isFile' | 'isDirectory' | 'isSymbolicLink'>): NodeKind {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'directory';
-  if (stats.isSymbolicLink()) return 'symlink';
-  return 'other';
+/** `fsync` on Node's thread pool, as a promise. */
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error === null ? resolve() : reject(error))));
 }
-
-const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
-  file: 'a file',
-  directory: 'a directory',
-  symlink: 'a symbolic link',
-  other: 'a device, FIFO or socket',
-};
 
 /**
  * One client's File_system session at lx_fs: its buffer (a dataspace paid from the client's donation, shared with
- * it), its handles, and its root on the host. Every call runs synchronous `node:fs` calls only, so a client's call to
- * an idle server completes within the call (the kernel's direct switch), on real and virtual time alike.
+ * it), its handles, and its root on the host. Calls run synchronous `node:fs` calls, so a client's call to an idle
+ * server completes within the call (the kernel's direct switch), on real and virtual time alike; with `waitsOnDisk`
+ * (real time only), `sync` waits for the disk on Node's thread pool instead, and the one JavaScript thread runs other
+ * components meanwhile while this entrypoint stays blocked for its other clients, as a Genode entrypoint would.
  */
 export class LxFsSession extends RpcObject<typeof FileSystemSession> implements ServerOf<typeof FileSystemSession> {
   /** The buffer's dataspace, in the server's space; freed on close. */
@@ -62,14 +58,19 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
   readonly root: ConfinedRoot;
   readonly #bytes: Uint8Array;
   readonly #handles: NodeHandles;
+  readonly #waitsOnDisk: boolean;
 
-  /** A session with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`. */
-  constructor(thread: KernelThread, bufferSize: number, root: ConfinedRoot, handles: NodeHandles) {
+  /**
+   * A session with a buffer of `bufferSize` bytes from `thread`'s PD, confined to `root`; `waitsOnDisk` lets `sync`
+   * wait for the disk off the thread (never on virtual time: its clock would jump while the disk works).
+   */
+  constructor(thread: KernelThread, bufferSize: number, root: ConfinedRoot, handles: NodeHandles, waitsOnDisk = false) {
     super(FileSystemSession);
     this.buffer = thread.allocDataspace(bufferSize);
     this.#bytes = thread.attach(this.buffer);
     this.root = root;
     this.#handles = handles;
+    this.#waitsOnDisk = waitsOnDisk;
   }
 
   /** Hands the client the session's buffer. */
@@ -82,32 +83,30 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `dir "${printablePath(path)}"`;
     const elements = pathElements(path);
     this.#handles.requireRoom(what);
+    let fd: number | undefined;
     if (create) {
       this.#requireWriteable(what);
       if (elements.length === 0) throw new NodeAlreadyExists(`${what}: the session's root exists`);
-      const host = this.root.resolve(elements, what);
-      try {
-        mkdirSync(host, 0o755);
-      } catch (error) {
-        throw hostError(error, what);
-      }
-    } else {
-      const kind = kindOf(this.#lstat(elements, what));
-      if (kind === 'symlink') throw new PermissionDenied(`${what}: is a symbolic link, which lx_fs never follows`);
-      if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a directory`);
-    }
-    return this.#handles.add({ kind: 'dir', path: elements });
+      fd = this.root.withNode(elements, what, (host) => {
+        try {
+          mkdirSync(host, 0o755);
+          return this.root.anchored ? openSync(host, DIRECTORY_OPEN) : undefined;
+        } catch (error) {
+          throw hostError(error, what);
+        }
+      });
+    } else fd = this.root.openDirectory(elements, what);
+    return this.#handles.add({ kind: 'dir', path: elements, fd });
   }
 
   /** A handle to file `name` in directory `dir`, opened as `mode`, made first with `create` (File_system::file). */
   file(dir: number, name: string, mode: OpenMode, create: boolean): number {
-    const parent = this.#handles.get(dir, 'file', 'dir').path;
-    const what = `file "${printablePath(joinElements([...parent, name]))}"`;
+    const parent = this.#handles.get(dir, 'file', 'dir');
+    const what = `file "${printablePath(joinElements([...parent.path, name]))}"`;
     checkName(name, what);
-    const elements = [...parent, name];
     if (mode !== 'read-only' || create) this.#requireWriteable(what);
     this.#handles.requireRoom(what);
-    const host = this.root.resolve(elements, what);
+    const host = this.root.entry(parent, name, what);
     let fd: number;
     try {
       fd = openSync(host, OPEN_FLAGS[mode] | SAFE_OPEN | (create ? constants.O_CREAT | constants.O_EXCL : 0), 0o644);
@@ -117,12 +116,13 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     try {
       const kind = kindOf(fstatSync(fd));
       if (kind !== 'file') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a file`);
-      this.root.checkOpened(fd, what);
+      // an anchored directory was checked to lie in the root just before, and the name was not followed
+      if (!this.root.anchored) this.root.checkOpened(fd, what);
     } catch (error) {
       closeSync(fd);
       throw hostError(error, what);
     }
-    return this.#handles.add({ kind: 'file', path: elements, fd, mode });
+    return this.#handles.add({ kind: 'file', path: [...parent.path, name], fd, mode });
   }
 
   /** A handle to the node at `path`, of any kind (File_system::node). */
@@ -130,7 +130,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `node "${printablePath(path)}"`;
     const elements = pathElements(path);
     this.#handles.requireRoom(what);
-    this.#lstat(elements, what);
+    this.root.lstat(elements, what);
     return this.#handles.add({ kind: 'node', path: elements });
   }
 
@@ -146,7 +146,13 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `status of "${joinElements(node.path)}"`;
     let stats: Stats;
     try {
-      stats = node.kind === 'file' ? fstatSync(node.fd) : this.#lstat(node.path, what);
+      if (node.kind === 'node') stats = this.root.lstat(node.path, what);
+      else if (node.kind === 'file') stats = fstatSync(node.fd);
+      else if (node.fd === undefined) stats = this.root.lstat(node.path, what);
+      else {
+        this.root.directoryPath(node, what);
+        stats = fstatSync(node.fd);
+      }
     } catch (error) {
       throw hostError(error, what);
     }
@@ -163,11 +169,13 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
 
   /** Writes the entries of `dir` from the `index`th on into the buffer; answers how many fit. */
   entries(dir: number, index: number): number {
-    const path = this.#handles.get(dir, 'entries', 'dir').path;
-    const what = `entries of "${joinElements(path)}"`;
-    const host = this.root.resolve(path, what);
-    const kind = kindOf(this.#lstat(path, what));
-    if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]} now, not a directory`);
+    const node = this.#handles.get(dir, 'entries', 'dir');
+    const what = `entries of "${joinElements(node.path)}"`;
+    const host = this.root.directoryPath(node, what);
+    if (node.fd === undefined) {
+      const kind = kindOf(this.root.lstat(node.path, what));
+      if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]} now, not a directory`);
+    }
     let listing: ReturnType<typeof opendirSync>;
     try {
       listing = opendirSync(host);
@@ -253,12 +261,11 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
 
   /** Removes `name` from `dir`: a file, a symlink (not followed) or an empty directory (File_system::unlink). */
   unlink(dir: number, name: string): void {
-    const parent = this.#handles.get(dir, 'unlink', 'dir').path;
-    const what = `unlink of "${printablePath(joinElements([...parent, name]))}"`;
+    const parent = this.#handles.get(dir, 'unlink', 'dir');
+    const what = `unlink of "${printablePath(joinElements([...parent.path, name]))}"`;
     checkName(name, what);
     this.#requireWriteable(what);
-    const elements = [...parent, name];
-    const host = this.root.resolve(elements, what);
+    const host = this.root.entry(parent, name, what);
     try {
       const stats = lstatSync(host);
       if (stats.isDirectory()) rmdirSync(host);
@@ -271,16 +278,16 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
 
   /** Renames `fromName` in `fromDir` to `toName` in `toDir`, replacing a file there atomically (File_system::move). */
   move(fromDir: number, fromName: string, toDir: number, toName: string): void {
-    const fromParent = this.#handles.get(fromDir, 'move', 'dir').path;
-    const toParent = this.#handles.get(toDir, 'move', 'dir').path;
-    const from = printablePath(joinElements([...fromParent, fromName]));
-    const to = printablePath(joinElements([...toParent, toName]));
+    const fromParent = this.#handles.get(fromDir, 'move', 'dir');
+    const toParent = this.#handles.get(toDir, 'move', 'dir');
+    const from = printablePath(joinElements([...fromParent.path, fromName]));
+    const to = printablePath(joinElements([...toParent.path, toName]));
     const what = `move of "${from}" to "${to}"`;
     checkName(fromName, what);
     checkName(toName, what);
     this.#requireWriteable(what);
-    const source = this.root.resolve([...fromParent, fromName], what);
-    const target = this.root.resolve([...toParent, toName], what);
+    const source = this.root.entry(fromParent, fromName, what);
+    const target = this.root.entry(toParent, toName, what);
     try {
       const replaced = lstatSync(target, { throwIfNoEntry: false });
       renameSync(source, target);
@@ -290,19 +297,32 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     }
   }
 
-  /** Writes a file's or directory's state through to the host's disk (File_system::sync). */
-  sync(handle: number): void {
+  /**
+   * Writes a file's or directory's state through to the host's disk (File_system::sync); with `waitsOnDisk`, the
+   * file's or held directory's `fsync` runs on Node's thread pool and the reply follows it.
+   */
+  sync(handle: number): void | Promise<void> {
     const node = this.#handles.get(handle, 'sync');
     const what = `sync of "${joinElements(node.path)}"`;
+    if (node.kind === 'node') return;
+    if (node.fd !== undefined) {
+      if (this.#waitsOnDisk)
+        return fsyncAsync(node.fd).catch((error: unknown) => {
+          throw hostError(error, what);
+        });
+      try {
+        fsyncSync(node.fd);
+      } catch (error) {
+        throw hostError(error, what);
+      }
+      return;
+    }
     try {
-      if (node.kind === 'file') fsyncSync(node.fd);
-      else if (node.kind === 'dir') {
-        const fd = openSync(this.root.resolve(node.path, what), constants.O_RDONLY | SAFE_OPEN);
-        try {
-          fsyncSync(fd);
-        } finally {
-          closeSync(fd);
-        }
+      const fd = openSync(this.root.resolve(node.path, what), constants.O_RDONLY | SAFE_OPEN);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
     } catch (error) {
       throw hostError(error, what);
@@ -326,15 +346,6 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
   /** By how many bytes a write ending at `end` makes file `fd` grow. */
   #growth(fd: number, end: number, what: string): number {
     return Math.max(0, end - this.#size(fd, what));
-  }
-
-  #lstat(elements: readonly string[], what: string): Stats {
-    const host = this.root.resolve(elements, what);
-    try {
-      return lstatSync(host);
-    } catch (error) {
-      throw hostError(error, what);
-    }
   }
 
   #requireWriteable(what: string): void {

@@ -13,6 +13,12 @@ export interface LxFsOptions {
    * working directory when the component starts.
    */
   readonly base?: string;
+  /**
+   * Whether the system runs on real time (default: no). Then `sync` waits for the disk on Node's thread pool and the
+   * one JavaScript thread runs other components meanwhile; on virtual time every call stays synchronous, since the
+   * clock would jump ahead (or the system look stalled) while the disk works.
+   */
+  readonly realTime?: boolean;
 }
 
 /** The host directory lx_fs serves from, or why it cannot. */
@@ -46,7 +52,7 @@ function openDirectory(config: XmlNode, base: string): { directory: Directory; c
  * when missing. A config update applies to sessions opened after it; a malformed config is logged and the previous
  * one stays (before any valid one, every session is denied).
  */
-async function construct(env: Env, base: string): Promise<void> {
+async function construct(env: Env, base: string, realTime: boolean): Promise<void> {
   const log = (line: string) => env.log(line);
   const configRom = await AttachedRomDataspace.open(env, 'config');
   let config = XmlNode.parse(EMPTY_CONFIG, 'lx_fs');
@@ -80,12 +86,13 @@ async function construct(env: Env, base: string): Promise<void> {
       return directory.path;
     },
     log,
+    waitsOnDisk: realTime,
   }).announce(env);
 }
 
 /** An lx_fs component whose relative directories are taken from `options.base`. */
 export function createLxFs(options: LxFsOptions = {}): ComponentModule {
-  return { construct: (env) => construct(env, options.base ?? process.cwd()) };
+  return { construct: (env) => construct(env, options.base ?? process.cwd(), options.realTime === true) };
 }
 
 /**

@@ -4,9 +4,12 @@ import { InvalidHandle } from '../file-system-errors.js';
 import type { OpenMode } from '../file-system-session.js';
 import { joinElements } from '../session-path.js';
 
-/** What a handle names: a directory, an open file, or a node of any kind (for status). */
+/**
+ * What a handle names: a directory (held open where the root is anchored), an open file, or a node of any kind (for
+ * status).
+ */
 export type OpenNode =
-  | { readonly kind: 'dir'; readonly path: readonly string[] }
+  | { readonly kind: 'dir'; readonly path: readonly string[]; readonly fd: number | undefined }
   | { readonly kind: 'file'; readonly path: readonly string[]; readonly fd: number; readonly mode: OpenMode }
   | { readonly kind: 'node'; readonly path: readonly string[] };
 
@@ -68,11 +71,11 @@ export class NodeHandles {
     return node as Extract<OpenNode, { kind: K }>;
   }
 
-  /** Forgets `handle`, closing its file. */
+  /** Forgets `handle`, closing its file or directory. */
   remove(handle: number): void {
     const node = this.#open.get(handle);
     this.#open.delete(handle);
-    if (node?.kind === 'file') closeSync(node.fd);
+    if (node !== undefined && node.kind !== 'node' && node.fd !== undefined) closeSync(node.fd);
   }
 
   /** Closes every handle. */
