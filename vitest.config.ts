@@ -16,6 +16,7 @@ const systemTests = [
   'packages/edge-hub/test/queue.test.ts',
   'packages/edge-hub/test/upstream.test.ts',
   'packages/deploy/test/system/**/*.test.ts',
+  'packages/depot/test/download-concurrency.test.ts',
   'packages/loader/test/confinement.test.ts',
   'packages/loader/test/libc-program.test.ts',
   'packages/libc-shim/test/node-net.test.ts',

@@ -35,8 +35,9 @@ export const DOWNLOAD_DEFAULTS = {
   retryInitialMs: 500,
   retryMaxMs: 60_000,
   timeoutMs: 30_000,
-  // more than 1 makes calls from the component's one thread overlap, which the seL4 backend refuses (ThreadStateError)
-  concurrency: 1,
+  // the pkgs' Net and File_system calls go from the component's one thread, taking turns (@os/rpc): the pkgs overlap
+  // in waiting for the depot server, not in their calls
+  concurrency: 4,
 } as const;
 
 /** The most pkgs a download works on at once: each holds a Net socket and its archives in memory. */

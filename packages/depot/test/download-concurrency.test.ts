@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kernelUnderTest } from '@os/test-kernels';
+import { describe, expect, it } from 'vitest';
+import { DOWNLOAD_DEFAULTS } from '../src/download.js';
+import { formatArchivesFile, parseArchivePath, readPrivateKey, signBytes } from '../src/index.js';
+import {
+  BIN,
+  PKG,
+  type PublishedDepot,
+  chunkedDepot,
+  downloadConfig,
+  filesUnder,
+  publishedDepot,
+  runDownload,
+  servedDepot,
+  storageFolder,
+} from './download-system.js';
+import { RUNTIME, archiveOf } from './fixture.js';
+
+/** Publishes `count` more pkgs in `depot`, each listing the http_server bin archive, signed by gapstage. */
+async function morePkgs(depot: PublishedDepot, count: number): Promise<Map<string, Map<string, Buffer>>> {
+  const key = readPrivateKey(readFileSync(depot.key, 'utf8'), depot.key);
+  const pkgs = new Map<string, Map<string, Buffer>>();
+  for (let i = 1; i <= count; i++) {
+    const path = `gapstage/pkg/app${i}/1`;
+    const content = { archives: formatArchivesFile([parseArchivePath(BIN)]), runtime: RUNTIME };
+    const bytes = await archiveOf(path, content);
+    mkdirSync(join(depot.dir, `gapstage/pkg/app${i}`), { recursive: true });
+    writeFileSync(join(depot.dir, `${path}.tar.gz`), bytes);
+    writeFileSync(join(depot.dir, `${path}.tar.gz.sig`), signBytes(bytes, key));
+    pkgs.set(path, new Map(Object.entries(content).map(([name, text]) => [name, Buffer.from(text)])));
+  }
+  return pkgs;
+}
+
+// The pkgs fetched at once make their Net, File_system, Timer and Report calls from the component's one thread; the
+// kernel refuses a call from a thread with one outstanding, so they take turns there (@os/rpc), on every kernel.
+describe(`depot_download, pkgs at once on one thread (${kernelUnderTest().name})`, () => {
+  it('brings seven pkgs at the default concurrency of 4, all verified and extracted', async () => {
+    expect(DOWNLOAD_DEFAULTS.concurrency).toBe(4);
+    const depot = await publishedDepot();
+    const others = await morePkgs(depot, 6);
+    const server = await servedDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG, ...others.keys()],
+    });
+    expect(run.lines.filter((line) => line.includes('Error'))).toEqual([]);
+    expect(run.final).toEqual(new Map([PKG, BIN, ...others.keys()].map((path) => [path, { state: 'done' }])));
+    // the first four pkgs were all asked for before any signature: fetched at once
+    expect(
+      server.requests
+        .slice(0, 4)
+        .every((request) => request.startsWith('GET /') && request.includes('.tar.gz 200') && !request.includes('sig')),
+    ).toBe(true);
+    for (const archive of [PKG, BIN])
+      expect(filesUnder(join(storage, 'depot', archive))).toEqual(filesUnder(join(depot.dir, archive)));
+    for (const [path, content] of others) expect(filesUnder(join(storage, 'depot', path))).toEqual(content);
+  });
+
+  it('brings ten pkgs, four at a time, from a depot that streams each response in small chunks', async () => {
+    const depot = await publishedDepot();
+    const others = await morePkgs(depot, 9);
+    const server = await chunkedDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG, ...others.keys()],
+    });
+    expect(run.final).toEqual(new Map([PKG, BIN, ...others.keys()].map((path) => [path, { state: 'done' }])));
+    for (const [path, content] of others) expect(filesUnder(join(storage, 'depot', path))).toEqual(content);
+  });
+});
