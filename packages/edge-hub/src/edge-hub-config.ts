@@ -172,7 +172,8 @@ export function parseEdgeHubConfig(node: XmlNode): EdgeHubConfig {
   const hubHostName = node.attribute('hub_host_name');
   if (hubHostName !== undefined && !HOST.test(hubHostName)) {
     throw new EdgeHubConfigError(
-      `${where}: hub_host_name="${hubHostName}" is not a host name; write IoT Hub's, e.g. hub_host_name="myhub.azure-devices.net"`,
+      `${where}: hub_host_name="${hubHostName}" is not a host name; write IoT Hub's, ` +
+        'e.g. hub_host_name="myhub.azure-devices.net"',
     );
   }
   const leafRate = between(node, 'leaf_rate', EDGE_HUB_DEFAULTS.leafRate, 1, 100_000);

@@ -13,14 +13,17 @@ export const SPARE_CONNECTIONS = 8;
 
 /** What the edge hub's server runs with. */
 export interface EdgeHubServerParts {
+  /** The edge hub's config, read. */
   readonly config: EdgeHubConfig;
   /** The Net session it listens on and fetches the device scope through (see {@link edgeHubSockets}). */
   readonly net: Net.Connection;
+  /** The clock its buckets and timeouts run on. */
   readonly ticker: Ticker;
   /** The gateway device (its id, the hub's host name, its key). */
   readonly gateway: DeviceConnectionString;
-  /** The server certificate chain and key (PEM) leaves see. */
+  /** The server certificate chain (PEM) leaves see. */
   readonly cert: string;
+  /** The certificate's private key (PEM). */
   readonly key: string;
   /** The CA (PEM) the hub's certificate chains to; undefined for the host's CAs. */
   readonly hubCa: string | undefined;

@@ -9,6 +9,16 @@ export {
   type UpstreamContext,
   type UpstreamFactory,
 } from './edge-hub-component.js';
-export { EdgeHubServer, edgeHubSockets, SPARE_CONNECTIONS } from './edge-hub-server.js';
+export type { EdgeHubConfig } from './edge-hub-config.js';
+export { EdgeHubServer, type EdgeHubServerParts, edgeHubSockets, SPARE_CONNECTIONS } from './edge-hub-server.js';
 export { CONNACK } from './leaf-authentication.js';
 export { MAX_KEEPALIVE_S, MAX_PACKET_BYTES } from './leaf-connection.js';
+export { Ticker } from './ticker.js';
+export type {
+  LeafIdentity,
+  LeafLink,
+  LeafTelemetry,
+  LeafTelemetryState,
+  Upstream,
+  UpstreamEvents,
+} from './upstream-link.js';

@@ -134,7 +134,8 @@ export async function startEdgeHubSystem(options: EdgeHubSystemOptions): Promise
     },
     stop(): Promise<void> {
       stopped ??= (async () => {
-        const witness = `${GATHERING} <start name="done" caps="50" ram="1M"> <exit propagate="yes"/> </start> </config>`;
+        const done = '<start name="done" caps="50" ram="1M"> <exit propagate="yes"/> </start>';
+        const witness = `${GATHERING} ${done} </config>`;
         system.core.updateRom('config', encoder.encode(witness));
         await system.exit;
       })();

@@ -20,7 +20,7 @@ async function linkOf(deviceId: string, count = 1): Promise<RecordingLink> {
   return gateway.upstream.linksOf(deviceId)[count - 1] as RecordingLink;
 }
 
-describe(`the edge hub's leaf side, with Microsoft's device SDK and mqtt.js as leaves, on ${process.env['OS_KERNEL']}`, () => {
+describe(`the edge hub's leaf side, the device SDK and mqtt.js as leaves, on ${process.env['OS_KERNEL']}`, () => {
   it("passes the SDK's telemetry to the leaf's link with its properties, body as sent", async () => {
     const client = await sdkLeaf(gateway, 'leaf-1');
     try {
