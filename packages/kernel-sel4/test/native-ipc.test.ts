@@ -55,7 +55,11 @@ describe('IPC (after sel4test ipc.c)', () => {
     const { info } = await kernel.seL4_Recv(server.tcb, ep);
     expect(mrs(server.tcb, seL4_MessageInfo_get_length(info))).toEqual([7]);
     expect(client.tcb.state).toBe(ThreadState.BlockedOnReply);
-    expect(() => kernel.seL4_Send(client.tcb, ep, tag(1))).toThrow(outstanding('seL4_Send', 'BlockedOnReply'));
+    expect(() => kernel.seL4_Send(client.tcb, ep, tag(1))).toThrow(
+      'thread "client" cannot make seL4_Send: it has a call outstanding (blocked in seL4_Call until its reply, ' +
+        'ThreadState_BlockedOnReply); it makes no other system call until that reply: make this one after it, or ' +
+        'from another thread',
+    );
     fill(server.tcb, 1, 70);
     kernel.seL4_Reply(server.tcb, tag(1));
     const reply = await call;

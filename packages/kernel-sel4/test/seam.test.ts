@@ -27,6 +27,62 @@ function setup() {
 }
 
 describe('the seam adapter on seL4', () => {
+  it('refuses a reply from a handler whose thread has a call outstanding, and takes the reply after it', async () => {
+    const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
+    const pd = (label: string) => {
+      const id = kernel.createPd(label);
+      kernel.grantQuota(id, { ram: 1 << 16, caps: 16 });
+      return { pd: id, thread: kernel.createThread(id, `${label}.ep`) };
+    };
+    const word = (message: Message, value: number) => {
+      message.view.setUint32(0, value, true);
+      message.length = 4;
+      message.capCount = 0;
+    };
+    const back = pd('back');
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    back.thread.serve({
+      async onCall() {
+        await held;
+        word(back.thread.utcb, 5);
+        back.thread.reply();
+      },
+      onSignal() {},
+    });
+    const middle = pd('middle');
+    const backInMiddle = kernel.delegate(back.pd, back.thread.createRpcObject(), middle.pd);
+    let refusal = '';
+    middle.thread.serve({
+      async onCall() {
+        word(middle.thread.utcb, 1);
+        const out = middle.thread.call(backInMiddle);
+        word(middle.thread.utcb, 42);
+        try {
+          middle.thread.reply();
+        } catch (error) {
+          refusal = (error as Error).message;
+        }
+        const answer = (await out).view.getUint32(0, true);
+        word(middle.thread.utcb, 40 + answer);
+        middle.thread.reply();
+      },
+      onSignal() {},
+    });
+    const client = pd('client');
+    word(client.thread.utcb, 0);
+    const reply = client.thread.call(kernel.delegate(middle.pd, middle.thread.createRpcObject(), client.pd));
+    await kernel.settle();
+    release();
+    expect((await reply).view.getUint32(0, true)).toBe(45);
+    expect(refusal).toBe(
+      'thread "middle.ep" cannot reply while it has a call outstanding (blocked in seL4_Call until that call\'s ' +
+        'reply); await the call, then reply',
+    );
+  });
+
   it('a call is seL4_Call on a badged endpoint cap and the server answers from seL4_ReplyRecv', () => {
     const { clientThread, object, events } = setup();
     clientThread.utcb.length = 3;

@@ -365,7 +365,11 @@ export class Sel4Kernel {
     if (!calling) return new ThreadStateError(`thread "${tcb.name}" cannot make ${name}: it is not running (${state})`);
     return new ThreadStateError(
       `thread "${tcb.name}" cannot make ${name}: it has a call outstanding (blocked in seL4_Call until its reply, ` +
-        `${state}); a thread makes one call at a time: serialise the calls or make the other from another thread`,
+        `${state}); ${
+          name === 'seL4_Call'
+            ? 'a thread makes one call at a time: serialise the calls or make the other from another thread'
+            : 'it makes no other system call until that reply: make this one after it, or from another thread'
+        }`,
     );
   }
 

@@ -616,6 +616,13 @@ export class SeamThread implements KernelThread {
     this.#checkAlive();
     if (!this.serving) throw new ThreadStateError(`thread "${this.label}" has no caller to reply to`);
     if (this.replied) throw new ThreadStateError(`thread "${this.label}" already replied to this request`);
+    // the TCB sits in seL4_Call until that call's reply: refused before anything changes (the IPC buffer may still
+    // hold the outstanding request), so the handler can reply once its call returned
+    if (this.calling !== null || this.syncTarget !== null)
+      throw new ThreadStateError(
+        `thread "${this.label}" cannot reply while it has a call outstanding (blocked in seL4_Call until that call's ` +
+          'reply); await the call, then reply',
+      );
     const info = this.#encodeReply();
     this.replied = true;
     this.core.kernel.seL4_Reply(this.tcb, info);
