@@ -5,6 +5,7 @@ import { Connection } from '@os/session';
 import { type EdgeHubConfig, gatewayConnectionString, parseEdgeHubConfig } from './edge-hub-config.js';
 import { EdgeHubConfigError } from './edge-hub-config-error.js';
 import { EdgeHubServer, edgeHubSockets } from './edge-hub-server.js';
+import type { IdentityStore } from './identity-store.js';
 import { Ticker } from './ticker.js';
 import type { LeafIdentity, Upstream } from './upstream-link.js';
 
@@ -28,6 +29,11 @@ export interface UpstreamContext {
    * once per `scope_retry_ms`, for a device it does not know), or undefined: what the upstream side signs with.
    */
   readonly identity: (deviceId: string) => Promise<LeafIdentity | undefined>;
+  /**
+   * Keeps the device scope in `store` across restarts (the upstream side owns the storage session): what an earlier
+   * run stored is taken at once, so that known leaves connect while the hub is away. Answers how many it restored.
+   */
+  readonly keepIdentitiesIn: (store: IdentityStore) => Promise<number>;
 }
 
 /** Makes the upstream side, once the edge hub read its config. */
@@ -99,7 +105,8 @@ export function edgeHubComponent(options: EdgeHubComponentOptions): ComponentMod
         log: (line) => env.log(line),
       });
       const identity = (deviceId: string): Promise<LeafIdentity | undefined> => hub.identity(deviceId);
-      const upstream = await options.upstream({ env, config, gateway, hubCa, nowMs, identity });
+      const keepIdentitiesIn = (store: IdentityStore): Promise<number> => hub.keepIdentitiesIn(store);
+      const upstream = await options.upstream({ env, config, gateway, hubCa, nowMs, identity, keepIdentitiesIn });
       await hub.listen(upstream);
       await options.started?.(hub, upstream);
     },

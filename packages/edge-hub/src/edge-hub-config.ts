@@ -80,9 +80,11 @@ const ATTRIBUTES = [
   'verbose',
 ];
 
+/** A host name with an optional port. */
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:\d{1,5})?$/;
 
-function between(node: XmlNode, name: string, fallback: number, min: number, max: number): number {
+/** The number attribute `name` of `node` (`fallback` when absent), refused outside `min` to `max`. */
+export function between(node: XmlNode, name: string, fallback: number, min: number, max: number): number {
   let value: number;
   try {
     value = node.numberAttribute(name, fallback);

@@ -4,6 +4,7 @@ import { DeviceScopeClient, type ScopeIdentity } from './device-scope-client.js'
 import type { EdgeHubConfig } from './edge-hub-config.js';
 import { type Authentication, authenticateLeaf, hostOf, type LeafCredentials } from './leaf-authentication.js';
 import { LeafConnection, type LeafConnectionHost } from './leaf-connection.js';
+import type { IdentityStore } from './identity-store.js';
 import { LeafIdentities } from './leaf-identities.js';
 import type { Ticker } from './ticker.js';
 import type { LeafIdentity, LeafLink, Upstream, UpstreamEvents } from './upstream-link.js';
@@ -58,6 +59,8 @@ export class EdgeHubServer {
   #logging: Promise<void> = Promise.resolve();
   #scopeFailing = false;
   #scopeSize = -1;
+  #saving: Promise<void> = Promise.resolve();
+  #identityStore: IdentityStore | undefined;
 
   private constructor(parts: EdgeHubServerParts) {
     this.#parts = parts;
@@ -100,6 +103,20 @@ export class EdgeHubServer {
     void server.#identities.refresh();
     parts.ticker.onTick((now) => server.#tick(now));
     return server;
+  }
+
+  /**
+   * Keeps the device scope in `store` from now on (each fetch that changed it is saved), and takes what an earlier
+   * run stored there (unless a fetch answered first), so that known leaves connect while the hub is away; answers how
+   * many identities it restored.
+   */
+  async keepIdentitiesIn(store: IdentityStore): Promise<number> {
+    this.#identityStore = store;
+    const stored = await store.load();
+    if (stored === undefined || this.#identities.size > 0) return 0;
+    this.#identities.restore(stored);
+    this.#log(`device scope of ${this.#parts.gateway.deviceId}: ${stored.size} leaf identities stored before`);
+    return stored.size;
   }
 
   /** Listens on the config's port and links each authenticated leaf to `upstream`, until the component ends. */
@@ -197,6 +214,11 @@ export class EdgeHubServer {
     }
     this.#scopeFailing = false;
     this.#scopeSize = identities.size;
+    const store = this.#identityStore;
+    if (store !== undefined)
+      this.#saving = this.#saving
+        .then(() => store.save(identities))
+        .catch((error: unknown) => this.#log(`Warning: the device scope is not stored: ${describe(error)}`));
     // as IoT Hub ends the connection of a device deleted or disabled, the edge hub ends the leaf's
     for (const [deviceId, connection] of this.#leaves) {
       const identity = identities.get(deviceId);

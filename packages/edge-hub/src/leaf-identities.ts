@@ -60,6 +60,15 @@ export class LeafIdentities {
     return this.#identities === undefined ? { kind: 'unavailable', reason: this.#lastFailure } : { kind: 'unknown' };
   }
 
+  /**
+   * Fills the cache with identities stored by an earlier run, unless a fetch filled it already: leaves known before
+   * connect while the hub cannot be reached. A fetch is still due (the stored set may be stale).
+   */
+  restore(identities: ReadonlyMap<string, ScopeIdentity>): void {
+    if (this.#identities !== undefined) return;
+    this.#identities = identities;
+  }
+
   /** The identity of `deviceId` in the cache, without fetching. */
   cached(deviceId: string): ScopeIdentity | undefined {
     return this.#identities?.get(deviceId);

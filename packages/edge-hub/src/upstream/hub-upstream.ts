@@ -12,9 +12,11 @@ export interface HubUpstreamOptions {
   readonly queue: TelemetryQueue;
   /** The Net session the connections go through: it must pay for one socket per leaf connected upstream at once. */
   readonly net: Net.Connection;
+  /** The hub's MQTT endpoint and the host name devices use. */
   readonly hub: HubEndpoint;
   /** The CA certificate (PEM) the hub's certificate must chain to, or undefined for the host's CAs. */
   readonly ca: string | undefined;
+  /** Backoff waits, token renewals and expiry sweeps. */
   readonly alarms: Alarms;
   /** Wall-clock milliseconds since the epoch (the Rtc session), for SAS tokens. */
   readonly now: () => Promise<number>;
@@ -32,7 +34,7 @@ export interface HubUpstreamOptions {
 }
 
 /**
- * The upstream side of the edge hub: one {@link LeafUpstream} per leaf device, each with its own MQTT connection to
+ * The upstream side of the edge hub: one connection per leaf device, each with its own MQTT connection to
  * IoT Hub as that device while the leaf is linked or its queue holds messages; telemetry goes through the
  * {@link TelemetryQueue}, so it is kept while the hub is unreachable and across restarts.
  */
