@@ -29,8 +29,8 @@ export interface UpstreamEvents {
 export interface LeafLink {
   /**
    * Takes one telemetry message: resolves once it is stored durably in the leaf's queue (the downstream side sends the
-   * leaf its PUBACK only then), rejects with a typed error when the queue refuses it. Delivery upstream is at-least-once,
-   * in order per device, whether or not the hub is reachable right now.
+   * leaf its PUBACK only then), rejects with a typed error when the queue refuses it. Delivery upstream is
+   * at-least-once, in order per device, whether or not the hub is reachable right now.
    */
   send(message: LeafTelemetry): Promise<void>;
   /**
