@@ -236,7 +236,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     ...node.values,
   ]);
   // with a <net> node the Net session opens now, before the program runs: the request waits for the net server, and
-  // meanwhile nothing else of the program calls out (on seL4 a thread with a call outstanding can make no other)
+  // meanwhile no call of the program waits behind it (its calls take turns on the component's one thread)
   if (program.config.hasSubNode('net'))
     await node.access.connection().catch((error: unknown) => log(`Warning: no Net session: ${describe(error)}`));
   const modules = new Map<string, object>();
