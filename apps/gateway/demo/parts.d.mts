@@ -51,6 +51,7 @@ export function writeSettings(
     httpPort: number;
     broker: Broker;
     network?: Record<string, { connect?: string[]; listen?: (number | string)[] }>;
+    edgeHub?: Record<string, unknown>;
   },
 ): string;
 export function startGateway(file: string, echo?: (line: string) => void): RunningProcess;

@@ -163,10 +163,13 @@ export async function startBroker() {
   };
 }
 
-/** Writes the gateway's settings file into `dir` (`network`: more components' rules); returns its path. */
+/**
+ * Writes the gateway's settings file into `dir` (`network`: more components' rules; `edgeHub`: the edge hub's
+ * settings, none by default); returns its path.
+ */
 export function writeSettings(
   dir,
-  { connectionString, ca, depotUrl, pubkey, storage, httpPort, broker, network = {} },
+  { connectionString, ca, depotUrl, pubkey, storage, httpPort, broker, network = {}, edgeHub },
 ) {
   writeFileSync(join(dir, 'hub-ca.pem'), ca);
   const settings = {
@@ -181,6 +184,7 @@ export function writeSettings(
       ...network,
     },
     runtime: { ram: '64M', caps: 3000 },
+    ...(edgeHub === undefined ? {} : { edgeHub }),
   };
   const file = join(dir, 'gateway.json');
   writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);

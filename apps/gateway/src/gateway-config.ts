@@ -1,3 +1,4 @@
+import { Net } from '@os/net';
 import { parseGenodeNumber } from '@os/runtime';
 import type { GatewaySettings } from './settings.js';
 
@@ -8,6 +9,16 @@ function attribute(value: string): string {
 
 /** The ROM the twin reads the hub's CA certificate from. */
 export const HUB_CA_ROM = 'hub_ca.pem';
+
+/** The ROMs the edge hub reads its certificate chain and key from (issued by the gateway at each start). */
+export const EDGE_HUB_CERT_ROM = 'edge_hub_cert.pem';
+export const EDGE_HUB_KEY_ROM = 'edge_hub_key.pem';
+
+/** Folders of the gateway's storage: packages (the local depot and the quarantine), the edge hub's, the host's. */
+export const STORAGE = { packages: 'packages', depot: 'packages/depot', edgeHub: 'edge_hub', certs: 'certs' } as const;
+
+/** What the edge hub needs beyond its two Net sessions: its queue's buffers, the File_system session, reports. */
+const EDGE_HUB_OWN_RAM = 8 * 1024 * 1024;
 
 /** What the runtime init needs for itself beyond deploy's budget for the deployed components. */
 const RUNTIME_OWN = { ram: 4 * 1024 * 1024, caps: 300 };
@@ -23,6 +34,15 @@ function netPolicies(settings: GatewaySettings): string {
     const connect = rules.connect.map((rule) => `<connect host="${attribute(rule.host)}" port="${rule.port}"/>`);
     const listen = rules.listen.map((port) => `<listen port="${port}"/>`);
     lines.push(`<policy label="runtime -> ${attribute(name)}"> ${[...connect, ...listen].join(' ')} </policy>`);
+  }
+  const edge = settings.edgeHub;
+  if (edge !== undefined) {
+    const hub = attribute(settings.hub.host);
+    lines.push(
+      `<policy label="edge_hub"> <listen port="${edge.port}" address="${attribute(edge.address)}"/> ` +
+        `<connect host="${hub}" port="${edge.apiPort}"/> </policy>`,
+      `<policy label="edge_hub -> upstream"> <connect host="${hub}" port="${settings.hub.port}"/> </policy>`,
+    );
   }
   return lines.map((line) => `        ${line}`).join('\n');
 }
@@ -63,8 +83,13 @@ ${netPolicies(settings)}
   <start name="lx_fs" ram="4M">
     <provides> <service name="File_system"/> </provides>
     <config directory="${attribute(settings.storage)}">
-      <policy label="download" root="/" writeable="yes"/>
-      <policy label="deploy -> depot" root="depot" writeable="no"/>
+      <policy label="download" root="/${STORAGE.packages}" writeable="yes"/>
+      <policy label="deploy -> depot" root="/${STORAGE.depot}" writeable="no"/>${
+        settings.edgeHub === undefined
+          ? ''
+          : `
+      <policy label="edge_hub -> storage" root="/${STORAGE.edgeHub}" writeable="yes"/>`
+      }
     </config>
   </start>
 
@@ -76,14 +101,21 @@ ${netPolicies(settings)}
       <policy label="deploy -> runtime_state"  report="runtime -> state"/>
       <policy label="download -> installation" report="deploy -> installation"/>
       <policy label="runtime -> config"        report="deploy -> runtime_config"/>
-      <policy label="twin -> deploy_state"     report="deploy -> deploy_state"/>
+      <policy label="twin -> deploy_state"     report="deploy -> deploy_state"/>${
+        settings.edgeHub === undefined
+          ? ''
+          : '\n      <policy label="twin -> telemetry_state"  report="edge_hub -> telemetry_state"/>'
+      }
     </config>
   </start>
 
   <start name="twin" ram="8M" caps="300">
-    <config connection_string="${attribute(settings.connectionString)}"${ca}/>
+    <config connection_string="${attribute(settings.connectionString)}"${ca}>${
+      settings.edgeHub === undefined ? '' : ' <reported rom="telemetry_state" property="telemetry"/> '
+    }</config>
     <route>
       <service name="ROM" label="deploy_state"> <child name="report_rom"/> </service> ${reports}
+      <service name="ROM" label="telemetry_state"> <child name="report_rom"/> </service>
       <service name="Net"> <child name="net"/> </service>
       <service name="Timer"> <child name="timer"/> </service>
       <any-service> <parent/> </any-service>
@@ -119,6 +151,7 @@ ${netPolicies(settings)}
     </route>
   </start>
 
+${edgeHubStart(settings, ca)}
   <start name="runtime" ram="${runtimeRam}" caps="${runtimeCaps}">
     <binary name="init"/>
     <route>
@@ -129,5 +162,31 @@ ${netPolicies(settings)}
     </route>
   </start>
 </config>
+`;
+}
+
+/** The edge hub's start node (none without `edgeHub` settings): its RAM pays for a socket per leaf, down and up. */
+function edgeHubStart(settings: GatewaySettings, ca: string): string {
+  const edge = settings.edgeHub;
+  if (edge === undefined) return '';
+  const down = Net.Connection.donation({ sockets: edge.maxLeaves + 9, listeners: 1 });
+  const up = Net.Connection.donation({ sockets: edge.maxLeaves + 8 });
+  const ram = Math.ceil((down.ram + up.ram + EDGE_HUB_OWN_RAM) / (1024 * 1024));
+  const caps = 300 + down.caps + up.caps;
+  return `
+  <start name="edge_hub" ram="${ram}M" caps="${caps}">
+    <config port="${edge.port}" cert_rom="${EDGE_HUB_CERT_ROM}" key_rom="${EDGE_HUB_KEY_ROM}"
+            connection_string="${attribute(settings.connectionString)}"${ca.replace('ca_rom', 'hub_ca_rom')}
+            api_port="${edge.apiPort}" max_leaves="${edge.maxLeaves}" leaf_rate="${edge.leafRate}" scope_retry_ms="1000">
+      <upstream max_bytes="${edge.maxBytes}" max_age_s="${edge.maxAgeS}"/>
+    </config>
+    <route>
+      <service name="Net"> <child name="net"/> </service>
+      <service name="File_system"> <child name="lx_fs"/> </service>
+      <service name="Timer"> <child name="timer"/> </service>
+      <service name="Report"> <child name="report_rom"/> </service>
+      <any-service> <parent/> </any-service>
+    </route>
+  </start>
 `;
 }

@@ -12,7 +12,9 @@ import type { ComponentModule } from '@os/runtime';
 import type { SystemDescription } from '@os/runtime/host';
 import { timerDriver } from '@os/timer';
 import { twin } from '@os/twin/host';
-import { HUB_CA_ROM, gatewayConfig } from './gateway-config.js';
+import { edgeHub } from '@os/edge-hub/host';
+import { edgeCertificates } from './edge-certificates.js';
+import { EDGE_HUB_CERT_ROM, EDGE_HUB_KEY_ROM, HUB_CA_ROM, STORAGE, gatewayConfig } from './gateway-config.js';
 import type { GatewaySettings } from './settings.js';
 
 /**
@@ -35,22 +37,34 @@ export function gatewayBuiltins(settings: GatewaySettings): Record<string, Compo
     twin,
     deploy,
     depot_download: depotDownload,
+    edge_hub: edgeHub,
   };
 }
 
 /**
- * The gateway as a system: its init config from `settings`, its built-ins, and the local depot (`<storage>/depot`) the
- * deployed components load from, confined. It runs on real time only (the network service refuses virtual time).
+ * The gateway as a system: its init config from `settings`, its built-ins, the local depot
+ * (`<storage>/packages/depot`) the deployed components load from, confined, and with `edgeHub` settings the edge hub's
+ * certificate, issued now (see {@link edgeCertificates}). It runs on real time only (the network service refuses
+ * virtual time).
  */
-export function gatewaySystem(settings: GatewaySettings): SystemDescription {
-  mkdirSync(join(settings.storage, 'depot'), { recursive: true });
+export async function gatewaySystem(settings: GatewaySettings): Promise<SystemDescription> {
+  mkdirSync(join(settings.storage, STORAGE.depot), { recursive: true });
   const loader = new BinaryLoader({
     directory,
     builtins: gatewayBuiltins(settings),
-    depot: join(settings.storage, 'depot'),
+    depot: join(settings.storage, STORAGE.depot),
   });
-  const roms = new Map<string, Uint8Array>([['config', new TextEncoder().encode(gatewayConfig(settings))]]);
-  if (settings.hubCa !== undefined) roms.set(HUB_CA_ROM, new TextEncoder().encode(settings.hubCa));
+  const encoder = new TextEncoder();
+  const roms = new Map<string, Uint8Array>([['config', encoder.encode(gatewayConfig(settings))]]);
+  if (settings.hubCa !== undefined) roms.set(HUB_CA_ROM, encoder.encode(settings.hubCa));
+  if (settings.edgeHub !== undefined) {
+    mkdirSync(join(settings.storage, STORAGE.edgeHub), { recursive: true });
+    const certificates = await edgeCertificates(settings.edgeHub, join(settings.storage, STORAGE.certs));
+    roms.set(EDGE_HUB_CERT_ROM, encoder.encode(certificates.chain));
+    roms.set(EDGE_HUB_KEY_ROM, encoder.encode(certificates.key));
+    if (certificates.quickstartCaPath !== undefined)
+      console.log(`gateway: leaf devices trust the quickstart Edge CA ${certificates.quickstartCaPath}`);
+  }
   return {
     init: 'init',
     name: 'gateway',

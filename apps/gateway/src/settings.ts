@@ -20,6 +20,31 @@ export interface ComponentNetwork {
   readonly listen: readonly string[];
 }
 
+/** The edge hub's settings: where leaf devices connect, the CA its certificate chains to, store and forward. */
+export interface EdgeHubSettings {
+  /** The port leaves connect to (MQTT over TLS); 8883 by default. */
+  readonly port: number;
+  /** The address it listens on: `127.0.0.1` by default; `0.0.0.0` serves leaves on other machines. */
+  readonly address: string;
+  /** The gateway's name as leaves write it in `GatewayHostName`: the edge hub's certificate is issued for it. */
+  readonly hostName: string;
+  /**
+   * The edge CA (PEM certificate and private key) the edge hub's certificate is issued from; undefined: a quickstart
+   * CA the gateway makes in its storage on first start (`certs/edge-ca.pem`), as IoT Edge does without one.
+   */
+  readonly ca: { readonly certificate: string; readonly key: string } | undefined;
+  /** The hub's HTTPS port, where the device-scope API answers (443 for IoT Hub; `os hub` prints its own). */
+  readonly apiPort: number;
+  /** Bytes of telemetry stored while the hub is unreachable, all leaves together (Genode's `64M`). */
+  readonly maxBytes: string;
+  /** How long stored telemetry is kept, in seconds. */
+  readonly maxAgeS: number;
+  /** Publishes per second each leaf may make on average. */
+  readonly leafRate: number;
+  /** The most leaves connected at once. */
+  readonly maxLeaves: number;
+}
+
 /** The gateway's settings, read and checked, with paths made absolute. */
 export interface GatewaySettings {
   /** The file they came from. */
@@ -40,6 +65,8 @@ export interface GatewaySettings {
   readonly network: ReadonlyMap<string, ComponentNetwork>;
   /** The runtime init's budget for the deployed components. */
   readonly runtime: { readonly ram: string; readonly caps: number };
+  /** The edge hub for leaf devices (a transparent gateway); undefined: the gateway serves no leaves. */
+  readonly edgeHub: EdgeHubSettings | undefined;
 }
 
 /** The settings file `os run apps/gateway` reads: `OS_GATEWAY_SETTINGS`, else `gateway.json` in the working folder. */
@@ -49,7 +76,25 @@ export function settingsFile(environment: Readonly<Record<string, string | undef
 
 type Fields = Readonly<Record<string, unknown>>;
 
-const FIELDS = ['connectionString', 'hubCa', 'depot', 'trust', 'storage', 'network', 'runtime'];
+const FIELDS = ['connectionString', 'hubCa', 'depot', 'trust', 'storage', 'network', 'runtime', 'edgeHub'];
+
+const EDGE_HUB_FIELDS = [
+  'port',
+  'address',
+  'hostName',
+  'ca',
+  'apiPort',
+  'maxBytes',
+  'maxAgeS',
+  'leafRate',
+  'maxLeaves',
+];
+
+/** A whole number from `min` to `max`, or `fallback` when absent. */
+function wholeNumber(value: unknown, fallback: number, min: number, max: number): number | undefined {
+  if (value === undefined) return fallback;
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+}
 
 /** The base64 body of a PEM public key, or the value itself when it is base64 already. */
 function spkiBody(text: string, where: string): string {
@@ -172,6 +217,8 @@ export function parseSettings(fields: Fields, file: string): GatewaySettings {
   if (typeof runtimeValue.caps !== 'number' || !Number.isInteger(runtimeValue.caps) || runtimeValue.caps <= 0)
     fail('runtime', 'expected { "ram": "64M", "caps": 3000 }');
 
+  const edgeHub = fields.edgeHub === undefined ? undefined : edgeHubSettings(fields.edgeHub, fail, readText);
+
   return {
     file,
     connectionString,
@@ -182,5 +229,54 @@ export function parseSettings(fields: Fields, file: string): GatewaySettings {
     storage,
     network,
     runtime: { ram: runtimeValue.ram as string, caps: runtimeValue.caps as number },
+    edgeHub,
+  };
+}
+
+/** Checks the `edgeHub` field. */
+function edgeHubSettings(
+  value: unknown,
+  fail: (field: string, problem: string) => never,
+  readText: (field: string, path: string) => string,
+): EdgeHubSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('edgeHub', `expected an object with ${EDGE_HUB_FIELDS.join(', ')} (all optional)`);
+  const fields = value as Fields;
+  const unknown = Object.keys(fields).filter((key) => !EDGE_HUB_FIELDS.includes(key));
+  if (unknown.length > 0)
+    fail('edgeHub', `unknown field "${unknown[0]}" (the fields are ${EDGE_HUB_FIELDS.join(', ')})`);
+  const number = (field: string, fallback: number, min: number, max: number): number =>
+    wholeNumber(fields[field], fallback, min, max) ??
+    fail('edgeHub', `"${field}" must be a whole number from ${min} to ${max}`);
+  const hostName = fields.hostName ?? 'localhost';
+  if (typeof hostName !== 'string' || !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(hostName))
+    fail('edgeHub', '"hostName" must be the host name leaves write in GatewayHostName, e.g. "gateway.local"');
+  let ca: EdgeHubSettings['ca'];
+  if (fields.ca !== undefined) {
+    const given = fields.ca as { certificate?: unknown; key?: unknown };
+    if (typeof given !== 'object' || typeof given.certificate !== 'string' || typeof given.key !== 'string')
+      return fail('edgeHub', '"ca" must be { "certificate": "edge-ca.pem", "key": "edge-ca.key.pem" }');
+    ca = { certificate: readText('edgeHub', given.certificate), key: readText('edgeHub', given.key) };
+    if (!ca.certificate.includes('-----BEGIN CERTIFICATE-----'))
+      fail('edgeHub', `"ca": ${given.certificate} holds no PEM certificate`);
+    if (!/-----BEGIN (EC |RSA )?PRIVATE KEY-----/.test(ca.key))
+      fail('edgeHub', `"ca": ${given.key} holds no PEM private key`);
+  }
+  const address = fields.address ?? '127.0.0.1';
+  if (typeof address !== 'string' || !/^[0-9a-fA-F.:]+$/.test(address))
+    fail('edgeHub', '"address" must be an IP address to listen on, e.g. "0.0.0.0" for every interface');
+  const maxBytes = fields.maxBytes ?? '64M';
+  if (typeof maxBytes !== 'string' || parseGenodeNumber(maxBytes) === undefined)
+    fail('edgeHub', '"maxBytes" must be a size such as "64M"');
+  return {
+    port: number('port', 8883, 1, 65535),
+    address: address as string,
+    hostName: hostName as string,
+    ca,
+    apiPort: number('apiPort', 443, 1, 65535),
+    maxBytes: maxBytes as string,
+    maxAgeS: number('maxAgeS', 7200, 1, 30 * 24 * 3600),
+    leafRate: number('leafRate', 100, 1, 100_000),
+    maxLeaves: number('maxLeaves', 100, 1, 10_000),
   };
 }

@@ -5,4 +5,4 @@ import { gatewaySystem } from './gateway-system.js';
 import { readSettings, settingsFile } from './settings.js';
 
 /** The gateway of the settings file `settingsFile()` names. */
-export const system: SystemDescription = gatewaySystem(readSettings(settingsFile()));
+export const system: SystemDescription = await gatewaySystem(readSettings(settingsFile()));
