@@ -77,6 +77,14 @@ async function startGateway(name: string, edgeHub: Record<string, unknown> = {})
   return { gateway, settings, port, ca: join(dir, 'storage/certs/edge-ca.pem') };
 }
 
+/**
+ * Registers robots `prefix-1` ... `prefix-count` as children of the gateway before it starts, as an operator would:
+ * the edge hub fetches its device scope at start (and again for an unknown device only once a second).
+ */
+async function register(prefix: string, count: number): Promise<void> {
+  for (let index = 1; index <= count; index++) await hub.service.addDevice(`${prefix}-${index}`, { parent: GATEWAY });
+}
+
 /** The robots app through the gateway on `port`: `count` robots named `prefix-i`, children of the gateway. */
 function robots(prefix: string, count: number, rate: number, messages: number, port: number, ca: string) {
   return parts.processOf([
@@ -184,6 +192,7 @@ afterAll(async () => {
 
 describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`, () => {
   it('forwards 10 robots’ readings exactly and in order, answers runWorkflow through it, reports the counts', async () => {
+    await register('ten', 10);
     const { gateway, port, ca } = await startGateway('ten');
     const watch = monitor(hub.service);
     await watch.opened;
@@ -233,6 +242,7 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
   });
 
   it('keeps readings while the hub is away, across a gateway restart, and delivers them in order after', async () => {
+    await register('out', 3);
     const first = await startGateway('outage');
     let watch = monitor(hub.service);
     await watch.opened;
@@ -268,6 +278,7 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
   }, 120_000);
 
   it('drops the oldest readings over the queue’s bound while the hub is away, and reports how many', async () => {
+    await register('bound', 1);
     const { gateway, port, ca } = await startGateway('bound', { maxBytes: '64K', leafRate: 2000 });
     // the robot registers and connects while the hub is up, then the hub goes away
     const run = robots('bound', 1, 400, 1200, port, ca);
