@@ -177,7 +177,8 @@ function edgeHubStart(settings: GatewaySettings, ca: string): string {
   <start name="edge_hub" ram="${ram}M" caps="${caps}">
     <config port="${edge.port}" cert_rom="${EDGE_HUB_CERT_ROM}" key_rom="${EDGE_HUB_KEY_ROM}"
             connection_string="${attribute(settings.connectionString)}"${ca.replace('ca_rom', 'hub_ca_rom')}
-            api_port="${edge.apiPort}" max_leaves="${edge.maxLeaves}" leaf_rate="${edge.leafRate}" scope_retry_ms="1000">
+            api_port="${edge.apiPort}" max_leaves="${edge.maxLeaves}" leaf_rate="${edge.leafRate}"
+            scope_retry_ms="1000">
       <upstream max_bytes="${edge.maxBytes}" max_age_s="${edge.maxAgeS}"/>
     </config>
     <route>

@@ -191,7 +191,7 @@ afterAll(async () => {
 });
 
 describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`, () => {
-  it('forwards 10 robots’ readings exactly and in order, answers runWorkflow through it, reports the counts', async () => {
+  it('forwards 10 robots’ readings exactly and in order, answers runWorkflow through it, reports counts', async () => {
     await register('ten', 10);
     const { gateway, port, ca } = await startGateway('ten');
     const watch = monitor(hub.service);

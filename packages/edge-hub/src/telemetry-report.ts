@@ -16,9 +16,9 @@ export function twinKey(deviceId: string): string {
 
 /**
  * The edge hub's `telemetry_state` report, which the twin patches into `properties.reported.dynamic.telemetry`: per
- * leaf device (by {@link twinKey}), messages forwarded to the hub, queued, dropped, whether its upstream connection is up and whether the
- * leaf is connected to the gateway. Brought up to date every `periodMs` when it changed, so a flood of messages costs
- * one report a period.
+ * leaf device (by {@link twinKey}), messages forwarded to the hub, queued, dropped, whether its upstream connection is
+ * up and whether the leaf is connected to the gateway. Brought up to date every `periodMs` when it changed, so a flood
+ * of messages costs one report a period.
  */
 export class TelemetryReport {
   readonly #hub: EdgeHubServer;
