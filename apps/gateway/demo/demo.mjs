@@ -2,8 +2,10 @@
 // (`os depot serve`) holding http_server and mqtt_bridge signed by gapstage, an MQTT broker for mqtt_bridge, and the
 // gateway (`os run apps/gateway`), each but the broker in its own process; registers the gateway's device, patches its
 // twin with Figure 7's document, waits until the reported state is converged with both components running, fetches a
-// page from http_server, sends a message through mqtt_bridge, prints the reported state and exits 0. With --keep it
-// leaves everything running (Ctrl-C ends it) and prints how to reach each part.
+// page from http_server, sends a message through mqtt_bridge; then three robots (Microsoft's device SDK, children of
+// the gateway) send readings through the gateway's edge hub to the hub, and a runWorkflow invoked at the hub is
+// answered by a robot through the gateway. It prints the reported state and exits 0. With --keep it leaves everything running
+// (Ctrl-C ends it) and prints how to reach each part.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,8 @@ import {
   freePort,
   makeDepot,
   osCommand,
+  processOf,
+  root,
   startBroker,
   startDepotServer,
   startGateway,
@@ -62,8 +66,13 @@ try {
   running.push(server.process);
   say(`depot: ${server.url} (gapstage/pkg/http_server/2023-01-01, gapstage/pkg/mqtt_bridge/2023-02-01, signed)`);
 
-  const connectionString = (await osCommand(['hub', 'device', 'add', DEVICE, '--data', join(work, 'hub')])).trim();
-  say(`device: ${DEVICE}`);
+  const hubData = join(work, 'hub');
+  const connectionString = (await osCommand(['hub', 'device', 'add', DEVICE, '--edge', '--data', hubData])).trim();
+  say(`device: ${DEVICE} (an IoT Edge device)`);
+  const ROBOTS = 3;
+  for (let index = 1; index <= ROBOTS; index++) await hub.service.addDevice(`robot-${index}`, { parent: DEVICE });
+  say(`leaf devices: robot-1 ... robot-${ROBOTS}, children of ${DEVICE}`);
+  const edgePort = await freePort();
   const settings = writeSettings(work, {
     connectionString,
     ca: hub.ca,
@@ -72,6 +81,7 @@ try {
     storage: join(work, 'gateway'),
     httpPort,
     broker,
+    edgeHub: { port: edgePort, apiPort: hub.state.httpsPort },
   });
   const gateway = startGateway(settings, (line) => say(`  ${line}`));
   running.push(gateway);
@@ -98,8 +108,64 @@ try {
   say(`mqtt_bridge: ${BRIDGED.from} -> ${await Promise.race([bridged, deadline(10_000, 'nothing bridged')])}`);
   await client.endAsync();
 
+  // robots through the gateway: their readings arrive at the hub as their own; a method goes the other way
+  const arrived = [];
+  const monitoring = new AbortController();
+  let opened;
+  const open = new Promise((resolve) => (opened = resolve));
+  const monitor = (async () => {
+    for await (const event of hub.service.monitor({ signal: monitoring.signal, opened })) arrived.push(event);
+  })().catch(() => undefined);
+  await open;
+  const edgeCa = join(work, 'gateway', 'certs', 'edge-ca.pem');
+  const robots = processOf(
+    [
+      join(root, 'apps/robots/robots.mjs'),
+      ...['--count', String(ROBOTS), '--rate', '5', '--messages', '10', '--hub-data', hubData],
+      ...['--parent', DEVICE, '--gateway', `localhost:${edgePort}`, '--ca', edgeCa, '--quiet'],
+    ],
+    { echo: (line) => say(`  ${line}`) },
+  );
+  running.push(robots);
+  say(`robots: ${ROBOTS} robots through the gateway's edge hub on localhost:${edgePort}, trusting ${edgeCa}`);
+  await Promise.race([robots.line(' connected to '), deadline(TIMEOUT_MS, 'the robots did not connect')]);
+  await new Promise((later) => setTimeout(later, 1000));
+  const answer = await hub.service.invokeMethod(
+    'robot-2',
+    'runWorkflow',
+    { workflow: 'weld-seam' },
+    {
+      responseTimeoutInSeconds: 10,
+    },
+  );
+  say(`runWorkflow on robot-2 through the gateway: ${answer.status} ${JSON.stringify(answer.payload)}`);
+  const robotsExit = await robots.exited;
+  if (robotsExit !== 0) throw new Error(`the robots ended with ${robotsExit}`);
+  const all = ROBOTS * 10;
+  await Promise.race([
+    (async () => {
+      while (arrived.length < all) await new Promise((later) => setTimeout(later, 50));
+    })(),
+    deadline(TIMEOUT_MS, `${arrived.length} of ${all} readings arrived at the hub`),
+  ]);
+  monitoring.abort();
+  await monitor;
+  const first = arrived[0];
+  say(
+    `hub: ${arrived.length} readings arrived through the gateway, e.g. from ${first.deviceId}: ` +
+      `${Buffer.from(first.body, 'base64').toString('utf8')} ${JSON.stringify(first.properties)}`,
+  );
+  // the edge hub reports its counts each second: wait until they show every reading forwarded
+  let telemetry;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    telemetry = (await hub.service.getTwin(DEVICE)).properties.reported.dynamic?.telemetry;
+    const leaves = Object.values(telemetry?.leaves ?? {});
+    if (leaves.length === ROBOTS && leaves.every((leaf) => leaf.forwarded === 10)) break;
+    await new Promise((later) => setTimeout(later, 100));
+  }
+
   say('reported:');
-  say(JSON.stringify({ properties: { reported: { dynamic: { deploy: reported } } } }, null, 2));
+  say(JSON.stringify({ properties: { reported: { dynamic: { deploy: reported, telemetry } } } }, null, 2));
   if (keep) {
     say(`--keep: all runs on; the gateway's storage is ${join(work, 'gateway')}; Ctrl-C ends it`);
     await new Promise((stop) => process.once('SIGINT', stop));
