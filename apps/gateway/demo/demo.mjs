@@ -4,8 +4,8 @@
 // twin with Figure 7's document, waits until the reported state is converged with both components running, fetches a
 // page from http_server, sends a message through mqtt_bridge; then three robots (Microsoft's device SDK, children of
 // the gateway) send readings through the gateway's edge hub to the hub, and a runWorkflow invoked at the hub is
-// answered by a robot through the gateway. It prints the reported state and exits 0. With --keep it leaves everything running
-// (Ctrl-C ends it) and prints how to reach each part.
+// answered by a robot through the gateway. It prints the reported state and exits 0. With --keep it leaves everything
+// running (Ctrl-C ends it) and prints how to reach each part.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
