@@ -97,6 +97,27 @@ for (const [name, samples] of Object.entries(converge.cases)) {
   results.set(name, at(0.5));
 }
 
+// leaves through the gateway against straight to the hub: the same robots (Microsoft's SDK) in one run
+const telemetry = JSON.parse(
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../apps/gateway/bench/telemetry-case.mjs', import.meta.url)), String(quick ? 0.3 : 1)],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  )
+    .trim()
+    .split('\n')
+    .at(-1),
+);
+/** Throughput cases: name -> messages per second. */
+const throughput = new Map();
+for (const [name, { samples, perSecond }] of Object.entries(telemetry.cases)) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  latency.set(name, { p50: at(0.5), p99: at(0.99), rounds: sorted.length });
+  results.set(name, at(0.5));
+  if (perSecond !== undefined) throughput.set(name, perSecond);
+}
+
 // parsers of untrusted input at n and 10n: in results.json; the table shows the worst growth
 const parsing = await parserGrowthCases();
 const growth = growthRatios(parsing);
@@ -118,6 +139,7 @@ target('virtual.hour', 1e9, null, '< 1 s');
 target('gateway.converge.10.warm', 100e6, null, 'p50 < 100 ms');
 target('gateway.converge.10.cold', 300e6, null, 'p50 < 300 ms');
 target('gateway.converge.100.cold', 2e9, null, 'p50 < 2 s');
+target('gateway.telemetry.through', 2, 'gateway.telemetry.direct', 'p50 <= 2x direct');
 
 const shown = (ns) =>
   ns >= 1e9
@@ -161,6 +183,12 @@ function mark(name) {
   }
   const spread = latency.get(name);
   if (spread !== undefined) marks.push(`p99 ${shown(spread.p99)} over ${spread.rounds} rounds`);
+  const perSecond = throughput.get(name);
+  if (perSecond !== undefined) marks.push(`${Math.round(perSecond)} msg/s at saturation`);
+  if (name === 'gateway.telemetry.through' && throughput.has('gateway.telemetry.direct')) {
+    const share = perSecond / throughput.get('gateway.telemetry.direct');
+    marks.push(`throughput >= 0.5x direct: ${share.toFixed(2)}x ${share >= 0.5 ? 'pass' : 'MISS'}`);
+  }
   return marks.join('; ');
 }
 
@@ -171,6 +199,7 @@ const cases = [...results].map(([name, ns]) => ({
   ...(latency.has(name)
     ? { p50: latency.get(name).p50, p99: latency.get(name).p99, rounds: latency.get(name).rounds }
     : {}),
+  ...(throughput.has(name) ? { perSecond: Math.round(throughput.get(name)) } : {}),
   vs: Object.fromEntries(FLOORS.map((floor) => [floor, Number((ns / results.get(`floor.${floor}`)).toPrecision(4))])),
 }));
 
