@@ -21,7 +21,7 @@ export function runtimeConfig(config: DeployConfig, starts: readonly string[], v
       (service) => `\t\t<service name="${service}"> <parent/> </service>`,
     ),
     '\t</default-route>',
-    '\t<report ids="yes" child_ram="yes" child_caps="yes"/>',
+    '\t<report ids="yes" child_ram="yes" child_caps="yes" delay_ms="20"/>',
   ];
   if (config.heartbeat !== undefined) lines.push(`\t<heartbeat rate_ms="${config.heartbeat.rateMs}"/>`);
   lines.push(...starts, '</config>', '');

@@ -92,7 +92,7 @@ describe('the runtime config', () => {
     const node = startNode({ name: 'bridge', pkg }, present(BRIDGE), config);
     const text = runtimeConfig(config, [node.text], '3');
     expect(text.startsWith('<config version="3">\n\t<parent-provides>\n\t\t<service name="LOG"/>')).toBe(true);
-    expect(text).toContain('\t<report ids="yes" child_ram="yes" child_caps="yes"/>\n');
+    expect(text).toContain('\t<report ids="yes" child_ram="yes" child_caps="yes" delay_ms="20"/>\n');
     expect(text).toContain(`${node.text}\n</config>\n`);
     const read = readInitConfig(text);
     expect(read.children.map((child) => [child.name, child.binary, child.ram, child.caps])).toEqual([
