@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keygen } from '@os/depot/host';
 import { HubServiceClient, readHubState, type TelemetryEvent } from '@os/hub';
+import deviceSdk from 'azure-iot-device';
+import mqttTransport from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as parts from '../demo/parts.mjs';
 
@@ -240,6 +242,50 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
     });
     await gateway.stop();
   });
+
+  it('passes a leaf’s own twin both ways: the SDK reads it, reports, and gets a desired patch', async () => {
+    await register('twin', 1);
+    const { gateway, port, ca } = await startGateway('twin');
+    const device = (await hub.service.getDevice('twin-1')) as {
+      authentication: { symmetricKey: { primaryKey: string } };
+    };
+    const hostName = readHubState(hubData).deviceEndpoint.replace('mqtts://', '');
+    const leaf = deviceSdk.Client.fromConnectionString(
+      `HostName=${hostName};DeviceId=twin-1;SharedAccessKey=${device.authentication.symmetricKey.primaryKey};` +
+        `GatewayHostName=localhost:${port}`,
+      mqttTransport.Mqtt,
+    );
+    await leaf.setOptions({ ca: readFileSync(ca, 'utf8') });
+    await leaf.open();
+    try {
+      await hub.service.patchDesired('twin-1', { line: 'A' });
+      const twin = await leaf.getTwin();
+      expect(twin.properties.desired['line']).toBe('A');
+      await new Promise<void>((done, failed) =>
+        twin.properties.reported.update({ firmware: '2.1' }, (error?: Error) => (error ? failed(error) : done())),
+      );
+      const reported = (await hub.service.getTwin('twin-1')) as { properties: { reported: { firmware?: string } } };
+      expect(reported.properties.reported.firmware).toBe('2.1');
+      // the SDK subscribes to desired patches for its first handler, then calls it with the whole desired section
+      const desired: { line?: string }[] = [];
+      twin.on('properties.desired', (patch: { line?: string }) => desired.push(patch));
+      await until(
+        () => desired.length,
+        (count) => count > 0,
+        'the desired section at the leaf',
+      );
+      await hub.service.patchDesired('twin-1', { line: 'B' });
+      // the patch comes down through the gateway
+      await until(
+        () => twin.properties.desired['line'],
+        (line) => line === 'B',
+        'line B at the leaf',
+      );
+    } finally {
+      await leaf.close();
+      await gateway.stop();
+    }
+  }, 120_000);
 
   it('keeps readings while the hub is away, across a gateway restart, and delivers them in order after', async () => {
     await register('out', 3);
