@@ -1,3 +1,5 @@
+import type { LeafTelemetry } from '../upstream-link.js';
+
 /** One segment file of a device, as the queue knows it. */
 export interface Segment {
   /** Its number (the file name's). */
@@ -25,6 +27,8 @@ export interface Descriptor extends Position {
   readonly sequence: number;
   readonly enqueuedMs: number;
   readonly size: number;
+  /** The message itself while the queue holds it in memory (appended in this run, within `maxHeldBytes`). */
+  message?: LeafTelemetry | undefined;
 }
 
 /** At most this many descriptors are held per device (the window reaches as far as the upstream has read ahead). */
@@ -33,7 +37,8 @@ export const MAX_WINDOW = 4096;
 /**
  * The queue's state of one device, in memory: its segments (a few numbers each, not their records), where its oldest
  * stored message starts, the descriptors of the messages from there on that were read already (at most
- * {@link MAX_WINDOW}), and its counts. Bodies are never held here.
+ * {@link MAX_WINDOW}), and its counts. The newest descriptors may hold their message (the queue's memory tail:
+ * what the upstream reads without the disk), within the queue's bound.
  */
 export class DeviceQueue {
   readonly deviceId: string;
@@ -57,6 +62,12 @@ export class DeviceQueue {
   markDirty = false;
   /** Whether the device's directory is known to exist. */
   directoryMade = false;
+  /** Every message up to this sequence number was written and synced, or refused (an append's outcome is known). */
+  settledThrough = 0;
+  /** The hub acknowledged every message up to this sequence number (removed once settled too). */
+  ackedThrough = 0;
+  /** The next write starts a new segment: sequence numbers of a failed write were handed out (a gap in the order). */
+  gap = false;
 
   constructor(deviceId: string, directory: string) {
     this.deviceId = deviceId;

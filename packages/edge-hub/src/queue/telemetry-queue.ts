@@ -45,6 +45,12 @@ export interface TelemetryQueueOptions {
   readonly maxOpenFiles?: number;
   /** Bytes of messages waiting to be written that the queue holds in memory; 4 MiB (at most `maxBytes`) by default. */
   readonly maxPendingBytes?: number;
+  /**
+   * Bytes of the messages appended in this run that the queue keeps in memory, all devices together, so that the
+   * upstream reads fresh messages without the disk (the oldest are let go first: they are read from disk again);
+   * 1 MiB by default, 0 for none.
+   */
+  readonly maxHeldBytes?: number;
   /** Bytes read at once when messages are read back; 64 KiB by default. */
   readonly readAheadBytes?: number;
   /** Where the queue says what it found or dropped (the component's LOG). */
@@ -82,6 +88,23 @@ interface PendingAppend {
   readonly reject: (error: Error) => void;
 }
 
+/** A device's batch, given its sequence numbers and place and handed out, while it is written and synced. */
+interface StagedBatch {
+  readonly device: DeviceQueue;
+  readonly appends: PendingAppend[];
+  readonly segment: Segment;
+  /** Whether the segment was made for it. */
+  readonly created: boolean;
+  /** Where in the segment it goes. */
+  readonly start: number;
+  readonly buffer: Uint8Array;
+  /** The sequence numbers it was given. */
+  readonly first: number;
+  readonly last: number;
+  /** The segment's `first` and `last` before it. */
+  readonly before: { readonly first: number; readonly last: number };
+}
+
 const ROOT_DEFAULT = '/telemetry';
 
 function describe(error: unknown): string {
@@ -94,8 +117,14 @@ function describe(error: unknown): string {
  * messages leave only by `acknowledge` (IoT Hub's PUBACK) or over the bounds (`maxBytes` of all devices together,
  * `maxAgeMs`), the oldest first, counted per device. `open` finds every device's messages again after a restart, and
  * drops a torn record at the end of a segment. In memory it holds per device a few numbers per segment and the
- * descriptors of what was read ahead, and the messages waiting to be written (at most `maxPendingBytes`).
- * Its file operations run one at a time.
+ * descriptors of what was read ahead, the messages waiting to be written (at most `maxPendingBytes`), and the newest
+ * messages of this run (at most `maxHeldBytes`).
+ *
+ * A message is handed to `read` as soon as its write starts, before it is durable: the upstream forwards it while
+ * the disk syncs. It leaves the queue only once the hub acknowledged it and its write and sync are done; an append
+ * whose write fails is refused (its leaf sends it again: a duplicate at worst) and its sequence numbers are not
+ * given again. Reads of held messages and acknowledgements do not wait for the file operations, which run one at a
+ * time.
  */
 export class TelemetryQueue {
   readonly #fs: FileSystem.Connection;
@@ -106,6 +135,7 @@ export class TelemetryQueue {
   readonly #segmentBytes: number;
   readonly #maxPendingBytes: number;
   readonly #readAhead: number;
+  readonly #maxHeldBytes: number;
   readonly #log: (line: string) => Promise<void>;
   readonly #files: FileHandles;
   readonly #devices = new Map<string, DeviceQueue>();
@@ -114,6 +144,13 @@ export class TelemetryQueue {
   #pending: PendingAppend[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
+  /** Descriptors that hold their message, the oldest first (from `#heldStart`; let go ones are skipped). */
+  #held: Descriptor[] = [];
+  #heldStart = 0;
+  #heldBytes = 0;
+  /** Devices whose files want tidying, and the tidy that will do it. */
+  readonly #untidy = new Set<DeviceQueue>();
+  #tidying: Promise<void> | undefined;
   #serial: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -135,6 +172,11 @@ export class TelemetryQueue {
       this.#maxBytes,
     );
     this.#readAhead = positive('readAheadBytes', options.readAheadBytes ?? 64 * 1024);
+    const held = options.maxHeldBytes ?? 1024 * 1024;
+    if (!Number.isSafeInteger(held) || held < 0) {
+      throw new RangeError(`TelemetryQueue: maxHeldBytes is ${held}; give a whole number, 0 or more`);
+    }
+    this.#maxHeldBytes = held;
     this.#log = options.log ?? (async () => undefined);
     this.#files = new FileHandles(options.fs, positive('maxOpenFiles', options.maxOpenFiles ?? 8));
   }
@@ -169,7 +211,10 @@ export class TelemetryQueue {
     return this.#storedBytes;
   }
 
-  /** Calls `listener` with the device after each write that stored messages of it; returns what stops it. */
+  /**
+   * Calls `listener` with the device when messages of it can be read (as their write starts) and when its writes
+   * are done (acknowledged messages may leave then); returns what stops it.
+   */
   onAppended(listener: (deviceId: string) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -215,22 +260,26 @@ export class TelemetryQueue {
 
   /**
    * Up to `max` stored messages of the device in order, from the first after sequence number `after` (from the
-   * oldest when `after` is undefined or older than it).
+   * oldest when `after` is undefined or older than it). Messages whose write started are included, durable or not;
+   * held messages are answered at once, others are read from disk after the file operations before.
    */
   read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
+    const held = this.#readHeld(deviceId, after, max);
+    if (held !== undefined) return Promise.resolve(held);
     return this.#run(() => this.#read(deviceId, after, max));
   }
 
-  /** Removes the device's messages up to sequence number `through` (the hub acknowledged them) and counts them. */
+  /**
+   * Removes the device's messages up to sequence number `through` (the hub acknowledged them) and counts them;
+   * messages whose write is not done yet leave when it is. Resolves once the files were tidied.
+   */
   acknowledge(deviceId: string, through: number): Promise<void> {
+    const device = this.#devices.get(deviceId);
+    if (device === undefined) return Promise.resolve();
+    if (through > device.ackedThrough) device.ackedThrough = through;
+    if (this.#removeAcknowledged(device)) return this.#tidyLater(device);
     return this.#run(async () => {
-      const device = this.#devices.get(deviceId);
-      if (device === undefined) return;
-      for (;;) {
-        const head = await this.#head(device);
-        if (head === undefined || head.sequence > through) break;
-        this.#removeHead(device, 'forwarded');
-      }
+      await this.#removeAcknowledgedHeads(device);
       await this.#tidy([device]);
     });
   }
@@ -250,6 +299,18 @@ export class TelemetryQueue {
       await this.#tidy([...this.#devices.values()]);
       await this.#files.closeAll();
     });
+  }
+
+  /** Tidies the device's files after the file operations before; answers when done. */
+  #tidyLater(device: DeviceQueue): Promise<void> {
+    this.#untidy.add(device);
+    this.#tidying ??= this.#run(async () => {
+      this.#tidying = undefined;
+      const devices = [...this.#untidy];
+      this.#untidy.clear();
+      await this.#tidy(devices);
+    });
+    return this.#tidying;
   }
 
   #run<T>(task: () => Promise<T>): Promise<T> {
@@ -301,15 +362,30 @@ export class TelemetryQueue {
       for (const [device, appends] of byDevice) refuse(device, appends, error);
       return;
     }
-    const written: { device: DeviceQueue; appends: PendingAppend[]; segment: Segment }[] = [];
+    const staged: StagedBatch[] = [];
     for (const [device, appends] of byDevice) {
       try {
-        written.push({ device, appends, segment: await this.#write(device, appends, now) });
+        staged.push(await this.#stage(device, appends, now));
       } catch (error) {
         refuse(device, appends, error);
       }
     }
-    for (const { device, appends, segment } of written) {
+    // readable from now on: the upstream forwards while the disk writes and syncs
+    for (const batch of staged) this.#tell(batch.device);
+    const written: StagedBatch[] = [];
+    for (const batch of staged) {
+      try {
+        await this.#write(batch);
+        written.push(batch);
+      } catch (error) {
+        this.#unstage(batch);
+        refuse(batch.device, batch.appends, error);
+        batch.device.settledThrough = batch.last;
+        touched.add(batch.device);
+      }
+    }
+    for (const batch of written) {
+      const { device, appends, segment } = batch;
       try {
         await this.#fs.sync(await this.#files.file(device.directory, segmentName(segment.number)));
         for (const append of appends) append.resolve();
@@ -317,8 +393,11 @@ export class TelemetryQueue {
         // written, perhaps not durable: the leaf sends it again (a duplicate at worst)
         refuse(device, appends, error);
       }
-      for (const listener of this.#listeners) listener(device.deviceId);
+      device.settledThrough = batch.last;
+      touched.add(device);
     }
+    for (const device of touched) await this.#removeAcknowledgedHeads(device);
+    for (const batch of staged) this.#tell(batch.device);
     await this.#tidy(touched);
   }
 
@@ -333,8 +412,15 @@ export class TelemetryQueue {
     return new QueueStorageFailed(`storing a message of device "${device.deviceId}" failed: ${describe(error)}`);
   }
 
-  /** Appends `appends` to the device's newest segment (a new one when it is full) in one write; undone on failure. */
-  async #write(device: DeviceQueue, appends: PendingAppend[], now: number): Promise<Segment> {
+  #tell(device: DeviceQueue): void {
+    for (const listener of this.#listeners) listener(device.deviceId);
+  }
+
+  /**
+   * Gives `appends` their sequence numbers and place at the end of the device's newest segment (a new one when it is
+   * full or after a gap), counts them as stored and holds them for reading, before their write.
+   */
+  async #stage(device: DeviceQueue, appends: PendingAppend[], now: number): Promise<StagedBatch> {
     if (!device.directoryMade) {
       await this.#fs.mkdirp(device.directory);
       device.directoryMade = true;
@@ -343,32 +429,42 @@ export class TelemetryQueue {
     for (const append of appends) bytes += append.size;
     let segment = device.tail;
     let created = false;
-    if (segment === undefined || !segment.appendable || segment.size + bytes > this.#segmentBytes) {
+    if (
+      segment === undefined ||
+      !segment.appendable ||
+      (device.gap && segment.size > segment.headerBytes) ||
+      segment.size + bytes > this.#segmentBytes
+    ) {
       if (segment === undefined || segment.size > segment.headerBytes || !segment.appendable) {
         segment = await this.#newSegment(device);
         created = true;
       }
     }
+    // within a segment sequence numbers follow on without a gap (recovery takes a gap for damage)
+    device.gap = false;
     const start = segment.size;
     const buffer = new Uint8Array(bytes);
-    let at = 0;
     const first = device.nextSequence;
+    const complete = device.window.length === device.queued;
+    let at = 0;
     appends.forEach((append, index) => {
       const record = encodeRecord(first + index, now, append.message);
       buffer.set(record, at);
+      const entry: Descriptor = {
+        segment,
+        offset: start + at,
+        sequence: first + index,
+        enqueuedMs: now,
+        size: record.length,
+      };
       at += record.length;
+      if (!complete || device.window.length >= MAX_WINDOW) return;
+      device.window.push(entry);
+      if (this.#maxHeldBytes === 0) return;
+      const body = buffer.subarray(at - append.message.body.length, at);
+      this.#hold(entry, { properties: append.message.properties, body });
     });
-    const handle = await this.#files.file(device.directory, segmentName(segment.number));
-    try {
-      await this.#fs.write(handle, start, buffer);
-    } catch (error) {
-      await this.#fs.truncate(handle, start).catch(() => undefined);
-      if (created) {
-        device.dropSegment(segment);
-        await this.#files.unlink(device.directory, segmentName(segment.number)).catch(() => undefined);
-      }
-      throw error;
-    }
+    const before = { first: segment.first, last: segment.last };
     segment.size = start + at;
     if (segment.last < segment.first) segment.first = first;
     segment.last = first + appends.length - 1;
@@ -376,7 +472,60 @@ export class TelemetryQueue {
     device.queued += appends.length;
     device.queuedBytes += at;
     this.#storedBytes += at;
-    return segment;
+    return { device, appends, segment, created, start, buffer, first, last: segment.last, before };
+  }
+
+  /** Writes a staged batch in one write; undone on failure (the caller unstages it). */
+  async #write(batch: StagedBatch): Promise<void> {
+    const { device, segment, start } = batch;
+    const handle = await this.#files.file(device.directory, segmentName(segment.number));
+    try {
+      await this.#fs.write(handle, start, batch.buffer);
+    } catch (error) {
+      await this.#fs.truncate(handle, start).catch(() => undefined);
+      if (batch.created) {
+        device.dropSegment(segment);
+        await this.#files.unlink(device.directory, segmentName(segment.number)).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  /** Takes back a batch whose write failed: it is not stored; its sequence numbers stay given (a gap). */
+  #unstage(batch: StagedBatch): void {
+    const { device, segment } = batch;
+    const bytes = batch.buffer.length;
+    segment.size = batch.start;
+    segment.first = batch.before.first;
+    segment.last = batch.before.last;
+    device.queued -= batch.appends.length;
+    device.queuedBytes -= bytes;
+    this.#storedBytes -= bytes;
+    device.gap = true;
+    while ((device.window[device.window.length - 1]?.sequence ?? 0) >= batch.first) {
+      this.#letGo(device.window.pop() as Descriptor);
+    }
+  }
+
+  /** Keeps `message` with its descriptor; lets the oldest held go while over `maxHeldBytes`. */
+  #hold(entry: Descriptor, message: LeafTelemetry): void {
+    entry.message = message;
+    this.#held.push(entry);
+    this.#heldBytes += entry.size;
+    while (this.#heldBytes > this.#maxHeldBytes && this.#heldStart < this.#held.length) {
+      this.#letGo(this.#held[this.#heldStart++] as Descriptor);
+    }
+    if (this.#heldStart > 1024 && this.#heldStart * 2 > this.#held.length) {
+      this.#held = this.#held.slice(this.#heldStart);
+      this.#heldStart = 0;
+    }
+  }
+
+  /** Forgets the message a descriptor holds (read from disk from then on). */
+  #letGo(entry: Descriptor): void {
+    if (entry.message === undefined) return;
+    entry.message = undefined;
+    this.#heldBytes -= entry.size;
   }
 
   async #newSegment(device: DeviceQueue): Promise<Segment> {
@@ -403,6 +552,25 @@ export class TelemetryQueue {
   }
 
   // --- reading -------------------------------------------------------------------------------------------------
+
+  /** What {@link TelemetryQueue.read} answers from the held messages alone, or undefined when it needs the disk. */
+  #readHeld(deviceId: string, after: number | undefined, max: number): QueuedMessage[] | undefined {
+    const device = this.#devices.get(deviceId);
+    if (device === undefined || max <= 0) return [];
+    const window = device.window;
+    // the window holds the descriptors from the head on: the first after `after` is found from its end
+    let index = window.length;
+    const from = after ?? 0;
+    while (index > 0 && (window[index - 1] as Descriptor).sequence > from) index--;
+    const messages: QueuedMessage[] = [];
+    for (; index < window.length && messages.length < max; index++) {
+      const { sequence, enqueuedMs, message } = window[index] as Descriptor;
+      if (message === undefined) return undefined;
+      messages.push({ sequence, enqueuedMs, message });
+    }
+    // fewer than asked: only when the window holds every stored message is that all there is
+    return messages.length < max && window.length < device.queued ? undefined : messages;
+  }
 
   async #read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
     const device = this.#devices.get(deviceId);
@@ -526,10 +694,14 @@ export class TelemetryQueue {
 
   // --- removing ------------------------------------------------------------------------------------------------
 
-  /** Removes the head (which {@link TelemetryQueue.#head} loaded) and counts it. */
-  #removeHead(device: DeviceQueue, as: 'forwarded' | 'dropped'): void {
-    const head = device.window.shift();
-    if (head === undefined) return;
+  /**
+   * Removes the head (which {@link TelemetryQueue.#head} loaded: `expected`) and counts it; nothing when the head is
+   * another by now (removed while the disk was read).
+   */
+  #removeHead(device: DeviceQueue, as: 'forwarded' | 'dropped', expected: Descriptor): void {
+    if (device.window[0] !== expected) return;
+    const head = device.window.shift() as Descriptor;
+    this.#letGo(head);
     device.removedThrough = head.sequence;
     device.queued--;
     device.queuedBytes -= head.size;
@@ -537,6 +709,29 @@ export class TelemetryQueue {
     device[as]++;
     device.markDirty = true;
     device.head = device.normalize({ segment: head.segment, offset: head.offset + head.size });
+  }
+
+  /**
+   * Removes the heads the hub acknowledged whose writes are done, as far as the window holds them: answers whether
+   * that was all (false: the head must be read from disk first).
+   */
+  #removeAcknowledged(device: DeviceQueue): boolean {
+    const through = Math.min(device.ackedThrough, device.settledThrough);
+    for (;;) {
+      const head = device.window[0];
+      if (head === undefined) return device.queued === 0 || device.removedThrough >= through;
+      if (head.sequence > through) return true;
+      this.#removeHead(device, 'forwarded', head);
+    }
+  }
+
+  /** Removes the heads the hub acknowledged whose writes are done, reading them from disk where needed. */
+  async #removeAcknowledgedHeads(device: DeviceQueue): Promise<void> {
+    while (!this.#removeAcknowledged(device)) {
+      const head = await this.#head(device);
+      if (head === undefined || head.sequence > Math.min(device.ackedThrough, device.settledThrough)) return;
+      this.#removeHead(device, 'forwarded', head);
+    }
   }
 
   /** Drops messages older than `maxAgeMs` at `now`; answers the devices it dropped of. */
@@ -548,7 +743,7 @@ export class TelemetryQueue {
       for (;;) {
         const head = await this.#head(device);
         if (head === undefined || head.enqueuedMs >= oldest) break;
-        this.#removeHead(device, 'dropped');
+        this.#removeHead(device, 'dropped', head);
         dropped++;
       }
       if (dropped === 0) continue;
@@ -570,7 +765,7 @@ export class TelemetryQueue {
         }
       }
       if (oldest === undefined) break;
-      this.#removeHead(oldest.device, 'dropped');
+      this.#removeHead(oldest.device, 'dropped', oldest.head);
       dropped.set(oldest.device, (dropped.get(oldest.device) ?? 0) + 1);
     }
     for (const [device, count] of dropped) {
@@ -593,7 +788,7 @@ export class TelemetryQueue {
         await this.#files.unlink(device.directory, segmentName(tail.number));
         device.dropSegment(tail);
         device.head = undefined;
-        device.window.length = 0;
+        this.#clearWindow(device);
       } else if (device.queued === 0 && tail !== undefined && tail.size > tail.headerBytes) {
         // drained: the newest segment starts over, so that the storage a drained queue holds is its headers
         await this.#fs.truncate(await this.#files.file(device.directory, segmentName(tail.number)), tail.headerBytes);
@@ -601,7 +796,7 @@ export class TelemetryQueue {
         tail.first = device.nextSequence;
         tail.last = device.nextSequence - 1;
         device.head = { segment: tail, offset: tail.headerBytes };
-        device.window.length = 0;
+        this.#clearWindow(device);
       }
       if (device.markDirty) {
         device.markDirty = false;
@@ -609,6 +804,11 @@ export class TelemetryQueue {
         await this.#fs.write(await this.#files.file(device.directory, 'mark', true), 0, mark);
       }
     }
+  }
+
+  #clearWindow(device: DeviceQueue): void {
+    for (const entry of device.window) this.#letGo(entry);
+    device.window.length = 0;
   }
 
   // --- recovering ----------------------------------------------------------------------------------------------
@@ -654,6 +854,7 @@ export class TelemetryQueue {
       if (segment.last >= segment.first) lastSequence = segment.last;
     }
     device.nextSequence = Math.max(lastSequence, device.removedThrough) + 1;
+    device.settledThrough = device.nextSequence - 1;
     const tail = device.tail;
     // nothing stored: the next message starts where the newest segment ends
     if (device.head === undefined && tail !== undefined) device.head = { segment: tail, offset: tail.size };

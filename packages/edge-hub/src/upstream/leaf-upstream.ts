@@ -310,18 +310,22 @@ export class LeafUpstream {
     const { queue, settings } = this.#parts;
     const inFlight: { sequence: number; acked: boolean }[] = [];
     let after: number | undefined;
-    let acknowledging = Promise.resolve();
+    // the queue takes acknowledgements as they come (each removes what it can at once): they need not wait in line
+    const acknowledging = new Set<Promise<void>>();
     const topic = `devices/${this.deviceId}/messages/events/`;
     const acked = (entry: { sequence: number; acked: boolean }): void => {
       entry.acked = true;
       let through: number | undefined;
       while (inFlight[0]?.acked === true) through = (inFlight.shift() as { sequence: number }).sequence;
       if (through === undefined) return;
-      const upTo = through;
-      acknowledging = acknowledging
-        .then(() => queue.acknowledge(this.deviceId, upTo))
+      const done: Promise<void> = queue
+        .acknowledge(this.deviceId, through)
         .catch((error: unknown) => this.#log(`Error: removing acknowledged messages: ${describe(error)}`))
-        .finally(() => this.#wakeup.notify());
+        .finally(() => {
+          acknowledging.delete(done);
+          this.#wakeup.notify();
+        });
+      acknowledging.add(done);
     };
     while (!connection.down) {
       const woken = this.#wakeup.wait();
@@ -341,7 +345,7 @@ export class LeafUpstream {
         if (messages.length > 0) continue;
       }
       if (!this.#linked && inFlight.length === 0 && queue.counts(this.deviceId).queued === 0) {
-        await acknowledging;
+        await Promise.all(acknowledging);
         if (queue.counts(this.deviceId).queued === 0 && !this.#linked) {
           await connection.end(DRAINED);
           break;
@@ -351,6 +355,6 @@ export class LeafUpstream {
       if (this.#parts.stopped()) break;
       await Promise.race([woken, connection.closed]);
     }
-    await acknowledging;
+    await Promise.all(acknowledging);
   }
 }
