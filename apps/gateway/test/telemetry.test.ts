@@ -143,7 +143,7 @@ function readings(events: readonly TelemetryEvent[], prefix: string): Map<string
  */
 function inOrder(seqs: readonly number[]): number[] {
   const last = new Map<number, number>();
-  seqs.forEach((seq, index) => last.set(seq, index));
+  for (const [index, seq] of seqs.entries()) last.set(seq, index);
   const distinct = seqs.filter((seq, index) => last.get(seq) === index);
   distinct.forEach((seq, index) => {
     if (index > 0)
