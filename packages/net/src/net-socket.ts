@@ -92,6 +92,8 @@ export class NetSocket implements AsyncIterable<Uint8Array> {
    * Writes go out in the order they were called.
    */
   write(data: Uint8Array | string): Promise<void> {
+    // a write made before `end` is sent before the end, even when it waits for room; one made after is refused
+    if (this.#ended) return Promise.reject(new SocketClosed(`write to ${this.name}: the socket was ended`));
     const bytes = typeof data === 'string' ? encoder.encode(data) : data;
     const done = this.#writing.then(() => this.#write(bytes));
     this.#writing = done.catch(() => undefined);
@@ -161,7 +163,6 @@ export class NetSocket implements AsyncIterable<Uint8Array> {
     let offset = 0;
     while (offset < bytes.length) {
       this.#checkOpen('write');
-      if (this.#ended) throw new SocketClosed(`write to ${this.name}: the socket was ended`);
       const state = this.#state();
       if (state === SocketState.failed) throw await this.#why();
       if (state === SocketState.closed) throw new SocketClosed(`write to ${this.name}: the connection is closed`);

@@ -57,4 +57,39 @@ describe(`a component listening through the net server on ${kernel.name}`, () =>
     server = await hostServer(() => undefined, port);
     expect(server.port).toBe(port);
   });
+
+  it('sends writes made before end() even when they wait for room, and refuses a write after it', async () => {
+    const port = await freePort();
+    let listening: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (listening = resolve));
+    const running = runWithNet(`<config> <policy label="client"> <listen port="${port}"/> </policy> </config>`, {
+      client: {
+        async run(env) {
+          const net = await Net.Connection.open(env, { sockets: 1, listeners: 1, bufferSize: 4096 });
+          const listener = await net.listen({ port });
+          listening();
+          const socket = await listener.accept();
+          for await (const _ of socket) break;
+          // three writes of 10 000 bytes into a 4 KiB ring, none awaited, then the end
+          const writes = ['a', 'b', 'c'].map((letter) => socket.write(letter.repeat(10_000)));
+          await socket.end();
+          await Promise.all(writes);
+          const late = await socket.write('late').then(
+            () => 'written',
+            (error: Error) => error.name,
+          );
+          await env.log(`a write after end: ${late}`);
+          await socket.close();
+          await net.close();
+          await env.parent.exit(0);
+        },
+      },
+    });
+    await ready;
+    const got = await ask(port, 'go');
+    expect(got).toBe(`${'a'.repeat(10_000)}${'b'.repeat(10_000)}${'c'.repeat(10_000)}`);
+    const run = await running;
+    expect(run.lines).toContain('[init -> client] a write after end: SocketClosed');
+    expect(run.exit).toBe(0);
+  });
 });
