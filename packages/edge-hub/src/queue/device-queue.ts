@@ -31,6 +31,12 @@ export interface Descriptor extends Position {
   message?: LeafTelemetry | undefined;
 }
 
+/** A message given its sequence number whose write has not started yet. */
+export interface UnwrittenMessage {
+  readonly sequence: number;
+  readonly message: LeafTelemetry;
+}
+
 /** At most this many descriptors are held per device (the window reaches as far as the upstream has read ahead). */
 export const MAX_WINDOW = 4096;
 
@@ -62,6 +68,8 @@ export class DeviceQueue {
   markDirty = false;
   /** Whether the device's directory is known to exist. */
   directoryMade = false;
+  /** Messages appended and given their sequence numbers, in order, whose write has not started yet. */
+  unwritten: UnwrittenMessage[] = [];
   /** Every message up to this sequence number was written and synced, or refused (an append's outcome is known). */
   settledThrough = 0;
   /** The hub acknowledged every message up to this sequence number (removed once settled too). */

@@ -21,7 +21,7 @@ export class FileHandles {
     this.#max = Math.max(1, max);
   }
 
-  /** The read-write handle of the file `name` in `directory`; `create` makes the file (and syncs the directory). */
+  /** The read-write handle of the file `name` in `directory`; `create` makes the file (and syncs the directory when it made it). */
   async file(directory: string, name: string, create = false): Promise<FileHandle> {
     const path = `${directory}/${name}`;
     const open = this.#open.get(path);
@@ -34,13 +34,16 @@ export class FileHandles {
     const dir = await this.#fs.dir(directory);
     let handle: FileHandle;
     try {
+      let created = create;
       try {
         handle = await this.#fs.file(dir, name, 'read-write', create);
       } catch (error) {
         if (!create || !isFileSystemError(error, NodeAlreadyExists)) throw error;
         handle = await this.#fs.file(dir, name, 'read-write', false);
+        created = false;
       }
-      if (create) await this.#fs.sync(dir);
+      // a new name is made durable once; reopening a file that was there waits for no disk
+      if (created) await this.#fs.sync(dir);
     } finally {
       await this.#fs.closeHandle(dir);
     }

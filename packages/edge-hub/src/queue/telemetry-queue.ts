@@ -81,6 +81,8 @@ export interface QueueCounts {
 
 interface PendingAppend {
   readonly device: DeviceQueue;
+  /** Given as it was appended: the upstream may forward it before its write. */
+  readonly sequence: number;
   readonly message: LeafTelemetry;
   /** Bytes of its record. */
   readonly size: number;
@@ -120,8 +122,8 @@ function describe(error: unknown): string {
  * descriptors of what was read ahead, the messages waiting to be written (at most `maxPendingBytes`), and the newest
  * messages of this run (at most `maxHeldBytes`).
  *
- * A message is handed to `read` as soon as its write starts, before it is durable: the upstream forwards it while
- * the disk syncs. It leaves the queue only once the hub acknowledged it and its write and sync are done; an append
+ * A message is handed to `read` as soon as it is appended, before it is written: the upstream forwards it while
+ * the disk writes and syncs. It leaves the queue only once the hub acknowledged it and its write and sync are done; an append
  * whose write fails is refused (its leaf sends it again: a duplicate at worst) and its sequence numbers are not
  * given again. Reads of held messages and acknowledgements do not wait for the file operations, which run one at a
  * time.
@@ -144,6 +146,8 @@ export class TelemetryQueue {
   #pending: PendingAppend[] = [];
   #pendingBytes = 0;
   #flushScheduled = false;
+  /** The clock's last reading: the enqueued time a message is read with before its write. */
+  #lastNow = 0;
   /** Descriptors that hold their message, the oldest first (from `#heldStart`; let go ones are skipped). */
   #held: Descriptor[] = [];
   #heldStart = 0;
@@ -212,8 +216,8 @@ export class TelemetryQueue {
   }
 
   /**
-   * Calls `listener` with the device when messages of it can be read (as their write starts) and when its writes
-   * are done (acknowledged messages may leave then); returns what stops it.
+   * Calls `listener` with the device when messages of it can be read (as they are appended) and when its writes are
+   * done (acknowledged messages may leave then); returns what stops it.
    */
   onAppended(listener: (deviceId: string) => void): () => void {
     this.#listeners.add(listener);
@@ -248,20 +252,25 @@ export class TelemetryQueue {
         ),
       );
     }
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ device, message, size, resolve, reject });
+    const stored = new Promise<void>((resolve, reject) => {
+      const append = { device, sequence: device.nextSequence++, message, size, resolve, reject };
+      this.#pending.push(append);
+      device.unwritten.push(append);
       this.#pendingBytes += size;
       if (!this.#flushScheduled) {
         this.#flushScheduled = true;
         this.#run(() => this.#flush()).catch((error: unknown) => this.#warn(`flush: ${describe(error)}`));
       }
     });
+    this.#tell(device);
+    return stored;
   }
 
   /**
    * Up to `max` stored messages of the device in order, from the first after sequence number `after` (from the
-   * oldest when `after` is undefined or older than it). Messages whose write started are included, durable or not;
-   * held messages are answered at once, others are read from disk after the file operations before.
+   * oldest when `after` is undefined or older than it). Messages not yet written or synced are included (those not
+   * written yet with the clock's last reading as their enqueued time); held and unwritten messages are answered at
+   * once, others are read from disk after the file operations before.
    */
   read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
     const held = this.#readHeld(deviceId, after, max);
@@ -348,6 +357,7 @@ export class TelemetryQueue {
       byDevice.set(append.device, list);
     }
     const refuse = (device: DeviceQueue, appends: PendingAppend[], error: unknown): void => {
+      this.#forget(device, appends);
       device.refused += appends.length;
       const refusal = this.#refusal(device, error);
       for (const append of appends) append.reject(refusal);
@@ -356,6 +366,7 @@ export class TelemetryQueue {
     const touched = new Set<DeviceQueue>();
     try {
       now = await this.#now();
+      this.#lastNow = now;
       for (const device of await this.#dropExpired(now)) touched.add(device);
       for (const device of await this.#dropOldest(batchBytes)) touched.add(device);
     } catch (error) {
@@ -380,7 +391,6 @@ export class TelemetryQueue {
       } catch (error) {
         this.#unstage(batch);
         refuse(batch.device, batch.appends, error);
-        batch.device.settledThrough = batch.last;
         touched.add(batch.device);
       }
     }
@@ -410,6 +420,17 @@ export class TelemetryQueue {
       );
     }
     return new QueueStorageFailed(`storing a message of device "${device.deviceId}" failed: ${describe(error)}`);
+  }
+
+  /**
+   * Refused appends: their sequence numbers stay given (the upstream may have forwarded them), so the device's next
+   * write starts a new segment; their outcome is known.
+   */
+  #forget(device: DeviceQueue, appends: readonly PendingAppend[]): void {
+    const refused = new Set<unknown>(appends);
+    device.unwritten = device.unwritten.filter((unwritten) => !refused.has(unwritten));
+    device.gap = true;
+    for (const append of appends) device.settledThrough = Math.max(device.settledThrough, append.sequence);
   }
 
   #tell(device: DeviceQueue): void {
@@ -444,11 +465,12 @@ export class TelemetryQueue {
     device.gap = false;
     const start = segment.size;
     const buffer = new Uint8Array(bytes);
-    const first = device.nextSequence;
+    const first = (appends[0] as PendingAppend).sequence;
+    device.unwritten.splice(0, appends.length);
     const complete = device.window.length === device.queued;
     let at = 0;
     appends.forEach((append, index) => {
-      const record = encodeRecord(first + index, now, append.message);
+      const record = encodeRecord(append.sequence, now, append.message);
       buffer.set(record, at);
       const entry: Descriptor = {
         segment,
@@ -468,7 +490,6 @@ export class TelemetryQueue {
     segment.size = start + at;
     if (segment.last < segment.first) segment.first = first;
     segment.last = first + appends.length - 1;
-    device.nextSequence = first + appends.length;
     device.queued += appends.length;
     device.queuedBytes += at;
     this.#storedBytes += at;
@@ -501,7 +522,6 @@ export class TelemetryQueue {
     device.queued -= batch.appends.length;
     device.queuedBytes -= bytes;
     this.#storedBytes -= bytes;
-    device.gap = true;
     while ((device.window[device.window.length - 1]?.sequence ?? 0) >= batch.first) {
       this.#letGo(device.window.pop() as Descriptor);
     }
@@ -568,15 +588,26 @@ export class TelemetryQueue {
       if (message === undefined) return undefined;
       messages.push({ sequence, enqueuedMs, message });
     }
-    // fewer than asked: only when the window holds every stored message is that all there is
-    return messages.length < max && window.length < device.queued ? undefined : messages;
+    if (messages.length >= max) return messages;
+    // fewer than asked: only when the window holds every stored message do the unwritten ones follow
+    if (window.length < device.queued) return undefined;
+    return this.#unwrittenAfter(device, from, max, messages);
+  }
+
+  /** `messages` and then the device's unwritten messages after sequence number `after`, up to `max` in all. */
+  #unwrittenAfter(device: DeviceQueue, after: number, max: number, messages: QueuedMessage[]): QueuedMessage[] {
+    for (const { sequence, message } of device.unwritten) {
+      if (messages.length >= max) break;
+      if (sequence > after) messages.push({ sequence, enqueuedMs: this.#lastNow, message });
+    }
+    return messages;
   }
 
   async #read(deviceId: string, after: number | undefined, max: number): Promise<QueuedMessage[]> {
     const device = this.#devices.get(deviceId);
     if (device === undefined || max <= 0) return [];
     const head = await this.#head(device);
-    if (head === undefined) return [];
+    if (head === undefined) return this.#unwrittenAfter(device, after ?? 0, max, []);
     let position: Position;
     let skipThrough = 0;
     const known = after === undefined ? -1 : device.window.findIndex((entry) => entry.sequence === after);
@@ -619,7 +650,7 @@ export class TelemetryQueue {
       }
       position = { segment, offset: offset + at };
     }
-    return messages;
+    return this.#unwrittenAfter(device, messages.at(-1)?.sequence ?? after ?? 0, max, messages);
   }
 
   #took(
