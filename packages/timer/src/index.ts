@@ -16,6 +16,8 @@ export {
   type TimerEnv,
 } from './timer-connection.js';
 export { timerDriver, construct } from './timer-driver.js';
+export { TimeoutScheduler } from './timeout-scheduler.js';
+export { type BackoffPolicy, backoffDelayMs } from './backoff.js';
 
 /** Genode's Timer: `Timer.Connection` for clients, `Timer.Session` the interface. */
 export namespace Timer {
