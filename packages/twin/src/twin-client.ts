@@ -12,8 +12,7 @@ import {
 } from '@os/iothub';
 import type { Net } from '@os/net';
 import { type Env, type Reporter, SignalHandler } from '@os/runtime';
-import type { Alarms } from './alarms.js';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs, type TimeoutScheduler } from '@os/timer';
 import { type DesiredReport, deployReport, invalidReport } from './desired-report.js';
 import type { ReportedSection } from './reported-section.js';
 import type { Sleepers } from './sleepers.js';
@@ -26,7 +25,7 @@ export interface TwinClientParts {
   readonly config: TwinConfig;
   readonly net: Net.Connection;
   /** Request timeouts and the token's renewal. */
-  readonly alarms: Alarms;
+  readonly alarms: TimeoutScheduler;
   /** Backoff waits. */
   readonly sleepers: Sleepers;
   /** The CA certificate (PEM) the hub's certificate must chain to, or undefined for the host's CAs. */

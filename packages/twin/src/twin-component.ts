@@ -1,7 +1,7 @@
 import { Net } from '@os/net';
 import { AttachedRomDataspace, type ComponentModule, type Env, Reporter, Rtc } from '@os/runtime';
 import { Connection } from '@os/session';
-import { Alarms } from './alarms.js';
+import { TimeoutScheduler } from '@os/timer';
 import { Sleepers } from './sleepers.js';
 import { ReportedSection } from './reported-section.js';
 import { romText } from './rom-text.js';
@@ -43,7 +43,7 @@ export const twin: ComponentModule = {
     const config = parseTwinConfig((await AttachedRomDataspace.open(env, 'config')).xml());
     const ca = config.caRom === undefined ? undefined : await caCertificate(env, config.caRom);
     const net = await Net.Connection.open(env, { sockets: 2 });
-    const alarms = await Alarms.open(env);
+    const alarms = await TimeoutScheduler.open(env);
     const rtc = await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 });
     const client = new TwinClient({
       env,

@@ -1,6 +1,6 @@
 import { ConnectionStringError, type DeviceConnectionString, parseDeviceConnectionString } from '@os/iothub';
 import type { XmlNode } from '@os/runtime';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '@os/timer';
 import { TwinConfigError } from './twin-config-error.js';
 
 /** What the twin component works with, read from its `<config>`. */
@@ -136,9 +136,9 @@ function endpoint(hostName: string): { host: string; port: number } {
 
 /**
  * Reads the twin component's `<config>`: `connection_string` (required), `ca_rom`, `retry_initial_ms`,
- * `retry_max_ms`, `retry_jitter`, `token_lifetime_s`, `keepalive_s`, `timeout_ms`, `verbose`, and `<reported rom
- * property/>` nodes (members of `properties.reported.dynamic` besides `deploy`, each from a ROM). Throws
- * {@link TwinConfigError} naming the attribute that is wrong.
+ * `retry_max_ms`, `retry_jitter`, `token_lifetime_s`, `keepalive_s`, `timeout_ms`, `verbose`, and `reported`
+ * nodes with `rom` and `property` (members of `properties.reported.dynamic` besides `deploy`, each from a ROM).
+ * Throws {@link TwinConfigError} naming the attribute that is wrong.
  */
 export function parseTwinConfig(node: XmlNode): TwinConfig {
   const where = `${node.origin}:${node.line}`;

@@ -9,7 +9,7 @@ import {
 import type { Net } from '@os/net';
 import { NetStream } from '@os/net/stream';
 import { MqttClient } from 'mqtt';
-import type { Alarms } from './alarms.js';
+import type { TimeoutScheduler } from '@os/timer';
 import type { TwinConfig } from './twin-config.js';
 
 /** The hub's answer to a twin request. */
@@ -35,7 +35,7 @@ export class TwinLinkDown extends Error {
 export interface TwinLinkParts {
   readonly net: Net.Connection;
   readonly config: TwinConfig;
-  readonly alarms: Alarms;
+  readonly alarms: TimeoutScheduler;
   /** The CA certificate (PEM) to trust, or undefined for the host's CAs. */
   readonly ca: string | undefined;
   /** Seconds since the epoch, for the token's expiry. */
