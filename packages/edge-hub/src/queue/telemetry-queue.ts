@@ -41,7 +41,10 @@ export interface TelemetryQueueOptions {
   readonly now: () => Promise<number>;
   /** Bytes after which a device's next append starts a new segment file; 1 MiB by default. */
   readonly segmentBytes?: number;
-  /** File handles kept open on the session (each costs its donation); 8 by default. */
+  /**
+   * File handles kept open on the session (each costs its donation); 12 by default: of the 16 a session's base cost
+   * pays for, room for a directory handle while a file opens and for the session's other users.
+   */
   readonly maxOpenFiles?: number;
   /** Bytes of messages waiting to be written that the queue holds in memory; 4 MiB (at most `maxBytes`) by default. */
   readonly maxPendingBytes?: number;
@@ -138,6 +141,8 @@ export class TelemetryQueue {
   readonly #maxPendingBytes: number;
   readonly #readAhead: number;
   readonly #maxHeldBytes: number;
+  /** Records a drained queue's newest segment may keep before it is truncated to its header. */
+  readonly #drainedTailBytes: number;
   readonly #log: (line: string) => Promise<void>;
   readonly #files: FileHandles;
   readonly #devices = new Map<string, DeviceQueue>();
@@ -181,8 +186,9 @@ export class TelemetryQueue {
       throw new RangeError(`TelemetryQueue: maxHeldBytes is ${held}; give a whole number, 0 or more`);
     }
     this.#maxHeldBytes = held;
+    this.#drainedTailBytes = Math.min(64 * 1024, Math.ceil(this.#segmentBytes / 4));
     this.#log = options.log ?? (async () => undefined);
-    this.#files = new FileHandles(options.fs, positive('maxOpenFiles', options.maxOpenFiles ?? 8));
+    this.#files = new FileHandles(options.fs, positive('maxOpenFiles', options.maxOpenFiles ?? 12));
   }
 
   /** Opens the queue in its directory (made when missing) and finds every device's stored messages. */
@@ -383,19 +389,17 @@ export class TelemetryQueue {
     }
     // readable from now on: the upstream forwards while the disk writes and syncs
     for (const batch of staged) this.#tell(batch.device);
-    const written: StagedBatch[] = [];
+    // each device's write and sync one after the other (its file's handle stays at hand), its appends resolved at once
     for (const batch of staged) {
+      const { device, appends, segment } = batch;
+      touched.add(device);
       try {
         await this.#write(batch);
-        written.push(batch);
       } catch (error) {
         this.#unstage(batch);
-        refuse(batch.device, batch.appends, error);
-        touched.add(batch.device);
+        refuse(device, appends, error);
+        continue;
       }
-    }
-    for (const batch of written) {
-      const { device, appends, segment } = batch;
       try {
         await this.#fs.sync(await this.#files.file(device.directory, segmentName(segment.number)));
         for (const append of appends) append.resolve();
@@ -404,10 +408,9 @@ export class TelemetryQueue {
         refuse(device, appends, error);
       }
       device.settledThrough = batch.last;
-      touched.add(device);
+      await this.#removeAcknowledgedHeads(device);
+      this.#tell(device);
     }
-    for (const device of touched) await this.#removeAcknowledgedHeads(device);
-    for (const batch of staged) this.#tell(batch.device);
     await this.#tidy(touched);
   }
 
@@ -820,8 +823,9 @@ export class TelemetryQueue {
         device.dropSegment(tail);
         device.head = undefined;
         this.#clearWindow(device);
-      } else if (device.queued === 0 && tail !== undefined && tail.size > tail.headerBytes) {
-        // drained: the newest segment starts over, so that the storage a drained queue holds is its headers
+      } else if (device.queued === 0 && tail !== undefined && tail.size - tail.headerBytes >= this.#drainedTailBytes) {
+        // drained: the newest segment starts over, so that a drained queue holds little more than its headers (not
+        // at every drain: a queue that keeps up drains at every message)
         await this.#fs.truncate(await this.#files.file(device.directory, segmentName(tail.number)), tail.headerBytes);
         tail.size = tail.headerBytes;
         tail.first = device.nextSequence;
