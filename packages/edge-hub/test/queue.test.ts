@@ -204,6 +204,103 @@ describe(`the telemetry queue on lx_fs, on ${kernel.name}`, () => {
     expect((await third.read('robot-1', undefined, 10)).map((queued) => queued.sequence)).toEqual([1, 2, 3, 4]);
   });
 
+  it('hands a message out as it is appended, and lets it leave only once the hub acknowledged it and it is durable', async () => {
+    const directory = storageDirectory();
+    const gateway = await system(directory);
+    const queue = await openQueue(gateway);
+    await queue.append('robot-1', message(1));
+    // what the upstream sees at the moment of each append, before any write: the message and what came before
+    const seen: { sequences: number[]; queued: number }[] = [];
+    let acknowledged: Promise<void> | undefined;
+    const stop = queue.onAppended((deviceId) => {
+      if (deviceId !== 'robot-1' || seen.length > 0) return;
+      void queue.read('robot-1', undefined, 10).then((messages) => {
+        seen.push({ sequences: messages.map((queued) => queued.sequence), queued: queue.counts('robot-1').queued });
+      });
+      // the hub acknowledges both before the new one is durable: only the durable one leaves now
+      acknowledged = queue.acknowledge('robot-1', 2);
+      expect(queue.counts('robot-1')).toEqual({ forwarded: 1, queued: 0, dropped: 0, refused: 0 });
+    });
+    const stored = queue.append('robot-1', message(2));
+    expect(seen).toEqual([]);
+    await Promise.resolve();
+    expect(seen).toEqual([{ sequences: [1, 2], queued: 0 }]);
+    expect(texts(await queue.read('robot-1', 1, 10))).toEqual([new TextDecoder().decode(message(2).body)]);
+    await stored;
+    await acknowledged;
+    stop();
+    // durable and acknowledged: it left, counted
+    expect(queue.counts('robot-1')).toEqual({ forwarded: 2, queued: 0, dropped: 0, refused: 0 });
+    expect(await queue.read('robot-1', undefined, 10)).toEqual([]);
+    await queue.append('robot-1', message(3));
+    await queue.close();
+    const again = await openQueue(gateway);
+    expect(again.counts('robot-1')).toEqual({ forwarded: 2, queued: 1, dropped: 0, refused: 0 });
+    expect((await again.read('robot-1', undefined, 10)).map((queued) => queued.sequence)).toEqual([3]);
+  });
+
+  it('reads from disk what it no longer holds in memory, the same messages in the same order', async () => {
+    const gateway = await system(storageDirectory());
+    const record = 28 + message(1).properties.length + message(1).body.length;
+    // room for about three held messages: reads cross from disk into memory and unwritten messages
+    const queue = await openQueue(gateway, { maxHeldBytes: record * 3, segmentBytes: 500, readAheadBytes: 64 });
+    const bare = await openQueue(gateway, { directory: '/bare', maxHeldBytes: 0, segmentBytes: 500 });
+    for (let i = 1; i <= 40; i++) {
+      await Promise.all([queue.append('robot-1', message(i)), bare.append('robot-1', message(i))]);
+    }
+    const pending = Array.from({ length: 5 }, (_, i) => queue.append('robot-1', message(41 + i)));
+    const expected = Array.from({ length: 45 }, (_, i) => new TextDecoder().decode(message(i + 1).body));
+    // step by step as the upstream reads: from disk, then held, then not yet written
+    const read: QueuedMessage[] = [];
+    for (let after: number | undefined; read.length < 45; ) {
+      const next = await queue.read('robot-1', after, 7);
+      expect(next.length).toBeGreaterThan(0);
+      read.push(...next);
+      after = next.at(-1)?.sequence;
+    }
+    expect(read.map((queued) => queued.sequence)).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+    expect(texts(read)).toEqual(expected);
+    await Promise.all(pending);
+    expect(texts(await bare.read('robot-1', undefined, 100))).toEqual(expected.slice(0, 40));
+    await queue.acknowledge('robot-1', 43);
+    expect((await queue.read('robot-1', undefined, 100)).map((queued) => queued.sequence)).toEqual([44, 45]);
+    expect((await queue.read('robot-1', 44, 100)).map((queued) => queued.sequence)).toEqual([45]);
+    await expect(openQueue(gateway, { maxHeldBytes: -1 })).rejects.toThrow(/maxHeldBytes is -1/);
+  });
+
+  it('never takes an acknowledgement of a refused message for the next one', async () => {
+    const gateway = await system(storageDirectory(), '4K');
+    const queue = await openQueue(gateway);
+    const big: LeafTelemetry = { properties: '', body: new Uint8Array(900).fill(7) };
+    // a hub that acknowledges each message as soon as the upstream has it, before it is durable
+    let hubUp = true;
+    const stop = queue.onAppended((deviceId) => {
+      if (!hubUp) return;
+      void queue.read(deviceId, undefined, 100).then((messages) => {
+        const last = messages.at(-1);
+        if (last !== undefined) void queue.acknowledge(deviceId, last.sequence);
+      });
+    });
+    let stored = 0;
+    let refused: unknown;
+    for (let i = 0; i < 12 && refused === undefined; i++) {
+      await queue.append('robot-1', big).then(
+        () => stored++,
+        (error: unknown) => (refused = error),
+      );
+    }
+    expect(refused).toBeInstanceOf(QueueStorageFull);
+    hubUp = false;
+    stop();
+    expect(queue.counts('robot-1')).toEqual({ forwarded: stored, queued: 0, dropped: 0, refused: 1 });
+    // the refused message was acknowledged by the hub: the next one has another number and stays until its own
+    await queue.append('robot-1', message(1));
+    expect(queue.counts('robot-1')).toEqual({ forwarded: stored, queued: 1, dropped: 0, refused: 1 });
+    const [next] = await queue.read('robot-1', undefined, 10);
+    expect(next?.sequence).toBe(stored + 2);
+    expect(texts(next === undefined ? [] : [next])).toEqual([new TextDecoder().decode(message(1).body)]);
+  });
+
   it('refuses a message with QueueStorageFull when the storage is full, and counts it', async () => {
     const gateway = await system(storageDirectory(), '4K');
     const queue = await openQueue(gateway);
@@ -227,7 +324,24 @@ describe(`the telemetry queue on lx_fs, on ${kernel.name}`, () => {
     const held = await queue.read('robot-1', undefined, 100);
     expect(held.length).toBe(stored);
     expect(held.every((queued) => queued.message.body.every((byte) => byte === 7))).toBe(true);
-    await queue.acknowledge('robot-1', held[held.length - 1]?.sequence ?? 0);
+    // a refused message's sequence number is not given again (the upstream may have sent it): the next starts after
+    const sequences = held.map((queued) => queued.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    const last = sequences.at(-1) ?? 0;
+    await queue.acknowledge('robot-1', last);
     await expect(queue.append('robot-1', { properties: 'a=1', body: new Uint8Array(10) })).resolves.toBeUndefined();
+    const [after] = await queue.read('robot-1', undefined, 10);
+    expect(after?.sequence).toBeGreaterThan(8);
+    // and a restart finds it whole, no damage where the numbers skip
+    await queue.close();
+    const again = await openQueue(gateway);
+    expect(again.counts('robot-1')).toEqual({ forwarded: stored, queued: 1, dropped: 0, refused: 0 });
+    expect((await again.read('robot-1', undefined, 10)).map((queued) => queued.sequence)).toEqual([after?.sequence]);
+    await again.append('robot-1', { properties: 'b=2', body: new Uint8Array(10) });
+    expect((await again.read('robot-1', undefined, 10)).map((queued) => queued.message.properties)).toEqual([
+      'a=1',
+      'b=2',
+    ]);
+    expect(gateway.lines.filter((line) => /damaged|torn/.test(line))).toEqual([]);
   });
 });

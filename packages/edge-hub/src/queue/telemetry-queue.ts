@@ -823,9 +823,14 @@ export class TelemetryQueue {
         device.dropSegment(tail);
         device.head = undefined;
         this.#clearWindow(device);
-      } else if (device.queued === 0 && tail !== undefined && tail.size - tail.headerBytes >= this.#drainedTailBytes) {
+      } else if (
+        device.queued === 0 &&
+        tail !== undefined &&
+        tail.size > tail.headerBytes &&
+        (tail.size - tail.headerBytes >= this.#drainedTailBytes || device.gap)
+      ) {
         // drained: the newest segment starts over, so that a drained queue holds little more than its headers (not
-        // at every drain: a queue that keeps up drains at every message)
+        // at every drain: a queue that keeps up drains at every message; at once after a refused write)
         await this.#fs.truncate(await this.#files.file(device.directory, segmentName(tail.number)), tail.headerBytes);
         tail.size = tail.headerBytes;
         tail.first = device.nextSequence;
