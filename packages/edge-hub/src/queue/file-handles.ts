@@ -8,29 +8,37 @@ export function isFileSystemError(error: unknown, kind: abstract new (message?: 
 /**
  * The files the queue keeps open on its File_system session, at most `max` at once, the least recently used closed
  * first: each open handle costs the session's donation (lx_fs refuses one beyond it with `OutOfRam`), so the queue
- * keeps a few and reopens the others when it needs them.
+ * keeps a few and reopens the others when it needs them. Files opened `cold` (the marks: one small write now and
+ * then) are closed before any other, so that the segments written at every flush stay open when the handles are
+ * too few for every file (each reopening costs four calls on the session).
  */
 export class FileHandles {
   readonly #fs: FileSystem.Connection;
   readonly #max: number;
   /** Open handles by session path, least recently used first. */
   readonly #open = new Map<string, FileHandle>();
+  /** Open handles of cold files, least recently used first. */
+  readonly #cold = new Map<string, FileHandle>();
 
   constructor(fs: FileSystem.Connection, max: number) {
     this.#fs = fs;
     this.#max = Math.max(1, max);
   }
 
-  /** The read-write handle of the file `name` in `directory`; `create` makes the file (and syncs the directory when it made it). */
-  async file(directory: string, name: string, create = false): Promise<FileHandle> {
+  /**
+   * The read-write handle of the file `name` in `directory`; `create` makes the file (and syncs the directory when it
+   * made it); a `cold` file's handle goes first when one must go.
+   */
+  async file(directory: string, name: string, create = false, cold = false): Promise<FileHandle> {
     const path = `${directory}/${name}`;
-    const open = this.#open.get(path);
+    const held = cold ? this.#cold : this.#open;
+    const open = held.get(path);
     if (open !== undefined) {
-      this.#open.delete(path);
-      this.#open.set(path, open);
+      held.delete(path);
+      held.set(path, open);
       return open;
     }
-    while (this.#open.size >= this.#max) await this.#closeOldest();
+    while (this.#open.size + this.#cold.size >= this.#max) await this.#closeOldest();
     const dir = await this.#fs.dir(directory);
     let handle: FileHandle;
     try {
@@ -47,7 +55,7 @@ export class FileHandles {
     } finally {
       await this.#fs.closeHandle(dir);
     }
-    this.#open.set(path, handle);
+    held.set(path, handle);
     return handle;
   }
 
@@ -72,19 +80,20 @@ export class FileHandles {
 
   /** Closes the handle of `path` if one is open. */
   async forget(path: string): Promise<void> {
-    const handle = this.#open.get(path);
+    const held = this.#cold.has(path) ? this.#cold : this.#open;
+    const handle = held.get(path);
     if (handle === undefined) return;
-    this.#open.delete(path);
+    held.delete(path);
     await this.#fs.closeHandle(handle);
   }
 
   /** Closes every handle. */
   async closeAll(): Promise<void> {
-    while (this.#open.size > 0) await this.#closeOldest();
+    while (this.#open.size + this.#cold.size > 0) await this.#closeOldest();
   }
 
   async #closeOldest(): Promise<void> {
-    const [path] = this.#open.keys();
+    const [path] = this.#cold.size > 0 ? this.#cold.keys() : this.#open.keys();
     if (path !== undefined) await this.forget(path);
   }
 }

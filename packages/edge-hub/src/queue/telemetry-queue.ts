@@ -841,7 +841,7 @@ export class TelemetryQueue {
       if (device.markDirty) {
         device.markDirty = false;
         const mark = encodeMark(device);
-        await this.#fs.write(await this.#files.file(device.directory, 'mark', true), 0, mark);
+        await this.#fs.write(await this.#files.file(device.directory, 'mark', true, true), 0, mark);
       }
     }
   }
@@ -878,7 +878,7 @@ export class TelemetryQueue {
       if (entry.kind === 'file' && number !== undefined) names.push({ name: entry.name, number });
     }
     names.sort((a, b) => a.number - b.number);
-    const markHandle = await this.#files.file(device.directory, 'mark', true);
+    const markHandle = await this.#files.file(device.directory, 'mark', true, true);
     const mark = decodeMark(await this.#fs.read(markHandle, 0, MARK_BYTES));
     if (mark !== undefined) {
       device.removedThrough = mark.removedThrough;
