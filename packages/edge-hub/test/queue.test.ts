@@ -204,7 +204,7 @@ describe(`the telemetry queue on lx_fs, on ${kernel.name}`, () => {
     expect((await third.read('robot-1', undefined, 10)).map((queued) => queued.sequence)).toEqual([1, 2, 3, 4]);
   });
 
-  it('hands a message out as it is appended, and lets it leave only once the hub acknowledged it and it is durable', async () => {
+  it('hands a message out as it is appended; it leaves once the hub acknowledged it and it is durable', async () => {
     const directory = storageDirectory();
     const gateway = await system(directory);
     const queue = await openQueue(gateway);

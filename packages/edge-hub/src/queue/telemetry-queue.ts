@@ -126,10 +126,10 @@ function describe(error: unknown): string {
  * messages of this run (at most `maxHeldBytes`).
  *
  * A message is handed to `read` as soon as it is appended, before it is written: the upstream forwards it while
- * the disk writes and syncs. It leaves the queue only once the hub acknowledged it and its write and sync are done; an append
- * whose write fails is refused (its leaf sends it again: a duplicate at worst) and its sequence numbers are not
- * given again. Reads of held messages and acknowledgements do not wait for the file operations, which run one at a
- * time.
+ * the disk writes and syncs. It leaves the queue only once the hub acknowledged it and its write and sync are done;
+ * an append whose write fails is refused (its leaf sends it again: a duplicate at worst) and its sequence number is
+ * not given again (the device's next write starts a new segment). Reads of held and unwritten messages and
+ * acknowledgements do not wait for the file operations, which run one at a time.
  */
 export class TelemetryQueue {
   readonly #fs: FileSystem.Connection;
