@@ -227,6 +227,19 @@ describe(`the upstream side against the hub, on ${kernel.name}`, () => {
     });
   });
 
+  it('drains a backlog within its bytes in flight, every message once and in order', async () => {
+    const test = await testHub(['robot-1']);
+    // one message in flight at a time: each read hands out more than may go, the rest is read again
+    const gateway = await gatewayOn(test, storageDirectory(), { maxInFlight: 64, maxInFlightBytes: 1 });
+    await test.stop();
+    const link = gateway.upstream.link(test.identities.get('robot-1') as LeafIdentity, events);
+    await Promise.all(range(1, 40).map((counter) => link.send(reading('robot-1', counter))));
+    expect(gateway.upstream.state().get('robot-1')?.queued).toBe(40);
+    await test.start();
+    await until(() => gateway.upstream.state().get('robot-1')?.forwarded === 40, 'robot-1 drained');
+    expectExactly(test, 'robot-1', range(1, 40));
+  });
+
   it('delivers what was queued before a restart of the gateway, leaves linked or not', async () => {
     const test = await testHub(['robot-1', 'robot-2']);
     const directory = storageDirectory();

@@ -5,7 +5,7 @@ import type { LeafIdentity, LeafLink, LeafTelemetry, UpstreamEvents } from '../u
 import { type Alarms, sleep } from './alarms.js';
 import { backoffDelayMs } from './backoff.js';
 import { HubConnection, type HubEndpoint } from './hub-connection.js';
-import type { UpstreamSettings } from './upstream-settings.js';
+import { UPSTREAM_DEFAULTS, type UpstreamSettings } from './upstream-settings.js';
 import {
   HubConnectionDown,
   UpstreamLinkClosed,
@@ -308,13 +308,16 @@ export class LeafUpstream {
    */
   async #pump(connection: HubConnection): Promise<void> {
     const { queue, settings } = this.#parts;
-    const inFlight: { sequence: number; acked: boolean }[] = [];
+    const maxBytes = settings.maxInFlightBytes ?? UPSTREAM_DEFAULTS.maxInFlightBytes ?? Number.POSITIVE_INFINITY;
+    const inFlight: { sequence: number; bytes: number; acked: boolean }[] = [];
+    let inFlightBytes = 0;
     let after: number | undefined;
     // the queue takes acknowledgements as they come (each removes what it can at once): they need not wait in line
     const acknowledging = new Set<Promise<void>>();
     const topic = `devices/${this.deviceId}/messages/events/`;
-    const acked = (entry: { sequence: number; acked: boolean }): void => {
+    const acked = (entry: { sequence: number; bytes: number; acked: boolean }): void => {
       entry.acked = true;
+      inFlightBytes -= entry.bytes;
       let through: number | undefined;
       while (inFlight[0]?.acked === true) through = (inFlight.shift() as { sequence: number }).sequence;
       if (through === undefined) return;
@@ -330,13 +333,16 @@ export class LeafUpstream {
     while (!connection.down) {
       const woken = this.#wakeup.wait();
       const room = settings.maxInFlight - inFlight.length;
-      if (room > 0) {
+      if (room > 0 && (inFlightBytes < maxBytes || inFlight.length === 0)) {
         const messages = await queue.read(this.deviceId, after, room);
         if (connection.down) break;
         for (const { sequence, message } of messages) {
+          // over the bytes in flight: the rest is read again once the hub answered
+          if (inFlightBytes >= maxBytes && inFlight.length > 0) break;
           after = sequence;
-          const entry = { sequence, acked: false };
+          const entry = { sequence, bytes: message.body.length, acked: false };
           inFlight.push(entry);
+          inFlightBytes += entry.bytes;
           connection.publish(topic + message.properties, message.body, 1).then(
             () => acked(entry),
             () => undefined, // the connection went down: sent again after the reconnect

@@ -4,6 +4,11 @@ import type { BackoffPolicy } from './backoff.js';
 export interface UpstreamSettings {
   /** Telemetry messages of one leaf sent and not yet acknowledged by the hub, at most. */
   readonly maxInFlight: number;
+  /**
+   * Bytes of those messages' bodies, at most (one message is sent whatever its size); 1 MiB by default: what the MQTT
+   * client holds until the hub's PUBACK.
+   */
+  readonly maxInFlightBytes?: number;
   /** How long a SAS token the gateway makes for a leaf is valid, in seconds; renewed after four fifths of it. */
   readonly tokenLifetimeS: number;
   /** MQTT keep-alive of the connections to the hub, in seconds. */
@@ -16,9 +21,13 @@ export interface UpstreamSettings {
   readonly expireEveryMs: number;
 }
 
-/** The defaults: 16 in flight, one-hour tokens, 60 s keep-alive, 30 s connect timeout, 1 s to 60 s backoff. */
+/**
+ * The defaults: 64 in flight (a hub's PUBACKs take long under load: fewer leave the leaf's messages waiting) and at
+ * most 1 MiB of them, one-hour tokens, 60 s keep-alive, 30 s connect timeout, 1 s to 60 s backoff.
+ */
 export const UPSTREAM_DEFAULTS: UpstreamSettings = {
-  maxInFlight: 16,
+  maxInFlight: 64,
+  maxInFlightBytes: 1024 * 1024,
   tokenLifetimeS: 3600,
   keepaliveS: 60,
   timeoutMs: 30_000,
