@@ -32,7 +32,7 @@ export {
 export { StoredUpstream } from './stored-upstream.js';
 export { TELEMETRY_REPORT_BYTES, TelemetryReport, twinKey } from './telemetry-report.js';
 export { Ticker } from './ticker.js';
-export { type Alarms, TimerAlarms } from './upstream/alarms.js';
+export type { Alarms } from './upstream/alarms.js';
 export type { HubEndpoint } from './upstream/hub-connection.js';
 export { HubUpstream, type HubUpstreamOptions } from './upstream/hub-upstream.js';
 export {

@@ -1,12 +1,12 @@
 import { FileSystem } from '@os/fs';
 import { Net } from '@os/net';
 import { Reporter } from '@os/runtime';
+import { TimeoutScheduler } from '@os/timer';
 import type { UpstreamContext } from './edge-hub-component.js';
 import type { EdgeHubServer } from './edge-hub-server.js';
 import { FileIdentityStore } from './identity-store.js';
 import { TelemetryQueue } from './queue/telemetry-queue.js';
 import { TELEMETRY_REPORT_BYTES, TelemetryReport } from './telemetry-report.js';
-import { TimerAlarms } from './upstream/alarms.js';
 import { HubUpstream } from './upstream/hub-upstream.js';
 import { parseUpstreamConfig, type UpstreamConfig } from './upstream-config.js';
 import type { LeafIdentity, LeafLink, LeafTelemetryState, Upstream, UpstreamEvents } from './upstream-link.js';
@@ -34,9 +34,14 @@ export class StoredUpstream implements Upstream {
   readonly #upstream: HubUpstream;
   readonly #context: UpstreamContext;
   readonly #config: UpstreamConfig;
-  readonly #alarms: TimerAlarms;
+  readonly #alarms: TimeoutScheduler;
 
-  private constructor(context: UpstreamContext, config: UpstreamConfig, upstream: HubUpstream, alarms: TimerAlarms) {
+  private constructor(
+    context: UpstreamContext,
+    config: UpstreamConfig,
+    upstream: HubUpstream,
+    alarms: TimeoutScheduler,
+  ) {
     this.#context = context;
     this.#config = config;
     this.#upstream = upstream;
@@ -63,7 +68,7 @@ export class StoredUpstream implements Upstream {
       label: 'upstream',
       sockets: config.maxLeaves + SPARE_UPSTREAM_SOCKETS,
     });
-    const alarms = await TimerAlarms.open(env);
+    const alarms = await TimeoutScheduler.open(env);
     const upstream = new HubUpstream({
       queue,
       net,

@@ -17,7 +17,7 @@ import { Connection } from '@os/session';
 import { kernelUnderTest } from '@os/test-kernels';
 import { timerDriver } from '@os/timer';
 import { onTestFinished } from 'vitest';
-import { TimerAlarms } from '../src/upstream/alarms.js';
+import { TimeoutScheduler } from '@os/timer';
 
 /** The kernel this run tests on (OS_KERNEL, one vitest project per kernel). */
 export const kernel = kernelUnderTest();
@@ -29,7 +29,7 @@ export interface GatewayParts {
   openFs(label?: string): Promise<FileSystem.Connection>;
   /** The Net session (sockets for `sockets` connections at once). */
   readonly net: Net.Connection;
-  readonly alarms: TimerAlarms;
+  readonly alarms: TimeoutScheduler;
   /** Wall-clock milliseconds (the Rtc session). */
   now(): Promise<number>;
   log(line: string): Promise<void>;
@@ -77,7 +77,7 @@ export async function startGatewaySystem(options: GatewaySystemOptions): Promise
     async construct(env: Env) {
       const rtc = await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 });
       const net = await Net.Connection.open(env, { sockets: options.sockets ?? 4 });
-      const alarms = await TimerAlarms.open(env);
+      const alarms = await TimeoutScheduler.open(env);
       handOver({
         env,
         openFs: (label = 'queue') => FileSystem.Connection.open(env, { label, bufferSize: 64 * 1024 }),

@@ -3,7 +3,7 @@ import type { Net } from '@os/net';
 import type { TelemetryQueue } from '../queue/telemetry-queue.js';
 import type { LeafIdentity, LeafLink, LeafTelemetry, UpstreamEvents } from '../upstream-link.js';
 import { type Alarms, sleep } from './alarms.js';
-import { backoffDelayMs } from './backoff.js';
+import { backoffDelayMs } from '@os/timer';
 import { HubConnection, type HubEndpoint } from './hub-connection.js';
 import { UPSTREAM_DEFAULTS, type UpstreamSettings } from './upstream-settings.js';
 import {

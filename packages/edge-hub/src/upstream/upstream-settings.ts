@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '@os/timer';
 
 /** How the upstream side connects and drains. */
 export interface UpstreamSettings {
