@@ -16,7 +16,7 @@ function content(fill: number, count: number): Uint8Array {
 }
 
 describe(`lx_fs on ${kernel}, real time: sync waits for the disk off the thread`, () => {
-  it('keeps each write as its caller filled the buffer while other calls of the connection wait for a sync', async () => {
+  it('keeps each write as its caller filled the buffer while other calls wait for a sync', async () => {
     const base = temporaryDirectory();
     const writer = script(async (env) => {
       // a buffer of one chunk: every chunk is one write call, each sync a wait on the disk between them
