@@ -12,6 +12,7 @@ import deviceSdk from 'azure-iot-device';
 import mqttTransport from 'azure-iot-device-mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as parts from '../demo/parts.mjs';
+import { TcpRelay } from './tcp-relay.js';
 
 const GATEWAY = 'gw-leaves';
 const work = mkdtempSync(join(tmpdir(), 'os-gateway-leaves-'));
@@ -24,6 +25,8 @@ let hub: { process: ReturnType<typeof parts.processOf>; service: HubServiceClien
 let depotServer: Awaited<ReturnType<typeof parts.startDepotServer>>;
 let broker: Awaited<ReturnType<typeof parts.startBroker>>;
 let connectionString: string;
+/** The gateway reaches the hub through these (MQTT and HTTPS): cutting them takes the hub away from the gateway only. */
+let relays: { mqtt: TcpRelay; https: TcpRelay };
 let depotPubkey: string;
 /** The hub's CA certificate: the same across its restarts (it lies in its data directory). */
 let hubCa: string;
@@ -47,6 +50,18 @@ async function startHub(): Promise<typeof hub> {
   return { process, service: new HubServiceClient(state.serviceConnectionString, hubCa) };
 }
 
+/** Takes the hub away from the gateway (its connections reset, new ones refused); the hub and the test keep theirs. */
+async function hubAway(): Promise<void> {
+  await relays.mqtt.cut();
+  await relays.https.cut();
+}
+
+/** Lets the gateway reach the hub again. */
+async function hubBack(): Promise<void> {
+  await relays.mqtt.restore();
+  await relays.https.restore();
+}
+
 /** The telemetry arriving at the hub from now on, gathered until `stop`. */
 function monitor(service: HubServiceClient): { events: TelemetryEvent[]; opened: Promise<void>; stop(): void } {
   const events: TelemetryEvent[] = [];
@@ -65,14 +80,14 @@ async function startGateway(name: string, edgeHub: Record<string, unknown> = {})
   mkdirSync(dir, { recursive: true });
   const port = (edgeHub.port as number | undefined) ?? (await parts.freePort());
   const settings = parts.writeSettings(dir, {
-    connectionString,
+    connectionString: connectionString.replace(`:${hubPorts.port};`, `:${relays.mqtt.port};`),
     ca: hubCa,
     depotUrl: depotServer.url,
     pubkey: depotPubkey,
     storage: join(dir, 'storage'),
     httpPort: await parts.freePort(),
     broker,
-    edgeHub: { port, apiPort: hubPorts.httpsPort, ...edgeHub },
+    edgeHub: { port, apiPort: relays.https.port, ...edgeHub },
   });
   const gateway = parts.startGateway(settings);
   await gateway.line('[gateway -> edge_hub] listening on port');
@@ -161,7 +176,9 @@ async function until<T>(read: () => Promise<T> | T, accept: (value: T) => boolea
     if (accept(value)) return value;
     await new Promise((later) => setTimeout(later, 50));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const last = await read();
+  const shown = last instanceof Map ? [...last].map(([key, value]) => `${key}: ${String(value)}`).join('; ') : last;
+  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(shown)?.slice(0, 2000)}`);
 }
 
 type LeafState = { forwarded: number; queued: number; dropped: number; upstreamConnected: boolean };
@@ -183,9 +200,12 @@ beforeAll(async () => {
   depotServer = await parts.startDepotServer(depot);
   broker = await parts.startBroker();
   connectionString = (await parts.osCommand(['hub', 'device', 'add', GATEWAY, '--edge', '--data', hubData])).trim();
+  relays = { mqtt: await TcpRelay.start(hubPorts.port), https: await TcpRelay.start(hubPorts.httpsPort) };
 }, 60_000);
 
 afterAll(async () => {
+  await relays?.mqtt.cut();
+  await relays?.https.cut();
   await hub?.process.stop();
   await depotServer?.process.stop();
   await broker?.close();
@@ -290,7 +310,7 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
   it('keeps readings while the hub is away, across a gateway restart, and delivers them in order after', async () => {
     await register('out', 3);
     const first = await startGateway('outage');
-    let watch = monitor(hub.service);
+    const watch = monitor(hub.service);
     await watch.opened;
     const run = robots('out', 3, 20, 40, first.port, first.ca);
     await until(
@@ -298,9 +318,7 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
       (count) => count >= 10,
       'readings before the outage',
     );
-    await hub.process.stop();
-    const before = watch.events;
-    watch.stop();
+    await hubAway();
     // the robots go on and finish: the gateway acknowledges and stores what it cannot forward
     expect(await run.exited).toBe(0);
     expect(totals(run)).toMatchObject({ sent: 120, acknowledged: 120, failed: 0 });
@@ -308,11 +326,9 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
     await first.gateway.stop();
     const second = await startGateway('outage', { port: first.port });
     await second.gateway.line('leaves with queued messages');
-    hub = await startHub();
-    watch = monitor(hub.service);
-    await watch.opened;
+    await hubBack();
     const arrived = await until(
-      () => readings([...before, ...watch.events], 'out'),
+      () => readings(watch.events, 'out'),
       (byDevice) => [...byDevice.values()].reduce((sum, seqs) => sum + new Set(seqs).size, 0) === 120,
       'the 120 acknowledged readings at the hub',
     );
@@ -330,12 +346,12 @@ describe(`leaf devices through the gateway, on ${process.env.OS_KERNEL ?? 'hw'}`
     const run = robots('bound', 1, 400, 1200, port, ca);
     const connected = (line: string) => line.includes('upstream of leaf "bound-1" connected');
     await until(() => gateway.lines.some(connected), Boolean, 'bound-1 connected upstream');
-    await hub.process.stop();
-    expect(await run.exited).toBe(0);
-    expect(totals(run)).toMatchObject({ sent: 1200, acknowledged: 1200 });
-    hub = await startHub();
     const watch = monitor(hub.service);
     await watch.opened;
+    await hubAway();
+    expect(await run.exited).toBe(0);
+    expect(totals(run)).toMatchObject({ sent: 1200, acknowledged: 1200 });
+    await hubBack();
     const leaves = await until(
       reportedLeaves,
       (state) => state['bound-1'] !== undefined && state['bound-1'].queued === 0 && state['bound-1'].dropped > 0,
