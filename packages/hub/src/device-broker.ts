@@ -97,6 +97,9 @@ export class DeviceBroker {
     const server = createServer(
       { cert: options.cert, key: options.key, minVersion: 'TLSv1.2' },
       (socket: TLSSocket) => {
+        // each MQTT packet goes out at once: with Nagle's algorithm, a publish right after another small write waits
+        // for the device's delayed ACK (40 ms)
+        socket.setNoDelay(true);
         // a duplex of the socket's writes and the limited reads: aedes gets no packet over the limit
         const limited = socket.pipe(new PacketSizeLimit());
         limited.on('error', () => socket.destroy());

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -105,6 +106,8 @@ export class ServiceApi {
       },
     );
     server.on('tlsClientError', () => {});
+    // answers go out at once (no Nagle delay behind the client's delayed ACK)
+    server.on('connection', (socket: Socket) => socket.setNoDelay(true));
     const hosts = new Set(options.hostNames.map((name) => name.replace(/:\d+$/, '').toLowerCase()));
     api = new ServiceApi(server, options.registry, options.broker, [...options.keys], hosts);
     await new Promise<void>((resolve, reject) => {
