@@ -123,7 +123,8 @@ async function answer(root: string, request: IncomingMessage, response: ServerRe
  */
 export async function serveDepot(dir: string, options: ServeOptions = {}): Promise<DepotServer> {
   const root = await realpath(dir);
-  const server: Server = createServer((request, response) => {
+  // an answer's header and body go out at once, not held back behind the client's delayed ACK (Nagle's algorithm)
+  const server: Server = createServer({ noDelay: true }, (request, response) => {
     const log = options.onRequest;
     if (log !== undefined)
       response.once('close', () => log(request.method ?? '', request.url ?? '', response.statusCode));
