@@ -25,7 +25,7 @@ let hub: { process: ReturnType<typeof parts.processOf>; service: HubServiceClien
 let depotServer: Awaited<ReturnType<typeof parts.startDepotServer>>;
 let broker: Awaited<ReturnType<typeof parts.startBroker>>;
 let connectionString: string;
-/** The gateway reaches the hub through these (MQTT and HTTPS): cutting them takes the hub away from the gateway only. */
+/** The gateway reaches the hub through these (MQTT, HTTPS): cutting them takes the hub away from the gateway only. */
 let relays: { mqtt: TcpRelay; https: TcpRelay };
 let depotPubkey: string;
 /** The hub's CA certificate: the same across its restarts (it lies in its data directory). */
