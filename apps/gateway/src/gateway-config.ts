@@ -10,8 +10,10 @@ function attribute(value: string): string {
 /** The ROM the twin reads the hub's CA certificate from. */
 export const HUB_CA_ROM = 'hub_ca.pem';
 
-/** The ROMs the edge hub reads its certificate chain and key from (issued by the gateway at each start). */
+/** The ROM the edge hub reads its certificate chain from (issued by the gateway at each start). */
 export const EDGE_HUB_CERT_ROM = 'edge_hub_cert.pem';
+
+/** The ROM the edge hub reads its certificate's private key from (made with the certificate). */
 export const EDGE_HUB_KEY_ROM = 'edge_hub_key.pem';
 
 /** Folders of the gateway's storage: packages (the local depot and the quarantine), the edge hub's, the host's. */
