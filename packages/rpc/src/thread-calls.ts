@@ -1,4 +1,4 @@
-import { type KernelThread, type Message, MessageSlab } from '@os/kernel';
+import { hardenShared, type KernelThread, type Message, MessageSlab } from '@os/kernel';
 import { MessageReader, MessageWriter } from './wire.js';
 
 /**
@@ -71,6 +71,9 @@ const threadCalls = new WeakMap<KernelThread, ThreadCalls>();
 export function callsOf(thread: KernelThread): ThreadCalls {
   let calls = threadCalls.get(thread);
   if (calls === undefined) {
+    // every component's clients reach the class through their thread's calls: frozen once the realm is locked down,
+    // or one component could change how another's calls take turns
+    if (!Object.isFrozen(ThreadCalls.prototype)) hardenShared(ThreadCalls);
     calls = new ThreadCalls();
     threadCalls.set(thread, calls);
   }
