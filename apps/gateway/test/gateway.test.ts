@@ -233,7 +233,13 @@ describe('the gateway, with a hub and a depot server in processes of their own',
     const big = Array.from({ length: 620 }, (_, index) => entry(`c${index}`, 'gapstage/pkg/http_server/2023-01-01'));
     await expect(hub.service.patchDesired(DEVICE, { dynamic: { deploy: big } } as never)).rejects.toThrow(/400|32/);
     const after = (await parts.deployState(hub.service, DEVICE)).reported as Reported;
-    expect(after).toEqual(before);
+    // the same desired version, and what ran runs on, not restarted (a failed entry's download is tried again
+    // meanwhile, so its state may be between two tries)
+    const running = (state: Reported) =>
+      Object.entries(state.components).filter(([, component]) => component.state === 'running');
+    expect(after.desiredVersion).toBe(before.desiredVersion);
+    expect(running(before).length).toBeGreaterThan(0);
+    expect(running(after)).toEqual(running(before));
   }, 30_000);
 
   it('comes back after a restart to the desired state from its local depot, downloading nothing', async () => {
