@@ -47,17 +47,10 @@ export interface EdgeHubComponentOptions {
   readonly started?: (hub: EdgeHubServer, upstream: Upstream) => void | Promise<void>;
 }
 
-/** A ROM's text without the NULs that pad its dataspace. */
-function romText(text: string): string {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
-  return text.slice(0, end);
-}
-
 /** The text of ROM `name` (named by the config's `attribute`), checked to hold `marker`. */
 async function romWith(env: Env, name: string, attribute: string, marker: string, what: string): Promise<string> {
   const rom = await AttachedRomDataspace.open(env, name);
-  const text = rom.valid() ? romText(rom.text()).trim() : '';
+  const text = rom.valid() ? rom.text().trim() : '';
   if (!text.includes(marker)) {
     throw new EdgeHubConfigError(`ROM "${name}" (${attribute}) holds no ${what}; give it ${what}`);
   }
@@ -69,7 +62,7 @@ async function gatewayIdentity(env: Env, config: EdgeHubConfig): Promise<DeviceC
   if (config.connectionString !== undefined) return config.connectionString;
   const name = config.connectionStringRom ?? '';
   const rom = await AttachedRomDataspace.open(env, name);
-  const text = rom.valid() ? romText(rom.text()).trim() : '';
+  const text = rom.valid() ? rom.text().trim() : '';
   return gatewayConnectionString(text, `ROM "${name}" (connection_string_rom)`);
 }
 

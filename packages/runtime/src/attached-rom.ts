@@ -74,9 +74,15 @@ export class AttachedRomDataspace {
     return this.#bytes;
   }
 
-  /** The module as UTF-8 text. */
+  /**
+   * The module as UTF-8 text, without the NULs that pad its dataspace (a report's ROM is as large as the report's
+   * buffer, its text ends at the first NUL of the padding).
+   */
   text(): string {
-    return new TextDecoder().decode(this.#bytes);
+    const bytes = this.#bytes;
+    let end = bytes.length;
+    while (end > 0 && bytes[end - 1] === 0) end--;
+    return new TextDecoder().decode(end === bytes.length ? bytes : bytes.subarray(0, end));
   }
 
   /**

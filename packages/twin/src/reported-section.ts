@@ -1,6 +1,5 @@
 import { isJsonObject, type JsonObject, type JsonValue, parseJson } from '@os/iothub';
 import type { AttachedRomDataspace } from '@os/runtime';
-import { romText } from './rom-text.js';
 
 /**
  * One member of `properties.reported.dynamic` the twin keeps in step with a ROM: `deploy` from `deploy_state`,
@@ -35,7 +34,7 @@ export class ReportedSection {
   async update(): Promise<boolean | string> {
     await this.rom.update();
     if (!this.rom.valid()) return false;
-    const text = romText(this.rom.text());
+    const text = this.rom.text();
     if (text === this.#text) return false;
     this.#text = text;
     const state = parseJson(text);

@@ -4,7 +4,6 @@ import { Connection } from '@os/session';
 import { TimeoutScheduler } from '@os/timer';
 import { Sleepers } from './sleepers.js';
 import { ReportedSection } from './reported-section.js';
-import { romText } from './rom-text.js';
 import { parseTwinConfig, type ReportedRom } from './twin-config.js';
 import { TwinConfigError } from './twin-config-error.js';
 import { TwinClient } from './twin-client.js';
@@ -15,7 +14,7 @@ const DESIRED_REPORT_BYTES = 96 * 1024;
 /** The CA certificate in the ROM `name`, checked to be PEM. */
 async function caCertificate(env: Env, name: string): Promise<string> {
   const rom = await AttachedRomDataspace.open(env, name);
-  const pem = rom.valid() ? romText(rom.text()).trim() : '';
+  const pem = rom.valid() ? rom.text().trim() : '';
   if (!pem.startsWith('-----BEGIN CERTIFICATE-----')) {
     throw new TwinConfigError(
       `ROM "${name}" (ca_rom) holds no PEM certificate; give it the hub's CA certificate ` +
