@@ -1,5 +1,9 @@
+/** What {@link xmlAttribute} replaces: most values hold none of it and are returned as they are. */
+const SPECIAL = /[&<>"]/;
+
 /** `text` as an XML attribute value in double quotes: `&`, `<`, `>` and `"` written as entities. */
 export function xmlAttribute(text: string): string {
+  if (!SPECIAL.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -53,6 +53,7 @@ export {
 export {
   MAX_PKG_CLOSURE,
   depotFiles,
+  CheckedArchives,
   missingArchives,
   verifyPkg,
   verifySignature,

@@ -25,6 +25,39 @@ export interface VerifyOptions {
   readonly trust: DepotTrust;
   /** Bounds on each archive's extraction; {@link DEFAULT_EXTRACT_LIMITS} by default. */
   readonly limits?: ExtractLimits;
+  /**
+   * What earlier calls of one download checked already: given to each {@link missingArchives} and the final
+   * {@link verifyPkg} of a pkg, it lets each archive's signature be verified and its content unpacked once.
+   */
+  readonly checked?: CheckedArchives;
+}
+
+/**
+ * The archives of one download that were checked: each fetched archive's signature, verified with the key it was
+ * verified with, and its unpacked content. Keyed by the fetched archive itself (its bytes as downloaded), so an archive
+ * fetched again, or checked under another trust, is checked anew. One per pkg download; it holds nothing once the
+ * download's archives are gone.
+ */
+export class CheckedArchives {
+  readonly #verified = new WeakMap<SignedArchive, object>();
+  readonly #contents = new WeakMap<SignedArchive, Promise<ArchiveContent>>();
+
+  /** Whether `signed` was verified with `key` by this download. */
+  verifiedWith(signed: SignedArchive, key: object): boolean {
+    return this.#verified.get(signed) === key;
+  }
+
+  /** Notes that `signed` verified with `key`. */
+  noteVerified(signed: SignedArchive, key: object): void {
+    this.#verified.set(signed, key);
+  }
+
+  /** The content of `signed`, unpacked by `unpack` the first time. */
+  content(signed: SignedArchive, unpack: () => Promise<ArchiveContent>): Promise<ArchiveContent> {
+    let content = this.#contents.get(signed);
+    if (content === undefined) this.#contents.set(signed, (content = unpack()));
+    return content;
+  }
 }
 
 /** The most archives one pkg may need, nested pkgs included: a bound on a hostile pkg's reach. */
@@ -112,9 +145,15 @@ async function walk(
       missing.push(path);
       continue;
     }
-    verifySignature(path, signed, options.trust);
+    const checked = options.checked;
+    const key = options.trust.keyOf(path.user);
+    if (checked === undefined || key === undefined || !checked.verifiedWith(signed, key)) {
+      verifySignature(path, signed, options.trust);
+      if (key !== undefined) checked?.noteVerified(signed, key);
+    }
     if (path.kind !== 'pkg' && !extractAll) continue;
-    const content = await unpackArchive(path, signed.archive, limits);
+    const unpack = () => unpackArchive(path, signed.archive, limits);
+    const content = await (checked === undefined ? unpack() : checked.content(signed, unpack));
     contents.set(path.path, content);
     if (path.kind !== 'pkg') continue;
     const listing = text(content, 'archives');

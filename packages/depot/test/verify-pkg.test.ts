@@ -3,6 +3,7 @@ import {
   ArchivePathError,
   ArchiveTooLarge,
   BadSignature,
+  CheckedArchives,
   CorruptArchive,
   type DepotError,
   MissingArchive,
@@ -42,6 +43,26 @@ async function withBin(bin: [string, SignedArchive], options: Partial<VerifyOpti
 }
 
 describe('verifying a downloaded pkg', () => {
+  it('checks each archive once per download; anew when fetched again or trusted otherwise', async () => {
+    const { fetched } = await publishedPkg(gapstage);
+    const checked = new CheckedArchives();
+    const options = { trust: trustIn(gapstage), checked };
+    expect(await missingArchives(PKG, new Map([[PKG, fetched.get(PKG) as SignedArchive]]), options)).toHaveLength(1);
+    const first = await verifyPkg(PKG, fetched, options);
+    const again = await verifyPkg(PKG, fetched, options);
+    // the unpacked contents are the ones of the first check, not unpacked again
+    expect(again.contents.get(BIN)).toBe(first.contents.get(BIN));
+    // the same bytes under a trust that lacks gapstage: refused, though this download verified them before
+    const untrusted = await refusal(verifyPkg(PKG, fetched, { trust: trustIn(other), checked }));
+    expect(untrusted).toBeInstanceOf(UnknownUser);
+    // the bin archive fetched again, changed: a new download's bytes are verified anew
+    const bin = fetched.get(BIN) as SignedArchive;
+    const changed = Uint8Array.from(bin.archive);
+    changed[changed.length - 1] ^= 1;
+    fetched.set(BIN, { archive: changed, signature: bin.signature });
+    expect(await refusal(verifyPkg(PKG, fetched, options))).toBeInstanceOf(BadSignature);
+  });
+
   it('returns the runtime, the binary and every file once all verified', async () => {
     const { fetched } = await publishedPkg(gapstage);
     const verified = await verifyPkg(PKG, fetched, { trust: trustIn(gapstage, other) });

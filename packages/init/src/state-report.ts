@@ -73,7 +73,11 @@ export interface StateSnapshot {
   readonly children: readonly ChildState[];
 }
 
+/** What {@link escapeXml} replaces: most values hold none of it and are returned as they are. */
+const SPECIAL = /[&<"]/;
+
 function escapeXml(text: string): string {
+  if (!SPECIAL.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 }
 

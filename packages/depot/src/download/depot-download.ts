@@ -5,12 +5,13 @@ import { Timer } from '@os/timer';
 import { type ArchivePath, archiveFileName, signatureFileName } from '../archive-path.js';
 import type { DepotTrust } from '../depot-trust.js';
 import { MissingArchive, UnknownUser } from '../errors.js';
-import { type SignedArchive, missingArchives, verifyPkg } from '../verify-pkg.js';
+import { CheckedArchives, type SignedArchive, missingArchives, verifyPkg } from '../verify-pkg.js';
 import { backoffDelayMs } from './backoff.js';
 import { type DownloadConfig, parseDownloadConfig } from './download-config.js';
 import { DepotUnreachable } from './download-errors.js';
 import { type ArchiveStatus, DownloadState } from './download-state.js';
 import { httpGet } from './http-get.js';
+import { KeptConnection } from './kept-connection.js';
 import { type WantedArchive, parseInstallation } from './installation.js';
 import { LocalDepot } from './local-depot.js';
 
@@ -126,9 +127,14 @@ export class DepotDownload {
       let next = 0;
       // each worker takes the next pkg until the queue is done or the installation changed
       const worker = async (slot: LocalDepot): Promise<void> => {
-        while (!this.#again && next < queue.length) {
-          const entry = queue[next++] as WantedArchive;
-          if (!('refused' in entry)) await this.#bring(entry.pkg, slot);
+        const http = new KeptConnection(this.#parts.net, this.#parts.config.timeoutMs);
+        try {
+          while (!this.#again && next < queue.length) {
+            const entry = queue[next++] as WantedArchive;
+            if (!('refused' in entry)) await this.#bring(entry.pkg, slot, http);
+          }
+        } finally {
+          await http.close();
         }
       };
       const workers = Math.min(this.#parts.config.concurrency, queue.length);
@@ -140,8 +146,8 @@ export class DepotDownload {
     return this.#wanted.some((entry) => entry.path === pkg);
   }
 
-  /** Brings `pkg` into the depot through quarantine `slot`, or reports why not. */
-  async #bring(pkg: ArchivePath, slot: LocalDepot): Promise<void> {
+  /** Brings `pkg` into the depot through quarantine `slot` and depot connection `http`, or reports why not. */
+  async #bring(pkg: ArchivePath, slot: LocalDepot, http: KeptConnection): Promise<void> {
     const present = await this.#parts.depot.complete(pkg);
     if (present !== null) {
       this.#archivesOf.set(pkg.path, present);
@@ -154,7 +160,7 @@ export class DepotDownload {
     this.#archivesOf.set(pkg.path, archives);
     let failure: ArchiveStatus | undefined;
     try {
-      await this.#verifyAndInstall(pkg, archives, slot);
+      await this.#verifyAndInstall(pkg, archives, slot, http);
     } catch (error) {
       failure = this.#failure(error);
     }
@@ -177,12 +183,13 @@ export class DepotDownload {
    * Fetches what `pkg` needs into the quarantine (following its verified `archives` lists), verifies the whole, and
    * installs it; `archives` collects the archive paths on the way, the pkg first.
    */
-  async #verifyAndInstall(pkg: ArchivePath, archives: string[], slot: LocalDepot): Promise<void> {
+  async #verifyAndInstall(pkg: ArchivePath, archives: string[], slot: LocalDepot, http: KeptConnection): Promise<void> {
     const { trust, limits } = this.#parts.config;
+    const checked = new CheckedArchives();
     const fetched = new Map<string, SignedArchive>();
     await this.#set(pkg.path, { state: 'download' });
     for (;;) {
-      const missing = await missingArchives(pkg, fetched, { trust, limits });
+      const missing = await missingArchives(pkg, fetched, { trust, limits, checked });
       if (missing.length === 0) break;
       for (const path of missing) {
         if (!archives.includes(path.path)) archives.push(path.path);
@@ -190,13 +197,13 @@ export class DepotDownload {
         if (refusal !== undefined) throw refusal;
         // the pkg's own line stays at `download` until everything it needs is fetched
         if (path.path !== pkg.path) await this.#set(path.path, { state: 'download' });
-        fetched.set(path.path, await this.#fetch(path, pkg.path, slot));
+        fetched.set(path.path, await this.#fetch(path, pkg.path, slot, http));
         if (path.path !== pkg.path) await this.#set(path.path, { state: 'verify' });
       }
     }
     for (const path of archives) this.#state.set(path, { state: 'verify' });
     await this.#report();
-    const verified = await verifyPkg(pkg, fetched, { trust, limits });
+    const verified = await verifyPkg(pkg, fetched, { trust, limits, checked });
     for (const path of archives) this.#state.set(path, { state: 'extract' });
     await this.#report();
     const installed = this.#installing.then(() => slot.install(verified));
@@ -205,11 +212,17 @@ export class DepotDownload {
   }
 
   /** Fetches an archive and its signature into the quarantine, retrying with backoff while the depot is unreachable. */
-  async #fetch(path: ArchivePath, pkg: string, slot: LocalDepot): Promise<SignedArchive> {
+  async #fetch(path: ArchivePath, pkg: string, slot: LocalDepot, http: KeptConnection): Promise<SignedArchive> {
     for (let retry = 1; ; retry++) {
       try {
-        const archive = await this.#fetchFile(path, archiveFileName(path), this.#parts.config.maxArchiveBytes, slot);
-        const signature = await this.#fetchFile(path, signatureFileName(path), MAX_SIGNATURE_BYTES, slot);
+        const archive = await this.#fetchFile(
+          path,
+          archiveFileName(path),
+          this.#parts.config.maxArchiveBytes,
+          slot,
+          http,
+        );
+        const signature = await this.#fetchFile(path, signatureFileName(path), MAX_SIGNATURE_BYTES, slot, http);
         return { archive, signature };
       } catch (error) {
         if (!(error instanceof DepotUnreachable) || !this.#wants(pkg)) throw error;
@@ -224,7 +237,13 @@ export class DepotDownload {
     }
   }
 
-  async #fetchFile(path: ArchivePath, file: string, maxBytes: number, slot: LocalDepot): Promise<Uint8Array> {
+  async #fetchFile(
+    path: ArchivePath,
+    file: string,
+    maxBytes: number,
+    slot: LocalDepot,
+    http: KeptConnection,
+  ): Promise<Uint8Array> {
     const url = new URL(file, this.#parts.config.url);
     let found = true;
     const bytes = await slot.quarantine(file, async (write) => {
@@ -234,6 +253,7 @@ export class DepotDownload {
           url,
           { maxBytes, timeoutMs: this.#parts.config.timeoutMs, archive: path.path },
           write,
+          http,
         )) === 'ok';
     });
     if (!found)

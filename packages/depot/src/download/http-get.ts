@@ -6,6 +6,7 @@ import type { NetConnection } from '@os/net';
 import { type NetStream, netStream } from '@os/net/stream';
 import { DepotError } from '../errors.js';
 import { DepotUnreachable, FetchFailed, ResponseTooLarge, UnexpectedResponse } from './download-errors.js';
+import { KeptConnection, closeStream } from './kept-connection.js';
 
 /** Bounds of one GET. */
 export interface HttpGetOptions {
@@ -103,42 +104,71 @@ async function receive(
   return 'ok';
 }
 
-/** Waits until `stream` closed (its Net socket closed at the server), destroying it first. */
-async function closeStream(stream: NetStream | undefined): Promise<void> {
-  if (stream === undefined || stream.closed) return;
-  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-  stream.destroy();
-  await closed;
-}
-
 /**
- * GETs `url` through `net` (one connection, `Connection: close`) and hands the body to `sink`. Answers `not-found` for
- * a 404; throws {@link DepotUnreachable} for a failure that passes (refused, reset, timed out, 5xx, a body cut short),
- * {@link ResponseTooLarge} beyond `maxBytes`, {@link UnexpectedResponse} for another status, and {@link FetchFailed}
- * for a refusal of the network itself (the net server's policy, TLS). Resolves only once the socket is closed again.
+ * GETs `url` through `net` and hands the body to `sink`: over `connection`'s kept connection when one is given (a
+ * GET that finds it dead before any answer is sent once more on a new one), else over a connection of its own
+ * (`Connection: close`). Answers `not-found` for a 404; throws {@link DepotUnreachable} for a failure that passes
+ * (refused, reset, timed out, 5xx, a body cut short), {@link ResponseTooLarge} beyond `maxBytes`,
+ * {@link UnexpectedResponse} for another status, and {@link FetchFailed} for a refusal of the network itself (the net
+ * server's policy, TLS). Resolves only once a connection of its own, or a kept one that failed, is closed again.
  */
 export async function httpGet(
   net: NetConnection,
   url: URL,
   options: HttpGetOptions,
   sink: BodySink,
+  connection?: KeptConnection,
+): Promise<HttpGetResult> {
+  if (connection === undefined) return getOnce(net, url, options, sink, undefined);
+  try {
+    return await getOnce(net, url, options, sink, connection);
+  } catch (error) {
+    if (!(error instanceof StaleConnection)) throw error;
+    return getOnce(net, url, options, sink, connection).catch((again: unknown) => {
+      throw again instanceof StaleConnection ? again.failure : again;
+    });
+  }
+}
+
+/** A GET that failed before any answer over a connection an earlier GET had used: the server may have closed it. */
+class StaleConnection extends Error {
+  constructor(readonly failure: DepotError) {
+    super(failure.message);
+  }
+}
+
+async function getOnce(
+  net: NetConnection,
+  url: URL,
+  options: HttpGetOptions,
+  sink: BodySink,
+  connection: KeptConnection | undefined,
 ): Promise<HttpGetResult> {
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port === '' ? 80 : Number(url.port);
   let stream: NetStream | undefined;
+  let failed = false;
   try {
     return await new Promise<HttpGetResult>((resolve, reject) => {
+      let responded = false;
       const outgoing = request({
         method: 'GET',
         host,
         port,
         path: `${url.pathname}${url.search}`,
-        headers: { connection: 'close', 'accept-encoding': 'identity' },
         timeout: options.timeoutMs,
-        createConnection: () => {
-          stream = netStream(net.connect({ host, port, timeoutMs: options.timeoutMs }));
-          return stream as unknown as HttpSocket;
-        },
+        ...(connection === undefined
+          ? {
+              headers: { connection: 'close', 'accept-encoding': 'identity' },
+              createConnection: () => {
+                stream = netStream(net.connect({ host, port, timeoutMs: options.timeoutMs }));
+                return stream as unknown as HttpSocket;
+              },
+            }
+          : { headers: { 'accept-encoding': 'identity' }, agent: connection.agent }),
+      });
+      outgoing.on('socket', (socket) => {
+        if (connection !== undefined) stream = socket as unknown as NetStream;
       });
       outgoing.on('timeout', () =>
         outgoing.destroy(
@@ -148,9 +178,19 @@ export async function httpGet(
           ),
         ),
       );
-      outgoing.on('error', (error) => reject(downloadError(error, url, options.archive)));
+      outgoing.on('error', (error) => {
+        failed = true;
+        const failure = downloadError(error, url, options.archive);
+        reject(
+          !responded && connection !== undefined && KeptConnection.reused(outgoing)
+            ? new StaleConnection(failure)
+            : failure,
+        );
+      });
       outgoing.on('response', (response) => {
+        responded = true;
         receive(response, url, options, sink).then(resolve, (error: unknown) => {
+          failed = true;
           reject(downloadError(error, url, options.archive));
           outgoing.destroy();
         });
@@ -158,6 +198,6 @@ export async function httpGet(
       outgoing.end();
     });
   } finally {
-    await closeStream(stream);
+    if (connection === undefined || failed) await closeStream(stream);
   }
 }

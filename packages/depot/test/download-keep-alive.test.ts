@@ -1,0 +1,108 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  BIN,
+  PKG,
+  downloadConfig,
+  filesUnder,
+  leftInQuarantine,
+  publishedDepot,
+  runDownload,
+  storageFolder,
+} from './download-system.js';
+
+/** A depot server over `dir` that counts connections; `dropReused` destroys a connection at its second request. */
+async function countingDepot(dir: string, dropReused: boolean) {
+  const sockets = new Map<Socket, number>();
+  const requests: string[] = [];
+  let connections = 0;
+  const server: Server = createServer((request, response) => {
+    const socket = request.socket;
+    const count = (sockets.get(socket) ?? 0) + 1;
+    sockets.set(socket, count);
+    if (dropReused && count > 1) {
+      // as a server does that closes an idle connection just as the client sends on it
+      socket.destroy();
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, ...(request.url ?? '/').slice(1).split('/')));
+    } catch {
+      response.writeHead(404).end();
+      return;
+    }
+    requests.push(`GET ${request.url}`);
+    response.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+  });
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    requests,
+    connections: () => connections,
+    open: () => sockets.size,
+  };
+}
+
+describe('depot_download keeps its connection to the depot', () => {
+  it('fetches a pkg, its bin archive and both signatures over one connection, closed once done', async () => {
+    const depot = await publishedDepot();
+    const server = await countingDepot(depot.dir, false);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+    });
+    expect(run.final.get(BIN)).toEqual({ state: 'done' });
+    expect(server.requests).toEqual([
+      `GET /${PKG}.tar.gz`,
+      `GET /${PKG}.tar.gz.sig`,
+      `GET /${BIN}.tar.gz`,
+      `GET /${BIN}.tar.gz.sig`,
+    ]);
+    expect(server.connections()).toBe(1);
+    // the download gave its socket back: the server saw the connection close
+    while (server.open() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.open()).toBe(0);
+  });
+
+  it('sends a GET again on a new connection when the kept one dies before answering; no retry is reported', async () => {
+    const depot = await publishedDepot();
+    const server = await countingDepot(depot.dir, true);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }),
+      pkgs: [PKG],
+    });
+    expect(run.final.get(PKG)).toEqual({ state: 'done' });
+    expect(run.final.get(BIN)).toEqual({ state: 'done' });
+    expect(filesUnder(join(storage, 'depot', BIN))).toEqual(filesUnder(join(depot.dir, BIN)));
+    expect(run.states.some((xml) => xml.includes('retry='))).toBe(false);
+    expect(server.requests).toHaveLength(4);
+    // each GET after the first found its kept connection dead and took a new one
+    expect(server.connections()).toBe(4);
+    expect(leftInQuarantine(join(storage, 'quarantine'))).toEqual([]);
+  });
+});
