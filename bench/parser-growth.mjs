@@ -230,7 +230,7 @@ function cases() {
   const vfs = (text) => parseVfsConfig(XmlNode.parse(text, 'bench'));
   const args = (text) => SessionArgs.parse(text);
   return [
-    // XmlNode.parse (fast-xml-parser's validator and parser, then the node tree)
+    // XmlNode.parse (the one-pass reader, building the node tree)
     {
       parser: 'xml',
       shape: 'deep-nesting',

@@ -58,7 +58,7 @@ describe('verifying a downloaded pkg', () => {
     // the bin archive fetched again, changed: a new download's bytes are verified anew
     const bin = fetched.get(BIN) as SignedArchive;
     const changed = Uint8Array.from(bin.archive);
-    changed[changed.length - 1] ^= 1;
+    changed[changed.length - 1] = (changed.at(-1) ?? 0) ^ 1;
     fetched.set(BIN, { archive: changed, signature: bin.signature });
     expect(await refusal(verifyPkg(PKG, fetched, options))).toBeInstanceOf(BadSignature);
   });

@@ -46,10 +46,25 @@ describe('XmlNode', () => {
     expect(() => XmlNode.parse('<a>\n<b></a>', 'f.xml')).toThrow(
       new XmlError("Expected closing tag 'b' (opened in line 2, col 1) instead of closing tag 'a'.", 'f.xml', 2),
     );
-    expect(() => XmlNode.parse('<a/><b/>', 'f.xml')).toThrow('f.xml: expected exactly one top-level element, found 2');
-    expect(() => XmlNode.parse('', 'f.xml')).toThrow(XmlError);
-    // found by the fuzz test below: the validator passes it, the parser fails
-    expect(() => XmlNode.parse('<A/', 'f.xml')).toThrow(/^f\.xml: not well-formed: /);
+    expect(() => XmlNode.parse('<a/>\n<b/>', 'f.xml')).toThrow(
+      new XmlError('expected exactly one top-level element, found a second: <b>', 'f.xml', 2),
+    );
+    expect(() => XmlNode.parse('', 'f.xml')).toThrow(
+      new XmlError('expected exactly one top-level element, found none', 'f.xml', 1),
+    );
+    expect(() => XmlNode.parse('<a>\n<A/', 'f.xml')).toThrow(new XmlError('<A>: "/" not followed by ">"', 'f.xml', 2));
+    expect(() => XmlNode.parse('<a>\n<b x="1" x="2"/></a>', 'f.xml')).toThrow(
+      new XmlError('<b> has attribute x twice', 'f.xml', 2),
+    );
+    expect(() => XmlNode.parse('<a>\n\n<b ram/></a>', 'f.xml')).toThrow(
+      new XmlError('<b>: attribute ram has no value (write ram="...")', 'f.xml', 3),
+    );
+    expect(() => XmlNode.parse('<a>\n<b>', 'f.xml')).toThrow(
+      new XmlError('<b> is not closed: the text ends before its </b>', 'f.xml', 2),
+    );
+    expect(() => XmlNode.parse('<a/>\ntext', 'f.xml')).toThrow(
+      new XmlError('text after the top-level element', 'f.xml', 2),
+    );
     expect(() => node.subNode('start').numberAttribute('name', 0)).toThrow(
       'config:4: attribute name="a" is not a number',
     );
