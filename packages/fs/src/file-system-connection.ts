@@ -153,13 +153,15 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
     const chunks: Uint8Array[] = [];
     let total = 0;
     while (total < length) {
+      const asked = Math.min(length - total, this.#buffer.length);
       const count = await this.#withBuffer(async () => {
-        const read = await this.session.read(file, position + total, Math.min(length - total, this.#buffer.length));
+        const read = await this.session.read(file, position + total, asked);
         if (read > 0) chunks.push(this.#buffer.slice(0, read));
         return read;
       });
-      if (count === 0) break;
       total += count;
+      // the session answers fewer bytes than asked only at the file's end: no call to learn that it is there
+      if (count < asked) break;
     }
     return concat(chunks, total);
   }

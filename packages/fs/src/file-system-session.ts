@@ -67,7 +67,7 @@ export const FileSystemSession = defineInterface('File_system', {
   status: method([handle], nodeStatus, { throws }),
   /** Writes the entries of directory `dir` from the `index`th on into the buffer; answers how many it wrote. */
   entries: method([handle, codec.u32], codec.u32, { throws }),
-  /** Reads `length` bytes at `position` of a file into the buffer; answers how many (0 at the end). */
+  /** Reads `length` bytes at `position` of a file into the buffer; answers how many: fewer only at the file's end. */
   read: method([handle, codec.f64, codec.f64], codec.f64, { throws }),
   /** Writes the buffer's first `length` bytes at `position` of a file; answers how many. */
   write: method([handle, codec.f64, codec.f64], codec.f64, { throws }),

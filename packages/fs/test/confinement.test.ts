@@ -153,7 +153,7 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
     expect(existsSync('/etc/new.txt')).toBe(false);
   });
 
-  it('refuses every use of a dir handle whose directory was moved out of the root after it was opened', async () => {
+  it('refuses each use of a dir handle, and of a node handle in it, once its directory left the root', async () => {
     const base = hostileDirectory();
     mkdirSync(join(base, 'depot', 'sub'));
     writeFileSync(join(base, 'depot', 'sub', 'kept.txt'), 'kept');
@@ -164,6 +164,7 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       const fs = await FileSystem.Connection.open(env);
       const sub = await fs.dir('/sub');
       const root = await fs.dir('/');
+      const kept = await fs.node('/sub/kept.txt');
       moveOut();
       const s = fs.session;
       await attempt(env, 'create', () => s.file(sub, 'new.txt', 'write-only', true));
@@ -173,6 +174,7 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       await attempt(env, 'move in', () => s.move(root, 'here.txt', sub, 'here.txt'));
       await attempt(env, 'move out', () => s.move(sub, 'kept.txt', root, 'kept.txt'));
       await attempt(env, 'status', () => s.status(sub));
+      await attempt(env, 'status of a node in it', () => s.status(kept));
     });
     const system = await runFs({
       lxFsConfig: '<config> <policy label="client" root="depot" writeable="yes"/> </config>',
@@ -188,6 +190,7 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       `move in: PermissionDenied: move of "/here.txt" to "/sub/here.txt": ${moved}`,
       `move out: PermissionDenied: move of "/sub/kept.txt" to "/kept.txt": ${moved}`,
       `status: PermissionDenied: status of "/sub": ${moved}`,
+      `status of a node in it: PermissionDenied: status of "/sub/kept.txt": ${moved}`,
     ]);
     expect(readdirSync(join(base, 'outside'))).toEqual(['kept.txt']);
     expect(readdirSync(join(base, 'depot')).sort()).toEqual(
@@ -200,6 +203,7 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
     mkdirSync(join(base, 'depot', 'real'));
     writeFileSync(join(base, 'depot', 'real', 'x.txt'), 'x');
     symlinkSync('real', join(base, 'depot', 'real-link'));
+    symlinkSync('nowhere', join(base, 'depot', 'dangling'));
     const client = script(async (env) => {
       const fs = await FileSystem.Connection.open(env);
       await attempt(env, 'mkdir in /etc-link', () => fs.mkdir('/etc-link/made'));
@@ -212,6 +216,11 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       await attempt(env, 'dir of a file', () => fs.dir('/inside.txt'));
       await attempt(env, 'dir of a FIFO', () => fs.dir('/pipe'));
       await attempt(env, 'readFile /real/x.txt', () => fs.readText('/real/x.txt'));
+      await attempt(env, 'node below a missing dir', () => fs.node('/real/missing/x'));
+      await attempt(env, 'node two below a missing dir', () => fs.node('/missing/deeper/x'));
+      await attempt(env, 'dir that is missing', () => fs.dir('/real/missing'));
+      await attempt(env, 'node below a missing dir in /real-link', () => fs.node('/real-link/missing/x'));
+      await attempt(env, 'dir in a dangling link', () => fs.dir('/dangling/x'));
     });
     const system = await runFs({
       lxFsConfig: '<config> <policy label="client" root="depot" writeable="yes"/> </config>',
@@ -230,6 +239,11 @@ describe(`lx_fs on ${kernel}: no path leaves the policy's root`, () => {
       'dir of a file: LookupFailed: dir "/inside.txt": is a file, not a directory',
       'dir of a FIFO: LookupFailed: dir "/pipe": is a device, FIFO or socket, not a directory',
       'readFile /real/x.txt: x',
+      'node below a missing dir: LookupFailed: node "/real/missing/x": "/real/missing" does not exist',
+      'node two below a missing dir: LookupFailed: node "/missing/deeper/x": "/missing" does not exist',
+      'dir that is missing: LookupFailed: dir "/real/missing": no such file or directory',
+      `node below a missing dir in /real-link: PermissionDenied: node "/real-link/missing/x": ${link('/real-link')}`,
+      `dir in a dangling link: PermissionDenied: dir "/dangling/x": ${link('/dangling')}`,
     ]);
     expect(existsSync('/etc/made')).toBe(false);
     expect(existsSync(join(base, 'depot', 'real', 'deeper'))).toBe(false);

@@ -49,6 +49,32 @@ describe(`lx_fs on ${kernel}: storage as a routed service`, () => {
     ]);
   });
 
+  it('reads a file whole whatever its size against the buffer, and from any position to its end', async () => {
+    const base = temporaryDirectory();
+    const sizes = [0, 1, 4095, 4096, 4097, 8192, 8193];
+    const reader = script(async (env) => {
+      const fs = await FileSystem.Connection.open(env, { bufferSize: 4096 });
+      for (const size of sizes) {
+        const bytes = Uint8Array.from({ length: size }, (_, index) => index % 251);
+        await fs.writeFile(`/f${size}`, bytes);
+        const whole = await fs.readFile(`/f${size}`);
+        const root = await fs.dir('/');
+        const file = await fs.file(root, `f${size}`, 'read-only');
+        const tail = await fs.read(file, Math.max(0, size - 4097), 10_000);
+        const past = await fs.read(file, size + 3, 10);
+        await fs.closeHandle(file);
+        await fs.closeHandle(root);
+        const same = whole.length === size && whole.every((byte, index) => byte === index % 251);
+        await env.log(`${size}: ${same ? 'whole' : 'different'}, tail ${tail.length}, past the end ${past.length}`);
+      }
+    });
+    const system = await runFs({ lxFsConfig: depotPolicy, base, clients: { gateway: reader } });
+    expect(system.exitValue).toBe(0);
+    expect(linesOf(system.lines, 'gateway')).toEqual(
+      sizes.map((size) => `${size}: whole, tail ${Math.min(size, 4097)}, past the end 0`),
+    );
+  });
+
   it("runs the README's TypeScript client: a download moved from quarantine into the depot", async () => {
     const base = temporaryDirectory();
     const system = await runFs({

@@ -212,11 +212,15 @@ export class LocalDepot {
     return this.#folder;
   }
 
-  /** A handle to the folder at `path`, made (with the folders above it) when missing. */
+  /**
+   * A handle to the folder at `path`, made (with the folders above it) when missing. Made first, looked up when it is
+   * there: the folders this makes (a new archive's, a slot's) are mostly missing, and one call makes and opens one.
+   */
   async #madeDir(path: string): Promise<DirHandle> {
     try {
-      return await this.#fs.dir(path);
+      return await this.#fs.dir(path, true);
     } catch (error) {
+      if (hasErrorCode(error, NodeAlreadyExists.code)) return this.#fs.dir(path);
       if (!hasErrorCode(error, LookupFailed.code) || path === '/') throw error;
     }
     await this.#fs.closeHandle(await this.#madeDir(parentOf(path)));

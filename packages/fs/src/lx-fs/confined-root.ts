@@ -93,6 +93,22 @@ export class ConfinedRoot {
     return `${PROC_FD}/${directory.fd}/${name}`;
   }
 
+  /**
+   * The host paths of entry `fromName` of `from` and entry `toName` of `to` (for a move), each as
+   * {@link ConfinedRoot.entry} answers it; a directory that is both is checked once.
+   */
+  entryPair(
+    from: SessionDirectory,
+    fromName: string,
+    to: SessionDirectory,
+    toName: string,
+    what: string,
+  ): readonly [string, string] {
+    const source = this.entry(from, fromName, what);
+    if (to !== from || from.fd === undefined) return [source, this.entry(to, toName, what)];
+    return [source, `${PROC_FD}/${from.fd}/${toName}`];
+  }
+
   /** The host path of `directory` itself (to list it), checked as {@link ConfinedRoot.entry} checks. */
   directoryPath(directory: SessionDirectory, what: string): string {
     if (directory.fd === undefined) return this.resolve(directory.path, what);
@@ -118,12 +134,39 @@ export class ConfinedRoot {
   /** The `lstat` of the node at session path `elements` (a symbolic link's own). */
   lstat(elements: readonly string[], what: string): Stats {
     return this.withNode(elements, what, (host) => {
-      try {
-        return lstatSync(host);
-      } catch (error) {
-        throw hostError(error, what);
-      }
+      const stats = this.#lstatIfThere(host, what);
+      if (stats === undefined) throw new LookupFailed(`${what}: no such file or directory`);
+      return stats;
     });
+  }
+
+  /**
+   * Checks that a node is at session path `elements`, for a node handle; answers the descriptor of its directory, for
+   * the handle to hold for {@link ConfinedRoot.lstatNode} (anchored, but for the root; else undefined).
+   */
+  openNode(elements: readonly string[], what: string): number | undefined {
+    if (!this.anchored || elements.length === 0) {
+      this.lstat(elements, what);
+      return undefined;
+    }
+    const parent = this.#open(elements.slice(0, -1), what, false);
+    try {
+      this.#lstatEntry(parent, elements, what);
+    } catch (error) {
+      closeSync(parent);
+      throw error;
+    }
+    return parent;
+  }
+
+  /**
+   * The `lstat` of the node a node handle names: its name in the directory held as `parent` (checked to lie in the
+   * root still), or, where none is held, at its session path `elements`.
+   */
+  lstatNode(elements: readonly string[], parent: number | undefined, what: string): Stats {
+    if (parent === undefined) return this.lstat(elements, what);
+    this.#checkStillInRoot(parent, what);
+    return this.#lstatEntry(parent, elements, what);
   }
 
   /**
@@ -179,7 +222,7 @@ export class ConfinedRoot {
    * path; a refusal names the directory itself (`target`) or the directory on the way that is wrong.
    */
   #open(elements: readonly string[], what: string, target: boolean): number {
-    const lexical = elements.length === 0 ? this.hostPath : join(this.hostPath, ...elements);
+    const lexical = this.#lexical(elements, elements.length);
     let fd: number;
     try {
       fd = openSync(lexical, DIRECTORY_OPEN);
@@ -220,26 +263,52 @@ export class ConfinedRoot {
   /**
    * Throws what is wrong with session path `elements`: a directory on the way that is missing, no directory or a
    * symbolic link; with `target`, the last element named as the directory looked for. Throws that the path leaves the
-   * root when each element is fine now (the host changed it meanwhile).
+   * root when each element is fine now (the host changed it meanwhile). Walks from the root, an `lstat` per element
+   * up to the first wrong one, none of them throwing a host error for a missing node.
    */
   #explain(elements: readonly string[], what: string, target: boolean): never {
-    let host = this.hostPath;
     const onTheWay = target ? elements.length - 1 : elements.length;
-    for (let depth = 0; depth < onTheWay; depth++) {
-      host = join(host, elements[depth] as string);
-      this.#expectDirectory(host, joinElements(elements.slice(0, depth + 1)), what);
+    for (let depth = 1; depth <= onTheWay; depth++) {
+      const stats = this.#lstatIfThere(this.#lexical(elements, depth), what);
+      if (stats?.isDirectory() === true) continue;
+      const path = joinElements(elements.slice(0, depth));
+      if (stats === undefined) throw new LookupFailed(`${what}: "${path}" does not exist`);
+      if (stats.isSymbolicLink())
+        throw new PermissionDenied(`${what}: "${path}" is a symbolic link, which lx_fs never follows`);
+      throw new LookupFailed(`${what}: "${path}" is not a directory`);
     }
     if (target && elements.length > 0) {
-      let kind: ReturnType<typeof kindOf>;
-      try {
-        kind = kindOf(lstatSync(join(host, elements[elements.length - 1] as string)));
-      } catch (error) {
-        throw hostError(error, what);
-      }
+      const stats = this.#lstatIfThere(this.#lexical(elements, elements.length), what);
+      if (stats === undefined) throw new LookupFailed(`${what}: no such file or directory`);
+      const kind = kindOf(stats);
       if (kind === 'symlink') throw new PermissionDenied(`${what}: is a symbolic link, which lx_fs never follows`);
       if (kind !== 'directory') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a directory`);
     }
     throw new PermissionDenied(`${what}: leaves the session's root`);
+  }
+
+  /** The `lstat` of the last element of `elements` in the directory held open as `fd` (not followed). */
+  #lstatEntry(fd: number, elements: readonly string[], what: string): Stats {
+    const stats = this.#lstatIfThere(`${PROC_FD}/${fd}/${elements[elements.length - 1] as string}`, what);
+    if (stats === undefined) throw new LookupFailed(`${what}: no such file or directory`);
+    return stats;
+  }
+
+  /** The `lstat` of `host`, undefined when nothing is there (no host error is made for that); else as `hostError`. */
+  #lstatIfThere(host: string, what: string): Stats | undefined {
+    try {
+      return lstatSync(host, { throwIfNoEntry: false });
+    } catch (error) {
+      throw hostError(error, what);
+    }
+  }
+
+  /** The lexical host path of the first `depth` elements of `elements` (names checked: no `/`, `.` or `..`). */
+  #lexical(elements: readonly string[], depth: number): string {
+    if (depth === 0) return this.hostPath;
+    let host = this.hostPath.endsWith(sep) ? this.hostPath.slice(0, -1) : this.hostPath;
+    for (let index = 0; index < depth; index++) host = `${host}${sep}${elements[index] as string}`;
+    return host;
   }
 
   #expectDirectory(host: string, path: string, what: string): void {

@@ -25,7 +25,7 @@ import { InvalidArgument, LookupFailed, NodeAlreadyExists, PermissionDenied } fr
 import { FileSystemSession, type NodeStatus, type OpenMode } from '../file-system-session.js';
 import { checkName, joinElements, pathElements, printablePath } from '../session-path.js';
 import type { ConfinedRoot } from './confined-root.js';
-import { hostError } from './host-errors.js';
+import { errnoOf, hostError } from './host-errors.js';
 import { KIND_NAMES, kindOf } from './node-kind.js';
 import type { NodeHandles } from './node-handles.js';
 
@@ -38,6 +38,25 @@ const OPEN_FLAGS: Readonly<Record<OpenMode, number>> = {
 const SAFE_OPEN = (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 // a directory made by `dir`, opened for its handle: the one just made, never a symlink put in its place
 const DIRECTORY_OPEN = constants.O_RDONLY | (constants.O_DIRECTORY ?? 0) | SAFE_OPEN;
+
+/**
+ * Removes the node at `host` without following it: a file or symbolic link by `unlink`, an empty directory by `rmdir`
+ * (tried when `unlink` refuses a directory: `EISDIR` on Linux, `EPERM` elsewhere), in one call for the common case.
+ */
+function removeNode(host: string): void {
+  try {
+    unlinkSync(host);
+  } catch (error) {
+    const code = errnoOf(error);
+    if (code !== 'EISDIR' && code !== 'EPERM') throw error;
+    try {
+      rmdirSync(host);
+    } catch (rmdirError) {
+      // no directory after all: what unlink said stands
+      throw errnoOf(rmdirError) === 'ENOTDIR' ? error : rmdirError;
+    }
+  }
+}
 
 /** `fsync` on Node's thread pool, as a promise. */
 function fsyncAsync(fd: number): Promise<void> {
@@ -114,8 +133,12 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
       throw hostError(error, what);
     }
     try {
-      const kind = kindOf(fstatSync(fd));
-      if (kind !== 'file') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a file`);
+      // what this open made (O_CREAT | O_EXCL, never through a symbolic link) is a file; a node that was there may be
+      // anything
+      if (!create) {
+        const kind = kindOf(fstatSync(fd));
+        if (kind !== 'file') throw new LookupFailed(`${what}: is ${KIND_NAMES[kind]}, not a file`);
+      }
       // an anchored directory was checked to lie in the root just before, and the name was not followed
       if (!this.root.anchored) this.root.checkOpened(fd, what);
     } catch (error) {
@@ -130,8 +153,8 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `node "${printablePath(path)}"`;
     const elements = pathElements(path);
     this.#handles.requireRoom(what);
-    this.root.lstat(elements, what);
-    return this.#handles.add({ kind: 'node', path: elements });
+    // its directory stays open with the handle, so that `status` looks the name up there
+    return this.#handles.add({ kind: 'node', path: elements, fd: this.root.openNode(elements, what) });
   }
 
   /** Closes a handle (File_system::close). */
@@ -146,7 +169,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `status of "${joinElements(node.path)}"`;
     let stats: Stats;
     try {
-      if (node.kind === 'node') stats = this.root.lstat(node.path, what);
+      if (node.kind === 'node') stats = this.root.lstatNode(node.path, node.fd, what);
       else if (node.kind === 'file') stats = fstatSync(node.fd);
       else if (node.fd === undefined) stats = this.root.lstat(node.path, what);
       else {
@@ -207,7 +230,10 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     }
   }
 
-  /** Reads up to `length` bytes at `position` into the buffer; answers how many (File_system's READ packet). */
+  /**
+   * Reads up to `length` bytes at `position` into the buffer; answers how many (File_system's READ packet): fewer only
+   * at the file's end, as a handle's file is a regular one, which `pread` reads whole up to there.
+   */
   read(file: number, position: number, length: number): number {
     const node = this.#handles.get(file, 'read', 'file');
     const what = `read of "${joinElements(node.path)}"`;
@@ -226,8 +252,10 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `write to "${joinElements(node.path)}"`;
     if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
     this.#checkRange(what, position, length);
-    const grown = this.#growth(node.fd, position + length, what);
-    this.root.quota?.charge(grown, what);
+    // the file's size is asked for only where a quota counts the growth
+    const quota = this.root.quota;
+    const grown = quota === undefined ? 0 : this.#growth(node.fd, position + length, what);
+    quota?.charge(grown, what);
     let written = 0;
     try {
       while (written < length) {
@@ -236,7 +264,7 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
         written += count;
       }
     } catch (error) {
-      this.root.quota?.release(grown - this.#growth(node.fd, position + length, what));
+      quota?.release(grown - this.#growth(node.fd, position + length, what));
       throw hostError(error, what);
     }
     return written;
@@ -248,15 +276,16 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     const what = `truncate of "${joinElements(node.path)}"`;
     if (node.mode === 'read-only') throw new PermissionDenied(`${what}: the handle was opened read-only`);
     this.#checkRange(what, size, 0);
-    const before = this.#size(node.fd, what);
-    this.root.quota?.charge(size - before, what);
+    const quota = this.root.quota;
+    const before = quota === undefined ? 0 : this.#size(node.fd, what);
+    quota?.charge(size - before, what);
     try {
       ftruncateSync(node.fd, size);
     } catch (error) {
-      this.root.quota?.release(size - before);
+      quota?.release(size - before);
       throw hostError(error, what);
     }
-    this.root.quota?.release(before - size);
+    quota?.release(before - size);
   }
 
   /** Removes `name` from `dir`: a file, a symlink (not followed) or an empty directory (File_system::unlink). */
@@ -267,10 +296,14 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     this.#requireWriteable(what);
     const host = this.root.entry(parent, name, what);
     try {
-      const stats = lstatSync(host);
-      if (stats.isDirectory()) rmdirSync(host);
-      else unlinkSync(host);
-      if (stats.isFile()) this.root.quota?.release(stats.size);
+      if (this.root.quota === undefined) removeNode(host);
+      else {
+        // a quota gives back what a file held: its size first
+        const stats = lstatSync(host);
+        if (stats.isDirectory()) rmdirSync(host);
+        else unlinkSync(host);
+        if (stats.isFile()) this.root.quota.release(stats.size);
+      }
     } catch (error) {
       throw hostError(error, what);
     }
@@ -286,10 +319,10 @@ export class LxFsSession extends RpcObject<typeof FileSystemSession> implements 
     checkName(fromName, what);
     checkName(toName, what);
     this.#requireWriteable(what);
-    const source = this.root.entry(fromParent, fromName, what);
-    const target = this.root.entry(toParent, toName, what);
+    const [source, target] = this.root.entryPair(fromParent, fromName, toParent, toName, what);
     try {
-      const replaced = lstatSync(target, { throwIfNoEntry: false });
+      // a quota gives back what a replaced file held
+      const replaced = this.root.quota === undefined ? undefined : lstatSync(target, { throwIfNoEntry: false });
       renameSync(source, target);
       if (replaced?.isFile() === true) this.root.quota?.release(replaced.size);
     } catch (error) {

@@ -6,12 +6,12 @@ import { joinElements } from '../session-path.js';
 
 /**
  * What a handle names: a directory (held open where the root is anchored), an open file, or a node of any kind (for
- * status).
+ * status; its directory held open where the root is anchored, but for the root itself).
  */
 export type OpenNode =
   | { readonly kind: 'dir'; readonly path: readonly string[]; readonly fd: number | undefined }
   | { readonly kind: 'file'; readonly path: readonly string[]; readonly fd: number; readonly mode: OpenMode }
-  | { readonly kind: 'node'; readonly path: readonly string[] };
+  | { readonly kind: 'node'; readonly path: readonly string[]; readonly fd: number | undefined };
 
 /** Hands out handle numbers unique across a server's sessions, so that one session's handle is never another's. */
 export class HandleNumbers {
@@ -71,11 +71,11 @@ export class NodeHandles {
     return node as Extract<OpenNode, { kind: K }>;
   }
 
-  /** Forgets `handle`, closing its file or directory. */
+  /** Forgets `handle`, closing the file or directory it holds. */
   remove(handle: number): void {
     const node = this.#open.get(handle);
     this.#open.delete(handle);
-    if (node !== undefined && node.kind !== 'node' && node.fd !== undefined) closeSync(node.fd);
+    if (node?.fd !== undefined) closeSync(node.fd);
   }
 
   /** Closes every handle. */
