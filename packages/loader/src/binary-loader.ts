@@ -1,12 +1,13 @@
 import { readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WIRE_VERSION } from '@os/rpc';
 import { type ComponentModule, type XmlNode, suggest } from '@os/runtime';
 import type { BinaryResolver } from '@os/runtime/host';
 import {
   type BinaryLocation,
+  depotRoot,
   findPackageDirectory,
   isDepotBinaryName,
   locateBinary,
@@ -42,12 +43,25 @@ export type LocatedBinary =
   | { readonly kind: 'builtin'; readonly module: ComponentModule }
   | { readonly kind: 'module'; readonly location: BinaryLocation; readonly manifest?: ComponentManifest };
 
-const hostRpcDirectory = dirname(createRequire(import.meta.url).resolve('@os/rpc/package.json'));
+/** The real directory of this loader's own `@os/rpc`, once asked for. */
+let hostRpcDirectory: string | undefined;
 
-/** The wire version of the `@os/rpc` copy a package would load itself, when it brings its own. */
-function ownRpcWire(packageDirectory: string): { readonly directory: string; readonly wire: unknown } | undefined {
-  const own = findPackageDirectory(packageDirectory, '@os/rpc');
-  if (own === undefined || own === realpathSync(hostRpcDirectory)) return undefined;
+/** The real directory of the `@os/rpc` copy this loader runs with, found once per process. */
+function hostRpc(): string {
+  hostRpcDirectory ??= realpathSync(dirname(createRequire(import.meta.url).resolve('@os/rpc/package.json')));
+  return hostRpcDirectory;
+}
+
+/**
+ * The wire version of the `@os/rpc` copy a package would load itself, when it brings its own; `known` is where the
+ * copy was found from directories looked at before (`findPackageDirectory`).
+ */
+function ownRpcWire(
+  packageDirectory: string,
+  known: Map<string, string | undefined>,
+): { readonly directory: string; readonly wire: unknown } | undefined {
+  const own = findPackageDirectory(packageDirectory, '@os/rpc', known);
+  if (own === undefined || own === hostRpc()) return undefined;
   const manifest = JSON.parse(readFileSync(join(own, 'package.json'), 'utf8')) as { osWire?: unknown };
   return { directory: own, wire: manifest.osWire };
 }
@@ -63,7 +77,13 @@ export class BinaryLoader {
   readonly #options: BinaryLoaderOptions;
   readonly #unconfined: ReadonlySet<string>;
   readonly #located = new Map<string, LocatedBinary>();
+  /** The component module of each module binary resolved so far: every start of a binary after its first uses it. */
+  readonly #loaded = new Map<string, ComponentModule>();
+  /** Where a package's own `@os/rpc` would come from, by directory looked at (see `ownRpcWire`). */
+  readonly #rpcFrom = new Map<string, string | undefined>();
   #modules: Promise<ReadonlyMap<string, object>> | null = null;
+  #depotRoot: string | undefined;
+  #systemDirectory: string | undefined;
 
   /** Creates the loader. */
   constructor(options: BinaryLoaderOptions) {
@@ -92,7 +112,7 @@ export class BinaryLoader {
         throw new BinaryNotFound(
           `binary "${name}" names a depot archive, but this system has no local depot to load it from`,
         );
-      located = this.#checkedPackage(name, locateDepotBinary(name, this.#options.depot));
+      located = this.#checkedPackage(name, locateDepotBinary(name, this.#depot(this.#options.depot)));
     } else {
       let location: BinaryLocation;
       try {
@@ -112,6 +132,12 @@ export class BinaryLoader {
     return located;
   }
 
+  /** The real path of the local depot, found once it exists (its path is the loader's for good). */
+  #depot(depot: string): string {
+    this.#depotRoot ??= depotRoot(depot);
+    return this.#depotRoot ?? resolvePath(depot);
+  }
+
   /** A located module, with its package's manifest read and wire version checked when it is a package. */
   #checkedPackage(name: string, location: BinaryLocation): LocatedBinary {
     if (location.packageDirectory === undefined || location.packageJson === undefined)
@@ -125,7 +151,7 @@ export class BinaryLoader {
             `version ${WIRE_VERSION}`),
       );
     }
-    const own = ownRpcWire(location.packageDirectory);
+    const own = ownRpcWire(location.packageDirectory, this.#rpcFrom);
     if (own !== undefined && own.wire !== WIRE_VERSION) {
       throw new WireVersionMismatch(
         `package "${name}" brings its own @os/rpc (${own.directory}) speaking wire version ${String(own.wire)}, ` +
@@ -174,17 +200,23 @@ export class BinaryLoader {
    */
   #root(location: BinaryLocation): string {
     if (location.packageDirectory !== undefined) return location.packageDirectory;
-    const system = realpathSync(this.#options.directory);
+    this.#systemDirectory ??= realpathSync(this.#options.directory);
+    const system = this.#systemDirectory;
     const path = relative(system, location.file);
     return path === '..' || path.startsWith(`..${sep}`) || isAbsolute(path) ? dirname(location.file) : system;
   }
 
-  /** The `BinaryResolver` of the system: built-ins as they are, module binaries loaded per component. */
+  /**
+   * The `BinaryResolver` of the system: built-ins as they are, module binaries loaded per component (one component
+   * module per binary, whose `construct` gives each component a compartment of its own).
+   */
   readonly resolve: BinaryResolver = async (name) => {
     const located = this.locate(name);
     if (located.kind === 'builtin') return located.module;
     const confined = !this.unconfined(name);
     if (confined) requireHardenedRealm(`binary "${name}"`);
+    const loaded = this.#loaded.get(name);
+    if (loaded !== undefined) return loaded;
     const modules = confined
       ? await (this.#modules ??= systemModules(this.#options.modules))
       : new Map<string, object>();
@@ -192,7 +224,7 @@ export class BinaryLoader {
       confined || located.manifest?.type === 'libc'
         ? undefined
         : ((await import(pathToFileURL(located.location.file).href)) as Record<string, unknown>);
-    return moduleBinary({
+    const module = moduleBinary({
       location: located.location,
       root: this.#root(located.location),
       ...(located.manifest === undefined ? {} : { manifest: located.manifest }),
@@ -201,6 +233,8 @@ export class BinaryLoader {
       modules,
       ...(imported === undefined ? {} : { imported }),
     });
+    this.#loaded.set(name, module);
+    return module;
   };
 }
 

@@ -12,7 +12,7 @@ export interface BinaryLocation {
   readonly name: string;
   /** The module file (real path, symlinks resolved). */
   readonly file: string;
-  /** The package's directory, when the name was a package. */
+  /** The package's directory (real path), when the name was a package. */
   readonly packageDirectory?: string;
   /** The package's parsed package.json, when the name was a package. */
   readonly packageJson?: Readonly<Record<string, unknown>>;
@@ -40,18 +40,47 @@ export function moduleFile(directory: string, name: string): string | undefined 
   if (name.length === 0) return undefined;
   for (const extension of MODULE_EXTENSIONS) {
     const path = resolve(directory, name + extension);
-    if (/\.(mjs|js)$/.test(path) && existsSync(path) && statSync(path).isFile()) return realpathSync(path);
+    if (/\.(mjs|js)$/.test(path) && isFile(path)) return realpathSync.native(path);
   }
   return undefined;
 }
 
-/** The directory of package `packageName` as Node finds it from `directory`: the nearest `node_modules` up the tree. */
-export function findPackageDirectory(directory: string, packageName: string): string | undefined {
-  for (let at = resolve(directory); ; at = dirname(at)) {
-    const candidate = join(at, 'node_modules', packageName);
-    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(at) === at) return undefined;
+/** Whether `path` is a file (after symlinks); `false` when it cannot be looked at. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * The directory of package `packageName` as Node finds it from `directory`: the nearest `node_modules` up the tree.
+ * `known` holds what earlier walks for the same package found from the directories they passed: a walk stops at the
+ * first one it holds, and adds its own (many packages side by side share every directory above their own).
+ */
+export function findPackageDirectory(
+  directory: string,
+  packageName: string,
+  known?: Map<string, string | undefined>,
+): string | undefined {
+  const passed: string[] = [];
+  let found: string | undefined;
+  for (let at = resolve(directory); ; at = dirname(at)) {
+    if (known?.has(at) === true) {
+      found = known.get(at);
+      break;
+    }
+    passed.push(at);
+    const candidate = join(at, 'node_modules', packageName);
+    if (existsSync(join(candidate, 'package.json'))) {
+      found = realpathSync(candidate);
+      break;
+    }
+    if (dirname(at) === at) break;
+  }
+  if (known !== undefined) for (const at of passed) known.set(at, found);
+  return found;
 }
 
 /**
@@ -127,20 +156,28 @@ export function isDepotBinaryName(name: string): boolean {
   return match?.slice(1).every((part) => part !== '.' && part !== '..') === true;
 }
 
+/** The real path of the local depot `depot`, or `undefined` while it cannot be found (it is made on first use). */
+export function depotRoot(depot: string): string | undefined {
+  try {
+    return realpathSync.native(depot);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The component package a depot binary archive path names in the local depot `depot` (Genode's
- * `<user>/bin/<arch>/<name>/<version>`, the architecture being `js`): the extracted archive is a component package
- * folder whose package.json names its entry. The folder must be inside the depot after symlinks are resolved.
+ * The component package a depot binary archive path names in the local depot whose real path is `root` (`depotRoot`;
+ * Genode's `<user>/bin/<arch>/<name>/<version>`, the architecture being `js`): the extracted archive is a component
+ * package folder whose package.json names its entry. The folder must be inside the depot after symlinks are resolved.
  */
-export function locateDepotBinary(name: string, depot: string): BinaryLocation {
-  const root = existsSync(depot) ? realpathSync(depot) : resolve(depot);
+export function locateDepotBinary(name: string, root: string): BinaryLocation {
   const folder = join(root, name);
   if (!existsSync(join(folder, 'package.json')))
     throw new BinaryNotFound(
       `binary "${name}": the depot ${root} holds no archive ${name} (no ${join(folder, 'package.json')}); ` +
         'deploy downloads it before it starts a component of it',
     );
-  const real = realpathSync(folder);
+  const real = realpathSync.native(folder);
   if (real !== folder && !real.startsWith(`${root}/`))
     throw new BinaryNotFound(`binary "${name}": ${folder} leads out of the depot ${root} (to ${real})`);
   const packageJson = readPackageJson(real);

@@ -3,7 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfinementError } from './errors.js';
 import { requireHardenedRealm } from './harden-realm.js';
 import type { ModuleSources } from './module-sources.js';
-import { ModuleScope, isRelativeSpecifier } from './module-scope.js';
+import { type ModuleRoot, ModuleScope, isRelativeSpecifier, readModuleRoot } from './module-scope.js';
 
 /** What a compartment grants the code in it, beyond ECMAScript's own (frozen, shared) intrinsics. */
 export interface CompartmentGrant {
@@ -25,9 +25,9 @@ const NODE_BUILTINS = new Set(builtinModules);
 
 /** Whether `specifier` names a Node built-in (`fs`, `node:net`, `fs/promises`). */
 export function isNodeBuiltin(specifier: string): boolean {
-  return (
-    specifier.startsWith('node:') || NODE_BUILTINS.has(specifier) || NODE_BUILTINS.has(specifier.split('/')[0] ?? '')
-  );
+  if (specifier.startsWith('node:') || NODE_BUILTINS.has(specifier)) return true;
+  const slash = specifier.indexOf('/');
+  return slash > 0 && NODE_BUILTINS.has(specifier.slice(0, slash));
 }
 
 /**
@@ -41,6 +41,18 @@ export function isNodeBuiltin(specifier: string): boolean {
 export async function importConfined(
   file: string,
   root: string,
+  grant: CompartmentGrant,
+  sources: ModuleSources,
+  label: string,
+): Promise<Record<string, unknown>> {
+  requireHardenedRealm(`binary of "${label}"`);
+  return importConfinedFrom(file, readModuleRoot(root), grant, sources, label);
+}
+
+/** `importConfined` with the root already read: a loader reads it once per binary, not per component. */
+export async function importConfinedFrom(
+  file: string,
+  root: ModuleRoot,
   grant: CompartmentGrant,
   sources: ModuleSources,
   label: string,
@@ -77,6 +89,14 @@ export async function importConfined(
     importHook: async (specifier: string) => {
       const granted = grant.modules.get(specifier);
       if (granted !== undefined) return { namespace: granted as never };
+      // the component's own modules, by file: URL (never a built-in's name)
+      if (scope.has(specifier)) {
+        try {
+          return { source: sources.get(specifier) as never, specifier, importMeta: { url: specifier } };
+        } catch (error) {
+          return refuse(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
       if (isNodeBuiltin(specifier)) {
         refuse(
           new ConfinementError(
@@ -85,13 +105,7 @@ export async function importConfined(
           ),
         );
       }
-      if (!scope.has(specifier))
-        refuse(new ConfinementError(`"${label}" imports "${specifier}", which is not one of its own modules`));
-      try {
-        return { source: sources.get(specifier) as never, specifier, importMeta: { url: specifier } };
-      } catch (error) {
-        return refuse(error instanceof Error ? error : new Error(String(error)));
-      }
+      return refuse(new ConfinementError(`"${label}" imports "${specifier}", which is not one of its own modules`));
     },
   });
   try {

@@ -3,9 +3,10 @@ import { type ComponentModule, type Env, AttachedRomDataspace, XmlNode } from '@
 import { LIBC_BUILTINS_HINT, OrderedLog, componentConsole, runLibcProgram } from '@os/libc-shim';
 import type { BinaryLocation } from './binary-location.js';
 import type { ComponentManifest } from './component-manifest.js';
-import { type CompartmentGrant, importConfined } from './confined-import.js';
+import { type CompartmentGrant, importConfinedFrom } from './confined-import.js';
 import { NotAComponent } from './errors.js';
 import type { ModuleSources } from './module-sources.js';
+import { type ModuleRoot, packageModuleRoot, readModuleRoot } from './module-scope.js';
 
 /** How a module binary is loaded into each component started from it. */
 export interface ModuleBinaryOptions {
@@ -52,14 +53,17 @@ async function readConfig(env: Env): Promise<XmlNode | undefined> {
 
 const HARDENED_HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'URL', 'URLSearchParams'] as const;
 
+/** The hardened host constructors, by name: the same for every compartment, so hardened and listed once. */
+let sharedHostGlobals: Readonly<Record<string, unknown>> | undefined;
+
 /**
  * Host constructors every compartment may use (hardened, as they are shared), and its own
  * `queueMicrotask`: a callback that throws is a fault of the component (`env.fault`: logged, exit 1),
  * never an uncaught exception that would end the process.
  */
 function hostGlobals(env: Env): Record<string, unknown> {
-  const globals: Record<string, unknown> = {};
-  for (const name of HARDENED_HOST_GLOBALS) globals[name] = harden(globalThis[name]);
+  sharedHostGlobals ??= Object.fromEntries(HARDENED_HOST_GLOBALS.map((name) => [name, harden(globalThis[name])]));
+  const globals: Record<string, unknown> = { ...sharedHostGlobals };
   globals.queueMicrotask = harden((callback: unknown) => {
     if (typeof callback !== 'function')
       throw new TypeError(`queueMicrotask: the callback must be a function, got ${typeof callback}`);
@@ -97,6 +101,14 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
     location.packageDirectory === undefined
       ? `"${location.name}" (${location.file})`
       : `"${location.name}" (package ${location.packageDirectory})`;
+  // made at the first start and kept for the restarts, as the binary's location and manifest are; a package's own
+  // directory (a real path) comes with its package.json read
+  let moduleRoot: ModuleRoot | undefined;
+  const scopeRoot = (): ModuleRoot =>
+    (moduleRoot ??=
+      root === location.packageDirectory && location.packageJson !== undefined
+        ? packageModuleRoot(root, location.packageJson)
+        : readModuleRoot(root));
   return {
     async construct(env: Env): Promise<void> {
       const config = await readConfig(env);
@@ -112,9 +124,9 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
           config: config ?? XmlNode.parse('<config/>', 'config'),
           evaluate: async (grant) => {
             const granted = new Map([...modules, ...grant.modules]);
-            await importConfined(
+            await importConfinedFrom(
               location.file,
-              root,
+              scopeRoot(),
               { globals: { ...hostGlobals(env), ...grant.globals }, modules: granted, builtinHint: LIBC_BUILTINS_HINT },
               sources,
               env.name,
@@ -124,7 +136,7 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
         return;
       }
       const namespace = confined
-        ? await importConfined(location.file, root, nativeGrant(env, modules), sources, env.name)
+        ? await importConfinedFrom(location.file, scopeRoot(), nativeGrant(env, modules), sources, env.name)
         : (options.imported ?? ((await import(pathToFileURL(location.file).href)) as Record<string, unknown>));
       const construct = namespace.construct;
       if (typeof construct !== 'function') {

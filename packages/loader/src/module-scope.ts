@@ -5,7 +5,7 @@ import { resolvePackageImport, splitPackageName } from './binary-location.js';
 import { ConfinementError } from './errors.js';
 
 /** A directory a component's modules come from, and the packages the modules there may import by name. */
-interface ModuleRoot {
+export interface ModuleRoot {
   /** The package's (or the system's) directory, symlinks resolved. */
   readonly directory: string;
   /** The packages its package.json declares (dependencies, optional and peer dependencies). */
@@ -17,12 +17,15 @@ const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependen
 function declaredDependencies(directory: string): ReadonlySet<string> {
   const file = join(directory, 'package.json');
   if (!existsSync(file)) return new Set();
-  let manifest: unknown;
   try {
-    manifest = JSON.parse(readFileSync(file, 'utf8'));
+    return dependenciesOf(JSON.parse(readFileSync(file, 'utf8')));
   } catch {
     return new Set();
   }
+}
+
+/** The packages the parsed package.json `manifest` declares. */
+function dependenciesOf(manifest: unknown): ReadonlySet<string> {
   const names = new Set<string>();
   if (typeof manifest !== 'object' || manifest === null) return names;
   for (const field of DEPENDENCY_FIELDS) {
@@ -30,6 +33,20 @@ function declaredDependencies(directory: string): ReadonlySet<string> {
     if (typeof declared === 'object' && declared !== null) for (const name of Object.keys(declared)) names.add(name);
   }
   return names;
+}
+
+/**
+ * The root of the modules under `directory`: its real path and what its package.json declares. Read once per binary,
+ * not per component, by a loader that starts the binary many times.
+ */
+export function readModuleRoot(directory: string): ModuleRoot {
+  const real = realpathSync.native(directory);
+  return { directory: real, dependencies: declaredDependencies(real) };
+}
+
+/** The root of the modules of the package at `directory` (a real path) whose package.json reads `packageJson`. */
+export function packageModuleRoot(directory: string, packageJson: Readonly<Record<string, unknown>>): ModuleRoot {
+  return { directory, dependencies: dependenciesOf(packageJson) };
 }
 
 /** Whether `file` is `directory` itself or lies below it. */
@@ -56,11 +73,10 @@ export class ModuleScope {
   readonly #label: string;
   readonly #roots = new Map<string, ModuleRoot>();
 
-  /** The scope of component `label` whose entry module is `entry` (a real path) under directory `root`. */
-  constructor(label: string, entry: string, root: string) {
+  /** The scope of component `label` whose entry module is `entry` (a real path) under `root` (`readModuleRoot`). */
+  constructor(label: string, entry: string, root: ModuleRoot) {
     this.#label = label;
-    const directory = realpathSync(root);
-    this.#roots.set(pathToFileURL(entry).href, { directory, dependencies: declaredDependencies(directory) });
+    this.#roots.set(pathToFileURL(entry).href, root);
   }
 
   /**

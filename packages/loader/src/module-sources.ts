@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModuleSource } from '@endo/module-source';
 import { ConfinementError, NotAComponent } from './errors.js';
-import { findTopLevelAwait } from './top-level-await.js';
+import { findTopLevelAwait, mayAwaitAtTopLevel } from './top-level-await.js';
 
 /** The type of module Node would load a `.js` file as: the nearest package.json's `"type"`. */
 function isCommonJs(file: string): boolean {
@@ -71,8 +71,22 @@ export class ModuleSources {
   }
 }
 
+/**
+ * The module `text` transformed for compartments. A module that awaits at its top level is refused with its place:
+ * the transform makes it a function that is not async, where V8 would report only `missing ) after argument list` or
+ * the like. V8 rules that out for almost every module at a glance (`mayAwaitAtTopLevel`), so Babel parses the text
+ * a second time, to find the place, only when it cannot.
+ */
 function parse(text: string, url: string, file: string): ModuleSource {
-  const awaiting = findTopLevelAwait(text);
+  let source: ModuleSource;
+  try {
+    source = new ModuleSource(text, url);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new NotAComponent(`module ${file} cannot be parsed as an ES module: ${message}`);
+  }
+  const awaiting =
+    text.includes('await') && mayAwaitAtTopLevel(source.__syncModuleProgram__) ? findTopLevelAwait(text) : undefined;
   if (awaiting !== undefined) {
     throw new ConfinementError(
       `module ${file}:${awaiting.line}:${awaiting.column} uses top-level await, which a confined component cannot ` +
@@ -80,10 +94,5 @@ function parse(text: string, url: string, file: string): ModuleSource {
         'function (a libc program can wrap its code in an async function and call it)',
     );
   }
-  try {
-    return new ModuleSource(text, url);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new NotAComponent(`module ${file} cannot be parsed as an ES module: ${message}`);
-  }
+  return source;
 }

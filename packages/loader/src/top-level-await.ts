@@ -1,3 +1,4 @@
+import { Script } from 'node:vm';
 import { parse } from '@babel/parser';
 
 /** Where a module awaits at its top level: 1-based line and column, and the text there. */
@@ -62,4 +63,32 @@ export function findTopLevelAwait(text: string): TopLevelAwait | undefined {
     for (let i = children.length - 1; i >= 0; i--) pending.push((children[i] as [string, unknown])[1]);
   }
   return undefined;
+}
+
+/** Where the function a module's code runs in begins, in the functor source `@endo/module-source` makes of it. */
+const FUNCTOR_BODY_START = "(function(){'use strict';";
+/** Where that function ends, before the functor's `sourceURL` comment. */
+const FUNCTOR_BODY_END = '\n})()\n';
+const SOURCE_URL_COMMENT = '\n//# sourceURL=';
+
+/**
+ * Whether the module whose compartment functor source is `functor` (`__syncModuleProgram__` of its `ModuleSource`) may
+ * await at its top level. V8 compiles the functor's body, without running it, as a class static block, where an
+ * `await` outside every nested function is a syntax error in every form (`await (x)` too, which a plain function would
+ * take for a call of a variable). `false` is certain and costs a fraction of parsing the module again with Babel;
+ * `true` also when the body does not compile there for another reason (`arguments` at the top level) or the functor's
+ * shape is not the known one: `findTopLevelAwait` then decides.
+ */
+export function mayAwaitAtTopLevel(functor: string): boolean {
+  const comment = functor.lastIndexOf(SOURCE_URL_COMMENT);
+  const end = comment < 0 ? functor.length : comment + 1;
+  const start = functor.indexOf(FUNCTOR_BODY_START);
+  if (start < 0 || !functor.startsWith(FUNCTOR_BODY_END, end - FUNCTOR_BODY_END.length)) return true;
+  const body = functor.slice(start + FUNCTOR_BODY_START.length, end - FUNCTOR_BODY_END.length);
+  try {
+    new Script(`(class{static{${body}\n}})`);
+    return false;
+  } catch {
+    return true;
+  }
 }

@@ -10,6 +10,7 @@ import {
   WireVersionMismatch,
   locateBinary,
 } from '../src/index.js';
+import { findPackageDirectory } from '../src/binary-location.js';
 
 let root: string;
 
@@ -95,6 +96,29 @@ describe('locateBinary', () => {
     );
     expect(() => locateBinary('@acme/nothing', directory)).toThrow(`no package "@acme/nothing" is installed there`);
     expect(() => locateBinary('@acme/blinker/secret', directory)).toThrow(/does not export "\.\/secret"/);
+  });
+});
+
+describe('findPackageDirectory', () => {
+  it('with the walks before it, answers from the first directory they passed, as they did', () => {
+    const at = realpathSync(mkdtempSync(join(tmpdir(), 'os-loader-walk-')));
+    const install = (path: string) => {
+      mkdirSync(join(at, path), { recursive: true });
+      writeFileSync(join(at, path, 'package.json'), JSON.stringify({ name: '@os/rpc' }));
+    };
+    install('depot/own/node_modules/@os/rpc');
+    mkdirSync(join(at, 'depot/a'), { recursive: true });
+    mkdirSync(join(at, 'depot/b'), { recursive: true });
+    const known = new Map<string, string | undefined>();
+    const above = findPackageDirectory(join(at, 'depot/a'), '@os/rpc', known);
+    expect(known.get(join(at, 'depot'))).toBe(above);
+    expect(findPackageDirectory(join(at, 'depot/own'), '@os/rpc', known)).toBe(
+      join(at, 'depot/own/node_modules/@os/rpc'),
+    );
+    // a copy installed above later is seen by a walk of its own, not by one that stops where the first went
+    install('depot/node_modules/@os/rpc');
+    expect(findPackageDirectory(join(at, 'depot/b'), '@os/rpc', known)).toBe(above);
+    expect(findPackageDirectory(join(at, 'depot/b'), '@os/rpc')).toBe(join(at, 'depot/node_modules/@os/rpc'));
   });
 });
 

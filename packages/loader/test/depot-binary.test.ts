@@ -62,6 +62,23 @@ describe('a binary named by its depot archive path', () => {
     expect(system.lines).toEqual(['[init -> hello] hello from the depot']);
   });
 
+  it('gives every start of the binary one component module, whose construct makes each component its own', async () => {
+    const loader = new BinaryLoader({ directory: outside, builtins: { init }, depot });
+    const first = await loader.resolve('acme/bin/js/hello/1.0');
+    expect(await loader.resolve('acme/bin/js/hello/1.0')).toBe(first);
+  });
+
+  it('loads from a depot made after the loader, once it exists', () => {
+    const later = join(outside, 'later-depot');
+    const loader = new BinaryLoader({ directory: outside, builtins: { init }, depot: later });
+    expect(() => loader.locate('acme/bin/js/hello/1.0')).toThrow(`the depot ${later} holds no archive`);
+    componentFolder(join(later, 'acme/bin/js/hello/1.0'), 'hello from a later depot');
+    expect(loader.locate('acme/bin/js/hello/1.0')).toMatchObject({
+      kind: 'module',
+      location: { file: join(later, 'acme/bin/js/hello/1.0/hello.mjs') },
+    });
+  });
+
   it('is refused when missing, leading out of the depot, of another wire version, or without a depot', () => {
     const loader = new BinaryLoader({ directory: outside, builtins: { init }, depot });
     expect(() => loader.locate('acme/bin/js/missing/1.0')).toThrow(

@@ -10,4 +10,6 @@ export class ModuleSource {
   readonly exports: string[];
   /** The specifiers it re-exports everything from (`export * from`). */
   readonly reexports: string[];
+  /** The program SES runs for it in a compartment: a functor called with the module's imports and exports. */
+  readonly __syncModuleProgram__: string;
 }
