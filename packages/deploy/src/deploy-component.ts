@@ -9,8 +9,16 @@ import {
 } from '@os/runtime';
 import { type DepotPkg, lookUpPkg } from './depot-pkg.js';
 import { type DeployConfig, readDeployConfig } from './deploy-config.js';
-import { type ComponentState, type DeployState, deployStateText, deployStatus } from './deploy-state.js';
-import { type DeployEntry, type DesiredDocument, type EntryFailure, readDesiredDocument } from './desired-document.js';
+import {
+  type ComponentState,
+  type RenderedComponent,
+  inObjectOrder,
+  mayBeIndex,
+  renderedComponent,
+  renderedDeployStateText,
+  renderedStatus,
+} from './deploy-state.js';
+import { type DeployEntry, type DesiredDocument, readDesiredDocument } from './desired-document.js';
 import { type ArchiveDownload, readDownloadState } from './download-state.js';
 import { installation } from './installation.js';
 import { type RuntimeState, readRuntimeState } from './runtime-state.js';
@@ -27,6 +35,35 @@ type Outcome =
   | { readonly kind: 'waiting'; readonly state: 'downloading' | 'verifying'; readonly reason?: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
+/** Where the runtime's child of a start node is, after its state report. */
+interface Running {
+  readonly step: 'starting' | 'running' | 'exited';
+  /** Its exit value, once it exited. */
+  readonly exited: number | null;
+  readonly restarts: number;
+}
+
+/** A component's reported state, with what it was made of: made again only when one of those changed. */
+interface Shown extends RenderedComponent {
+  readonly pkg: string | undefined;
+  readonly outcome: Outcome;
+  readonly node: StartNode | undefined;
+  readonly running: Running | undefined;
+  /** The runtime's config (its start nodes) and state report `running` was last found from. */
+  starts: ReadonlyMap<string, StartNode>;
+  runtime: RuntimeState;
+  /** The last `deploy_state` round that reported it. */
+  round: number;
+}
+
+/** The made outcome of an entry, with the pkg and the download's line it was made of. */
+interface Made {
+  readonly entry: DeployEntry;
+  readonly pkg: DepotPkg;
+  readonly download: ArchiveDownload | undefined;
+  readonly outcome: Outcome;
+}
+
 /** How often a component was started again under the same name and binary. */
 interface RestartCount {
   readonly binary: string;
@@ -35,6 +72,75 @@ interface RestartCount {
 }
 
 type DeployDocument = Extract<DesiredDocument, { kind: 'deploy' }>;
+
+/** Whether two lines of the download report say the same (what their JSON text would say). */
+function sameDownload(a: ArchiveDownload | undefined, b: ArchiveDownload | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.state === b.state && a.reason === b.reason && a.error === b.error && a.retry === b.retry;
+}
+
+/** Whether two outcomes give an entry the same reported state (a start node matters by its text). */
+function sameOutcome(a: Outcome, b: Outcome): boolean {
+  if (a === b) return true;
+  switch (a.kind) {
+    case 'start':
+      return b.kind === 'start' && a.node.text === b.node.text;
+    case 'waiting':
+      return b.kind === 'waiting' && a.state === b.state && a.reason === b.reason;
+    case 'failed':
+      return b.kind === 'failed' && a.reason === b.reason;
+  }
+}
+
+function sameRunning(a: Running | undefined, b: Running | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.step === b.step && a.exited === b.exited && a.restarts === b.restarts;
+}
+
+/** Whether two lists hold the same items (the very same objects), in the same order. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/** Whether two maps of start nodes hold the same texts in the same order. */
+function sameTexts(a: ReadonlyMap<string, StartNode>, b: ReadonlyMap<string, StartNode>): boolean {
+  if (a.size !== b.size) return false;
+  const others = b.values();
+  for (const node of a.values()) {
+    const other = others.next().value as StartNode;
+    if (node !== other && node.text !== other.text) return false;
+  }
+  return true;
+}
+
+/** The state of a component whose entry came out as `outcome`, with `node` in the runtime's config as `running`. */
+function componentState(
+  pkg: string | undefined,
+  outcome: Outcome,
+  node: StartNode | undefined,
+  running: Running | undefined,
+): ComponentState {
+  const base = pkg === undefined ? {} : { pkg };
+  const restarts = running === undefined ? 0 : running.restarts;
+  if (outcome.kind === 'start' && node !== undefined && running !== undefined && node.text === outcome.node.text) {
+    if (running.step === 'exited')
+      return { ...base, state: 'exited', reason: `exit value ${running.exited}`, restarts };
+    return { ...base, state: running.step, restarts };
+  }
+  if (outcome.kind === 'waiting')
+    return {
+      ...base,
+      state: outcome.state,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+      restarts,
+    };
+  const reason = outcome.kind === 'failed' ? outcome.reason : 'not started';
+  const kept = node === undefined ? '' : `; the component keeps running as before (${node.binary})`;
+  return { ...base, state: 'failed', reason: `${reason}${kept}`, restarts };
+}
 
 /** What the download said about an archive: `Class: message`, after the retry count while it retries. */
 function downloadReason(download: ArchiveDownload): string | undefined {
@@ -90,12 +196,26 @@ class Deploy {
    * Pkgs found missing, with the download's line for each at that look-up: looked up again only when that line
    * changes (the download reports `done` after it installed) or a desired document comes in.
    */
-  readonly #missing = new Map<string, { readonly pkg: DepotPkg; readonly download: string }>();
-  /** The start node (or refusal) made for each entry name, from the entry and the present pkg it was made of. */
-  readonly #made = new Map<
-    string,
-    { readonly entry: DeployEntry; readonly pkg: DepotPkg; readonly outcome: Outcome }
-  >();
+  readonly #missing = new Map<string, { readonly pkg: DepotPkg; readonly download: ArchiveDownload | undefined }>();
+  /** The outcome made for each entry name, from the entry, the pkg and the download's line it was made of. */
+  readonly #made = new Map<string, Made>();
+  /** The document whose entries the caches above were last cut down to. */
+  #prunedFor: DeployDocument | null = null;
+  /** The pkgs the installation report listed last. */
+  #lastMissing: readonly string[] | null = null;
+  /** The last plan that left the runtime's config as it was, with what it was made of. */
+  #planned: {
+    readonly document: DeployDocument;
+    readonly starts: ReadonlyMap<string, StartNode>;
+    /** The outcome of each entry of the document, in its order. */
+    readonly made: readonly Outcome[];
+  } | null = null;
+  /** What the last `deploy_state` was made of: the same again makes the same report. */
+  #reportedFrom: readonly unknown[] = [];
+  /** The reported state of each component by key, with what it was made of. */
+  #shown = new Map<string, Shown>();
+  /** Counts the rounds of `deploy_state` made. */
+  #round = 0;
   #downloadText = '';
   #outcomes = new Map<string, Outcome>();
   /** The start nodes of the runtime config written last, by name. */
@@ -200,16 +320,22 @@ class Deploy {
   }
 
   /**
-   * The pkg of `entry` in the local depot; complete pkgs come from the cache, and so do missing ones while the
-   * download's line for them stays as it was.
+   * The pkg of `entry` as deploy knows it without looking: complete pkgs come from the cache, and so do missing ones
+   * while the download's line for them stays as it was.
    */
-  async #pkg(entry: DeployEntry): Promise<DepotPkg> {
+  #knownPkg(entry: DeployEntry): DepotPkg | undefined {
     const path = entry.pkg.path;
     const known = this.#present.get(path);
     if (known !== undefined) return known;
-    const download = JSON.stringify(this.#downloads.get(path) ?? null);
     const missing = this.#missing.get(path);
-    if (missing !== undefined && missing.download === download) return missing.pkg;
+    if (missing !== undefined && sameDownload(missing.download, this.#downloads.get(path))) return missing.pkg;
+    return undefined;
+  }
+
+  /** Looks the pkg of `entry` up in the local depot, and keeps what it found for {@link Deploy.#knownPkg}. */
+  async #lookUp(entry: DeployEntry): Promise<DepotPkg> {
+    const path = entry.pkg.path;
+    const download = this.#downloads.get(path);
     const found = await lookUpPkg(this.#fs, entry.pkg);
     if (found.kind === 'present') this.#present.set(path, found);
     if (found.kind === 'missing') this.#missing.set(path, { pkg: found, download });
@@ -217,19 +343,23 @@ class Deploy {
     return found;
   }
 
-  /** {@link Deploy.#outcome}, made once per entry and present pkg (a start node is checked by parsing it). */
+  /**
+   * {@link Deploy.#outcome}, made once per entry, pkg and download line (a start node is checked by parsing it, and
+   * an outcome that stays the same lets the entry's reported state stay as it was rendered).
+   */
   #madeOutcome(entry: DeployEntry, pkg: DepotPkg): Outcome {
-    if (pkg.kind !== 'present') return this.#outcome(entry, pkg);
+    const download = pkg.kind === 'missing' ? this.#downloads.get(entry.pkg.path) : undefined;
     const made = this.#made.get(entry.name);
     if (
       made !== undefined &&
       made.pkg === pkg &&
       made.entry.pkg.path === entry.pkg.path &&
-      made.entry.config === entry.config
+      made.entry.config === entry.config &&
+      sameDownload(made.download, download)
     )
       return made.outcome;
     const outcome = this.#outcome(entry, pkg);
-    this.#made.set(entry.name, { entry, pkg, outcome });
+    this.#made.set(entry.name, { entry, pkg, download, outcome });
     return outcome;
   }
 
@@ -253,19 +383,30 @@ class Deploy {
   async #plan(): Promise<void> {
     const document = this.#document;
     if (document === null) return;
-    const outcomes = new Map<string, Outcome>();
+    const made: Outcome[] = [];
     const missing: string[] = [];
     for (const entry of document.entries) {
-      const pkg = await this.#pkg(entry);
+      const pkg = this.#knownPkg(entry) ?? (await this.#lookUp(entry));
       if (pkg.kind === 'missing') missing.push(entry.pkg.path);
-      outcomes.set(entry.name, this.#madeOutcome(entry, pkg));
+      made.push(this.#madeOutcome(entry, pkg));
     }
-    // what is no longer wanted is forgotten: what deploy holds is bounded by the list
-    const wanted = new Set(document.entries.map((entry) => entry.pkg.path));
-    for (const path of this.#present.keys()) if (!wanted.has(path)) this.#present.delete(path);
-    for (const path of this.#missing.keys()) if (!wanted.has(path)) this.#missing.delete(path);
-    for (const name of this.#made.keys()) if (!outcomes.has(name)) this.#made.delete(name);
+    // what is no longer wanted is forgotten: what deploy holds is bounded by the list (only its entries added since)
+    if (this.#prunedFor !== document) {
+      const wanted = new Set(document.entries.map((entry) => entry.pkg.path));
+      const names = new Set(document.entries.map((entry) => entry.name));
+      for (const path of this.#present.keys()) if (!wanted.has(path)) this.#present.delete(path);
+      for (const path of this.#missing.keys()) if (!wanted.has(path)) this.#missing.delete(path);
+      for (const name of this.#made.keys()) if (!names.has(name)) this.#made.delete(name);
+      this.#prunedFor = document;
+    }
     await this.#reportInstallation(missing);
+    // the outcomes of the last plan, whose config stands: it would be made the same again
+    const last = this.#planned;
+    if (last !== null && last.document === document && last.starts === this.#starts && sameItems(last.made, made))
+      return;
+    const outcomes = new Map<string, Outcome>();
+    for (const [index, entry] of document.entries.entries()) outcomes.set(entry.name, made[index] as Outcome);
+    const startsBefore = this.#starts;
     const budget = { ram: this.#config.ram, caps: this.#config.caps };
     const admitted = new Map<string, StartNode>();
     const admit = (node: StartNode): boolean => {
@@ -292,24 +433,29 @@ class Deploy {
       keepPrevious(name);
     }
     // the reason names what is left once all is admitted, so it reads the same whatever ran before
+    const reported = refused.length === 0 ? outcomes : new Map(outcomes);
     for (const node of refused)
-      outcomes.set(node.name, {
+      reported.set(node.name, {
         kind: 'failed',
         reason:
           `needs ${numberOfBytes(node.ram)} RAM and ${node.caps} caps, but the runtime has ` +
           `${numberOfBytes(budget.ram)} RAM and ${budget.caps} caps left of ${numberOfBytes(this.#config.ram)} and ` +
           `${this.#config.caps}; lower the pkg's quota, raise deploy's ram and caps, or remove another component`,
       });
-    this.#outcomes = outcomes;
+    this.#outcomes = reported;
     const ordered = new Map<string, StartNode>();
     for (const name of [...outcomes.keys(), ...document.failures.map((failure) => failure.key)]) {
       const node = admitted.get(name);
       if (node !== undefined) ordered.set(name, node);
     }
     await this.#writeRuntimeConfig(ordered);
+    // a plan that changed the config may come out otherwise next time, from the config it wrote
+    this.#planned = this.#starts === startsBefore ? { document, starts: startsBefore, made } : null;
   }
 
   async #reportInstallation(missing: readonly string[]): Promise<void> {
+    if (this.#lastMissing !== null && sameItems(missing, this.#lastMissing)) return;
+    this.#lastMissing = missing;
     const text = installation(missing);
     if (text === this.#lastInstallation) return;
     this.#lastInstallation = text;
@@ -320,7 +466,7 @@ class Deploy {
   async #writeRuntimeConfig(starts: ReadonlyMap<string, StartNode>): Promise<void> {
     const texts = (map: ReadonlyMap<string, StartNode>): string => [...map.values()].map((n) => n.text).join('\n');
     const first = !this.#written;
-    if (!first && texts(starts) === texts(this.#starts)) return;
+    if (!first && (sameTexts(starts, this.#starts) || texts(starts) === texts(this.#starts))) return;
     this.#written = true;
     const started = [...starts.keys()].filter((name) => this.#starts.get(name)?.text !== starts.get(name)?.text);
     const stopped = [...this.#starts.keys()].filter((name) => !starts.has(name));
@@ -345,77 +491,110 @@ class Deploy {
       );
   }
 
-  /** The state of a component whose start node is in the runtime's config, after the runtime's state report. */
-  #running(node: StartNode): Pick<ComponentState, 'state' | 'reason' | 'restarts'> {
+  /** Where the child of `node`, whose start node is in the runtime's config, is after the runtime's state report. */
+  #running(node: StartNode): Running {
     let count = this.#restarts.get(node.name);
     if (count === undefined || count.binary !== node.binary) {
       count = { binary: node.binary, lastId: null, count: 0 };
       this.#restarts.set(node.name, count);
     }
     const child = this.#runtimeState.children.get(node.name);
-    if (child === undefined || child.binary !== node.binary) return { state: 'starting', restarts: count.count };
+    if (child === undefined || child.binary !== node.binary)
+      return { step: 'starting', exited: null, restarts: count.count };
     if (count.lastId === null) count.lastId = child.id;
     else if (child.id !== count.lastId) {
       count.count += 1;
       count.lastId = child.id;
     }
-    if (child.exited !== null) return { state: 'exited', reason: `exit value ${child.exited}`, restarts: count.count };
-    return { state: child.incomplete ? 'starting' : 'running', restarts: count.count };
+    if (child.exited !== null) return { step: 'exited', exited: child.exited, restarts: count.count };
+    return { step: child.incomplete ? 'starting' : 'running', exited: null, restarts: count.count };
   }
 
-  /** The reported state of entry `name` with `outcome`; a refused entry whose old node runs says so. */
-  #component(name: string, pkg: string | undefined, outcome: Outcome): ComponentState {
-    const node = this.#starts.get(name);
-    const base = pkg === undefined ? {} : { pkg };
-    if (outcome.kind === 'start' && node?.text === outcome.node.text) return { ...base, ...this.#running(node) };
-    const restarts = node === undefined ? 0 : this.#running(node).restarts;
-    if (outcome.kind === 'waiting')
-      return {
-        ...base,
-        state: outcome.state,
-        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-        restarts,
-      };
-    const reason = outcome.kind === 'failed' ? outcome.reason : 'not started';
-    const kept = node === undefined ? '' : `; the component keeps running as before (${node.binary})`;
-    return { ...base, state: 'failed', reason: `${reason}${kept}`, restarts };
+  /**
+   * The reported state of component `key` with `outcome` and `node` (its start node in the runtime's config, if any),
+   * rendered again only when one of them or where its child is changed; a refused entry whose old node runs says so.
+   */
+  #component(key: string, pkg: string | undefined, outcome: Outcome, node: StartNode | undefined): Shown {
+    const last = this.#shown.get(key);
+    // found from the same config and runtime report (each a new object when it changes): it is found the same again
+    const found =
+      last !== undefined && last.node === node && last.starts === this.#starts && last.runtime === this.#runtimeState;
+    const running =
+      node === undefined ? undefined : found && last.running !== undefined ? last.running : this.#running(node);
+    if (
+      last !== undefined &&
+      last.pkg === pkg &&
+      last.node === node &&
+      sameRunning(last.running, running) &&
+      sameOutcome(last.outcome, outcome)
+    ) {
+      last.starts = this.#starts;
+      last.runtime = this.#runtimeState;
+      return last;
+    }
+    const rendered = renderedComponent(key, componentState(pkg, outcome, node, running));
+    const shown = {
+      pkg,
+      outcome,
+      node,
+      running,
+      starts: this.#starts,
+      runtime: this.#runtimeState,
+      round: 0,
+      ...rendered,
+    };
+    this.#shown.set(key, shown);
+    return shown;
   }
 
   /** Reports `deploy_state` when it changed, and logs each refusal once. */
   async #reportState(): Promise<void> {
     const document = this.#document;
     if (document === null && this.#invalid === null) return;
-    const components: Record<string, ComponentState> = {};
+    // nothing it is made of changed: the same report (finding the same restarts) is made already
+    const from = [document, this.#invalid, this.#outcomes, this.#starts, this.#runtimeState];
+    if (sameItems(from, this.#reportedFrom)) return;
+    const round = ++this.#round;
+    const shown: Shown[] = [];
+    // the order `components` lists them in, unless a name an object lists first (or one given twice) changes it
+    let inOrder = true;
+    const add = (key: string, pkg: string | undefined, outcome: Outcome, node: StartNode | undefined): void => {
+      if (mayBeIndex(key) || this.#shown.get(key)?.round === round) inOrder = false;
+      const component = this.#component(key, pkg, outcome, node);
+      component.round = round;
+      shown.push(component);
+    };
     for (const entry of document?.entries ?? []) {
       const outcome = this.#outcomes.get(entry.name);
-      if (outcome !== undefined) components[entry.name] = this.#component(entry.name, entry.pkg.path, outcome);
+      if (outcome !== undefined) add(entry.name, entry.pkg.path, outcome, this.#starts.get(entry.name));
     }
-    for (const failure of document?.failures ?? []) components[failure.key] = this.#refused(failure);
+    for (const failure of document?.failures ?? [])
+      add(
+        failure.key,
+        failure.pkg,
+        { kind: 'failed', reason: failure.reason },
+        failure.named ? this.#starts.get(failure.key) : undefined,
+      );
     for (const name of this.#restarts.keys()) if (!this.#starts.has(name)) this.#restarts.delete(name);
-    const state: DeployState = {
-      desiredVersion: this.#invalid?.version ?? document?.version ?? null,
-      status: this.#invalid === null ? deployStatus(Object.values(components)) : 'failed',
-      ...(this.#invalid === null ? {} : { reason: this.#invalid.reason }),
+    const components = inOrder ? shown : inObjectOrder(shown);
+    // what is no longer reported is forgotten
+    if (this.#shown.size > components.length)
+      this.#shown = new Map(components.map((component) => [component.name, component]));
+    const text = renderedDeployStateText(
+      {
+        desiredVersion: this.#invalid?.version ?? document?.version ?? null,
+        status: this.#invalid === null ? renderedStatus(components) : 'failed',
+        ...(this.#invalid === null ? {} : { reason: this.#invalid.reason }),
+      },
       components,
-    };
-    const text = deployStateText(state);
+    );
+    this.#reportedFrom = from;
     if (text === this.#lastState) return;
     this.#lastState = text;
     await this.#state.report(text);
-    for (const [key, component] of Object.entries(components))
-      if (component.state === 'failed') await this.#logOnce(`${key}: ${component.reason ?? ''}`);
+    for (const component of components)
+      if (component.state.state === 'failed') await this.#logOnce(`${component.name}: ${component.state.reason ?? ''}`);
     if (this.#invalid !== null) await this.#logOnce(this.#invalid.reason);
-  }
-
-  #refused(failure: EntryFailure): ComponentState {
-    const node = failure.named ? this.#starts.get(failure.key) : undefined;
-    const kept = node === undefined ? '' : `; the component keeps running as before (${node.binary})`;
-    return {
-      ...(failure.pkg === undefined ? {} : { pkg: failure.pkg }),
-      state: 'failed',
-      reason: `${failure.reason}${kept}`,
-      restarts: node === undefined ? 0 : this.#running(node).restarts,
-    };
   }
 
   async #logOnce(line: string): Promise<void> {

@@ -64,3 +64,66 @@ export function deployStateText(state: DeployState): string {
   );
   return JSON.stringify({ ...state, components });
 }
+
+/** A component's reported state with its member of the report's `components` object, rendered once. */
+export interface RenderedComponent {
+  /** Its key in `components`. */
+  readonly name: string;
+  /** The state. */
+  readonly state: ComponentState;
+  /** `"name":{...}`: the state under its name, as `JSON.stringify` writes a member of `components`. */
+  readonly member: string;
+  /** The status of a document with this component alone: {@link deployStatus} of it. */
+  readonly status: DeployStatus;
+}
+
+/** Renders `state` as the member `name` of the report's `components` object. */
+export function renderedComponent(name: string, state: ComponentState): RenderedComponent {
+  return { name, state, member: `${JSON.stringify(name)}:${JSON.stringify(state)}`, status: deployStatus([state]) };
+}
+
+/** {@link deployStatus} of rendered components, from the status each has alone (the status does not hang on order). */
+export function renderedStatus(components: Iterable<RenderedComponent>): DeployStatus {
+  let failed = false;
+  for (const component of components) {
+    if (component.status === 'deploying') return 'deploying';
+    if (component.status === 'failed') failed = true;
+  }
+  return failed ? 'failed' : 'converged';
+}
+
+/** Whether an object may list key `name` out of the order it was added in: an array index (it starts with a digit). */
+export function mayBeIndex(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 48 && first <= 57;
+}
+
+/**
+ * `components` in the order an object made of them lists its keys, and `JSON.stringify` writes its members: array
+ * indices first, in ascending order, then the other names in the order given; a name given again keeps its place and
+ * takes the later component.
+ */
+export function inObjectOrder<Component extends RenderedComponent>(components: readonly Component[]): Component[] {
+  const object: Record<string, Component> = {};
+  for (const component of components) object[component.name] = component;
+  return Object.values(object);
+}
+
+/**
+ * {@link deployStateText} of the state of `head` with `components` (in {@link inObjectOrder}), joined from the
+ * members rendered already: each event re-renders only the components it changed, and the text is the same byte for
+ * byte.
+ */
+export function renderedDeployStateText(
+  head: Omit<DeployState, 'components'>,
+  components: readonly RenderedComponent[],
+): string {
+  const reason = head.reason === undefined ? '' : `,"reason":${JSON.stringify(head.reason)}`;
+  const members = components.map((component) => component.member).join(',');
+  const text =
+    `{"desiredVersion":${JSON.stringify(head.desiredVersion)},"status":${JSON.stringify(head.status)}${reason},` +
+    `"components":{${members}}}`;
+  if (text.length <= DEPLOY_STATE_LIMIT) return text;
+  const states = components.map((component) => [component.name, component.state] as const);
+  return deployStateText({ ...head, components: Object.fromEntries(states) });
+}

@@ -23,15 +23,16 @@ export type DepotPkg =
 /** The longest `archives` file read: {@link MAX_PKG_ARCHIVES} lines of long paths. */
 const MAX_ARCHIVES_FILE = MAX_PKG_ARCHIVES * 400;
 
-/** Thrown inside {@link lookUpPkg} when a file or folder of `archive` is not in the depot. */
-class Missing extends Error {
-  constructor(readonly archive: string) {
-    super(archive);
-  }
-}
-
-/** The text of depot file `path`, refused past `limit` bytes; `Missing` (of `archive`) when it is not there. */
-async function readBounded(fs: FileSystemConnection, archive: string, path: string, limit: number): Promise<string> {
+/**
+ * The text of depot file `path`, refused past `limit` bytes; `undefined` when it is not there (a value, not an error:
+ * a pkg not downloaded yet is looked up at every step of its download).
+ */
+async function readBounded(
+  fs: FileSystemConnection,
+  archive: string,
+  path: string,
+  limit: number,
+): Promise<string | undefined> {
   try {
     const status = await fs.stat(path);
     if (status.kind !== 'file') throw new DepotError(`${path.slice(1)} is no file`, archive);
@@ -39,7 +40,7 @@ async function readBounded(fs: FileSystemConnection, archive: string, path: stri
       throw new DepotError(`${path.slice(1)} has ${status.size} bytes, more than deploy reads (${limit})`, archive);
     return await fs.readText(path);
   } catch (error) {
-    if (hasErrorCode(error, LookupFailed.code)) throw new Missing(archive);
+    if (hasErrorCode(error, LookupFailed.code)) return undefined;
     throw error;
   }
 }
@@ -85,6 +86,7 @@ export async function lookUpPkg(fs: FileSystemConnection, pkg: ArchivePath): Pro
         continue;
       }
       const listing = await readBounded(fs, archive.path, `/${archive.path}/archives`, MAX_ARCHIVES_FILE);
+      if (listing === undefined) return { kind: 'missing', archive: archive.path };
       for (const listed of parseArchivesFile(listing, `${archive.path}/archives`)) {
         if (seen.has(listed.path)) continue;
         seen.add(listed.path);
@@ -94,10 +96,10 @@ export async function lookUpPkg(fs: FileSystemConnection, pkg: ArchivePath): Pro
       }
     }
     const text = await readBounded(fs, pkg.path, `/${pkg.path}/runtime`, MAX_RUNTIME_FILE);
+    if (text === undefined) return { kind: 'missing', archive: pkg.path };
     const runtime = parseRuntimeFile(text, `${pkg.path}/runtime`);
     return { kind: 'present', runtime, binary: binaryOf(pkg, runtime, closure) };
   } catch (error) {
-    if (error instanceof Missing) return { kind: 'missing', archive: error.archive };
     if (error instanceof DepotError || error instanceof FileSystemError)
       return { kind: 'broken', reason: `${error.name}: ${error.message}` };
     throw error;

@@ -42,12 +42,14 @@ export function readDownloadState(text: string): ReadonlyMap<string, ArchiveDown
     const reason = node.attribute('reason');
     const error = node.attribute('error');
     const retry = node.attribute('retry');
-    archives.set(path, {
+    // added one by one, not spread: read at every step of every download
+    const download: { state: DownloadStep; reason?: string; error?: string; retry?: number } = {
       state: state as DownloadStep,
-      ...(reason === undefined ? {} : { reason }),
-      ...(error === undefined ? {} : { error }),
-      ...(retry === undefined || !/^\d{1,9}$/.test(retry) ? {} : { retry: Number(retry) }),
-    });
+    };
+    if (reason !== undefined) download.reason = reason;
+    if (error !== undefined) download.error = error;
+    if (retry !== undefined && /^\d{1,9}$/.test(retry)) download.retry = Number(retry);
+    archives.set(path, download);
   }
   return archives;
 }

@@ -3,9 +3,11 @@ import { readInitConfig } from '@os/init';
 import { XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
 import {
+  type ComponentState,
   DEPLOY_STATE_LIMIT,
   type DeployConfig,
   deployStateText,
+  deployStatus,
   installation,
   readDeployConfig,
   readDownloadState,
@@ -13,6 +15,14 @@ import {
   runtimeConfig,
   startNode,
 } from '../src/index.js';
+import {
+  type RenderedComponent,
+  inObjectOrder,
+  mayBeIndex,
+  renderedComponent,
+  renderedDeployStateText,
+  renderedStatus,
+} from '../src/deploy-state.js';
 
 const config: DeployConfig = readDeployConfig(
   XmlNode.parse('<config ram="24M" caps="600"> <trust user="gapstage"/> </config>', 'deploy config'),
@@ -157,5 +167,62 @@ describe('the deploy_state report', () => {
     const text = deployStateText({ desiredVersion: 1, status: 'failed', components });
     expect(text.length).toBeLessThan(DEPLOY_STATE_LIMIT);
     expect(JSON.parse(text).components.c99.reason).toBe(`${'x'.repeat(99)}…`);
+  });
+
+  it('is the same text when joined from components rendered one by one, whatever their names and reasons', () => {
+    const components: Record<string, ComponentState> = {};
+    const rendered: RenderedComponent[] = [];
+    const add = (name: string, state: ComponentState): void => {
+      components[name] = state;
+      rendered.push(renderedComponent(name, state));
+    };
+    // names that read as array indices come first in an object, and so in its JSON; a name given again keeps its place
+    for (const name of ['c1', '10', 'b"\\', '2', 'deploy[3]', '007', 'ü\u2028', '4294967295', '0', 'c1', '2'])
+      add(name, { pkg: `gapstage/pkg/${name}/1`, state: 'downloading', reason: `retry 2: "${name}"`, restarts: 0 });
+    add('x', { state: 'running', restarts: 3 });
+    add('2', { state: 'exited', reason: 'exit value 1', restarts: 1 });
+    const ordered = inObjectOrder(rendered);
+    expect(ordered.map((component) => component.name)).toEqual(Object.keys(components));
+    for (const head of [
+      { desiredVersion: 7, status: 'deploying' as const },
+      { desiredVersion: null, status: 'failed' as const, reason: 'the desired document is no JSON: "x" </>' },
+    ]) {
+      expect(renderedDeployStateText(head, ordered)).toBe(deployStateText({ ...head, components }));
+      expect(renderedDeployStateText(head, [])).toBe(deployStateText({ ...head, components: {} }));
+    }
+    expect(['c1', 'x', 'deploy[3]', 'ü'].map(mayBeIndex)).toEqual([false, false, false, false]);
+    expect(['0', '10', '007', '4294967295'].map(mayBeIndex)).toEqual([true, true, true, true]);
+  });
+
+  it('cuts the reasons short the same way when joined from rendered components', () => {
+    const components: Record<string, ComponentState> = {};
+    const rendered: RenderedComponent[] = [];
+    for (let i = 0; i < 100; i++) {
+      const state: ComponentState = { state: 'failed', reason: `${i} ${'x'.repeat(500)}`, restarts: i };
+      components[`c${i}`] = state;
+      rendered.push(renderedComponent(`c${i}`, state));
+    }
+    const head = { desiredVersion: 3, status: 'failed' as const };
+    const text = renderedDeployStateText(head, rendered);
+    expect(text.length).toBeLessThan(DEPLOY_STATE_LIMIT);
+    expect(text).toBe(deployStateText({ ...head, components }));
+  });
+
+  it('has the status of its components, whatever their order', () => {
+    const states: ComponentState[] = [
+      { state: 'downloading', restarts: 0 },
+      { state: 'verifying', restarts: 0 },
+      { state: 'starting', restarts: 0 },
+      { state: 'running', restarts: 0 },
+      { state: 'exited', reason: 'exit value 0', restarts: 0 },
+      { state: 'exited', reason: 'exit value 3', restarts: 0 },
+      { state: 'failed', reason: 'refused', restarts: 0 },
+    ];
+    for (let mask = 0; mask < 1 << states.length; mask++) {
+      const some = states.filter((_, i) => (mask >> i) & 1);
+      const rendered = some.map((state, i) => renderedComponent(`c${i}`, state));
+      expect(renderedStatus(rendered)).toBe(deployStatus(some));
+      expect(renderedStatus([...rendered].reverse())).toBe(deployStatus(some));
+    }
   });
 });

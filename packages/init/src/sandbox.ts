@@ -21,7 +21,7 @@ import { ServerCaller } from './server-caller.js';
 import type { InitConfig, StartEntry } from './model.js';
 import { checkQuota, keeps } from './quota.js';
 import { type RouteDecision, resolveRoute } from './routing.js';
-import { type ChildState, type ProvidedSession, type StateSnapshot, renderStateReport } from './state-report.js';
+import { type ChildState, type ProvidedSession, type StateSnapshot, StateReportRenderer } from './state-report.js';
 
 /** A started child as init keeps it. */
 interface RunningChild {
@@ -59,6 +59,16 @@ const HEARTBEAT = 'heartbeat';
 /** The state report alarm's name. */
 const REPORT = 'report';
 
+/** Whether `entry` lends less RAM or capabilities than `running` holds: what `#downgrade` takes back. */
+function takesBack(running: RunningChild, entry: StartEntry): boolean {
+  return Math.max(0, running.assigned.ram - entry.ram) !== 0 || Math.max(0, running.assigned.caps - entry.caps) !== 0;
+}
+
+/** Whether `entry` lends more RAM or capabilities than `running` holds: what `#upgrade` adds. */
+function lends(running: RunningChild, entry: StartEntry): boolean {
+  return Math.max(0, entry.ram - running.assigned.ram) !== 0 || Math.max(0, entry.caps - running.assigned.caps) !== 0;
+}
+
 function sameDecision(a: RouteDecision, b: RouteDecision): boolean {
   if (a.kind === 'denied' || b.kind === 'denied') return false;
   if (a.kind !== b.kind || a.label !== b.label) return false;
@@ -84,6 +94,7 @@ export class Sandbox {
   readonly #exported = new Map<string, ExportedServiceRoot>();
   #nextId = 1;
   #reporter: Reporter | null = null;
+  readonly #renderer = new StateReportRenderer();
   #reportedAt = Number.NEGATIVE_INFINITY;
   #heartbeatRate = 0;
   #retries = 0;
@@ -134,8 +145,9 @@ export class Sandbox {
       const running = this.#running.get(entry.name);
       return running === undefined ? [] : [{ running, entry }];
     });
-    for (const { running, entry } of kept) await this.#downgrade(running, entry);
-    for (const { running, entry } of kept) await this.#upgrade(running, entry);
+    // only what moves quota waits: a config that adds one child keeps the others' quota as it is
+    for (const { running, entry } of kept) if (takesBack(running, entry)) await this.#downgrade(running, entry);
+    for (const { running, entry } of kept) if (lends(running, entry)) await this.#upgrade(running, entry);
     for (const { running, entry } of kept) {
       if (entry.config !== running.entry.config) {
         if (entry.config !== null && running.configRom !== null) running.configRom.update(entry.config);
@@ -193,7 +205,10 @@ export class Sandbox {
     this.#stateChanged();
   }
 
-  /** Takes back what `entry` no longer lends: at once what the child has free, the rest after it yields. */
+  /**
+   * Takes back what `entry` no longer lends: at once what the child has free, the rest after it yields; nothing when
+   * `entry` does not take back ({@link takesBack}).
+   */
   async #downgrade(running: RunningChild, entry: StartEntry): Promise<void> {
     const ram = Math.max(0, running.assigned.ram - entry.ram);
     const caps = Math.max(0, running.assigned.caps - entry.caps);
@@ -219,7 +234,7 @@ export class Sandbox {
       );
   }
 
-  /** Lends `running` what `entry` adds, and answers a pending resource request with it. */
+  /** Lends `running` what `entry` adds ({@link lends}), and answers a pending resource request with it. */
   async #upgrade(running: RunningChild, entry: StartEntry): Promise<void> {
     const ram = Math.max(0, entry.ram - running.assigned.ram);
     const caps = Math.max(0, entry.caps - running.assigned.caps);
@@ -466,15 +481,24 @@ export class Sandbox {
     if (options === null) return;
     this.#reportedAt = this.#env.thread.time();
     this.#reporter ??= await Reporter.open(this.#env, 'state');
-    await this.#reporter.report(renderStateReport(await this.snapshot(), options));
+    const snapshot = await this.#snapshot(options.requested, options.provided);
+    await this.#reporter.report(this.#renderer.render(snapshot, options));
   }
 
   /** What the state report shows, now. */
-  async snapshot(): Promise<StateSnapshot> {
+  snapshot(): Promise<StateSnapshot> {
+    return this.#snapshot(true, true);
+  }
+
+  /**
+   * {@link Sandbox.snapshot}, with the children's sessions only as far as the report shows them: listing them takes
+   * a copy of each child's sessions, twice, for every report.
+   */
+  async #snapshot(withRequested: boolean, withProvided: boolean): Promise<StateSnapshot> {
     const own = this.#env.pd.quota();
     const children: ChildState[] = [];
     const provided = new Map<string, ProvidedSession[]>();
-    for (const running of this.#running.values()) {
+    for (const running of withProvided ? this.#running.values() : []) {
       for (const session of running.child.sessions()) {
         if (session.server === undefined) continue;
         provided.set(session.server, [
@@ -490,7 +514,7 @@ export class Sandbox {
         ]);
       }
     }
-    for (const exported of this.#exported.values()) {
+    for (const exported of withProvided ? this.#exported.values() : []) {
       for (const session of exported.sessions()) {
         provided.set(session.child, [
           ...(provided.get(session.child) ?? []),
@@ -534,7 +558,7 @@ export class Sandbox {
           avail: quota.capLimit - quota.capUsed,
           requested: running.requested?.caps ?? 0,
         },
-        requested: running.child.sessions(),
+        requested: withRequested ? running.child.sessions() : [],
         provided: provided.get(name) ?? [],
       });
     }

@@ -157,6 +157,120 @@ function child(state: ChildState, options: ReportOptions): string[] {
   return element('child', attributes, body, '  ');
 }
 
+/** A session as its element shows it. */
+type ShownSession = Pick<ProvidedSession, 'service' | 'label' | 'state' | 'ram' | 'caps' | 'args'>;
+
+function shownSession(session: ShownSession): ShownSession {
+  const { service, label, state, ram, caps, args } = session;
+  return { service, label, state, ram, caps, args };
+}
+
+function sameSessions(a: readonly ShownSession[], b: readonly ShownSession[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) {
+    const x = a[index] as ShownSession;
+    const y = b[index] as ShownSession;
+    if (
+      x.service !== y.service ||
+      x.label !== y.label ||
+      x.state !== y.state ||
+      x.ram !== y.ram ||
+      x.caps !== y.caps ||
+      x.args !== y.args
+    )
+      return false;
+  }
+  return true;
+}
+
+function sameResources(a: ChildResources, b: ChildResources): boolean {
+  return (
+    a.assigned === b.assigned &&
+    a.quota === b.quota &&
+    a.used === b.used &&
+    a.avail === b.avail &&
+    a.requested === b.requested
+  );
+}
+
+/** What a child's element is made of, whatever the options: a {@link ChildState} with its sessions as shown. */
+interface ShownChild extends Omit<ChildState, 'requested' | 'provided'> {
+  readonly requested: readonly ShownSession[];
+  readonly provided: readonly ShownSession[];
+}
+
+/** Whether `state` shows the same as `shown`. */
+function sameChild(a: ShownChild, b: ChildState): boolean {
+  return (
+    a.name === b.name &&
+    a.binary === b.binary &&
+    a.version === b.version &&
+    a.id === b.id &&
+    a.incomplete === b.incomplete &&
+    a.exited === b.exited &&
+    a.skippedHeartbeats === b.skippedHeartbeats &&
+    sameResources(a.ram, b.ram) &&
+    sameResources(a.caps, b.caps) &&
+    sameSessions(a.requested, b.requested) &&
+    sameSessions(a.provided, b.provided)
+  );
+}
+
+/** A copy of what `state` shows, which stays as it is whatever happens to the objects `state` holds. */
+function shownChild(state: ChildState): ShownChild {
+  return {
+    ...state,
+    ram: { ...state.ram },
+    caps: { ...state.caps },
+    requested: state.requested.map(shownSession),
+    provided: state.provided.map(shownSession),
+  };
+}
+
+function sameOptions(a: ReportOptions, b: ReportOptions): boolean {
+  return (
+    a.ids === b.ids &&
+    a.requested === b.requested &&
+    a.provided === b.provided &&
+    a.sessionArgs === b.sessionArgs &&
+    a.childRam === b.childRam &&
+    a.childCaps === b.childCaps &&
+    a.initRam === b.initRam &&
+    a.initCaps === b.initCaps
+  );
+}
+
+/**
+ * Renders init's state reports ({@link renderStateReport}), each child's element once per change of what it shows:
+ * between two reports most children of a large init stay as they were, and so does their text.
+ */
+export class StateReportRenderer {
+  #options: ReportOptions | null = null;
+  /** Each child's element as rendered last (its lines joined), with a copy of what it was rendered from. */
+  #children = new Map<string, { readonly shown: ShownChild; readonly text: string }>();
+
+  /** {@link renderStateReport} of `snapshot` with `options`. */
+  render(snapshot: StateSnapshot, options: ReportOptions): string {
+    if (this.#options === null || !sameOptions(this.#options, options)) this.#children.clear();
+    this.#options = options;
+    const body: string[] = [];
+    if (options.initRam) body.push(...element('ram', figures(snapshot.ram, numberOfBytes), [], '  '));
+    if (options.initCaps) body.push(...element('caps', figures(snapshot.caps, String), [], '  '));
+    const children = new Map<string, { readonly shown: ShownChild; readonly text: string }>();
+    for (const state of snapshot.children) {
+      let rendered = children.get(state.name) ?? this.#children.get(state.name);
+      if (rendered === undefined || !sameChild(rendered.shown, state))
+        rendered = { shown: shownChild(state), text: child(state, options).join('\n') };
+      children.set(state.name, rendered);
+      // an element of several lines joined: the report's lines are the same
+      body.push(rendered.text);
+    }
+    this.#children = children;
+    const version: [string, string][] = snapshot.version === '' ? [] : [['version', snapshot.version]];
+    return `${element('state', version, body).join('\n')}\n`;
+  }
+}
+
 /**
  * init's state report in Genode's shape: `<state version>` with init's own `<ram>`/`<caps>` (if
  * `init_ram`/`init_caps`) and one `<child name binary version id state exited skipped_heartbeats>`
@@ -165,10 +279,5 @@ function child(state: ChildState, options: ReportOptions): string[] {
  * written as Genode's `Number_of_bytes` (`1M`, `36K`, `4100`).
  */
 export function renderStateReport(snapshot: StateSnapshot, options: ReportOptions): string {
-  const body: string[] = [];
-  if (options.initRam) body.push(...element('ram', figures(snapshot.ram, numberOfBytes), [], '  '));
-  if (options.initCaps) body.push(...element('caps', figures(snapshot.caps, String), [], '  '));
-  for (const state of snapshot.children) body.push(...child(state, options));
-  const version: [string, string][] = snapshot.version === '' ? [] : [['version', snapshot.version]];
-  return `${element('state', version, body).join('\n')}\n`;
+  return new StateReportRenderer().render(snapshot, options);
 }

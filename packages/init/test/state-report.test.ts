@@ -5,8 +5,9 @@ import {
   type StateSnapshot,
   renderStateReport,
 } from '@os/init';
-import { XmlNode } from '@os/runtime';
+import { type ChildSession, XmlNode } from '@os/runtime';
 import { describe, expect, it } from 'vitest';
+import { StateReportRenderer } from '../src/state-report.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -426,5 +427,44 @@ describe('renderStateReport', () => {
       'ram_quota=4100, cap_quota=2, label="client -> timer"',
     );
     expect((children[0] as XmlNode).subNode('provided').subNode('session').attribute('label')).toBe('client -> timer');
+  });
+
+  it('renders each report of a run as a fresh render would, keeping the elements of the children that stayed', () => {
+    const renderer = new StateReportRenderer();
+    const log: ChildSession = {
+      id: 1,
+      service: 'LOG',
+      label: 'a',
+      serverLabel: 'a',
+      state: 'OK',
+      ram: 0,
+      caps: 0,
+      args: 'label="a"',
+    };
+    const many = (count: number, changed: Partial<ChildState> = {}): ChildState[] =>
+      Array.from({ length: count }, (_, i) =>
+        child({ name: `c${i}`, id: i + 1, requested: [log], ...(i === 1 ? changed : {}) }),
+      );
+    const steps: [StateSnapshot, ReportOptions][] = [
+      [snapshot(many(3)), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(3)), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(4)), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(4, { id: 9 })), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(4, { ram: resources(MIB, 40 * KIB) })), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(4, { caps: resources(100, 12, 5) })), only('ids', 'childRam', 'childCaps')],
+      [snapshot(many(4, { incomplete: true, exited: 2, skippedHeartbeats: 1 })), only('ids')],
+      [snapshot(many(4, { version: '2', binary: 'other' })), EVERYTHING],
+      [snapshot(many(4, { provided: [{ ...log, label: 'b' }] })), EVERYTHING],
+      [snapshot(many(2).reverse(), '4'), EVERYTHING],
+      [snapshot([]), EVERYTHING],
+    ];
+    for (const [state, options] of steps)
+      expect(renderer.render(state, options)).toBe(renderStateReport(state, options));
+    // a session that changes in place after a report shows in the next one
+    const session = { ...log };
+    const next = snapshot([child({ requested: [session] })]);
+    expect(renderer.render(next, EVERYTHING)).toBe(renderStateReport(next, EVERYTHING));
+    Object.assign(session, { args: 'label="c"' });
+    expect(renderer.render(next, EVERYTHING)).toContain('<args>label=&quot;c&quot;</args>');
   });
 });
