@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { kernelUnderTest } from '@os/test-kernels';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { DOWNLOAD_DEFAULTS } from '../src/download.js';
 import { formatArchivesFile, parseArchivePath, readPrivateKey, signBytes } from '../src/index.js';
 import {
@@ -75,5 +78,57 @@ describe(`depot_download, pkgs at once on one thread (${kernelUnderTest().name})
     });
     expect(run.final).toEqual(new Map([PKG, BIN, ...others.keys()].map((path) => [path, { state: 'done' }])));
     for (const [path, content] of others) expect(filesUnder(join(storage, 'depot', path))).toEqual(content);
+  });
+
+  it('starts a pkg in a slot that fell free while another is still fetched, as the installation follows', async () => {
+    const depot = await publishedDepot();
+    const others = [...(await morePkgs(depot, 2)).keys()];
+    const [second, third] = others as [string, string];
+    // the depot holds the first pkg's archive back until the third pkg was asked for (or for 3 s, so that a
+    // download that waits for the first pkg before taking the third still ends, and fails the order below)
+    const log: string[] = [];
+    let release: () => void = () => undefined;
+    const thirdAsked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const server: Server = createServer((request, response) => {
+      const target = request.url ?? '/';
+      log.push(`asked ${target}`);
+      if (target === `/${third}.tar.gz`) release();
+      const answer = (): void => {
+        try {
+          const bytes = readFileSync(join(depot.dir, ...target.slice(1).split('/')));
+          log.push(`answered ${target}`);
+          response.writeHead(200, { 'content-length': bytes.length }).end(bytes);
+        } catch {
+          response.writeHead(404).end();
+        }
+      };
+      if (target === `/${PKG}.tar.gz`)
+        void Promise.race([thirdAsked, new Promise((resolve) => setTimeout(resolve, 3000))]).then(answer);
+      else answer();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    onTestFinished(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const run = await runDownload({
+      storage: storageFolder(),
+      allowedPort: port,
+      downloadConfig: downloadConfig(`http://127.0.0.1:${port}/`, { gapstage: depot.pubkey }, 'concurrency="2"'),
+      pkgs: [PKG, second, third],
+      followDone: true,
+    });
+    for (const path of [PKG, BIN, second, third])
+      expect(run.states.some((xml) => xml.includes(`<archive path="${path}" state="done"/>`))).toBe(true);
+    // the second slot took the third pkg once the second was done, while the first was still held back
+    expect(log.indexOf(`asked /${third}.tar.gz`)).toBeGreaterThan(-1);
+    expect(log.indexOf(`asked /${third}.tar.gz`)).toBeLessThan(log.indexOf(`answered /${PKG}.tar.gz`));
   });
 });

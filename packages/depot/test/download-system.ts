@@ -162,6 +162,8 @@ export interface DownloadSystem {
   readonly onState?: (xml: string) => void;
   /** Attributes added to lx_fs's policy for depot_download (`quota="30K"`). */
   readonly storagePolicy?: string;
+  /** Whether the deployer lists only the pkgs not done yet, reporting `installation` anew as each is done, as deploy. */
+  readonly followDone?: boolean;
 }
 
 /** How a run of a {@link DownloadSystem} ended. */
@@ -175,12 +177,25 @@ export interface DownloadRun {
 }
 
 /** The deployer: reports `installation`, prints every download_state it sees, exits once each pkg settled. */
-function deployer(pkgs: readonly string[], states: string[], onState?: (xml: string) => void): ComponentModule {
+function deployer(
+  pkgs: readonly string[],
+  states: string[],
+  onState?: (xml: string) => void,
+  followDone = false,
+): ComponentModule {
   return {
     async construct(env) {
       const reporter = await Reporter.open(env, 'installation');
       const rom = await AttachedRomDataspace.open(env, 'download_state');
       let finished = false;
+      let listed = '';
+      const done = new Set<string>();
+      const list = async (wanted: readonly string[]): Promise<void> => {
+        const text = `<installation arch="js">\n${wanted.map((pkg) => `\t<archive path="${pkg}"/>`).join('\n')}\n</installation>\n`;
+        if (text === listed) return;
+        listed = text;
+        await reporter.report(text);
+      };
       const look = async (): Promise<void> => {
         await rom.update();
         if (finished || !rom.valid()) return;
@@ -191,15 +206,18 @@ function deployer(pkgs: readonly string[], states: string[], onState?: (xml: str
         const archives = parseDownloadState(rom.xml());
         for (const [path, status] of archives)
           await env.log(`${path} ${status.state}${status.retry === undefined ? '' : ` retry ${status.retry}`}`);
-        const settled = (pkg: string): boolean => ['done', 'failed'].includes(archives.get(pkg)?.state ?? '');
+        for (const [path, status] of archives) if (status.state === 'done') done.add(path);
+        // a pkg no longer listed leaves the state: what was seen done stays done
+        const settled = (pkg: string): boolean => done.has(pkg) || archives.get(pkg)?.state === 'failed';
         if (pkgs.every(settled)) {
           finished = true;
           await env.parent.exit(0);
+          return;
         }
+        if (followDone) await list(pkgs.filter((pkg) => !done.has(pkg)));
       };
       await rom.sigh(new SignalHandler(env.ep, look));
-      const listed = pkgs.map((pkg) => `\t<archive path="${pkg}"/>`).join('\n');
-      await reporter.report(`<installation arch="js">\n${listed}\n</installation>\n`);
+      await list(pkgs);
       await look();
     },
   };
@@ -272,7 +290,7 @@ export async function runDownload(system: DownloadSystem): Promise<DownloadRun> 
         lx_fs: createLxFs({ base: join(system.storage, '..') }),
         report_rom: reportRom,
         depot_download: depotDownload,
-        deployer: deployer(system.pkgs, states, system.onState),
+        deployer: deployer(system.pkgs, states, system.onState, system.followDone),
       }),
       roms: new Map([['config', new TextEncoder().encode(systemConfig(system))]]),
     },

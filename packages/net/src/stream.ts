@@ -55,10 +55,17 @@ export class NetStream extends Duplex {
     return this;
   }
 
-  /** Emits `timeout` after `ms` milliseconds without activity (0 turns it off), as `net.Socket` does. */
+  /**
+   * Emits `timeout` after `ms` milliseconds without activity (0 turns it off), as `net.Socket` does: `callback` is
+   * added as a `timeout` listener, or removed with 0 (Node's HTTP agent so takes a request's listener off a kept
+   * socket).
+   */
   setTimeout(ms: number, callback?: () => void): this {
     this.#timeoutMs = ms;
-    if (callback !== undefined) this.once('timeout', callback);
+    if (callback !== undefined) {
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
     this.#touch();
     return this;
   }

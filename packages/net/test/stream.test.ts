@@ -21,6 +21,19 @@ async function listening(server: Server | HttpServer): Promise<number> {
 }
 
 describe(`netStream, a Node Duplex over a Net socket, on ${kernel.name}`, () => {
+  it("takes a timeout listener off with setTimeout(0, listener), as Node's HTTP agent does for a kept socket", () => {
+    const stream = netStream(new Promise(() => undefined));
+    const listener = (): void => undefined;
+    for (let request = 0; request < 20; request++) {
+      stream.setTimeout(1000, listener);
+      stream.setTimeout(0, listener);
+    }
+    expect(stream.listenerCount('timeout')).toBe(0);
+    stream.setTimeout(1000, listener);
+    expect(stream.listenerCount('timeout')).toBe(1);
+    stream.destroy();
+  });
+
   it("carries node:http's requests to a real HTTP server, a body larger than the rings included", async () => {
     const http = createHttpServer((incoming, response) => {
       let length = 0;

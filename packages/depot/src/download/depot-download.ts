@@ -57,14 +57,22 @@ export class DepotDownload {
   readonly #failed = new Set<string>();
   #wanted: readonly WantedArchive[] = [];
   #installationText: string | null = null;
-  #pumping = false;
-  #again = false;
+  /** Pkgs being brought now, by path. */
+  readonly #inFlight = new Set<string>();
+  /** Pkgs taken under the current installation (being brought, or brought): taken again only once it changes. */
+  #taken = new Set<string>();
+  /** The quarantine slots no worker uses now, by index. */
+  readonly #freeSlots: number[];
   #reporting: Promise<void> = Promise.resolve();
   /** The extraction under way: pkgs go into the local depot one at a time (they may share archives). */
   #installing: Promise<unknown> = Promise.resolve();
 
   constructor(parts: DepotDownloadParts) {
     this.#parts = parts;
+    this.#freeSlots = Array.from(
+      { length: parts.config.concurrency },
+      (_, index) => parts.config.concurrency - 1 - index,
+    );
   }
 
   /** Follows the installation ROM from now on and works through what it lists. */
@@ -92,6 +100,9 @@ export class DepotDownload {
     }
     this.#wanted = wanted;
     this.#failed.clear();
+    // what is listed again is looked at again (a pkg removed from the depot meanwhile is fetched anew), but a pkg
+    // under way is not taken twice
+    this.#taken = new Set(this.#inFlight);
     const reported = new Set<string>();
     for (const entry of wanted) {
       reported.add(entry.path);
@@ -107,38 +118,60 @@ export class DepotDownload {
     this.#kick();
   }
 
+  /**
+   * Starts a worker in each free slot while there is a pkg to take: a pkg listed anew starts at once in a slot that is
+   * free, whatever the others are fetching.
+   */
   #kick(): void {
-    this.#again = true;
-    if (this.#pumping) return;
-    this.#pumping = true;
-    void this.#pump()
-      .catch((error: unknown) =>
-        this.#parts.env.log(`Error: download stopped: ${error instanceof Error ? error.stack : String(error)}`),
-      )
-      .finally(() => {
-        this.#pumping = false;
-      });
+    while (this.#freeSlots.length > 0 && this.#takeable()) {
+      const index = this.#freeSlots.pop() as number;
+      void this.#work(index)
+        .catch((error: unknown) =>
+          this.#parts.env.log(`Error: download stopped: ${error instanceof Error ? error.stack : String(error)}`),
+        )
+        .finally(() => {
+          this.#freeSlots.push(index);
+          // a pkg listed while this worker closed its connection
+          this.#kick();
+        });
+    }
   }
 
-  async #pump(): Promise<void> {
-    while (this.#again) {
-      this.#again = false;
-      const queue = this.#wanted.filter((entry) => !('refused' in entry) && !this.#failed.has(entry.path));
-      let next = 0;
-      // each worker takes the next pkg until the queue is done or the installation changed
-      const worker = async (slot: LocalDepot): Promise<void> => {
-        const http = new KeptConnection(this.#parts.net, this.#parts.config.timeoutMs);
+  /** Whether a wanted pkg is neither refused, failed, nor taken under the current installation. */
+  #takeable(): boolean {
+    return this.#wanted.some(
+      (entry) => !('refused' in entry) && !this.#failed.has(entry.path) && !this.#taken.has(entry.path),
+    );
+  }
+
+  /** The next wanted pkg to bring, in the installation's order, marked taken; undefined when none is left. */
+  #take(): ArchivePath | undefined {
+    for (const entry of this.#wanted) {
+      if ('refused' in entry || this.#failed.has(entry.path) || this.#taken.has(entry.path)) continue;
+      this.#taken.add(entry.path);
+      return entry.pkg;
+    }
+    return undefined;
+  }
+
+  /**
+   * One worker in quarantine slot `index`: takes pkg after pkg over one kept connection to the depot until none is
+   * left, then closes it. The installation may change meanwhile: the worker goes on with what it lists then.
+   */
+  async #work(index: number): Promise<void> {
+    const slot = this.#parts.depot.slot(index);
+    const http = new KeptConnection(this.#parts.net, this.#parts.config.timeoutMs);
+    try {
+      for (let pkg = this.#take(); pkg !== undefined; pkg = this.#take()) {
+        this.#inFlight.add(pkg.path);
         try {
-          while (!this.#again && next < queue.length) {
-            const entry = queue[next++] as WantedArchive;
-            if (!('refused' in entry)) await this.#bring(entry.pkg, slot, http);
-          }
+          await this.#bring(pkg, slot, http);
         } finally {
-          await http.close();
+          this.#inFlight.delete(pkg.path);
         }
-      };
-      const workers = Math.min(this.#parts.config.concurrency, queue.length);
-      await Promise.all(Array.from({ length: workers }, (_, index) => worker(this.#parts.depot.slot(index))));
+      }
+    } finally {
+      await http.close();
     }
   }
 
