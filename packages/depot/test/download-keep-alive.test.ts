@@ -86,7 +86,7 @@ describe('depot_download keeps its connection to the depot', () => {
     expect(server.open()).toBe(0);
   });
 
-  it('sends a GET again on a new connection when the kept one dies before answering; no retry is reported', async () => {
+  it('sends a GET again on a new connection when the kept one died before answering; reports no retry', async () => {
     const depot = await publishedDepot();
     const server = await countingDepot(depot.dir, true);
     const storage = storageFolder();

@@ -162,7 +162,7 @@ export interface DownloadSystem {
   readonly onState?: (xml: string) => void;
   /** Attributes added to lx_fs's policy for depot_download (`quota="30K"`). */
   readonly storagePolicy?: string;
-  /** Whether the deployer lists only the pkgs not done yet, reporting `installation` anew as each is done, as deploy. */
+  /** Whether the deployer lists only pkgs not done yet, reporting `installation` anew as each is done (as deploy). */
   readonly followDone?: boolean;
 }
 
@@ -191,7 +191,8 @@ function deployer(
       let listed = '';
       const done = new Set<string>();
       const list = async (wanted: readonly string[]): Promise<void> => {
-        const text = `<installation arch="js">\n${wanted.map((pkg) => `\t<archive path="${pkg}"/>`).join('\n')}\n</installation>\n`;
+        const archives = wanted.map((pkg) => `\t<archive path="${pkg}"/>`).join('\n');
+        const text = `<installation arch="js">\n${archives}\n</installation>\n`;
         if (text === listed) return;
         listed = text;
         await reporter.report(text);

@@ -52,7 +52,7 @@ const PREDEFINED: ReadonlyMap<string, string> = new Map([
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
 const NO_CHILDREN: readonly never[] = Object.freeze([]);
 const LINE_BREAKS = /\r\n?/g;
-/** What an entity's value may not hold: markup, references, and what the reader this one replaced took for an attack. */
+/** What an entity's value may not hold: markup, references, and what the former reader took for an attack. */
 const ENTITY_VALUE_REFUSED = /[<>&%:=("']/;
 
 /** Bits of {@link ASCII_NAME}: may start a name, may continue one, is a letter, digit or `_` (an entity's name). */

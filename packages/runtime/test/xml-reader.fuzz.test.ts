@@ -80,9 +80,13 @@ const STRICTER: readonly Difference[] = [
     examples: ['<\ufeffa></a>', '<a\ufeff/>'],
     applies: (text, message) =>
       /[\u1680\ufeff]/.test(text.slice(1)) &&
-      /starts no (element|end tag) name|where an attribute name|^Expected closing tag|is not closed with|has no value/.test(
-        message,
-      ),
+      [
+        /starts no (element|end tag) name/,
+        /where an attribute name/,
+        /^Expected closing tag/,
+        /is not closed with/,
+        /has no value/,
+      ].some((pattern) => pattern.test(message)),
   },
   {
     why: 'a start tag holds attributes and nothing else (the reference skipped a stray "=")',
