@@ -184,7 +184,7 @@ export class BinaryLoader {
       return located;
     }
     if (this.unconfined(name)) return located;
-    const found = exportsConstruct(located.location.file, this.sources);
+    const found = exportsConstruct(located.location.file, this.sources, this.#root(located.location));
     if (found === false) {
       throw new NotAComponent(
         `${described} does not look like a component: its module does not export construct(env), and its start ` +

@@ -1,9 +1,11 @@
+import { realpathSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfinementError } from './errors.js';
 import { requireHardenedRealm } from './harden-realm.js';
 import type { ModuleSources } from './module-sources.js';
 import { type ModuleRoot, ModuleScope, isRelativeSpecifier, readModuleRoot } from './module-scope.js';
+import { isInside } from './package-folder.js';
 
 /** What a compartment grants the code in it, beyond ECMAScript's own (frozen, shared) intrinsics. */
 export interface CompartmentGrant {
@@ -119,9 +121,19 @@ export async function importConfinedFrom(
 
 /**
  * Whether the module at `file` exports `construct`, following its relative `export * from` lines; read without
- * evaluating it.
+ * evaluating it. With `root` (the directory its modules come from, a real path), a line that leads out of it is not
+ * followed, nor is anything there read: it counts as `unknown`, and importing the module refuses it.
  */
-export function exportsConstruct(file: string, sources: ModuleSources, seen = new Set<string>()): boolean | 'unknown' {
+export function exportsConstruct(file: string, sources: ModuleSources, root?: string): boolean | 'unknown' {
+  return exportsConstructFrom(file, sources, root, new Set());
+}
+
+function exportsConstructFrom(
+  file: string,
+  sources: ModuleSources,
+  root: string | undefined,
+  seen: Set<string>,
+): boolean | 'unknown' {
   const url = pathToFileURL(file).href;
   if (seen.has(url)) return false;
   seen.add(url);
@@ -129,13 +141,23 @@ export function exportsConstruct(file: string, sources: ModuleSources, seen = ne
   if (source.exports.includes('construct')) return true;
   let unknown = false;
   for (const reexport of source.reexports) {
-    if (!isRelativeSpecifier(reexport)) {
-      unknown = true;
-      continue;
-    }
-    const found = exportsConstruct(fileURLToPath(new URL(reexport, url)), sources, seen);
+    const next = isRelativeSpecifier(reexport) ? moduleIn(root, fileURLToPath(new URL(reexport, url))) : undefined;
+    const found = next === undefined ? 'unknown' : exportsConstructFrom(next, sources, root, seen);
     if (found === true) return true;
     if (found === 'unknown') unknown = true;
   }
   return unknown ? 'unknown' : false;
+}
+
+/** `file` when there is no `root` or it lies in `root` before and after symbolic links; else `undefined`. */
+function moduleIn(root: string | undefined, file: string): string | undefined {
+  if (root === undefined) return file;
+  if (!isInside(root, file)) return undefined;
+  let real: string;
+  try {
+    real = realpathSync.native(file);
+  } catch {
+    return file; // missing: reading it says so, naming a file of the root
+  }
+  return isInside(root, real) ? real : undefined;
 }

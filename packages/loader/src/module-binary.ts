@@ -107,7 +107,7 @@ export function moduleBinary(options: ModuleBinaryOptions): ComponentModule {
   const scopeRoot = (): ModuleRoot =>
     (moduleRoot ??=
       root === location.packageDirectory && location.packageJson !== undefined
-        ? packageModuleRoot(root, location.packageJson)
+        ? packageModuleRoot(root, location.packageJson, location.selfContained === true)
         : readModuleRoot(root));
   return {
     async construct(env: Env): Promise<void> {

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { resolvePackageImport, splitPackageName } from './binary-location.js';
+import { describeEntryOutside, packageImport, splitPackageName } from './binary-location.js';
 import { ConfinementError } from './errors.js';
+import { isInside } from './package-folder.js';
 
 /** A directory a component's modules come from, and the packages the modules there may import by name. */
 export interface ModuleRoot {
@@ -10,6 +11,11 @@ export interface ModuleRoot {
   readonly directory: string;
   /** The packages its package.json declares (dependencies, optional and peer dependencies). */
   readonly dependencies: ReadonlySet<string>;
+  /**
+   * For the modules of a self-contained package (a depot archive) and of the packages it brings: its folder, which
+   * every package they import must be installed in (never the host's folders above it). Unset: Node's resolution.
+   */
+  readonly within?: string;
 }
 
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
@@ -44,15 +50,17 @@ export function readModuleRoot(directory: string): ModuleRoot {
   return { directory: real, dependencies: declaredDependencies(real) };
 }
 
-/** The root of the modules of the package at `directory` (a real path) whose package.json reads `packageJson`. */
-export function packageModuleRoot(directory: string, packageJson: Readonly<Record<string, unknown>>): ModuleRoot {
-  return { directory, dependencies: dependenciesOf(packageJson) };
-}
-
-/** Whether `file` is `directory` itself or lies below it. */
-function inside(directory: string, file: string): boolean {
-  const path = relative(directory, file);
-  return path === '' || (!isAbsolute(path) && path !== '..' && !path.startsWith(`..${sep}`));
+/**
+ * The root of the modules of the package at `directory` (a real path) whose package.json reads `packageJson`; a
+ * self-contained package (a depot archive) imports only packages installed in its folder.
+ */
+export function packageModuleRoot(
+  directory: string,
+  packageJson: Readonly<Record<string, unknown>>,
+  selfContained = false,
+): ModuleRoot {
+  const dependencies = dependenciesOf(packageJson);
+  return selfContained ? { directory, dependencies, within: directory } : { directory, dependencies };
 }
 
 /** Whether `specifier` is written relative to the importing module (`./x.js`, `../lib/y.mjs`, `.`, `..`). */
@@ -65,7 +73,8 @@ export function isRelativeSpecifier(specifier: string): boolean {
  * its own. A component's modules live under its root (its package's directory, or the system's
  * directory for a module file of the system); a module imports files of its own root by relative
  * specifiers, and packages its root's package.json declares by name (each such package is a root of
- * its own). Absolute paths, `file:` and other URLs, relative paths that leave the root (also through a
+ * its own; those of a depot archive must be installed in its folder, and a package's entry must lie in the package's
+ * folder). Absolute paths, `file:` and other URLs, relative paths that leave the root (also through a
  * symlink) and undeclared packages are refused with one `ConfinementError` that says nothing about the
  * host's files: whether the target exists is never told.
  */
@@ -89,19 +98,25 @@ export class ModuleScope {
     if (isRelativeSpecifier(specifier)) return this.#relative(specifier, referrer, root);
     const bare = splitPackageName(specifier);
     if (bare === undefined || !root.dependencies.has(bare.packageName)) throw this.#refusal(specifier);
-    let file: string;
+    let file: ReturnType<typeof packageImport>;
     try {
-      file = resolvePackageImport(specifier, root.directory);
+      file = packageImport(specifier, root.directory, root.within);
     } catch {
       throw new ConfinementError(
         `"${this.#label}" imports "${specifier}": its package declares "${bare.packageName}" as a dependency, but ` +
           `it is not installed with it (or does not export that path)`,
       );
     }
+    if (typeof file !== 'string')
+      throw new ConfinementError(
+        `"${this.#label}" imports "${specifier}": package "${bare.packageName}": ${describeEntryOutside(file, false)}`,
+      );
     const url = pathToFileURL(file).href;
     if (!this.#roots.has(url)) {
       const directory = realpathSync(packageDirectoryOf(file));
-      this.#roots.set(url, { directory, dependencies: declaredDependencies(directory) });
+      const dependencies = declaredDependencies(directory);
+      const within = root.within;
+      this.#roots.set(url, within === undefined ? { directory, dependencies } : { directory, dependencies, within });
     }
     return url;
   }
@@ -115,7 +130,7 @@ export class ModuleScope {
     const url = new URL(specifier === '.' || specifier === '..' ? `${specifier}/` : specifier, referrer);
     if (url.protocol !== 'file:' || url.search !== '' || url.hash !== '') throw this.#refusal(specifier);
     const file = fileURLToPath(url);
-    if (!inside(root.directory, file)) throw this.#refusal(specifier);
+    if (!isInside(root.directory, file)) throw this.#refusal(specifier);
     let real: string;
     try {
       real = realpathSync(file);
@@ -126,7 +141,7 @@ export class ModuleScope {
             `in its package`),
       );
     }
-    if (!inside(root.directory, real)) throw this.#refusal(specifier);
+    if (!isInside(root.directory, real)) throw this.#refusal(specifier);
     const resolved = pathToFileURL(real).href;
     this.#roots.set(resolved, root);
     return resolved;
