@@ -1,10 +1,8 @@
-import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { kernelUnderTest } from '@os/test-kernels';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DOWNLOAD_DEFAULTS } from '../src/download.js';
 import { formatArchivesFile, parseArchivePath, readPrivateKey, signBytes } from '../src/index.js';
 import {
@@ -14,6 +12,7 @@ import {
   chunkedDepot,
   downloadConfig,
   filesUnder,
+  listenForTest,
   publishedDepot,
   runDownload,
   servedDepot,
@@ -108,16 +107,7 @@ describe(`depot_download, pkgs at once on one thread (${kernelUnderTest().name})
         void Promise.race([thirdAsked, new Promise((resolve) => setTimeout(resolve, 3000))]).then(answer);
       else answer();
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    onTestFinished(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
-    const port = (server.address() as AddressInfo).port;
+    const port = await listenForTest(server);
     const run = await runDownload({
       storage: storageFolder(),
       allowedPort: port,

@@ -1,15 +1,15 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   BIN,
   PKG,
   downloadConfig,
   filesUnder,
   leftInQuarantine,
+  listenForTest,
   publishedDepot,
   runDownload,
   storageFolder,
@@ -43,16 +43,7 @@ async function countingDepot(dir: string, dropReused: boolean) {
     connections++;
     socket.once('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenForTest(server);
   return {
     url: `http://127.0.0.1:${port}/`,
     port,

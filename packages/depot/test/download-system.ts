@@ -67,6 +67,20 @@ export async function servedDepot(dir: string, port = 0): Promise<LoggedDepotSer
   return { ...server, requests };
 }
 
+/** Listens with `server` on 127.0.0.1 at a free port, closed with its connections when the test finishes. */
+export async function listenForTest(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return (server.address() as AddressInfo).port;
+}
+
 /**
  * A hostile depot: serves the files of `dir` with chunked encoding, without a Content-Length, so that only the
  * streamed size can tell how large a response is.
@@ -84,16 +98,7 @@ export async function chunkedDepot(dir: string): Promise<{ readonly url: string;
     for (let at = 0; at < bytes.length; at += 1000) response.write(bytes.subarray(at, at + 1000));
     response.end();
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenForTest(server);
   return { url: `http://127.0.0.1:${port}/`, port };
 }
 
@@ -120,16 +125,7 @@ export async function flakyDepot(dir: string): Promise<{ readonly url: string; r
     cut.add(target);
     response.write(bytes.subarray(0, bytes.length >> 1), () => response.socket?.destroy());
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenForTest(server);
   return { url: `http://127.0.0.1:${port}/`, port };
 }
 

@@ -129,7 +129,7 @@ describe("a depot package's entry", () => {
     );
   });
 
-  it('that leaves its folder for a file that does not exist gets the same refusal: nothing outside is looked at', () => {
+  it('that leaves its folder for a file that does not exist gets the same refusal: nothing outside is read', () => {
     const target = `./${climb('up-missing').replace('x.mjs', 'missing.mjs')}`;
     expect(() => depotLoader().locate('acme/bin/js/up-missing/1')).toThrow(
       `binary "acme/bin/js/up-missing/1": package.json "exports" target "${target}" leaves the package's folder ` +
@@ -162,7 +162,7 @@ describe("a depot package's entry", () => {
     expect(exit).toBe(1);
   });
 
-  it('loads when it stays inside: an exports map, a plain "main", a symlink inside, a ".." that stays, index.js', () => {
+  it('loads when it stays inside: an exports map, a plain "main", a symlink inside, a ".." within, index.js', () => {
     const entry = (name: string) => {
       const located = depotLoader().locate(`acme/bin/js/${name}/1`);
       return located.kind === 'module' ? relative(archiveFolder(name), located.location.file) : undefined;
@@ -303,7 +303,8 @@ describe("a depot package's imports", () => {
         `helper/${climbFrom('helper', true)}: ConfinementError: "app" imports "helper/${climbFrom('helper', true)}": ` +
           `package "helper": package.json "exports" target "./${climbFrom('helper')}" leaves the package's folder`,
         `legacy/${climbFrom('legacy')}: ConfinementError: "app" imports "legacy/${climbFrom('legacy')}": package ` +
-          `"legacy": the subpath "./${climbFrom('legacy')}" (package.json has no "exports") leaves the package's folder`,
+          `"legacy": the subpath "./${climbFrom('legacy')}" (package.json has no "exports") ` +
+          "leaves the package's folder",
         'hoisted: ConfinementError: "app" imports "hoisted": its package declares "hoisted" as a dependency, but it ' +
           'is not installed with it (or does not export that path)',
         'linked: ConfinementError: "app" imports "linked": its package declares "linked" as a dependency, but it ' +
