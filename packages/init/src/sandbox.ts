@@ -8,6 +8,7 @@ import {
   Pd,
   Reporter,
   type Route,
+  StartFailed,
   parentRoot,
 } from '@os/runtime';
 import { Connection, OutOfCaps, Root, ServiceDenied, SessionLabel } from '@os/session';
@@ -332,13 +333,7 @@ export class Sandbox {
         return { ...route, ...rewritten };
       },
       announce: (service, root) => this.#announced(name, service, root),
-      exited: (value) => {
-        const running = this.#running.get(name);
-        if (running !== undefined) running.exited = value;
-        if (current().exitPropagate) this.#later.defer(() => this.#env.parent.exit(value));
-        else this.#later.log(`child "${name}" exited with exit value ${value}`);
-        this.#stateChanged();
-      },
+      exited: (value) => this.#exited(name, initial, value),
       resourceRequest: (args) => {
         const running = this.#running.get(name);
         if (running !== undefined)
@@ -398,6 +393,18 @@ export class Sandbox {
     return { root: connect(Root, this.#env.thread, root), pd: running.pd.session, pdCapability: running.pd.capability };
   }
 
+  /**
+   * Child `name` (started as `started`) exited with `value`: init propagates it (`<exit propagate>` of its entry now)
+   * or logs it, and reports it.
+   */
+  #exited(name: string, started: StartEntry, value: number): void {
+    const running = this.#running.get(name);
+    if (running !== undefined) running.exited = value;
+    if ((running?.entry ?? started).exitPropagate) this.#later.defer(() => this.#env.parent.exit(value));
+    else this.#later.log(`child "${name}" exited with exit value ${value}`);
+    this.#stateChanged();
+  }
+
   async #start(entry: StartEntry): Promise<void> {
     const env = this.#env;
     const name = entry.name;
@@ -420,7 +427,15 @@ export class Sandbox {
       skipped: 0,
       caller: null,
     });
-    await pd.session.start(entry.binary, name, env.ep.manage(child));
+    try {
+      await pd.session.start(entry.binary, name, env.ep.manage(child));
+    } catch (error) {
+      if (!hasErrorCode(error, StartFailed.code)) throw error;
+      // a binary that cannot be loaded ends that child as a fault would, never init and its other children: the
+      // child keeps its place (exited, value 1) until the config drops or changes it
+      this.#later.log(`Error: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+      this.#exited(name, entry, 1);
+    }
   }
 
   async #destroy(name: string): Promise<void> {

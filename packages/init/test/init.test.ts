@@ -43,6 +43,26 @@ const quotaLine = (env: Env, when: string) => {
 };
 
 describe('init', () => {
+  it('ends only the child whose binary cannot be started (as a fault would); the children after it start', async () => {
+    const hello: ComponentModule = {
+      async construct(env) {
+        await env.log('started');
+        await env.parent.exit(0);
+      },
+    };
+    const booted = await system(
+      `<start name="broken" ram="64K" caps="20"><binary name="missing"/></start>
+       <start name="hello" ram="64K" caps="20"><exit propagate="yes"/></start>`,
+      { hello },
+    );
+    expect(await booted.exit).toBe(0);
+    expect(booted.lines).toEqual([
+      '[init] Error: StartFailed: cannot start "broken": no binary "missing" (known: init, timer, hello)',
+      '[init] child "broken" exited with exit value 1',
+      '[init -> hello] started',
+    ]);
+  });
+
   it(
     'reads a config of 600 KiB (its ROM session upgrades its donation by doubling steps) and starts what it ' + 'names',
     async () => {

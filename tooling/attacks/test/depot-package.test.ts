@@ -142,7 +142,10 @@ beforeAll(async () => {
 const loader = (): BinaryLoader =>
   new BinaryLoader({ directory: join(base, 'system'), builtins: { init, timer: timerDriver }, depot });
 
-/** Each entry attacker in an init of its own (a start that cannot load ends its init), beside the importer. */
+/**
+ * Each entry attacker in an init of its own, beside the importer: the start that cannot load ends that child only (as
+ * a fault would), and its init goes on.
+ */
 function config(): string {
   const nested = (name: string) => `
   <start name="${name}" caps="200" ram="4M"> <binary name="init"/>
@@ -218,7 +221,8 @@ describe(`published depot package attacks on ${KERNEL.name}`, () => {
         expect(logged(`init -> ${name}`)).toContain(
           `StartFailed: cannot start "attacker": binary "mallory/bin/js/${name}/1": `,
         );
-        expect(lines).toContain(`[init] child "${name}" exited with exit value 1`);
+        expect(lines).toContain(`[init -> ${name}] child "attacker" exited with exit value 1`);
+        expect(lines.some((line) => line.startsWith(`[init] child "${name}" exited`))).toBe(false);
       }
       expectUnharmed();
     },
