@@ -64,6 +64,22 @@ describe(`depot_download, pkgs at once on one thread (${kernelUnderTest().name})
     for (const [path, content] of others) expect(filesUnder(join(storage, 'depot', path))).toEqual(content);
   });
 
+  it('brings ten pkgs eight at a time: its File_system session pays for the handles of every slot', async () => {
+    const depot = await publishedDepot();
+    const others = await morePkgs(depot, 9);
+    const server = await servedDepot(depot.dir);
+    const storage = storageFolder();
+    const run = await runDownload({
+      storage,
+      allowedPort: server.port,
+      downloadConfig: downloadConfig(server.url, { gapstage: depot.pubkey }, 'concurrency="8"'),
+      pkgs: [PKG, ...others.keys()],
+    });
+    expect(run.lines.filter((line) => line.includes('Error'))).toEqual([]);
+    expect(run.final).toEqual(new Map([PKG, BIN, ...others.keys()].map((path) => [path, { state: 'done' }])));
+    for (const [path, content] of others) expect(filesUnder(join(storage, 'depot', path))).toEqual(content);
+  });
+
   it('brings ten pkgs, four at a time, from a depot that streams each response in small chunks', async () => {
     const depot = await publishedDepot();
     const others = await morePkgs(depot, 9);

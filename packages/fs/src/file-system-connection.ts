@@ -8,6 +8,8 @@ import {
   DEFAULT_TX_BUF_SIZE,
   FILE_SYSTEM_SERVICE,
   FILE_SYSTEM_SESSION_CAPS,
+  DEFAULT_NODE_HANDLES,
+  NODE_HANDLE_RAM,
   fileSystemSessionRam,
 } from './session-cost.js';
 import { joinElements, pathElements } from './session-path.js';
@@ -30,6 +32,12 @@ export interface FileSystemConnectionOptions {
    * donates it, page-rounded, plus the handles' RAM. Default: {@link DEFAULT_TX_BUF_SIZE}.
    */
   readonly bufferSize?: number;
+  /**
+   * How many handles the session may hold open at once: the client donates {@link NODE_HANDLE_RAM} for each (a
+   * client that works on several files at once, as a download of pkgs in parallel). Default and least:
+   * {@link DEFAULT_NODE_HANDLES}.
+   */
+  readonly handles?: number;
 }
 
 /** How {@link FileSystemConnection.writeFile} writes. */
@@ -81,10 +89,11 @@ export class FileSystemConnection extends Connection<typeof FileSystemSession> {
   /** Opens a File_system session and attaches its buffer. */
   static async open(env: Env, options: FileSystemConnectionOptions = {}): Promise<FileSystemConnection> {
     const bufferSize = options.bufferSize ?? DEFAULT_TX_BUF_SIZE;
+    const extraHandles = Math.max(0, Math.ceil(options.handles ?? 0) - DEFAULT_NODE_HANDLES);
     const { id, capability, args } = await requestSession(env, {
       service: FILE_SYSTEM_SERVICE,
       label: options.label ?? '',
-      ram: fileSystemSessionRam(bufferSize),
+      ram: fileSystemSessionRam(bufferSize) + extraHandles * NODE_HANDLE_RAM,
       caps: FILE_SYSTEM_SESSION_CAPS,
       args: { tx_buf_size: bufferSize },
     });

@@ -326,7 +326,9 @@ export const depotDownload: ComponentModule = {
     const config = parseDownloadConfig((await AttachedRomDataspace.open(env, 'config')).xml());
     // a socket for each pkg fetched at once, and one more for a connection still closing
     const net = await Net.Connection.open(env, { sockets: config.concurrency + 1 });
-    const fs = await FileSystem.Connection.open(env);
+    // each slot holds up to four handles at once (its quarantine folder, a download or a staging folder, a file in
+    // it, the folder an archive is moved into), and one look-up of the depot's may hold a few more
+    const fs = await FileSystem.Connection.open(env, { handles: 4 * config.concurrency + 4 });
     const timer = await Timer.Connection.open(env);
     const reporter = await Reporter.open(env, 'download_state', 16 * 1024);
     const installation = await AttachedRomDataspace.open(env, 'installation');
