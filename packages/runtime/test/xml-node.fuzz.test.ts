@@ -6,6 +6,7 @@
 import { type XmlError, XmlNode, parseGenodeNumber } from '@os/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { applyEdit, textEdits } from './text-edits.js';
 
 const SEED = Number(process.env['OS_FUZZ_SEED'] ?? 20_251_124);
 const SCALE = Number(process.env['OS_FUZZ_SCALE'] ?? 1);
@@ -415,33 +416,7 @@ describe('XmlNode.parse, fuzzed', () => {
     );
   });
 
-  /** One edit of a text: delete, insert a piece, duplicate or cut off. */
-  type Edit =
-    | { kind: 'delete' | 'duplicate'; at: number; length: number }
-    | { kind: 'insert'; at: number; piece: string }
-    | { kind: 'cut'; at: number };
-  const edit: fc.Arbitrary<Edit> = fc.oneof(
-    fc.record({
-      kind: fc.constantFrom('delete' as const, 'duplicate' as const),
-      at: fc.nat(),
-      length: fc.integer({ min: 1, max: 40 }),
-    }),
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), piece }),
-    fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-  );
-  function applyEdit(text: string, change: Edit): string {
-    const at = change.at % (text.length + 1);
-    switch (change.kind) {
-      case 'delete':
-        return text.slice(0, at) + text.slice(at + change.length);
-      case 'duplicate':
-        return text.slice(0, at + change.length) + text.slice(at);
-      case 'insert':
-        return text.slice(0, at) + change.piece + text.slice(at);
-      case 'cut':
-        return text.slice(0, at);
-    }
-  }
+  const edit = textEdits(piece, 40);
 
   it('throws nothing but XmlError for a well-formed document with edits', () => {
     fc.assert(

@@ -6,6 +6,7 @@
 import { XmlNode } from '@os/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { applyEdit, textEdits } from './text-edits.js';
 import { type ReferenceResult, type ReferenceTree, referenceRead } from './xml-reference.js';
 
 const SEED = Number(process.env['OS_FUZZ_SEED'] ?? 20_260_611);
@@ -317,32 +318,7 @@ const piece = fc.constantFrom(
   'é',
 );
 
-type Edit =
-  | { kind: 'delete' | 'duplicate'; at: number; length: number }
-  | { kind: 'insert'; at: number; piece: string }
-  | { kind: 'cut'; at: number };
-const edit: fc.Arbitrary<Edit> = fc.oneof(
-  fc.record({
-    kind: fc.constantFrom('delete' as const, 'duplicate' as const),
-    at: fc.nat(),
-    length: fc.integer({ min: 1, max: 20 }),
-  }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), piece }),
-  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
-);
-function applyEdit(text: string, change: Edit): string {
-  const at = change.at % (text.length + 1);
-  switch (change.kind) {
-    case 'delete':
-      return text.slice(0, at) + text.slice(at + change.length);
-    case 'duplicate':
-      return text.slice(0, at + change.length) + text.slice(at);
-    case 'insert':
-      return text.slice(0, at) + change.piece + text.slice(at);
-    case 'cut':
-      return text.slice(0, at);
-  }
-}
+const edit = textEdits(piece, 20);
 
 // ------------------------------------------------------------------ the properties
 
