@@ -10,6 +10,7 @@ import {
   PKG,
   type PublishedDepot,
   chunkedDepot,
+  depotFileOf,
   downloadConfig,
   filesUnder,
   listenForTest,
@@ -111,13 +112,13 @@ describe(`depot_download, pkgs at once on one thread (${kernelUnderTest().name})
       log.push(`asked ${target}`);
       if (target === `/${third}.tar.gz`) release();
       const answer = (): void => {
-        try {
-          const bytes = readFileSync(join(depot.dir, ...target.slice(1).split('/')));
-          log.push(`answered ${target}`);
-          response.writeHead(200, { 'content-length': bytes.length }).end(bytes);
-        } catch {
+        const bytes = depotFileOf(depot.dir, target);
+        if (bytes === undefined) {
           response.writeHead(404).end();
+          return;
         }
+        log.push(`answered ${target}`);
+        response.writeHead(200, { 'content-length': bytes.length }).end(bytes);
       };
       if (target === `/${PKG}.tar.gz`)
         void Promise.race([thirdAsked, new Promise((resolve) => setTimeout(resolve, 3000))]).then(answer);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import {
   BIN,
   PKG,
   downloadConfig,
+  depotFileOf,
   filesUnder,
   leftInQuarantine,
   listenForTest,
@@ -29,10 +29,8 @@ async function countingDepot(dir: string, dropReused: boolean) {
       socket.destroy();
       return;
     }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, ...(request.url ?? '/').slice(1).split('/')));
-    } catch {
+    const bytes = depotFileOf(dir, request.url ?? '/');
+    if (bytes === undefined) {
       response.writeHead(404).end();
       return;
     }

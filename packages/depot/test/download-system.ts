@@ -67,6 +67,15 @@ export async function servedDepot(dir: string, port = 0): Promise<LoggedDepotSer
   return { ...server, requests };
 }
 
+/** The bytes of the depot file request target `target` names under `dir`; undefined when there is none (a 404). */
+export function depotFileOf(dir: string, target: string): Buffer | undefined {
+  try {
+    return readFileSync(join(dir, ...target.slice(1).split('/')));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Listens with `server` on 127.0.0.1 at a free port, closed with its connections when the test finishes. */
 export async function listenForTest(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
@@ -87,10 +96,8 @@ export async function listenForTest(server: Server): Promise<number> {
  */
 export async function chunkedDepot(dir: string): Promise<{ readonly url: string; readonly port: number }> {
   const server: Server = createServer((request, response) => {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, ...(request.url ?? '/').slice(1).split('/')));
-    } catch {
+    const bytes = depotFileOf(dir, request.url ?? '/');
+    if (bytes === undefined) {
       response.writeHead(404).end();
       return;
     }
@@ -110,10 +117,8 @@ export async function flakyDepot(dir: string): Promise<{ readonly url: string; r
   const cut = new Set<string>();
   const server: Server = createServer((request, response) => {
     const target = request.url ?? '/';
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(join(dir, ...target.slice(1).split('/')));
-    } catch {
+    const bytes = depotFileOf(dir, target);
+    if (bytes === undefined) {
       response.writeHead(404).end();
       return;
     }

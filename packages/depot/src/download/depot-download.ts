@@ -123,7 +123,7 @@ export class DepotDownload {
    * free, whatever the others are fetching.
    */
   #kick(): void {
-    while (this.#freeSlots.length > 0 && this.#takeable()) {
+    while (this.#freeSlots.length > 0 && this.#takeable() !== undefined) {
       const index = this.#freeSlots.pop() as number;
       void this.#work(index)
         .catch((error: unknown) =>
@@ -137,21 +137,18 @@ export class DepotDownload {
     }
   }
 
-  /** Whether a wanted pkg is neither refused, failed, nor taken under the current installation. */
-  #takeable(): boolean {
-    return this.#wanted.some(
-      (entry) => !('refused' in entry) && !this.#failed.has(entry.path) && !this.#taken.has(entry.path),
-    );
+  /** The first wanted pkg neither refused, failed, nor taken under the current installation. */
+  #takeable(): ArchivePath | undefined {
+    for (const entry of this.#wanted)
+      if (!('refused' in entry) && !this.#failed.has(entry.path) && !this.#taken.has(entry.path)) return entry.pkg;
+    return undefined;
   }
 
   /** The next wanted pkg to bring, in the installation's order, marked taken; undefined when none is left. */
   #take(): ArchivePath | undefined {
-    for (const entry of this.#wanted) {
-      if ('refused' in entry || this.#failed.has(entry.path) || this.#taken.has(entry.path)) continue;
-      this.#taken.add(entry.path);
-      return entry.pkg;
-    }
-    return undefined;
+    const pkg = this.#takeable();
+    if (pkg !== undefined) this.#taken.add(pkg.path);
+    return pkg;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { NetConnection } from '@os/net';
 import { type NetStream, netStream } from '@os/net/stream';
 import { DepotError } from '../errors.js';
 import { DepotUnreachable, FetchFailed, ResponseTooLarge, UnexpectedResponse } from './download-errors.js';
-import { KeptConnection, closeStream } from './kept-connection.js';
+import { type KeptConnection, closeStream } from './kept-connection.js';
 
 /** Bounds of one GET. */
 export interface HttpGetOptions {
@@ -182,9 +182,7 @@ async function getOnce(
         failed = true;
         const failure = downloadError(error, url, options.archive);
         reject(
-          !responded && connection !== undefined && KeptConnection.reused(outgoing)
-            ? new StaleConnection(failure)
-            : failure,
+          !responded && connection !== undefined && outgoing.reusedSocket ? new StaleConnection(failure) : failure,
         );
       });
       outgoing.on('response', (response) => {

@@ -12,7 +12,7 @@ const IDLE_MS = 1000;
  * takes four GETs (its archive, its signature, its binary's archive and signature), and a connect and close for each
  * cost the net server, the depot server and the gateway more than the GET itself. Holds at most one socket of the Net
  * session at a time; `close` gives it back. A connection the server ended, or that stayed idle for a second, is closed
- * at once; a GET that finds its kept connection dead is sent again on a new one ({@link KeptConnection.reused}).
+ * at once; a GET that finds its kept connection dead is sent again on a new one (Node's `reusedSocket` tells).
  */
 export class KeptConnection {
   /** Node's agent with a pool of one socket, made over the Net session. */
@@ -31,11 +31,6 @@ export class KeptConnection {
       stream.once('end', () => stream.destroy());
       return stream as unknown as HttpSocket;
     };
-  }
-
-  /** Whether a GET that failed before its answer went over a connection an earlier GET had used. */
-  static reused(request: { reusedSocket?: boolean }): boolean {
-    return request.reusedSocket === true;
   }
 
   /** Closes the kept connection and resolves once its Net socket is closed. */
