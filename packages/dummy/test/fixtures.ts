@@ -1,7 +1,7 @@
 import { type InitConfigValue, type RouteRuleValue, type StartEntryValue, init } from '@os/init';
 import { VirtualClock, pageRound } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
-import { type ClientOf, connect } from '@os/rpc';
+import { connect } from '@os/rpc';
 import {
   Child,
   type ComponentModule,
@@ -12,10 +12,10 @@ import {
   RootComponent,
   type SessionCost,
   SignalHandler,
-  parentRoot,
+  ParentService,
 } from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
-import { Connection, type Root, ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
+import { Connection, ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { dummy } from '../src/index.js';
 
@@ -178,7 +178,7 @@ export function host(options: {
     async construct(env) {
       const ownPd = (await env.parent.session(ENV_PD_SESSION_ID, 'PD', '')).cast<typeof Pd>();
       const own = { client: connect(Pd, env.thread, ownPd), capability: ownPd };
-      const roots = new Map<string, ClientOf<typeof Root>>();
+      const services = new Map<string, ParentService>();
       const pd = await Connection.openSession(env, Pd, {
         service: 'PD',
         label: 'dummy',
@@ -188,10 +188,10 @@ export function host(options: {
       const child = new Child(
         'dummy',
         {
-          async resolve(service) {
-            let root = roots.get(service);
-            if (root === undefined) roots.set(service, (root = parentRoot(env, service)));
-            return { root, serverPd: own.client, serverPdCapability: own.capability };
+          resolve(service) {
+            let forwarded = services.get(service);
+            if (forwarded === undefined) services.set(service, (forwarded = new ParentService(service, env, own)));
+            return { service: forwarded };
           },
           announce() {},
           exited(value) {
@@ -201,8 +201,7 @@ export function host(options: {
             void env.log(`dummy requests resources: ${args.toString()}`);
           },
         },
-        env.thread,
-        pd.capability,
+        { thread: env.thread, ep: env.ep, pd: pd.capability, own },
       );
       await pd.session.start('dummy', 'dummy', env.ep.manage(child));
       const timer = await Timer.Connection.open(env);

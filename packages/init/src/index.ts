@@ -8,7 +8,7 @@ export {
   type ResourceFigures,
   type ProvidedSession,
 } from './state-report.js';
-export { selectPolicy } from './exported-service.js';
+export { selectPolicy } from './service-policy.js';
 export { InitConfigError } from './config-error.js';
 export type {
   InitConfig,

@@ -1,28 +1,29 @@
-import type { Capability } from '@os/capability';
-import { type ClientOf, connect } from '@os/rpc';
+import { connect } from '@os/rpc';
 import {
   Child,
   type ChildPolicy,
+  ChildService,
   ENV_PD_SESSION_ID,
   type Env,
+  LocalService,
+  ParentService,
   Pd,
+  type PdAccount,
   Reporter,
   type Route,
+  type SessionState,
   StartFailed,
-  parentRoot,
 } from '@os/runtime';
-import { Connection, OutOfCaps, Root, ServiceDenied, SessionLabel } from '@os/session';
+import { Connection, ServiceDenied, SessionLabel } from '@os/session';
 import { hasErrorCode } from '@os/kernel';
 import { Alarms } from './alarms.js';
 import { ConfigRomService } from './config-rom.js';
 import { DeferredWork } from './deferred-work.js';
-import { type ExportTarget, ExportedServiceRoot, type OwnPd } from './exported-service.js';
-import { IdleWatch } from './idle-watch.js';
-import { ServerCaller } from './server-caller.js';
+import { Server } from './server.js';
 import type { InitConfig, StartEntry } from './model.js';
 import { checkQuota, keeps } from './quota.js';
 import { type RouteDecision, resolveRoute } from './routing.js';
-import { type ChildState, type ProvidedSession, type StateSnapshot, StateReportRenderer } from './state-report.js';
+import { type ChildState, type StateSnapshot, StateReportRenderer } from './state-report.js';
 
 /** A started child as init keeps it. */
 interface RunningChild {
@@ -36,10 +37,12 @@ interface RunningChild {
   readonly configRom: ConfigRomService | null;
   /** Its PD session, which init holds. */
   readonly pd: Connection<typeof Pd>;
-  /** The services it announced, with their roots. */
-  readonly announced: Map<string, Capability<typeof Root>>;
-  /** Siblings' session requests waiting for it to announce a service, by service. */
-  readonly waiting: Map<string, ((root: Capability<typeof Root>) => void)[]>;
+  /** The services it announced. */
+  readonly announced: Set<string>;
+  /** The services it provides as init routes to them, made on first use. */
+  readonly services: Map<string, ChildService>;
+  /** Its `<config>` ROM as the service init routes the child's config requests to. */
+  readonly configService: LocalService | null;
   /** What init lent it so far. */
   readonly assigned: { ram: number; caps: number };
   /** Its pending `resource_request`, if any. */
@@ -48,11 +51,6 @@ interface RunningChild {
   exited: number | null;
   /** Skipped heartbeats at the last check. */
   skipped: number;
-  /**
-   * The thread init calls its roots from, once a sibling's session was routed to it; null: none yet; `entrypoint`: init
-   * had no capability for one, and calls from its entrypoint.
-   */
-  caller: ServerCaller | null | 'entrypoint';
 }
 
 /** The heartbeat alarm's name. */
@@ -83,29 +81,35 @@ function sameDecision(a: RouteDecision, b: RouteDecision): boolean {
  */
 export class Sandbox {
   readonly #env: Env;
-  readonly #own: OwnPd;
+  readonly #own: PdAccount;
   readonly #running = new Map<string, RunningChild>();
-  readonly #parentRoots = new Map<string, ClientOf<typeof Root>>();
+  readonly #parentServices = new Map<string, ParentService>();
   #config: InitConfig | null = null;
   readonly #later: DeferredWork;
   readonly #alarms: Alarms;
-  readonly #idle: IdleWatch;
-  /** Requests that waited for a child that was destroyed keep waiting for its successor. */
-  readonly #orphans = new Map<string, Map<string, ((root: Capability<typeof Root>) => void)[]>>();
-  readonly #exported = new Map<string, ExportedServiceRoot>();
+  /** Requests nobody answered of a child that was destroyed: they go to its successor. */
+  readonly #orphans = new Map<string, SessionState[]>();
+  readonly #server: Server;
   #nextId = 1;
   #reporter: Reporter | null = null;
   readonly #renderer = new StateReportRenderer();
   #reportedAt = Number.NEGATIVE_INFINITY;
   #heartbeatRate = 0;
-  #retries = 0;
 
-  private constructor(env: Env, own: OwnPd) {
+  private constructor(env: Env, own: PdAccount) {
     this.#env = env;
     this.#own = own;
     this.#later = new DeferredWork(env);
     this.#alarms = new Alarms(env);
-    this.#idle = new IdleWatch(env);
+    this.#server = new Server(env, own, {
+      services: () => this.#config?.services ?? [],
+      target: (child, service) => {
+        const running = this.#running.get(child);
+        return running === undefined ? undefined : this.#childService(child, running, service);
+      },
+      log: (text) => this.#later.log(text),
+      changed: () => this.#stateChanged(),
+    });
   }
 
   /** Creates init's sandbox in `env`. */
@@ -161,6 +165,7 @@ export class Sandbox {
     }
     for (const entry of config.children) if (!this.#running.has(entry.name)) await this.#start(entry);
     this.#applyHeartbeat(config.heartbeatRateMs);
+    if (config.services.length > 0) this.#later.defer(() => this.#server.announce());
     this.#stateChanged();
   }
 
@@ -255,68 +260,38 @@ export class Sandbox {
       .map((child) => child.name);
   }
 
-  async #childRoute(name: string, service: string, label: string, waiting: () => void): Promise<Route> {
+  /** The route to child `name`'s `service`; the request waits in the child's `session_requests` until it announces. */
+  #childRoute(name: string, service: string): Route {
     const provider = this.#running.get(name);
     if (provider === undefined) throw new ServiceDenied(`child "${name}" is not running`);
-    if (!provider.announced.has(service)) {
-      waiting();
-      this.#stateChanged();
-    }
-    const rootCapability = await this.#env.waitFor(
-      `child "${name}" to announce "${service}" (requested by "${label}")`,
-      this.#providerRoot(provider, service),
-    );
-    const caller = this.#callerOf(provider, name);
-    const root =
-      caller === 'entrypoint' ? connect(Root, this.#env.thread, rootCapability) : caller.root(rootCapability);
-    return {
-      root,
-      serverPd: provider.pd.session,
-      serverPdCapability: provider.pd.capability,
-      server: name,
-      detached: caller !== 'entrypoint',
-    };
+    return { service: this.#childService(name, provider, service) };
   }
 
-  /** The thread init calls `provider`'s roots from, made on first use; its entrypoint if init cannot afford one. */
-  #callerOf(provider: RunningChild, name: string): ServerCaller | 'entrypoint' {
-    if (provider.caller !== null) return provider.caller;
-    try {
-      provider.caller = new ServerCaller(this.#env, name);
-    } catch (error) {
-      if (!hasErrorCode(error, OutOfCaps.code)) throw error;
-      provider.caller = 'entrypoint';
-      this.#later.log(
-        `Warning: no capability free for a thread to call "${name}" from: while "${name}" does not answer a session ` +
-          `request, init waits (raise init's caps)`,
-      );
+  /** `provider`'s `service` as init routes to it, made on first use. */
+  #childService(name: string, provider: RunningChild, service: string): ChildService {
+    let routed = provider.services.get(service);
+    if (routed === undefined) {
+      const account = { client: provider.pd.session, capability: provider.pd.capability };
+      routed = new ChildService(service, name, account, provider.child.requests, () => provider.announced.has(service));
+      provider.services.set(service, routed);
     }
-    return provider.caller;
-  }
-
-  /** The root of a service `provider` announced, or a promise of it until it does. */
-  #providerRoot(provider: RunningChild, service: string): Promise<Capability<typeof Root>> {
-    const announced = provider.announced.get(service);
-    if (announced !== undefined) return Promise.resolve(announced);
-    return new Promise((resolve) => provider.waiting.set(service, [...(provider.waiting.get(service) ?? []), resolve]));
+    return routed;
   }
 
   #parentRoute(service: string): Route {
-    let root = this.#parentRoots.get(service);
-    if (root === undefined) {
-      root = parentRoot(this.#env, service);
-      this.#parentRoots.set(service, root);
+    let routed = this.#parentServices.get(service);
+    if (routed === undefined) {
+      routed = new ParentService(service, this.#env, this.#own);
+      this.#parentServices.set(service, routed);
     }
-    return { root, serverPd: this.#own.client, serverPdCapability: this.#own.capability };
+    return { service: routed };
   }
 
-  #policy(name: string, initial: StartEntry, configRom: ConfigRomService | null): ChildPolicy {
+  #policy(name: string, initial: StartEntry, configService: LocalService | null): ChildPolicy {
     const current = (): StartEntry => this.#running.get(name)?.entry ?? initial;
     return {
-      resolve: async (service, label, waiting): Promise<Route> => {
-        if (configRom !== null && this.#isConfigRom(current(), service, label)) {
-          return { root: configRom, serverPd: this.#own.client, serverPdCapability: this.#own.capability };
-        }
+      resolve: (service, label): Route => {
+        if (configService !== null && this.#isConfigRom(current(), service, label)) return { service: configService };
         const decision = resolveRoute(this.#config as InitConfig, current(), service, label, {
           providers: (wanted) => this.#providers(wanted),
         });
@@ -325,14 +300,11 @@ export class Sandbox {
           throw new ServiceDenied(decision.reason);
         }
         const rewritten = decision.label === label ? {} : { label: decision.label };
-        const route =
-          decision.kind === 'child'
-            ? await this.#childRoute(decision.name, service, label, waiting)
-            : this.#parentRoute(service);
-        this.#stateChanged();
+        const route = decision.kind === 'child' ? this.#childRoute(decision.name, service) : this.#parentRoute(service);
         return { ...route, ...rewritten };
       },
-      announce: (service, root) => this.#announced(name, service, root),
+      announce: (service) => this.#announced(name, service),
+      sessionStateChanged: () => this.#stateChanged(),
       exited: (value) => this.#exited(name, initial, value),
       resourceRequest: (args) => {
         const running = this.#running.get(name);
@@ -341,10 +313,6 @@ export class Sandbox {
         this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
         this.#stateChanged(true);
       },
-      later: () => new Promise<void>((resolve) => this.#alarms.set(`retry ${this.#retries++}`, 0, resolve)),
-      resume: <T>(work: () => Promise<T>) =>
-        new Promise<T>((resolve, reject) => this.#later.defer(() => work().then(resolve, reject))),
-      patience: (work, giveUp) => this.#idle.watch(work, giveUp),
       yielded: () => {
         const running = this.#running.get(name);
         if (running !== undefined)
@@ -353,44 +321,15 @@ export class Sandbox {
     };
   }
 
-  #announced(name: string, service: string, root: Capability<typeof Root>): void {
+  #announced(name: string, service: string): void {
     const child = this.#running.get(name);
     if (child === undefined || !child.entry.provides.includes(service)) {
       this.#later.log(`Warning: "${name}" announced "${service}", which its start entry does not provide`);
       return;
     }
-    child.announced.set(service, root);
-    for (const resolve of child.waiting.get(service) ?? []) resolve(root);
-    child.waiting.delete(service);
-    this.#export(service);
+    child.announced.add(service);
+    this.#later.defer(() => this.#server.announce());
     this.#stateChanged();
-  }
-
-  /** Announces `service` to init's parent once a child its `<service>` policies name serves it. */
-  #export(service: string): void {
-    const exported = this.#config?.services.find((candidate) => candidate.name === service);
-    if (exported === undefined || this.#exported.has(service)) return;
-    if (!exported.policies.some((policy) => this.#running.get(policy.child)?.announced.has(service))) return;
-    const root = new ExportedServiceRoot(
-      () =>
-        this.#config?.services.find((candidate) => candidate.name === service) ?? {
-          name: service,
-          policies: [],
-          line: 0,
-        },
-      (child) => this.#exportTarget(child, service),
-      this.#own,
-    );
-    this.#exported.set(service, root);
-    const capability = this.#env.ep.manage(root);
-    this.#later.defer(() => this.#env.parent.announce(service, capability));
-  }
-
-  #exportTarget(child: string, service: string): ExportTarget | undefined {
-    const running = this.#running.get(child);
-    const root = running?.announced.get(service);
-    if (running === undefined || root === undefined) return undefined;
-    return { root: connect(Root, this.#env.thread, root), pd: running.pd.session, pdCapability: running.pd.capability };
   }
 
   /**
@@ -409,24 +348,30 @@ export class Sandbox {
     const env = this.#env;
     const name = entry.name;
     const configRom = entry.config === null ? null : new ConfigRomService(env, entry.config);
+    const configService = configRom === null ? null : new LocalService('ROM', configRom, this.#own);
     const pd = await Connection.openSession(env, Pd, { service: 'PD', label: name, ram: entry.ram, caps: entry.caps });
-    const child = new Child(name, this.#policy(name, entry, configRom), env.thread, pd.capability);
-    const waiting = this.#orphans.get(name) ?? new Map<string, ((root: Capability<typeof Root>) => void)[]>();
-    this.#orphans.delete(name);
-    this.#running.set(name, {
+    const child = new Child(name, this.#policy(name, entry, configService), {
+      thread: env.thread,
+      ep: env.ep,
+      pd: pd.capability,
+      own: this.#own,
+    });
+    const running: RunningChild = {
       entry,
       id: this.#nextId++,
       pd,
       child,
       configRom,
-      announced: new Map(),
-      waiting,
+      configService,
+      announced: new Set(),
+      services: new Map(),
       assigned: { ram: entry.ram, caps: entry.caps },
       requested: null,
       exited: null,
       skipped: 0,
-      caller: null,
-    });
+    };
+    this.#running.set(name, running);
+    await this.#adoptOrphans(name, running);
     try {
       await pd.session.start(entry.binary, name, env.ep.manage(child));
     } catch (error) {
@@ -442,17 +387,38 @@ export class Sandbox {
     const running = this.#running.get(name);
     if (running === undefined) return;
     this.#running.delete(name);
-    if (running.waiting.size > 0) this.#orphans.set(name, running.waiting);
-    for (const exported of this.#exported.values()) exported.forget(name);
     for (const failure of await running.child.closeAll()) {
       this.#later.log(
         `Warning: closing a session of "${name}" ` +
           `failed: ${failure instanceof Error ? failure.message : String(failure)}`,
       );
     }
+    // destroying the PD settles every donation it holds back to where it came from (init's PD)
     await running.pd.close();
-    if (running.caller instanceof ServerCaller) running.caller.destroy();
+    const unanswered = running.child.serverGone();
+    if (unanswered.length > 0) this.#orphans.set(name, [...(this.#orphans.get(name) ?? []), ...unanswered]);
+    running.child.dispose();
     this.#env.ep.dissolve(running.child);
+  }
+
+  /**
+   * Hands the requests nobody answered of `name`'s predecessor to the new `running`: the donation, back in init's PD
+   * since the predecessor's PD was destroyed, moves to the new one, and the request is listed in its ROM.
+   */
+  async #adoptOrphans(name: string, running: RunningChild): Promise<void> {
+    const orphans = this.#orphans.get(name);
+    if (orphans === undefined) return;
+    this.#orphans.delete(name);
+    for (const state of orphans) {
+      if (state.client === null) continue;
+      if (state.closeRequested) {
+        await state.client.sessionClosed(state);
+        continue;
+      }
+      state.service = this.#childService(name, running, state.service.name);
+      await this.#own.client.transferQuota(running.pd.capability, state.ram, state.caps);
+      state.service.initiateRequest(state);
+    }
   }
 
   /** Pings the monitored children at `rateMs` (`<heartbeat rate_ms>`); 0 stops. */
@@ -512,38 +478,6 @@ export class Sandbox {
   async #snapshot(withRequested: boolean, withProvided: boolean): Promise<StateSnapshot> {
     const own = this.#env.pd.quota();
     const children: ChildState[] = [];
-    const provided = new Map<string, ProvidedSession[]>();
-    for (const running of withProvided ? this.#running.values() : []) {
-      for (const session of running.child.sessions()) {
-        if (session.server === undefined) continue;
-        provided.set(session.server, [
-          ...(provided.get(session.server) ?? []),
-          {
-            service: session.service,
-            label: session.serverLabel,
-            state: session.state,
-            ram: session.ram,
-            caps: session.caps,
-            args: session.args,
-          },
-        ]);
-      }
-    }
-    for (const exported of withProvided ? this.#exported.values() : []) {
-      for (const session of exported.sessions()) {
-        provided.set(session.child, [
-          ...(provided.get(session.child) ?? []),
-          {
-            service: session.service,
-            label: session.label,
-            state: 'OK',
-            ram: session.ram,
-            caps: session.caps,
-            args: session.args,
-          },
-        ]);
-      }
-    }
     // in config order, as Genode's report lists them (a restarted child is not moved to the end)
     const order = new Map((this.#config?.children ?? []).map((entry, index) => [entry.name, index]));
     const ordered = [...this.#running].sort(
@@ -574,7 +508,16 @@ export class Sandbox {
           requested: running.requested?.caps ?? 0,
         },
         requested: withRequested ? running.child.sessions() : [],
-        provided: provided.get(name) ?? [],
+        provided: withProvided
+          ? running.child.provided().map((session) => ({
+              service: session.service,
+              label: session.serverLabel,
+              state: session.state,
+              ram: session.ram,
+              caps: session.caps,
+              args: session.args,
+            }))
+          : [],
       });
     }
     return {

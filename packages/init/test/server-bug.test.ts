@@ -42,7 +42,7 @@ describe('a server whose Root.session throws an undeclared error', () => {
             init,
             server: {
               async construct(env: Env) {
-                await env.parent.announce('Echo', env.ep.manage(new BuggyRoot()));
+                await env.announce('Echo', env.ep.manage(new BuggyRoot()));
               },
             },
             client: {

@@ -4,7 +4,7 @@ import { type QuotaState, VirtualClock } from '@os/kernel';
 import { kernelUnderTest } from '@os/test-kernels';
 import { AttachedRomDataspace, type ComponentModule, type Env, Reporter, SignalHandler } from '@os/runtime';
 import { type SystemHandle, binaryTable, boot } from '@os/runtime/host';
-import { SessionArgs, sessionAtParent } from '@os/session';
+import { SessionArgs, SessionResult, sessionAtParent } from '@os/session';
 import { Timer, timerDriver } from '@os/timer';
 import { type RomModules, RomService, reportRom } from '../src/index.js';
 
@@ -152,7 +152,12 @@ export async function rawSession(
     return {
       capability,
       async close() {
-        await env.parent.close(id);
+        // as Genode's Env::close: a sibling server closes in its own time, the parent signals when it did
+        for (;;) {
+          const seen = env.sessionSignals;
+          if ((await env.parent.close(id)) === SessionResult.Done) break;
+          await env.waitForSessionSignal(seen);
+        }
         env.freeSessionId(id);
       },
     };

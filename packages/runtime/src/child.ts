@@ -1,53 +1,47 @@
 import { Capability } from '@os/capability';
-import { DeadlockError, type KernelThread, hasErrorCode } from '@os/kernel';
-import { type ClientOf, RpcObject, RpcServerError, type ServerOf, connect } from '@os/rpc';
+import { type KernelThread, hasErrorCode } from '@os/kernel';
+import { type ClientOf, RpcObject, type ServerOf, connect } from '@os/rpc';
 import {
   OutOfCaps,
   OutOfRam,
   Parent,
-  type Root,
   ServiceDenied,
   SessionArgs,
   SessionLabel,
+  SessionResponse,
+  type SessionResponseValue,
   SessionResult,
 } from '@os/session';
+import { LocalService } from './local-service.js';
 import { numberOfBytes } from './number-of-bytes.js';
+import type { SessionEntrypoint } from './root-component.js';
 import { Pd } from './services.js';
+import { SESSION_REQUESTS_ROM, SessionRequests, SessionRequestsRoot } from './session-requests.js';
+import {
+  type PdAccount,
+  type SessionClient,
+  type SessionPhase,
+  type SessionService,
+  SessionState,
+  refusal,
+  responsePhase,
+} from './session-state.js';
 import type { SignalContextCapability } from './signal.js';
 
-/** Where a session request goes: the server's root, and the PD its donation moves to. */
+/** Where a session request goes: the service, and the label the server sees when the route rewrites it. */
 export interface Route {
-  /** The server's root interface. */
-  readonly root: ClientOf<typeof Root>;
-  /** The server's PD session: the donation is transferred there, and back on close. */
-  readonly serverPd: ClientOf<typeof Pd>;
-  /** The same PD session as a capability, the target of the child's transfer. */
-  readonly serverPdCapability: Capability<typeof Pd>;
+  /** The service that gets the request. */
+  readonly service: SessionService;
   /** The label the server sees, when the route rewrites it (Genode's `label` on a route target). */
   readonly label?: string;
-  /**
-   * The serving sibling's name, when the server is a child of the same parent (so the parent knows who depends on
-   * whom).
-   */
-  readonly server?: string;
-  /**
-   * Whether `root` calls from a thread of the parent's own, not from its entrypoint (as init calls
-   * each sibling server). The parent then waits for such a call only until its policy's `patience`
-   * runs out; a server that does not answer by then keeps only its own clients waiting.
-   */
-  readonly detached?: boolean;
 }
 
 /** What a parent decides for one child: where its sessions go, and what happens when it exits or announces. */
 export interface ChildPolicy {
-  /**
-   * Routes a session request (label already prefixed with the child's name); throws `ServiceDenied`
-   * if none. A policy that must wait for its server (a sibling yet to announce) calls `waiting()`
-   * first: the request then becomes pending and the parent's entrypoint is free meanwhile.
-   */
-  resolve(service: string, label: string, waiting: () => void): Promise<Route>;
+  /** Routes a session request (label already prefixed with the child's name); throws `ServiceDenied` if none. */
+  resolve(service: string, label: string): Route | Promise<Route>;
   /** The child announced a service. */
-  announce(service: string, root: Capability<typeof Root>): void;
+  announce(service: string): void;
   /** The child asked to exit with `value`. */
   exited(value: number): void;
   /**
@@ -57,120 +51,107 @@ export interface ChildPolicy {
   resourceRequest(args: SessionArgs): void;
   /** The child answered a yield request (`child.requestYield`): what it gave up can be taken back now. */
   yielded?(): void;
-  /**
-   * Resolves once the calls queued at the parent's entrypoint were served (a timeout does; a signal to
-   * the entrypoint may come first). A session request to a server that is itself blocked calling the
-   * parent fails with `DeadlockError` (the parent calls its children synchronously); with `later` and
-   * `resume` the request turns pending, the parent serves the server, and tries again, up to
-   * {@link SERVER_CALL_ATTEMPTS} times. Without them such a request fails.
-   */
-  later?(): Promise<void>;
-  /**
-   * Runs `work` as an activity of the parent's entrypoint: how a pending request goes on once its handler has returned.
-   */
-  resume?<T>(work: () => Promise<T>): Promise<T>;
-  /**
-   * Watches `work`, a call to a server on a detached route (see {@link Route.detached}), and calls
-   * `giveUp` if it has not settled when the handler has waited long enough: init gives up once the
-   * system has nothing else to run. A session request the server has not answered by then turns
-   * pending; a close or upgrade is answered `Pending` and finishes in the background. Without it,
-   * the parent waits as long as the server takes.
-   */
-  patience?(work: Promise<unknown>, giveUp: () => void): void;
+  /** A session the child uses or serves changed its phase: what a state report shows changed. */
+  sessionStateChanged?(): void;
 }
 
-/** Genode's session states as a state report shows them: `CREATING` while pending, `OK` once handed out. */
-export type ChildSessionState = 'CREATING' | 'OK';
-
-/** One session a child requested, as its parent sees it (Genode's `Session_state`, client side). */
+/** One session a child requested or serves, as its parent sees it (Genode's `Session_state`). */
 export interface ChildSession {
-  /** The child's id for it. */
+  /** The client's id for it. */
   readonly id: number;
   /** The service. */
   readonly service: string;
-  /** The label with the child's name in front, before any rewriting by the route. */
+  /** The label with the client's name in front, before any rewriting by the route. */
   readonly label: string;
   /** The label the server sees. */
   readonly serverLabel: string;
-  /** Pending or handed out. */
-  readonly state: ChildSessionState;
+  /** Genode's phase name (`CREATING`, `OK`, `CLOSING`, ...). */
+  readonly state: SessionPhase;
   /** RAM donated so far. */
   readonly ram: number;
   /** Capabilities donated so far. */
   readonly caps: number;
   /** The session arguments as the server got them. */
   readonly args: string;
-  /** The serving sibling, if the server is one (see {@link Route.server}). */
+  /** The serving sibling, if the server is one. */
   readonly server?: string;
 }
 
-/**
- * How often a parent tries a call to a server that is blocked calling it before it gives up with the `DeadlockError`.
- */
-export const SERVER_CALL_ATTEMPTS = 100;
+/** Genode's session phases as a state report shows them. */
+export type ChildSessionState = SessionPhase;
 
 /** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
 export const ENV_PD_SESSION_ID = 1;
 
-interface OpenSession {
-  readonly service: string;
-  readonly label: string;
-  readonly route: Route;
-  readonly capability: Capability;
-  args: string;
-  ram: number;
-  caps: number;
+/** What the parent side of a child works with. */
+export interface ChildOptions {
+  /** The parent's entrypoint thread: the child's calls are served there, and the parent's calls go out from it. */
+  readonly thread: KernelThread;
+  /** The parent's entrypoint: it serves the child's `session_requests` ROM. */
+  readonly ep: SessionEntrypoint;
+  /** The child's PD session, which the parent holds. */
+  readonly pd: Capability<typeof Pd>;
+  /** The parent's own PD (Genode's reference account): donations to a sibling pass through it. */
+  readonly own: PdAccount;
 }
 
-/** A request that is pending or settled but not yet collected by `sessionCap`. */
-type Request = { readonly service: string; readonly label: string; readonly ram: number; readonly caps: number } & (
-  | { readonly state: 'pending' }
-  | { readonly state: 'ready'; readonly capability: Capability }
-  | { readonly state: 'failed'; readonly error: unknown }
-);
+function describe(state: SessionState): string {
+  return `"${state.service.name}" session "${state.serverLabel}"`;
+}
 
 /**
- * The parent side of one child (Genode's `Child`): the RPC object behind the child's parent capability.
- * Every session request gets the child's name put in front of its label, is routed by the policy, and
- * the donation moves from the child's PD to the server's before the server sees the request; closing
- * moves it back.
+ * The parent side of one child (Genode's `Child`): the RPC object behind the child's parent capability. Every session
+ * request gets the child's name put in front of its label, is routed by the policy, and the donation moves from the
+ * child's PD through the parent's to the server's (back on refusal or close). A service the parent implements answers
+ * at once; a sibling server gets the request in its `session_requests` ROM, which this object keeps and serves for
+ * the child as a server, and answers with `deliverSessionCap` or `sessionResponse`: the parent never calls a child.
  */
-export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof Parent> {
+export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof Parent>, SessionClient {
   /** The child's name: the label element this parent adds. */
   readonly name: string;
+  /** The child's PD, where its donations come from and return to. */
+  readonly account: PdAccount;
   readonly #policy: ChildPolicy;
   readonly #thread: KernelThread;
-  readonly #pd: ClientOf<typeof Pd>;
-  readonly #pdCapability: Capability<typeof Pd>;
-  readonly #sessions = new Map<number, OpenSession>();
+  readonly #ep: SessionEntrypoint;
+  readonly #own: PdAccount;
+  /** The sessions the child requested, by its ids (Genode's client id space). */
+  readonly #sessions = new Map<number, SessionState>();
+  /** The sessions the child serves (Genode's server id space), and its `session_requests` ROM. */
+  readonly #requests = new SessionRequests();
+  #requestsService: LocalService | null = null;
+  #requestsRoot: SessionRequestsRoot | null = null;
   #resourceAvail: SignalContextCapability | null = null;
   #yield: SignalContextCapability | null = null;
   #heartbeat: SignalContextCapability | null = null;
   #outstandingHeartbeats = 0;
   #yieldArgs = '';
   #sessionSigh: SignalContextCapability | null = null;
-  readonly #requests = new Map<number, Request>();
-  /** Closes a server finishes in the background, by session id, until the child collects them. */
-  readonly #closing = new Map<number, { done: boolean }>();
 
-  /** Creates the parent side of child `name`, whose PD session (`pd`) this parent holds. */
-  constructor(name: string, policy: ChildPolicy, thread: KernelThread, pd: Capability<typeof Pd>) {
+  /** Creates the parent side of child `name`. */
+  constructor(name: string, policy: ChildPolicy, options: ChildOptions) {
     super(Parent);
     this.name = name;
     this.#policy = policy;
-    this.#thread = thread;
-    this.#pdCapability = pd;
-    this.#pd = connect(Pd, thread, pd);
+    this.#thread = options.thread;
+    this.#ep = options.ep;
+    this.#own = options.own;
+    this.account = { client: connect(Pd, options.thread, options.pd), capability: options.pd };
   }
 
   /** The child's PD session. */
   get pd(): ClientOf<typeof Pd> {
-    return this.#pd;
+    return this.account.client;
   }
 
-  /** Sessions the child holds, by id. */
+  /** Sessions the child holds or has requested, by id. */
   get sessionCount(): number {
     return this.#sessions.size;
+  }
+
+  /** The sessions the child serves, as its parent keeps them. */
+  get requests(): SessionRequests {
+    return this.#requests;
   }
 
   /**
@@ -186,76 +167,57 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#policy.exited(value);
   }
 
-  /** Hands a service the child announces, with its root, to the policy (Parent::announce). */
-  announce(service: string, root: Capability): void {
-    this.#policy.announce(service, root.cast<typeof Root>());
+  /** Hands a service the child announces to the policy (Parent::announce). */
+  announce(service: string): void {
+    this.#policy.announce(service);
   }
 
   /**
-   * Routes a session request of the child, moving its donation to the server (Parent::session). When
-   * the route has to wait for its server, answers with an invalid capability at once and finishes the
-   * request in the background, then signals the child (see `sessionCap`).
+   * Routes a session request of the child and moves its donation to the server (Parent::session). A service the
+   * parent implements answers at once; a sibling server's answer comes later: the child gets an invalid capability now,
+   * its session signal once the server answered, and the answer from `sessionCap`.
    */
   async session(id: number, service: string, argsText: string): Promise<Capability> {
-    if (id === ENV_PD_SESSION_ID && service === 'PD') return this.#pdCapability;
-    if (this.#sessions.has(id) || this.#requests.has(id) || this.#closing.has(id))
-      throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
-    let markWaiting = (): void => undefined;
-    const waiting = new Promise<null>((resolve) => (markWaiting = () => resolve(null)));
-    const work = this.#open(id, service, argsText, markWaiting);
-    const first = await Promise.race([work, waiting]);
-    if (first !== null) return first;
+    if (id === ENV_PD_SESSION_ID && service === 'PD') return this.account.capability;
+    if (this.#sessions.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
     const args = SessionArgs.parse(argsText);
-    const request = {
-      service,
-      label: SessionLabel.prefixed(this.name, args.string('label')).text,
-      ram: args.number('ram_quota'),
-      caps: args.number('cap_quota'),
-    };
-    this.#requests.set(id, { ...request, state: 'pending' });
-    work.then(
-      (capability) => this.#settled(id, { ...request, state: 'ready', capability }),
-      (error: unknown) => this.#settled(id, { ...request, state: 'failed', error }),
-    );
-    return Capability.invalid();
-  }
-
-  /** The child's sessions, pending ones included, in id order: what a state report lists as `<requested>`. */
-  sessions(): ChildSession[] {
-    const all: ChildSession[] = [];
-    for (const [id, session] of this.#sessions) {
-      all.push({
-        id,
-        service: session.service,
-        label: session.label,
-        serverLabel: session.route.label ?? session.label,
-        state: 'OK',
-        ram: session.ram,
-        caps: session.caps,
-        args: session.args,
-        ...(session.route.server === undefined ? {} : { server: session.route.server }),
-      });
+    const label = SessionLabel.prefixed(this.name, args.string('label'));
+    args.set('label', label.text);
+    const ram = args.number('ram_quota');
+    const caps = args.number('cap_quota');
+    const route: Route =
+      service === 'ROM' && label.last() === SESSION_REQUESTS_ROM
+        ? { service: this.#requestsRomService() }
+        : await this.#policy.resolve(service, label.text);
+    if (route.label !== undefined) args.set('label', route.label);
+    await this.#donate(route.service.account, ram, caps);
+    const state = new SessionState({
+      service: route.service,
+      label: label.text,
+      serverLabel: route.label ?? label.text,
+      args: args.toString(),
+      ram,
+      caps,
+      client: this,
+      clientId: id,
+    });
+    this.#sessions.set(id, state);
+    try {
+      await route.service.initiateRequest(state);
+    } catch (error) {
+      this.#sessions.delete(id);
+      await this.#returnDonation(state);
+      throw error;
     }
-    for (const [id, request] of this.#requests) {
-      if (request.state !== 'pending') continue;
-      all.push({
-        id,
-        service: request.service,
-        label: request.label,
-        serverLabel: request.label,
-        state: 'CREATING',
-        ram: request.ram,
-        caps: request.caps,
-        args: '',
-      });
+    if (state.refused) {
+      this.#sessions.delete(id);
+      await this.#returnDonation(state);
+      throw refusal(state.phase, state.reason);
     }
-    return all.sort((a, b) => a.id - b.id);
-  }
-
-  /** Whether a session request of the child waits for its server: the child is incomplete. */
-  get waiting(): boolean {
-    for (const request of this.#requests.values()) if (request.state === 'pending') return true;
-    return false;
+    this.#changed();
+    if (state.phase !== 'AVAIL') return Capability.invalid();
+    state.phase = 'OK';
+    return state.capability;
   }
 
   /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
@@ -264,253 +226,250 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   }
 
   /**
-   * The capability of a request that was pending, once it is there; invalid while it still is; throws its error
-   * (Parent::session_cap).
+   * The capability of a request once its server delivered it, invalid while it has not; throws the server's refusal
+   * and returns the donation then (Parent::session_cap).
    */
-  sessionCap(id: number): Capability {
-    const request = this.#requests.get(id);
-    if (request === undefined) throw new ServiceDenied(`"${this.name}" has no session request ${id}`);
-    if (request.state === 'pending') return Capability.invalid();
-    this.#requests.delete(id);
-    if (request.state === 'failed') throw request.error;
-    return request.capability;
+  async sessionCap(id: number): Promise<Capability> {
+    const state = this.#sessions.get(id);
+    if (state === undefined) throw new ServiceDenied(`"${this.name}" has no session request ${id}`);
+    if (state.refused) {
+      this.#sessions.delete(id);
+      await this.#returnDonation(state);
+      this.#changed();
+      throw refusal(state.phase, state.reason);
+    }
+    if (!state.capability.valid() || state.closeRequested) return Capability.invalid();
+    if (state.phase === 'AVAIL') {
+      state.phase = 'OK';
+      this.#changed();
+    }
+    return state.capability;
   }
 
-  #settled(id: number, outcome: Request): void {
-    if (!this.#requests.has(id)) return;
-    this.#requests.set(id, outcome);
+  /**
+   * Moves more of the child's quota to the server of session `id` (Parent::upgrade): `Done` when the server took it
+   * at once, `Pending` while a sibling server has yet to (the child gets its session signal when it did).
+   */
+  async upgrade(id: number, argsText: string): Promise<number> {
+    const state = this.#sessions.get(id);
+    if (state === undefined || !state.alive || state.phase === 'CLOSING')
+      throw new ServiceDenied(`"${this.name}" has no session ${id} to upgrade`);
+    const args = SessionArgs.parse(argsText);
+    const ram = args.number('ram_quota');
+    const caps = args.number('cap_quota');
+    await this.#donate(state.service.account, ram, caps);
+    state.ram += ram;
+    state.caps += caps;
+    state.ramUpgrade += ram;
+    state.capUpgrade += caps;
+    state.args = SessionArgs.parse(state.args).set('ram_quota', state.ram).set('cap_quota', state.caps).toString();
+    state.phase = 'UPGRADING';
+    try {
+      await state.service.initiateRequest(state);
+    } catch (error) {
+      // the server refused the upgrade: the donation comes back
+      state.ram -= ram;
+      state.caps -= caps;
+      state.ramUpgrade = 0;
+      state.capUpgrade = 0;
+      state.phase = 'OK';
+      await this.#returnAmount(state.service.account, this.account, ram, caps);
+      throw error;
+    }
+    this.#changed();
+    return state.phase === 'UPGRADING' ? SessionResult.Pending : SessionResult.Done;
+  }
+
+  /**
+   * Closes session `id` (Parent::close): `Done` once the donation is back with the child, `Pending` while a sibling
+   * server has yet to close it; the child gets its session signal when it did, and its next `close(id)` is `Done`, as
+   * Genode's `Env::close` waits.
+   */
+  async close(id: number): Promise<number> {
+    if (id === ENV_PD_SESSION_ID) return SessionResult.Done;
+    const state = this.#sessions.get(id);
+    if (state === undefined) return SessionResult.Done;
+    if (state.refused) {
+      this.#sessions.delete(id);
+      await this.#returnDonation(state);
+      this.#changed();
+      return SessionResult.Done;
+    }
+    if (state.phase === 'CLOSING' || state.closeRequested) return SessionResult.Pending;
+    if (state.phase === 'CREATING') {
+      // the server has the request and may be making the session: it is closed once it is delivered
+      state.closeRequested = true;
+      this.#changed();
+      return SessionResult.Pending;
+    }
+    state.phase = 'CLOSING';
+    await state.service.initiateRequest(state);
+    if (state.closed) {
+      this.#sessions.delete(id);
+      await this.#returnDonation(state);
+      this.#changed();
+      return SessionResult.Done;
+    }
+    this.#changed();
+    return SessionResult.Pending;
+  }
+
+  /**
+   * The child, as a server, hands over the capability of the session it lists as `id` (Parent::deliver_session_cap).
+   * Ignored unless the request is still waiting for it; a request whose client went away meanwhile is closed at once.
+   */
+  async deliverSessionCap(id: number, capability: Capability): Promise<void> {
+    const state = this.#requests.get(id);
+    if (state === undefined || state.phase !== 'CREATING' || !capability.valid()) return;
+    state.capability = capability;
+    if (state.client === null || state.closeRequested) {
+      state.phase = 'CLOSING';
+      this.#requests.changed();
+      this.#changed();
+      return;
+    }
+    state.phase = 'AVAIL';
+    await state.client.sessionReady(state);
+    this.#changed();
+  }
+
+  /**
+   * The child, as a server, answers request `id` otherwise (Parent::session_response): a refusal of a create, `Ok` to
+   * an upgrade, `Closed` to a close. `reason` says why a request was refused (at most 400 characters are kept).
+   */
+  async sessionResponse(id: number, response: number, reason: string): Promise<void> {
+    const state = this.#requests.get(id);
+    if (state === undefined) return;
+    const value = response as SessionResponseValue;
+    if (value === SessionResponse.Closed) {
+      if (state.phase !== 'CLOSING') return;
+      state.phase = 'CLOSED';
+      this.#requests.remove(state);
+      await this.#returnAmount(state.service.account, this.#own, state.ram, state.caps);
+      if (state.client !== null) await state.client.sessionClosed(state);
+      this.#changed();
+      return;
+    }
+    if (value === SessionResponse.Ok) {
+      if (state.phase !== 'UPGRADING') return;
+      state.ramUpgrade = 0;
+      state.capUpgrade = 0;
+      state.phase = 'OK';
+      if (state.client !== null) await state.client.sessionReady(state);
+      this.#changed();
+      return;
+    }
+    const phase = responsePhase(value);
+    if (phase === undefined || state.phase !== 'CREATING') return;
+    state.phase = phase;
+    // the server's own words, as a Root's refusal crossed RPC before (they name the service and label themselves)
+    const said = [...reason.slice(0, 400)].map((c) => (c < ' ' || c === '\x7f' ? ' ' : c)).join('');
+    state.reason = said === '' ? `server "${this.name}" refused the ${describe(state)}` : said;
+    this.#requests.remove(state);
+    if (state.client !== null && !state.closeRequested) {
+      // the client learns it from `sessionCap`, which returns the donation
+      await state.client.sessionReady(state);
+    } else {
+      await this.#returnAmount(state.service.account, this.#own, state.ram, state.caps);
+      if (state.client !== null) await state.client.sessionClosed(state);
+    }
+    this.#changed();
+  }
+
+  /** {@inheritDoc SessionClient.sessionReady} */
+  sessionReady(_state: SessionState): void {
     this.#signalSessions();
   }
 
-  /** Tells the child that a pending request settled or a pending close finished. */
-  #signalSessions(): void {
-    if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector))
-      this.#thread.submitSignal(this.#sessionSigh.rawSelector);
+  /** {@inheritDoc SessionClient.sessionClosed} */
+  async sessionClosed(state: SessionState): Promise<void> {
+    if (this.#sessions.get(state.clientId) === state) this.#sessions.delete(state.clientId);
+    // what the server held came back to the parent's PD: on to the child's
+    await this.#returnAmount(this.#own, this.account, state.ram, state.caps);
+    this.#signalSessions();
   }
 
-  async #open(id: number, service: string, argsText: string, waiting: () => void): Promise<Capability> {
-    const args = SessionArgs.parse(argsText);
-    const label = SessionLabel.prefixed(this.name, args.string('label')).text;
-    args.set('label', label);
-    const ram = args.number('ram_quota');
-    const caps = args.number('cap_quota');
-    let pending = false;
-    const becomePending = (): void => {
-      if (pending) return;
-      pending = true;
-      waiting();
-    };
-    const route = await this.#policy.resolve(service, label, becomePending);
-    if (route.label !== undefined) args.set('label', route.label);
-    // Once the request is pending, the session handler has returned: what is left to do on the
-    // parent's entrypoint runs as an activity of its own (a thread back in its receive loop must not call).
-    const onEntrypoint = <T>(work: () => Promise<T>): Promise<T> => this.#onEntrypoint(pending, work);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const capability = await this.#create(route, args, ram, caps, onEntrypoint, becomePending).catch(
-          (error: unknown) => {
-            // the server's bug is not the client's: it learns which server failed where, as a refusal
-            if (!hasErrorCode(error, RpcServerError.code)) throw error;
-            const server = route.server === undefined ? 'its server' : `server "${route.server}"`;
-            throw new ServiceDenied(
-              `"${service}" session for "${label}": ${server} failed in Root.session with an error its interface ` +
-                `does ` +
-                'not declare (the server logged it with where it was thrown)',
-            );
-          },
-        );
-        this.#sessions.set(id, { service, label, route, capability, args: args.toString(), ram, caps });
-        return capability;
-      } catch (error) {
-        const later = this.#policy.later;
-        if (
-          !hasErrorCode(error, DeadlockError.code) ||
-          later === undefined ||
-          this.#policy.resume === undefined ||
-          attempt >= SERVER_CALL_ATTEMPTS
-        )
-          throw error;
-        // the server is blocked calling this parent: answer the child "pending", serve the server, try again
-        becomePending();
-        await later();
-      }
-    }
+  /** The child's sessions, pending ones included, in id order: what a state report lists as `<requested>`. */
+  sessions(): ChildSession[] {
+    return [...this.#sessions.values()].sort((a, b) => a.clientId - b.clientId).map((state) => describeSession(state));
   }
 
-  /** Runs `work` directly while a handler still waits for it, else as an activity of the parent's entrypoint. */
-  #onEntrypoint<T>(detachedFromHandler: boolean, work: () => Promise<T>): Promise<T> {
-    const resume = this.#policy.resume;
-    return detachedFromHandler && resume !== undefined ? resume(work) : work();
+  /** The sessions the child serves, in the order they were requested: what a state report lists as `<provided>`. */
+  provided(): ChildSession[] {
+    return this.#requests.states().map((state) => describeSession(state));
   }
 
-  /**
-   * Moves the donation to the server and opens the session there; moves it back if that fails. On a
-   * detached route, the request turns pending (`impatient`) when the server has not answered once
-   * the policy's patience ran out.
-   */
-  async #create(
-    route: Route,
-    args: SessionArgs,
-    ram: number,
-    caps: number,
-    onEntrypoint: <T>(work: () => Promise<T>) => Promise<T>,
-    impatient: () => void,
-  ): Promise<Capability> {
-    await onEntrypoint(() => this.#transferTo(route, ram, caps));
-    try {
-      if (route.detached !== true) return await onEntrypoint(() => route.root.session(args.toString()));
-      const answer = route.root.session(args.toString());
-      this.#policy.patience?.(answer, impatient);
-      return await answer;
-    } catch (error) {
-      await onEntrypoint(() => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
-      throw error;
-    }
-  }
-
-  /** Moves a session's donation from the child's PD to the server's, saying what is free if it cannot. */
-  async #transferTo(route: Route, ram: number, caps: number): Promise<void> {
-    try {
-      await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
-    } catch (error) {
-      // the transfer is the check (one call, not two); the quota is read only to say what is free
-      if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
-      const quota = await this.#pd.quota();
-      if (ram > quota.ramLimit - quota.ramUsed)
-        throw new OutOfRam(
-          `"${this.name}" has ${numberOfBytes(quota.ramLimit - quota.ramUsed)} of RAM free, ` +
-            `offered ${numberOfBytes(ram)}`,
-        );
-      throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
-    }
-  }
-
-  /**
-   * Waits for `work`, a call on `route` and what follows it, until the policy's patience runs out on a
-   * detached route: returns whether it finished (rethrowing its error) or was left to finish in the
-   * background (then `gaveUp` is called first, and a late error is dropped: the child was answered).
-   */
-  #finishes(route: Route, work: Promise<void>, gaveUp: () => void): Promise<boolean> {
-    const patience = this.#policy.patience;
-    if (route.detached !== true || patience === undefined) return work.then(() => true);
-    return new Promise<boolean>((resolve, reject) => {
-      let over = false;
-      work.then(
-        () => {
-          if (over) return;
-          over = true;
-          resolve(true);
-        },
-        (error: unknown) => {
-          if (over) return;
-          over = true;
-          reject(error);
-        },
-      );
-      patience(work, () => {
-        if (over) return;
-        over = true;
-        gaveUp();
-        resolve(false);
-      });
-    });
+  /** Whether a session request of the child waits for a server that has not announced the service yet: incomplete. */
+  get waiting(): boolean {
+    for (const state of this.#sessions.values())
+      if (state.phase === 'CREATING' && !state.service.available) return true;
+    return false;
   }
 
   /** The names of the siblings serving the child's open sessions: who the child depends on. */
   servers(): Set<string> {
     const names = new Set<string>();
-    for (const session of this.#sessions.values())
-      if (session.route.server !== undefined) names.add(session.route.server);
+    for (const state of this.#sessions.values()) {
+      const server = state.service.server;
+      // a session being closed ties the child to its server no more: it waits only for the donation to come back
+      if (server !== undefined && state.alive && state.phase !== 'CLOSING') names.add(server);
+    }
     return names;
   }
 
   /**
-   * Closes every session the child holds, each at its server, returning the donations to the
-   * child's PD: what a parent does before it destroys the child. Errors of single servers are
-   * collected, not thrown, so one broken server does not keep the others' sessions open.
+   * Ends every session of the child, which is about to be destroyed: a service the parent implements closes it now and
+   * the donation goes back to the child's PD; a sibling server gets a close request and returns the donation to the
+   * parent's PD whenever it answers (as the child's PD is gone by then), so a server that never answers keeps no one
+   * waiting. Errors of single services are collected, not thrown.
    */
   async closeAll(): Promise<unknown[]> {
     const failures: unknown[] = [];
-    for (const id of [...this.#sessions.keys()]) {
+    for (const [id, state] of [...this.#sessions]) {
+      this.#sessions.delete(id);
       try {
-        await this.close(id);
+        if (state.refused) {
+          await this.#returnDonation(state);
+          continue;
+        }
+        state.client = null;
+        if (state.phase === 'CREATING') {
+          state.closeRequested = true;
+          continue;
+        }
+        if (state.phase === 'CLOSING') continue;
+        state.phase = 'CLOSING';
+        await state.service.initiateRequest(state);
+        if (state.closed) await this.#returnAmount(state.service.account, this.account, state.ram, state.caps);
       } catch (error) {
         failures.push(error);
       }
     }
+    this.#changed();
     return failures;
   }
 
   /**
-   * Moves more of the child's quota to the server of session `id` (Parent::upgrade). A server on a
-   * detached route that does not answer in time gets the upgrade in the background; if it refuses it
-   * then, the donation comes back to the child.
+   * The child, as a server, is gone (its PD destroyed, which settled every donation it held back to where it came
+   * from): its requests are dropped, and returned for the parent to hand on. A client that closed its session and waits
+   * gets it closed; a request nobody answered yet is returned so the parent can pass it to a successor.
    */
-  async upgrade(id: number, argsText: string): Promise<number> {
-    const session = this.#sessions.get(id);
-    if (session === undefined) throw new ServiceDenied(`"${this.name}" has no session ${id}`);
-    const args = SessionArgs.parse(argsText);
-    const ram = args.number('ram_quota');
-    const caps = args.number('cap_quota');
-    const route = session.route;
-    await this.#pd.transferQuota(route.serverPdCapability, ram, caps);
-    let background = false;
-    const upgraded = route.root.upgrade(session.capability, args.toString()).then(
-      () => {
-        session.ram += ram;
-        session.caps += caps;
-        session.args = SessionArgs.parse(session.args)
-          .set('ram_quota', session.ram)
-          .set('cap_quota', session.caps)
-          .toString();
-      },
-      async (error: unknown) => {
-        await this.#onEntrypoint(background, () => route.serverPd.transferQuota(this.#pdCapability, ram, caps));
-        throw error;
-      },
-    );
-    return (await this.#finishes(route, upgraded, () => (background = true)))
-      ? SessionResult.Done
-      : SessionResult.Pending;
-  }
-
-  /**
-   * Closes session `id` at its server and returns the donation to the child (Parent::close). A server
-   * on a detached route that does not answer in time closes it in the background: the answer is then
-   * `Pending`, the child gets its session signal once the server closed it and the donation is back
-   * (or the server's PD was destroyed), and the next `close(id)` answers `Done`, as Genode's
-   * `Env::close` waits for `CLOSE_DONE`.
-   */
-  async close(id: number): Promise<number> {
-    const closing = this.#closing.get(id);
-    if (closing !== undefined) {
-      if (!closing.done) return SessionResult.Pending;
-      this.#closing.delete(id);
-      return SessionResult.Done;
+  serverGone(): SessionState[] {
+    const unanswered: SessionState[] = [];
+    for (const state of this.#requests.states()) {
+      this.#requests.remove(state);
+      if (state.client !== null && state.phase === 'CREATING' && !state.closeRequested) {
+        state.serverId = 0;
+        unanswered.push(state);
+        continue;
+      }
+      const client = state.client;
+      state.phase = 'CLOSED';
+      state.client = null;
+      // the donation is back in the parent's PD (the destroyed PD returned it): the client gets it from there
+      if (client !== null) void Promise.resolve(client.sessionClosed(state)).catch(() => undefined);
     }
-    const session = this.#sessions.get(id);
-    if (session === undefined) return SessionResult.Done;
-    this.#sessions.delete(id);
-    const route = session.route;
-    let background = false;
-    const closed = route.root
-      .close(session.capability)
-      .then(() =>
-        this.#onEntrypoint(background, () =>
-          route.serverPd.transferQuota(this.#pdCapability, session.ram, session.caps),
-        ),
-      );
-    const state = { done: false };
-    const finished = await this.#finishes(route, closed, () => {
-      background = true;
-      this.#closing.set(id, state);
-      const done = (): void => {
-        state.done = true;
-        this.#signalSessions();
-      };
-      closed.then(done, done);
-    });
-    return finished ? SessionResult.Done : SessionResult.Pending;
+    return unanswered;
   }
 
   /** Sets the signal the child gets once resources it asked for are there (Parent::resource_avail_sigh). */
@@ -582,4 +541,77 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     this.#thread.submitSignal(this.#yield.rawSelector);
     return true;
   }
+
+  /** Ends the child's `session_requests` ROM service: the parent is done with the child. */
+  dispose(): void {
+    if (this.#requestsRoot !== null) void this.#requestsRoot.closeAll();
+  }
+
+  /** The parent's own service of the child's `session_requests` ROM, made on first request. */
+  #requestsRomService(): LocalService {
+    if (this.#requestsService === null) {
+      this.#requestsRoot = new SessionRequestsRoot(this.#ep, this.#thread, this.#requests);
+      this.#requestsService = new LocalService('ROM', this.#requestsRoot, this.#own);
+    }
+    return this.#requestsService;
+  }
+
+  /**
+   * Moves a donation from the child's PD to `to` (through the parent's, as Genode's reference account: what a sibling
+   * server holds is owed to the parent, which outlives the child), saying what is free if the child cannot afford it.
+   */
+  async #donate(to: PdAccount, ram: number, caps: number): Promise<void> {
+    try {
+      await this.account.client.transferQuota(this.#own.capability, ram, caps);
+    } catch (error) {
+      // the transfer is the check (one call, not two); the quota is read only to say what is free
+      if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
+      const quota = await this.account.client.quota();
+      if (ram > quota.ramLimit - quota.ramUsed)
+        throw new OutOfRam(
+          `"${this.name}" has ${numberOfBytes(quota.ramLimit - quota.ramUsed)} of RAM free, ` +
+            `offered ${numberOfBytes(ram)}`,
+        );
+      throw new OutOfCaps(`"${this.name}" has ${quota.capLimit - quota.capUsed} capabilities free, offered ${caps}`);
+    }
+    if (to.capability.rawSelector === this.#own.capability.rawSelector) return;
+    await this.#own.client.transferQuota(to.capability, ram, caps);
+  }
+
+  /** Moves a session's whole donation from its server's PD back to the child's. */
+  async #returnDonation(state: SessionState): Promise<void> {
+    await this.#returnAmount(state.service.account, this.#own, state.ram, state.caps);
+    await this.#returnAmount(this.#own, this.account, state.ram, state.caps);
+  }
+
+  /** Moves `ram` and `caps` from `from` to `to` (nothing when they are the same PD or the amounts are zero). */
+  async #returnAmount(from: PdAccount, to: PdAccount, ram: number, caps: number): Promise<void> {
+    if ((ram === 0 && caps === 0) || from.capability.rawSelector === to.capability.rawSelector) return;
+    await from.client.transferQuota(to.capability, ram, caps);
+  }
+
+  /** Tells the child that a pending request settled or a pending close finished. */
+  #signalSessions(): void {
+    if (this.#sessionSigh !== null && this.#thread.valid(this.#sessionSigh.rawSelector))
+      this.#thread.submitSignal(this.#sessionSigh.rawSelector);
+  }
+
+  #changed(): void {
+    this.#policy.sessionStateChanged?.();
+  }
+}
+
+/** A session state as a state report shows it. */
+function describeSession(state: SessionState): ChildSession {
+  return {
+    id: state.clientId,
+    service: state.service.name,
+    label: state.label,
+    serverLabel: state.serverLabel,
+    state: state.reportedPhase,
+    ram: state.ram,
+    caps: state.caps,
+    args: state.args,
+    ...(state.service.server === undefined ? {} : { server: state.service.server }),
+  };
 }

@@ -12,6 +12,7 @@ import {
 import { type ClientOf, RpcEntrypoint, RpcObject, type ServerOf, connect } from '@os/rpc';
 import { OutOfCaps, OutOfRam, Root, ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import { Child, type ChildPolicy, type Route } from './child.js';
+import { LocalService } from './local-service.js';
 import { type ComponentModule, startComponent } from './component.js';
 import { DEFAULT_REPORT_BUFFER, REPORT_SESSION_CAPS, ReportSessionComponent } from './report-session.js';
 import { RomSessionComponent } from './rom-session.js';
@@ -121,7 +122,7 @@ export class Core {
   readonly #entrypoint: RpcEntrypoint;
   readonly #parentEntrypoint: RpcEntrypoint;
   readonly #pdSessions = new Map<number, PdSession>();
-  readonly #roots = new Map<string, ClientOf<typeof Root>>();
+  readonly #roots = new Map<string, LocalService>();
   readonly #corePdCapability: Capability<typeof Pd>;
   readonly #corePd: ClientOf<typeof Pd>;
   readonly #resolveBinary: BinaryResolver;
@@ -348,7 +349,12 @@ export class Core {
       exited,
       resourceRequest: () => undefined,
     };
-    const child = new Child(name, policy, this.#parentThread, pdCapability);
+    const child = new Child(name, policy, {
+      thread: this.#parentThread,
+      ep: this.#parentEntrypoint,
+      pd: pdCapability,
+      own: { client: this.#corePd, capability: this.#corePdCapability },
+    });
     const parent = this.#parentEntrypoint.manage(child);
     await connect(Pd, this.#parentThread, pdCapability).start(binary, name, parent);
     return child;
@@ -358,7 +364,7 @@ export class Core {
     const root = this.#roots.get(service);
     if (root === undefined)
       throw new ServiceDenied(`core provides no service "${service}" (it has ${[...this.#roots.keys()].join(', ')})`);
-    return { root, serverPd: this.#corePd, serverPdCapability: this.#corePdCapability };
+    return { service: root };
   }
 
   #manage(session: PdSession): Capability<typeof Pd> {
@@ -369,7 +375,8 @@ export class Core {
 
   #announceLocal(root: RootComponent<RpcObject>): void {
     const capability = this.#entrypoint.manage(root);
-    this.#roots.set(root.service, connect(Root, this.#parentThread, capability));
+    const account = { client: this.#corePd, capability: this.#corePdCapability };
+    this.#roots.set(root.service, new LocalService(root.service, connect(Root, this.#parentThread, capability), account));
   }
 }
 

@@ -1,13 +1,14 @@
 import { Capability } from '@os/capability';
 import { type KernelThread, type QuotaState, describeFault } from '@os/kernel';
 import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
-import { Connection, Parent, ServiceDenied, type SessionEnv } from '@os/session';
+import { Connection, Parent, type Root, ServiceDenied, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
 import { Log } from './services.js';
 import { logWrites } from './printable.js';
 import { BlockingSignal } from './signal.js';
 import type { WaitList } from './wait-list.js';
 import type { ComponentFaults } from './component-faults.js';
+import { RootProxy } from './root-proxy.js';
 
 /** Marks dataspace capabilities. */
 export interface DataspaceInterface {
@@ -122,6 +123,7 @@ export class Env implements SessionEnv {
   readonly #sessionWaiters: (() => void)[] = [];
   readonly #parentSelector: number;
   #faulted = false;
+  #rootProxy: Promise<RootProxy> | null = null;
 
   /** Builds the environment from a started component's threads and parent selector. */
   constructor(parts: EnvParts) {
@@ -183,6 +185,24 @@ export class Env implements SessionEnv {
   destroyThread(thread: KernelThread): void {
     if (this.#threads === undefined) throw new ServiceDenied(`"${this.#name}" was started without a CPU service`);
     this.#threads.destroy(thread);
+  }
+
+  /**
+   * Announces `service` to the parent, served by the root behind `root` (managed on this component's entrypoint), as
+   * Genode's `env.parent().announce(service, root)`: the first announce starts the component's root proxy, a thread of
+   * its own (one capability) that reads the component's `session_requests` ROM and calls the root for each request.
+   * Throws `OutOfCaps` when the component cannot afford that thread.
+   */
+  async announce(service: string, root: Capability<typeof Root>): Promise<void> {
+    this.#rootProxy ??= RootProxy.start(this, this.#parentSelector);
+    let proxy: RootProxy;
+    try {
+      proxy = await this.#rootProxy;
+    } catch (error) {
+      this.#rootProxy = null;
+      throw error;
+    }
+    await proxy.announce(service, root);
   }
 
   /** A signal to wait on while the entrypoint stays blocked (see {@link BlockingSignal}). */

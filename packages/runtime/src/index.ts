@@ -24,19 +24,36 @@ export { startComponent, isComponentModule, type ComponentModule } from './compo
 export {
   Child,
   ENV_PD_SESSION_ID,
-  SERVER_CALL_ATTEMPTS,
+  type ChildOptions,
   type ChildPolicy,
   type ChildSession,
   type ChildSessionState,
   type Route,
 } from './child.js';
+export {
+  SessionState,
+  type SessionStateOptions,
+  type SessionPhase,
+  type SessionClient,
+  type SessionService,
+  type PdAccount,
+  refusal,
+} from './session-state.js';
+export { LocalService } from './local-service.js';
+export { ChildService } from './child-service.js';
+export { ParentService } from './parent-service.js';
+export {
+  SessionRequests,
+  SessionRequestsRom,
+  SessionRequestsRoot,
+  SESSION_REQUESTS_ROM,
+} from './session-requests.js';
 export { AttachedRomDataspace, ROM_SESSION_CAPS, ROM_SESSION_RAM } from './attached-rom.js';
 export { XmlNode, XmlError, parseGenodeNumber } from './xml-node.js';
 export { printable, logLines } from './printable.js';
 export { numberOfBytes } from './number-of-bytes.js';
 export { ROM_SESSION_DATASPACES, RomSessionComponent } from './rom-session.js';
 export { WaitList } from './wait-list.js';
-export { parentRoot } from './parent-root.js';
 export { Rtc, VIRTUAL_RTC_EPOCH } from './rtc.js';
 export { ComponentThread } from './component-thread.js';
 export { suggest } from './suggest.js';

@@ -167,10 +167,13 @@ export abstract class RootComponent<S extends RpcObject>
     return undefined;
   }
 
-  /** Manages the root on its entrypoint and announces the service to `env`'s parent; returns the root's capability. */
-  async announce(env: Pick<Env, 'parent'>): Promise<Capability<typeof Root>> {
+  /**
+   * Manages the root on its entrypoint and announces the service to `env`'s parent (see `Env.announce`); returns the
+   * root's capability.
+   */
+  async announce(env: Pick<Env, 'announce'>): Promise<Capability<typeof Root>> {
     const capability = this.#ep.manage(this);
-    await env.parent.announce(this.service, capability);
+    await env.announce(this.service, capability);
     return capability;
   }
 

@@ -258,8 +258,8 @@ export class Connection<I extends RpcInterface> {
 
   /**
    * Donates more quota to the server for this session, asking the own parent for it if needed. The
-   * donation leaves this component at once; a server that takes its time gets it when it answers
-   * (the parent answers `Pending` meanwhile), and one that refuses it then gives it back.
+   * donation leaves this component at once; when the parent answers `Pending` (a sibling server has yet
+   * to take it), waits for the parent's session signal, as Genode's `Env::upgrade` does.
    */
   async upgrade(amount: { readonly ram?: number; readonly caps?: number }): Promise<void> {
     const ram = amount.ram ?? 0;
@@ -267,7 +267,13 @@ export class Connection<I extends RpcInterface> {
     const args = SessionArgs.from({ ram_quota: ram, cap_quota: caps }).toString();
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#env.parent.upgrade(this.id, args);
+        const seen = this.#env.sessionSignals;
+        if ((await this.#env.parent.upgrade(this.id, args)) === SessionResult.Pending)
+          await waiting(
+            this.#env,
+            `its parent to upgrade session ${this.id} at the server`,
+            this.#env.waitForSessionSignal(seen),
+          );
         break;
       } catch (error) {
         if (attempt >= SESSION_REQUEST_ATTEMPTS) throw error;

@@ -11,7 +11,7 @@ export {
   type SessionErrorKind,
 } from './session-error.js';
 export { Root } from './root.js';
-export { Parent, SessionResult } from './parent.js';
+export { Parent, SessionResult, SessionResponse, type SessionResponseValue } from './parent.js';
 export {
   Connection,
   requestSession,

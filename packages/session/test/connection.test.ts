@@ -56,6 +56,8 @@ class TestParent extends RpcObject<typeof Parent> implements ServerOf<typeof Par
     this.exitValue = value;
   }
   announce() {}
+  sessionResponse() {}
+  deliverSessionCap() {}
   session(id: number, service: string, text: string) {
     this.requests.push(text);
     if (service !== 'Echo') throw new ServiceDenied(`no service "${service}"`);

@@ -24,8 +24,7 @@ async function readConfig(
 
 /**
  * report_rom's `construct`: reads the "config" ROM and follows its updates (they apply to sessions
- * opened after them), then announces "Report" and, once the requests that waited for it are served,
- * "ROM". Every report becomes the content of the ROM sessions whose policy names it.
+ * opened after them), then announces "Report" and "ROM". Every report becomes the content of the ROM sessions whose policy names it.
  */
 export async function construct(env: Env): Promise<void> {
   const log = await ServerLog.open(env);
@@ -45,16 +44,7 @@ export async function construct(env: Env): Promise<void> {
   const roms = new RomSessions(env);
   const registry = new ReportRegistry(roms);
   await new ReportService(env, registry, log, () => config.verbose).announce(env);
-  const rom = new ReportRomService(env, roms, registry, log, () => config);
-  // init answers a request for "Report" that waited for the announcement by calling our root from its
-  // entrypoint; announcing "ROM" right away would call init while init calls us, and both would wait
-  // for good. The kernel timeout fires after the work under way (on virtual time: once the system has
-  // settled), so those requests are served by then.
-  const announceRom = new SignalHandler(env.ep, async () => {
-    announceRom.dispose();
-    await rom.announce(env);
-  });
-  env.thread.timeout(0, announceRom.capability.selector);
+  await new ReportRomService(env, roms, registry, log, () => config).announce(env);
 }
 
 /**

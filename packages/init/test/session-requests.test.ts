@@ -88,7 +88,7 @@ async function system(starts: string, binaries: Record<string, ComponentModule>)
   );
 }
 
-describe('init calls sibling servers from threads of its own', () => {
+describe('init never calls a sibling server: requests go through its session_requests ROM', () => {
   it(
     'a server that asks init for a session and sleeps before it answers one: the request turns pending, the client ' +
       'gets it, and the donation comes back on close',
@@ -192,35 +192,40 @@ describe('init calls sibling servers from threads of its own', () => {
   );
 
   it(
-    'a server that never answers an upgrade: the client goes on at once with its donation gone to the server, and ' +
-      'init serves it a Timer session meanwhile',
+    'a server that never answers an upgrade: the client waits in upgrade with its donation at the server, while init ' +
+      'serves a bystander',
     async () => {
       const events: string[] = [];
       const client: ComponentModule = {
         async construct(env) {
           const before = env.pd.quota();
           const answer = await Connection.openSession(env, Answer, { service: 'Answer', ram: 8192, caps: 3 });
-          await answer.upgrade({ ram: 4096 });
-          events.push(`upgrade returned, ${before.ramLimit - env.pd.quota().ramLimit} bytes donated`);
+          const upgrade = answer.upgrade({ ram: 4096 });
+          events.push(`upgrade asked, ${before.ramLimit - env.pd.quota().ramLimit} bytes away`);
+          await upgrade;
+          events.push('upgrade returned');
+        },
+      };
+      const bystander: ComponentModule = {
+        async construct(env) {
           const timer = await Timer.Connection.open(env);
           await timer.msleep(20);
-          events.push(
-            `timer served after ${Math.round(env.thread.time() / 1000) >= 20 ? '20 ms or more' : 'less than 20 ms'}`,
-          );
+          events.push(`bystander at ${Math.round(env.thread.time() / 1000)} ms`);
           await env.parent.exit(0);
         },
       };
-      const booted = await system(`<start name="client" ram="1M" caps="50"><exit propagate="yes"/></start>`, {
-        slow: slowServer(1, events, { upgradeNever: true }),
-        client,
-      });
+      const booted = await system(
+        `<start name="client" ram="1M" caps="50"/><start name="bystander" ram="1M" caps="50"><exit propagate="yes"/>` +
+          '</start>',
+        { slow: slowServer(1, events, { upgradeNever: true }), client, bystander },
+      );
       expect(await booted.exit).toBe(0);
       expect(events).toEqual([
         'session asked',
         'session answered',
+        'upgrade asked, 12288 bytes away',
         'upgrade asked',
-        'upgrade returned, 12288 bytes donated',
-        'timer served after 20 ms or more',
+        'bystander at 20 ms',
       ]);
     },
   );

@@ -1,0 +1,193 @@
+import { Capability } from '@os/capability';
+import { INVALID_SELECTOR, type KernelThread, type Selector } from '@os/kernel';
+import { RpcObject, type ServerOf } from '@os/rpc';
+import type { SessionArgs, SessionLabel } from '@os/session';
+import { RootComponent, type SessionCost, type SessionEntrypoint } from './root-component.js';
+import { Rom } from './services.js';
+import type { SessionState } from './session-state.js';
+
+/** The label's last element by which a child asks its parent for its `session_requests` ROM. */
+export const SESSION_REQUESTS_ROM = 'session_requests';
+
+/** What {@link escape} replaces: most values hold none of it and are returned as they are. */
+const SPECIAL = /[&<>"]/;
+
+function escape(text: string): string {
+  if (!SPECIAL.test(text)) return text;
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The request node of `state` in a `session_requests` ROM, or nothing when the server has nothing to do for it. */
+function requestNode(state: SessionState): string {
+  const id = state.serverId;
+  if (state.phase === 'CREATING')
+    return (
+      `<create id="${id}" service="${escape(state.service.name)}" label="${escape(state.serverLabel)}">` +
+      `<args>${escape(state.args)}</args></create>`
+    );
+  if (state.phase === 'UPGRADING')
+    return `<upgrade id="${id}" ram_quota="${state.ramUpgrade}" cap_quota="${state.capUpgrade}"/>`;
+  if (state.phase === 'CLOSING') return `<close id="${id}"/>`;
+  return '';
+}
+
+/**
+ * The sessions one child serves, as its parent keeps them (Genode's server id space of a child), and the
+ * `session_requests` ROM that shows the child what it has to do for them: `<create id service label><args/></create>`,
+ * `<upgrade id ram_quota cap_quota/>` and `<close id/>`, one node per request the server has yet to answer. The ROM's
+ * text is made when the child fetches it, so a burst of requests costs one text, not one per request; the child is
+ * signalled once per new version.
+ */
+export class SessionRequests {
+  readonly #states = new Map<number, SessionState>();
+  readonly #roms = new Set<SessionRequestsRom>();
+  #nextId = 1;
+  #version = 1;
+
+  /** Lists `state` under a fresh server id and tells the server. */
+  add(state: SessionState): void {
+    state.serverId = this.#nextId++;
+    this.#states.set(state.serverId, state);
+    this.changed();
+  }
+
+  /** The state the server knows by `id`, if it is one of its. */
+  get(id: number): SessionState | undefined {
+    return this.#states.get(id);
+  }
+
+  /** Drops `state`: the server has nothing more to do for it. */
+  remove(state: SessionState): void {
+    if (this.#states.get(state.serverId) !== state) return;
+    this.#states.delete(state.serverId);
+    this.changed();
+  }
+
+  /** Every session state the server has, in id order. */
+  states(): SessionState[] {
+    return [...this.#states.values()];
+  }
+
+  /** Whether a request is listed for the server. */
+  get size(): number {
+    return this.#states.size;
+  }
+
+  /** A state changed: the server's ROM gets a new version and its signal. */
+  changed(): void {
+    this.#version++;
+    for (const rom of this.#roms) rom.outdated();
+  }
+
+  /** The ROM's current text. */
+  text(): string {
+    let body = '';
+    for (const state of this.#states.values()) body += requestNode(state);
+    return `<session_requests>${body}</session_requests>`;
+  }
+
+  /** The current version's number: a new one with every change. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Registers a ROM session showing these requests. */
+  attach(rom: SessionRequestsRom): void {
+    this.#roms.add(rom);
+  }
+
+  /** Unregisters a ROM session. */
+  detach(rom: SessionRequestsRom): void {
+    this.#roms.delete(rom);
+  }
+}
+
+/**
+ * A ROM session on a child's `session_requests` (Genode's `Dynamic_rom_session` of the session requester): the text is
+ * written into a fresh dataspace of the parent's when the child fetches it, and the one it fetched before is freed then.
+ * The child is signalled once for all changes since its last fetch.
+ */
+export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
+  readonly #thread: KernelThread;
+  readonly #requests: SessionRequests;
+  #fetched: Selector = INVALID_SELECTOR;
+  #fetchedVersion = 0;
+  #sigh: Capability | null = null;
+  #signalled = false;
+
+  /** Shows `requests`; the dataspaces are allocated by `thread`'s PD (the parent's). */
+  constructor(thread: KernelThread, requests: SessionRequests) {
+    super(Rom);
+    this.#thread = thread;
+    this.#requests = requests;
+    requests.attach(this);
+  }
+
+  /** Writes the current text into a new dataspace and hands it out (Rom::dataspace). */
+  dataspace(): Capability {
+    const text = new TextEncoder().encode(this.#requests.text());
+    const dataspace = this.#thread.allocDataspace(text.length);
+    this.#thread.attach(dataspace).set(text);
+    this.#free();
+    this.#fetched = dataspace;
+    this.#fetchedVersion = this.#requests.version;
+    this.#signalled = false;
+    return new Capability(dataspace);
+  }
+
+  /** Whether the version fetched last is the current one (Rom::update). */
+  update(): boolean {
+    return this.#fetchedVersion === this.#requests.version;
+  }
+
+  /** Registers the signal for new versions (Rom::sigh); signals at once if one is there already. */
+  sigh(context: Capability): void {
+    this.#sigh = context.valid() ? context : null;
+    this.#signalled = false;
+    if (this.#fetchedVersion !== this.#requests.version) this.outdated();
+  }
+
+  /** The requests changed: signals the child, once until it fetches. */
+  outdated(): void {
+    if (this.#signalled || this.#sigh === null || !this.#thread.valid(this.#sigh.rawSelector)) return;
+    this.#signalled = true;
+    this.#thread.submitSignal(this.#sigh.rawSelector);
+  }
+
+  /** Frees the dataspace and stops following the requests: the session is closed. */
+  destroy(): void {
+    this.#free();
+    this.#requests.detach(this);
+  }
+
+  #free(): void {
+    if (this.#fetched !== INVALID_SELECTOR) this.#thread.dissolve(this.#fetched);
+    this.#fetched = INVALID_SELECTOR;
+  }
+}
+
+/**
+ * The root of a child's `session_requests` ROM, which its parent serves itself: a session costs one capability; the
+ * text's dataspaces are the parent's own, as the requests it lists are the parent's state.
+ */
+export class SessionRequestsRoot extends RootComponent<SessionRequestsRom> {
+  readonly #thread: KernelThread;
+  readonly #requests: SessionRequests;
+
+  /** Serves `requests` on `ep`, whose thread is `thread`. */
+  constructor(ep: SessionEntrypoint, thread: KernelThread, requests: SessionRequests) {
+    super({ service: 'ROM', ep });
+    this.#thread = thread;
+    this.#requests = requests;
+  }
+
+  /** One capability, the session object's. */
+  protected override sessionCost(_args: SessionArgs, _label: SessionLabel): SessionCost {
+    return { ram: 0, caps: 1 };
+  }
+
+  /** Opens a session on the requests (Root::session). */
+  protected override createSession(): SessionRequestsRom {
+    return new SessionRequestsRom(this.#thread, this.#requests);
+  }
+}
