@@ -5,3 +5,4 @@ export { ProgramExit } from './program-exit.js';
 export { parseRtcText } from './rtc-text.js';
 export * from './vfs/index.js';
 export { OrderedLog } from './ordered-log.js';
+export { TimerUnavailableError } from './timer-unavailable-error.js';

@@ -30,7 +30,7 @@ function checkCallback(callback: unknown): asserts callback is (...args: unknown
 
 /**
  * The timer functions of `node:timers`, on the program's timer queue (so they follow the Timer session, and virtual
- * time).
+ * time). The first of them the program calls opens its Timer session; `clear*` of a timer never set opens nothing.
  */
 export function nodeTimers(queue: TimerQueue) {
   const handle = (id: number): ShimTimeout => {
@@ -58,15 +58,15 @@ export function nodeTimers(queue: TimerQueue) {
   return {
     setTimeout(callback: unknown, ms?: unknown, ...args: unknown[]): ShimTimeout {
       checkCallback(callback);
-      return handle(queue.add(callback, clampDelay(ms), args, false));
+      return handle(queue.add('setTimeout', callback, clampDelay(ms), args, false));
     },
     setInterval(callback: unknown, ms?: unknown, ...args: unknown[]): ShimTimeout {
       checkCallback(callback);
-      return handle(queue.add(callback, clampDelay(ms), args, true));
+      return handle(queue.add('setInterval', callback, clampDelay(ms), args, true));
     },
     setImmediate(callback: unknown, ...args: unknown[]): ShimTimeout {
       checkCallback(callback);
-      return handle(queue.add(callback, 0, args, false));
+      return handle(queue.add('setImmediate', callback, 0, args, false));
     },
     clearTimeout: clear,
     clearInterval: clear,

@@ -12,8 +12,8 @@ export interface ProcessParts {
   readonly exitCode: { get(): number | undefined; set(value: number | undefined): void };
   /** Writes to the program's stdout or stderr file. */
   write(stream: 'stdout' | 'stderr', text: string): void;
-  /** Microseconds since the program started, for `hrtime`. */
-  nowUs(): number;
+  /** Microseconds since the program started, for `hrtime` and `uptime`; `use` names the read (`process.uptime()`). */
+  nowUs(use: string): number;
   /** Runs `callback` after the current operation, before any timer. */
   nextTick(callback: () => void): void;
 }
@@ -21,7 +21,7 @@ export interface ProcessParts {
 /** The subset of Node's `process` a program under the shim gets; all of it from the component's config and sessions. */
 export function programProcess(parts: ProcessParts) {
   const hrtime = (previous?: readonly [number, number]): [number, number] => {
-    const ns = Math.round(parts.nowUs() * 1000);
+    const ns = Math.round(parts.nowUs('process.hrtime()') * 1000);
     let seconds = Math.floor(ns / 1e9);
     let nanos = ns % 1e9;
     if (previous !== undefined) {
@@ -34,7 +34,7 @@ export function programProcess(parts: ProcessParts) {
     }
     return [seconds, nanos];
   };
-  hrtime.bigint = (): bigint => BigInt(Math.round(parts.nowUs() * 1000));
+  hrtime.bigint = (): bigint => BigInt(Math.round(parts.nowUs('process.hrtime.bigint()') * 1000));
   const stream = (name: 'stdout' | 'stderr') => ({
     write(chunk: unknown): boolean {
       parts.write(name, typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk as Uint8Array));
@@ -59,6 +59,7 @@ export function programProcess(parts: ProcessParts) {
     },
     cwd: (): string => parts.cwd,
     hrtime,
+    uptime: (): number => parts.nowUs('process.uptime()') / 1e6,
     nextTick: (callback: (...args: unknown[]) => void, ...args: unknown[]): void =>
       parts.nextTick(() => callback(...args)),
     stdout: stream('stdout'),

@@ -5,6 +5,7 @@ import { Timer } from '@os/timer';
 import { componentConsole } from './console.js';
 import { readLibcConfig } from './libc-config.js';
 import { nodeTimerPromises, nodeTimers } from './node-timers.js';
+import { IdleProbe } from './idle-probe.js';
 import { ProgramClock } from './program-clock.js';
 import { programDate } from './program-date.js';
 import { ProgramExit } from './program-exit.js';
@@ -95,10 +96,13 @@ function namespace(value: object): object {
  * Runs a Node-style program as the component `env` belongs to, with its environment built from
  * sessions, as Genode's libc does: console to the VFS paths of `<libc stdout stderr>` (a `<log/>`
  * file is the LOG session), timers and `performance.now()` on a Timer session, `Date` from the RTC
- * file `<libc rtc>` names plus the timer's elapsed time, `fs` over the `<vfs>` (ROM, RAM, LOG, RTC
- * files), `process.argv`/`env` from `<arg>`/`<env>`. The program ends as a Node process does: with
- * `process.exit(n)`, when nothing is pending any more (exit value `process.exitCode`, default 0),
- * or with an uncaught exception (a LOG line naming it, exit value 1).
+ * file `<libc rtc>` names plus the time elapsed since, `fs` over the `<vfs>` (ROM, RAM, LOG, RTC
+ * files), `process.argv`/`env` from `<arg>`/`<env>`. The Timer session opens at the program's first
+ * use of time (see `ProgramClock`), so a program that never asks for time needs no Timer route; one
+ * that does and cannot get the session ends with a `TimerUnavailableError` (exit value 1). The
+ * program ends as a Node process does: with `process.exit(n)`, when nothing is pending any more
+ * (exit value `process.exitCode`, default 0), or with an uncaught exception (a LOG line naming it,
+ * exit value 1).
  */
 export async function runLibcProgram(env: Env, program: LibcProgram): Promise<void> {
   const libc = readLibcConfig(program.config);
@@ -113,14 +117,18 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
       log(`Warning: ROM "${label}" of the <vfs> is not available: ${describe(error)}`);
     }
   }
-  const timer = await Timer.Connection.open(env);
-  const clock = await ProgramClock.start(env.thread, timer);
+  const clock = new ProgramClock(
+    env.thread,
+    () => Timer.Connection.open(env),
+    () => void finish(1),
+  );
   const needsRtc = libc.rtc !== undefined || hasRtc(vfsConfig.entries);
   const rtcAtStart = needsRtc
     ? await Connection.openSession(env, Rtc, { service: 'Rtc', ram: 0, caps: 1 }).then((rtc) =>
         rtc.session.currentTime(),
       )
     : 0;
+  // the VFS's clock (a RAM file's times, the <rtc/> file) takes no Timer, as Genode's rtc file system takes none
   const wallNow = (): number => rtcAtStart + clock.sinceStartUs() / 1000;
 
   let exited = false;
@@ -129,28 +137,25 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     if (exited) return;
     exited = true;
     queue.stop();
+    // a program that used time ends only once its Timer session is there: if it never came, with that error
+    const timerFailure = await clock.failure();
+    if (timerFailure !== undefined) log(`Error: ${describe(timerFailure)}`);
     await logger.flushed();
-    await env.parent.exit(value);
+    await env.parent.exit(timerFailure === undefined ? value : 1);
   };
   const uncaught = (error: unknown): void => {
     if (error instanceof ProgramExit || exited) return;
     log(`Error: uncaught exception: ${describe(error)}`);
     void finish(1);
   };
+  // let the program's pending promise reactions run first: the probe fires after the work of this instant
+  const probe = new IdleProbe(env, () => {
+    if (!exited && queue.active === 0 && handles.active === 0) void finish(exitCode ?? 0);
+  });
   const idle = (): void => {
-    if (exited) return;
-    // let the program's pending promise reactions run first: the probe fires after the next timer signal
-    queue.add(
-      () => {
-        if (queue.active === 0 && handles.active === 0) void finish(exitCode ?? 0);
-      },
-      0,
-      [],
-      false,
-      false,
-    );
+    if (!exited) probe.arm();
   };
-  const queue: TimerQueue = await TimerQueue.create(env.ep, timer, clock, uncaught, () => {
+  const queue = new TimerQueue(env.ep, clock, uncaught, () => {
     if (handles.active === 0) idle();
   });
   const handles = new ProgramHandles(() => {
@@ -183,7 +188,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
     libc.rtc === undefined
       ? 0
       : parseRtcText(new TextDecoder().decode(vfs.fs.readFileSync(libc.rtc) as Uint8Array), libc.rtc);
-  const dateNow = (): number => startWall + Math.floor(clock.sinceStartUs() / 1000);
+  const dateNow = (use: string): number => startWall + Math.floor(clock.read(use) / 1000);
   const write = (path: string | undefined, text: string): void => {
     if (path === undefined || exited) return;
     try {
@@ -206,7 +211,7 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
       const path = stream === 'stdout' ? libc.stdout : libc.stderr;
       if (path !== undefined && !exited) vfs.fs.appendFileSync(path, text);
     },
-    nowUs: () => clock.sinceStartUs(),
+    nowUs: (use) => clock.read(use),
     nextTick: (callback) =>
       queueMicrotask(() => {
         try {
@@ -216,7 +221,8 @@ export async function runLibcProgram(env: Env, program: LibcProgram): Promise<vo
         }
       }),
   });
-  const performance = { now: () => clock.sinceStartUs() / 1000, timeOrigin: dateNow() };
+  // timeOrigin is the wall time at start, as read from the RTC: it needs no Timer
+  const performance = { now: () => clock.read('performance.now()') / 1000, timeOrigin: startWall };
   const console = componentConsole((stream, text) => write(stream === 'stdout' ? libc.stdout : libc.stderr, text));
   const node = nodeBuiltins({
     env,

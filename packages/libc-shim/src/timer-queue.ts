@@ -1,6 +1,7 @@
 import { type Entrypoint, SignalHandler } from '@os/runtime';
 import type { TimerConnection } from '@os/timer';
 import type { ProgramClock } from './program-clock.js';
+import { TimerUnavailableError } from './timer-unavailable-error.js';
 
 interface Entry {
   readonly id: number;
@@ -15,42 +16,30 @@ interface Entry {
 /**
  * The program's timers (`setTimeout`, `setInterval`, `setImmediate`) multiplexed on its one Timer
  * session, as Genode's `Timer::Connection` schedules many timeouts on one: the session is armed for
- * the earliest, and each signal runs every timer that is due, in order.
+ * the earliest, and each signal runs every timer that is due, in order. The session is the clock's,
+ * opened by the program's first timer; until it is there, the timers wait for it.
  */
 export class TimerQueue {
-  readonly #timer: TimerConnection;
+  readonly #ep: Entrypoint;
   readonly #clock: ProgramClock;
   readonly #entries = new Map<number, Entry>();
   readonly #onError: (error: unknown) => void;
   readonly #onIdle: () => void;
+  #timer: Promise<TimerConnection> | null = null;
   #nextId = 1;
   #armedFor = Number.POSITIVE_INFINITY;
   #arming: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  private constructor(
-    timer: TimerConnection,
-    clock: ProgramClock,
-    onError: (error: unknown) => void,
-    onIdle: () => void,
-  ) {
-    this.#timer = timer;
+  /**
+   * A queue on the Timer session of `clock`, whose signals go to `ep`; `onError` gets what a timer callback throws,
+   * `onIdle` runs after a signal left no timer that keeps the program alive.
+   */
+  constructor(ep: Entrypoint, clock: ProgramClock, onError: (error: unknown) => void, onIdle: () => void) {
+    this.#ep = ep;
     this.#clock = clock;
     this.#onError = onError;
     this.#onIdle = onIdle;
-  }
-
-  /** Creates the queue and registers its signal handler at the timer. */
-  static async create(
-    ep: Entrypoint,
-    timer: TimerConnection,
-    clock: ProgramClock,
-    onError: (error: unknown) => void,
-    onIdle: () => void,
-  ): Promise<TimerQueue> {
-    const queue = new TimerQueue(timer, clock, onError, onIdle);
-    await timer.sigh(new SignalHandler(ep, () => queue.#fire()));
-    return queue;
   }
 
   /** Timers that keep the program alive. */
@@ -60,22 +49,30 @@ export class TimerQueue {
     return count;
   }
 
-  /** Adds a timer due in `delay` ms; `repeat` makes it an interval. */
+  /** Adds a timer due in `delay` ms, set by the program's `use` (`setTimeout`); `repeat` makes it an interval. */
   add(
+    use: string,
     callback: (...args: unknown[]) => void,
     delay: number,
     args: readonly unknown[],
     repeat: boolean,
-    ref = true,
   ): number {
+    if (this.#timer === null && !this.#stopped) {
+      this.#timer = this.#clock.timer(use).then(async (timer) => {
+        await timer.sigh(new SignalHandler(this.#ep, () => this.#fire()));
+        return timer;
+      });
+      // its failure reaches the program through #arm (or the clock's report); nothing is left unhandled
+      void this.#timer.catch(() => undefined);
+    }
     const id = this.#nextId++;
     this.#entries.set(id, {
       id,
-      due: this.#clock.nowUs() + delay * 1000,
+      due: this.#clock.sinceStartUs() + delay * 1000,
       interval: repeat ? delay : null,
       callback,
       args,
-      ref,
+      ref: true,
     });
     this.#arm();
     return id;
@@ -105,20 +102,26 @@ export class TimerQueue {
   }
 
   #arm(): void {
-    if (this.#stopped) return;
+    const timer = this.#timer;
+    if (this.#stopped || timer === null) return;
     let earliest = Number.POSITIVE_INFINITY;
     for (const entry of this.#entries.values()) earliest = Math.min(earliest, entry.due);
     if (earliest >= this.#armedFor || earliest === Number.POSITIVE_INFINITY) return;
     this.#armedFor = earliest;
-    const delay = Math.max(0, Math.ceil(earliest - this.#clock.nowUs()));
     this.#arming = this.#arming
-      .then(() => this.#timer.triggerOnce(delay))
-      .catch((error: unknown) => this.#onError(error));
+      .then(async () => {
+        const session = await timer;
+        await session.triggerOnce(Math.max(0, Math.ceil(earliest - this.#clock.sinceStartUs())));
+      })
+      // a session that could not be opened is the clock's to report
+      .catch((error: unknown) => {
+        if (!(error instanceof TimerUnavailableError)) this.#onError(error);
+      });
   }
 
   #fire(): void {
     this.#armedFor = Number.POSITIVE_INFINITY;
-    const now = this.#clock.nowUs();
+    const now = this.#clock.sinceStartUs();
     const due = [...this.#entries.values()]
       .filter((entry) => entry.due <= now)
       .sort((a, b) => a.due - b.due || a.id - b.id);
