@@ -41,6 +41,8 @@ interface RunningChild {
   readonly announced: Set<string>;
   /** The services it provides as init routes to them, made on first use. */
   readonly services: Map<string, ChildService>;
+  /** Ends the notes (see `Env.waitFor`) of requests waiting for it to announce a service, by service. */
+  readonly announcements: Map<string, (() => void)[]>;
   /** Its `<config>` ROM as the service init routes the child's config requests to. */
   readonly configService: LocalService | null;
   /** What init lent it so far. */
@@ -260,10 +262,19 @@ export class Sandbox {
       .map((child) => child.name);
   }
 
-  /** The route to child `name`'s `service`; the request waits in the child's `session_requests` until it announces. */
-  #childRoute(name: string, service: string): Route {
+  /**
+   * The route to child `name`'s `service`. The request waits in the child's `session_requests` until it announces the
+   * service; meanwhile init notes it among what the system waits for, which a stalled system lists.
+   */
+  #childRoute(name: string, service: string, label: string): Route {
     const provider = this.#running.get(name);
     if (provider === undefined) throw new ServiceDenied(`child "${name}" is not running`);
+    if (!provider.announced.has(service)) {
+      const announced = new Promise<void>((resolve) =>
+        provider.announcements.set(service, [...(provider.announcements.get(service) ?? []), resolve]),
+      );
+      void this.#env.waitFor(`child "${name}" to announce "${service}" (requested by "${label}")`, announced);
+    }
     return { service: this.#childService(name, provider, service) };
   }
 
@@ -300,7 +311,7 @@ export class Sandbox {
           throw new ServiceDenied(decision.reason);
         }
         const rewritten = decision.label === label ? {} : { label: decision.label };
-        const route = decision.kind === 'child' ? this.#childRoute(decision.name, service) : this.#parentRoute(service);
+        const route = decision.kind === 'child' ? this.#childRoute(decision.name, service, label) : this.#parentRoute(service);
         return { ...route, ...rewritten };
       },
       announce: (service) => this.#announced(name, service),
@@ -328,6 +339,8 @@ export class Sandbox {
       return;
     }
     child.announced.add(service);
+    for (const resolve of child.announcements.get(service) ?? []) resolve();
+    child.announcements.delete(service);
     this.#later.defer(() => this.#server.announce());
     this.#stateChanged();
   }
@@ -365,6 +378,7 @@ export class Sandbox {
       configService,
       announced: new Set(),
       services: new Map(),
+      announcements: new Map(),
       assigned: { ram: entry.ram, caps: entry.caps },
       requested: null,
       exited: null,
@@ -387,6 +401,7 @@ export class Sandbox {
     const running = this.#running.get(name);
     if (running === undefined) return;
     this.#running.delete(name);
+    for (const waiting of running.announcements.values()) for (const resolve of waiting) resolve();
     for (const failure of await running.child.closeAll()) {
       this.#later.log(
         `Warning: closing a session of "${name}" ` +

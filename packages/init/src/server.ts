@@ -50,6 +50,8 @@ export class Server {
   readonly #announced = new Set<string>();
   #rom: AttachedRomDataspace | null = null;
   #opening: Promise<void> | null = null;
+  /** The version of the requests handled last. */
+  #handled: Uint8Array | null = null;
 
   /** Serves the exported services of `host`'s config; donations pass through init's PD `own`. */
   constructor(env: Env, own: PdAccount, host: ServerHost) {
@@ -77,7 +79,10 @@ export class Server {
     this.#opening ??= (async () => {
       const rom = await AttachedRomDataspace.open(this.#env, SESSION_REQUESTS_ROM, 0);
       this.#rom = rom;
-      await rom.sigh(new SignalHandler(this.#env.ep, () => this.#handle()));
+      const handler = new SignalHandler(this.#env.ep, () => this.#handle());
+      await rom.sigh(handler);
+      // what was requested before the ROM was opened is in the version just fetched: handled like a new one
+      this.#env.thread.submitSignal(handler.capability.selector);
     })();
     await this.#opening;
   }
@@ -87,6 +92,9 @@ export class Server {
     const rom = this.#rom;
     if (rom === null) return;
     await rom.update();
+    // each version is handled once: an upgrade listed in it must not be passed on twice
+    if (rom.bytes === this.#handled) return;
+    this.#handled = rom.bytes;
     const nodes = rom.xml().subNodes();
     for (const node of nodes) if (node.type === 'upgrade') await this.#upgrade(node);
     for (const node of nodes) if (node.type === 'close') await this.#close(node);

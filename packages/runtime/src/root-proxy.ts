@@ -48,6 +48,8 @@ export class RootProxy {
   readonly #sessions = new Map<number, ServedSession>();
   readonly #reinterpret: number;
   #requests: XmlNode | null = null;
+  /** The creates of the version held that were answered: read again after an announce, they are not served twice. */
+  readonly #answered = new Set<number>();
 
   private constructor(env: Env, thread: KernelThread, rom: Connection<typeof Rom>, parentSelector: number) {
     this.#env = env;
@@ -93,6 +95,7 @@ export class RootProxy {
       const dataspace = await this.#rom.dataspace();
       const bytes = dataspace.valid() ? this.#thread.attach(dataspace.selector) : new Uint8Array(0);
       this.#requests = XmlNode.parse(new TextDecoder().decode(bytes), `ROM "${SESSION_REQUESTS_ROM}"`);
+      this.#answered.clear();
     } else if (fresh) return;
     const requests = this.#requests;
     if (requests === null) return;
@@ -107,7 +110,8 @@ export class RootProxy {
   async #create(node: XmlNode): Promise<void> {
     const id = node.numberAttribute('id', 0);
     const root = this.#services.get(node.stringAttribute('service', ''));
-    if (id === 0 || this.#sessions.has(id) || root === undefined) return;
+    if (id === 0 || this.#sessions.has(id) || this.#answered.has(id) || root === undefined) return;
+    this.#answered.add(id);
     const args = node.hasSubNode('args') ? node.subNode('args').text : '';
     let capability: Capability;
     try {
