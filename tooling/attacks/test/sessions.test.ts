@@ -5,11 +5,11 @@
 
 import { Capability } from '@os/capability';
 import { RpcObject, connect, defineInterface } from '@os/rpc';
-import { Pd, RootComponent } from '@os/runtime';
-import { SessionLabel } from '@os/session';
+import { type Env, Pd, RootComponent } from '@os/runtime';
+import { SessionLabel, SessionResult, sessionAtParent } from '@os/session';
 import { describe, expect, it } from 'vitest';
 import { KERNEL } from './support/kernel-world.js';
-import { COUNTER_SESSION_CAPS, COUNTER_SESSION_RAM, codeOf, runAttack } from './support/system.js';
+import { COUNTER_SESSION_CAPS, COUNTER_SESSION_RAM, type Figures, codeOf, runAttack } from './support/system.js';
 import { expectUnharmed } from './support/unharmed.js';
 
 /** What a counterfeit Counter root would serve: nothing. */
@@ -37,6 +37,32 @@ function refusal(work: () => unknown): string {
   }
 }
 
+/**
+ * The answer to pending request `id` the Genode way (the second half of `Env::session`): after each session signal of
+ * the parent, `sessionCap` again, until it hands out the capability or throws the server's refusal (and the parent
+ * returns the donation).
+ */
+async function sessionCapAtParent(env: Env, id: number): Promise<Capability> {
+  for (;;) {
+    const seen = env.sessionSignals;
+    const capability = await env.parent.sessionCap(id);
+    if (capability.valid()) return capability;
+    await env.waitForSessionSignal(seen);
+  }
+}
+
+/**
+ * Closes session `id` the Genode way (`Env::close`): while the parent answers `Pending` (a sibling server has yet to
+ * close it), waits for the parent's session signal and asks again. Once this returns, the donation is back.
+ */
+async function closeAtParent(env: Env, id: number): Promise<void> {
+  for (;;) {
+    const seen = env.sessionSignals;
+    if ((await env.parent.close(id)) !== SessionResult.Pending) return;
+    await env.waitForSessionSignal(seen);
+  }
+}
+
 /** A Counter session's arguments with the donation it needs. */
 const PAID = `ram_quota=${COUNTER_SESSION_RAM}, cap_quota=${COUNTER_SESSION_CAPS}`;
 
@@ -57,12 +83,26 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
           ['ROM', 'label="config", ram_quota=0, cap_quota=0'],
         ];
         const codes: string[] = [];
+        const inFlight: string[] = [];
         for (const [service, args] of attempts) {
           const before = env.pd.quota();
-          codes.push(`${service}: ${await codeOf(() => env.parent.session(freshId(), service, args))}`);
+          const id = freshId();
+          const code = await codeOf(async () => {
+            // Genode's protocol: a request to a sibling server (the Counter, the Timer) is pending at once, its
+            // donation already moved from the attacker through init to the server, which has yet to answer; the
+            // refusal, and with it the donation, comes from `sessionCap` after the session signal. core's LOG and
+            // ROM (through init's parent service) answer at once.
+            if ((await env.parent.session(id, service, args)).valid()) return;
+            const away = env.pd.quota();
+            inFlight.push(
+              `${service}: ${before.ramLimit - away.ramLimit} bytes, ${before.capLimit - away.capLimit} caps`,
+            );
+            await sessionCapAtParent(env, id);
+          });
+          codes.push(`${service}: ${code}`);
           expect(env.pd.quota()).toEqual(before);
         }
-        return { codes, refused: system.server.refused - refusedBefore };
+        return { codes, inFlight, refused: system.server.refused - refusedBefore };
       });
       expect(run.result.codes).toEqual([
         'Counter: ERR_OS_INSUFFICIENT_RAM_QUOTA',
@@ -72,6 +112,14 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
         'Timer: ERR_OS_INSUFFICIENT_RAM_QUOTA',
         'LOG: ERR_OS_INSUFFICIENT_CAP_QUOTA',
         'ROM: ERR_OS_INSUFFICIENT_RAM_QUOTA',
+      ]);
+      // while pending, exactly what the request named is away from the attacker (at the server), no more
+      expect(run.result.inFlight).toEqual([
+        'Counter: 0 bytes, 0 caps',
+        `Counter: 0 bytes, ${COUNTER_SESSION_CAPS} caps`,
+        `Counter: ${COUNTER_SESSION_RAM} bytes, 0 caps`,
+        'Counter: 0 bytes, 0 caps',
+        'Timer: 0 bytes, 0 caps',
       ]);
       expect(run.result.refused).toBe(4);
       expectUnharmed(run);
@@ -171,12 +219,13 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
           'label=""',
         ];
         const ids: number[] = [];
+        // the server sees a request when it reads its session_requests: each open waits for its answer
         for (const label of forged) {
           const id = freshId();
-          await env.parent.session(id, 'Counter', `${label}, ${PAID}`);
+          await sessionAtParent(env, id, 'Counter', `${label}, ${PAID}`);
           ids.push(id);
         }
-        for (const id of ids) await env.parent.close(id);
+        for (const id of ids) await closeAtParent(env, id);
         return system.server.labels.slice(from);
       });
       expect(run.result).toEqual([
@@ -197,17 +246,19 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
     async () => {
       const run = await runAttack(async (env) => {
         const before = env.pd.quota().ramLimit;
+        // the server's refusal comes with the session signal, from `sessionCap`
         const lastIsZero = await codeOf(() =>
-          env.parent.session(freshId(), 'Counter', `label="d", ${PAID}, ram_quota=0`),
+          sessionAtParent(env, freshId(), 'Counter', `label="d", ${PAID}, ram_quota=0`),
         );
         const id = freshId();
-        await env.parent.session(
+        await sessionAtParent(
+          env,
           id,
           'Counter',
           `label="d", ram_quota=0, cap_quota=${COUNTER_SESSION_CAPS}, ram_quota=${COUNTER_SESSION_RAM}`,
         );
         const donated = before - env.pd.quota().ramLimit;
-        await env.parent.close(id);
+        await closeAtParent(env, id);
         return { lastIsZero, donated };
       });
       expect(run.result).toEqual({ lastIsZero: 'ERR_OS_INSUFFICIENT_RAM_QUOTA', donated: COUNTER_SESSION_RAM });
@@ -221,7 +272,7 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
     async () => {
       const run = await runAttack(async (env) => {
         const id = freshId();
-        await env.parent.session(id, 'Counter', `label="mine", ${PAID}`);
+        const opened = await sessionAtParent(env, id, 'Counter', `label="mine", ${PAID}`);
         const during = env.pd.quota();
         const codes = {
           reuse: await codeOf(() => env.parent.session(id, 'Counter', `label="again", ${PAID}`)),
@@ -232,21 +283,25 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
           upgradeNegative: await codeOf(() => env.parent.upgrade(id, 'ram_quota=-4096')),
           upgradeTooMuch: await codeOf(() => env.parent.upgrade(id, 'ram_quota=1G')),
         };
+        const again = (await env.parent.sessionCap(id)).selector === opened.selector;
         const unchanged = JSON.stringify(env.pd.quota()) === JSON.stringify(during);
-        await env.parent.close(id);
+        await closeAtParent(env, id);
         const closeTwice = await env.parent.close(id);
-        return { codes, unchanged, closeTwice };
+        return { codes, again, unchanged, closeTwice };
       });
       expect(run.result.codes).toEqual({
         reuse: 'ERR_OS_SERVICE_DENIED',
         sessionCapOfNothing: 'ERR_OS_SERVICE_DENIED',
-        sessionCapOfOpen: 'ERR_OS_SERVICE_DENIED',
+        // Genode's `session_cap` hands out the capability of an open session again (it is how a client fetches a
+        // pending one): the same capability the attacker holds (`again` below), so it grants nothing it had not
+        sessionCapOfOpen: 'none',
         closeNothing: 0,
         // Parent.upgrade does not declare ServiceDenied, so the denial arrives as RpcServerError
         upgradeNothing: 'ERR_OS_RPC_SERVER',
         upgradeNegative: 'ERR_OS_RPC_SERVER',
         upgradeTooMuch: 'ERR_OS_OUT_OF_RAM',
       });
+      expect(run.result.again).toBe(true);
       expect(run.result.unchanged).toBe(true);
       expect(run.result.closeTwice).toBe(0);
       expectUnharmed(run);
@@ -286,7 +341,7 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
       "attacker's and everyone's Counter sessions still reach the real server",
     async () => {
       let counterfeitCalls = 0;
-      const run = await runAttack(async (env, { system }) => {
+      const run = await runAttack(async (env, { system, timer }) => {
         class Counterfeit extends RootComponent<CounterfeitSession> {
           constructor() {
             super({ service: 'Counter', ep: env.ep });
@@ -296,21 +351,66 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
             return new CounterfeitSession();
           }
         }
+        const space = (): string[] =>
+          system.handle.kernel.capSpace(env.thread.pd).map((entry) => `${entry.selector} ${entry.kind}`);
+        const spaceBefore = space();
         const counterfeit = new Counterfeit();
         await counterfeit.announce(env);
+        // the announce started the attacker's root proxy, which fetches its session_requests ROM on its own thread
+        await timer.msleep(1);
+        const announced = env.pd.quota();
+        const added = space()
+          .filter((entry) => !spaceBefore.includes(entry))
+          .map((entry) => entry.split(' ')[1])
+          .sort();
         const labels = system.server.labels.length;
         const id = freshId();
-        await env.parent.session(id, 'Counter', `label="after the announcement", ${PAID}`);
-        await env.parent.close(id);
+        await sessionAtParent(env, id, 'Counter', `label="after the announcement", ${PAID}`);
+        await closeAtParent(env, id);
+        const closed = env.pd.quota();
         env.ep.dissolve(counterfeit);
-        return system.server.labels.slice(labels);
+        return { labels: system.server.labels.slice(labels), announced, added, closed };
       });
       expect(counterfeitCalls).toBe(0);
-      expect(run.result).toEqual(['attacker -> after the announcement']);
+      expect(run.result.labels).toEqual(['attacker -> after the announcement']);
       expect(run.system.handle.lines).toContain(
         '[init] Warning: "attacker" announced "Counter", which its start entry does not provide',
       );
-      expectUnharmed(run);
+      // the Counter session gave the attacker back all it donated
+      const { announced, closed } = run.result;
+      expect(closed).toEqual(announced);
+      // Genode's protocol: announcing starts the announcer's root proxy (Genode's `Root_proxy`), which stays for the
+      // announcer's life: a thread (1 capability moved to core) and a session_requests ROM session at init (1
+      // capability donated); in the attacker's space, besides the counterfeit root, the ROM session, the proxy's 2
+      // signal contexts and the ROM's dataspace (capUsed counts them as each kernel charges them). init serves that ROM
+      // itself: the session object (covered by the donated capability) and the dataspace of the text, one page and one
+      // capability of init's own, as Genode's `Session_requester` allocates the text from the parent's RAM. Nothing
+      // else changed, for anyone.
+      const [own] = run.own;
+      expect(run.result.added).toEqual(['dataspace', 'rpc-object', 'rpc-object', 'signal-context', 'signal-context']);
+      expect([announced.ramLimit, announced.ramUsed, announced.capLimit]).toEqual([
+        own.ramLimit,
+        own.ramUsed,
+        own.capLimit - 2,
+      ]);
+      const [before] = run.tables;
+      const init = before.init as Figures;
+      const withProxy: Record<string, Figures> = {
+        ...before,
+        init: { ...init, ramUsed: init.ramUsed + 4096, capQuota: init.capQuota + 1, capUsed: init.capUsed + 2 },
+        attacker: {
+          ramQuota: announced.ramLimit,
+          ramUsed: announced.ramUsed,
+          capQuota: announced.capLimit,
+          // the counterfeit root's capability was dissolved
+          capUsed: announced.capUsed - 1,
+        },
+      };
+      expectUnharmed({
+        ...run,
+        tables: [withProxy, run.tables[1]],
+        own: [{ ...announced, capUsed: announced.capUsed - 1 }, run.own[1]],
+      });
     },
   );
 
@@ -372,7 +472,8 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
         for (let attempt = 0; attempt < 1000; attempt++) {
           const id = freshId();
           try {
-            await env.parent.session(id, 'Counter', `label="hog ${attempt}", ${PAID}`);
+            // each waits for the server's answer: the figures below are of sessions the server made
+            await sessionAtParent(env, id, 'Counter', `label="hog ${attempt}", ${PAID}`);
             ids.push(id);
           } catch (error) {
             refusal = String((error as { code?: unknown }).code);
@@ -383,7 +484,7 @@ describe(`session and quota attacks on ${KERNEL.name}`, () => {
         const rounds = system.bystander.rounds;
         await timer.msleep(30);
         const roundsWhileExhausted = system.bystander.rounds - rounds;
-        for (const id of ids) await env.parent.close(id);
+        for (const id of ids) await closeAtParent(env, id);
         return {
           sessions: ids.length,
           refusal,
