@@ -39,7 +39,9 @@ export class CapConsumer {
 
   /**
    * Releases what is held, then manages `amount` objects (at most {@link CAP_CONSUMER_MAX}) (`consume
-   * <n> caps`). Past the quota it keeps those it got and throws a {@link ConsumeError}.
+   * <n> caps`). Past the quota it asks its parent for capabilities and waits until they are there, as Genode's dummy
+   * does through its expanding PD session; a failure other than the quota keeps those it got and throws a
+   * {@link ConsumeError}.
    */
   async consume(amount: number): Promise<void> {
     await this.release();
@@ -48,7 +50,7 @@ export class CapConsumer {
     for (let i = 0; i < count; i++) {
       const object = new ConsumedCap();
       try {
-        this.#env.ep.manage(object);
+        await this.#env.expand(() => this.#env.ep.manage(object));
       } catch (error) {
         this.#amount = this.#objects.length;
         throw new ConsumeError('caps', amount, this.#objects.length, error);

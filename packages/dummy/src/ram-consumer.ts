@@ -22,14 +22,15 @@ export class RamConsumer {
   }
 
   /**
-   * Releases what is held, then allocates `bytes` (`consume <n> bytes of memory`); past the quota a {@link
-   * ConsumeError}.
+   * Releases what is held, then allocates `bytes` (`consume <n> bytes of memory`). Past the quota it asks its parent
+   * for the RAM and waits until it is there, as Genode's dummy does through its expanding PD session; a failure other
+   * than the quota is a {@link ConsumeError}.
    */
   async consume(bytes: number): Promise<void> {
     await this.release();
     await this.#env.log(`consume ${numberOfBytes(bytes)} bytes of memory`);
     try {
-      this.#held = { dataspace: this.#env.ram.alloc(bytes), bytes };
+      this.#held = { dataspace: await this.#env.ram.allocExpanding(bytes), bytes };
     } catch (error) {
       throw new ConsumeError('ram', bytes, 0, error);
     }

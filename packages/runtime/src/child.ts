@@ -80,6 +80,13 @@ export interface ChildSession {
 /** Genode's session phases as a state report shows them. */
 export type ChildSessionState = SessionPhase;
 
+/**
+ * How many session requests a child may have waiting for an answer or for it to fetch the answer: the parent keeps a
+ * record of each, which the child does not pay for (Genode keeps `session_costs` of each donation instead), so their
+ * number is bounded. A child past it gets `ServiceDenied` until it closes or fetches some.
+ */
+export const MAX_UNSETTLED_REQUESTS = 256;
+
 /** The predefined session id of a child's own PD session (Genode's `Parent::Env::pd()`). */
 export const ENV_PD_SESSION_ID = 1;
 
@@ -180,6 +187,11 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   async session(id: number, service: string, argsText: string): Promise<Capability> {
     if (id === ENV_PD_SESSION_ID && service === 'PD') return this.account.capability;
     if (this.#sessions.has(id)) throw new ServiceDenied(`session id ${id} is already in use by "${this.name}"`);
+    if (this.#unsettled() >= MAX_UNSETTLED_REQUESTS)
+      throw new ServiceDenied(
+        `"${this.name}" has ${MAX_UNSETTLED_REQUESTS} session requests whose answer it has not fetched or whose ` +
+          'server has not answered: fetch (sessionCap) or close some first',
+      );
     const args = SessionArgs.parse(argsText);
     const label = SessionLabel.prefixed(this.name, args.string('label'));
     args.set('label', label.text);
@@ -220,6 +232,13 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return state.capability;
   }
 
+  /** The child's requests that are not sessions yet: waiting for their server, or refused and not fetched. */
+  #unsettled(): number {
+    let count = 0;
+    for (const state of this.#sessions.values()) if (state.phase === 'CREATING' || state.refused) count++;
+    return count;
+  }
+
   /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
   sessionSigh(context: Capability): void {
     this.#sessionSigh = context.valid() ? context.cast() : null;
@@ -234,7 +253,10 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     if (state === undefined) throw new ServiceDenied(`"${this.name}" has no session request ${id}`);
     if (state.refused) {
       this.#sessions.delete(id);
-      await this.#returnDonation(state);
+      // a server that spent the donation it refused cannot give it back: the client still learns the refusal
+      await this.#returnDonation(state).catch((error: unknown) => {
+        if (!hasErrorCode(error, OutOfRam.code) && !hasErrorCode(error, OutOfCaps.code)) throw error;
+      });
       this.#changed();
       throw refusal(state.phase, state.reason);
     }

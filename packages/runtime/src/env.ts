@@ -1,5 +1,5 @@
 import { Capability } from '@os/capability';
-import { type KernelThread, type QuotaState, describeFault } from '@os/kernel';
+import { type KernelThread, QuotaExceededError, type QuotaState, describeFault, hasErrorCode } from '@os/kernel';
 import { type ClientOf, type ServerErrorReport, connect } from '@os/rpc';
 import { Connection, Parent, type Root, ServiceDenied, type SessionEnv } from '@os/session';
 import { Entrypoint } from './entrypoint.js';
@@ -23,6 +23,12 @@ export type DataspaceCapability = Capability<DataspaceInterface>;
 export interface RamAllocator {
   /** A zeroed dataspace of `size` bytes; past the quota a `QuotaExceededError`, never an overdraft. */
   alloc(size: number): DataspaceCapability;
+  /**
+   * A zeroed dataspace of `size` bytes, as Genode's expanding PD session allocates: past the quota the component asks
+   * its parent for the RAM (`resource_request`, `ram_quota=<size>`) and waits until the parent says it is there
+   * (`resource_avail`), as often as it takes. What a component uses that would rather wait than fail.
+   */
+  allocExpanding(size: number): Promise<DataspaceCapability>;
   /** Frees a dataspace this component allocated; the quota comes back. */
   free(dataspace: DataspaceCapability): void;
 }
@@ -61,6 +67,9 @@ class IoThread {
     return new Capability(this.thread.createSignalContext(imprint));
   }
 }
+
+/** The fewest capabilities {@link Env.expand} asks the parent for at a time. */
+export const EXPAND_CAPS = 4;
 
 /** Everything a component gets: the one capability to its parent, and what its own PD offers. */
 export interface EnvParts {
@@ -136,8 +145,10 @@ export class Env implements SessionEnv {
     this.#parentSelector = parts.parent;
     parts.faults?.connect((what, error) => this.fault(what, error));
     const thread = parts.thread;
+    const alloc = (size: number): DataspaceCapability => new Capability<DataspaceInterface>(thread.allocDataspace(size));
     this.ram = {
-      alloc: (size) => new Capability<DataspaceInterface>(thread.allocDataspace(size)),
+      alloc,
+      allocExpanding: (size) => this.expand(() => alloc(size)),
       free: (dataspace) => thread.dissolve(dataspace.selector),
     };
     this.rm = { attach: (dataspace) => thread.attach(dataspace.selector) };
@@ -203,6 +214,27 @@ export class Env implements SessionEnv {
       throw error;
     }
     await proxy.announce(service, root);
+  }
+
+  /**
+   * Runs `work`, an allocation charged to this component's quota (a dataspace, an RPC object, a signal context), as
+   * Genode's expanding PD session does: when the kernel refuses it for lack of RAM or capabilities, asks the parent for
+   * what it needs (`ram_quota=<bytes>` or `cap_quota=<count>`, at least 4 capabilities at a time), waits for its
+   * `resource_avail` signal and tries again, until it succeeds. The parent decides when, if ever: init logs the request,
+   * shows it in its state report, and answers it when its config lends the child more.
+   */
+  async expand<T>(work: () => T): Promise<T> {
+    for (;;) {
+      try {
+        return work();
+      } catch (error) {
+        if (!hasErrorCode<QuotaExceededError>(error, QuotaExceededError.code)) throw error;
+        const amount =
+          error.kind === 'ram' ? `ram_quota=${error.needed}` : `cap_quota=${Math.max(EXPAND_CAPS, error.needed)}`;
+        await this.parent.resourceRequest(amount);
+        await this.waitFor(`resources from its parent (${amount})`, this.waitForResources());
+      }
+    }
   }
 
   /** A signal to wait on while the entrypoint stays blocked (see {@link BlockingSignal}). */

@@ -13,6 +13,7 @@ export { Entrypoint } from './entrypoint.js';
 export { SignalHandler, SignalTransmitter, BlockingSignal, type SignalContextCapability } from './signal.js';
 export {
   Env,
+  EXPAND_CAPS,
   type EnvParts,
   type ThreadFactory,
   type RamAllocator,
@@ -24,6 +25,7 @@ export { startComponent, isComponentModule, type ComponentModule } from './compo
 export {
   Child,
   ENV_PD_SESSION_ID,
+  MAX_UNSETTLED_REQUESTS,
   type ChildOptions,
   type ChildPolicy,
   type ChildSession,

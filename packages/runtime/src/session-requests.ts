@@ -1,7 +1,7 @@
 import { Capability } from '@os/capability';
 import { INVALID_SELECTOR, type KernelThread, type Selector } from '@os/kernel';
 import { RpcObject, type ServerOf } from '@os/rpc';
-import type { SessionArgs, SessionLabel } from '@os/session';
+import { ServiceDenied, type SessionArgs, type SessionLabel } from '@os/session';
 import { RootComponent, type SessionCost, type SessionEntrypoint } from './root-component.js';
 import { Rom } from './services.js';
 import type { SessionState } from './session-state.js';
@@ -186,8 +186,18 @@ export class SessionRequestsRoot extends RootComponent<SessionRequestsRom> {
     return { ram: 0, caps: 1 };
   }
 
-  /** Opens a session on the requests (Root::session). */
+  /**
+   * Opens the child's one session on its requests (Root::session): a second is refused, as the ROM's text is the
+   * parent's own RAM (Genode's session requester has one ROM session per child).
+   */
   protected override createSession(): SessionRequestsRom {
+    if (this.sessions().length > 0)
+      throw new ServiceDenied(`the child has its "${SESSION_REQUESTS_ROM}" ROM open already: one session per child`);
     return new SessionRequestsRom(this.#thread, this.#requests);
+  }
+
+  /** Frees the session's dataspace (Root::close). */
+  protected override destroySession(session: SessionRequestsRom): void {
+    session.destroy();
   }
 }
