@@ -2,6 +2,7 @@ import { connect } from '@os/rpc';
 import {
   Child,
   type ChildPolicy,
+  type ChildSession,
   ChildService,
   ENV_PD_SESSION_ID,
   type Env,
@@ -481,6 +482,24 @@ export class Sandbox {
     await this.#reporter.report(this.#renderer.render(snapshot, options));
   }
 
+  /**
+   * The child's PD session, one of its environment sessions (Genode's `Parent::Env::pd()`, id 1): init opened it at core
+   * on the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads
+   * are made with its PD and its binary is loaded by core, so there are no CPU and binary ROM sessions to list.
+   */
+  #envPdSession(name: string, running: RunningChild): ChildSession {
+    return {
+      id: ENV_PD_SESSION_ID,
+      service: 'PD',
+      label: name,
+      serverLabel: name,
+      state: 'OK',
+      ram: running.assigned.ram,
+      caps: running.assigned.caps,
+      args: `ram_quota=${running.assigned.ram}, cap_quota=${running.assigned.caps}, label="${name}"`,
+    };
+  }
+
   /** What the state report shows, now. */
   snapshot(): Promise<StateSnapshot> {
     return this.#snapshot(true, true);
@@ -522,7 +541,7 @@ export class Sandbox {
           avail: quota.capLimit - quota.capUsed,
           requested: running.requested?.caps ?? 0,
         },
-        requested: withRequested ? running.child.sessions() : [],
+        requested: withRequested ? [this.#envPdSession(name, running), ...running.child.sessions()] : [],
         provided: withProvided
           ? running.child.provided().map((session) => ({
               service: session.service,
