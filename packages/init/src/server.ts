@@ -51,7 +51,7 @@ export class Server {
   #rom: AttachedRomDataspace | null = null;
   #opening: Promise<void> | null = null;
   /** The version of the requests handled last. */
-  #handled: Uint8Array | null = null;
+  #handled: string | null = null;
 
   /** Serves the exported services of `host`'s config; donations pass through init's PD `own`. */
   constructor(env: Env, own: PdAccount, host: ServerHost) {
@@ -92,9 +92,10 @@ export class Server {
     const rom = this.#rom;
     if (rom === null) return;
     await rom.update();
-    // each version is handled once: an upgrade listed in it must not be passed on twice
-    if (rom.bytes === this.#handled) return;
-    this.#handled = rom.bytes;
+    // each version is handled once (the ROM may be updated in place): an upgrade in it must not be passed on twice
+    const text = rom.text();
+    if (text === this.#handled) return;
+    this.#handled = text;
     const nodes = rom.xml().subNodes();
     for (const node of nodes) if (node.type === 'upgrade') await this.#upgrade(node);
     for (const node of nodes) if (node.type === 'close') await this.#close(node);

@@ -24,6 +24,12 @@ interface ServedSession {
   readonly capability: Capability;
 }
 
+/** Where the text in a ROM's dataspace ends: at the first NUL of the padding, or at its end. */
+function textLength(bytes: Uint8Array): number {
+  const end = bytes.indexOf(0);
+  return end < 0 ? bytes.length : end;
+}
+
 /** The answer to a refused create, by the refusal. */
 function responseTo(error: unknown): SessionResponseValue {
   if (error instanceof InsufficientRamQuota || error instanceof OutOfRam) return SessionResponse.InsufficientRam;
@@ -48,6 +54,9 @@ export class RootProxy {
   readonly #sessions = new Map<number, ServedSession>();
   readonly #reinterpret: number;
   #requests: XmlNode | null = null;
+  #bytes: Uint8Array = new Uint8Array(0);
+  #text = '';
+  readonly #decoder = new TextDecoder();
   /** The creates of the version held that were answered: read again after an announce, they are not served twice. */
   readonly #answered = new Set<number>();
 
@@ -89,14 +98,24 @@ export class RootProxy {
     await this.#env.parent.announce(service);
   }
 
-  /** Handles the requests: a new version of the ROM (`fresh`), or the current one again after an announce (creates). */
+  /**
+   * Handles the requests: after a signal (`fresh`) the ROM brought up to date (in place, or a new dataspace), and acted
+   * on if its text changed; after an announce, the creates of the text held again.
+   */
   async #handle(fresh: boolean): Promise<void> {
-    if (fresh && !(await this.#rom.update())) {
-      const dataspace = await this.#rom.dataspace();
-      const bytes = dataspace.valid() ? this.#thread.attach(dataspace.selector) : new Uint8Array(0);
-      this.#requests = XmlNode.parse(new TextDecoder().decode(bytes), `ROM "${SESSION_REQUESTS_ROM}"`);
-      this.#answered.clear();
-    } else if (fresh) return;
+    if (fresh) {
+      if (!(await this.#rom.update())) {
+        const dataspace = await this.#rom.dataspace();
+        this.#bytes = dataspace.valid() ? this.#thread.attach(dataspace.selector) : new Uint8Array(0);
+      }
+      const text = this.#decoder.decode(this.#bytes.subarray(0, textLength(this.#bytes)));
+      if (text === this.#text) fresh = false;
+      else {
+        this.#text = text;
+        this.#requests = XmlNode.parse(text, `ROM "${SESSION_REQUESTS_ROM}"`);
+        this.#answered.clear();
+      }
+    }
     const requests = this.#requests;
     if (requests === null) return;
     const nodes = requests.subNodes();

@@ -56,11 +56,13 @@ export class SessionRequests {
     return this.#states.get(id);
   }
 
-  /** Drops `state`: the server has nothing more to do for it. */
+  /**
+   * Drops `state`: the server has nothing more to do for it. No new version: the server answered it, so it has nothing
+   * to learn, and the next text it reads lists it no more.
+   */
   remove(state: SessionState): void {
     if (this.#states.get(state.serverId) !== state) return;
     this.#states.delete(state.serverId);
-    this.changed();
   }
 
   /** Every session state the server has, in id order. */
@@ -102,16 +104,24 @@ export class SessionRequests {
   }
 }
 
+/** The smallest dataspace a `session_requests` ROM hands out: a few requests' text fits, and is updated in place. */
+const MIN_ROM_SIZE = 4096;
+
 /**
  * A ROM session on a child's `session_requests` (Genode's `Dynamic_rom_session` of the session requester): the text is
- * written into a fresh dataspace of the parent's when the child fetches it, and the one it fetched before is freed then.
- * The child is signalled once for all changes since its last fetch.
+ * made when the child asks for it. `update` writes it into the dataspace the child holds when it fits (Genode's
+ * in-place `Rom_session::update`), so a steady stream of requests costs no dataspace per change; `dataspace` hands out
+ * a new one, twice the text's size, when it does not. The child is signalled once for all changes since it last read.
  */
 export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerOf<typeof Rom> {
   readonly #thread: KernelThread;
   readonly #requests: SessionRequests;
+  readonly #encoder = new TextEncoder();
   #fetched: Selector = INVALID_SELECTOR;
-  #fetchedVersion = 0;
+  #bytes: Uint8Array = new Uint8Array(0);
+  /** How many bytes of the dataspace the last text took: what the next shorter one must clear. */
+  #written = 0;
+  #readVersion = 0;
   #sigh: Capability | null = null;
   #signalled = false;
 
@@ -123,31 +133,44 @@ export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerO
     requests.attach(this);
   }
 
-  /** Writes the current text into a new dataspace and hands it out (Rom::dataspace). */
+  /** Writes the current text into a new dataspace and hands it out; the one handed out before is freed (Rom::dataspace). */
   dataspace(): Capability {
-    const text = new TextEncoder().encode(this.#requests.text());
-    const dataspace = this.#thread.allocDataspace(text.length);
-    this.#thread.attach(dataspace).set(text);
+    const text = this.#encoder.encode(this.#requests.text());
+    const dataspace = this.#thread.allocDataspace(Math.max(MIN_ROM_SIZE, text.length * 2));
     this.#free();
     this.#fetched = dataspace;
-    this.#fetchedVersion = this.#requests.version;
-    this.#signalled = false;
+    this.#bytes = this.#thread.attach(dataspace);
+    this.#bytes.set(text);
+    this.#written = text.length;
+    this.#read();
     return new Capability(dataspace);
   }
 
-  /** Whether the version fetched last is the current one (Rom::update). */
+  /**
+   * Brings the dataspace the child holds up to date (Rom::update): true when the current text is in it (written in place
+   * if it fits), false when the child must fetch a new dataspace.
+   */
   update(): boolean {
-    return this.#fetchedVersion === this.#requests.version;
+    if (this.#readVersion === this.#requests.version) return true;
+    if (this.#fetched === INVALID_SELECTOR) return false;
+    const text = this.#requests.text();
+    const { read, written } = this.#encoder.encodeInto(text, this.#bytes);
+    // a text that does not fit leaves the dataspace half written: the child fetches a new one, this one is freed then
+    if (read < text.length || written === this.#bytes.length) return false;
+    if (this.#written > written) this.#bytes.fill(0, written, this.#written);
+    this.#written = written;
+    this.#read();
+    return true;
   }
 
   /** Registers the signal for new versions (Rom::sigh); signals at once if one is there already. */
   sigh(context: Capability): void {
     this.#sigh = context.valid() ? context : null;
     this.#signalled = false;
-    if (this.#fetchedVersion !== this.#requests.version) this.outdated();
+    if (this.#readVersion !== this.#requests.version) this.outdated();
   }
 
-  /** The requests changed: signals the child, once until it fetches. */
+  /** The requests changed: signals the child, once until it reads them. */
   outdated(): void {
     if (this.#signalled || this.#sigh === null || !this.#thread.valid(this.#sigh.rawSelector)) return;
     this.#signalled = true;
@@ -160,9 +183,15 @@ export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerO
     this.#requests.detach(this);
   }
 
+  #read(): void {
+    this.#readVersion = this.#requests.version;
+    this.#signalled = false;
+  }
+
   #free(): void {
     if (this.#fetched !== INVALID_SELECTOR) this.#thread.dissolve(this.#fetched);
     this.#fetched = INVALID_SELECTOR;
+    this.#bytes = new Uint8Array(0);
   }
 }
 

@@ -379,11 +379,10 @@ describe(`control-flow attacks on ${KERNEL.name}`, () => {
     },
   );
 
-  // init calls each sibling server's Root from a thread of its own (ServerCaller, one per server) and
-  // waits in its handler only until the system has nothing else to run (IdleWatch): then the request
-  // turns pending, init's entrypoint is free, and a server that never answers keeps only its own
-  // clients waiting, as with Genode's asynchronous session requests. (It was a defect: init called
-  // the Root from its entrypoint, and one silent server stopped init for good.)
+  // init never calls a sibling server: the request waits in the server's session_requests ROM, init's
+  // entrypoint is free, and a server that never answers keeps only its own clients waiting (Genode's
+  // asynchronous session protocol). (It was a defect: init called the Root from its entrypoint, and one
+  // silent server stopped init for good.)
   it('a server that never answers a session request does not stop init from serving its other children', async () => {
     const seen = { asked: false, answered: false, driverDone: false };
     const system = await attackSystem({
