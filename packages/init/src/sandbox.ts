@@ -1,8 +1,6 @@
 import { connect } from '@os/rpc';
 import {
   Child,
-  type ChildPolicy,
-  type ChildSession,
   ChildService,
   ENV_PD_SESSION_ID,
   type Env,
@@ -10,66 +8,24 @@ import {
   ParentService,
   Pd,
   type PdAccount,
-  Reporter,
   type Route,
   type SessionState,
   StartFailed,
 } from '@os/runtime';
-import { Connection, ServiceDenied, SessionLabel } from '@os/session';
+import { Connection, ServiceDenied, type SessionArgs } from '@os/session';
 import { hasErrorCode } from '@os/kernel';
 import { Alarms } from './alarms.js';
+import { type RunningChild, lends, takesBack } from './child.js';
+import { childPolicy, isConfigRom } from './child-policy.js';
 import { ConfigRomService } from './config-rom.js';
 import { DeferredWork } from './deferred-work.js';
+import { Heartbeat } from './heartbeat.js';
 import { Server } from './server.js';
 import type { InitConfig, StartEntry } from './model.js';
 import { checkQuota, keeps } from './quota.js';
 import { type RouteDecision, resolveRoute } from './routing.js';
-import { type ChildState, type StateSnapshot, StateReportRenderer } from './state-report.js';
-
-/** A started child as init keeps it. */
-interface RunningChild {
-  /** Its start entry, as last applied. */
-  entry: StartEntry;
-  /** init's id for it: counts up with every start. */
-  readonly id: number;
-  /** The parent side of the child. */
-  readonly child: Child;
-  /** init's ROM service for the child's config, when its start entry has one. */
-  readonly configRom: ConfigRomService | null;
-  /** Its PD session, which init holds. */
-  readonly pd: Connection<typeof Pd>;
-  /** The services it announced. */
-  readonly announced: Set<string>;
-  /** The services it provides as init routes to them, made on first use. */
-  readonly services: Map<string, ChildService>;
-  /** Ends the notes (see `Env.waitFor`) of requests waiting for it to announce a service, by service. */
-  readonly announcements: Map<string, (() => void)[]>;
-  /** Its `<config>` ROM as the service init routes the child's config requests to. */
-  readonly configService: LocalService | null;
-  /** What init lent it so far. */
-  readonly assigned: { ram: number; caps: number };
-  /** Its pending `resource_request`, if any. */
-  requested: { ram: number; caps: number } | null;
-  /** Its exit value, once it exited. */
-  exited: number | null;
-  /** Skipped heartbeats at the last check. */
-  skipped: number;
-}
-
-/** The heartbeat alarm's name. */
-const HEARTBEAT = 'heartbeat';
-/** The state report alarm's name. */
-const REPORT = 'report';
-
-/** Whether `entry` lends less RAM or capabilities than `running` holds: what `#downgrade` takes back. */
-function takesBack(running: RunningChild, entry: StartEntry): boolean {
-  return Math.max(0, running.assigned.ram - entry.ram) !== 0 || Math.max(0, running.assigned.caps - entry.caps) !== 0;
-}
-
-/** Whether `entry` lends more RAM or capabilities than `running` holds: what `#upgrade` adds. */
-function lends(running: RunningChild, entry: StartEntry): boolean {
-  return Math.max(0, entry.ram - running.assigned.ram) !== 0 || Math.max(0, entry.caps - running.assigned.caps) !== 0;
-}
+import type { StateSnapshot } from './state-report.js';
+import { StateReporter } from './state-reporter.js';
 
 function sameDecision(a: RouteDecision, b: RouteDecision): boolean {
   if (a.kind === 'denied' || b.kind === 'denied') return false;
@@ -93,11 +49,9 @@ export class Sandbox {
   /** Requests nobody answered of a child that was destroyed: they go to its successor. */
   readonly #orphans = new Map<string, SessionState[]>();
   readonly #server: Server;
+  readonly #heartbeat: Heartbeat;
+  readonly #reporter: StateReporter;
   #nextId = 1;
-  #reporter: Reporter | null = null;
-  readonly #renderer = new StateReportRenderer();
-  #reportedAt = Number.NEGATIVE_INFINITY;
-  #heartbeatRate = 0;
 
   private constructor(env: Env, own: PdAccount) {
     this.#env = env;
@@ -112,6 +66,16 @@ export class Sandbox {
       },
       log: (text) => this.#later.log(text),
       changed: () => this.#stateChanged(),
+    });
+    this.#heartbeat = new Heartbeat(this.#alarms, {
+      children: () => this.#running,
+      changed: () => this.#stateChanged(),
+      restart: (name) => this.#later.defer(() => this.#restart(name)),
+      log: (text) => this.#later.log(text),
+    });
+    this.#reporter = new StateReporter(env, this.#alarms, this.#later, {
+      config: () => this.#config,
+      children: () => this.#running,
     });
   }
 
@@ -167,7 +131,7 @@ export class Sandbox {
       running.entry = entry;
     }
     for (const entry of config.children) if (!this.#running.has(entry.name)) await this.#start(entry);
-    this.#applyHeartbeat(config.heartbeatRateMs);
+    this.#heartbeat.apply(config.heartbeatRateMs);
     if (config.services.length > 0) this.#later.defer(() => this.#server.announce());
     this.#stateChanged();
   }
@@ -179,7 +143,7 @@ export class Sandbox {
         config.children.filter((child) => child.provides.includes(service)).map((child) => child.name),
     };
     for (const session of running.child.sessions()) {
-      if (session.state !== 'OK' || this.#isConfigRom(entry, session.service, session.label)) continue;
+      if (session.state !== 'OK' || isConfigRom(entry, session.service, session.label)) continue;
       const now: RouteDecision =
         session.server === undefined
           ? { kind: 'parent', label: session.serverLabel }
@@ -187,10 +151,6 @@ export class Sandbox {
       if (!sameDecision(now, resolveRoute(config, entry, session.service, session.label, providers))) return true;
     }
     return false;
-  }
-
-  #isConfigRom(entry: StartEntry, service: string, label: string): boolean {
-    return entry.config !== null && service === 'ROM' && new SessionLabel(label).last() === 'config';
   }
 
   /** Destroys `names` and, transitively, every child holding a session one of them serves; clients go first. */
@@ -299,38 +259,37 @@ export class Sandbox {
     return { service: routed };
   }
 
-  #policy(name: string, initial: StartEntry, configService: LocalService | null): ChildPolicy {
-    const current = (): StartEntry => this.#running.get(name)?.entry ?? initial;
-    return {
-      resolve: (service, label): Route => {
-        if (configService !== null && this.#isConfigRom(current(), service, label)) return { service: configService };
-        const decision = resolveRoute(this.#config as InitConfig, current(), service, label, {
-          providers: (wanted) => this.#providers(wanted),
-        });
-        if (decision.kind === 'denied') {
-          this.#later.log(`Warning: ${decision.reason}`);
-          throw new ServiceDenied(decision.reason);
-        }
-        const rewritten = decision.label === label ? {} : { label: decision.label };
-        const route = decision.kind === 'child' ? this.#childRoute(decision.name, service, label) : this.#parentRoute(service);
-        return { ...route, ...rewritten };
+  #policy(name: string, initial: StartEntry, configService: LocalService | null) {
+    return childPolicy(
+      {
+        config: () => this.#config as InitConfig,
+        entry: (child) => this.#running.get(child)?.entry,
+        providers: (service) => this.#providers(service),
+        route: (decision, service, label): Route =>
+          decision.kind === 'child' ? this.#childRoute(decision.name, service, label) : this.#parentRoute(service),
+        announced: (child, service) => this.#announced(child, service),
+        exited: (child, started, value) => this.#exited(child, started, value),
+        resourceRequest: (child, args) => this.#resourceRequest(child, args),
+        yielded: (child) => {
+          const running = this.#running.get(child);
+          if (running !== undefined)
+            this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));
+        },
+        changed: () => this.#stateChanged(),
+        log: (text) => this.#later.log(text),
       },
-      announce: (service) => this.#announced(name, service),
-      sessionStateChanged: () => this.#stateChanged(),
-      exited: (value) => this.#exited(name, initial, value),
-      resourceRequest: (args) => {
-        const running = this.#running.get(name);
-        if (running !== undefined)
-          running.requested = { ram: args.number('ram_quota'), caps: args.number('cap_quota') };
-        this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
-        this.#stateChanged(true);
-      },
-      yielded: () => {
-        const running = this.#running.get(name);
-        if (running !== undefined)
-          this.#later.defer(() => this.#downgrade(running, running.entry).then(() => this.#stateChanged()));
-      },
-    };
+      name,
+      initial,
+      configService,
+    );
+  }
+
+  /** Child `name` asks for resources: init logs and reports it, and answers when a config lends it more. */
+  #resourceRequest(name: string, args: SessionArgs): void {
+    const running = this.#running.get(name);
+    if (running !== undefined) running.requested = { ram: args.number('ram_quota'), caps: args.number('cap_quota') };
+    this.#later.log(`child "${name}" requests resources: ${args.toString()}`);
+    this.#stateChanged(true);
   }
 
   #announced(name: string, service: string): void {
@@ -433,132 +392,17 @@ export class Sandbox {
       }
       state.service = this.#childService(name, running, state.service.name);
       await this.#own.client.transferQuota(running.pd.capability, state.ram, state.caps);
-      state.service.initiateRequest(state);
+      await state.service.initiateRequest(state);
     }
   }
 
-  /** Pings the monitored children at `rateMs` (`<heartbeat rate_ms>`); 0 stops. */
-  #applyHeartbeat(rateMs: number): void {
-    if (rateMs === this.#heartbeatRate) return;
-    this.#heartbeatRate = rateMs;
-    this.#alarms.clear(HEARTBEAT);
-    if (rateMs > 0) this.#alarms.set(HEARTBEAT, rateMs * 1000, () => this.#heartbeat());
-  }
-
-  #heartbeat(): void {
-    if (this.#heartbeatRate === 0) return;
-    this.#alarms.set(HEARTBEAT, this.#heartbeatRate * 1000, () => this.#heartbeat());
-    for (const [name, running] of this.#running) {
-      const monitor = running.entry.heartbeat;
-      if (monitor === null || running.exited !== null) continue;
-      running.child.heartbeat();
-      const skipped = running.child.skippedHeartbeats;
-      if (skipped === running.skipped) continue;
-      running.skipped = skipped;
-      this.#stateChanged();
-      if (monitor.restartAfterSkipped > 0 && skipped > monitor.restartAfterSkipped) {
-        this.#later.log(`child "${name}" skipped ${skipped} heartbeats: restarting it`);
-        this.#later.defer(() => this.#restart(name));
-      }
-    }
-  }
-
-  /** Schedules a state report, now (`immediate`, or no `delay_ms`) or at most once per `delay_ms`. */
+  /** Schedules a state report (see {@link StateReporter.changed}). */
   #stateChanged(immediate = false): void {
-    const options = this.#config?.report ?? null;
-    if (options === null) return;
-    const now = this.#env.thread.time();
-    const delayUs = immediate ? 0 : Math.max(0, this.#reportedAt + options.delayMs * 1000 - now);
-    if (this.#alarms.pending(REPORT) && !immediate) return;
-    this.#alarms.set(REPORT, delayUs, () => this.#later.defer(() => this.#report()));
-  }
-
-  async #report(): Promise<void> {
-    const options = this.#config?.report ?? null;
-    if (options === null) return;
-    this.#reportedAt = this.#env.thread.time();
-    this.#reporter ??= await Reporter.open(this.#env, 'state');
-    const snapshot = await this.#snapshot(options.requested, options.provided);
-    await this.#reporter.report(this.#renderer.render(snapshot, options));
-  }
-
-  /**
-   * The child's PD session, one of its environment sessions (Genode's `Parent::Env::pd()`, id 1): init opened it at core
-   * on the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads
-   * are made with its PD and its binary is loaded by core, so there are no CPU and binary ROM sessions to list.
-   */
-  #envPdSession(name: string, running: RunningChild): ChildSession {
-    return {
-      id: ENV_PD_SESSION_ID,
-      service: 'PD',
-      label: name,
-      serverLabel: name,
-      state: 'OK',
-      ram: running.assigned.ram,
-      caps: running.assigned.caps,
-      args: `ram_quota=${running.assigned.ram}, cap_quota=${running.assigned.caps}, label="${name}"`,
-    };
+    this.#reporter.changed(immediate);
   }
 
   /** What the state report shows, now. */
   snapshot(): Promise<StateSnapshot> {
-    return this.#snapshot(true, true);
-  }
-
-  /**
-   * {@link Sandbox.snapshot}, with the children's sessions only as far as the report shows them: listing them takes
-   * a copy of each child's sessions, twice, for every report.
-   */
-  async #snapshot(withRequested: boolean, withProvided: boolean): Promise<StateSnapshot> {
-    const own = this.#env.pd.quota();
-    const children: ChildState[] = [];
-    // in config order, as Genode's report lists them (a restarted child is not moved to the end)
-    const order = new Map((this.#config?.children ?? []).map((entry, index) => [entry.name, index]));
-    const ordered = [...this.#running].sort(
-      ([a], [b]) => (order.get(a) ?? Number.MAX_SAFE_INTEGER) - (order.get(b) ?? Number.MAX_SAFE_INTEGER),
-    );
-    for (const [name, running] of ordered) {
-      const quota = await running.pd.session.quota();
-      children.push({
-        name,
-        binary: running.entry.binary,
-        version: running.entry.version,
-        id: running.id,
-        incomplete: running.child.waiting,
-        exited: running.exited,
-        skippedHeartbeats: running.entry.heartbeat === null ? 0 : running.skipped,
-        ram: {
-          assigned: running.assigned.ram,
-          quota: quota.ramLimit,
-          used: quota.ramUsed,
-          avail: quota.ramLimit - quota.ramUsed,
-          requested: running.requested?.ram ?? 0,
-        },
-        caps: {
-          assigned: running.assigned.caps,
-          quota: quota.capLimit,
-          used: quota.capUsed,
-          avail: quota.capLimit - quota.capUsed,
-          requested: running.requested?.caps ?? 0,
-        },
-        requested: withRequested ? [this.#envPdSession(name, running), ...running.child.sessions()] : [],
-        provided: withProvided
-          ? running.child.provided().map((session) => ({
-              service: session.service,
-              label: session.serverLabel,
-              state: session.state,
-              ram: session.ram,
-              caps: session.caps,
-              args: session.args,
-            }))
-          : [],
-      });
-    }
-    return {
-      version: this.#config?.version ?? '',
-      ram: { quota: own.ramLimit, used: own.ramUsed, avail: own.ramLimit - own.ramUsed },
-      caps: { quota: own.capLimit, used: own.capUsed, avail: own.capLimit - own.capUsed },
-      children,
-    };
+    return this.#reporter.snapshot(true, true);
   }
 }

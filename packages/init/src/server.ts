@@ -67,7 +67,8 @@ export class Server {
   async announce(): Promise<void> {
     for (const service of this.#host.services()) {
       if (this.#announced.has(service.name)) continue;
-      if (!service.policies.some((policy) => this.#host.target(policy.child, service.name)?.available === true)) continue;
+      if (!service.policies.some((policy) => this.#host.target(policy.child, service.name)?.available === true))
+        continue;
       this.#announced.add(service.name);
       await this.#open();
       await this.#env.parent.announce(service.name);

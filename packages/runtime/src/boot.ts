@@ -1,7 +1,7 @@
 import type { Clock, Kernel, KernelFactory, TraceHook } from '@os/kernel';
 import { VirtualClock, errorCode } from '@os/kernel';
 import type { ComponentModule } from './component.js';
-import { type BinaryResolver, Core } from './core.js';
+import { type BinaryResolver, Core } from './core/core.js';
 
 /** A system: its first component and what core serves. */
 export interface SystemDescription {

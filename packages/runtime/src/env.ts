@@ -145,7 +145,8 @@ export class Env implements SessionEnv {
     this.#parentSelector = parts.parent;
     parts.faults?.connect((what, error) => this.fault(what, error));
     const thread = parts.thread;
-    const alloc = (size: number): DataspaceCapability => new Capability<DataspaceInterface>(thread.allocDataspace(size));
+    const alloc = (size: number): DataspaceCapability =>
+      new Capability<DataspaceInterface>(thread.allocDataspace(size));
     this.ram = {
       alloc,
       allocExpanding: (size) => this.expand(() => alloc(size)),
@@ -220,8 +221,8 @@ export class Env implements SessionEnv {
    * Runs `work`, an allocation charged to this component's quota (a dataspace, an RPC object, a signal context), as
    * Genode's expanding PD session does: when the kernel refuses it for lack of RAM or capabilities, asks the parent for
    * what it needs (`ram_quota=<bytes>` or `cap_quota=<count>`, at least 4 capabilities at a time), waits for its
-   * `resource_avail` signal and tries again, until it succeeds. The parent decides when, if ever: init logs the request,
-   * shows it in its state report, and answers it when its config lends the child more.
+   * `resource_avail` signal and tries again, until it succeeds. The parent decides when, if ever: init logs the
+   * request, shows it in its state report, and answers it when its config lends the child more.
    */
   async expand<T>(work: () => T): Promise<T> {
     for (;;) {

@@ -2,7 +2,9 @@
 // loop), core itself, and core's Rtc, which reads the host's wall clock. Only trusted code (`os run`,
 // @os/testing, a program that boots a system) imports it; it is never granted to a confined component.
 
-export { Core, PdSession, PD_SESSION_CAPS, type BinaryResolver } from './core.js';
+export { Core, type BinaryResolver } from './core/core.js';
+export { PdSession } from './core/pd-session.js';
+export { PD_SESSION_CAPS } from './core/pd-root.js';
 export {
   boot,
   binaryTable,
@@ -13,4 +15,4 @@ export {
   type BootOptions,
   type SystemHandle,
 } from './boot.js';
-export { RtcSessionComponent, wallTime } from './rtc-session-component.js';
+export { RtcSessionComponent, wallTime } from './core/rtc-session-component.js';

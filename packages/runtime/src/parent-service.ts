@@ -1,4 +1,4 @@
-import { Capability } from '@os/capability';
+import type { Capability } from '@os/capability';
 import { SessionArgs, SessionError, SessionResult } from '@os/session';
 import type { Env } from './env.js';
 import { type PdAccount, type SessionService, type SessionState, refusedPhase } from './session-state.js';
@@ -139,4 +139,3 @@ export class ParentService implements SessionService {
     if (session.client !== null) await session.client.sessionClosed(session);
   }
 }
-

@@ -80,7 +80,12 @@ export class RootProxy {
   static async start(env: Env, parentSelector: number): Promise<RootProxy> {
     const thread = env.createThread('root');
     try {
-      const rom = await Connection.openSession(env, Rom, { service: 'ROM', label: SESSION_REQUESTS_ROM, ram: 0, caps: 1 });
+      const rom = await Connection.openSession(env, Rom, {
+        service: 'ROM',
+        label: SESSION_REQUESTS_ROM,
+        ram: 0,
+        caps: 1,
+      });
       return new RootProxy(env, thread, rom, parentSelector);
     } catch (error) {
       env.destroyThread(thread);

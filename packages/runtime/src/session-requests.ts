@@ -9,10 +9,10 @@ import type { SessionState } from './session-state.js';
 /** The label's last element by which a child asks its parent for its `session_requests` ROM. */
 export const SESSION_REQUESTS_ROM = 'session_requests';
 
-/** What {@link escape} replaces: most values hold none of it and are returned as they are. */
+/** What {@link escapeXml} replaces: most values hold none of it and are returned as they are. */
 const SPECIAL = /[&<>"]/;
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   if (!SPECIAL.test(text)) return text;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -22,8 +22,8 @@ function requestNode(state: SessionState): string {
   const id = state.serverId;
   if (state.phase === 'CREATING')
     return (
-      `<create id="${id}" service="${escape(state.service.name)}" label="${escape(state.serverLabel)}">` +
-      `<args>${escape(state.args)}</args></create>`
+      `<create id="${id}" service="${escapeXml(state.service.name)}" label="${escapeXml(state.serverLabel)}">` +
+      `<args>${escapeXml(state.args)}</args></create>`
     );
   if (state.phase === 'UPGRADING')
     return `<upgrade id="${id}" ram_quota="${state.ramUpgrade}" cap_quota="${state.capUpgrade}"/>`;
@@ -133,7 +133,7 @@ export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerO
     requests.attach(this);
   }
 
-  /** Writes the current text into a new dataspace and hands it out; the one handed out before is freed (Rom::dataspace). */
+  /** Writes the current text into a new dataspace and hands it out; the one before is freed (Rom::dataspace). */
   dataspace(): Capability {
     const text = this.#encoder.encode(this.#requests.text());
     const dataspace = this.#thread.allocDataspace(Math.max(MIN_ROM_SIZE, text.length * 2));
@@ -147,8 +147,8 @@ export class SessionRequestsRom extends RpcObject<typeof Rom> implements ServerO
   }
 
   /**
-   * Brings the dataspace the child holds up to date (Rom::update): true when the current text is in it (written in place
-   * if it fits), false when the child must fetch a new dataspace.
+   * Brings the dataspace the child holds up to date (Rom::update): true when the current text is in it (written in
+   * place if it fits), false when the child must fetch a new dataspace.
    */
   update(): boolean {
     if (this.#readVersion === this.#requests.version) return true;

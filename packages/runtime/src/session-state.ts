@@ -56,7 +56,7 @@ export interface SessionService {
   readonly name: string;
   /** The PD the donation moves to, and back from. */
   readonly account: PdAccount;
-  /** The serving child's name, when the server is a child of the same parent (so the parent knows who depends on whom). */
+  /** The serving child's name, when the server is a sibling of the client (so the parent knows who depends on whom). */
   readonly server?: string;
   /**
    * Acts on the session's phase (`CREATING`, `UPGRADING` or `CLOSING`): a local service finishes it before it returns

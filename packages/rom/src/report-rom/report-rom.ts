@@ -24,7 +24,8 @@ async function readConfig(
 
 /**
  * report_rom's `construct`: reads the "config" ROM and follows its updates (they apply to sessions
- * opened after them), then announces "Report" and "ROM". Every report becomes the content of the ROM sessions whose policy names it.
+ * opened after them), then announces "Report" and "ROM". Every report becomes the content of the ROM
+ * sessions whose policy names it.
  */
 export async function construct(env: Env): Promise<void> {
   const log = await ServerLog.open(env);

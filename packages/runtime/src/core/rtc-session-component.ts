@@ -1,6 +1,6 @@
 import { type Clock, VirtualClock } from '@os/kernel';
 import { RpcObject, type ServerOf } from '@os/rpc';
-import { Rtc, VIRTUAL_RTC_EPOCH } from './rtc.js';
+import { Rtc, VIRTUAL_RTC_EPOCH } from '../rtc.js';
 
 /**
  * The wall time on `clock`: the real time on a real clock; `VIRTUAL_RTC_EPOCH` plus the elapsed time on virtual time.

@@ -7,9 +7,9 @@ import {
   hasErrorCode,
 } from '@os/kernel';
 import { OutOfCaps } from '@os/session';
-import type { ComponentFaults } from './component-faults.js';
-import { ComponentThread } from './component-thread.js';
-import type { ThreadFactory } from './env.js';
+import type { ComponentFaults } from '../component-faults.js';
+import { ComponentThread } from '../component-thread.js';
+import type { ThreadFactory } from '../env.js';
 
 /** What core needs to know of the PD it makes threads in. */
 interface ThreadOwner {
