@@ -17,10 +17,10 @@ export interface RunningChild {
   readonly pd: Connection<typeof Pd>;
   /** The services it announced. */
   readonly announced: Set<string>;
-  /** The services it provides as init routes to them, made on first use. */
-  readonly services: Map<string, ChildService>;
-  /** Ends the notes (see `Env.waitFor`) of requests waiting for it to announce a service, by service. */
-  readonly announcements: Map<string, (() => void)[]>;
+  /** The services it provides as init routes to them, made on first use (null: none yet, as for most children). */
+  services: Map<string, ChildService> | null;
+  /** Ends the notes (`Env.waitFor`) of requests waiting for it to announce a service, by service; made on first use. */
+  announcements: Map<string, (() => void)[]> | null;
   /** Its `<config>` ROM as the service init routes the child's config requests to. */
   readonly configService: LocalService | null;
   /** What init lent it so far. */

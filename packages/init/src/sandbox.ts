@@ -231,8 +231,9 @@ export class Sandbox {
     const provider = this.#running.get(name);
     if (provider === undefined) throw new ServiceDenied(`child "${name}" is not running`);
     if (!provider.announced.has(service)) {
+      const announcements = (provider.announcements ??= new Map());
       const announced = new Promise<void>((resolve) =>
-        provider.announcements.set(service, [...(provider.announcements.get(service) ?? []), resolve]),
+        announcements.set(service, [...(announcements.get(service) ?? []), resolve]),
       );
       void this.#env.waitFor(`child "${name}" to announce "${service}" (requested by "${label}")`, announced);
     }
@@ -241,6 +242,7 @@ export class Sandbox {
 
   /** `provider`'s `service` as init routes to it, made on first use. */
   #childService(name: string, provider: RunningChild, service: string): ChildService {
+    provider.services ??= new Map();
     let routed = provider.services.get(service);
     if (routed === undefined) {
       const account = { client: provider.pd.session, capability: provider.pd.capability };
@@ -299,8 +301,8 @@ export class Sandbox {
       return;
     }
     child.announced.add(service);
-    for (const resolve of child.announcements.get(service) ?? []) resolve();
-    child.announcements.delete(service);
+    for (const resolve of child.announcements?.get(service) ?? []) resolve();
+    child.announcements?.delete(service);
     this.#later.defer(() => this.#server.announce());
     this.#stateChanged();
   }
@@ -337,8 +339,8 @@ export class Sandbox {
       configRom,
       configService,
       announced: new Set(),
-      services: new Map(),
-      announcements: new Map(),
+      services: null,
+      announcements: null,
       assigned: { ram: entry.ram, caps: entry.caps },
       requested: null,
       exited: null,
@@ -361,7 +363,7 @@ export class Sandbox {
     const running = this.#running.get(name);
     if (running === undefined) return;
     this.#running.delete(name);
-    for (const waiting of running.announcements.values()) for (const resolve of waiting) resolve();
+    for (const waiting of running.announcements?.values() ?? []) for (const resolve of waiting) resolve();
     for (const failure of await running.child.closeAll()) {
       this.#later.log(
         `Warning: closing a session of "${name}" ` +

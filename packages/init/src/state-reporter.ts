@@ -17,8 +17,8 @@ export interface StateReporterHost {
 const REPORT = 'report';
 
 /**
- * The child's PD session, one of its environment sessions (Genode's `Parent::Env::pd()`, id 1): init opened it at core on
- * the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads are
+ * The child's PD session, one of its environment sessions (Genode's `Parent::Env::pd()`, id 1): init opened it at core
+ * on the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads are
  * made with its PD and its binary is loaded by core, so there are no CPU and binary ROM sessions to list.
  */
 function envPdSession(name: string, running: RunningChild): ChildSession {
@@ -55,7 +55,7 @@ export class StateReporter {
     this.#host = host;
   }
 
-  /** Schedules a report, now (`immediate`, or no `delay_ms`) or at most once per `delay_ms`; none without `<report>`. */
+  /** Schedules a report now or at most once per `delay_ms`; none without `<report>`. */
   changed(immediate = false): void {
     const options = this.#host.config()?.report ?? null;
     if (options === null) return;

@@ -125,7 +125,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   /** The sessions the child requested, by its ids (Genode's client id space). */
   readonly #sessions = new Map<number, SessionState>();
   /** The sessions the child serves (Genode's server id space), and its `session_requests` ROM. */
-  readonly #requests = new SessionRequests();
+  #requests: SessionRequests | null = null;
   #requestsService: LocalService | null = null;
   #requestsRoot: SessionRequestsRoot | null = null;
   #resourceAvail: SignalContextCapability | null = null;
@@ -156,8 +156,9 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return this.#sessions.size;
   }
 
-  /** The sessions the child serves, as its parent keeps them. */
+  /** The sessions the child serves, as its parent keeps them (made when first needed: most children serve nothing). */
   get requests(): SessionRequests {
+    this.#requests ??= new SessionRequests();
     return this.#requests;
   }
 
@@ -341,12 +342,12 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    * Ignored unless the request is still waiting for it; a request whose client went away meanwhile is closed at once.
    */
   async deliverSessionCap(id: number, capability: Capability): Promise<void> {
-    const state = this.#requests.get(id);
+    const state = this.requests.get(id);
     if (state === undefined || state.phase !== 'CREATING' || !capability.valid()) return;
     state.capability = capability;
     if (state.client === null || state.closeRequested) {
       state.phase = 'CLOSING';
-      this.#requests.changed();
+      this.requests.changed();
       this.#changed();
       return;
     }
@@ -360,13 +361,13 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    * an upgrade, `Closed` to a close. `reason` says why a request was refused (at most 400 characters are kept).
    */
   async sessionResponse(id: number, response: number, reason: string): Promise<void> {
-    const state = this.#requests.get(id);
+    const state = this.requests.get(id);
     if (state === undefined) return;
     const value = response as SessionResponseValue;
     if (value === SessionResponse.Closed) {
       if (state.phase !== 'CLOSING') return;
       state.phase = 'CLOSED';
-      this.#requests.remove(state);
+      this.requests.remove(state);
       await this.#returnAmount(state.service.account, this.#own, state.ram, state.caps);
       if (state.client !== null) await state.client.sessionClosed(state);
       this.#changed();
@@ -387,7 +388,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     // the server's own words, as a Root's refusal crossed RPC before (they name the service and label themselves)
     const said = [...reason.slice(0, 400)].map((c) => (c < ' ' || c === '\x7f' ? ' ' : c)).join('');
     state.reason = said === '' ? `server "${this.name}" refused the ${describe(state)}` : said;
-    this.#requests.remove(state);
+    this.requests.remove(state);
     if (state.client !== null && !state.closeRequested) {
       // the client learns it from `sessionCap`, which returns the donation
       await state.client.sessionReady(state);
@@ -418,7 +419,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
 
   /** The sessions the child serves, in the order they were requested: what a state report lists as `<provided>`. */
   provided(): ChildSession[] {
-    return this.#requests.states().map((state) => describeSession(state));
+    return (this.#requests?.states() ?? []).map((state) => describeSession(state));
   }
 
   /** Whether a session request of the child waits for a server that has not announced the service yet: incomplete. */
@@ -478,8 +479,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    */
   serverGone(): SessionState[] {
     const unanswered: SessionState[] = [];
-    for (const state of this.#requests.states()) {
-      this.#requests.remove(state);
+    for (const state of this.#requests?.states() ?? []) {
+      this.requests.remove(state);
       if (state.client !== null && state.phase === 'CREATING' && !state.closeRequested) {
         state.serverId = 0;
         unanswered.push(state);
@@ -572,7 +573,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   /** The parent's own service of the child's `session_requests` ROM, made on first request. */
   #requestsRomService(): LocalService {
     if (this.#requestsService === null) {
-      this.#requestsRoot = new SessionRequestsRoot(this.#ep, this.#thread, this.#requests);
+      this.#requestsRoot = new SessionRequestsRoot(this.#ep, this.#thread, this.requests);
       this.#requestsService = new LocalService('ROM', this.#requestsRoot, this.#own);
     }
     return this.#requestsService;

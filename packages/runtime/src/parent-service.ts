@@ -15,7 +15,6 @@ export class ParentService implements SessionService {
   /** Always available: the parent routes it. */
   readonly available = true;
   readonly #env: Env;
-  readonly #ids = new Map<SessionState, number>();
   readonly #pending = new Map<number, SessionState>();
   #handler: SignalHandler | null = null;
   #watching = false;
@@ -34,8 +33,8 @@ export class ParentService implements SessionService {
   /** Passes the session's phase on to the parent; what it leaves pending is finished on its session signal. */
   async initiateRequest(session: SessionState): Promise<void> {
     if (session.phase === 'CREATING') return this.#create(session);
-    const id = this.#ids.get(session);
-    if (id === undefined) return;
+    const id = session.parentId;
+    if (id === 0) return;
     if (session.phase === 'UPGRADING') {
       const args = SessionArgs.from({ ram_quota: session.ramUpgrade, cap_quota: session.capUpgrade }).toString();
       session.ramUpgrade = 0;
@@ -65,7 +64,7 @@ export class ParentService implements SessionService {
       session.reason = error.message;
       return;
     }
-    this.#ids.set(session, id);
+    session.parentId = id;
     if (capability.valid()) {
       session.capability = capability;
       session.phase = 'AVAIL';
@@ -76,7 +75,7 @@ export class ParentService implements SessionService {
 
   #closed(session: SessionState, id: number): void {
     session.phase = 'CLOSED';
-    this.#ids.delete(session);
+    session.parentId = 0;
     this.#pending.delete(id);
     this.#env.freeSessionId(id);
   }
@@ -112,7 +111,7 @@ export class ParentService implements SessionService {
     } catch (error) {
       if (!(error instanceof SessionError)) throw error;
       this.#pending.delete(id);
-      this.#ids.delete(session);
+      session.parentId = 0;
       this.#env.freeSessionId(id);
       session.phase = refusedPhase(error);
       session.reason = error.message;

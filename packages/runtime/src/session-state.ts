@@ -144,6 +144,8 @@ export class SessionState {
   client: SessionClient | null;
   /** The id the server knows the request by, while it is listed in the server's `session_requests`. */
   serverId = 0;
+  /** The id of the session at the parent's own parent, when the parent forwards it there (Genode's `id_at_parent`). */
+  parentId = 0;
   /** Why the server refused, as it said. */
   reason = '';
   /** The client asked to close before the server answered the request: it is closed as soon as it is delivered. */
