@@ -124,6 +124,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   readonly #own: PdAccount;
   /** The sessions the child requested, by its ids (Genode's client id space). */
   readonly #sessions = new Map<number, SessionState>();
+  /** Requests that may not be settled yet (see `#unsettled`). */
+  readonly #unsettledStates = new Set<SessionState>();
   /** The sessions the child serves (Genode's server id space), and its `session_requests` ROM. */
   #requests: SessionRequests | null = null;
   #requestsService: LocalService | null = null;
@@ -215,6 +217,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       clientId: id,
     });
     this.#sessions.set(id, state);
+    this.#unsettledStates.add(state);
     try {
       await route.service.initiateRequest(state);
     } catch (error) {
@@ -233,11 +236,16 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     return state.capability;
   }
 
-  /** The child's requests that are not sessions yet: waiting for their server, or refused and not fetched. */
+  /**
+   * The child's requests that are not sessions yet: waiting for their server, or refused and not fetched. Those that
+   * settled since the last count are dropped from the set as it is counted, so each request is looked at a bounded
+   * number of times.
+   */
   #unsettled(): number {
-    let count = 0;
-    for (const state of this.#sessions.values()) if (state.phase === 'CREATING' || state.refused) count++;
-    return count;
+    for (const state of this.#unsettledStates)
+      if (this.#sessions.get(state.clientId) !== state || !(state.phase === 'CREATING' || state.refused))
+        this.#unsettledStates.delete(state);
+    return this.#unsettledStates.size;
   }
 
   /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
