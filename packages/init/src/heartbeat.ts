@@ -18,8 +18,8 @@ const HEARTBEAT = 'heartbeat';
 
 /**
  * init's heartbeat monitor (Genode's sandbox `heartbeat.h`): at `<heartbeat rate_ms>` it signals every child whose
- * start entry has `<heartbeat>`, counts the heartbeats each left unanswered, and restarts one that skipped more than its
- * `restart_after_skipped`.
+ * start entry has `<heartbeat>`, counts the heartbeats each left unanswered, and restarts one that skipped more than
+ * its `restart_after_skipped`.
  */
 export class Heartbeat {
   readonly #alarms: Alarms;

@@ -387,11 +387,8 @@ export class Sandbox {
     if (orphans === undefined) return;
     this.#orphans.delete(name);
     for (const state of orphans) {
-      if (state.client === null) continue;
-      if (state.closeRequested) {
-        await state.client.sessionClosed(state);
-        continue;
-      }
+      if (state.client === null || state.phase !== 'CREATING' || !state.orphaned) continue;
+      state.orphaned = false;
       state.service = this.#childService(name, running, state.service.name);
       await this.#own.client.transferQuota(running.pd.capability, state.ram, state.caps);
       await state.service.initiateRequest(state);

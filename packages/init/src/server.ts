@@ -186,12 +186,23 @@ export class Server {
   async #close(node: XmlNode): Promise<void> {
     const id = node.numberAttribute('id', 0);
     const state = this.#sessions.get(id);
-    if (state === undefined || state.phase === 'CLOSING' || state.closeRequested) return;
-    if (state.phase === 'CREATING') state.closeRequested = true;
-    else {
-      state.phase = 'CLOSING';
-      await state.service.initiateRequest(state);
+    if (state === undefined) {
+      // a request closed before init passed it on (or refused it): nothing to close, the parent is told so
+      if (id !== 0) await this.#env.parent.sessionResponse(id, SessionResponse.Closed, '');
+      return;
     }
+    if (state.phase === 'CLOSING' || state.closeRequested) return;
+    if (state.phase === 'CREATING' && state.orphaned) {
+      // the serving child is gone: the donation is back in init's PD
+      this.#sessions.delete(id);
+      state.phase = 'CLOSED';
+      await this.#env.parent.sessionResponse(id, SessionResponse.Closed, '');
+      this.#host.changed();
+      return;
+    }
+    if (state.phase === 'CREATING') state.closeRequested = true;
+    else state.phase = 'CLOSING';
+    await state.service.initiateRequest(state);
     this.#host.changed();
   }
 

@@ -18,8 +18,8 @@ const REPORT = 'report';
 
 /**
  * The child's PD session, one of its environment sessions (Genode's `Parent::Env::pd()`, id 1): init opened it at core
- * on the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads are
- * made with its PD and its binary is loaded by core, so there are no CPU and binary ROM sessions to list.
+ * on the child's behalf with what the start entry lends, and the report lists it like any other. A component's threads
+ * are made with its PD and its binary is loaded by core, so there are no CPU and binary ROM sessions to list.
  */
 function envPdSession(name: string, running: RunningChild): ChildSession {
   return {

@@ -83,7 +83,8 @@ export type ChildSessionState = SessionPhase;
 /**
  * How many session requests a child may have waiting for an answer or for it to fetch the answer: the parent keeps a
  * record of each, which the child does not pay for (Genode keeps `session_costs` of each donation instead), so their
- * number is bounded. A child past it gets `ServiceDenied` until it closes or fetches some.
+ * number is bounded. A child past it gets `ServiceDenied` until it fetches some, or closes some and their server
+ * answers the close (a request whose server is gone ends at once).
  */
 export const MAX_UNSETTLED_REQUESTS = 256;
 
@@ -327,13 +328,18 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       return SessionResult.Done;
     }
     if (state.phase === 'CLOSING' || state.closeRequested) return SessionResult.Pending;
-    if (state.phase === 'CREATING') {
-      // the server has the request and may be making the session: it is closed once it is delivered
-      state.closeRequested = true;
+    if (state.phase === 'CREATING' && state.orphaned) {
+      // its server is gone: the donation is back in the parent's PD, nobody is to be asked
+      state.phase = 'CLOSED';
+      this.#sessions.delete(id);
+      await this.#returnAmount(this.#own, this.account, state.ram, state.caps);
       this.#changed();
-      return SessionResult.Pending;
+      return SessionResult.Done;
     }
-    state.phase = 'CLOSING';
+    if (state.phase === 'CREATING') {
+      // the server is told; a session it makes meanwhile is closed once it is delivered
+      state.closeRequested = true;
+    } else state.phase = 'CLOSING';
     await state.service.initiateRequest(state);
     if (state.closed) {
       this.#sessions.delete(id);
@@ -373,7 +379,8 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     if (state === undefined) return;
     const value = response as SessionResponseValue;
     if (value === SessionResponse.Closed) {
-      if (state.phase !== 'CLOSING') return;
+      // a close of a session, or of a request the server had not answered (it never made the session)
+      if (state.phase !== 'CLOSING' && !(state.phase === 'CREATING' && state.closeRequested)) return;
       state.phase = 'CLOSED';
       this.requests.remove(state);
       await this.#returnAmount(state.service.account, this.#own, state.ram, state.caps);
@@ -464,12 +471,14 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
           continue;
         }
         state.client = null;
-        if (state.phase === 'CREATING') {
-          state.closeRequested = true;
+        if (state.phase === 'CREATING' && state.orphaned) {
+          // its server is gone: the donation is back in the parent's PD, where it stays
+          state.phase = 'CLOSED';
           continue;
         }
-        if (state.phase === 'CLOSING') continue;
-        state.phase = 'CLOSING';
+        if (state.phase === 'CLOSING' || state.closeRequested) continue;
+        if (state.phase === 'CREATING') state.closeRequested = true;
+        else state.phase = 'CLOSING';
         await state.service.initiateRequest(state);
         if (state.closed) await this.#returnAmount(state.service.account, this.account, state.ram, state.caps);
       } catch (error) {
@@ -491,6 +500,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       this.requests.remove(state);
       if (state.client !== null && state.phase === 'CREATING' && !state.closeRequested) {
         state.serverId = 0;
+        state.orphaned = true;
         unanswered.push(state);
         continue;
       }

@@ -32,7 +32,7 @@ export class ParentService implements SessionService {
 
   /** Passes the session's phase on to the parent; what it leaves pending is finished on its session signal. */
   async initiateRequest(session: SessionState): Promise<void> {
-    if (session.phase === 'CREATING') return this.#create(session);
+    if (session.phase === 'CREATING' && !session.closeRequested) return this.#create(session);
     const id = session.parentId;
     if (id === 0) return;
     if (session.phase === 'UPGRADING') {
@@ -44,7 +44,7 @@ export class ParentService implements SessionService {
       session.phase = 'OK';
       return;
     }
-    if (session.phase === 'CLOSING') {
+    if (session.phase === 'CLOSING' || session.closeRequested) {
       const seen = this.#env.sessionSignals;
       if ((await this.#env.parent.close(id)) === SessionResult.Done) this.#closed(session, id);
       else this.#wait(id, session, seen);
@@ -96,8 +96,8 @@ export class ParentService implements SessionService {
     this.#watching = false;
     const seen = this.#env.sessionSignals;
     for (const [id, session] of [...this.#pending]) {
-      if (session.phase === 'CREATING') await this.#checkCreate(id, session);
-      else if (session.phase === 'CLOSING') await this.#checkClose(id, session);
+      if (session.phase === 'CREATING' && !session.closeRequested) await this.#checkCreate(id, session);
+      else if (session.phase === 'CLOSING' || session.closeRequested) await this.#checkClose(id, session);
     }
     const left = [...this.#pending];
     this.#pending.clear();

@@ -171,7 +171,11 @@ export class RootProxy {
   async #close(node: XmlNode): Promise<void> {
     const id = node.numberAttribute('id', 0);
     const session = this.#sessions.get(id);
-    if (session === undefined) return;
+    if (session === undefined) {
+      // a request closed before this server made it (or refused it): there is nothing to close, the parent is told so
+      if (id !== 0 && !this.#answered.has(id)) await this.#parent.sessionResponse(id, SessionResponse.Closed, '');
+      return;
+    }
     this.#sessions.delete(id);
     try {
       await session.root.close(session.capability);

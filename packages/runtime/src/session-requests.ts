@@ -20,6 +20,7 @@ function escapeXml(text: string): string {
 /** The request node of `state` in a `session_requests` ROM, or nothing when the server has nothing to do for it. */
 function requestNode(state: SessionState): string {
   const id = state.serverId;
+  if (state.phase === 'CREATING' && state.closeRequested) return `<close id="${id}"/>`;
   if (state.phase === 'CREATING')
     return (
       `<create id="${id}" service="${escapeXml(state.service.name)}" label="${escapeXml(state.serverLabel)}">` +

@@ -148,8 +148,16 @@ export class SessionState {
   parentId = 0;
   /** Why the server refused, as it said. */
   reason = '';
-  /** The client asked to close before the server answered the request: it is closed as soon as it is delivered. */
+  /**
+   * The client asked to close before the server answered the request: the server is told (a `<close>` in its
+   * `session_requests`), and a session it delivers meanwhile is closed at once.
+   */
   closeRequested = false;
+  /**
+   * The server went away before it answered: the donation is back in the parent's PD, and the request waits for a
+   * successor of the same name (a close ends it at once).
+   */
+  orphaned = false;
 
   /** Makes the state of a new request, `CREATING`. */
   constructor(options: SessionStateOptions) {
