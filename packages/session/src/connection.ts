@@ -98,16 +98,26 @@ async function requestResources(env: SessionEnv, amount: string): Promise<void> 
 /**
  * Asks the parent for session `id` and, while the request is pending, waits for the parent's session
  * signal and asks again (`sessionCap`), as Genode's `Env::session` does. Throws the request's error.
+ * `what` names the wait (see {@link SessionEnv.waitFor}) while the request is pending; made only then.
  */
-export async function sessionAtParent(env: SessionEnv, id: number, service: string, args: string): Promise<Capability> {
+export async function sessionAtParent(
+  env: SessionEnv,
+  id: number,
+  service: string,
+  args: string,
+  what?: () => string,
+): Promise<Capability> {
   const capability = await env.parent.session(id, service, args);
   if (capability.valid()) return capability;
-  for (;;) {
-    const seen = env.sessionSignals;
-    const answer = await env.parent.sessionCap(id);
-    if (answer.valid()) return answer;
-    await env.waitForSessionSignal(seen);
-  }
+  const pending = (async () => {
+    for (;;) {
+      const seen = env.sessionSignals;
+      const answer = await env.parent.sessionCap(id);
+      if (answer.valid()) return answer;
+      await env.waitForSessionSignal(seen);
+    }
+  })();
+  return what === undefined ? pending : waiting(env, what(), pending);
 }
 
 /** The largest upgrade step doubling reaches (in steps): past it, upgrades grow by this much each. */
@@ -172,10 +182,12 @@ export async function requestSession(
   try {
     for (let attempt = 0; attempt < SESSION_REQUEST_ATTEMPTS; attempt++) {
       try {
-        const capability = await waiting(
+        const capability = await sessionAtParent(
           env,
-          `a "${request.service}" session (label "${request.label ?? ''}") from its parent`,
-          sessionAtParent(env, id, request.service, args.toString()),
+          id,
+          request.service,
+          args.toString(),
+          () => `a "${request.service}" session (label "${request.label ?? ''}") from its parent`,
         );
         return { id, capability, args };
       } catch (error) {
