@@ -35,7 +35,7 @@ import { type HwEntry, HwThread, PendingCall } from './thread.js';
 export interface HwKernelOptions {
   /** Bytes of each thread's UTCB, the largest message. Default 4096 (one page, as on base-hw). */
   readonly utcbSize?: number;
-  /** Capability ids per PD. Default 65 536. */
+  /** Capability ids every PD has; one whose cap quota pays for more has more (`capSpaceRoom`). Default 65 536. */
   readonly capSpaceSize?: number;
   /** The clock timeouts run on. Default: a `RealClock`. */
   readonly clock?: Clock;
@@ -85,7 +85,7 @@ function* hwWaitsOn(thread: HwThread): Iterable<HwThread> {
 export class HwKernel {
   /** Bytes of each thread's UTCB: the largest message it can send or receive. */
   readonly utcbSize: number;
-  /** Capability slots in each PD's capability space. */
+  /** Capability slots every PD's capability space has at least (see {@link HwPd.capSpaceSize}). */
   readonly capSpaceSize: number;
   /** The time source of `time` and `timeout`. */
   readonly clock: Clock;

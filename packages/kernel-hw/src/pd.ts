@@ -1,4 +1,4 @@
-import { CapSpaceExhaustedError, INVALID_SELECTOR } from '@os/kernel';
+import { CapSpaceExhaustedError, INVALID_SELECTOR, capSpaceRoom } from '@os/kernel';
 import { type ObjectIdentity, ObjectIdentityReference } from './object-identity.js';
 import type { HwThread } from './thread.js';
 
@@ -33,15 +33,24 @@ export class HwPd {
   /** False once `delete_pd` destroyed it; kernel calls on it then throw `DestroyedError`. */
   alive = true;
 
-  /** Creates PD `id` named `label` with `capSpaceSize` capability slots. */
+  /** Creates PD `id` named `label` whose capability space has at least `capSpaceBase` slots. */
   constructor(
     /** Unique per kernel instance: the `PdId` the seam hands out. */
     readonly id: number,
     /** Name for errors and traces. */
     readonly label: string,
-    /** Capability slots in its capability space (id 0, the invalid capability, not counted). */
-    readonly capSpaceSize: number,
+    /** Capability slots its space has whatever its quota (id 0, the invalid capability, not counted). */
+    readonly capSpaceBase: number,
   ) {}
+
+  /**
+   * Capability slots in its capability space: the base, or as many as its cap quota pays for (`capSpaceRoom`). The
+   * table grows as base-hw's capability slab does, paid for by the PD; ids past 65 535 exist only because the model's
+   * capability id is wider than base-hw's 16-bit `capid_t`.
+   */
+  get capSpaceSize(): number {
+    return capSpaceRoom(this.capSpaceBase, this.capLimit);
+  }
 
   /** The live reference under `capId`, or undefined. */
   lookup(capId: number): ObjectIdentityReference | undefined {

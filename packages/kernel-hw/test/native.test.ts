@@ -1,5 +1,7 @@
 import {
+  CAP_SPACE_LEAF,
   CallAbortedError,
+  CapSpaceExhaustedError,
   DestroyedError,
   INVALID_SELECTOR,
   InvalidArgumentError,
@@ -864,6 +866,27 @@ describe('hw native: quota', () => {
 
     kernel.transfer(from.pd, to, 4096, 1);
     expect(limits()).toEqual([4096, 4096, 1, 1, 4096, 1]);
+  });
+
+  it('gives a PD as many capability ids as its cap quota pays for in whole leaves, at least the base', () => {
+    const kernel = new HwKernel({ capSpaceSize: 16 });
+    const pd = quotaPd(kernel, 'pd', 0);
+    const other = quotaPd(kernel, 'other', 0);
+    expect(pd.capSpaceSize).toBe(16);
+    kernel.grant(pd, 0, CAP_SPACE_LEAF + 5);
+    expect(pd.capSpaceSize).toBe(CAP_SPACE_LEAF);
+    const owner = quotaPd(kernel, 'owner', 2 * CAP_SPACE_LEAF);
+    const thread = kernel.new_thread(owner, 'owner.ep');
+    const ids: number[] = [];
+    for (let i = 0; i < CAP_SPACE_LEAF; i++) ids.push(kernel.cap_copy(owner, kernel.new_obj(thread), pd));
+    expect(ids.at(-1)).toBe(CAP_SPACE_LEAF);
+    const full = thrown(() => kernel.cap_copy(owner, kernel.new_obj(thread), pd), CapSpaceExhaustedError);
+    expect([full.pd, full.size]).toEqual(['pd', CAP_SPACE_LEAF]);
+
+    kernel.transfer(pd, other, 0, 6);
+    expect(pd.capSpaceSize).toBe(16);
+    expect(ids.every((capId) => pd.lookup(capId) !== undefined)).toBe(true);
+    thrown(() => kernel.cap_copy(owner, kernel.new_obj(thread), pd), CapSpaceExhaustedError);
   });
 });
 

@@ -6,6 +6,7 @@ import {
   type ObjectKind,
   QuotaExceededError,
   type QuotaState,
+  capSpaceRoom,
 } from '@os/kernel';
 import { Crd, MAX_ORDER, Rights } from './crd.js';
 import type { NovaEc } from './ec.js';
@@ -27,6 +28,12 @@ export const INFRA_SELECTORS = 1024;
 
 /** The first selector of a PD's seam range: the capabilities the seam counts. */
 export const SEAM_SELECTOR = FIRST_SELECTOR + INFRA_SELECTORS;
+
+/**
+ * The most selectors a PD's seam range may grow to, whatever its quota: 2^24, the object space the seam asks NOVA
+ * for (its pages are kernel memory, allocated as they are used).
+ */
+export const MAX_SEAM_SELECTORS = 2 ** 24;
 
 /** A seam object: what core created for a PD, and where core's own (root) mapping of it sits. */
 export interface ObjectRecord {
@@ -89,6 +96,7 @@ export class Core {
   readonly #freeRootSels: number[] = [];
   #nextContext = 1;
 
+  /** `capSpaceSize`: selectors of every PD's seam range, more where its cap quota pays for more. */
   constructor(
     readonly native: NovaKernel,
     readonly capSpaceSize: number,
@@ -133,8 +141,8 @@ export class Core {
       native,
       sel,
       label,
-      allocator: new SelectorAllocator(native, SEAM_SELECTOR, this.capSpaceSize, label),
-      infra: new SelectorAllocator(native, FIRST_SELECTOR, INFRA_SELECTORS, `${label} (infrastructure)`),
+      allocator: new SelectorAllocator(native, SEAM_SELECTOR, () => this.room(pd), label),
+      infra: new SelectorAllocator(native, FIRST_SELECTOR, () => INFRA_SELECTORS, `${label} (infrastructure)`),
       owned: new Set(),
       threads: new Set(),
       attached: new Map(),
@@ -146,6 +154,15 @@ export class Core {
     };
     this.pds.set(native.serial, pd);
     return pd;
+  }
+
+  /**
+   * Selectors of `pd`'s seam range: as many as its cap quota pays for (`capSpaceRoom`), at least `capSpaceSize`.
+   * NOVA's object space is that large from the start; what bounds it is the kernel memory of its pages, which the PD's
+   * quota pays (Genode's core upgrades a PD's kernel quota from its PD session when NOVA reports it out of memory).
+   */
+  room(pd: SeamPd): number {
+    return Math.min(capSpaceRoom(this.capSpaceSize, pd.native.quota.limit - pd.allowance), MAX_SEAM_SELECTORS);
   }
 
   /** Transfers `units` of kernel memory from core to `pd` for objects of its threads (`pd_ctrl`). */
@@ -244,7 +261,7 @@ export class Core {
    */
   dropAll(pd: SeamPd): void {
     const objects = pd.native.objects;
-    for (let sel = SEAM_SELECTOR; sel < SEAM_SELECTOR + this.capSpaceSize && sel < objects.length; sel++) {
+    for (let sel = SEAM_SELECTOR; sel < objects.length; sel++) {
       if (objects[sel] !== undefined) this.native.revoke(this.rootEc, Crd.obj(sel, 0), true, pd.sel, true);
     }
   }
@@ -282,7 +299,7 @@ export class Core {
   capSpace(pd: SeamPd): CapSpaceEntry[] {
     const entries: CapSpaceEntry[] = [];
     const objects = pd.native.objects;
-    for (let sel = SEAM_SELECTOR; sel < SEAM_SELECTOR + this.capSpaceSize && sel < objects.length; sel++) {
+    for (let sel = SEAM_SELECTOR; sel < objects.length; sel++) {
       const node = objects[sel];
       if (node === undefined || !node.object.alive) continue;
       const record = this.records.get(node.object);
@@ -326,6 +343,6 @@ export class Core {
 
   /** Whether `pd` could take `count` new selectors. */
   ensureRoom(pd: SeamPd, count: number): void {
-    if (!pd.allocator.hasFree(count)) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
+    if (!pd.allocator.hasFree(count)) throw new CapSpaceExhaustedError(pd.label, pd.allocator.size());
   }
 }

@@ -117,7 +117,8 @@ export class MappingDatabase {
     const count = crd.count;
     const nodes: Mapping[] = [];
     if (crd.type === CrdType.OBJ) {
-      const end = Math.min(start + count, pd.selectors);
+      // no node lies past the last one set: a large range of a large space costs what it holds
+      const end = Math.min(start + count, pd.selectors, pd.objects.length);
       for (let at = start; at < end; at++) {
         const node = pd.objects[at];
         if (node !== undefined) nodes.push(node);

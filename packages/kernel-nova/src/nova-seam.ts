@@ -13,7 +13,7 @@ import {
   type TraceHook,
   InvalidArgumentError,
 } from '@os/kernel';
-import { Core, SEAM_SELECTOR } from './core.js';
+import { Core, MAX_SEAM_SELECTORS, SEAM_SELECTOR } from './core.js';
 import { Crd } from './crd.js';
 import { NovaKernel, PdOp, ROOT_PD_SEL } from './nova-kernel.js';
 import { NovaKernelThread } from './seam-thread.js';
@@ -21,7 +21,10 @@ import { Status } from './status.js';
 
 /** Options of {@link createNovaKernel}. */
 export interface NovaSeamOptions extends KernelOptions {
-  /** Capability slots of each PD the seam creates. Default 65 536. */
+  /**
+   * Capability slots every PD the seam creates has; one whose cap quota pays for more has more (`capSpaceRoom`), up to
+   * 2^24. Default 65 536.
+   */
   readonly capSpaceSize?: number;
   /** Bytes of each UTCB. Default 4096. */
   readonly utcbSize?: number;
@@ -46,9 +49,12 @@ export class NovaSeamKernel implements Kernel {
 
   /** Creates a NOVA kernel instance behind the seam. */
   constructor(options: NovaSeamOptions = {}) {
-    this.#capSpaceSize = options.capSpaceSize ?? 65_536;
+    const capSpaceSize = options.capSpaceSize ?? 65_536;
+    if (!Number.isSafeInteger(capSpaceSize) || capSpaceSize < 1 || capSpaceSize > MAX_SEAM_SELECTORS)
+      throw new RangeError(`capSpaceSize must be an integer from 1 to 2^24, got ${capSpaceSize}`);
+    this.#capSpaceSize = capSpaceSize;
     this.native = new NovaKernel({
-      selectors: SEAM_SELECTOR + this.#capSpaceSize,
+      selectors: SEAM_SELECTOR + MAX_SEAM_SELECTORS,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.utcbSize === undefined ? {} : { utcbSize: options.utcbSize }),
       ...(options.cpus === undefined ? {} : { cpus: options.cpus }),

@@ -457,7 +457,7 @@ export class NovaKernelThread implements KernelThread {
       // the receiver takes them into one aligned window of 2^order free selectors (see #openWindow): without one they
       // would be lost
       if (peer.allocator.findBlock(windowOrder(capCount)) === null)
-        throw new CapSpaceExhaustedError(peer.label, this.#core.capSpaceSize);
+        throw new CapSpaceExhaustedError(peer.label, peer.allocator.size());
     }
   }
 

@@ -1,4 +1,10 @@
-import { type Message, MessageTooLargeError, type TraceEvent } from '@os/kernel';
+import {
+  CAP_SPACE_LEAF,
+  CapSpaceExhaustedError,
+  type Message,
+  MessageTooLargeError,
+  type TraceEvent,
+} from '@os/kernel';
 import { Protocol, SEAM_IPC_BUFFER_SIZE, Sel4SeamKernel } from '@os/kernel-sel4';
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +33,43 @@ function setup() {
 }
 
 describe('the seam adapter on seL4', () => {
+  it('keeps selectors in leaf CNodes of 4096 slots that core adds as they are first used, as far as quota pays', () => {
+    const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
+    const leaves: string[] = [];
+    kernel.setTrace((event) => {
+      if (event.pd === 'receiver' && event.detail?.includes('CNode_Copy (leaf')) leaves.push(event.detail);
+    });
+    const receiver = kernel.createPd('receiver');
+    const owner = kernel.createPd('owner');
+    kernel.grantQuota(owner, { ram: 1 << 16, caps: 3 * CAP_SPACE_LEAF });
+    const thread = kernel.createThread(owner, 'owner.ep');
+    const fill = (): number => {
+      for (let count = 0; ; count++) {
+        try {
+          kernel.delegate(owner, thread.createRpcObject(), receiver);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CapSpaceExhaustedError);
+          return count;
+        }
+      }
+    };
+    // selectors 1..63; CPtrs 64..127 are core's (the PD's kernel caps), in the same first leaf
+    expect(fill()).toBe(63);
+    expect(leaves).toEqual(['Untyped_Retype + CNode_Copy (leaf 0: CPtrs from 0)']);
+    expect(Math.max(...kernel.capSpace(receiver).map((entry) => entry.selector))).toBe(63);
+    kernel.grantQuota(receiver, { caps: 2 * CAP_SPACE_LEAF });
+    expect(fill()).toBe(2 * CAP_SPACE_LEAF - 64);
+    expect(leaves).toEqual([
+      'Untyped_Retype + CNode_Copy (leaf 0: CPtrs from 0)',
+      'Untyped_Retype + CNode_Copy (leaf 1: CPtrs from 4096)',
+      'Untyped_Retype + CNode_Copy (leaf 2: CPtrs from 8192)',
+    ]);
+    const selectors = kernel.capSpace(receiver).map((entry) => entry.selector);
+    expect(selectors.length).toBe(2 * CAP_SPACE_LEAF - 1);
+    expect(selectors.some((selector) => selector >= 64 && selector < 128)).toBe(false);
+    expect(Math.max(...selectors)).toBe(2 * CAP_SPACE_LEAF + 63);
+  });
+
   it('refuses a reply from a handler whose thread has a call outstanding, and takes the reply after it', async () => {
     const kernel = new Sel4SeamKernel({ capSpaceSize: 64 });
     const pd = (label: string) => {

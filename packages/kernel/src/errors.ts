@@ -155,7 +155,10 @@ export class CapSpaceExhaustedError extends KernelError {
     /** Slots in its capability space. */
     readonly size: number,
   ) {
-    super(`capability space of PD "${pd}" is full (${size} slots); free capabilities it no longer needs`);
+    super(
+      `capability space of PD "${pd}" is full (${size} slots); free capabilities it no longer needs, or give it ` +
+        'more cap quota (a space holds as many capabilities as its quota pays for)',
+    );
   }
 }
 

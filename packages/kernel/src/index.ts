@@ -40,6 +40,7 @@ export type {
   KernelOptions,
 } from './kernel.js';
 export type { TraceEvent, TraceHook, TraceOperation } from './trace.js';
+export { CAP_SPACE_LEAF, capSpaceRoom } from './cap-space.js';
 export { releaseMemory } from './memory.js';
 export { PAGE_SIZE, pageRound } from './pages.js';
 export { formatBytes } from './bytes.js';

@@ -125,7 +125,10 @@ export interface Kernel {
   readonly name: string;
   /** Bytes in one IPC buffer. */
   readonly ipcBufferSize: number;
-  /** Capability slots in each PD's space. */
+  /**
+   * Capability slots every PD's space has at least. A PD whose cap quota pays for more holds more: as many as
+   * `capSpaceRoom(capSpaceSize, capLimit)` says, so a space is bounded by the quota its PD holds.
+   */
   readonly capSpaceSize: number;
   /** The clock the kernel's timeouts run on. */
   readonly clock: Clock;

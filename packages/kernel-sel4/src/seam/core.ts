@@ -11,6 +11,8 @@ import {
   pageRound,
   releaseMemory,
   InvalidArgumentError,
+  CAP_SPACE_LEAF,
+  capSpaceRoom,
 } from '@os/kernel';
 import { RealClock } from '@os/kernel/host';
 import { InitialCaps, ObjectType, SEL4_ERROR_NAMES, Sel4Constants, Sel4Error } from '../native/constants.js';
@@ -26,9 +28,22 @@ const CNODE = InitialCaps.seL4_CapInitThreadCNode;
 const WORD = Sel4Constants.seL4_WordBits;
 const PAGE_BITS = Sel4Constants.seL4_PageBits;
 
+/** Radix of a PD's leaves: second-level CNodes of `CAP_SPACE_LEAF` (2^12) slots. */
+const LEAF_BITS = Math.log2(CAP_SPACE_LEAF);
+/** Radix of a PD's directory, the first-level CNode whose slots hold its leaves. */
+const DIRECTORY_BITS = 13;
+/** Bits of a CPtr in a PD's CSpace: directory index, then leaf index. A PD has 2^25 CPtrs. */
+const SELECTOR_BITS = DIRECTORY_BITS + LEAF_BITS;
+/** The most kernel caps of a PD (its CNode cap, endpoints, receive slots): 2^14, or fewer with a small base. */
+const MAX_INFRA_SLOTS = 2 ** 14;
+
 /** Sizes of the seL4 kernel behind the seam. */
 export interface Sel4SeamOptions {
-  /** Selectors per PD (the selector CNode has the next power of two of slots). Default 16 384. */
+  /**
+   * Selectors every PD has (as base-sel4's 2^14), up to 2^24; one whose cap quota pays for more has more
+   * (`capSpaceRoom`). Core's range of a PD's CSpace, for its kernel caps, starts at the next power of two and has as
+   * many slots, at most 2^14. Default 16 384.
+   */
   readonly capSpaceSize?: number;
   /** The clock timeouts run on. Default: a `RealClock`. */
   readonly clock?: Clock;
@@ -45,10 +60,14 @@ export class SeamCore {
   readonly kernel: Sel4Kernel;
   /** Core's thread: every invocation below is made by it. */
   readonly tcb: Tcb;
-  /** Selectors per PD. */
+  /** Selectors every PD has; more where its cap quota pays for more (see {@link SeamCore.room}). */
   readonly capSpaceSize: number;
-  /** Bits of a PD's selector CNode. */
-  readonly selectorBits: number;
+  /** Bits of a CPtr in a PD's CSpace: its directory's index, then its leaf's. */
+  readonly selectorBits = SELECTOR_BITS;
+  /** The first of core's CPtrs in a PD's CSpace, for its kernel caps: the power of two at or above `capSpaceSize`. */
+  readonly infraStart: number;
+  /** Core's CPtrs in a PD's CSpace: its kernel-caps slots. */
+  readonly infraSlots: number;
   /** The clock. */
   readonly clock: Clock;
   /** Every seam object by key. */
@@ -75,7 +94,8 @@ export class SeamCore {
       throw new RangeError(`capSpaceSize must be an integer from 2 to 2^24, got ${capSpaceSize}`);
     }
     this.capSpaceSize = capSpaceSize;
-    this.selectorBits = Math.ceil(Math.log2(capSpaceSize));
+    this.infraStart = bit(Math.ceil(Math.log2(capSpaceSize)));
+    this.infraSlots = Math.min(this.infraStart, MAX_INFRA_SLOTS);
     this.clock = options.clock ?? new RealClock();
     const coreBits = options.coreCNodeSizeBits ?? 20;
     this.kernel = new Sel4Kernel({ rootCNodeSizeBits: coreBits });
@@ -169,28 +189,26 @@ export class SeamCore {
 
   // ------------------------------------------------------------------ PD CSpaces
 
-  /** Creates a PD's CNodes: a top CNode of two slots over a selector CNode and a kernel-caps CNode. */
+  /**
+   * Creates a PD's CSpace as base-sel4's core does: a first-level CNode (the directory) whose slots take second-level
+   * CNodes (leaves) of 4096 slots. Its CPtrs from `infraStart` on (`infraSlots` of them) are core's, for the PD's
+   * own kernel caps (its CNode cap, endpoints, receive slots; base-sel4's core-managed selectors); selectors take the
+   * others. The leaves of that range are made now, the others as selectors first need them (see
+   * {@link SeamCore.allocSelector}). Core retypes them all from its own untyped memory, as base-sel4's core does a
+   * PD's CNodes from its RAM.
+   */
   createPd(label: string): SeamPd {
-    const bits = this.selectorBits;
-    const top = this.retype(ObjectType.seL4_CapTableObject, 1);
-    const selectors = this.retype(ObjectType.seL4_CapTableObject, bits);
-    const infra = this.retype(ObjectType.seL4_CapTableObject, bits);
-    this.check(
-      this.kernel.seL4_CNode_Copy(this.tcb, top, 0, 1, CNODE, selectors, WORD, Rights.seL4_AllRights),
-      'CNode_Copy',
-    );
-    this.check(
-      this.kernel.seL4_CNode_Copy(this.tcb, top, 1, 1, CNODE, infra, WORD, Rights.seL4_AllRights),
-      'CNode_Copy',
-    );
-    const pd = new SeamPd(this.nextPdId(), label, top, [selectors, infra]);
+    const top = this.retype(ObjectType.seL4_CapTableObject, DIRECTORY_BITS);
+    const pd = new SeamPd(this.nextPdId(), label, top);
+    const last = (this.infraStart + this.infraSlots - 1) >>> LEAF_BITS;
+    for (let leaf = this.infraStart >>> LEAF_BITS; leaf <= last; leaf++) this.#addLeaf(pd, leaf);
     // the PD's own CNode cap, guarded as its threads' root, at kernel-caps slot 0 (its receive path root)
     this.check(
       this.kernel.seL4_CNode_Mint(
         this.tcb,
         top,
         this.infraPath(0),
-        bits + 1,
+        SELECTOR_BITS,
         CNODE,
         top,
         WORD,
@@ -203,44 +221,89 @@ export class SeamCore {
     return pd;
   }
 
-  /** The cap data that guards a PD's top CNode so its CPtrs resolve with all 64 bits. */
-  rootGuard(): number {
-    return seL4_CNode_CapData_new(0, WORD - 1 - this.selectorBits);
+  /**
+   * Adds leaf `index` to `pd`'s CSpace: `Untyped_Retype` of a CNode of 4096 slots from core's untyped, `CNode_Copy`
+   * into slot `index` of its directory (base-sel4's core makes each second-level CNode the same way).
+   */
+  #addLeaf(pd: SeamPd, index: number): void {
+    const leaf = this.retype(ObjectType.seL4_CapTableObject, LEAF_BITS);
+    this.check(
+      this.kernel.seL4_CNode_Copy(this.tcb, pd.top, index, DIRECTORY_BITS, CNODE, leaf, WORD, Rights.seL4_AllRights),
+      'CNode_Copy (selector leaf)',
+    );
+    pd.leaves.set(index, leaf);
+    if (this.trace !== null)
+      this.emit({
+        operation: 'native',
+        pd: pd.label,
+        detail: `Untyped_Retype + CNode_Copy (leaf ${index}: CPtrs from ${index * CAP_SPACE_LEAF})`,
+      });
   }
 
-  /** The CPtr (in the PD's own CSpace, and as index below its top CNode) of kernel-caps slot `index`. */
+  /** Deletes a destroyed PD's CNodes from core's CNode: its directory and its leaves. */
+  deleteCNodes(pd: SeamPd): void {
+    this.delete(pd.top);
+    for (const leaf of pd.leaves.values()) this.delete(leaf);
+    pd.leaves.clear();
+  }
+
+  /** The cap data that guards a PD's directory so its CPtrs resolve with all 64 bits. */
+  rootGuard(): number {
+    return seL4_CNode_CapData_new(0, WORD - SELECTOR_BITS);
+  }
+
+  /** The CPtr (in the PD's own CSpace, and below its directory) of kernel-caps slot `index`. */
   infraPath(index: number): number {
-    return bit(this.selectorBits) + index;
+    return this.infraStart + index;
   }
 
   /** Allocates a kernel-caps slot of `pd`; returns its CPtr in the PD's CSpace. */
   allocInfra(pd: SeamPd): number {
-    if (pd.nextInfra >= bit(this.selectorBits))
-      throw new CapSpaceExhaustedError(`${pd.label} (kernel caps)`, bit(this.selectorBits));
+    if (pd.nextInfra >= this.infraSlots) throw new CapSpaceExhaustedError(`${pd.label} (kernel caps)`, this.infraSlots);
     return this.infraPath(pd.nextInfra++);
   }
 
   /** `CNode_Copy` of core's cap `source` into `pd` at `path` (a selector, or an infra path). */
   copyToPd(pd: SeamPd, path: number, source: number, rights: number = Rights.seL4_AllRights): void {
     this.check(
-      this.kernel.seL4_CNode_Copy(this.tcb, pd.top, path, this.selectorBits + 1, CNODE, source, WORD, rights),
+      this.kernel.seL4_CNode_Copy(this.tcb, pd.top, path, SELECTOR_BITS, CNODE, source, WORD, rights),
       'CNode_Copy',
     );
   }
 
-  /** A free selector of `pd` (for an object it owns, its reserved selector first). */
+  /**
+   * Selectors `pd` may hold: `capSpaceSize`, or as many as its cap quota pays for (`capSpaceRoom`), at most the CPtrs
+   * its CSpace has besides core's. Core keeps to it; the leaves behind it are made as selectors first need them.
+   */
+  room(pd: SeamPd): number {
+    return Math.min(capSpaceRoom(this.capSpaceSize, pd.capLimit), bit(SELECTOR_BITS) - this.infraSlots);
+  }
+
+  /** Selectors of `pd` ever handed out, selector 0 (never used) counted: CPtrs below the next fresh one but core's. */
+  #selectorsUsed(pd: SeamPd): number {
+    return pd.nextSelector > this.infraStart ? pd.nextSelector - this.infraSlots : pd.nextSelector;
+  }
+
+  /**
+   * A free selector of `pd` (for an object it owns, its reserved selector first). A selector never used before skips
+   * core's CPtrs and may need a new leaf, which core makes; past the PD's room it throws `CapSpaceExhaustedError`.
+   */
   allocSelector(pd: SeamPd, object?: SeamObject): number {
     if (object !== undefined && object.owner === pd && pd.reserved.delete(object.ownerSelector))
       return object.ownerSelector;
     const free = pd.freeSelectors.pop();
     if (free !== undefined) return free;
-    if (pd.nextSelector >= this.capSpaceSize) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
-    return pd.nextSelector++;
+    if (this.#selectorsUsed(pd) >= this.room(pd)) throw new CapSpaceExhaustedError(pd.label, this.room(pd));
+    if (pd.nextSelector === this.infraStart) pd.nextSelector += this.infraSlots;
+    const selector = pd.nextSelector++;
+    const leaf = selector >>> LEAF_BITS;
+    if (!pd.leaves.has(leaf)) this.#addLeaf(pd, leaf);
+    return selector;
   }
 
   /** Selectors `pd` can still take. */
   freeSelectorCount(pd: SeamPd): number {
-    return pd.freeSelectors.length + (this.capSpaceSize - pd.nextSelector);
+    return pd.freeSelectors.length + Math.max(this.room(pd) - this.#selectorsUsed(pd), 0);
   }
 
   /** Records that `pd` holds `object` at `selector`. */
@@ -270,7 +333,7 @@ export class SeamCore {
 
   /** The live object behind `pd`'s `selector`, if any. */
   objectAt(pd: SeamPd, selector: number): SeamObject | undefined {
-    if (!Number.isSafeInteger(selector) || selector <= 0 || selector >= this.capSpaceSize) return undefined;
+    if (!Number.isSafeInteger(selector) || selector <= 0) return undefined;
     const key = pd.keyBySelector[selector];
     if (key === undefined || key === 0) return undefined;
     const object = this.objects.get(key);
@@ -364,7 +427,7 @@ export class SeamCore {
     if (pd.ramUsed + charged > pd.ramLimit)
       throw new QuotaExceededError(pd.label, 'ram', charged, pd.ramLimit - pd.ramUsed);
     if (pd.capUsed + 1 > pd.capLimit) throw new QuotaExceededError(pd.label, 'caps', 1, pd.capLimit - pd.capUsed);
-    if (this.freeSelectorCount(pd) < 1) throw new CapSpaceExhaustedError(pd.label, this.capSpaceSize);
+    if (this.freeSelectorCount(pd) < 1) throw new CapSpaceExhaustedError(pd.label, this.room(pd));
     const pages: DataspacePage[] = [];
     try {
       for (let i = 0; i < charged / PAGE_SIZE; i++) {
@@ -434,7 +497,7 @@ export class SeamCore {
       return held;
     }
     const target = this.allocSelector(to, object);
-    const bits = this.selectorBits + 1;
+    const bits = SELECTOR_BITS;
     this.check(
       this.kernel.seL4_CNode_Copy(this.tcb, to.top, target, bits, from.top, selector, bits, Rights.seL4_AllRights),
       'CNode_Copy',
@@ -456,7 +519,7 @@ export class SeamCore {
   freeSelector(pd: SeamPd, selector: number, actor: string): void {
     const object = this.objectAt(pd, selector);
     if (object === undefined) throw new InvalidCapabilityError(selector, 'CNode_Delete', pd.label);
-    this.check(this.kernel.seL4_CNode_Delete(this.tcb, pd.top, selector, this.selectorBits + 1), 'CNode_Delete');
+    this.check(this.kernel.seL4_CNode_Delete(this.tcb, pd.top, selector, SELECTOR_BITS), 'CNode_Delete');
     this.unbind(pd, object);
     if (this.trace !== null)
       this.emit({ operation: 'free', pd: pd.label, thread: actor, selector, detail: 'CNode_Delete' });

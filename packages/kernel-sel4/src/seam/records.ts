@@ -18,8 +18,8 @@ export interface DataspacePage {
 }
 
 /**
- * A protection domain as Genode's core on seL4 keeps it: a two-level CSpace (a top CNode whose slot 0
- * holds the selector CNode and slot 1 the CNode for the PD's own kernel caps), the component-side map
+ * A protection domain as Genode's core on seL4 keeps it: a CSpace of two levels (a directory CNode whose slots hold
+ * leaf CNodes; core's range of it holds the PD's own kernel caps), the component-side map
  * between RPC-object keys and selectors (Genode's `Capability_space`), quota, and a pool of untyped
  * memory its dataspaces are retyped from.
  */
@@ -38,7 +38,7 @@ export class SeamPd {
    * `Message.freshCaps`). Kept by core, so a sender cannot pass off an old entry as a new one.
    */
   readonly carried = new Set<number>();
-  /** Next never-used selector. */
+  /** Next never-used selector (core's CPtrs skipped). */
   nextSelector = 1;
   /** Next free slot of the kernel-caps CNode; slot 0 holds the PD's own CNode cap. */
   nextInfra = 1;
@@ -58,6 +58,8 @@ export class SeamPd {
   readonly owned = new Set<SeamObject>();
   /** False once destroyed. */
   alive = true;
+  /** CPtrs in core's CNode of its leaves by directory slot: leaf `i` holds CPtrs from `i * 4096`; made as needed. */
+  readonly leaves = new Map<number, number>();
 
   /** Creates the record of PD `id`. */
   constructor(
@@ -65,10 +67,8 @@ export class SeamPd {
     readonly id: number,
     /** Its label. */
     readonly label: string,
-    /** CPtr in core's CNode of the PD's top CNode (unguarded). */
+    /** CPtr in core's CNode of the PD's directory, the top CNode of its CSpace (unguarded). */
     readonly top: number,
-    /** CPtrs in core's CNode of its selector and kernel-caps CNodes. */
-    readonly cnodes: readonly [number, number],
   ) {}
 }
 

@@ -342,7 +342,7 @@ export class SeamThread implements KernelThread {
     let needed = 0;
     for (const object of fresh) if (object.owner !== receiver || !receiver.reserved.has(object.ownerSelector)) needed++;
     if (!reply && core.freeSelectorCount(receiver) < needed)
-      throw new CapSpaceExhaustedError(receiver.label, core.capSpaceSize);
+      throw new CapSpaceExhaustedError(receiver.label, core.room(receiver));
     buffer.capsOrBadges[0] = this.spd.selectorByKey.get((fresh[0] as SeamObject).key) as number;
     for (let i = 1; i < fresh.length; i++) {
       const object = fresh[i] as SeamObject;
@@ -359,10 +359,10 @@ export class SeamThread implements KernelThread {
           core.tcb,
           receiver.top,
           selector,
-          core.selectorBits + 1,
+          core.selectorBits,
           this.spd.top,
           this.spd.selectorByKey.get(object.key) as number,
-          core.selectorBits + 1,
+          core.selectorBits,
           15,
         ),
         'CNode_Copy (cap carry)',

@@ -91,9 +91,7 @@ export class Sel4SeamKernel implements Kernel {
       const object = core.objects.get(key);
       if (object !== undefined) core.unbind(pd, object);
     }
-    core.delete(pd.top);
-    core.delete(pd.cnodes[0]);
-    core.delete(pd.cnodes[1]);
+    core.deleteCNodes(pd);
     pd.alive = false;
     core.pds.delete(id);
     if (core.trace !== null) core.emit({ operation: 'destroy-pd', pd: pd.label, detail: 'CNode_Delete (its CNodes)' });

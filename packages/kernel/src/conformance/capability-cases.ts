@@ -1,3 +1,4 @@
+import { CAP_SPACE_LEAF, capSpaceRoom } from '../cap-space.js';
 import { CapSpaceExhaustedError, InvalidCapabilityError, NotOwnerError, QuotaExceededError } from '../errors.js';
 import type { Kernel, Selector } from '../kernel.js';
 import { INVALID_SELECTOR, type Message } from '../message.js';
@@ -182,6 +183,46 @@ export const capabilityCases: ConformanceCase[] = [
       );
       check(error.message.includes('"receiver"'), 'names the full PD');
       equal(kernel.capSpace(receiver.pd).length, filled, 'the refused delegation added nothing');
+    },
+  },
+  {
+    name: 'a PD whose cap quota pays for more than 65 536 capabilities holds more than 65 536',
+    run(kernel) {
+      const caps = Math.max(kernel.capSpaceSize, 65_536) + CAP_SPACE_LEAF;
+      const room = capSpaceRoom(kernel.capSpaceSize, caps);
+      const receiver = domain(kernel, 'receiver', 1 << 20, caps);
+      const filled = fillCapSpace(kernel, receiver.pd);
+      check(filled > 65_536, `more than 65 536 entries, got ${filled}`);
+      check(filled <= room, `at most the ${room} its quota pays for, got ${filled}`);
+      equal(kernel.quota(receiver.pd).capUsed, 0, 'holding capabilities uses no cap quota');
+      const owner = domain(kernel, 'last-owner');
+      const object = owner.thread.createRpcObject();
+      throws(() => kernel.delegate(owner.pd, object, receiver.pd), CapSpaceExhaustedError, 'delegating past the room');
+      equal(kernel.capSpace(receiver.pd).length, filled, 'the refused delegation added nothing');
+    },
+  },
+  {
+    name: 'quota transferred in makes room in a full space; transferred out, it leaves the entries but takes the room',
+    run(kernel) {
+      const receiver = domain(kernel, 'receiver');
+      const full = fillCapSpace(kernel, receiver.pd);
+      // enough that the receiver's quota pays for a leaf more than the base space
+      const caps = kernel.capSpaceSize - (kernel.capSpaceSize % CAP_SPACE_LEAF) + CAP_SPACE_LEAF;
+      const donor = domain(kernel, 'donor', 1 << 20, caps);
+      kernel.transferQuota(donor.pd, receiver.pd, { caps });
+      const grown = fillCapSpace(kernel, receiver.pd);
+      check(grown > full, `more entries once the quota grew: ${full} before, ${grown} after`);
+      kernel.transferQuota(receiver.pd, donor.pd, { caps });
+      const entries = kernel.capSpace(receiver.pd);
+      equal(entries.length, grown, 'the entries stay');
+      const last = entries.at(-1)?.selector as Selector;
+      equal(
+        kernel.delegate(donor.pd, kernel.delegate(receiver.pd, last, donor.pd), receiver.pd),
+        last,
+        'a held entry is still reached',
+      );
+      const object = donor.thread.createRpcObject();
+      throws(() => kernel.delegate(donor.pd, object, receiver.pd), CapSpaceExhaustedError, 'no room for a new entry');
     },
   },
   {
