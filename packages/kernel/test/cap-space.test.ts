@@ -13,8 +13,8 @@ describe('capSpaceRoom', () => {
 
   it('names the full PD, its size and both ways out in CapSpaceExhaustedError', () => {
     expect(new CapSpaceExhaustedError('init', 65_536).message).toBe(
-      'capability space of PD "init" is full (65536 slots); free capabilities it no longer needs, or give it more cap ' +
-        'quota (a space holds as many capabilities as its quota pays for)',
+      'capability space of PD "init" is full (65536 slots); free capabilities it no longer needs, or give it more ' +
+        'cap quota (a space holds as many capabilities as its quota pays for)',
     );
   });
 });
