@@ -102,18 +102,23 @@ export class HostSocket {
     // the client frames its own messages through the ring; Nagle's algorithm would hold a request's last segment back
     // until the peer's delayed ACK (tens of milliseconds per exchange)
     socket.setNoDelay(true);
-    socket.on('readable', () => this.#pumpRx());
-    socket.on('end', () => {
-      this.#ring.set(RX_ENDED, 1);
-      this.#events.changed();
-    });
-    socket.on('error', (error) => this.fail(hostErrorKind(error, this.#handshaking), error));
-    socket.on('close', () => this.#closed());
+    socket.on('readable', () => this.#whileServed(() => this.#pumpRx()));
+    socket.on('end', () =>
+      this.#whileServed(() => {
+        this.#ring.set(RX_ENDED, 1);
+        this.#events.changed();
+      }),
+    );
+    socket.on('error', (error) => this.#whileServed(() => this.fail(hostErrorKind(error, this.#handshaking), error)));
+    socket.on('close', () => this.#whileServed(() => this.#closed()));
     if (options.connectEvent === null) this.#opened();
     else {
-      socket.once(options.connectEvent, () => this.#opened());
+      socket.once(options.connectEvent, () => this.#whileServed(() => this.#opened()));
       const timeout = options.timeoutMs ?? 0;
-      this.#timer = setTimeout(() => this.fail('timed-out', new Error(`no connection after ${timeout} ms`)), timeout);
+      this.#timer = setTimeout(
+        () => this.#whileServed(() => this.fail('timed-out', new Error(`no connection after ${timeout} ms`))),
+        timeout,
+      );
     }
     this.#ring.set(STATE, this.#state);
   }
@@ -156,6 +161,19 @@ export class HostSocket {
     this.#failure = { kind, message: `${this.#name} ${WHAT[kind]} (${detail})` };
     this.#setState(SocketState.failed);
     this.#socket.destroy();
+  }
+
+  /**
+   * Runs `work`, a host socket's event, unless the net component that served the socket is gone: its PD destroyed
+   * (the session's dataspace, and with it the ring, detached) before it could close the session. The host socket is
+   * destroyed then, as nobody will ever read it.
+   */
+  #whileServed(work: () => void): void {
+    if (this.#ring.rx.byteLength === 0 && this.#rxSize > 0) {
+      this.destroy();
+      return;
+    }
+    work();
   }
 
   /** Destroys the host socket at once (close, or the session's end). */
