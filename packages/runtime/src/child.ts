@@ -126,7 +126,7 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
   /** The sessions the child requested, by its ids (Genode's client id space). */
   readonly #sessions = new Map<number, SessionState>();
   /** Requests that may not be settled yet (see `#unsettled`). */
-  readonly #unsettledStates = new Set<SessionState>();
+  #unsettledStates: Set<SessionState> | null = null;
   /** The sessions the child serves (Genode's server id space), and its `session_requests` ROM. */
   #requests: SessionRequests | null = null;
   #requestsService: LocalService | null = null;
@@ -218,7 +218,6 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       clientId: id,
     });
     this.#sessions.set(id, state);
-    this.#unsettledStates.add(state);
     try {
       await route.service.initiateRequest(state);
     } catch (error) {
@@ -232,7 +231,11 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
       throw refusal(state.phase, state.reason);
     }
     this.#changed();
-    if (state.phase !== 'AVAIL') return Capability.invalid();
+    if (state.phase !== 'AVAIL') {
+      // only a request its server has yet to answer is noted: most are answered at once and never are
+      (this.#unsettledStates ??= new Set()).add(state);
+      return Capability.invalid();
+    }
     state.phase = 'OK';
     return state.capability;
   }
@@ -243,10 +246,13 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
    * number of times.
    */
   #unsettled(): number {
-    for (const state of this.#unsettledStates)
+    const states = this.#unsettledStates;
+    if (states === null) return 0;
+    for (const state of states)
       if (this.#sessions.get(state.clientId) !== state || !(state.phase === 'CREATING' || state.refused))
-        this.#unsettledStates.delete(state);
-    return this.#unsettledStates.size;
+        states.delete(state);
+    if (states.size === 0) this.#unsettledStates = null;
+    return states.size;
   }
 
   /** Sets the signal the child gets whenever a pending session request settled (Parent::session_sigh). */
