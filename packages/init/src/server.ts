@@ -173,12 +173,7 @@ export class Server {
     const ram = node.numberAttribute('ram_quota', 0);
     const caps = node.numberAttribute('cap_quota', 0);
     await this.#own.client.transferQuota(state.service.account.capability, ram, caps);
-    state.ram += ram;
-    state.caps += caps;
-    state.ramUpgrade += ram;
-    state.capUpgrade += caps;
-    state.args = SessionArgs.parse(state.args).set('ram_quota', state.ram).set('cap_quota', state.caps).toString();
-    state.phase = 'UPGRADING';
+    state.upgrade(ram, caps);
     await state.service.initiateRequest(state);
     this.#host.changed();
   }

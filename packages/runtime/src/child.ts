@@ -296,21 +296,12 @@ export class Child extends RpcObject<typeof Parent> implements ServerOf<typeof P
     const ram = args.number('ram_quota');
     const caps = args.number('cap_quota');
     await this.#donate(state.service.account, ram, caps);
-    state.ram += ram;
-    state.caps += caps;
-    state.ramUpgrade += ram;
-    state.capUpgrade += caps;
-    state.args = SessionArgs.parse(state.args).set('ram_quota', state.ram).set('cap_quota', state.caps).toString();
-    state.phase = 'UPGRADING';
+    state.upgrade(ram, caps);
     try {
       await state.service.initiateRequest(state);
     } catch (error) {
       // the server refused the upgrade: the donation comes back
-      state.ram -= ram;
-      state.caps -= caps;
-      state.ramUpgrade = 0;
-      state.capUpgrade = 0;
-      state.phase = 'OK';
+      state.withdraw(ram, caps);
       await this.#returnAmount(state.service.account, this.account, ram, caps);
       throw error;
     }

@@ -1,6 +1,6 @@
 import { hasErrorCode } from '@os/kernel';
 import { type ClientOf, RpcServerError } from '@os/rpc';
-import { type Root, SessionArgs, SessionError } from '@os/session';
+import { type Root, SessionError } from '@os/session';
 import { type PdAccount, type SessionService, type SessionState, refusedPhase } from './session-state.js';
 
 /**
@@ -41,9 +41,7 @@ export class LocalService implements SessionService {
       return;
     }
     if (session.phase === 'UPGRADING') {
-      const args = SessionArgs.from({ ram_quota: session.ramUpgrade, cap_quota: session.capUpgrade }).toString();
-      session.ramUpgrade = 0;
-      session.capUpgrade = 0;
+      const args = session.takeUpgrade();
       await this.root.upgrade(session.capability, args);
       session.phase = 'OK';
       return;

@@ -1,5 +1,5 @@
 import type { Capability } from '@os/capability';
-import { SessionArgs, SessionError, SessionResult } from '@os/session';
+import { SessionError, SessionResult } from '@os/session';
 import type { Env } from './env.js';
 import { type PdAccount, type SessionService, type SessionState, refusedPhase } from './session-state.js';
 import { SignalHandler } from './signal.js';
@@ -36,9 +36,7 @@ export class ParentService implements SessionService {
     const id = session.parentId;
     if (id === 0) return;
     if (session.phase === 'UPGRADING') {
-      const args = SessionArgs.from({ ram_quota: session.ramUpgrade, cap_quota: session.capUpgrade }).toString();
-      session.ramUpgrade = 0;
-      session.capUpgrade = 0;
+      const args = session.takeUpgrade();
       // the parent has the donation once this returns; its server takes it in its own time
       await this.#env.parent.upgrade(id, args);
       session.phase = 'OK';

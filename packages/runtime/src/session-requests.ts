@@ -71,11 +71,6 @@ export class SessionRequests {
     return [...this.#states.values()];
   }
 
-  /** Whether a request is listed for the server. */
-  get size(): number {
-    return this.#states.size;
-  }
-
   /** A state changed: the server's ROM gets a new version and its signal. */
   changed(): void {
     this.#version++;

@@ -2,6 +2,7 @@ import { Capability } from '@os/capability';
 import type { ClientOf } from '@os/rpc';
 import {
   InsufficientCapQuota,
+  SessionArgs,
   InsufficientRamQuota,
   OutOfCaps,
   OutOfRam,
@@ -169,6 +170,39 @@ export class SessionState {
     this.caps = options.caps;
     this.client = options.client;
     this.clientId = options.clientId;
+  }
+
+  /**
+   * Notes an upgrade whose donation reached the server's PD: the session's donation and arguments grow, and the server
+   * has `ram` and `caps` more to take (`UPGRADING`). `withdraw` undoes it when the server refuses the upgrade.
+   */
+  upgrade(ram: number, caps: number): void {
+    this.#grow(ram, caps);
+    this.ramUpgrade += ram;
+    this.capUpgrade += caps;
+    this.phase = 'UPGRADING';
+  }
+
+  /** Undoes an upgrade of `ram` and `caps` the server refused: the session is `OK` with its donation as before. */
+  withdraw(ram: number, caps: number): void {
+    this.#grow(-ram, -caps);
+    this.ramUpgrade = 0;
+    this.capUpgrade = 0;
+    this.phase = 'OK';
+  }
+
+  /** The arguments of the upgrade the server has yet to take (`ram_quota=..., cap_quota=...`), now handed on. */
+  takeUpgrade(): string {
+    const args = SessionArgs.from({ ram_quota: this.ramUpgrade, cap_quota: this.capUpgrade }).toString();
+    this.ramUpgrade = 0;
+    this.capUpgrade = 0;
+    return args;
+  }
+
+  #grow(ram: number, caps: number): void {
+    this.ram += ram;
+    this.caps += caps;
+    this.args = SessionArgs.parse(this.args).set('ram_quota', this.ram).set('cap_quota', this.caps).toString();
   }
 
   /** Whether the server has the session (Genode's `alive()`): it may be upgraded or closed there. */
